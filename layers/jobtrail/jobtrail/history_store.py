@@ -1,0 +1,453 @@
+"""The history table: the only module that knows PynamoDB and the item layout.
+
+One partition per training job (``pk = JOB#<name>``):
+
+==========================================  =====================================================
+``sk``                                      item
+==========================================  =====================================================
+``SUMMARY``                                 the job summary; carries the optimistic-lock ``version``
+``METRICS``                                 the final metrics (values kept as exact ``repr`` strings)
+``TRANSITION#<start time>#<status>``        one ``SecondaryStatusTransition``
+==========================================  =====================================================
+
+Summary items also carry the keys of three sparse indexes that serve the CLI without a Scan:
+``by-creation-time`` (``job_index``), ``by-status`` (``job_status``), ``by-tuning-job``
+(``tuning_job_name``), each sorted by ``creation_time``. The table itself belongs to the SAM template
+(``HistoryTable``); its key schema there must match the attributes here (tests compare them).
+
+Every write for a job is one ``TransactWriteItems`` guarded by the summary's version, so two
+invocations that race on one job cannot lose each other's updates: the loser re-reads and re-plans.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    DiscriminatorAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
+from pynamodb.connection import Connection
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from jobtrail.history import WriteConflict
+from jobtrail.model import HistoryChanges, JobSummary, Metric, StoredJob, Transition
+
+#: TransactWriteItems accepts at most 100 items.
+MAX_TRANSACTION_ITEMS = 100
+#: The constant partition of the ``by-creation-time`` index: every job, newest first.
+ALL_JOBS = "JOB"
+#: TrainingJobStatus values; ``list_jobs(status=…)`` uses the ``by-status`` index for these.
+PRIMARY_STATUSES = frozenset({"InProgress", "Completed", "Failed", "Stopping", "Stopped", "Deleting"})
+
+SUMMARY_SK = "SUMMARY"
+METRICS_SK = "METRICS"
+TRANSITION_PREFIX = "TRANSITION#"
+
+
+class StoreError(Exception):
+    """The table could not be read or written (missing table, no credentials, unreachable endpoint…)."""
+
+
+@dataclass(frozen=True, slots=True)
+class JobQuery:
+    """Which jobs ``list_jobs`` returns (all filters optional), newest first."""
+
+    status: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    tuning_job: str | None = None
+    limit: int = 50
+
+
+def job_pk(job_name: str) -> str:
+    return f"JOB#{job_name}"
+
+
+def transition_sk(transition: Transition) -> str:
+    return f"{TRANSITION_PREFIX}{_sortable(transition.start_time)}#{transition.status}"
+
+
+def _sortable(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class HistoryStore:
+    """Reads and writes job histories in one DynamoDB table.
+
+    ``host`` is an endpoint URL (DynamoDB Local, moto server); without it botocore's usual resolution
+    applies, ``AWS_ENDPOINT_URL_DYNAMODB`` included.
+    """
+
+    def __init__(self, table_name: str, *, region: str | None = None, host: str | None = None) -> None:
+        self.table_name = table_name
+        self._items = _define_items(table_name, region, host)
+        self._connection = Connection(region=region, host=host)
+
+    # -- ingest ------------------------------------------------------------------------------------
+
+    def load(self, job_name: str) -> StoredJob | None:
+        """The stored job (one strongly consistent Query), or ``None`` if it has no summary yet."""
+        items = self._items
+        summary = None
+        metrics: tuple[Metric, ...] = ()
+        transitions: list[tuple[int, Transition]] = []
+        for item in self._guard(lambda: list(items.Root.query(job_pk(job_name), consistent_read=True))):
+            if isinstance(item, items.Summary):
+                summary = item
+            elif isinstance(item, items.Metrics):
+                metrics = _metrics_from_item(item)
+            elif isinstance(item, items.TransitionItem):
+                transitions.append((int(item.position), _transition_from_item(item)))
+        if summary is None:
+            return None
+        transitions.sort(key=lambda pair: (pair[1].start_time, pair[0]))
+        return StoredJob(
+            summary=_summary_from_item(summary),
+            transitions=tuple(t for _, t in transitions),
+            final_metrics=metrics,
+            version=int(summary.version or 0),
+        )
+
+    def apply(self, changes: HistoryChanges) -> None:
+        """Write ``changes`` in one transaction guarded by the summary version; ``WriteConflict`` if raced.
+
+        Beyond 100 items (a long spot job backfilled at once) new transitions go first in chunks of
+        their own, each put only if absent, and the summary goes in the last one.
+        """
+        if changes.summary is None:
+            return
+        now = datetime.now(UTC)
+        items = self._items
+        pk = job_pk(changes.job_name)
+        operations: list[Any] = []
+        for transition in changes.new_transitions:
+            item = _transition_item(items, pk, transition, now)
+            operations.append(
+                lambda tx, item=item: tx.save(item, condition=items.TransitionItem.sk.does_not_exist())
+            )
+        for transition in changes.updated_transitions:
+            item = items.TransitionItem(pk, transition_sk(transition))
+            actions = [
+                _set_or_remove(items.TransitionItem.end_time, transition.end_time),
+                _set_or_remove(items.TransitionItem.message, transition.message),
+                items.TransitionItem.recorded_at.set(now),
+            ]
+            operations.append(
+                lambda tx, item=item, actions=actions: tx.update(
+                    item, actions=actions, condition=items.TransitionItem.sk.exists()
+                )
+            )
+        if changes.final_metrics is not None:
+            metrics_item = _metrics_item(items, pk, changes.final_metrics, now)
+            operations.append(lambda tx: tx.save(metrics_item))
+        summary_item = _summary_item(items, changes.summary, now, changes.expected_version)
+        # The summary's save carries the version condition (PynamoDB VersionAttribute) and bumps it.
+        operations.append(lambda tx: tx.save(summary_item))
+
+        size = MAX_TRANSACTION_ITEMS
+        for start in range(0, len(operations), size):
+            self._transact(pk, operations[start : start + size])
+
+    def _transact(self, pk: str, operations: Sequence[Any]) -> None:
+        try:
+            with TransactWrite(connection=self._connection) as transaction:
+                for operation in operations:
+                    operation(transaction)
+        except TransactWriteError as error:
+            reasons = {reason.code for reason in error.cancellation_reasons if reason is not None}
+            if reasons & {"ConditionalCheckFailed", "TransactionConflict"}:
+                raise WriteConflict(
+                    f"{pk} changed while being written ({', '.join(sorted(reasons))})"
+                ) from error
+            raise StoreError(_describe_error(error)) from error
+        except PynamoDBException as error:
+            raise StoreError(_describe_error(error)) from error
+
+    # -- queries (CLI) -----------------------------------------------------------------------------
+
+    def get_job(self, job_name: str) -> StoredJob | None:
+        """Same as ``load``: the job's summary, transitions and final metrics."""
+        return self.load(job_name)
+
+    def list_jobs(self, query: JobQuery) -> list[JobSummary]:
+        """Job summaries newest first, from an index Query (never a Scan)."""
+        items = self._items
+        summary = items.Summary
+        range_condition = _time_range(summary.creation_time, query.since, query.until)
+        filter_condition = None
+        if query.tuning_job:
+            index, hash_key = summary.by_tuning_job, query.tuning_job
+            if query.status:
+                filter_condition = _status_filter(summary, query.status)
+        elif query.status and query.status in PRIMARY_STATUSES:
+            index, hash_key = summary.by_status, query.status
+        else:
+            index, hash_key = summary.by_creation_time, ALL_JOBS
+            if query.status:
+                filter_condition = _status_filter(summary, query.status)
+        results = self._guard(
+            lambda: list(
+                index.query(
+                    hash_key,
+                    range_key_condition=range_condition,
+                    filter_condition=filter_condition,
+                    scan_index_forward=False,
+                    limit=query.limit,
+                )
+            )
+        )
+        return [_summary_from_item(item) for item in results]
+
+    def iter_job_names(self) -> Iterator[str]:
+        """Every job name, newest first (index Query)."""
+        for item in self._items.Summary.by_creation_time.query(ALL_JOBS, scan_index_forward=False):
+            yield str(item.job_name)
+
+    # -- helpers -----------------------------------------------------------------------------------
+
+    def create_table_for_tests(self) -> None:
+        """Create the table from the models (tests only: the real table comes from template.yaml)."""
+        self._items.Root.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
+
+    @staticmethod
+    def _guard(read: Any) -> Any:
+        try:
+            return read()
+        except PynamoDBException as error:
+            raise StoreError(_describe_error(error)) from error
+
+
+def _describe_error(error: PynamoDBException) -> str:
+    code = error.cause_response_code
+    message = error.cause_response_message or str(error.cause or error)
+    return f"{code}: {message}" if code else message
+
+
+def _status_filter(summary: Any, status: str) -> Any:
+    return (summary.job_status == status) | (summary.secondary_status == status)
+
+
+def _time_range(attribute: Any, since: datetime | None, until: datetime | None) -> Any:
+    if since and until:
+        return attribute.between(since, until)
+    if since:
+        return attribute >= since
+    if until:
+        return attribute <= until
+    return None
+
+
+def _set_or_remove(attribute: Any, value: Any) -> Any:
+    return attribute.remove() if value is None else attribute.set(value)
+
+
+# -- mapping between items and domain records ----------------------------------------------------
+
+
+def _summary_item(items: Any, summary: JobSummary, now: datetime, version: int | None) -> Any:
+    item = items.Summary(
+        job_pk(summary.job_name),
+        SUMMARY_SK,
+        job_index=ALL_JOBS,
+        job_name=summary.job_name,
+        job_arn=summary.job_arn,
+        job_status=summary.status,
+        secondary_status=summary.secondary_status,
+        failure_reason=summary.failure_reason,
+        creation_time=summary.creation_time,
+        last_modified_time=summary.last_modified_time,
+        training_start_time=summary.training_start_time,
+        training_end_time=summary.training_end_time,
+        training_time_seconds=summary.training_time_seconds,
+        billable_time_seconds=summary.billable_time_seconds,
+        managed_spot=summary.managed_spot,
+        tuning_job_arn=summary.tuning_job_arn,
+        tuning_job_name=summary.tuning_job_name,
+        instance_type=summary.instance_type,
+        instance_count=summary.instance_count,
+        max_runtime_seconds=summary.max_runtime_seconds,
+        max_wait_seconds=summary.max_wait_seconds,
+        model_artifacts_uri=summary.model_artifacts_uri,
+        recorded_at=now,
+    )
+    if version is not None:
+        item.version = version
+    return item
+
+
+def _summary_from_item(item: Any) -> JobSummary:
+    return JobSummary(
+        job_name=item.job_name,
+        job_arn=item.job_arn,
+        status=item.job_status,
+        secondary_status=item.secondary_status,
+        failure_reason=item.failure_reason,
+        creation_time=item.creation_time,
+        last_modified_time=item.last_modified_time,
+        training_start_time=item.training_start_time,
+        training_end_time=item.training_end_time,
+        training_time_seconds=_int_or_none(item.training_time_seconds),
+        billable_time_seconds=_int_or_none(item.billable_time_seconds),
+        managed_spot=bool(item.managed_spot),
+        tuning_job_arn=item.tuning_job_arn,
+        instance_type=item.instance_type,
+        instance_count=_int_or_none(item.instance_count),
+        max_runtime_seconds=_int_or_none(item.max_runtime_seconds),
+        max_wait_seconds=_int_or_none(item.max_wait_seconds),
+        model_artifacts_uri=item.model_artifacts_uri,
+    )
+
+
+def _transition_item(items: Any, pk: str, transition: Transition, now: datetime) -> Any:
+    return items.TransitionItem(
+        pk,
+        transition_sk(transition),
+        status=transition.status,
+        start_time=transition.start_time,
+        end_time=transition.end_time,
+        message=transition.message,
+        position=transition.position,
+        recorded_at=now,
+    )
+
+
+def _transition_from_item(item: Any) -> Transition:
+    return Transition(
+        status=item.status,
+        start_time=item.start_time,
+        end_time=item.end_time,
+        message=item.message,
+        position=_int_or_none(item.position) or 0,
+    )
+
+
+def _metrics_item(items: Any, pk: str, metrics: Sequence[Metric], now: datetime) -> Any:
+    return items.Metrics(
+        pk,
+        METRICS_SK,
+        metrics=[
+            # repr() round-trips every float exactly, -0.0, nan and inf included; DynamoDB numbers do not.
+            items.MetricValue(name=m.name, value=repr(m.value), timestamp=m.timestamp)
+            for m in metrics
+        ],
+        recorded_at=now,
+    )
+
+
+def _metrics_from_item(item: Any) -> tuple[Metric, ...]:
+    return tuple(
+        Metric(name=m.name, value=float(m.value), timestamp=m.timestamp) for m in (item.metrics or ())
+    )
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+# -- the PynamoDB models, built per table ---------------------------------------------------------
+
+
+def _define_items(table: str, _region: str | None, _host: str | None) -> Any:
+    """Build the item classes bound to one table.
+
+    PynamoDB binds a model to its table through ``Meta``; building the classes per store lets one
+    process talk to several tables (tests, the demo, DynamoDB Local next to moto) without global state.
+    """
+
+    class Root(Model):
+        class Meta:
+            table_name = table
+            region = _region
+            host = _host
+
+        pk = UnicodeAttribute(hash_key=True)
+        sk = UnicodeAttribute(range_key=True)
+        kind = DiscriminatorAttribute()
+        recorded_at = UTCDateTimeAttribute(null=True)
+
+    class ByCreationTime(GlobalSecondaryIndex[Any]):  # type: ignore[no-untyped-call]
+        class Meta:
+            index_name = "by-creation-time"
+            projection = AllProjection()
+
+        job_index = UnicodeAttribute(hash_key=True)
+        creation_time = UTCDateTimeAttribute(range_key=True)
+
+    class ByStatus(GlobalSecondaryIndex[Any]):  # type: ignore[no-untyped-call]
+        class Meta:
+            index_name = "by-status"
+            projection = AllProjection()
+
+        job_status = UnicodeAttribute(hash_key=True)
+        creation_time = UTCDateTimeAttribute(range_key=True)
+
+    class ByTuningJob(GlobalSecondaryIndex[Any]):  # type: ignore[no-untyped-call]
+        class Meta:
+            index_name = "by-tuning-job"
+            projection = AllProjection()
+
+        tuning_job_name = UnicodeAttribute(hash_key=True)
+        creation_time = UTCDateTimeAttribute(range_key=True)
+
+    class Summary(Root, discriminator="summary"):
+        job_index = UnicodeAttribute()
+        job_name = UnicodeAttribute()
+        job_arn = UnicodeAttribute()
+        job_status = UnicodeAttribute()
+        secondary_status = UnicodeAttribute(null=True)
+        failure_reason = UnicodeAttribute(null=True)
+        creation_time = UTCDateTimeAttribute()
+        last_modified_time = UTCDateTimeAttribute()
+        training_start_time = UTCDateTimeAttribute(null=True)
+        training_end_time = UTCDateTimeAttribute(null=True)
+        training_time_seconds = NumberAttribute(null=True)
+        billable_time_seconds = NumberAttribute(null=True)
+        managed_spot = BooleanAttribute(default=False)
+        tuning_job_arn = UnicodeAttribute(null=True)
+        tuning_job_name = UnicodeAttribute(null=True)
+        instance_type = UnicodeAttribute(null=True)
+        instance_count = NumberAttribute(null=True)
+        max_runtime_seconds = NumberAttribute(null=True)
+        max_wait_seconds = NumberAttribute(null=True)
+        model_artifacts_uri = UnicodeAttribute(null=True)
+        version = VersionAttribute()
+
+        by_creation_time = ByCreationTime()
+        by_status = ByStatus()
+        by_tuning_job = ByTuningJob()
+
+    class TransitionItem(Root, discriminator="transition"):
+        status = UnicodeAttribute()
+        start_time = UTCDateTimeAttribute()
+        end_time = UTCDateTimeAttribute(null=True)
+        message = UnicodeAttribute(null=True)
+        position = NumberAttribute(default=0)
+
+    class MetricValue(MapAttribute[str, Any]):
+        name = UnicodeAttribute()
+        value = UnicodeAttribute()
+        timestamp = UTCDateTimeAttribute(null=True)
+
+    class Metrics(Root, discriminator="metrics"):
+        metrics = ListAttribute(of=MetricValue, default=list)
+
+    class Items:
+        pass
+
+    bound = Items()
+    for cls in (Root, Summary, TransitionItem, Metrics, MetricValue):
+        setattr(bound, cls.__name__, cls)
+    return bound

@@ -1,0 +1,215 @@
+"""Ingest: turn a batch of state-change events into an up-to-date history.
+
+For every distinct job in the batch, DescribeTrainingJob is called once and its answer merged into the
+stored history (``history.plan_changes``), in one conditional transaction. Bad records are parked in the
+dead-letter queue with their reason; a job whose sync fails for a transient reason fails only its own
+records, which SQS redelivers.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Literal, Protocol
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from jobtrail.dead_letters import DeadLetters, SqsDeadLetters
+from jobtrail.events import Rejection, parse_state_change
+from jobtrail.history import WriteConflict, plan_changes
+from jobtrail.model import HistoryChanges, StoredJob, Transition
+from jobtrail.observability import MetricUnit, logger, metrics, tracer
+from jobtrail.training_jobs import SageMakerTrainingJobs, TrainingJobs
+
+#: Re-read and re-plan this many times when another invocation writes the same job concurrently.
+MAX_WRITE_ATTEMPTS = 5
+
+Outcome = Literal["recorded", "unchanged", "stale", "not_found"]
+
+
+class JobHistories(Protocol):
+    """The history table as ingest sees it (``history_store.HistoryStore`` is the real one)."""
+
+    def load(self, job_name: str) -> StoredJob | None: ...
+
+    def apply(self, changes: HistoryChanges) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class IngestDeps:
+    """Everything ingest talks to; built once per container, replaced by fakes in tests."""
+
+    training_jobs: TrainingJobs
+    histories: JobHistories
+    dead_letters: DeadLetters
+
+
+@dataclass(frozen=True, slots=True)
+class SyncResult:
+    """What syncing one job did."""
+
+    job_name: str
+    outcome: Outcome
+    new_transitions: tuple[Transition, ...] = ()
+    updated_transitions: tuple[Transition, ...] = ()
+    attempts: int = 1
+
+
+class JobSyncFailed(Exception):
+    """A job could not be synced in this batch; its records are reported as failures for redelivery."""
+
+
+@tracer.capture_method
+def sync_job(job_name: str, deps: IngestDeps) -> SyncResult:
+    """Bring the stored history of ``job_name`` up to date with DescribeTrainingJob (one call).
+
+    Raises on transient failures (throttling that outlasted botocore's retries, DynamoDB errors,
+    conflicts that persisted for ``MAX_WRITE_ATTEMPTS`` attempts).
+    """
+    snapshot = deps.training_jobs.describe(job_name)
+    if snapshot is None:
+        return SyncResult(job_name=job_name, outcome="not_found")
+    for attempt in range(1, MAX_WRITE_ATTEMPTS + 1):
+        changes = plan_changes(deps.histories.load(job_name), snapshot)
+        if changes.is_empty:
+            return SyncResult(
+                job_name=job_name, outcome="stale" if changes.stale else "unchanged", attempts=attempt
+            )
+        try:
+            deps.histories.apply(changes)
+        except WriteConflict:
+            logger.info("concurrent write, re-reading", extra={"job_name": job_name, "attempt": attempt})
+            metrics.add_metric(name="WriteConflicts", unit=MetricUnit.Count, value=1)
+            continue
+        return SyncResult(
+            job_name=job_name,
+            outcome="recorded",
+            new_transitions=changes.new_transitions,
+            updated_transitions=changes.updated_transitions,
+            attempts=attempt,
+        )
+    raise WriteConflict(f"{job_name}: still conflicting after {MAX_WRITE_ATTEMPTS} attempts")
+
+
+class _Batch:
+    """One invocation's records: syncs each job once, however many of its events the batch holds."""
+
+    def __init__(self, deps: IngestDeps) -> None:
+        self._deps = deps
+        self._results: dict[str, SyncResult | Exception] = {}
+
+    def process_record(self, record: SQSRecord) -> None:
+        parsed = parse_state_change(record.body)
+        if isinstance(parsed, Rejection):
+            self._reject(record, parsed)
+            return
+        logger.set_correlation_id(parsed.event_id)
+        result = self._sync_once(parsed.job_name)
+        logger.info(
+            "event processed",
+            extra={
+                "job_name": parsed.job_name,
+                "event_status": parsed.status,
+                "event_secondary_status": parsed.secondary_status,
+                "outcome": result.outcome,
+            },
+        )
+
+    def _sync_once(self, job_name: str) -> SyncResult:
+        known = self._results.get(job_name)
+        if isinstance(known, Exception):
+            raise JobSyncFailed(f"{job_name}: sync failed earlier in this batch") from known
+        if known is not None:
+            return known
+        try:
+            result = sync_job(job_name, self._deps)
+        except Exception as error:
+            self._results[job_name] = error
+            logger.exception("job sync failed; its records will be redelivered", extra={"job_name": job_name})
+            metrics.add_metric(name="SyncFailures", unit=MetricUnit.Count, value=1)
+            raise
+        self._results[job_name] = result
+        self._record_metrics(result)
+        return result
+
+    def _record_metrics(self, result: SyncResult) -> None:
+        metrics.add_metric(name="JobsDescribed", unit=MetricUnit.Count, value=1)
+        if result.outcome == "not_found":
+            logger.warning("SageMaker does not know this job; dropped", extra={"job_name": result.job_name})
+            metrics.add_metric(name="JobsNotFound", unit=MetricUnit.Count, value=1)
+        elif result.outcome == "recorded":
+            metrics.add_metric(
+                name="TransitionsRecorded", unit=MetricUnit.Count, value=len(result.new_transitions)
+            )
+            logger.info(
+                "history updated",
+                extra={
+                    "job_name": result.job_name,
+                    "new_transitions": [t.status for t in result.new_transitions],
+                    "closed_transitions": [t.status for t in result.updated_transitions],
+                    "attempts": result.attempts,
+                },
+            )
+
+    def _reject(self, record: SQSRecord, rejection: Rejection) -> None:
+        logger.set_correlation_id(rejection.event_id)
+        logger.error(
+            "rejected record: not a valid SageMaker training job state change",
+            extra={
+                "event_id": rejection.event_id,
+                "message_id": record.message_id,
+                "reason": rejection.reason,
+            },
+        )
+        metrics.add_metric(name="EventsRejected", unit=MetricUnit.Count, value=1)
+        # If parking fails the exception marks the record failed: SQS redelivers it and, after five
+        # receives, its redrive policy moves it to the same dead-letter queue. Nothing is lost.
+        self._deps.dead_letters.park(
+            record.body, reason=rejection.reason, event_id=rejection.event_id, message_id=record.message_id
+        )
+
+
+def handle_batch(
+    event: Mapping[str, Any], deps: IngestDeps, context: LambdaContext | None = None
+) -> PartialItemFailureResponse:
+    """Process an SQS batch; returns the partial batch response (failed message ids only)."""
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    metrics.add_metric(name="EventsReceived", unit=MetricUnit.Count, value=len(event.get("Records", ())))
+    return process_partial_response(
+        event=dict(event), record_handler=_Batch(deps).process_record, processor=processor, context=context
+    )
+
+
+@cache
+def deps_from_environment() -> IngestDeps:
+    """The production dependencies, from the function's environment (once per container).
+
+    DescribeTrainingJob throttles cannot be raised, so its client uses botocore's adaptive retry mode
+    (client-side rate limiting on top of standard retries).
+    """
+    import boto3  # noqa: PLC0415 - only the deployed function needs real clients
+    from botocore.config import Config  # noqa: PLC0415
+
+    from jobtrail.history_store import HistoryStore  # noqa: PLC0415 - keeps PynamoDB out of pure imports
+
+    session = boto3.session.Session()
+    return IngestDeps(
+        training_jobs=SageMakerTrainingJobs(
+            session.client(
+                "sagemaker",
+                config=Config(
+                    retries={"mode": "adaptive", "max_attempts": 8}, connect_timeout=5, read_timeout=15
+                ),
+            )
+        ),
+        histories=HistoryStore(os.environ["JOBTRAIL_TABLE"]),
+        dead_letters=SqsDeadLetters(
+            session.client("sqs", config=Config(retries={"mode": "standard", "max_attempts": 5})),
+            os.environ["JOBTRAIL_DEAD_LETTER_QUEUE_URL"],
+        ),
+    )

@@ -1,0 +1,141 @@
+"""The domain records of jobtrail: what a training job looked like, and what its history holds.
+
+Plain frozen dataclasses with real ``datetime``s (timezone-aware, UTC). Nothing here knows about
+boto3, DynamoDB or JSON: the adapters map to and from these types at the edges.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+#: TrainingJobStatus values after which the job never changes again.
+TERMINAL_STATUSES = frozenset({"Completed", "Failed", "Stopped"})
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """One ``SecondaryStatusTransition``: identified by ``(status, start_time)``.
+
+    ``end_time`` is ``None`` while the transition is open; its ``message`` may change until it closes.
+    ``position`` is its index in SageMaker's list: it orders transitions that start at the same instant
+    and is not part of its identity or equality.
+    """
+
+    status: str
+    start_time: datetime
+    end_time: datetime | None = None
+    message: str | None = None
+    position: int = field(default=0, compare=False)
+
+    @property
+    def key(self) -> tuple[str, datetime]:
+        """The identity SageMaker gives a transition: the same status can recur (spot restarts)."""
+        return (self.status, self.start_time)
+
+    def duration_seconds(self, now: datetime | None = None) -> float | None:
+        """Seconds from start to end; for an open transition, up to ``now`` (``None`` when not given)."""
+        end = self.end_time or now
+        if end is None:
+            return None
+        return (end - self.start_time).total_seconds()
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    """One entry of ``FinalMetricDataList``. ``value`` is kept exactly (``-0.0`` stays ``-0.0``)."""
+
+    name: str
+    value: float
+    timestamp: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JobSummary:
+    """The current facts about a training job, as DescribeTrainingJob last reported them."""
+
+    job_name: str
+    job_arn: str
+    status: str
+    secondary_status: str | None
+    last_modified_time: datetime
+    creation_time: datetime
+    failure_reason: str | None = None
+    training_start_time: datetime | None = None
+    training_end_time: datetime | None = None
+    training_time_seconds: int | None = None
+    billable_time_seconds: int | None = None
+    managed_spot: bool = False
+    tuning_job_arn: str | None = None
+    instance_type: str | None = None
+    instance_count: int | None = None
+    max_runtime_seconds: int | None = None
+    max_wait_seconds: int | None = None
+    model_artifacts_uri: str | None = None
+
+    @property
+    def tuning_job_name(self) -> str | None:
+        """The tuning job's name, taken from its ARN (``…:hyper-parameter-tuning-job/NAME``)."""
+        if not self.tuning_job_arn:
+            return None
+        return self.tuning_job_arn.rsplit("/", 1)[-1]
+
+    @property
+    def spot_savings_percent(self) -> float | None:
+        """``(1 - billable / training) * 100`` for managed-spot jobs whose counters are known."""
+        return spot_savings_percent(self.managed_spot, self.training_time_seconds, self.billable_time_seconds)
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+
+def spot_savings_percent(managed_spot: bool, training: int | None, billable: int | None) -> float | None:
+    """What managed spot saved, in percent; ``None`` when not a spot job or the counters are unknown."""
+    if not managed_spot or training is None or billable is None or training <= 0:
+        return None
+    return (1 - billable / training) * 100
+
+
+@dataclass(frozen=True, slots=True)
+class JobRecord:
+    """A job's summary with its transitions (oldest first) and final metrics."""
+
+    summary: JobSummary
+    transitions: tuple[Transition, ...] = ()
+    final_metrics: tuple[Metric, ...] = ()
+
+    @property
+    def job_name(self) -> str:
+        return self.summary.job_name
+
+
+@dataclass(frozen=True, slots=True)
+class StoredJob(JobRecord):
+    """A ``JobRecord`` as read from the history table, with the version its summary was written at."""
+
+    version: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryChanges:
+    """What must be written to bring a stored job up to date with a newer DescribeTrainingJob answer.
+
+    ``expected_version`` is the summary version the changes were computed against (``None`` for a job
+    not stored yet): the write succeeds only if nobody else wrote in between. Whenever anything changes
+    the summary is rewritten too, so its version guards every write. ``stale`` marks an answer older
+    than what is stored (nothing to write).
+    """
+
+    job_name: str
+    expected_version: int | None
+    summary: JobSummary | None = None
+    new_transitions: tuple[Transition, ...] = ()
+    updated_transitions: tuple[Transition, ...] = ()
+    final_metrics: tuple[Metric, ...] | None = None
+    stale: bool = False
+
+    @property
+    def is_empty(self) -> bool:
+        """True when there is nothing to write."""
+        return self.summary is None
