@@ -1,0 +1,234 @@
+"""The ``jobtrail`` command line: query the history table.
+
+User errors (bad arguments, unknown job, missing table, no credentials, unreachable endpoint) end with
+a one-line message on stderr and a non-zero exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from jobtrail import __version__
+from jobtrail.times import parse_moment
+
+EXIT_OK = 0
+EXIT_NOT_FOUND = 1
+EXIT_USAGE = 2
+EXIT_FAILURE = 3
+
+#: Where ``--stack`` finds the table name among the stack's outputs.
+TABLE_OUTPUT_KEY = "HistoryTableName"
+
+
+class UserError(Exception):
+    """Something the user can fix; printed as one line."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_FAILURE) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        command: Callable[[argparse.Namespace], int] = args.run
+        return command(args)
+    except UserError as error:
+        print(f"jobtrail: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("jobtrail: interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="jobtrail", description="The status history of your SageMaker training jobs."
+    )
+    parser.add_argument("--version", action="version", version=f"jobtrail {__version__}")
+    where = parser.add_argument_group("where the history table is")
+    where.add_argument("--table", help="history table name (default: $JOBTRAIL_TABLE)")
+    where.add_argument("--stack", help="find the table in this CloudFormation stack's outputs")
+    where.add_argument("--region", help="AWS region (default: your AWS configuration)")
+    where.add_argument("--profile", help="AWS profile to use")
+    where.add_argument(
+        "--endpoint-url",
+        help="DynamoDB endpoint, e.g. DynamoDB Local (AWS_ENDPOINT_URL_DYNAMODB works too)",
+    )
+
+    output = argparse.ArgumentParser(add_help=False)
+    output.add_argument("--json", action="store_true", help="print JSON on stdout instead of tables")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    jobs = commands.add_parser("jobs", parents=[output], help="list jobs, newest first")
+    jobs.add_argument("--status", help="TrainingJobStatus (Failed, Completed, …) or a secondary status")
+    jobs.add_argument("--since", type=_moment, help="created at or after: 24h, 7d, 30m or an ISO time")
+    jobs.add_argument("--until", type=_moment, help="created at or before: same forms as --since")
+    jobs.add_argument("--tuning-job", help="only the children of this hyperparameter tuning job")
+    jobs.add_argument("--limit", type=_positive_int, default=50, help="at most this many jobs (default 50)")
+    jobs.set_defaults(run=_jobs)
+
+    for name, run, text in (
+        ("show", _show, "a job's summary and final metrics"),
+        ("history", _history, "a job's status transitions as a timeline"),
+        ("metrics", _metrics, "a job's final metrics"),
+    ):
+        command = commands.add_parser(name, parents=[output], help=text)
+        command.add_argument("job", metavar="JOB", help="training job name")
+        command.set_defaults(run=run)
+    return parser
+
+
+def _moment(text: str) -> Any:
+    try:
+        return parse_moment(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+# -- commands ----------------------------------------------------------------------------------------
+
+
+def _jobs(args: argparse.Namespace) -> int:
+    from jobtrail.history_store import JobQuery  # noqa: PLC0415 - keep `--help` fast
+    from jobtrail.views import summary_view  # noqa: PLC0415
+
+    if args.since and args.until and args.since > args.until:
+        raise UserError("--since is after --until", EXIT_USAGE)
+    store = _store(args)
+    summaries = _read(
+        lambda: store.list_jobs(
+            JobQuery(
+                status=args.status,
+                since=args.since,
+                until=args.until,
+                tuning_job=args.tuning_job,
+                limit=args.limit,
+            )
+        )
+    )
+    if args.json:
+        _print_json([summary_view(s) for s in summaries])
+    else:
+        from jobtrail.cli import render  # noqa: PLC0415
+
+        render.jobs_table(summaries, table_name=store.table_name)
+    return EXIT_OK
+
+
+def _show(args: argparse.Namespace) -> int:
+    from jobtrail.views import job_view  # noqa: PLC0415
+
+    record = _job(args)
+    if args.json:
+        _print_json(job_view(record))
+    else:
+        from jobtrail.cli import render  # noqa: PLC0415
+
+        render.job_details(record)
+    return EXIT_OK
+
+
+def _history(args: argparse.Namespace) -> int:
+    from jobtrail.views import transition_view  # noqa: PLC0415
+
+    record = _job(args)
+    if args.json:
+        _print_json([transition_view(t) for t in record.transitions])
+    else:
+        from jobtrail.cli import render  # noqa: PLC0415
+
+        render.timeline(record)
+    return EXIT_OK
+
+
+def _metrics(args: argparse.Namespace) -> int:
+    from jobtrail.views import metric_view  # noqa: PLC0415
+
+    record = _job(args)
+    if args.json:
+        _print_json([metric_view(m) for m in record.final_metrics])
+    else:
+        from jobtrail.cli import render  # noqa: PLC0415
+
+        render.metrics_table(record)
+    return EXIT_OK
+
+
+# -- plumbing ----------------------------------------------------------------------------------------
+
+
+def _job(args: argparse.Namespace) -> Any:
+    store = _store(args)
+    record = _read(lambda: store.get_job(args.job))
+    if record is None:
+        raise UserError(f"no job named {args.job!r} in table {store.table_name}", EXIT_NOT_FOUND)
+    return record
+
+
+def _store(args: argparse.Namespace) -> Any:
+    from jobtrail.history_store import HistoryStore  # noqa: PLC0415
+
+    if args.profile:
+        # PynamoDB builds its own botocore session; the profile reaches it through the environment.
+        os.environ["AWS_PROFILE"] = args.profile
+    table = args.table or os.environ.get("JOBTRAIL_TABLE") or (args.stack and _table_from_stack(args))
+    if not table:
+        raise UserError("which table? pass --table NAME or --stack STACK, or set JOBTRAIL_TABLE", EXIT_USAGE)
+    return HistoryStore(table, region=args.region, host=args.endpoint_url)
+
+
+def _table_from_stack(args: argparse.Namespace) -> str:
+    import boto3  # noqa: PLC0415
+    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
+    try:
+        client = boto3.session.Session(region_name=args.region).client("cloudformation")
+        stacks = client.describe_stacks(StackName=args.stack)["Stacks"]
+    except ClientError as error:
+        raise UserError(f"stack {args.stack!r}: {error.response['Error'].get('Message', error)}") from None
+    except BotoCoreError as error:
+        raise UserError(f"stack {args.stack!r}: {error}") from None
+    for output in stacks[0].get("Outputs", []) if stacks else []:
+        if output.get("OutputKey") == TABLE_OUTPUT_KEY:
+            return str(output["OutputValue"])
+    raise UserError(f"stack {args.stack!r} has no {TABLE_OUTPUT_KEY} output: is it a jobtrail stack?")
+
+
+def _read(query: Callable[[], Any]) -> Any:
+    """Run a store query, turning what the user can fix into one line."""
+    from botocore.exceptions import BotoCoreError  # noqa: PLC0415
+
+    from jobtrail.history_store import StoreError  # noqa: PLC0415
+
+    try:
+        return query()
+    except StoreError as error:
+        raise UserError(str(error)) from None
+    except BotoCoreError as error:
+        raise UserError(str(error)) from None
+
+
+def _print_json(document: Any) -> None:
+    json.dump(document, sys.stdout, indent=2, ensure_ascii=False, allow_nan=False)
+    sys.stdout.write("\n")

@@ -1,0 +1,145 @@
+"""Human output of the CLI: rich tables and the transition timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from jobtrail.model import JobRecord, JobSummary, Transition
+from jobtrail.times import human_duration
+
+#: Colours by status (TrainingJobStatus and secondary status alike); anything else stays plain.
+STATUS_STYLES = {
+    "Completed": "green",
+    "Failed": "bold red",
+    "MaxRuntimeExceeded": "red",
+    "MaxWaitTimeExceeded": "red",
+    "Interrupted": "yellow",
+    "Stopped": "magenta",
+    "Stopping": "magenta",
+    "InProgress": "cyan",
+    "Training": "cyan",
+}
+BAR_WIDTH = 30
+
+console = Console(highlight=False)
+
+
+def styled(status: str | None) -> Text:
+    return Text(status or "-", style=STATUS_STYLES.get(status or "", ""))
+
+
+def when(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if moment else "-"
+
+
+def jobs_table(summaries: Sequence[JobSummary], *, table_name: str) -> None:
+    if not summaries:
+        console.print(f"No jobs match in {table_name}.")
+        return
+    table = Table(title=f"Training jobs in {table_name} (newest first, UTC)", title_justify="left")
+    for column in ("Job", "Status", "Secondary", "Created", "Training", "Billable", "Instance", "Spot saved"):
+        table.add_column(column, overflow="fold")
+    for summary in summaries:
+        table.add_row(
+            summary.job_name,
+            styled(summary.status),
+            styled(summary.secondary_status),
+            when(summary.creation_time),
+            human_duration(summary.training_time_seconds),
+            human_duration(summary.billable_time_seconds),
+            _instances(summary),
+            _percent(summary.spot_savings_percent),
+        )
+    console.print(table)
+
+
+def job_details(record: JobRecord) -> None:
+    summary = record.summary
+    table = Table(show_header=False, title=summary.job_name, title_justify="left", box=None)
+    table.add_column(style="bold")
+    table.add_column(overflow="fold")
+    rows: list[tuple[str, str | Text]] = [
+        ("ARN", summary.job_arn),
+        ("Status", styled(summary.status)),
+        ("Secondary status", styled(summary.secondary_status)),
+        ("Created", when(summary.creation_time)),
+        ("Training started", when(summary.training_start_time)),
+        ("Training ended", when(summary.training_end_time)),
+        ("Last modified", when(summary.last_modified_time)),
+        ("Training time", human_duration(summary.training_time_seconds)),
+        ("Billable time", human_duration(summary.billable_time_seconds)),
+        ("Managed spot", "yes" if summary.managed_spot else "no"),
+        ("Spot savings", _percent(summary.spot_savings_percent)),
+        ("Instances", _instances(summary)),
+        ("Max runtime", human_duration(summary.max_runtime_seconds)),
+        ("Max wait", human_duration(summary.max_wait_seconds)),
+        ("Tuning job", summary.tuning_job_name or "-"),
+        ("Model artifacts", summary.model_artifacts_uri or "-"),
+    ]
+    if summary.failure_reason:
+        rows.append(("Failure reason", Text(summary.failure_reason, style="red")))
+    for label, value in rows:
+        table.add_row(label, value)
+    console.print(table)
+    metrics_table(record)
+
+
+def metrics_table(record: JobRecord) -> None:
+    if not record.final_metrics:
+        console.print("No final metrics recorded.")
+        return
+    table = Table(title="Final metrics", title_justify="left")
+    table.add_column("Metric")
+    table.add_column("Value", justify="right")
+    table.add_column("Timestamp (UTC)")
+    for metric in record.final_metrics:
+        table.add_row(metric.name, repr(metric.value), when(metric.timestamp))
+    console.print(table)
+
+
+def timeline(record: JobRecord, *, now: datetime | None = None) -> None:
+    """Each transition with its duration and a bar proportional to the longest one."""
+    transitions = record.transitions
+    if not transitions:
+        console.print(f"No transitions recorded for {record.job_name}.")
+        return
+    now = now or datetime.now(UTC)
+    durations = [t.duration_seconds(now) or 0.0 for t in transitions]
+    longest = max(durations) or 1.0
+    table = Table(title=f"{record.job_name} — {record.summary.status}", title_justify="left")
+    for column in ("Status", "Started (UTC)", "Duration", "", "Message"):
+        table.add_column(column, overflow="fold")
+    for transition, seconds in zip(transitions, durations, strict=True):
+        table.add_row(
+            styled(transition.status),
+            when(transition.start_time),
+            _duration(transition, seconds),
+            _bar(seconds, longest, STATUS_STYLES.get(transition.status, "blue")),
+            transition.message or "",
+        )
+    console.print(table)
+
+
+def _duration(transition: Transition, seconds: float) -> str:
+    text = human_duration(seconds)
+    return f"{text} (open)" if transition.end_time is None else text
+
+
+def _bar(seconds: float, longest: float, style: str) -> Text:
+    cells = round(BAR_WIDTH * seconds / longest) if seconds > 0 else 0
+    return Text("█" * max(cells, 1 if seconds > 0 else 0), style=style)
+
+
+def _instances(summary: JobSummary) -> str:
+    if not summary.instance_type:
+        return "-"
+    return f"{summary.instance_count or 1} x {summary.instance_type}"
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f} %"
