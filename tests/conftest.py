@@ -17,10 +17,9 @@ from typing import TYPE_CHECKING
 
 import boto3
 import pytest
-from moto import mock_aws
-
 from jobtrail.dynamodb_local import DynamoDBLocal, DynamoDBLocalUnavailable
 from jobtrail.table_schema import create_history_table
+from moto import mock_aws
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

