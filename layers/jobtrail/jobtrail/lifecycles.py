@@ -1,0 +1,387 @@
+"""Scripted SageMaker training-job lifecycles: the fixtures in ``events/`` as typed Python objects.
+
+``events/generate.py`` writes every fixture; this module reads them back for the tests and the local demo.
+A lifecycle is the sequence of changes SageMaker made to one or more training jobs, each step carrying the
+EventBridge event SageMaker sent and the DescribeTrainingJob response that was true right after it.
+
+``ScriptedSageMaker`` answers DescribeTrainingJob from those steps the way the real service does: always the
+job's current state, never an older one, whatever order the events arrive in.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import functools
+import hashlib
+import json
+import os
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import botocore.session
+from botocore.awsrequest import AWSResponse, HTTPHeaders
+from botocore.exceptions import ClientError
+from botocore.model import ListShape, MapShape, Shape, StructureShape
+
+#: The repository's ``events/`` folder (``layers/jobtrail/jobtrail/`` → ``../../../events``);
+#: ``JOBTRAIL_EVENTS_DIR`` points elsewhere, e.g. at a copy shipped next to a demo.
+EVENTS_DIR: Path = Path(
+    os.environ.get("JOBTRAIL_EVENTS_DIR") or Path(__file__).resolve().parents[3] / "events"
+)
+
+#: Where the fixtures' SQS records claim to come from (the queue the SAM template creates, as named in a
+#: stack called ``jobtrail``).
+QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:jobtrail-StateChangeQueue-EXAMPLE"
+#: The principal SQS reports as the sender of messages that EventBridge delivered.
+EVENTBRIDGE_SENDER_ID = "AIDAIENQZJOLO23YVJ4VO"
+
+_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://jobtrail.example/events")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: A body that is not an EventBridge event is "sent" at this instant unless the caller says otherwise.
+_DEFAULT_SENT_AT = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+#: SQS hands an EventBridge message to Lambda this long after EventBridge put it on the queue.
+_QUEUE_DELAY = timedelta(milliseconds=640)
+_RECEIVE_DELAY = timedelta(milliseconds=37)
+
+_NOT_FOUND = "Requested resource not found."
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One change SageMaker made to a job: the event it sent and what DescribeTrainingJob said right after."""
+
+    index: int
+    job_name: str
+    event: dict[str, Any]
+    describe: dict[str, Any]
+
+    @property
+    def sqs_body(self) -> str:
+        """The event as EventBridge puts it on the queue: the JSON text an SQS record's ``body`` holds."""
+        return json.dumps(self.event)
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectedJob:
+    """What a correct consumer must have recorded about one job once every step has been ingested."""
+
+    status: str
+    secondary_status: str
+    transitions: tuple[tuple[str, datetime], ...]
+    final_metrics: int
+    training_time_seconds: int | None
+    billable_time_seconds: int | None
+    spot_savings_percent: float | None
+    failure_reason_startswith: str | None
+    alerts: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Lifecycle:
+    """A scripted lifecycle: its steps in the order SageMaker produced them, and the expected outcome."""
+
+    name: str
+    description: str
+    steps: tuple[Step, ...]
+    expected: Mapping[str, ExpectedJob]
+
+    @property
+    def job_names(self) -> tuple[str, ...]:
+        """The jobs this lifecycle touches, in the order they first appear."""
+        return tuple(dict.fromkeys(step.job_name for step in self.steps))
+
+    def steps_of(self, job_name: str) -> tuple[Step, ...]:
+        """The steps that change ``job_name``, oldest first."""
+        return tuple(step for step in self.steps if step.job_name == job_name)
+
+    def final_describe(self, job_name: str) -> dict[str, Any]:
+        """A copy of the job's DescribeTrainingJob response after its last step; ``KeyError`` if unknown."""
+        steps = self.steps_of(job_name)
+        if not steps:
+            raise KeyError(job_name)
+        return copy.deepcopy(steps[-1].describe)
+
+
+def lifecycle_names() -> tuple[str, ...]:
+    """The names of every scripted lifecycle (``events/lifecycles/<name>.json``), sorted."""
+    return _names_in(EVENTS_DIR / "lifecycles")
+
+
+def load_lifecycle(name: str) -> Lifecycle:
+    """Read ``events/lifecycles/<name>.json``; describes get real datetimes, as boto3 would return them."""
+    raw = _read_json(EVENTS_DIR / "lifecycles" / f"{name}.json")
+    steps = tuple(
+        Step(
+            index=index,
+            job_name=item["job_name"],
+            event=item["event"],
+            describe=parse_describe(item["describe"]),
+        )
+        for index, item in enumerate(raw["steps"])
+    )
+    expected = {job_name: _expected_job(spec) for job_name, spec in raw["expected"].items()}
+    return Lifecycle(
+        name=raw["name"],
+        description=raw["description"],
+        steps=steps,
+        expected=MappingProxyType(expected),
+    )
+
+
+def sqs_event_names() -> tuple[str, ...]:
+    """The names of every good SQS event file (``events/sqs/<name>.json``), sorted."""
+    return _names_in(EVENTS_DIR / "sqs")
+
+
+def load_sqs_event(name: str) -> dict[str, Any]:
+    """Read ``events/sqs/<name>.json``: a Lambda SQS event, ready to pass to a handler."""
+    loaded: dict[str, Any] = _read_json(EVENTS_DIR / "sqs" / f"{name}.json")
+    return loaded
+
+
+def bad_event_names() -> tuple[str, ...]:
+    """The names of every malformed-input case (``events/bad/<name>.json``), sorted."""
+    return _names_in(EVENTS_DIR / "bad")
+
+
+def load_bad_event(name: str) -> dict[str, Any]:
+    """Read ``events/bad/<name>.json``: a Lambda SQS event holding records a consumer must reject."""
+    loaded: dict[str, Any] = _read_json(EVENTS_DIR / "bad" / f"{name}.json")
+    return loaded
+
+
+def sqs_record(
+    body: str,
+    *,
+    message_id: str | None = None,
+    receive_count: int = 1,
+    sent_at: datetime | None = None,
+) -> dict[str, Any]:
+    """Wrap ``body`` in an SQS record shaped like the ones Lambda receives from the state-change queue.
+
+    Without ``message_id`` the id is derived from the body, so equal bodies get equal ids: pass one (or use
+    ``sqs_batch``) to make distinct messages of the same text. ``sent_at`` defaults to just after the
+    event's ``time`` when the body is an EventBridge event.
+    """
+    if receive_count < 1:
+        raise ValueError("receive_count counts deliveries: it is at least 1")
+    message_id = message_id or str(uuid.uuid5(_NAMESPACE, f"sqs-body:{body}"))
+    sent = sent_at or _sent_time_of(body)
+    sent_ms = epoch_millis(sent)
+    return {
+        "messageId": message_id,
+        "receiptHandle": _receipt_handle(message_id, receive_count),
+        "body": body,
+        "attributes": {
+            "ApproximateReceiveCount": str(receive_count),
+            "SentTimestamp": str(sent_ms),
+            "SenderId": EVENTBRIDGE_SENDER_ID,
+            "ApproximateFirstReceiveTimestamp": str(epoch_millis(sent + _RECEIVE_DELAY)),
+        },
+        "messageAttributes": {},
+        "md5OfBody": hashlib.md5(body.encode("utf-8"), usedforsecurity=False).hexdigest(),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": QUEUE_ARN,
+        "awsRegion": QUEUE_ARN.split(":")[3],
+    }
+
+
+def sqs_batch(bodies: Iterable[str]) -> dict[str, Any]:
+    """A Lambda SQS event holding one record per body, in order; every record gets its own message id."""
+    records = [
+        sqs_record(body, message_id=str(uuid.uuid5(_NAMESPACE, f"sqs-batch:{position}:{body}")))
+        for position, body in enumerate(bodies)
+    ]
+    return {"Records": records}
+
+
+def epoch_millis(moment: datetime) -> int:
+    """Milliseconds since the Unix epoch, exactly (no float rounding): how events and SQS write times."""
+    if moment.tzinfo is None:
+        raise ValueError("a naive datetime has no instant: give it a timezone")
+    return (moment - _EPOCH) // timedelta(milliseconds=1)
+
+
+def parse_describe(response: Mapping[str, Any]) -> dict[str, Any]:
+    """Turn a DescribeTrainingJob response as the AWS CLI prints it into what boto3 returns.
+
+    Every member the botocore model declares a timestamp becomes a timezone-aware ``datetime``; numbers,
+    strings and unknown members are kept as they are. The input is not modified.
+    """
+    converted = _convert_timestamps(dict(response), _describe_output_shape())
+    result: dict[str, Any] = converted
+    return result
+
+
+class ScriptedSageMaker:
+    """Answers DescribeTrainingJob from scripted state, the way the real service would: the current state.
+
+    ``advance`` feeds it the steps of a lifecycle (in any order: an older state never replaces a newer one);
+    ``describe`` answers directly, and ``attach`` makes a real boto3 ``sagemaker`` client answer from the
+    script without any HTTP. Every question asked, either way, is recorded in ``calls``.
+    """
+
+    def __init__(self) -> None:
+        self._jobs: dict[str, dict[str, Any]] = {}
+        self.calls: list[str] = []
+
+    def advance(self, step: Step) -> None:
+        """Make ``step.describe`` the job's state, unless the state already held was modified later."""
+        current = self._jobs.get(step.job_name)
+        if current is not None and _last_modified(current) > _last_modified(step.describe):
+            return
+        self._jobs[step.job_name] = copy.deepcopy(step.describe)
+
+    def describe(self, job_name: str) -> dict[str, Any]:
+        """The job's current DescribeTrainingJob response (a copy, without ``ResponseMetadata``).
+
+        Raises ``ClientError`` with code ``ValidationException`` for a job the script does not know, as
+        SageMaker does.
+        """
+        self.calls.append(job_name)
+        state = self._jobs.get(job_name)
+        if state is None:
+            raise _not_found(job_name)
+        return copy.deepcopy(state)
+
+    def attach(self, client: Any) -> None:
+        """Answer ``client.describe_training_job`` from this script; other operations are left alone.
+
+        Hooks ``before-call.sagemaker.DescribeTrainingJob`` the way ``botocore.stub.Stubber`` hooks its
+        calls: the handler returns ``(http_response, parsed)`` and botocore sends nothing. Errors come back
+        with an HTTP 400, so the client raises them exactly as it raises the service's.
+        """
+        client.meta.events.register(
+            "before-call.sagemaker.DescribeTrainingJob",
+            self._answer,
+            unique_id=f"jobtrail-scripted-sagemaker-{id(self)}",
+        )
+
+    def _answer(self, params: Mapping[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+        job_name = str(json.loads(params["body"])["TrainingJobName"])
+        request_id = str(uuid.uuid5(_NAMESPACE, f"request:{len(self.calls)}:{job_name}"))
+        try:
+            parsed = self.describe(job_name)
+        except ClientError as error:
+            status = 400
+            parsed = {"Error": dict(error.response.get("Error", {}))}
+        else:
+            status = 200
+        parsed["ResponseMetadata"] = _response_metadata(request_id, status)
+        return AWSResponse(str(params["url"]), status, _http_headers(request_id), None), parsed
+
+
+def _expected_job(spec: Mapping[str, Any]) -> ExpectedJob:
+    return ExpectedJob(
+        status=spec["status"],
+        secondary_status=spec["secondary_status"],
+        transitions=tuple((status, _parse_time(start)) for status, start in spec["transitions"]),
+        final_metrics=spec["final_metrics"],
+        training_time_seconds=spec["training_time_seconds"],
+        billable_time_seconds=spec["billable_time_seconds"],
+        spot_savings_percent=spec["spot_savings_percent"],
+        failure_reason_startswith=spec["failure_reason_startswith"],
+        alerts=tuple(spec["alerts"]),
+    )
+
+
+@functools.cache
+def _describe_output_shape() -> StructureShape:
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    shape = model.operation_model("DescribeTrainingJob").output_shape
+    if not isinstance(shape, StructureShape):
+        raise TypeError("botocore's sagemaker model has no DescribeTrainingJob output structure")
+    return shape
+
+
+def _convert_timestamps(value: Any, shape: Shape) -> Any:
+    if shape.type_name == "timestamp" and isinstance(value, str):
+        return _parse_time(value)
+    if isinstance(shape, StructureShape) and isinstance(value, dict):
+        return {
+            key: _convert_timestamps(item, shape.members[key]) if key in shape.members else item
+            for key, item in value.items()
+        }
+    if isinstance(shape, ListShape) and isinstance(value, list):
+        return [_convert_timestamps(item, shape.member) for item in value]
+    if isinstance(shape, MapShape) and isinstance(value, dict):
+        return {key: _convert_timestamps(item, shape.value) for key, item in value.items()}
+    return value
+
+
+def _parse_time(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError(f"timestamp without an offset: {text!r}")
+    return moment.astimezone(UTC)
+
+
+def _last_modified(describe: Mapping[str, Any]) -> datetime:
+    """A state without ``LastModifiedTime`` counts as older than any that has one."""
+    moment = describe.get("LastModifiedTime")
+    return moment if isinstance(moment, datetime) else datetime.min.replace(tzinfo=UTC)
+
+
+def _names_in(folder: Path) -> tuple[str, ...]:
+    return tuple(sorted(path.stem for path in folder.glob("*.json")))
+
+
+def _read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _sent_time_of(body: str) -> datetime:
+    """EventBridge puts an event on the queue shortly after the event's ``time``."""
+    try:
+        event = json.loads(body)
+    except ValueError:
+        return _DEFAULT_SENT_AT
+    if not isinstance(event, dict) or not isinstance(event.get("time"), str):
+        return _DEFAULT_SENT_AT
+    try:
+        occurred = datetime.fromisoformat(event["time"].replace("Z", "+00:00"))
+    except ValueError:
+        return _DEFAULT_SENT_AT
+    if occurred.tzinfo is None:
+        return _DEFAULT_SENT_AT
+    return occurred + _QUEUE_DELAY
+
+
+def _receipt_handle(message_id: str, receive_count: int) -> str:
+    """Opaque like SQS's (``AQEB`` + base64); a new one for every delivery of the same message."""
+    seed = f"{message_id}:{receive_count}".encode()
+    digest = hashlib.sha512(seed).digest() + hashlib.sha256(seed).digest()
+    return "AQEB" + base64.b64encode(digest).decode("ascii")
+
+
+def _not_found(job_name: str) -> ClientError:
+    """The error SageMaker answers for a job it does not know (botocore raises it as a plain ClientError)."""
+    return ClientError(
+        {"Error": {"Code": "ValidationException", "Message": _NOT_FOUND}},
+        "DescribeTrainingJob",
+    )
+
+
+def _http_headers(request_id: str) -> HTTPHeaders:
+    headers = HTTPHeaders()
+    headers["x-amzn-requestid"] = request_id
+    headers["content-type"] = "application/x-amz-json-1.1"
+    return headers
+
+
+def _response_metadata(request_id: str, status: int) -> dict[str, Any]:
+    return {
+        "RequestId": request_id,
+        "HTTPStatusCode": status,
+        "HTTPHeaders": {
+            "x-amzn-requestid": request_id,
+            "content-type": "application/x-amz-json-1.1",
+        },
+        "RetryAttempts": 0,
+    }
