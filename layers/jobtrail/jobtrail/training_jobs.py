@@ -43,10 +43,16 @@ class SageMakerTrainingJobs:
         return record_from_describe(response)
 
 
+#: How an unknown job is worded: SageMaker says "Requested resource not found.", moto (which the local
+#: demo runs on) "Could not find training job …". Any other ValidationException is a real error.
+_NOT_FOUND_PHRASES = ("not found", "could not find")
+
+
 def is_not_found(error: ClientError) -> bool:
-    """SageMaker reports an unknown job as ``ValidationException`` "Requested resource not found."."""
+    """Whether DescribeTrainingJob failed because the job does not exist (``ValidationException``)."""
     details = error.response.get("Error", {})
-    return details.get("Code") == "ValidationException" and "not found" in details.get("Message", "").lower()
+    message = details.get("Message", "").lower()
+    return details.get("Code") == "ValidationException" and any(p in message for p in _NOT_FOUND_PHRASES)
 
 
 def record_from_describe(response: Mapping[str, Any]) -> JobRecord:
@@ -71,7 +77,8 @@ def record_from_describe(response: Mapping[str, Any]) -> JobRecord:
         instance_count=resources.get("InstanceCount"),
         max_runtime_seconds=stopping.get("MaxRuntimeInSeconds"),
         max_wait_seconds=stopping.get("MaxWaitTimeInSeconds"),
-        model_artifacts_uri=(response.get("ModelArtifacts") or {}).get("S3ModelArtifacts"),
+        # botocore's model requires ModelArtifacts, so unfinished jobs report an empty S3 URI.
+        model_artifacts_uri=(response.get("ModelArtifacts") or {}).get("S3ModelArtifacts") or None,
     )
     transitions = tuple(
         Transition(

@@ -1,0 +1,94 @@
+"""``IngestFunction``'s handler as Lambda calls it, wired from its environment, on moto."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+from jobtrail.dead_letters import REASON_ATTRIBUTE
+from jobtrail.history_store import HistoryStore
+from jobtrail.ingest import deps_from_environment
+from jobtrail.lifecycles import load_bad_event, load_lifecycle, load_sqs_event
+
+from functions.ingest.app import lambda_handler
+
+
+@dataclass(frozen=True)
+class FakeLambdaContext:
+    function_name: str = "jobtrail-IngestFunction"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:jobtrail-IngestFunction"
+    aws_request_id: str = "3f0c8c1e-8d1b-4a49-9a53-6f2f4f8f3d10"
+
+
+@pytest.fixture
+def deployed(moto_table: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    """The function's environment as the template sets it, on moto (already active via moto_table)."""
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    dlq_url = sqs.create_queue(QueueName="jobtrail-StateChangeDeadLetterQueue")["QueueUrl"]
+    monkeypatch.setenv("JOBTRAIL_TABLE", moto_table.name)
+    monkeypatch.setenv("JOBTRAIL_DEAD_LETTER_QUEUE_URL", dlq_url)
+    deps_from_environment.cache_clear()
+    yield {"table": moto_table.name, "sqs": sqs, "dlq_url": dlq_url}
+    deps_from_environment.cache_clear()
+
+
+def create_in_moto(describe: dict[str, Any]) -> None:
+    """Create the fixture's job in moto's SageMaker (which reports every job Completed)."""
+    boto3.client("sagemaker", region_name="us-east-1").create_training_job(
+        TrainingJobName=describe["TrainingJobName"],
+        AlgorithmSpecification=describe["AlgorithmSpecification"],
+        RoleArn=describe["RoleArn"],
+        OutputDataConfig=describe["OutputDataConfig"],
+        ResourceConfig=describe["ResourceConfig"],
+        StoppingCondition=describe["StoppingCondition"],
+    )
+
+
+def test_the_handler_records_what_sagemaker_describes(deployed: dict[str, Any]) -> None:
+    # Given a job known to SageMaker, and the SQS batch of its first events (events/sqs)
+    lifecycle = load_lifecycle("completed")
+    job_name = lifecycle.job_names[0]
+    create_in_moto(lifecycle.steps[0].describe)
+    # When Lambda invokes the handler
+    response = lambda_handler(load_sqs_event("completed"), FakeLambdaContext())
+    # Then no record fails and the history holds SageMaker's (moto's) account of the job
+    assert response == {"batchItemFailures": []}
+    stored = HistoryStore(deployed["table"], region="us-east-1").load(job_name)
+    assert stored is not None
+    assert stored.summary.status == "Completed"
+    assert [t.status for t in stored.transitions] == ["Starting"]
+    assert [m.name for m in stored.final_metrics] == ["train:progress"]
+
+
+def test_the_handler_drops_events_of_unknown_jobs(deployed: dict[str, Any]) -> None:
+    response = lambda_handler(load_sqs_event("completed"), FakeLambdaContext())
+    assert response == {"batchItemFailures": []}
+    assert (
+        HistoryStore(deployed["table"], region="us-east-1").load(load_lifecycle("completed").job_names[0])
+        is None
+    )
+
+
+def test_the_handler_parks_bad_records_in_the_dead_letter_queue(
+    deployed: dict[str, Any], capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    event = load_bad_event("other-source")
+    response = lambda_handler(event, FakeLambdaContext())
+    assert response == {"batchItemFailures": []}
+    parked = deployed["sqs"].receive_message(
+        QueueUrl=deployed["dlq_url"], MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+    )["Messages"]
+    assert [m["Body"] for m in parked] == [r["body"] for r in event["Records"]]
+    assert "source" in parked[0]["MessageAttributes"][REASON_ATTRIBUTE]["StringValue"]
+    # And the ERROR log line names the event and the reason; a metric counts the rejection
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 1
+    assert errors[0].event_id == json.loads(event["Records"][0]["body"])["id"]  # type: ignore[attr-defined]
+    assert "aws.sagemaker" in errors[0].reason  # type: ignore[attr-defined]
+    emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert [doc["EventsRejected"] for doc in emf] == [[1.0]]

@@ -1,0 +1,228 @@
+"""Ingest against a real history table — moto and DynamoDB Local — with SageMaker scripted from events/."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import Any
+
+import boto3
+import pytest
+from fakes import count_aws_calls, scripted_training_jobs
+from jobtrail.dead_letters import REASON_ATTRIBUTE, SOURCE_MESSAGE_ATTRIBUTE, SqsDeadLetters
+from jobtrail.history_store import HistoryStore
+from jobtrail.ingest import IngestDeps, handle_batch, sync_job
+from jobtrail.lifecycles import (
+    ScriptedSageMaker,
+    bad_event_names,
+    lifecycle_names,
+    load_bad_event,
+    load_lifecycle,
+    sqs_batch,
+)
+from jobtrail.model import HistoryChanges, StoredJob
+from jobtrail.training_jobs import record_from_describe
+from moto import mock_aws
+
+
+@dataclass
+class World:
+    script: ScriptedSageMaker
+    store: HistoryStore
+    sqs: Any
+    dead_letter_queue_url: str
+
+    @property
+    def deps(self) -> IngestDeps:
+        return IngestDeps(
+            training_jobs=scripted_training_jobs(self.script),
+            histories=self.store,
+            dead_letters=SqsDeadLetters(self.sqs, self.dead_letter_queue_url),
+        )
+
+    def parked(self) -> list[dict[str, Any]]:
+        response = self.sqs.receive_message(
+            QueueUrl=self.dead_letter_queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+        )
+        return list(response.get("Messages", []))
+
+
+@contextmanager
+def world_on(table: Any) -> Iterator[World]:
+    """A world whose history table is ``table``; SQS (moto) and a scripted SageMaker beside it."""
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        url = sqs.create_queue(QueueName="jobtrail-dlq")["QueueUrl"]
+        store = HistoryStore(table.name, region=table.region, host=table.endpoint_url)
+        yield World(ScriptedSageMaker(), store, sqs, url)
+
+
+@pytest.fixture
+def world(history_table: Any) -> Iterator[World]:
+    """Runs the test on each engine: moto, then DynamoDB Local."""
+    with world_on(history_table) as created:
+        yield created
+
+
+@pytest.fixture
+def local_world(ddb_local_table: Any) -> Iterator[World]:
+    """DynamoDB Local only: moto applies a transaction item by item, so threads can interleave inside it."""
+    with world_on(ddb_local_table) as created:
+        yield created
+
+
+@pytest.mark.parametrize("name", lifecycle_names())
+def test_a_shuffled_duplicated_replay_stores_exactly_the_final_describe(world: World, name: str) -> None:
+    # Given a lifecycle whose events arrive reversed, each twice, in batches of up to ten
+    lifecycle = load_lifecycle(name)
+    deliveries = [step for step in reversed(lifecycle.steps) for _ in range(2)]
+    for start in range(0, len(deliveries), 10):
+        batch = deliveries[start : start + 10]
+        for step in batch:
+            world.script.advance(step)
+        response = handle_batch(sqs_batch([s.sqs_body for s in batch]), world.deps)
+        assert response["batchItemFailures"] == []
+    # Then each job's stored history is what DescribeTrainingJob finally shows
+    for job_name in lifecycle.job_names:
+        stored = world.store.load(job_name)
+        truth = record_from_describe(lifecycle.final_describe(job_name))
+        expected = lifecycle.expected[job_name]
+        assert stored is not None
+        assert stored.summary == truth.summary
+        assert stored.transitions == truth.transitions
+        assert [m.name for m in stored.final_metrics] == [m.name for m in truth.final_metrics]
+        assert [m.value.hex() for m in stored.final_metrics] == [m.value.hex() for m in truth.final_metrics]
+        assert [(t.status, t.start_time) for t in stored.transitions] == list(expected.transitions)
+        assert stored.summary.spot_savings_percent == pytest.approx(expected.spot_savings_percent)
+
+
+def test_aws_calls_per_batch_are_one_describe_one_read_one_write_per_job(world: World) -> None:
+    lifecycle = load_lifecycle("spot-interrupted")
+    for step in lifecycle.steps:
+        world.script.advance(step)
+    bodies = [s.sqs_body for s in lifecycle.steps[:10]]
+    # When ten events of one job arrive in one batch
+    with count_aws_calls() as calls:
+        handle_batch(sqs_batch(bodies), world.deps)
+    # Then one Describe, one Query, one transaction
+    assert calls["sagemaker.DescribeTrainingJob"] == 1
+    assert calls["dynamodb.Query"] == 1
+    assert calls["dynamodb.TransactWriteItems"] == 1
+    # And when a duplicate arrives later: one Describe, one Query, zero writes
+    with count_aws_calls() as calls:
+        handle_batch(sqs_batch(bodies[:1]), world.deps)
+    writes = {
+        k: v for k, v in calls.items() if k.split(".")[1] in {"TransactWriteItems", "PutItem", "UpdateItem"}
+    }
+    assert calls["sagemaker.DescribeTrainingJob"] == 1
+    assert writes == {}
+
+
+@pytest.mark.parametrize("name", bad_event_names())
+def test_a_bad_record_lands_in_the_dead_letter_queue_with_its_reason(world: World, name: str) -> None:
+    event = load_bad_event(name)
+    known = {step.sqs_body for lc in map(load_lifecycle, lifecycle_names()) for step in lc.steps}
+    bad = [r for r in event["Records"] if r["body"] not in known]
+    with count_aws_calls() as calls:
+        response = handle_batch(event, world.deps)
+    assert response["batchItemFailures"] == []
+    parked = world.parked()
+    assert sorted(m["Body"] for m in parked) == sorted(r["body"] for r in bad)
+    for message in parked:
+        attributes = message["MessageAttributes"]
+        assert attributes[REASON_ATTRIBUTE]["StringValue"]
+        assert attributes[SOURCE_MESSAGE_ATTRIBUTE]["StringValue"] in {r["messageId"] for r in bad}
+    if len(bad) == len(event["Records"]):
+        assert {k for k in calls if not k.startswith("sqs.")} == set()
+
+
+def test_the_newest_answer_wins_when_two_invocations_race_on_one_job(local_world: World) -> None:
+    world = local_world
+    # Given two invocations that read the job at the same moment, one holding an older Describe answer
+    lifecycle = load_lifecycle("completed")
+    world.script.advance(lifecycle.steps[0])
+    handle_batch(sqs_batch([lifecycle.steps[0].sqs_body]), world.deps)
+    older = record_from_describe(lifecycle.steps[2].describe)
+    newer = record_from_describe(lifecycle.final_describe(lifecycle.job_names[0]))
+    both_read = threading.Barrier(2, timeout=10)
+
+    class SimultaneousReads:
+        """Lets both invocations read before either writes (first read only)."""
+
+        def __init__(self) -> None:
+            self.first = threading.local()
+
+        def load(self, job_name: str) -> StoredJob | None:
+            stored = world.store.load(job_name)
+            if not getattr(self.first, "done", False):
+                self.first.done = True
+                both_read.wait()
+            return stored
+
+        def apply(self, changes: HistoryChanges) -> None:
+            world.store.apply(changes)
+
+    histories = SimultaneousReads()
+    results: dict[str, Any] = {}
+
+    class Fixed:
+        def __init__(self, answer: Any) -> None:
+            self.answer = answer
+
+        def describe(self, job_name: str) -> Any:
+            return self.answer
+
+    def run(label: str, answer: Any) -> None:
+        deps = IngestDeps(Fixed(answer), histories, world.deps.dead_letters)
+        results[label] = sync_job(answer.job_name, deps)
+
+    threads = [
+        threading.Thread(target=run, args=(label, answer))
+        for label, answer in (("old", older), ("new", newer))
+    ]
+    # When they race
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    # Then exactly one wrote first; the other re-read and either merged (newer) or stood down (older)
+    assert {results["old"].outcome, results["new"].outcome} <= {"recorded", "stale"}
+    assert max(results["old"].attempts, results["new"].attempts) == 2
+    stored = world.store.load(newer.job_name)
+    assert stored is not None
+    assert stored.summary == newer.summary
+    assert stored.transitions == newer.transitions
+
+
+def test_more_than_a_transaction_of_transitions_is_written_in_chunks(world: World) -> None:
+    # Given a Describe answer with 150 transitions (a long spot job backfilled at once)
+    lifecycle = load_lifecycle("spot-interrupted")
+    base = record_from_describe(lifecycle.final_describe(lifecycle.job_names[0]))
+    first = base.transitions[0]
+    many = tuple(
+        replace(
+            first,
+            start_time=first.start_time + timedelta(seconds=i),
+            end_time=first.start_time + timedelta(seconds=i + 1),
+            position=i,
+        )
+        for i in range(150)
+    )
+    big = replace(base, transitions=many)
+
+    class Fixed:
+        def describe(self, job_name: str) -> Any:
+            return big
+
+    # When it is synced
+    with count_aws_calls() as calls:
+        result = sync_job(big.job_name, IngestDeps(Fixed(), world.store, world.deps.dead_letters))
+    # Then every transition is stored, in two transactions
+    assert result.outcome == "recorded"
+    assert calls["dynamodb.TransactWriteItems"] == 2
+    stored = world.store.load(big.job_name)
+    assert stored is not None
+    assert stored.transitions == many

@@ -1,0 +1,39 @@
+"""Builders for domain records, so unit tests state only what matters to them."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from jobtrail.model import JobRecord, JobSummary, Metric, Transition
+
+T0 = datetime(2026, 11, 20, 10, 0, 0, 123000, tzinfo=UTC)
+
+
+def at(seconds: float) -> datetime:
+    """A moment ``seconds`` after T0."""
+    return T0 + timedelta(seconds=seconds)
+
+
+def summary(**overrides: object) -> JobSummary:
+    base = JobSummary(
+        job_name="resnet-1",
+        job_arn="arn:aws:sagemaker:us-east-1:123456789012:training-job/resnet-1",
+        status="InProgress",
+        secondary_status="Starting",
+        creation_time=T0,
+        last_modified_time=T0,
+    )
+    return replace(base, **overrides)  # type: ignore[arg-type]
+
+
+def record(
+    *transitions: Transition, metrics: tuple[Metric, ...] = (), **summary_overrides: object
+) -> JobRecord:
+    """A Describe-like record; ``last_modified_time`` defaults to the newest transition's start."""
+    positioned = tuple(replace(t, position=i) for i, t in enumerate(transitions))
+    newest = max((t.end_time or t.start_time for t in positioned), default=T0)
+    summary_overrides.setdefault("last_modified_time", newest)
+    if positioned:
+        summary_overrides.setdefault("secondary_status", positioned[-1].status)
+    return JobRecord(summary=summary(**summary_overrides), transitions=positioned, final_metrics=metrics)

@@ -1,0 +1,217 @@
+"""Ingest with SageMaker scripted from events/ and the history in memory: no AWS, no sockets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from fakes import FakeWorld, InMemoryHistories, count_aws_calls
+from jobtrail.history import WriteConflict
+from jobtrail.ingest import MAX_WRITE_ATTEMPTS, IngestDeps, handle_batch
+from jobtrail.lifecycles import (
+    Lifecycle,
+    bad_event_names,
+    lifecycle_names,
+    load_bad_event,
+    load_lifecycle,
+    sqs_batch,
+)
+from jobtrail.model import HistoryChanges, JobRecord, StoredJob
+from jobtrail.training_jobs import record_from_describe
+
+
+def failed_ids(response: Any) -> list[str]:
+    return [item["itemIdentifier"] for item in response["batchItemFailures"]]
+
+
+def replay_in_order(world: FakeWorld, lifecycle: Lifecycle) -> None:
+    """Each event delivered alone, right after SageMaker made the change it announces."""
+    for step in lifecycle.steps:
+        world.script.advance(step)
+        assert failed_ids(handle_batch(sqs_batch([step.sqs_body]), world.deps)) == []
+
+
+def assert_matches_expected(stored: StoredJob | None, lifecycle: Lifecycle, job_name: str) -> None:
+    expected = lifecycle.expected[job_name]
+    truth = record_from_describe(lifecycle.final_describe(job_name))
+    assert stored is not None
+    assert stored.summary == truth.summary
+    assert stored.transitions == truth.transitions
+    assert [(t.status, t.start_time) for t in stored.transitions] == list(expected.transitions)
+    assert stored.summary.status == expected.status
+    assert stored.summary.secondary_status == expected.secondary_status
+    assert len(stored.final_metrics) == expected.final_metrics
+    assert [m.value.hex() for m in stored.final_metrics] == [m.value.hex() for m in truth.final_metrics]
+    assert stored.summary.training_time_seconds == expected.training_time_seconds
+    assert stored.summary.billable_time_seconds == expected.billable_time_seconds
+    assert stored.summary.spot_savings_percent == pytest.approx(expected.spot_savings_percent)
+    if expected.failure_reason_startswith:
+        assert (stored.summary.failure_reason or "").startswith(expected.failure_reason_startswith)
+
+
+@pytest.mark.parametrize("name", lifecycle_names())
+def test_replaying_a_lifecycle_in_order_records_exactly_what_describe_shows(name: str) -> None:
+    # Given a scripted lifecycle
+    lifecycle = load_lifecycle(name)
+    world = FakeWorld()
+    # When each event arrives as it happens
+    replay_in_order(world, lifecycle)
+    # Then every job's history is what DescribeTrainingJob finally shows, and what the script expects
+    for job_name in lifecycle.job_names:
+        assert_matches_expected(world.histories.jobs.get(job_name), lifecycle, job_name)
+
+
+@pytest.mark.parametrize("name", lifecycle_names())
+def test_a_batch_describes_each_job_once_however_many_events_it_holds(name: str) -> None:
+    # Given all of a lifecycle's changes have happened, and its events arrive in batches of ten
+    lifecycle = load_lifecycle(name)
+    world = FakeWorld()
+    for step in lifecycle.steps:
+        world.script.advance(step)
+    bodies = [step.sqs_body for step in lifecycle.steps]
+    for start in range(0, len(bodies), 10):
+        batch = bodies[start : start + 10]
+        jobs_in_batch = {s.job_name for s in lifecycle.steps[start : start + 10]}
+        before = len(world.script.calls)
+        # When a batch is handled
+        with count_aws_calls() as calls:
+            response = handle_batch(sqs_batch(batch), world.deps)
+        # Then DescribeTrainingJob was called once per distinct job in it, never once per record
+        assert failed_ids(response) == []
+        assert sorted(world.script.calls[before:]) == sorted(jobs_in_batch)
+        assert calls["sagemaker.DescribeTrainingJob"] == len(jobs_in_batch)
+    for job_name in lifecycle.job_names:
+        assert_matches_expected(world.histories.jobs.get(job_name), lifecycle, job_name)
+
+
+def test_a_duplicate_event_that_changes_nothing_writes_nothing() -> None:
+    lifecycle = load_lifecycle("completed")
+    world = FakeWorld()
+    replay_in_order(world, lifecycle)
+    writes_before = world.histories.writes
+    # When the last event is delivered again (EventBridge redelivery)
+    response = handle_batch(sqs_batch([lifecycle.steps[-1].sqs_body] * 3), world.deps)
+    # Then Describe is asked once and nothing is written
+    assert failed_ids(response) == []
+    assert world.histories.writes == writes_before
+    assert world.script.calls[-1] == lifecycle.steps[-1].job_name
+
+
+@pytest.mark.parametrize("name", bad_event_names())
+def test_a_bad_record_is_parked_with_its_reason_and_touches_nothing(name: str) -> None:
+    # Given an SQS batch from events/bad
+    event = load_bad_event(name)
+    world = FakeWorld()
+    known = {step.sqs_body: step for lc in map(load_lifecycle, lifecycle_names()) for step in lc.steps}
+    good = [r for r in event["Records"] if r["body"] in known]
+    bad = [r for r in event["Records"] if r["body"] not in known]
+    assert bad, "every events/bad file holds at least one bad record"
+    for step in known.values():
+        world.script.advance(step)
+    # When it is handled
+    response = handle_batch(event, world.deps)
+    # Then no record fails the batch, every bad one is parked with a reason, and only good ones reach AWS
+    assert failed_ids(response) == []
+    assert [p["message_id"] for p in world.dead_letters.parked] == [r["messageId"] for r in bad]
+    assert all(p["reason"] for p in world.dead_letters.parked)
+    assert [p["body"] for p in world.dead_letters.parked] == [r["body"] for r in bad]
+    assert sorted(world.script.calls) == sorted({known[r["body"]].job_name for r in good})
+    if not good:
+        assert world.histories.loads == 0
+        assert world.histories.writes == 0
+
+
+def test_a_record_that_cannot_be_parked_fails_alone_so_sqs_keeps_it() -> None:
+    event = load_bad_event("mixed-batch")
+    world = FakeWorld()
+    world.dead_letters.fail = True
+    for step in load_lifecycle("completed").steps:
+        world.script.advance(step)
+    known = {step.sqs_body for step in load_lifecycle("completed").steps}
+    response = handle_batch(event, world.deps)
+    bad_ids = [r["messageId"] for r in event["Records"] if r["body"] not in known]
+    assert bad_ids
+    assert failed_ids(response) == bad_ids
+
+
+def test_a_job_sagemaker_does_not_know_is_dropped_not_retried() -> None:
+    # Given an event for a job the (scripted) SageMaker has never heard of
+    lifecycle = load_lifecycle("completed")
+    world = FakeWorld()
+    # When it is handled
+    response = handle_batch(sqs_batch([lifecycle.steps[0].sqs_body]), world.deps)
+    # Then the record succeeds (no redelivery loop) and nothing is written
+    assert failed_ids(response) == []
+    assert world.script.calls == [lifecycle.steps[0].job_name]
+    assert world.histories.jobs == {}
+
+
+class ThrottledFor:
+    """TrainingJobs that fails for one job the way botocore does once its retries are spent."""
+
+    def __init__(self, inner: Any, job_name: str) -> None:
+        self.inner = inner
+        self.job_name = job_name
+        self.calls: list[str] = []
+
+    def describe(self, job_name: str) -> JobRecord | None:
+        self.calls.append(job_name)
+        if job_name == self.job_name:
+            raise ClientError(
+                {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "DescribeTrainingJob"
+            )
+        result: JobRecord | None = self.inner.describe(job_name)
+        return result
+
+
+def test_a_transient_failure_fails_only_that_jobs_records() -> None:
+    # Given a batch with events of the three tuning children, and SageMaker throttling one of them
+    lifecycle = load_lifecycle("tuning")
+    world = FakeWorld()
+    for step in lifecycle.steps:
+        world.script.advance(step)
+    throttled = lifecycle.job_names[1]
+    deps = world.deps
+    flaky = ThrottledFor(deps.training_jobs, throttled)
+    records = sqs_batch([s.sqs_body for s in lifecycle.steps[:10]])
+    # When it is handled
+    response = handle_batch(records, IngestDeps(flaky, deps.histories, deps.dead_letters))
+    # Then exactly the throttled job's records are reported for redelivery, described once only
+    expected = [
+        r["messageId"]
+        for r, s in zip(records["Records"], lifecycle.steps[:10], strict=True)
+        if s.job_name == throttled
+    ]
+    assert expected
+    assert failed_ids(response) == expected
+    assert flaky.calls.count(throttled) == 1
+    assert throttled not in world.histories.jobs
+    assert set(world.histories.jobs) == {s.job_name for s in lifecycle.steps[:10]} - {throttled}
+
+
+class ConflictingHistories(InMemoryHistories):
+    """Another writer wins the race ``conflicts`` times before ours gets through."""
+
+    def __init__(self, conflicts: int) -> None:
+        super().__init__()
+        self.conflicts = conflicts
+
+    def apply(self, changes: HistoryChanges) -> None:
+        if self.conflicts > 0:
+            self.conflicts -= 1
+            raise WriteConflict(changes.job_name)
+        super().apply(changes)
+
+
+@pytest.mark.parametrize(
+    ("conflicts", "fails"), [(1, False), (MAX_WRITE_ATTEMPTS - 1, False), (MAX_WRITE_ATTEMPTS, True)]
+)
+def test_a_write_conflict_is_retried_a_bounded_number_of_times(conflicts: int, fails: bool) -> None:
+    lifecycle = load_lifecycle("completed")
+    world = FakeWorld()
+    world.histories = ConflictingHistories(conflicts)
+    world.script.advance(lifecycle.steps[-1])
+    response = handle_batch(sqs_batch([lifecycle.steps[-1].sqs_body]), world.deps)
+    assert bool(failed_ids(response)) is fails
+    assert (lifecycle.steps[-1].job_name in world.histories.jobs) is not fails
