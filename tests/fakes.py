@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import boto3
@@ -75,8 +76,9 @@ class FakeWorld:
     histories: InMemoryHistories = field(default_factory=InMemoryHistories)
     dead_letters: ListDeadLetters = field(default_factory=ListDeadLetters)
 
-    @property
+    @cached_property
     def deps(self) -> IngestDeps:
+        """Built on first use (after a test swapped any part), then reused like a warm container's."""
         return IngestDeps(
             training_jobs=scripted_training_jobs(self.script),
             histories=self.histories,

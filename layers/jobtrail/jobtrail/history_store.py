@@ -230,10 +230,21 @@ class HistoryStore:
             raise StoreError(_describe_error(error)) from error
 
 
+#: What to do about the errors a person can fix, keyed by botocore's exception name.
+_HINTS = {
+    "NoCredentialsError": "run aws configure, set AWS_PROFILE or pass --profile",
+    "NoRegionError": "pass --region or set AWS_REGION",
+    "EndpointConnectionError": "is the endpoint up and the URL right?",
+}
+
+
 def _describe_error(error: PynamoDBException) -> str:
+    """One line: DynamoDB's error code and message, or botocore's, with a hint where one helps."""
     code = error.cause_response_code
     message = error.cause_response_message or str(error.cause or error)
-    return f"{code}: {message}" if code else message
+    hint = _HINTS.get(type(error.cause).__name__)
+    text = f"{code}: {message}" if code else message
+    return f"{text} ({hint})" if hint else text
 
 
 def _status_filter(summary: Any, status: str) -> Any:
