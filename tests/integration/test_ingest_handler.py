@@ -9,10 +9,19 @@ from typing import Any
 
 import boto3
 import pytest
+from fakes import scripted_training_jobs
 from jobtrail.dead_letters import REASON_ATTRIBUTE
 from jobtrail.history_store import HistoryStore
-from jobtrail.ingest import deps_from_environment
-from jobtrail.lifecycles import load_bad_event, load_lifecycle, load_sqs_event
+from jobtrail.ingest import IngestDeps, deps_from_environment
+from jobtrail.lifecycles import (
+    ScriptedSageMaker,
+    lifecycle_names,
+    load_bad_event,
+    load_lifecycle,
+    load_sqs_event,
+    sqs_event_names,
+)
+from jobtrail.training_jobs import record_from_describe
 
 from functions.ingest.app import lambda_handler
 
@@ -63,6 +72,34 @@ def test_the_handler_records_what_sagemaker_describes(deployed: dict[str, Any]) 
     assert stored.summary.status == "Completed"
     assert [t.status for t in stored.transitions] == ["Starting"]
     assert [m.name for m in stored.final_metrics] == ["train:progress"]
+
+
+@pytest.mark.parametrize("name", sqs_event_names())
+def test_each_sqs_fixture_through_the_handler_records_its_jobs(
+    deployed: dict[str, Any], monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    # Given SageMaker in the state after every lifecycle, answering from the scripts in events/
+    script = ScriptedSageMaker()
+    for lifecycle in map(load_lifecycle, lifecycle_names()):
+        for step in lifecycle.steps:
+            script.advance(step)
+    real = deps_from_environment()
+    monkeypatch.setattr(
+        "functions.ingest.app.deps_from_environment",
+        lambda: IngestDeps(scripted_training_jobs(script), real.histories, real.dead_letters),
+    )
+    event = load_sqs_event(name)
+    # When Lambda invokes the handler with the SQS batch (as `sam local invoke -e events/sqs/…` would)
+    response = lambda_handler(event, FakeLambdaContext())
+    # Then nothing fails and every job in the batch is stored as SageMaker describes it now
+    assert response == {"batchItemFailures": []}
+    store = HistoryStore(deployed["table"], region="us-east-1")
+    jobs = {json.loads(r["body"])["detail"]["TrainingJobName"] for r in event["Records"]}
+    assert sorted(script.calls) == sorted(jobs)
+    for job in jobs:
+        stored = store.load(job)
+        assert stored is not None
+        assert stored.transitions == record_from_describe(script.describe(job)).transitions
 
 
 def test_the_handler_drops_events_of_unknown_jobs(deployed: dict[str, Any]) -> None:
