@@ -42,6 +42,16 @@ FAKE_AWS_ENVIRONMENT = {
     "POWERTOOLS_SERVICE_NAME": "jobtrail-tests",
     "POWERTOOLS_TRACE_DISABLED": "true",
 }
+
+
+def _no_proxy_with_loopback() -> str:
+    """NO_PROXY extended with the loopback names: DynamoDB Local must not be reached through a proxy."""
+    current = os.environ.get("NO_PROXY") or os.environ.get("no_proxy") or ""
+    hosts = [host.strip() for host in current.split(",") if host.strip()]
+    return ",".join(dict.fromkeys([*hosts, "127.0.0.1", "localhost"]))
+
+
+FAKE_AWS_ENVIRONMENT["NO_PROXY"] = FAKE_AWS_ENVIRONMENT["no_proxy"] = _no_proxy_with_loopback()
 # Anything that could point boto3 at real credentials or a real endpoint.
 UNSAFE_AWS_VARIABLES = (
     "AWS_PROFILE",

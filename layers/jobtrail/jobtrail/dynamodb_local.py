@@ -105,10 +105,14 @@ def _free_port() -> int:
         return port
 
 
+# Local endpoints are probed directly, whatever HTTP(S)_PROXY says.
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
 def is_listening(endpoint_url: str, timeout: float = 1.0) -> bool:
     """True when something answers HTTP at ``endpoint_url`` (any status: DynamoDB answers GET / with 400)."""
     try:
-        with urllib.request.urlopen(endpoint_url, timeout=timeout):  # noqa: S310 - caller's local endpoint
+        with _DIRECT.open(endpoint_url, timeout=timeout):
             return True
     except urllib.error.HTTPError:
         return True
