@@ -6,21 +6,23 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
 import boto3
 from botocore.client import BaseClient
+from jobtrail.alerts import DEFAULT_ALERT_ON
 from jobtrail.history import WriteConflict, merge
 from jobtrail.ingest import IngestDeps
 from jobtrail.lifecycles import ScriptedSageMaker
-from jobtrail.model import HistoryChanges, StoredJob
+from jobtrail.model import Alert, Claim, HistoryChanges, StoredAlert, StoredJob
 from jobtrail.training_jobs import SageMakerTrainingJobs
 
 
 class InMemoryHistories:
-    """``JobHistories`` in a dict, with the same version check as the DynamoDB store."""
+    """``JobHistories`` in a dict, with the same version check and alert claims as the DynamoDB store."""
 
     def __init__(self) -> None:
         self.jobs: dict[str, StoredJob] = {}
@@ -32,7 +34,7 @@ class InMemoryHistories:
         self.loads += 1
         return self.jobs.get(job_name)
 
-    def apply(self, changes: HistoryChanges) -> None:
+    def apply(self, changes: HistoryChanges, *, claim: Claim | None = None) -> None:
         with self._lock:
             current = self.jobs.get(changes.job_name)
             if (current.version if current else None) != changes.expected_version:
@@ -40,12 +42,87 @@ class InMemoryHistories:
             merged = merge(current, changes)
             assert merged is not None
             self.writes += 1
+            new_alerts = tuple(
+                StoredAlert(
+                    alert=alert,
+                    state="pending",
+                    created_at=datetime.now(UTC),
+                    claimed_until=claim.until if claim else None,
+                    claim_token=claim.token if claim else None,
+                )
+                for alert in changes.new_alerts
+            )
             self.jobs[changes.job_name] = StoredJob(
                 summary=merged.summary,
                 transitions=merged.transitions,
                 final_metrics=merged.final_metrics,
                 version=(current.version if current else 0) + 1,
+                alerts=(current.alerts if current else ()) + new_alerts,
             )
+
+    def claim_alert(self, alert: Alert, claim: Claim, *, now: datetime) -> bool:
+        return self._update_alert(
+            alert,
+            lambda a: a.claimable(now) or (a.state == "pending" and a.claim_token == claim.token),
+            lambda a: replace(a, claimed_until=claim.until, claim_token=claim.token),
+        )
+
+    def mark_sent(self, alert: Alert, claim: Claim, *, sent_at: datetime, sns_message_id: str) -> bool:
+        return self._update_alert(
+            alert,
+            lambda a: a.state == "pending" and a.claim_token == claim.token,
+            lambda a: replace(
+                a,
+                state="sent",
+                sent_at=sent_at,
+                sns_message_id=sns_message_id,
+                claimed_until=None,
+                claim_token=None,
+            ),
+        )
+
+    def release_claim(self, alert: Alert, claim: Claim) -> bool:
+        return self._update_alert(
+            alert,
+            lambda a: a.state == "pending" and a.claim_token == claim.token,
+            lambda a: replace(a, claimed_until=None, claim_token=None),
+        )
+
+    def _update_alert(
+        self,
+        alert: Alert,
+        condition: Callable[[StoredAlert], bool],
+        change: Callable[[StoredAlert], StoredAlert],
+    ) -> bool:
+        with self._lock:
+            job = self.jobs[alert.job_name]
+            for index, stored in enumerate(job.alerts):
+                if stored.alert.key == alert.key:
+                    if not condition(stored):
+                        return False
+                    self.writes += 1
+                    alerts = (*job.alerts[:index], change(stored), *job.alerts[index + 1 :])
+                    self.jobs[alert.job_name] = replace(job, alerts=alerts)
+                    return True
+            raise KeyError(alert.alert_id)
+
+    def alerts(self) -> list[StoredAlert]:
+        """Every alert of every job."""
+        return [alert for job in self.jobs.values() for alert in job.alerts]
+
+
+@dataclass
+class ListAlertPublisher:
+    """``AlertPublisher`` that keeps what it published; ``fail_for`` names alert types it refuses."""
+
+    published: list[Alert] = field(default_factory=list)
+    fail_for: set[str] = field(default_factory=set)
+
+    def publish(self, alert: Alert) -> str:
+        if alert.alert_type in self.fail_for:
+            raise ConnectionError("SNS unreachable")
+        self.published.append(alert)
+        return f"message-{len(self.published)}"
 
 
 @dataclass
@@ -75,6 +152,9 @@ class FakeWorld:
     script: ScriptedSageMaker = field(default_factory=ScriptedSageMaker)
     histories: InMemoryHistories = field(default_factory=InMemoryHistories)
     dead_letters: ListDeadLetters = field(default_factory=ListDeadLetters)
+    publisher: ListAlertPublisher = field(default_factory=ListAlertPublisher)
+    alert_on: frozenset[str] = DEFAULT_ALERT_ON
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @cached_property
     def deps(self) -> IngestDeps:
@@ -83,6 +163,9 @@ class FakeWorld:
             training_jobs=scripted_training_jobs(self.script),
             histories=self.histories,
             dead_letters=self.dead_letters,
+            alerts=self.publisher,
+            alert_on=self.alert_on,
+            clock=lambda: self.now,
         )
 
 

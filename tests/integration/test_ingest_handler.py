@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import boto3
@@ -12,7 +12,7 @@ import pytest
 from fakes import scripted_training_jobs
 from jobtrail.dead_letters import REASON_ATTRIBUTE
 from jobtrail.history_store import HistoryStore
-from jobtrail.ingest import IngestDeps, deps_from_environment
+from jobtrail.ingest import deps_from_environment
 from jobtrail.lifecycles import (
     ScriptedSageMaker,
     lifecycle_names,
@@ -41,6 +41,10 @@ def deployed(moto_table: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[
     dlq_url = sqs.create_queue(QueueName="jobtrail-StateChangeDeadLetterQueue")["QueueUrl"]
     monkeypatch.setenv("JOBTRAIL_TABLE", moto_table.name)
     monkeypatch.setenv("JOBTRAIL_DEAD_LETTER_QUEUE_URL", dlq_url)
+    topic_arn = boto3.client("sns", region_name="us-east-1").create_topic(Name="jobtrail-AlertTopic")[
+        "TopicArn"
+    ]
+    monkeypatch.setenv("JOBTRAIL_ALERT_TOPIC_ARN", topic_arn)
     deps_from_environment.cache_clear()
     yield {"table": moto_table.name, "sqs": sqs, "dlq_url": dlq_url}
     deps_from_environment.cache_clear()
@@ -86,7 +90,7 @@ def test_each_sqs_fixture_through_the_handler_records_its_jobs(
     real = deps_from_environment()
     monkeypatch.setattr(
         "functions.ingest.app.deps_from_environment",
-        lambda: IngestDeps(scripted_training_jobs(script), real.histories, real.dead_letters),
+        lambda: replace(real, training_jobs=scripted_training_jobs(script)),
     )
     event = load_sqs_event(name)
     # When Lambda invokes the handler with the SQS batch (as `sam local invoke -e events/sqs/…` would)

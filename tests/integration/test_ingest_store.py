@@ -3,75 +3,24 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-import boto3
 import pytest
-from fakes import count_aws_calls, scripted_training_jobs
-from jobtrail.dead_letters import REASON_ATTRIBUTE, SOURCE_MESSAGE_ATTRIBUTE, SqsDeadLetters
-from jobtrail.history_store import HistoryStore
-from jobtrail.ingest import IngestDeps, handle_batch, sync_job
+from fakes import count_aws_calls
+from jobtrail.dead_letters import REASON_ATTRIBUTE, SOURCE_MESSAGE_ATTRIBUTE
+from jobtrail.ingest import handle_batch, sync_job
 from jobtrail.lifecycles import (
-    ScriptedSageMaker,
     bad_event_names,
     lifecycle_names,
     load_bad_event,
     load_lifecycle,
     sqs_batch,
 )
-from jobtrail.model import HistoryChanges, StoredJob
+from jobtrail.model import Claim, HistoryChanges, StoredJob
 from jobtrail.training_jobs import record_from_describe
-from moto import mock_aws
-
-
-@dataclass
-class World:
-    script: ScriptedSageMaker
-    store: HistoryStore
-    sqs: Any
-    dead_letter_queue_url: str
-
-    @property
-    def deps(self) -> IngestDeps:
-        return IngestDeps(
-            training_jobs=scripted_training_jobs(self.script),
-            histories=self.store,
-            dead_letters=SqsDeadLetters(self.sqs, self.dead_letter_queue_url),
-        )
-
-    def parked(self) -> list[dict[str, Any]]:
-        response = self.sqs.receive_message(
-            QueueUrl=self.dead_letter_queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
-        )
-        return list(response.get("Messages", []))
-
-
-@contextmanager
-def world_on(table: Any) -> Iterator[World]:
-    """A world whose history table is ``table``; SQS (moto) and a scripted SageMaker beside it."""
-    with mock_aws():
-        sqs = boto3.client("sqs", region_name="us-east-1")
-        url = sqs.create_queue(QueueName="jobtrail-dlq")["QueueUrl"]
-        store = HistoryStore(table.name, region=table.region, host=table.endpoint_url)
-        yield World(ScriptedSageMaker(), store, sqs, url)
-
-
-@pytest.fixture
-def world(history_table: Any) -> Iterator[World]:
-    """Runs the test on each engine: moto, then DynamoDB Local."""
-    with world_on(history_table) as created:
-        yield created
-
-
-@pytest.fixture
-def local_world(ddb_local_table: Any) -> Iterator[World]:
-    """DynamoDB Local only: moto applies a transaction item by item, so threads can interleave inside it."""
-    with world_on(ddb_local_table) as created:
-        yield created
+from worlds import World
 
 
 @pytest.mark.parametrize("name", lifecycle_names())
@@ -162,8 +111,11 @@ def test_the_newest_answer_wins_when_two_invocations_race_on_one_job(local_world
                 both_read.wait()
             return stored
 
-        def apply(self, changes: HistoryChanges) -> None:
-            world.store.apply(changes)
+        def apply(self, changes: HistoryChanges, *, claim: Claim | None = None) -> None:
+            world.store.apply(changes, claim=claim)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(world.store, name)
 
     histories = SimultaneousReads()
     results: dict[str, Any] = {}
@@ -176,7 +128,7 @@ def test_the_newest_answer_wins_when_two_invocations_race_on_one_job(local_world
             return self.answer
 
     def run(label: str, answer: Any) -> None:
-        deps = IngestDeps(Fixed(answer), histories, world.deps.dead_letters)
+        deps = replace(world.deps, training_jobs=Fixed(answer), histories=histories)
         results[label] = sync_job(answer.job_name, deps)
 
     threads = [
@@ -219,7 +171,7 @@ def test_more_than_a_transaction_of_transitions_is_written_in_chunks(world: Worl
 
     # When it is synced
     with count_aws_calls() as calls:
-        result = sync_job(big.job_name, IngestDeps(Fixed(), world.store, world.deps.dead_letters))
+        result = sync_job(big.job_name, replace(world.deps, training_jobs=Fixed()))
     # Then every transition is stored, in two transactions
     assert result.outcome == "recorded"
     assert calls["dynamodb.TransactWriteItems"] == 2

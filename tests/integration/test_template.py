@@ -13,7 +13,16 @@ from cfnlint.api import ManualArgs, lint_file
 from cfnlint.decode import convert_dict, decode
 from jobtrail.table_schema import TEMPLATE_PATH, create_table_kwargs, history_table_properties, load_template
 
-EXPECTED_ATTRIBUTES = ["pk", "sk", "job_index", "creation_time", "job_status", "tuning_job_name"]
+EXPECTED_ATTRIBUTES = [
+    "pk",
+    "sk",
+    "job_index",
+    "creation_time",
+    "job_status",
+    "tuning_job_name",
+    "alert_index",
+    "transition_start_time",
+]
 EXPECTED_KEY_SCHEMA = [
     {"AttributeName": "pk", "KeyType": "HASH"},
     {"AttributeName": "sk", "KeyType": "RANGE"},
@@ -22,6 +31,7 @@ EXPECTED_INDEXES = {
     "by-creation-time": ("job_index", "creation_time"),
     "by-status": ("job_status", "creation_time"),
     "by-tuning-job": ("tuning_job_name", "creation_time"),
+    "alerts-by-time": ("alert_index", "transition_start_time"),
 }
 INTRINSIC_KEYS = {"Ref", "Condition"} | {
     f"Fn::{name}"

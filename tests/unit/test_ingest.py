@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 from fakes import FakeWorld, InMemoryHistories, count_aws_calls
 from jobtrail.history import WriteConflict
-from jobtrail.ingest import MAX_WRITE_ATTEMPTS, IngestDeps, handle_batch
+from jobtrail.ingest import MAX_WRITE_ATTEMPTS, handle_batch
 from jobtrail.lifecycles import (
     Lifecycle,
     bad_event_names,
@@ -17,7 +18,7 @@ from jobtrail.lifecycles import (
     load_lifecycle,
     sqs_batch,
 )
-from jobtrail.model import HistoryChanges, JobRecord, StoredJob
+from jobtrail.model import Claim, HistoryChanges, JobRecord, StoredJob
 from jobtrail.training_jobs import record_from_describe
 
 
@@ -176,7 +177,7 @@ def test_a_transient_failure_fails_only_that_jobs_records() -> None:
     flaky = ThrottledFor(deps.training_jobs, throttled)
     records = sqs_batch([s.sqs_body for s in lifecycle.steps[:10]])
     # When it is handled
-    response = handle_batch(records, IngestDeps(flaky, deps.histories, deps.dead_letters))
+    response = handle_batch(records, replace(deps, training_jobs=flaky))
     # Then exactly the throttled job's records are reported for redelivery, described once only
     expected = [
         r["messageId"]
@@ -197,11 +198,11 @@ class ConflictingHistories(InMemoryHistories):
         super().__init__()
         self.conflicts = conflicts
 
-    def apply(self, changes: HistoryChanges) -> None:
+    def apply(self, changes: HistoryChanges, *, claim: Claim | None = None) -> None:
         if self.conflicts > 0:
             self.conflicts -= 1
             raise WriteConflict(changes.job_name)
-        super().apply(changes)
+        super().apply(changes, claim=claim)
 
 
 @pytest.mark.parametrize(

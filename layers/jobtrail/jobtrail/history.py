@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from jobtrail.alerts import alerts_due
 from jobtrail.model import HistoryChanges, JobRecord, Metric, StoredJob, Transition
 
 
@@ -17,8 +18,13 @@ class WriteConflict(Exception):
     """Someone else wrote the job between our read and our write: re-read and re-plan."""
 
 
-def plan_changes(stored: StoredJob | None, snapshot: JobRecord) -> HistoryChanges:
-    """The writes that bring ``stored`` up to date with ``snapshot`` (empty when nothing is new)."""
+def plan_changes(
+    stored: StoredJob | None, snapshot: JobRecord, alert_on: frozenset[str] = frozenset()
+) -> HistoryChanges:
+    """The writes that bring ``stored`` up to date with ``snapshot`` (empty when nothing is new).
+
+    Each new transition whose status is in ``alert_on`` brings an alert, written with it.
+    """
     job_name = snapshot.job_name
     if stored is None:
         return HistoryChanges(
@@ -27,6 +33,7 @@ def plan_changes(stored: StoredJob | None, snapshot: JobRecord) -> HistoryChange
             summary=snapshot.summary,
             new_transitions=snapshot.transitions,
             final_metrics=_final_metrics_to_store(snapshot, ()),
+            new_alerts=alerts_due(snapshot, snapshot.transitions, alert_on),
         )
     if snapshot.summary.last_modified_time < stored.summary.last_modified_time:
         return HistoryChanges(job_name=job_name, expected_version=stored.version, stale=True)
@@ -42,6 +49,7 @@ def plan_changes(stored: StoredJob | None, snapshot: JobRecord) -> HistoryChange
         new_transitions=new,
         updated_transitions=updated,
         final_metrics=metrics,
+        new_alerts=alerts_due(snapshot, new, alert_on),
     )
 
 

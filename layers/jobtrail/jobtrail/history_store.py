@@ -37,13 +37,22 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 from pynamodb.connection import Connection
-from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.exceptions import PynamoDBException, TransactWriteError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from jobtrail.history import WriteConflict
-from jobtrail.model import HistoryChanges, JobSummary, Metric, StoredJob, Transition
+from jobtrail.model import (
+    Alert,
+    Claim,
+    HistoryChanges,
+    JobSummary,
+    Metric,
+    StoredAlert,
+    StoredJob,
+    Transition,
+)
 
 #: TransactWriteItems accepts at most 100 items.
 MAX_TRANSACTION_ITEMS = 100
@@ -55,6 +64,9 @@ PRIMARY_STATUSES = frozenset({"InProgress", "Completed", "Failed", "Stopping", "
 SUMMARY_SK = "SUMMARY"
 METRICS_SK = "METRICS"
 TRANSITION_PREFIX = "TRANSITION#"
+ALERT_PREFIX = "ALERT#"
+#: The constant partition of the ``alerts-by-time`` index: every alert, newest first.
+ALL_ALERTS = "ALERT"
 
 
 class StoreError(Exception):
@@ -72,12 +84,28 @@ class JobQuery:
     limit: int = 50
 
 
+JOB_PREFIX = "JOB#"
+
+
 def job_pk(job_name: str) -> str:
-    return f"JOB#{job_name}"
+    return f"{JOB_PREFIX}{job_name}"
 
 
 def transition_sk(transition: Transition) -> str:
     return f"{TRANSITION_PREFIX}{_sortable(transition.start_time)}#{transition.status}"
+
+
+def alert_sk(alert: Alert) -> str:
+    return f"{ALERT_PREFIX}{_sortable(alert.transition_start_time)}#{alert.alert_type}"
+
+
+@dataclass(frozen=True, slots=True)
+class AlertQuery:
+    """Which alerts ``list_alerts`` returns, newest first."""
+
+    job_name: str | None = None
+    since: datetime | None = None
+    limit: int = 50
 
 
 def _sortable(moment: datetime) -> str:
@@ -103,40 +131,56 @@ class HistoryStore:
         items = self._items
         summary = None
         metrics: tuple[Metric, ...] = ()
-        transitions: list[tuple[int, Transition]] = []
+        transitions: list[Transition] = []
+        alerts: list[StoredAlert] = []
         for item in self._guard(lambda: list(items.Root.query(job_pk(job_name), consistent_read=True))):
             if isinstance(item, items.Summary):
                 summary = item
             elif isinstance(item, items.Metrics):
                 metrics = _metrics_from_item(item)
             elif isinstance(item, items.TransitionItem):
-                transitions.append((int(item.position), _transition_from_item(item)))
+                transitions.append(_transition_from_item(item))
+            elif isinstance(item, items.AlertItem):
+                alerts.append(_alert_from_item(job_name, item))
         if summary is None:
             return None
-        transitions.sort(key=lambda pair: (pair[1].start_time, pair[0]))
+        transitions.sort(key=lambda t: (t.start_time, t.position))
         return StoredJob(
             summary=_summary_from_item(summary),
-            transitions=tuple(t for _, t in transitions),
+            transitions=tuple(transitions),
             final_metrics=metrics,
             version=int(summary.version or 0),
+            alerts=tuple(alerts),
         )
 
-    def apply(self, changes: HistoryChanges) -> None:
+    def apply(self, changes: HistoryChanges, *, claim: Claim | None = None) -> None:
         """Write ``changes`` in one transaction guarded by the summary version; ``WriteConflict`` if raced.
 
-        Beyond 100 items (a long spot job backfilled at once) new transitions go first in chunks of
-        their own, each put only if absent, and the summary goes in the last one.
+        New alerts are written in the same transaction as the transition that causes them, pending and
+        claimed by ``claim`` (the writer publishes them next). Beyond 100 items (a long spot job
+        backfilled at once) new transitions go first in transactions of their own, each with its
+        alert and put only if absent; the summary always goes in the last one.
         """
         if changes.summary is None:
             return
         now = datetime.now(UTC)
         items = self._items
         pk = job_pk(changes.job_name)
-        operations: list[Any] = []
+        alerts = {alert.key: alert for alert in changes.new_alerts}
+        groups: list[list[Any]] = []
         for transition in changes.new_transitions:
             item = _transition_item(items, pk, transition, now)
-            operations.append(
-                lambda tx, item=item: tx.save(item, condition=items.TransitionItem.sk.does_not_exist())
+            group = [lambda tx, item=item: tx.save(item, condition=items.TransitionItem.sk.does_not_exist())]
+            alert = alerts.pop(transition.key, None)
+            if alert is not None:
+                alert_item = _alert_item(items, pk, alert, now, claim)
+                group.append(
+                    lambda tx, item=alert_item: tx.save(item, condition=items.AlertItem.sk.does_not_exist())
+                )
+            groups.append(group)
+        if alerts:
+            raise ValueError(
+                f"alerts without a new transition: {sorted(a.alert_id for a in alerts.values())}"
             )
         for transition in changes.updated_transitions:
             item = items.TransitionItem(pk, transition_sk(transition))
@@ -145,21 +189,71 @@ class HistoryStore:
                 _set_or_remove(items.TransitionItem.message, transition.message),
                 items.TransitionItem.recorded_at.set(now),
             ]
-            operations.append(
-                lambda tx, item=item, actions=actions: tx.update(
-                    item, actions=actions, condition=items.TransitionItem.sk.exists()
-                )
+            groups.append(
+                [
+                    lambda tx, item=item, actions=actions: tx.update(
+                        item, actions=actions, condition=items.TransitionItem.sk.exists()
+                    )
+                ]
             )
         if changes.final_metrics is not None:
             metrics_item = _metrics_item(items, pk, changes.final_metrics, now)
-            operations.append(lambda tx: tx.save(metrics_item))
+            groups.append([lambda tx: tx.save(metrics_item)])
         summary_item = _summary_item(items, changes.summary, now, changes.expected_version)
         # The summary's save carries the version condition (PynamoDB VersionAttribute) and bumps it.
-        operations.append(lambda tx: tx.save(summary_item))
+        groups.append([lambda tx: tx.save(summary_item)])
+        for chunk in _pack(groups, MAX_TRANSACTION_ITEMS):
+            self._transact(pk, chunk)
 
-        size = MAX_TRANSACTION_ITEMS
-        for start in range(0, len(operations), size):
-            self._transact(pk, operations[start : start + size])
+    def claim_alert(self, alert: Alert, claim: Claim, *, now: datetime) -> bool:
+        """Take the right to publish a pending alert; ``False`` if it was sent or someone holds it."""
+        item = self._items.AlertItem(job_pk(alert.job_name), alert_sk(alert))
+        attribute = self._items.AlertItem
+        condition = (attribute.state == "pending") & (
+            attribute.claimed_until.does_not_exist()
+            | (attribute.claimed_until <= now)
+            | (attribute.claim_token == claim.token)
+        )
+        return self._conditional_update(
+            item,
+            [attribute.claimed_until.set(claim.until), attribute.claim_token.set(claim.token)],
+            condition,
+        )
+
+    def mark_sent(self, alert: Alert, claim: Claim, *, sent_at: datetime, sns_message_id: str) -> bool:
+        """Record that SNS accepted the alert (one UpdateItem); ``False`` if the claim was lost."""
+        item = self._items.AlertItem(job_pk(alert.job_name), alert_sk(alert))
+        attribute = self._items.AlertItem
+        return self._conditional_update(
+            item,
+            [
+                attribute.state.set("sent"),
+                attribute.sent_at.set(sent_at),
+                attribute.sns_message_id.set(sns_message_id),
+                attribute.claimed_until.remove(),
+                attribute.claim_token.remove(),
+            ],
+            (attribute.state == "pending") & (attribute.claim_token == claim.token),
+        )
+
+    def release_claim(self, alert: Alert, claim: Claim) -> bool:
+        """Give a claim back after a failed publish, so that the redelivery can send at once."""
+        item = self._items.AlertItem(job_pk(alert.job_name), alert_sk(alert))
+        attribute = self._items.AlertItem
+        return self._conditional_update(
+            item,
+            [attribute.claimed_until.remove(), attribute.claim_token.remove()],
+            (attribute.state == "pending") & (attribute.claim_token == claim.token),
+        )
+
+    def _conditional_update(self, item: Any, actions: list[Any], condition: Any) -> bool:
+        try:
+            item.update(actions=actions, condition=condition)
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise StoreError(_describe_error(error)) from error
+        return True
 
     def _transact(self, pk: str, operations: Sequence[Any]) -> None:
         try:
@@ -211,16 +305,36 @@ class HistoryStore:
         )
         return [_summary_from_item(item) for item in results]
 
-    def iter_job_names(self) -> Iterator[str]:
-        """Every job name, newest first (index Query)."""
-        for item in self._items.Summary.by_creation_time.query(ALL_JOBS, scan_index_forward=False):
-            yield str(item.job_name)
+    def list_alerts(self, query: AlertQuery) -> list[StoredAlert]:
+        """Alerts newest first: one job's (partition Query) or everyone's (``alerts-by-time`` index)."""
+        alert_item = self._items.AlertItem
+        if query.job_name:
+            range_condition = alert_item.sk.startswith(ALERT_PREFIX)
+            results = self._guard(
+                lambda: list(
+                    self._items.Root.query(
+                        job_pk(query.job_name or ""),
+                        range_key_condition=range_condition,
+                        filter_condition=_time_range(alert_item.transition_start_time, query.since, None),
+                        scan_index_forward=False,
+                        limit=query.limit,
+                    )
+                )
+            )
+        else:
+            results = self._guard(
+                lambda: list(
+                    alert_item.by_time.query(
+                        ALL_ALERTS,
+                        range_key_condition=_time_range(alert_item.transition_start_time, query.since, None),
+                        scan_index_forward=False,
+                        limit=query.limit,
+                    )
+                )
+            )
+        return [_alert_from_item(item.pk.removeprefix(JOB_PREFIX), item) for item in results]
 
     # -- helpers -----------------------------------------------------------------------------------
-
-    def create_table_for_tests(self) -> None:
-        """Create the table from the models (tests only: the real table comes from template.yaml)."""
-        self._items.Root.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
 
     @staticmethod
     def _guard(read: Any) -> Any:
@@ -263,6 +377,18 @@ def _time_range(attribute: Any, since: datetime | None, until: datetime | None) 
 
 def _set_or_remove(attribute: Any, value: Any) -> Any:
     return attribute.remove() if value is None else attribute.set(value)
+
+
+def _pack(groups: list[list[Any]], size: int) -> Iterator[list[Any]]:
+    """Fill transactions of at most ``size`` operations without splitting a group; the last group (the
+    summary) always lands in the last transaction."""
+    chunk: list[Any] = []
+    for group in groups:
+        if chunk and len(chunk) + len(group) > size:
+            yield chunk
+            chunk = []
+        chunk.extend(group)
+    yield chunk
 
 
 # -- mapping between items and domain records ----------------------------------------------------
@@ -342,6 +468,43 @@ def _transition_from_item(item: Any) -> Transition:
         end_time=item.end_time,
         message=item.message,
         position=_int_or_none(item.position) or 0,
+    )
+
+
+def _alert_item(items: Any, pk: str, alert: Alert, now: datetime, claim: Claim | None) -> Any:
+    return items.AlertItem(
+        pk,
+        alert_sk(alert),
+        alert_index=ALL_ALERTS,
+        alert_type=alert.alert_type,
+        transition_start_time=alert.transition_start_time,
+        severity=alert.severity,
+        subject=alert.subject,
+        message=alert.message,
+        state="pending",
+        created_at=now,
+        claimed_until=claim.until if claim else None,
+        claim_token=claim.token if claim else None,
+        recorded_at=now,
+    )
+
+
+def _alert_from_item(job_name: str, item: Any) -> StoredAlert:
+    return StoredAlert(
+        alert=Alert(
+            job_name=job_name,
+            alert_type=item.alert_type,
+            transition_start_time=item.transition_start_time,
+            severity=item.severity,
+            subject=item.subject,
+            message=item.message,
+        ),
+        state=item.state,
+        created_at=item.created_at,
+        claimed_until=item.claimed_until,
+        claim_token=item.claim_token,
+        sent_at=item.sent_at,
+        sns_message_id=item.sns_message_id,
     )
 
 
@@ -447,6 +610,30 @@ def _define_items(table: str, _region: str | None, _host: str | None) -> Any:
         message = UnicodeAttribute(null=True)
         position = NumberAttribute(default=0)
 
+    class AlertsByTime(GlobalSecondaryIndex[Any]):  # type: ignore[no-untyped-call]
+        class Meta:
+            index_name = "alerts-by-time"
+            projection = AllProjection()
+
+        alert_index = UnicodeAttribute(hash_key=True)
+        transition_start_time = UTCDateTimeAttribute(range_key=True)
+
+    class AlertItem(Root, discriminator="alert"):
+        alert_index = UnicodeAttribute()
+        alert_type = UnicodeAttribute()
+        transition_start_time = UTCDateTimeAttribute()
+        severity = UnicodeAttribute()
+        subject = UnicodeAttribute()
+        message = UnicodeAttribute()
+        state = UnicodeAttribute()
+        created_at = UTCDateTimeAttribute()
+        claimed_until = UTCDateTimeAttribute(null=True)
+        claim_token = UnicodeAttribute(null=True)
+        sent_at = UTCDateTimeAttribute(null=True)
+        sns_message_id = UnicodeAttribute(null=True)
+
+        by_time = AlertsByTime()
+
     class MetricValue(MapAttribute[str, Any]):
         name = UnicodeAttribute()
         value = UnicodeAttribute()
@@ -459,6 +646,6 @@ def _define_items(table: str, _region: str | None, _host: str | None) -> Any:
         pass
 
     bound = Items()
-    for cls in (Root, Summary, TransitionItem, Metrics, MetricValue):
+    for cls in (Root, Summary, TransitionItem, Metrics, MetricValue, AlertItem):
         setattr(bound, cls.__name__, cls)
     return bound

@@ -9,8 +9,10 @@ records, which SQS redelivers.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any, Literal, Protocol
 
@@ -19,10 +21,12 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from jobtrail.alert_publisher import AlertPublisher, SnsAlertPublisher
+from jobtrail.alerts import DEFAULT_ALERT_ON, parse_alert_on
 from jobtrail.dead_letters import DeadLetters, SqsDeadLetters
 from jobtrail.events import Rejection, parse_state_change
 from jobtrail.history import WriteConflict, plan_changes
-from jobtrail.model import HistoryChanges, StoredJob, Transition
+from jobtrail.model import Alert, Claim, HistoryChanges, StoredJob, Transition
 from jobtrail.observability import MetricUnit, logger, metrics, tracer
 from jobtrail.training_jobs import SageMakerTrainingJobs, TrainingJobs
 
@@ -32,21 +36,42 @@ MAX_WRITE_ATTEMPTS = 5
 Outcome = Literal["recorded", "unchanged", "stale", "not_found"]
 
 
+#: How long a sender holds an alert it is publishing. Longer than a Lambda invocation can last (60 s),
+#: shorter than SQS's visibility timeout (365 s): after a crash, the redelivery finds the claim expired.
+ALERT_CLAIM_SECONDS = 180
+
+
 class JobHistories(Protocol):
     """The history table as ingest sees it (``history_store.HistoryStore`` is the real one)."""
 
     def load(self, job_name: str) -> StoredJob | None: ...
 
-    def apply(self, changes: HistoryChanges) -> None: ...
+    def apply(self, changes: HistoryChanges, *, claim: Claim | None = None) -> None: ...
+
+    def claim_alert(self, alert: Alert, claim: Claim, *, now: datetime) -> bool: ...
+
+    def mark_sent(self, alert: Alert, claim: Claim, *, sent_at: datetime, sns_message_id: str) -> bool: ...
+
+    def release_claim(self, alert: Alert, claim: Claim) -> bool: ...
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
 class IngestDeps:
-    """Everything ingest talks to; built once per container, replaced by fakes in tests."""
+    """Everything ingest talks to; built once per container, replaced by fakes in tests.
+
+    ``alert_on`` empty turns alerting off (backfill). ``clock`` is injectable so tests can let claims expire.
+    """
 
     training_jobs: TrainingJobs
     histories: JobHistories
     dead_letters: DeadLetters
+    alerts: AlertPublisher
+    alert_on: frozenset[str] = DEFAULT_ALERT_ON
+    clock: Callable[[], datetime] = utc_now
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,42 +83,104 @@ class SyncResult:
     new_transitions: tuple[Transition, ...] = ()
     updated_transitions: tuple[Transition, ...] = ()
     attempts: int = 1
+    alerts_sent: tuple[Alert, ...] = ()
 
 
 class JobSyncFailed(Exception):
     """A job could not be synced in this batch; its records are reported as failures for redelivery."""
 
 
+class AlertDeliveryFailed(Exception):
+    """At least one alert could not be published; it stays pending for the redelivery to send."""
+
+
 @tracer.capture_method
 def sync_job(job_name: str, deps: IngestDeps) -> SyncResult:
-    """Bring the stored history of ``job_name`` up to date with DescribeTrainingJob (one call).
+    """Bring the stored history of ``job_name`` up to date with DescribeTrainingJob (one call), then
+    publish the alerts it is due: those it just created and any left pending by an earlier failure.
 
     Raises on transient failures (throttling that outlasted botocore's retries, DynamoDB errors,
-    conflicts that persisted for ``MAX_WRITE_ATTEMPTS`` attempts).
+    conflicts that persisted for ``MAX_WRITE_ATTEMPTS`` attempts, an alert SNS did not accept).
     """
     snapshot = deps.training_jobs.describe(job_name)
     if snapshot is None:
         return SyncResult(job_name=job_name, outcome="not_found")
+    claim = Claim(token=uuid.uuid4().hex, until=deps.clock() + timedelta(seconds=ALERT_CLAIM_SECONDS))
     for attempt in range(1, MAX_WRITE_ATTEMPTS + 1):
-        changes = plan_changes(deps.histories.load(job_name), snapshot)
+        stored = deps.histories.load(job_name)
+        changes = plan_changes(stored, snapshot, deps.alert_on)
         if changes.is_empty:
-            return SyncResult(
-                job_name=job_name, outcome="stale" if changes.stale else "unchanged", attempts=attempt
-            )
+            break
         try:
-            deps.histories.apply(changes)
+            deps.histories.apply(changes, claim=claim)
         except WriteConflict:
             logger.info("concurrent write, re-reading", extra={"job_name": job_name, "attempt": attempt})
             metrics.add_metric(name="WriteConflicts", unit=MetricUnit.Count, value=1)
             continue
-        return SyncResult(
-            job_name=job_name,
-            outcome="recorded",
-            new_transitions=changes.new_transitions,
-            updated_transitions=changes.updated_transitions,
-            attempts=attempt,
+        break
+    else:
+        raise WriteConflict(f"{job_name}: still conflicting after {MAX_WRITE_ATTEMPTS} attempts")
+
+    if changes.new_alerts:
+        metrics.add_metric(name="AlertsCreated", unit=MetricUnit.Count, value=len(changes.new_alerts))
+    sent = deliver_alerts(_alerts_to_send(stored, changes, claim, deps), claim, deps)
+    outcome: Outcome = "recorded" if not changes.is_empty else ("stale" if changes.stale else "unchanged")
+    return SyncResult(
+        job_name=job_name,
+        outcome=outcome,
+        new_transitions=changes.new_transitions,
+        updated_transitions=changes.updated_transitions,
+        attempts=attempt,
+        alerts_sent=sent,
+    )
+
+
+def _alerts_to_send(
+    stored: StoredJob | None, changes: HistoryChanges, claim: Claim, deps: IngestDeps
+) -> list[Alert]:
+    """The alerts this invocation just created (claimed in the same transaction), then the pending ones
+    it can claim: left over by a failed publish or a crashed sender whose claim has expired."""
+    mine = list(changes.new_alerts)
+    created = {alert.key for alert in mine}
+    now = deps.clock()
+    for pending in stored.alerts if stored else ():
+        if pending.alert.key in created or pending.state != "pending":
+            continue
+        ours_or_free = pending.claim_token == claim.token or pending.claimable(now)
+        if ours_or_free and deps.histories.claim_alert(pending.alert, claim, now=now):
+            mine.append(pending.alert)
+    return mine
+
+
+def deliver_alerts(alerts: list[Alert], claim: Claim, deps: IngestDeps) -> tuple[Alert, ...]:
+    """Publish each claimed alert once and mark it sent; a failed one is released for the retry.
+
+    Every alert is tried even if one fails; then ``AlertDeliveryFailed`` makes the records redeliver.
+    """
+    sent: list[Alert] = []
+    failures: list[str] = []
+    for alert in alerts:
+        try:
+            message_id = deps.alerts.publish(alert)
+        except Exception as error:  # noqa: BLE001 - every transport error means "try again later"
+            failures.append(f"{alert.alert_id}: {error}")
+            logger.warning("alert not published; it stays pending", extra={"alert_id": alert.alert_id})
+            metrics.add_metric(name="AlertPublishFailures", unit=MetricUnit.Count, value=1)
+            deps.histories.release_claim(alert, claim)
+            continue
+        if not deps.histories.mark_sent(alert, claim, sent_at=deps.clock(), sns_message_id=message_id):
+            logger.warning(
+                "alert claim was lost before it was marked sent", extra={"alert_id": alert.alert_id}
+            )
+        logger.info(
+            "alert published",
+            extra={"alert_id": alert.alert_id, "alert_type": alert.alert_type, "sns_message_id": message_id},
         )
-    raise WriteConflict(f"{job_name}: still conflicting after {MAX_WRITE_ATTEMPTS} attempts")
+        metrics.add_metric(name="AlertsPublished", unit=MetricUnit.Count, value=1)
+        sent.append(alert)
+    if failures:
+        raise AlertDeliveryFailed("; ".join(failures))
+    return tuple(sent)
 
 
 class _Batch:
@@ -198,6 +285,7 @@ def deps_from_environment() -> IngestDeps:
     from jobtrail.history_store import HistoryStore  # noqa: PLC0415 - keeps PynamoDB out of pure imports
 
     session = boto3.session.Session()
+    standard = Config(retries={"mode": "standard", "max_attempts": 5})
     return IngestDeps(
         training_jobs=SageMakerTrainingJobs(
             session.client(
@@ -209,7 +297,10 @@ def deps_from_environment() -> IngestDeps:
         ),
         histories=HistoryStore(os.environ["JOBTRAIL_TABLE"]),
         dead_letters=SqsDeadLetters(
-            session.client("sqs", config=Config(retries={"mode": "standard", "max_attempts": 5})),
-            os.environ["JOBTRAIL_DEAD_LETTER_QUEUE_URL"],
+            session.client("sqs", config=standard), os.environ["JOBTRAIL_DEAD_LETTER_QUEUE_URL"]
         ),
+        alerts=SnsAlertPublisher(
+            session.client("sns", config=standard), os.environ["JOBTRAIL_ALERT_TOPIC_ARN"]
+        ),
+        alert_on=parse_alert_on(os.environ.get("JOBTRAIL_ALERT_ON")),
     )

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
+
+from jobtrail.times import iso
 
 #: TrainingJobStatus values after which the job never changes again.
 TERMINAL_STATUSES = frozenset({"Completed", "Failed", "Stopped"})
@@ -110,11 +113,70 @@ class JobRecord:
         return self.summary.job_name
 
 
+def alert_id_for(job_name: str, alert_type: str, transition_start_time: datetime) -> str:
+    """Stable across retries: subscribers can use it to drop the rare duplicate after a crash."""
+    return f"{job_name}/{alert_type}/{iso(transition_start_time)}"
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """An alert due for one transition, with the message to publish (rendered once, at creation)."""
+
+    job_name: str
+    alert_type: str
+    transition_start_time: datetime
+    severity: str
+    subject: str
+    message: str  # the JSON document published as the SNS Message
+
+    @property
+    def key(self) -> tuple[str, datetime]:
+        """Same identity as the transition that caused it."""
+        return (self.alert_type, self.transition_start_time)
+
+    @property
+    def alert_id(self) -> str:
+        return alert_id_for(self.job_name, self.alert_type, self.transition_start_time)
+
+    def attributes(self) -> dict[str, str]:
+        """The SNS message attributes subscribers filter on."""
+        return {"alert_type": self.alert_type, "severity": self.severity, "job_name": self.job_name}
+
+
+AlertState = Literal["pending", "sent"]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAlert:
+    """An alert in the outbox. ``pending`` until SNS accepted it; a claim keeps two senders apart."""
+
+    alert: Alert
+    state: AlertState
+    created_at: datetime
+    claimed_until: datetime | None = None
+    claim_token: str | None = None
+    sent_at: datetime | None = None
+    sns_message_id: str | None = None
+
+    def claimable(self, now: datetime) -> bool:
+        """Pending, and nobody holds a live claim on it."""
+        return self.state == "pending" and (self.claimed_until is None or self.claimed_until <= now)
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """Who may publish an alert, and until when (a crashed sender's claim simply expires)."""
+
+    token: str
+    until: datetime
+
+
 @dataclass(frozen=True, slots=True)
 class StoredJob(JobRecord):
-    """A ``JobRecord`` as read from the history table, with the version its summary was written at."""
+    """A ``JobRecord`` as read from the history table, with its summary version and its alerts."""
 
     version: int = 0
+    alerts: tuple[StoredAlert, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +195,7 @@ class HistoryChanges:
     new_transitions: tuple[Transition, ...] = ()
     updated_transitions: tuple[Transition, ...] = ()
     final_metrics: tuple[Metric, ...] | None = None
+    new_alerts: tuple[Alert, ...] = ()
     stale: bool = False
 
     @property

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from jobtrail.model import JobRecord, JobSummary, Metric, Transition
+from jobtrail.model import JobRecord, JobSummary, Metric, StoredAlert, Transition
 from jobtrail.times import iso
 
 
@@ -56,6 +56,23 @@ def transition_view(transition: Transition) -> dict[str, Any]:
         "end_time": iso(transition.end_time),
         "duration_seconds": transition.duration_seconds(),
         "message": transition.message,
+    }
+
+
+def alert_view(stored: StoredAlert) -> dict[str, Any]:
+    """One ``alerts --json`` entry: the alert, its transition and its delivery state."""
+    alert = stored.alert
+    return {
+        "alert_id": alert.alert_id,
+        "job_name": alert.job_name,
+        "alert_type": alert.alert_type,
+        "severity": alert.severity,
+        "transition_start_time": iso(alert.transition_start_time),
+        "state": stored.state,
+        "created_at": iso(stored.created_at),
+        "sent_at": iso(stored.sent_at),
+        "sns_message_id": stored.sns_message_id,
+        "subject": alert.subject,
     }
 
 

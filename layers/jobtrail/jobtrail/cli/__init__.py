@@ -78,6 +78,16 @@ def _parser() -> argparse.ArgumentParser:
     jobs.add_argument("--limit", type=_positive_int, default=50, help="at most this many jobs (default 50)")
     jobs.set_defaults(run=_jobs)
 
+    alerts = commands.add_parser(
+        "alerts", parents=[output], help="alerts and their delivery state, newest first"
+    )
+    alerts.add_argument("job", metavar="JOB", nargs="?", help="only this job's alerts")
+    alerts.add_argument("--since", type=_moment, help="transitions at or after: 24h, 7d, 30m or an ISO time")
+    alerts.add_argument(
+        "--limit", type=_positive_int, default=50, help="at most this many alerts (default 50)"
+    )
+    alerts.set_defaults(run=_alerts)
+
     for name, run, text in (
         ("show", _show, "a job's summary and final metrics"),
         ("history", _history, "a job's status transitions as a timeline"),
@@ -133,6 +143,23 @@ def _jobs(args: argparse.Namespace) -> int:
         from jobtrail.cli import render  # noqa: PLC0415
 
         render.jobs_table(summaries, table_name=store.table_name)
+    return EXIT_OK
+
+
+def _alerts(args: argparse.Namespace) -> int:
+    from jobtrail.history_store import AlertQuery  # noqa: PLC0415
+    from jobtrail.views import alert_view  # noqa: PLC0415
+
+    store = _store(args)
+    found = _read(
+        lambda: store.list_alerts(AlertQuery(job_name=args.job, since=args.since, limit=args.limit))
+    )
+    if args.json:
+        _print_json([alert_view(a) for a in found])
+    else:
+        from jobtrail.cli import render  # noqa: PLC0415
+
+        render.alerts_table(found, table_name=store.table_name)
     return EXIT_OK
 
 

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from jobtrail.model import JobRecord, JobSummary, Transition
+from jobtrail.model import JobRecord, JobSummary, StoredAlert, Transition
 from jobtrail.times import human_duration
 
 #: Colours by status (TrainingJobStatus and secondary status alike); anything else stays plain.
@@ -54,6 +54,28 @@ def jobs_table(summaries: Sequence[JobSummary], *, table_name: str) -> None:
             human_duration(summary.billable_time_seconds),
             _instances(summary),
             _percent(summary.spot_savings_percent),
+        )
+    console.print(table)
+
+
+def alerts_table(alerts: Sequence[StoredAlert], *, table_name: str) -> None:
+    if not alerts:
+        console.print(f"No alerts in {table_name}.")
+        return
+    table = Table(title=f"Alerts in {table_name} (newest first, UTC)", title_justify="left")
+    for column in ("Transition", "Alert", "Severity", "Job", "Delivery"):
+        table.add_column(column, overflow="fold")
+    for stored in alerts:
+        alert = stored.alert
+        delivery = (
+            f"sent {when(stored.sent_at)}" if stored.state == "sent" else Text("pending", style="yellow")
+        )
+        table.add_row(
+            when(alert.transition_start_time),
+            styled(alert.alert_type),
+            Text(alert.severity, style="red" if alert.severity == "critical" else "yellow"),
+            alert.job_name,
+            delivery,
         )
     console.print(table)
 

@@ -1,0 +1,158 @@
+"""The Slack message for an alert: Block Kit, built from the alert document alone (pure).
+
+Whatever the input — 63-character job names, 1,024-character failure reasons, quotes, backticks, emoji —
+the payload stays inside Slack's limits: header text ≤ 150 characters, section and field text ≤ 3,000 and
+2,000, button text ≤ 75, URLs ≤ 3,000, at most 50 blocks. Lengths are counted in UTF-16 code units, the
+stricter of the ways Slack may count, so an emoji never tips a block over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from jobtrail.times import human_duration
+
+HEADER_LIMIT = 150
+SECTION_LIMIT = 3000
+FIELD_LIMIT = 2000
+BUTTON_TEXT_LIMIT = 75
+URL_LIMIT = 3000
+MAX_BLOCKS = 50
+FALLBACK_LIMIT = 3000
+ELLIPSIS = "…"
+
+ICONS = {"critical": ":rotating_light:", "warning": ":warning:"}
+CODE_FENCE = "```"
+
+
+def slack_payload(alert: Mapping[str, Any]) -> dict[str, Any]:
+    """The incoming-webhook payload (``text`` fallback plus ``blocks``) for one alert document."""
+    alert_type = str(alert.get("alert_type") or "Alert")
+    job_name = str(alert.get("job_name") or "unknown job")
+    icon = ICONS.get(str(alert.get("severity")), ":information_source:")
+    headline = f"{alert_type}: {job_name}"
+    blocks: list[dict[str, Any]] = [
+        {
+            "type": "header",
+            "text": {"type": "plain_text", "text": fit(headline, HEADER_LIMIT), "emoji": True},
+        },
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": fit(f"{icon} {_summary_line(alert)}", SECTION_LIMIT)},
+            "fields": [_field(label, value) for label, value in _facts(alert)],
+        },
+    ]
+    reason = alert.get("failure_reason")
+    if reason:
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": code_block(str(reason), SECTION_LIMIT)}}
+        )
+    message = alert.get("status_message")
+    if message and message != reason:
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": fit(escape(str(message)), FIELD_LIMIT)}],
+            }
+        )
+    buttons = [
+        _button("Open in SageMaker", alert.get("console_url"), "console"),
+        _button("Training logs", alert.get("logs_url"), "logs"),
+    ]
+    if any(buttons):
+        blocks.append({"type": "actions", "elements": [b for b in buttons if b]})
+    blocks.append(
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": fit(
+                        escape(f"jobtrail · {alert.get('severity', '')} · {alert.get('alert_id', '')}"),
+                        FIELD_LIMIT,
+                    ),
+                }
+            ],
+        }
+    )
+    return {
+        "text": fit(f"{headline} ({alert.get('severity', '')})", FALLBACK_LIMIT),
+        "blocks": blocks[:MAX_BLOCKS],
+    }
+
+
+def _summary_line(alert: Mapping[str, Any]) -> str:
+    started = alert.get("transition_start_time") or "an unknown time"
+    return escape(f"{alert.get('alert_type')} at {started}")
+
+
+def _facts(alert: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The fields of the main section (Slack shows at most 10)."""
+    instances = alert.get("instance_type")
+    if instances:
+        instances = f"{alert.get('instance_count') or 1} x {instances}"
+    savings = alert.get("spot_savings_percent")
+    return [
+        ("Status", str(alert.get("status") or "-")),
+        ("Secondary status", str(alert.get("secondary_status") or "-")),
+        ("Duration", human_duration(alert.get("training_time_seconds"))),
+        ("Instance", str(instances or "-")),
+        ("Billable time", human_duration(alert.get("billable_time_seconds"))),
+        ("Spot savings", "-" if savings is None else f"{float(savings):.1f} %"),
+    ]
+
+
+def _field(label: str, value: str) -> dict[str, str]:
+    return {"type": "mrkdwn", "text": fit(f"*{label}*\n{escape(value)}", FIELD_LIMIT)}
+
+
+def _button(text: str, url: Any, action_id: str) -> dict[str, Any] | None:
+    if not isinstance(url, str) or not url.startswith("https://") or utf16_length(url) > URL_LIMIT:
+        return None
+    return {
+        "type": "button",
+        "text": {"type": "plain_text", "text": fit(text, BUTTON_TEXT_LIMIT)},
+        "url": url,
+        "action_id": action_id,
+    }
+
+
+def escape(text: str) -> str:
+    """Slack's mrkdwn control characters: ``&``, ``<`` and ``>`` (nothing else needs escaping)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def code_block(text: str, limit: int) -> str:
+    """``text`` escaped in a code block of at most ``limit`` code units, cut with an ellipsis if needed.
+
+    Backtick runs inside are broken up so that they cannot close the block early.
+    """
+    body = escape(text.replace(CODE_FENCE, "`\u200b`\u200b`"))
+    room = limit - 2 * utf16_length(CODE_FENCE) - 1  # the newline after the opening fence
+    return f"{CODE_FENCE}\n{fit(body, room)}{CODE_FENCE}"
+
+
+def fit(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` UTF-16 code units, ending in an ellipsis when cut; never splits an
+    escape such as ``&amp;`` or a surrogate pair."""
+    if utf16_length(text) <= limit:
+        return text
+    budget = limit - utf16_length(ELLIPSIS)
+    kept: list[str] = []
+    used = 0
+    for char in text:
+        size = utf16_length(char)
+        if used + size > budget:
+            break
+        kept.append(char)
+        used += size
+    cut = "".join(kept)
+    entity = cut.rfind("&")
+    if entity != -1 and ";" not in cut[entity:]:
+        cut = cut[:entity]
+    return cut + ELLIPSIS
+
+
+def utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
