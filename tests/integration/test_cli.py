@@ -259,3 +259,33 @@ def test_user_errors_are_one_line_with_a_non_zero_exit(
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 or lines[0].startswith("usage:"), result.stderr
     assert fragment in result.stderr
+
+
+def test_alerts_lists_every_alert_with_its_delivery_state(
+    table: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    alerts = run_json(table, "alerts", capsys=capsys)
+    expected = sorted(
+        (job, alert)
+        for lifecycle in map(load_lifecycle, lifecycle_names())
+        for job, outcome in lifecycle.expected.items()
+        for alert in outcome.alerts
+    )
+    assert sorted((a["job_name"], a["alert_type"]) for a in alerts) == expected
+    starts = [a["transition_start_time"] for a in alerts]
+    assert starts == sorted(starts, reverse=True)
+    assert {a["state"] for a in alerts} == {"sent"}
+    assert all(a["sent_at"] and a["sns_message_id"] for a in alerts)
+    assert {"alert_id", "severity", "created_at", "subject"} <= set(alerts[0])
+
+
+def test_alerts_of_one_job_and_since(table: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    spot = load_lifecycle("spot-interrupted").job_names[0]
+    mine = run_json(table, "alerts", spot, capsys=capsys)
+    assert [a["alert_type"] for a in mine] == ["Interrupted", "Interrupted"]
+    later = run_json(table, "alerts", spot, "--since", mine[0]["transition_start_time"], capsys=capsys)
+    assert later == mine[:1]
+    code, out, _ = run(table, "alerts", capsys=capsys)
+    assert code == 0
+    assert "Interrupted" in out
+    assert "sent" in out

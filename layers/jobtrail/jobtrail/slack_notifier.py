@@ -9,6 +9,7 @@ so Lambda retries the invocation and finally sends it to the on-failure destinat
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -22,6 +23,9 @@ RATE_LIMIT_RETRIES = 2
 SERVER_ERROR_RETRIES = 2
 #: Seconds Powertools keeps the webhook secret before reading it again.
 SECRET_MAX_AGE = 300
+#: slack_sdk logs request URLs at DEBUG: its client gets a logger that never goes below WARNING.
+_SDK_LOGGER = logging.getLogger("jobtrail.slack_sdk")
+_SDK_LOGGER.setLevel(logging.WARNING)
 
 
 class SlackPostFailed(Exception):
@@ -53,6 +57,7 @@ class WebhookPoster:
         client = WebhookClient(
             self._url(),
             timeout=self._timeout,
+            logger=_SDK_LOGGER,
             retry_handlers=[
                 RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
                 ServerErrorRetryHandler(max_retry_count=SERVER_ERROR_RETRIES),

@@ -1,0 +1,266 @@
+"""Slack delivery against a real HTTP server on the loopback interface, and the Block Kit limits."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import boto3
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from jobtrail.alerts import build_alert
+from jobtrail.lifecycles import lifecycle_names, load_lifecycle
+from jobtrail.model import JobRecord
+from jobtrail.slack_message import (
+    BUTTON_TEXT_LIMIT,
+    FIELD_LIMIT,
+    HEADER_LIMIT,
+    MAX_BLOCKS,
+    SECTION_LIMIT,
+    slack_payload,
+    utf16_length,
+)
+from jobtrail.slack_notifier import (
+    NotifierDeps,
+    SlackPostFailed,
+    WebhookPoster,
+    notify,
+    webhook_url_from_secret,
+)
+from jobtrail.training_jobs import record_from_describe
+from moto import mock_aws
+
+from functions.slack_notifier import app
+
+
+@dataclass
+class FakeSlack:
+    """Records every post and answers from a script of (status, headers) — then 200 once it runs out."""
+
+    script: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    posts: list[dict[str, Any]] = field(default_factory=list)
+    url: str = ""
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    fake = FakeSlack()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            fake.posts.append(json.loads(body))
+            status, headers = fake.script.pop(0) if fake.script else (200, {})
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            answer = b"ok" if status == 200 else b"rate_limited" if status == 429 else b"internal_error"
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    fake.url = f"http://127.0.0.1:{server.server_address[1]}/services/T000/B000/SECRETxSECRETxSECRET"
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def all_alert_documents() -> list[dict[str, Any]]:
+    """The alert document of every alerting transition in events/."""
+    documents = []
+    for lifecycle in map(load_lifecycle, lifecycle_names()):
+        for job in lifecycle.job_names:
+            record = record_from_describe(lifecycle.final_describe(job))
+            for transition in record.transitions:
+                if transition.status in {"Failed", "MaxRuntimeExceeded", "Interrupted"}:
+                    documents.append(json.loads(build_alert(record, transition).message))
+    return documents
+
+
+def sns_event(*documents: dict[str, Any]) -> dict[str, Any]:
+    """An SNS → Lambda event carrying alert documents, shaped like the ones SNS delivers."""
+    return {
+        "Records": [
+            {
+                "EventSource": "aws:sns",
+                "EventVersion": "1.0",
+                "Sns": {
+                    "Type": "Notification",
+                    "MessageId": f"message-{i}",
+                    "Subject": f"{d['alert_type']}: {d['job_name']}"[:100],
+                    "Message": json.dumps(d),
+                    "MessageAttributes": {
+                        k: {"Type": "String", "Value": d[k]} for k in ("alert_type", "severity", "job_name")
+                    },
+                },
+            }
+            for i, d in enumerate(documents)
+        ]
+    }
+
+
+def assert_within_limits(payload: dict[str, Any]) -> None:
+    blocks = payload["blocks"]
+    assert 0 < len(blocks) <= MAX_BLOCKS
+    for block in blocks:
+        if block["type"] == "header":
+            assert utf16_length(block["text"]["text"]) <= HEADER_LIMIT
+        if block["type"] == "section":
+            assert utf16_length(block["text"]["text"]) <= SECTION_LIMIT
+            assert len(block.get("fields", [])) <= 10
+            assert all(utf16_length(f["text"]) <= FIELD_LIMIT for f in block.get("fields", []))
+        if block["type"] == "actions":
+            assert all(utf16_length(b["text"]["text"]) <= BUTTON_TEXT_LIMIT for b in block["elements"])
+        if block["type"] == "context":
+            assert all(utf16_length(e["text"]) <= FIELD_LIMIT for e in block["elements"])
+    assert utf16_length(payload["text"]) <= 3000
+
+
+def test_every_fixture_alert_is_posted_as_block_kit(slack: FakeSlack) -> None:
+    documents = all_alert_documents()
+    posted = notify(sns_event(*documents), NotifierDeps(WebhookPoster(lambda: slack.url)))
+    assert posted == [d["alert_id"] for d in documents]
+    assert len(slack.posts) == len(documents) == 5
+    for post, document in zip(slack.posts, documents, strict=True):
+        assert_within_limits(post)
+        header = post["blocks"][0]
+        assert header["type"] == "header"
+        assert header["text"]["text"] == f"{document['alert_type']}: {document['job_name']}"
+        fields = [f["text"].split("\n")[0] for f in post["blocks"][1]["fields"]]
+        assert fields == [
+            "*Status*",
+            "*Secondary status*",
+            "*Duration*",
+            "*Instance*",
+            "*Billable time*",
+            "*Spot savings*",
+        ]
+        buttons = next(b for b in post["blocks"] if b["type"] == "actions")["elements"]
+        assert [b["url"] for b in buttons] == [document["console_url"], document["logs_url"]]
+        if document["failure_reason"]:
+            assert any(b["type"] == "section" and b["text"]["text"].startswith("```") for b in post["blocks"])
+
+
+def test_a_429_is_retried_after_retry_after_then_succeeds(slack: FakeSlack) -> None:
+    slack.script = [(429, {"Retry-After": "1"})]
+    notify(sns_event(all_alert_documents()[0]), NotifierDeps(WebhookPoster(lambda: slack.url)))
+    assert len(slack.posts) == 2
+    assert slack.posts[0] == slack.posts[1]
+
+
+def test_a_500_is_retried_then_succeeds(slack: FakeSlack) -> None:
+    slack.script = [(500, {}), (500, {})]
+    notify(sns_event(all_alert_documents()[0]), NotifierDeps(WebhookPoster(lambda: slack.url)))
+    assert len(slack.posts) == 3
+
+
+def test_a_post_that_keeps_failing_raises_so_lambda_retries(slack: FakeSlack) -> None:
+    slack.script = [(500, {})] * 3
+    with pytest.raises(SlackPostFailed, match="500"):
+        notify(sns_event(all_alert_documents()[0]), NotifierDeps(WebhookPoster(lambda: slack.url)))
+    assert len(slack.posts) == 3
+
+
+def test_the_webhook_url_never_reaches_the_logs(
+    slack: FakeSlack,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given every logger at DEBUG, and the handler running with a failing then succeeding Slack
+    caplog.set_level(logging.DEBUG)
+    monkeypatch.setattr(app, "deps_from_environment", lambda: NotifierDeps(WebhookPoster(lambda: slack.url)))
+    slack.script = [(429, {"Retry-After": "1"})]
+    app.lambda_handler(sns_event(*all_alert_documents()[:2]), FakeContext())
+    slack.script = [(500, {})] * 3
+    with pytest.raises(SlackPostFailed) as failure:
+        app.lambda_handler(sns_event(all_alert_documents()[0]), FakeContext())
+    # Then neither the URL nor its secret path appears anywhere
+    output = capsys.readouterr()
+    everything = "\n".join([caplog.text, output.out, output.err, str(failure.value)])
+    assert len(slack.posts) == 6
+    assert "alerts posted to Slack" in everything
+    assert "SECRETxSECRET" not in everything
+    assert "/services/" not in everything
+
+
+@dataclass(frozen=True)
+class FakeContext:
+    function_name: str = "jobtrail-SlackNotifierFunction"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = (
+        "arn:aws:lambda:us-east-1:123456789012:function:jobtrail-SlackNotifierFunction"
+    )
+    aws_request_id: str = "0c5d3a8e-5b7e-4f0e-9d53-1f3c2b1a0d9e"
+
+
+@pytest.mark.parametrize(
+    "stored",
+    ["https://hooks.slack.com/services/T1/B2/C3", '{"url": "https://hooks.slack.com/services/T1/B2/C3"}'],
+)
+def test_the_webhook_is_read_from_secrets_manager_plain_or_json(stored: str) -> None:
+    with mock_aws():
+        arn = boto3.client("secretsmanager", region_name="us-east-1").create_secret(
+            Name=f"slack-{len(stored)}", SecretString=stored
+        )["ARN"]
+        assert webhook_url_from_secret(arn)() == "https://hooks.slack.com/services/T1/B2/C3"
+
+
+def test_a_secret_without_an_https_url_is_refused_without_echoing_it() -> None:
+    with mock_aws():
+        arn = boto3.client("secretsmanager", region_name="us-east-1").create_secret(
+            Name="slack-bad", SecretString="hooks.slack.com/oops"
+        )["ARN"]
+        with pytest.raises(SlackPostFailed) as failure:
+            webhook_url_from_secret(arn)()
+    assert "oops" not in str(failure.value)
+
+
+def _failed_record() -> JobRecord:
+    lifecycle = load_lifecycle("failed")
+    return record_from_describe(lifecycle.final_describe(lifecycle.job_names[0]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    reason=st.text(min_size=1, max_size=1024),
+    name=st.from_regex(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}", fullmatch=True).filter(lambda n: len(n) <= 63),
+    message=st.one_of(st.none(), st.text(max_size=3000)),
+)
+def test_any_alert_stays_within_slack_limits(reason: str, name: str, message: str | None) -> None:
+    record = _failed_record()
+    record = replace(record, summary=replace(record.summary, job_name=name, failure_reason=reason))
+    transition = replace(record.transitions[-1], message=message)
+    assert_within_limits(slack_payload(json.loads(build_alert(record, transition).message)))
+
+
+def test_a_long_unicode_reason_is_cut_safely_inside_its_code_block() -> None:
+    reason = ('Ünïcödé 🚀 `back``ticks``` "quotes" <tags> & ampersands\n' * 40)[:1024]
+    record = _failed_record()
+    record = replace(record, summary=replace(record.summary, failure_reason=reason * 3))
+    payload = slack_payload(json.loads(build_alert(record, record.transitions[-1]).message))
+    [code] = [
+        b["text"]["text"]
+        for b in payload["blocks"]
+        if b["type"] == "section" and b["text"]["text"].startswith("```")
+    ]
+    assert code.endswith("…```")
+    assert code.count("```") == 2
+    assert utf16_length(code) <= SECTION_LIMIT
+    assert "&amp;" in code
+    assert "<tags>" not in code
