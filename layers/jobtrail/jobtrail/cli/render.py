@@ -42,7 +42,8 @@ def jobs_table(summaries: Sequence[JobSummary], *, table_name: str) -> None:
         console.print(f"No jobs match in {table_name}.")
         return
     table = Table(title=f"Training jobs in {table_name} (newest first, UTC)", title_justify="left")
-    for column in ("Job", "Status", "Secondary", "Created", "Training", "Billable", "Instance", "Spot saved"):
+    table.add_column("Job", no_wrap=True)
+    for column in ("Status", "Secondary", "Created", "Training", "Billable", "Instance", "Spot saved"):
         table.add_column(column, overflow="fold")
     for summary in summaries:
         table.add_row(
