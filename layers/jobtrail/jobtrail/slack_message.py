@@ -156,3 +156,26 @@ def fit(text: str, limit: int) -> str:
 
 def utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
+
+
+def payload_as_text(payload: Mapping[str, Any]) -> str:
+    """A plain-text rendering of a payload, roughly as Slack lays it out (for terminals and logs)."""
+    lines: list[str] = []
+    for block in payload.get("blocks", ()):
+        kind = block.get("type")
+        if kind == "header":
+            lines.append(block["text"]["text"])
+        elif kind == "section":
+            lines.append(_unescape(block["text"]["text"]))
+            for field in block.get("fields", ()):
+                label, _, value = field["text"].partition("\n")
+                lines.append(f"  {label.strip('*')}: {_unescape(value)}")
+        elif kind == "context":
+            lines.extend(_unescape(element["text"]) for element in block["elements"])
+        elif kind == "actions":
+            lines.append("  ".join(f"[ {element['text']['text']} ]" for element in block["elements"]))
+    return "\n".join(lines)
+
+
+def _unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

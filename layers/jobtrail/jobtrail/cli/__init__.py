@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from typing import Any
 
 from jobtrail import __version__
@@ -42,7 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         command: Callable[[argparse.Namespace], int] = args.run
-        return command(args)
+        with ExitStack() as cleanup:
+            args.cleanup = cleanup
+            return command(args)
     except UserError as error:
         print(f"jobtrail: {error}", file=sys.stderr)
         return error.exit_code
@@ -65,10 +68,21 @@ def _parser() -> argparse.ArgumentParser:
         "--endpoint-url",
         help="DynamoDB endpoint, e.g. DynamoDB Local (AWS_ENDPOINT_URL_DYNAMODB works too)",
     )
+    where.add_argument(
+        "--local",
+        action="store_true",
+        help="the demo's history in .jobtrail/ (starts or reuses DynamoDB Local; no AWS account needed)",
+    )
 
     output = argparse.ArgumentParser(add_help=False)
     output.add_argument("--json", action="store_true", help="print JSON on stdout instead of tables")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = commands.add_parser(
+        "demo", parents=[output], help="run jobtrail end to end on this machine (no AWS account needed)"
+    )
+    demo.add_argument("--reset", action="store_true", help="delete the demo data in .jobtrail/ and stop")
+    demo.set_defaults(run=_demo)
 
     jobs = commands.add_parser("jobs", parents=[output], help="list jobs, newest first")
     jobs.add_argument("--status", help="TrainingJobStatus (Failed, Completed, …) or a secondary status")
@@ -216,6 +230,8 @@ def _job(args: argparse.Namespace) -> Any:
 def _store(args: argparse.Namespace) -> Any:
     from jobtrail.history_store import HistoryStore  # noqa: PLC0415
 
+    if args.local:
+        return _local_store(args)
     if args.profile:
         # PynamoDB builds its own botocore session; the profile reaches it through the environment.
         os.environ["AWS_PROFILE"] = args.profile
@@ -223,6 +239,56 @@ def _store(args: argparse.Namespace) -> Any:
     if not table:
         raise UserError("which table? pass --table NAME or --stack STACK, or set JOBTRAIL_TABLE", EXIT_USAGE)
     return HistoryStore(table, region=args.region, host=args.endpoint_url)
+
+
+def _local_store(args: argparse.Namespace) -> Any:
+    """The demo's table in DynamoDB Local on .jobtrail/, reusing a running instance or starting one."""
+    from jobtrail import local_stack  # noqa: PLC0415
+    from jobtrail.history_store import HistoryStore  # noqa: PLC0415
+
+    directory = local_stack.home()
+    if not (directory / "dynamodb").is_dir():
+        raise UserError(f"no local data in {directory}: run `make demo` (or `jobtrail demo`) first")
+    local_stack.use_local_credentials()
+    try:
+        local = args.cleanup.enter_context(local_stack.LocalDynamoDB(directory))
+    except local_stack.DynamoDBLocalUnavailable as error:
+        raise UserError(" ".join(str(error).split())) from None
+    return HistoryStore(
+        args.table or local_stack.DEMO_TABLE, region=local_stack.REGION, host=local.endpoint_url
+    )
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from jobtrail import demo, local_stack  # noqa: PLC0415
+
+    directory = local_stack.home()
+    if args.reset:
+        try:
+            removed = local_stack.reset(directory)
+        except RuntimeError as error:
+            raise UserError(str(error)) from None
+        print(f"{'Deleted' if removed else 'Nothing to delete in'} {directory}")
+        return EXIT_OK
+    from jobtrail.cli import render  # noqa: PLC0415
+
+    try:
+        if args.json:
+            result = demo.run(directory)
+        else:
+            with render.replay_progress() as advance:
+                result = demo.run(directory, progress=advance)
+    except demo.DemoError as error:
+        raise UserError(str(error)) from None
+    except ModuleNotFoundError as error:
+        raise UserError(
+            f"jobtrail demo needs {error.name}: pip install 'jobtrail[demo]' (make install does)"
+        ) from None
+    if args.json:
+        _print_json(demo.summary_document(result, directory))
+    else:
+        render.demo_report(result, directory, demo.query_commands(result.spot_job))
+    return EXIT_OK
 
 
 def _table_from_stack(args: argparse.Namespace) -> str:

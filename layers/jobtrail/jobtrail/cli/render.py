@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
@@ -11,6 +14,9 @@ from rich.text import Text
 
 from jobtrail.model import JobRecord, JobSummary, StoredAlert, Transition
 from jobtrail.times import human_duration
+
+if TYPE_CHECKING:
+    from jobtrail.demo import DemoResult
 
 #: Colours by status (TrainingJobStatus and secondary status alike); anything else stays plain.
 STATUS_STYLES = {
@@ -166,3 +172,52 @@ def _instances(summary: JobSummary) -> str:
 
 def _percent(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f} %"
+
+
+@contextmanager
+def replay_progress() -> Iterator[Callable[[int, int], None]]:
+    """A progress bar over the state changes the demo replays."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: PLC0415
+
+    with Progress(
+        TextColumn("Replaying SageMaker state changes"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as bar:
+        task = bar.add_task("replay", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield advance
+
+
+def demo_report(result: DemoResult, directory: Path, commands: Sequence[str]) -> None:
+    """What the demo did: delivery figures, the jobs, the spot job's timeline, the alerts and Slack posts."""
+    from jobtrail.local_stack import DEMO_TABLE  # noqa: PLC0415
+
+    if result.notice:
+        console.print(f"[yellow]{result.notice}[/yellow]")
+    d = result.delivery
+    console.print(
+        f"Delivered {d.sent} events in {d.batches} SQS batches to IngestFunction "
+        f"({d.duplicates} duplicates, {d.late} late and out of order, {d.redelivered} redelivered). "
+        f"History in {result.engine}, table {DEMO_TABLE}."
+    )
+    jobs_table(result.summaries, table_name=DEMO_TABLE)
+    if result.spot_record is not None:
+        timeline(result.spot_record)
+    alerts_table(result.stored_alerts, table_name=DEMO_TABLE)
+    console.print(f"[bold]{len(result.alerts)} alerts sent[/bold] through SNS to {result.slack_destination}:")
+    for text in result.slack_texts:
+        console.rule(style="dim")
+        console.print(text, markup=False, highlight=False)
+    console.rule(style="dim")
+    if result.engine == "DynamoDB Local":
+        console.print(f"The history stays in {directory}. Query it with the same CLI:")
+        for command in commands:
+            console.print(f"  [bold]{command}[/bold]")
+        console.print("  jobtrail demo --reset   [dim]# wipe the demo data[/dim]")

