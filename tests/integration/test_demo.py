@@ -91,7 +91,7 @@ def test_events_went_through_the_queue_with_duplicates_and_late_deliveries(
 
 def test_the_printed_query_commands_return_the_same_jobs(demo: tuple[Path, dict[str, Any]]) -> None:
     home, summary = demo
-    assert summary["query_commands"][0] == "jobtrail --local jobs"
+    assert summary["query_commands"][0] == f"{sys.executable} -m jobtrail --local jobs"
     listed = jobtrail(home, "--local", "jobs", "--json")
     assert listed.returncode == 0, listed.stderr
     assert [j["job_name"] for j in json.loads(listed.stdout)] == [j["job_name"] for j in summary["jobs"]]

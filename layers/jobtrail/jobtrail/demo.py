@@ -396,11 +396,12 @@ def _collect(
     )
 
 
-def query_commands(spot_job: str) -> list[str]:
-    return ["jobtrail --local jobs", f"jobtrail --local history {spot_job}", "jobtrail --local alerts"]
+def query_commands(spot_job: str, program: str = "jobtrail") -> list[str]:
+    """The commands that explore the demo data, spelled the way this CLI was started."""
+    return [f"{program} --local jobs", f"{program} --local history {spot_job}", f"{program} --local alerts"]
 
 
-def summary_document(result: DemoResult, directory: Path) -> dict[str, Any]:
+def summary_document(result: DemoResult, directory: Path, program: str = "jobtrail") -> dict[str, Any]:
     """The ``--json`` summary."""
     return {
         "dynamodb": result.engine,
@@ -422,5 +423,7 @@ def summary_document(result: DemoResult, directory: Path) -> dict[str, Any]:
             "posts": len(result.slack_texts),
             "messages": result.slack_texts,
         },
-        "query_commands": query_commands(result.spot_job) if result.engine == "DynamoDB Local" else [],
+        "query_commands": query_commands(result.spot_job, program)
+        if result.engine == "DynamoDB Local"
+        else [],
     }

@@ -9,9 +9,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 from jobtrail import __version__
@@ -284,11 +286,23 @@ def _demo(args: argparse.Namespace) -> int:
         raise UserError(
             f"jobtrail demo needs {error.name}: pip install 'jobtrail[demo]' (make install does)"
         ) from None
+    program = _program_name()
     if args.json:
-        _print_json(demo.summary_document(result, directory))
+        _print_json(demo.summary_document(result, directory, program))
     else:
-        render.demo_report(result, directory, demo.query_commands(result.spot_job))
+        render.demo_report(result, directory, demo.query_commands(result.spot_job, program), program)
     return EXIT_OK
+
+
+def _program_name() -> str:
+    """How to run this CLI again from here: ``jobtrail`` if that is on PATH, else the path it was run by."""
+    launched = Path(sys.argv[0])
+    if launched.name != "jobtrail":
+        return f"{sys.executable} -m jobtrail"
+    on_path = shutil.which("jobtrail")
+    if on_path and Path(on_path).resolve() == launched.resolve():
+        return "jobtrail"
+    return os.path.relpath(launched)
 
 
 def _table_from_stack(args: argparse.Namespace) -> str:

@@ -195,7 +195,7 @@ def replay_progress() -> Iterator[Callable[[int, int], None]]:
         yield advance
 
 
-def demo_report(result: DemoResult, directory: Path, commands: Sequence[str]) -> None:
+def demo_report(result: DemoResult, directory: Path, commands: Sequence[str], program: str) -> None:
     """What the demo did: delivery figures, the jobs, the spot job's timeline, the alerts and Slack posts."""
     from jobtrail.local_stack import DEMO_TABLE  # noqa: PLC0415
 
@@ -220,4 +220,4 @@ def demo_report(result: DemoResult, directory: Path, commands: Sequence[str]) ->
         console.print(f"The history stays in {directory}. Query it with the same CLI:")
         for command in commands:
             console.print(f"  [bold]{command}[/bold]")
-        console.print("  jobtrail demo --reset   [dim]# wipe the demo data[/dim]")
+        console.print(f"  {program} demo --reset   [dim]# wipe the demo data[/dim]")
