@@ -43,25 +43,37 @@ def when(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if moment else "-"
 
 
+#: Below this many columns the jobs table leaves out billable time and instances (``show`` has them).
+WIDE = 110
+
+
 def jobs_table(summaries: Sequence[JobSummary], *, table_name: str) -> None:
     if not summaries:
         console.print(f"No jobs match in {table_name}.")
         return
+    wide = console.width >= WIDE
     table = Table(title=f"Training jobs in {table_name} (newest first, UTC)", title_justify="left")
-    table.add_column("Job", no_wrap=True)
-    for column in ("Status", "Secondary", "Created", "Training", "Billable", "Instance", "Spot saved"):
-        table.add_column(column, overflow="fold")
+    table.add_column("Job", overflow="fold", min_width=24)
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Secondary", overflow="fold")
+    table.add_column("Created", min_width=10)
+    table.add_column("Training", no_wrap=True)
+    if wide:
+        table.add_column("Billable", no_wrap=True)
+        table.add_column("Instance", overflow="fold")
+    table.add_column("Spot saved", no_wrap=True)
     for summary in summaries:
-        table.add_row(
+        cells: list[str | Text] = [
             summary.job_name,
             styled(summary.status),
             styled(summary.secondary_status),
             when(summary.creation_time),
             human_duration(summary.training_time_seconds),
-            human_duration(summary.billable_time_seconds),
-            _instances(summary),
-            _percent(summary.spot_savings_percent),
-        )
+        ]
+        if wide:
+            cells += [human_duration(summary.billable_time_seconds), _instances(summary)]
+        cells.append(_percent(summary.spot_savings_percent))
+        table.add_row(*cells)
     console.print(table)
 
 
