@@ -53,15 +53,15 @@ def jobs_table(summaries: Sequence[JobSummary], *, table_name: str) -> None:
         return
     wide = console.width >= WIDE
     table = Table(title=f"Training jobs in {table_name} (newest first, UTC)", title_justify="left")
-    table.add_column("Job", overflow="fold", min_width=24)
-    table.add_column("Status", no_wrap=True)
-    table.add_column("Secondary", overflow="fold")
-    table.add_column("Created", min_width=10)
-    table.add_column("Training", no_wrap=True)
+    table.add_column("Job", overflow="fold", ratio=3)
+    table.add_column("Status", overflow="fold", ratio=1)
+    table.add_column("Secondary", overflow="fold", ratio=1)
+    table.add_column("Created", ratio=1)
+    table.add_column("Training", ratio=1)
     if wide:
-        table.add_column("Billable", no_wrap=True)
-        table.add_column("Instance", overflow="fold")
-    table.add_column("Spot saved", no_wrap=True)
+        table.add_column("Billable", ratio=1)
+        table.add_column("Instance", overflow="fold", ratio=1)
+    table.add_column("Spot", ratio=1)
     for summary in summaries:
         cells: list[str | Text] = [
             summary.job_name,
