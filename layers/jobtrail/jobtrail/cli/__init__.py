@@ -104,10 +104,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     alerts.set_defaults(run=_alerts)
 
+    from jobtrail import views  # noqa: PLC0415 - stdlib-only module, cheap
+
     for name, run, text in (
-        ("show", _show, "a job's summary and final metrics"),
-        ("history", _history, "a job's status transitions as a timeline"),
-        ("metrics", _metrics, "a job's final metrics"),
+        ("show", _job_command(views.job_view, "job_details"), "a job's summary and final metrics"),
+        (
+            "history",
+            _job_command(lambda r: [views.transition_view(t) for t in r.transitions], "timeline"),
+            "a job's status transitions as a timeline",
+        ),
+        (
+            "metrics",
+            _job_command(lambda r: [views.metric_view(m) for m in r.final_metrics], "metrics_table"),
+            "a job's final metrics",
+        ),
     ):
         command = commands.add_parser(name, parents=[output], help=text)
         command.add_argument("job", metavar="JOB", help="training job name")
@@ -179,43 +189,20 @@ def _alerts(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _show(args: argparse.Namespace) -> int:
-    from jobtrail.views import job_view  # noqa: PLC0415
+def _job_command(view: Callable[[Any], Any], screen: str) -> Callable[[argparse.Namespace], int]:
+    """A command about one job: ``view(record)`` as JSON with ``--json``, else ``render.<screen>(record)``."""
 
-    record = _job(args)
-    if args.json:
-        _print_json(job_view(record))
-    else:
-        from jobtrail.cli import render  # noqa: PLC0415
+    def run(args: argparse.Namespace) -> int:
+        record = _job(args)
+        if args.json:
+            _print_json(view(record))
+        else:
+            from jobtrail.cli import render  # noqa: PLC0415 - rich only when printing tables
 
-        render.job_details(record)
-    return EXIT_OK
+            getattr(render, screen)(record)
+        return EXIT_OK
 
-
-def _history(args: argparse.Namespace) -> int:
-    from jobtrail.views import transition_view  # noqa: PLC0415
-
-    record = _job(args)
-    if args.json:
-        _print_json([transition_view(t) for t in record.transitions])
-    else:
-        from jobtrail.cli import render  # noqa: PLC0415
-
-        render.timeline(record)
-    return EXIT_OK
-
-
-def _metrics(args: argparse.Namespace) -> int:
-    from jobtrail.views import metric_view  # noqa: PLC0415
-
-    record = _job(args)
-    if args.json:
-        _print_json([metric_view(m) for m in record.final_metrics])
-    else:
-        from jobtrail.cli import render  # noqa: PLC0415
-
-        render.metrics_table(record)
-    return EXIT_OK
+    return run
 
 
 # -- plumbing ----------------------------------------------------------------------------------------
