@@ -43,20 +43,31 @@ def alerts_due(
     )
 
 
-def build_alert(record: JobRecord, transition: Transition) -> Alert:
-    """The alert for ``transition`` of the job described by ``record``."""
+def build_alert(
+    record: JobRecord,
+    transition: Transition,
+    *,
+    alert_type: str | None = None,
+    status_message: str | None = None,
+) -> Alert:
+    """The alert for ``transition`` of the job described by ``record``.
+
+    ``alert_type`` defaults to the transition's status; reconciliation passes ``Stalled`` (with its own
+    ``status_message``) for a job whose last transition is too old.
+    """
     summary = record.summary
+    kind = alert_type or transition.status
     region = _region_of(summary.job_arn)
     document: dict[str, Any] = {
-        "alert_id": alert_id_for(summary.job_name, transition.status, transition.start_time),
-        "alert_type": transition.status,
-        "severity": severity_of(transition.status),
+        "alert_id": alert_id_for(summary.job_name, kind, transition.start_time),
+        "alert_type": kind,
+        "severity": severity_of(kind),
         "job_name": summary.job_name,
         "job_arn": summary.job_arn,
         "status": summary.status,
         "secondary_status": summary.secondary_status,
         "transition_start_time": iso(transition.start_time),
-        "status_message": transition.message,
+        "status_message": status_message or transition.message,
         "failure_reason": summary.failure_reason,
         "training_time_seconds": summary.training_time_seconds,
         "billable_time_seconds": summary.billable_time_seconds,
@@ -74,10 +85,10 @@ def build_alert(record: JobRecord, transition: Transition) -> Alert:
     }
     return Alert(
         job_name=summary.job_name,
-        alert_type=transition.status,
+        alert_type=kind,
         transition_start_time=transition.start_time,
         severity=document["severity"],
-        subject=subject_for(transition.status, summary.job_name),
+        subject=subject_for(kind, summary.job_name),
         message=json.dumps(document, ensure_ascii=False, allow_nan=False),
     )
 

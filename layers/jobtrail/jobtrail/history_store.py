@@ -37,7 +37,7 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 from pynamodb.connection import Connection
-from pynamodb.exceptions import PynamoDBException, TransactWriteError, UpdateError
+from pynamodb.exceptions import PutError, PynamoDBException, TransactWriteError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -54,6 +54,8 @@ from jobtrail.model import (
     Transition,
 )
 
+#: A ceiling for internal listings (in-progress jobs, pending alerts): far above any real account's.
+MAX_LISTING = 100_000
 #: TransactWriteItems accepts at most 100 items.
 MAX_TRANSACTION_ITEMS = 100
 #: The constant partition of the ``by-creation-time`` index: every job, newest first.
@@ -67,6 +69,8 @@ TRANSITION_PREFIX = "TRANSITION#"
 ALERT_PREFIX = "ALERT#"
 #: The constant partition of the ``alerts-by-time`` index: every alert, newest first.
 ALL_ALERTS = "ALERT"
+WATERMARK_PREFIX = "WATERMARK#"
+WATERMARK_SK = "WATERMARK"
 
 
 class StoreError(Exception):
@@ -246,6 +250,37 @@ class HistoryStore:
             (attribute.state == "pending") & (attribute.claim_token == claim.token),
         )
 
+    def add_alert(self, alert: Alert, claim: Claim) -> bool:
+        """Write an alert that no transition brought (``Stalled``), pending and claimed; ``False`` if it
+        exists already. Its job must be stored."""
+        items = self._items
+        item = _alert_item(items, job_pk(alert.job_name), alert, datetime.now(UTC), claim)
+        try:
+            item.save(condition=items.AlertItem.sk.does_not_exist())
+        except PutError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise StoreError(_describe_error(error)) from error
+        return True
+
+    def get_watermark(self, name: str) -> datetime | None:
+        """Where a reconciliation or backfill pass got to (``None`` before the first)."""
+        items = self._items
+        found = self._guard(lambda: list(items.Root.query(f"{WATERMARK_PREFIX}{name}", consistent_read=True)))
+        return next((item.value for item in found if isinstance(item, items.Watermark)), None)
+
+    def advance_watermark(self, name: str, value: datetime) -> None:
+        """Move a watermark forward (never back: a slower, older pass cannot undo a newer one)."""
+        items = self._items
+        item = items.Watermark(
+            f"{WATERMARK_PREFIX}{name}", WATERMARK_SK, value=value, recorded_at=datetime.now(UTC)
+        )
+        try:
+            item.save(condition=items.Watermark.value.does_not_exist() | (items.Watermark.value < value))
+        except PutError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise StoreError(_describe_error(error)) from error
+
     def _conditional_update(self, item: Any, actions: list[Any], condition: Any) -> bool:
         try:
             item.update(actions=actions, condition=condition)
@@ -304,6 +339,15 @@ class HistoryStore:
             )
         )
         return [_summary_from_item(item) for item in results]
+
+    def in_progress_jobs(self) -> list[JobSummary]:
+        """Every job whose TrainingJobStatus is InProgress (``by-status`` index)."""
+        return self.list_jobs(JobQuery(status="InProgress", limit=MAX_LISTING))
+
+    def pending_alerts(self, *, since: datetime) -> list[StoredAlert]:
+        """Alerts not yet accepted by SNS, for transitions since ``since`` (``alerts-by-time`` index)."""
+        alerts = self.list_alerts(AlertQuery(since=since, limit=MAX_LISTING))
+        return [alert for alert in alerts if alert.state == "pending"]
 
     def list_alerts(self, query: AlertQuery) -> list[StoredAlert]:
         """Alerts newest first: one job's (partition Query) or everyone's (``alerts-by-time`` index)."""
@@ -634,6 +678,9 @@ def _define_items(table: str, _region: str | None, _host: str | None) -> Any:
 
         by_time = AlertsByTime()
 
+    class Watermark(Root, discriminator="watermark"):
+        value = UTCDateTimeAttribute()
+
     class MetricValue(MapAttribute[str, Any]):
         name = UnicodeAttribute()
         value = UnicodeAttribute()
@@ -646,6 +693,6 @@ def _define_items(table: str, _region: str | None, _host: str | None) -> Any:
         pass
 
     bound = Items()
-    for cls in (Root, Summary, TransitionItem, Metrics, MetricValue, AlertItem):
+    for cls in (Root, Summary, TransitionItem, Metrics, MetricValue, AlertItem, Watermark):
         setattr(bound, cls.__name__, cls)
     return bound

@@ -230,6 +230,7 @@ class ScriptedSageMaker:
     def __init__(self) -> None:
         self._jobs: dict[str, dict[str, Any]] = {}
         self.calls: list[str] = []
+        self.list_calls = 0
 
     def advance(self, step: Step) -> None:
         """Make ``step.describe`` the job's state, unless the state already held was modified later."""
@@ -250,8 +251,50 @@ class ScriptedSageMaker:
             raise _not_found(job_name)
         return copy.deepcopy(state)
 
+    def list_jobs(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """A ListTrainingJobs page over the scripted jobs (``LastModifiedTimeAfter``, ``CreationTimeAfter``,
+        ``SortBy`` CreationTime/Name, ``SortOrder``, ``MaxResults``, ``NextToken``)."""
+        self.list_calls += 1
+        states = list(self._jobs.values())
+        for key, field_name in (
+            ("LastModifiedTimeAfter", "LastModifiedTime"),
+            ("CreationTimeAfter", "CreationTime"),
+        ):
+            bound = params.get(key)
+            if bound is not None:
+                bound = _as_datetime(bound)
+                states = [s for s in states if s[field_name] > bound]
+        sort_field = "TrainingJobName" if params.get("SortBy") == "Name" else "CreationTime"
+        states.sort(
+            key=lambda s: s[sort_field], reverse=params.get("SortOrder", "Descending") == "Descending"
+        )
+        start = int(params.get("NextToken") or 0)
+        size = int(params.get("MaxResults") or 10)
+        page = states[start : start + size]
+        response: dict[str, Any] = {
+            "TrainingJobSummaries": [
+                {
+                    key: copy.deepcopy(state[key])
+                    for key in (
+                        "TrainingJobName",
+                        "TrainingJobArn",
+                        "CreationTime",
+                        "TrainingEndTime",
+                        "LastModifiedTime",
+                        "TrainingJobStatus",
+                        "SecondaryStatus",
+                    )
+                    if key in state
+                }
+                for state in page
+            ]
+        }
+        if start + size < len(states):
+            response["NextToken"] = str(start + size)
+        return response
+
     def attach(self, client: Any) -> None:
-        """Answer ``client.describe_training_job`` from this script; other operations are left alone.
+        """Answer ``client.describe_training_job`` and ``list_training_jobs`` from this script.
 
         Hooks ``before-call.sagemaker.DescribeTrainingJob`` the way ``botocore.stub.Stubber`` hooks its
         calls: the handler returns ``(http_response, parsed)`` and botocore sends nothing. Errors come back
@@ -262,6 +305,17 @@ class ScriptedSageMaker:
             self._answer,
             unique_id=f"jobtrail-scripted-sagemaker-{id(self)}",
         )
+        client.meta.events.register(
+            "before-call.sagemaker.ListTrainingJobs",
+            self._answer_list,
+            unique_id=f"jobtrail-scripted-sagemaker-list-{id(self)}",
+        )
+
+    def _answer_list(self, params: Mapping[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+        request_id = str(uuid.uuid5(_NAMESPACE, f"list:{self.list_calls}"))
+        parsed = self.list_jobs(json.loads(params["body"]))
+        parsed["ResponseMetadata"] = _response_metadata(request_id, 200)
+        return AWSResponse(str(params["url"]), 200, _http_headers(request_id), None), parsed
 
     def _answer(self, params: Mapping[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
         job_name = str(json.loads(params["body"])["TrainingJobName"])
@@ -320,6 +374,13 @@ def _parse_time(text: str) -> datetime:
     if moment.tzinfo is None:
         raise ValueError(f"timestamp without an offset: {text!r}")
     return moment.astimezone(UTC)
+
+
+def _as_datetime(value: Any) -> datetime:
+    """A timestamp as botocore serialises it into a JSON request body (epoch seconds), or a datetime."""
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromtimestamp(float(value), tz=UTC)
 
 
 def _last_modified(describe: Mapping[str, Any]) -> datetime:

@@ -6,13 +6,24 @@ Python floats) to a ``JobRecord``; it is pure, so the fixtures in ``events/`` ex
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 
 from jobtrail.model import JobRecord, JobSummary, Metric, Transition
+
+
+@dataclass(frozen=True, slots=True)
+class JobListing:
+    """One row of ListTrainingJobs: enough to tell whether the stored history is behind."""
+
+    job_name: str
+    creation_time: datetime
+    last_modified_time: datetime
+    status: str
 
 
 class TrainingJobs(Protocol):
@@ -23,8 +34,18 @@ class TrainingJobs(Protocol):
         ...
 
 
+class TrainingJobCatalog(Protocol):
+    """Lists training jobs (reconciliation and backfill)."""
+
+    def list_jobs(
+        self, *, modified_after: datetime | None = None, created_after: datetime | None = None
+    ) -> Iterator[JobListing]:
+        """Jobs modified (or created) after the given times, oldest creation first, every page."""
+        ...
+
+
 class SageMakerTrainingJobs:
-    """``TrainingJobs`` backed by ``DescribeTrainingJob``.
+    """``TrainingJobs`` and ``TrainingJobCatalog`` backed by DescribeTrainingJob and ListTrainingJobs.
 
     Throttling and 5xx errors are retried by the client's retry mode (configure it standard or adaptive);
     what still fails propagates so the record is redelivered.
@@ -41,6 +62,26 @@ class SageMakerTrainingJobs:
                 return None
             raise
         return record_from_describe(response)
+
+    def list_jobs(
+        self, *, modified_after: datetime | None = None, created_after: datetime | None = None
+    ) -> Iterator[JobListing]:
+        arguments: dict[str, Any] = {"SortBy": "CreationTime", "SortOrder": "Ascending"}
+        if modified_after is not None:
+            arguments["LastModifiedTimeAfter"] = modified_after
+        if created_after is not None:
+            arguments["CreationTimeAfter"] = created_after
+        pages = self._client.get_paginator("list_training_jobs").paginate(
+            **arguments, PaginationConfig={"PageSize": 100}
+        )
+        for page in pages:
+            for summary in page.get("TrainingJobSummaries", ()):
+                yield JobListing(
+                    job_name=summary["TrainingJobName"],
+                    creation_time=_utc(summary["CreationTime"]),
+                    last_modified_time=_utc(summary.get("LastModifiedTime") or summary["CreationTime"]),
+                    status=summary["TrainingJobStatus"],
+                )
 
 
 #: How an unknown job is worded: SageMaker says "Requested resource not found.", moto (which the local

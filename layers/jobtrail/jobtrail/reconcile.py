@@ -1,0 +1,292 @@
+"""Reconciliation and backfill: catch what the events missed, through the same path as the events.
+
+Events can be lost. Every period, ``reconcile`` lists the training jobs modified since its watermark
+(``ListTrainingJobs`` with ``LastModifiedTimeAfter``), and every job whose stored history is behind the
+listing goes through ``ingest.sync_job`` — the same Describe, merge and alert outbox as an event — so a
+lost Failed event still alerts, once, within one period. Describe calls go through a token bucket, so a
+pass never pushes SageMaker's (non-adjustable) throttles. ``backfill`` is the same over jobs created
+since a date, resumable, with alerts off unless asked.
+
+Jobs that stay InProgress with no new transition for longer than ``stalled_after`` raise one ``Stalled``
+alert per stalled transition, through the same outbox.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Protocol
+
+from jobtrail.alerts import build_alert
+from jobtrail.ingest import ALERT_CLAIM_SECONDS, IngestDeps, JobHistories, deliver_alerts, sync_job
+from jobtrail.model import Alert, Claim, JobSummary, StoredAlert, StoredJob
+from jobtrail.times import iso
+from jobtrail.training_jobs import JobListing, TrainingJobCatalog
+
+RECONCILE_WATERMARK = "reconcile"
+BACKFILL_WATERMARK = "backfill"
+#: Listings overlap the previous pass by this much: clocks and ListTrainingJobs' consistency are not exact.
+OVERLAP = timedelta(minutes=5)
+#: The first pass looks back this far.
+FIRST_LOOKBACK = timedelta(days=1)
+STALLED = "Stalled"
+#: Pending alerts older than this are not retried by reconciliation any more (they stay visible).
+PENDING_ALERT_HORIZON = timedelta(days=7)
+
+
+class Bookkeeping(Protocol):
+    """What reconciliation needs from the history table besides ingest's view of it."""
+
+    def get_watermark(self, name: str) -> datetime | None: ...
+
+    def advance_watermark(self, name: str, value: datetime) -> None: ...
+
+    def add_alert(self, alert: Alert, claim: Claim) -> bool: ...
+
+    def in_progress_jobs(self) -> list[JobSummary]: ...
+
+    def pending_alerts(self, *, since: datetime) -> list[StoredAlert]: ...
+
+
+class ReconcileHistories(JobHistories, Bookkeeping, Protocol):
+    """The history table as reconciliation sees it (``HistoryStore``)."""
+
+
+class TokenBucket:
+    """At most ``rate`` acquisitions per second on average, bursts up to ``capacity``."""
+
+    def __init__(
+        self,
+        rate: float,
+        capacity: float | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.rate = rate
+        self.capacity = capacity if capacity is not None else max(rate, 1.0)
+        self._tokens = self.capacity
+        self._clock = clock
+        self._sleep = sleep
+        self._last = clock()
+        self.waited = 0.0
+
+    def acquire(self) -> None:
+        """Take one token, sleeping until one is there."""
+        self._refill()
+        if self._tokens < 1:
+            pause = (1 - self._tokens) / self.rate
+            self._sleep(pause)
+            self.waited += pause
+            self._refill()
+        self._tokens -= 1
+
+    def _refill(self) -> None:
+        now = self._clock()
+        self._tokens = min(self.capacity, self._tokens + (now - self._last) * self.rate)
+        self._last = now
+
+
+@dataclass(frozen=True, slots=True)
+class ReconcileDeps:
+    ingest: IngestDeps
+    catalog: TrainingJobCatalog
+    histories: ReconcileHistories
+    bucket: TokenBucket
+    stalled_after: timedelta | None = None
+
+
+@dataclass
+class PassReport:
+    """What a reconciliation or backfill pass did (also the function's return value)."""
+
+    listed: int = 0
+    up_to_date: int = 0
+    synced: int = 0
+    recorded: int = 0
+    not_found: int = 0
+    alerts_sent: int = 0
+    stalled_alerts: int = 0
+    watermark: str | None = None
+    failures: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "listed": self.listed,
+            "up_to_date": self.up_to_date,
+            "synced": self.synced,
+            "recorded": self.recorded,
+            "not_found": self.not_found,
+            "alerts_sent": self.alerts_sent,
+            "stalled_alerts": self.stalled_alerts,
+            "watermark": self.watermark,
+            "failures": list(self.failures),
+        }
+
+
+def reconcile(deps: ReconcileDeps) -> PassReport:
+    """One scheduled pass: jobs modified since the watermark, then stalled jobs.
+
+    The watermark advances to this pass's start only if every job synced; otherwise the next pass
+    retries the same window (sync is idempotent, so nothing doubles).
+    """
+    started = deps.ingest.clock()
+    since = deps.histories.get_watermark(RECONCILE_WATERMARK) or started - FIRST_LOOKBACK
+    listings = deps.catalog.list_jobs(modified_after=since - OVERLAP)
+    report = sync_listed(deps, listings)
+    send_pending_alerts(deps, report)
+    if deps.stalled_after:
+        alert_stalled_jobs(deps, deps.stalled_after, report)
+    if not report.failures:
+        deps.histories.advance_watermark(RECONCILE_WATERMARK, started)
+        report.watermark = iso(started)
+    return report
+
+
+def backfill(
+    deps: ReconcileDeps, since: datetime, *, on_job: Callable[[JobListing], None] | None = None
+) -> PassReport:
+    """Sync every job created since ``since`` (resuming after the last job a previous run finished).
+
+    Alerting follows ``deps.ingest.alert_on`` — the CLI empties it unless ``--alerts`` is given.
+    """
+    resume = deps.histories.get_watermark(BACKFILL_WATERMARK)
+    start = max(since, resume) if resume else since
+    report = PassReport()
+    for listing in deps.catalog.list_jobs(created_after=start):
+        _sync_one(deps, listing, report)
+        if on_job:
+            on_job(listing)
+        if report.failures:
+            break  # keep the watermark just before the failed job, so a rerun resumes there
+        deps.histories.advance_watermark(BACKFILL_WATERMARK, listing.creation_time)
+        report.watermark = iso(listing.creation_time)
+    return report
+
+
+def sync_listed(deps: ReconcileDeps, listings: Iterable[JobListing]) -> PassReport:
+    report = PassReport()
+    for listing in listings:
+        _sync_one(deps, listing, report)
+    return report
+
+
+def _sync_one(deps: ReconcileDeps, listing: JobListing, report: PassReport) -> None:
+    report.listed += 1
+    stored = deps.histories.load(listing.job_name)
+    if stored is not None and stored.summary.last_modified_time >= listing.last_modified_time:
+        report.up_to_date += 1
+        return
+    deps.bucket.acquire()
+    try:
+        result = sync_job(listing.job_name, deps.ingest)
+    except Exception as error:  # noqa: BLE001 - recorded; the watermark then stays for the next pass
+        report.failures.append(f"{listing.job_name}: {type(error).__name__}: {error}")
+        return
+    report.synced += 1
+    report.recorded += result.outcome == "recorded"
+    report.not_found += result.outcome == "not_found"
+    report.alerts_sent += len(result.alerts_sent)
+
+
+def send_pending_alerts(deps: ReconcileDeps, report: PassReport) -> None:
+    """Jobs with an alert still pending (SNS kept failing until SQS gave up on the event): syncing the job
+    publishes it. Claims that are still live are left to their holders."""
+    now = deps.ingest.clock()
+    jobs = {
+        pending.alert.job_name
+        for pending in deps.histories.pending_alerts(since=now - PENDING_ALERT_HORIZON)
+        if pending.claimable(now)
+    }
+    for job_name in sorted(jobs):
+        deps.bucket.acquire()
+        try:
+            report.alerts_sent += len(sync_job(job_name, deps.ingest).alerts_sent)
+        except Exception as error:  # noqa: BLE001 - recorded; the alert stays pending for the next pass
+            report.failures.append(f"{job_name}: {type(error).__name__}: {error}")
+
+
+def alert_stalled_jobs(deps: ReconcileDeps, stalled_after: timedelta, report: PassReport) -> None:
+    """One ``Stalled`` alert for each InProgress job whose last transition started too long ago.
+
+    SageMaker is asked first (rate-limited), so a job that moved on without telling us is not reported.
+    """
+    now = deps.ingest.clock()
+    for summary in deps.histories.in_progress_jobs():
+        stored = deps.histories.load(summary.job_name)
+        if not _is_stalled(stored, now, stalled_after):
+            continue
+        deps.bucket.acquire()
+        try:
+            sync_job(summary.job_name, deps.ingest)
+        except Exception as error:  # noqa: BLE001 - recorded like any other failed sync
+            report.failures.append(f"{summary.job_name}: {type(error).__name__}: {error}")
+            continue
+        stored = deps.histories.load(summary.job_name)
+        if stored is None or not _is_stalled(stored, now, stalled_after):
+            continue
+        last = stored.transitions[-1]
+        hours = (now - last.start_time).total_seconds() / 3600
+        message = f"No new transition for {hours:.1f} h: still {last.status} since {iso(last.start_time)}"
+        alert = build_alert(stored, last, alert_type=STALLED, status_message=message)
+        claim = Claim(token=uuid.uuid4().hex, until=now + timedelta(seconds=ALERT_CLAIM_SECONDS))
+        if not deps.histories.add_alert(alert, claim):
+            continue  # already raised for this transition
+        try:
+            report.stalled_alerts += len(deliver_alerts([alert], claim, deps.ingest))
+        except Exception as error:  # noqa: BLE001 - the alert stays pending for the next pass to send
+            report.failures.append(f"{summary.job_name}: {error}")
+
+
+def _is_stalled(stored: StoredJob | None, now: datetime, stalled_after: timedelta) -> bool:
+    if stored is None or stored.summary.status != "InProgress" or not stored.transitions:
+        return False
+    return now - stored.transitions[-1].start_time > stalled_after
+
+
+def with_alerts(deps: ReconcileDeps, alert_on: frozenset[str]) -> ReconcileDeps:
+    """The same deps alerting on ``alert_on`` (empty: no alerts, as a backfill wants by default)."""
+    return replace(deps, ingest=replace(deps.ingest, alert_on=alert_on))
+
+
+def record_metrics(report: PassReport) -> None:
+    """EMF metrics of a pass (the functions' observability module owns the Metrics instance)."""
+    from jobtrail.observability import MetricUnit, metrics  # noqa: PLC0415
+
+    for name, value in (
+        ("ReconcileListed", report.listed),
+        ("ReconcileSynced", report.synced),
+        ("ReconcileRecorded", report.recorded),
+        ("ReconcileFailures", len(report.failures)),
+        ("StalledAlerts", report.stalled_alerts),
+    ):
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+
+
+@cache
+def deps_from_environment() -> ReconcileDeps:
+    """ReconcileFunction's dependencies: IngestFunction's, plus the rate and the stalled threshold."""
+    from jobtrail.history_store import HistoryStore  # noqa: PLC0415
+    from jobtrail.ingest import deps_from_environment as ingest_deps  # noqa: PLC0415
+    from jobtrail.training_jobs import SageMakerTrainingJobs  # noqa: PLC0415
+
+    ingest = ingest_deps()
+    if not isinstance(ingest.training_jobs, SageMakerTrainingJobs) or not isinstance(
+        ingest.histories, HistoryStore
+    ):
+        raise TypeError("reconciliation needs the SageMaker and DynamoDB adapters")
+    hours = float(os.environ.get("JOBTRAIL_STALLED_AFTER_HOURS", "6"))
+    return ReconcileDeps(
+        ingest=ingest,
+        catalog=ingest.training_jobs,
+        histories=ingest.histories,
+        bucket=TokenBucket(float(os.environ.get("JOBTRAIL_RECONCILE_DESCRIBE_RATE", "2"))),
+        stalled_after=timedelta(hours=hours) if hours > 0 else None,
+    )

@@ -1,0 +1,248 @@
+"""Reconciliation and backfill on the real store (moto, DynamoDB Local), SageMaker scripted from events/."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from fakes import count_aws_calls
+from jobtrail.lifecycles import lifecycle_names, load_lifecycle
+from jobtrail.reconcile import (
+    BACKFILL_WATERMARK,
+    RECONCILE_WATERMARK,
+    ReconcileDeps,
+    TokenBucket,
+    backfill,
+    reconcile,
+    sync_listed,
+    with_alerts,
+)
+from jobtrail.training_jobs import record_from_describe
+from worlds import World
+
+#: A week after the fixtures' jobs: every InProgress job in them would look stalled by then.
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+def deps_of(world: World, *, now: datetime = NOW, stalled_after: timedelta | None = None) -> ReconcileDeps:
+    ingest = replace(world.deps, clock=lambda: now)
+    return ReconcileDeps(
+        ingest=ingest,
+        catalog=ingest.training_jobs,  # type: ignore[arg-type]
+        histories=world.store,
+        bucket=TokenBucket(1000.0),
+        stalled_after=stalled_after,
+    )
+
+
+def everything_happened(world: World) -> list[str]:
+    jobs = []
+    for lifecycle in map(load_lifecycle, lifecycle_names()):
+        for step in lifecycle.steps:
+            world.script.advance(step)
+        jobs += lifecycle.job_names
+    return jobs
+
+
+def expected_alerts() -> Counter[tuple[str, str]]:
+    return Counter(
+        (job, alert)
+        for lifecycle in map(load_lifecycle, lifecycle_names())
+        for job, outcome in lifecycle.expected.items()
+        for alert in outcome.alerts
+    )
+
+
+def published(world: World) -> Counter[tuple[str, str]]:
+    return Counter(
+        (n["MessageAttributes"]["job_name"]["Value"], n["MessageAttributes"]["alert_type"]["Value"])
+        for n in world.notifications()
+    )
+
+
+def test_a_pass_recovers_every_lost_event_and_alerts_once(world: World) -> None:
+    # Given every event was lost: SageMaker knows nine jobs, the table none
+    jobs = everything_happened(world)
+    # When reconciliation runs (first pass: looks back a day... from a week later, so widen it)
+    world.store.advance_watermark(RECONCILE_WATERMARK, datetime(2026, 11, 19, tzinfo=UTC))
+    with count_aws_calls() as calls:
+        report = reconcile(deps_of(world))
+    # Then every job's history is complete and every alert went out once
+    assert report.failures == []
+    assert report.listed == len(jobs)
+    assert report.synced == report.recorded == len(jobs)
+    for job in jobs:
+        lifecycle = next(lc for lc in map(load_lifecycle, lifecycle_names()) if job in lc.job_names)
+        stored = world.store.load(job)
+        assert stored is not None
+        assert stored.transitions == record_from_describe(lifecycle.final_describe(job)).transitions
+    assert published(world) == expected_alerts()
+    assert calls["sagemaker.DescribeTrainingJob"] == len(jobs)
+    assert calls["sns.Publish"] == sum(expected_alerts().values())
+    assert report.watermark is not None
+    assert world.store.get_watermark(RECONCILE_WATERMARK) == NOW
+
+
+def test_a_second_pass_describes_nothing_that_is_up_to_date(world: World) -> None:
+    everything_happened(world)
+    world.store.advance_watermark(RECONCILE_WATERMARK, datetime(2026, 11, 19, tzinfo=UTC))
+    reconcile(deps_of(world))
+    world.notifications()
+    # When the same jobs are listed again (the overlap window does that every pass)
+    deps = deps_of(world, now=NOW + timedelta(minutes=15))
+    with count_aws_calls() as calls:
+        report = sync_listed(deps, deps.catalog.list_jobs(modified_after=datetime(2026, 11, 19, tzinfo=UTC)))
+    # Then nothing is described, written or published
+    assert report.up_to_date == report.listed > 0
+    assert calls["sagemaker.DescribeTrainingJob"] == 0
+    assert calls["dynamodb.TransactWriteItems"] == 0
+    assert world.notifications() == []
+
+
+def test_only_jobs_modified_after_the_watermark_are_listed(world: World) -> None:
+    everything_happened(world)
+    world.store.advance_watermark(RECONCILE_WATERMARK, datetime(2026, 11, 23, tzinfo=UTC))
+    report = reconcile(deps_of(world))
+    newer = {
+        job
+        for lc in map(load_lifecycle, lifecycle_names())
+        for job in lc.job_names
+        if lc.final_describe(job)["LastModifiedTime"]
+        > datetime(2026, 11, 23, tzinfo=UTC) - timedelta(minutes=5)
+    }
+    assert report.listed == len(newer) == 2
+
+
+def test_a_failed_sync_keeps_the_watermark_so_the_next_pass_retries(world: World) -> None:
+    everything_happened(world)
+    start = datetime(2026, 11, 19, tzinfo=UTC)
+    world.store.advance_watermark(RECONCILE_WATERMARK, start)
+    deps = deps_of(world)
+
+    class Throttled:
+        def describe(self, job_name: str) -> Any:
+            raise ClientError(
+                {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "Describe"
+            )
+
+    failing = replace(deps, ingest=replace(deps.ingest, training_jobs=Throttled()))
+    report = reconcile(failing)
+    assert len(report.failures) == report.listed > 0
+    assert world.store.get_watermark(RECONCILE_WATERMARK) == start
+    assert reconcile(deps).failures == []
+    assert world.store.get_watermark(RECONCILE_WATERMARK) == NOW
+
+
+def test_a_stalled_job_alerts_once(world: World) -> None:
+    # Given the spot job stuck in its first Training transition (as SageMaker still reports it)
+    lifecycle = load_lifecycle("spot-interrupted")
+    job = lifecycle.job_names[0]
+    training = next(s for s in lifecycle.steps if s.describe["SecondaryStatus"] == "Training")
+    world.script.advance(training)
+    world.store.advance_watermark(RECONCILE_WATERMARK, datetime(2026, 11, 19, tzinfo=UTC))
+    last_start = record_from_describe(training.describe).transitions[-1].start_time
+    # When passes run 5 hours later (not stalled yet), then 7 hours later, then again
+    for hours in (5, 7, 7.5):
+        reconcile(deps_of(world, now=last_start + timedelta(hours=hours), stalled_after=timedelta(hours=6)))
+    # Then exactly one Stalled alert, a warning, for that transition
+    notifications = world.notifications()
+    stalled = [n for n in notifications if n["MessageAttributes"]["alert_type"]["Value"] == "Stalled"]
+    assert len(stalled) == 1
+    assert stalled[0]["MessageAttributes"]["severity"]["Value"] == "warning"
+    assert stalled[0]["Subject"] == f"Stalled: {job}"
+    message = json.loads(stalled[0]["Message"])
+    assert message["status"] == "InProgress"
+    assert "Training" in message["status_message"]
+    assert [a.alert.alert_type for a in world.store.load(job).alerts] == ["Stalled"]  # type: ignore[union-attr]
+
+
+def test_a_job_that_moved_on_in_sagemaker_is_not_called_stalled(world: World) -> None:
+    lifecycle = load_lifecycle("stopped")
+    world.script.advance(lifecycle.steps[1])
+    world.store.advance_watermark(RECONCILE_WATERMARK, datetime(2026, 11, 19, tzinfo=UTC))
+    reconcile(deps_of(world, now=NOW))
+    # SageMaker moved on, but the watermark hides it from the listing: the stalled check asks Describe
+    for step in lifecycle.steps:
+        world.script.advance(step)
+    world.store.advance_watermark(RECONCILE_WATERMARK, NOW + timedelta(days=1))
+    reconcile(deps_of(world, now=NOW + timedelta(days=1), stalled_after=timedelta(hours=6)))
+    assert "Stalled" not in [n["MessageAttributes"]["alert_type"]["Value"] for n in world.notifications()]
+    stored = world.store.load(lifecycle.job_names[0])
+    assert stored is not None
+    assert stored.summary.status == "Stopped"
+
+
+def test_a_pending_alert_is_sent_by_the_next_pass(world: World) -> None:
+    # Given a Failed alert that SNS refused (its records ended in the DLQ)
+    lifecycle = load_lifecycle("failed")
+    for step in lifecycle.steps:
+        world.script.advance(step)
+    world.store.advance_watermark(RECONCILE_WATERMARK, datetime(2026, 11, 19, tzinfo=UTC))
+    deps = deps_of(world)
+
+    class Refusing:
+        def publish(self, alert: Any) -> str:
+            raise ConnectionError("SNS unreachable")
+
+    assert reconcile(replace(deps, ingest=replace(deps.ingest, alerts=Refusing()))).failures
+    assert world.notifications() == []
+    # When the next pass runs (the job itself is up to date by now)
+    report = reconcile(deps)
+    # Then the alert goes out, once
+    assert report.failures == []
+    assert published(world) == Counter({(lifecycle.job_names[0], "Failed"): 1})
+
+
+def test_backfill_records_history_without_alerting_and_resumes(world: World) -> None:
+    jobs = everything_happened(world)
+    deps = with_alerts(deps_of(world), frozenset())
+
+    class FailsOnce:
+        def __init__(self, inner: Any, job: str) -> None:
+            self.inner, self.job, self.failed = inner, job, False
+
+        def describe(self, job_name: str) -> Any:
+            if job_name == self.job and not self.failed:
+                self.failed = True
+                raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "D")
+            return self.inner.describe(job_name)
+
+    by_creation = sorted(jobs, key=lambda j: world.script.describe(j)["CreationTime"])
+    flaky = replace(
+        deps, ingest=replace(deps.ingest, training_jobs=FailsOnce(deps.ingest.training_jobs, by_creation[4]))
+    )
+    first = backfill(flaky, datetime(2026, 10, 28, tzinfo=UTC))
+    assert len(first.failures) == 1
+    assert first.synced == 4
+    assert (
+        world.store.get_watermark(BACKFILL_WATERMARK) == world.script.describe(by_creation[3])["CreationTime"]
+    )
+    # When it runs again, it resumes after the last job it finished
+    with count_aws_calls() as calls:
+        second = backfill(flaky, datetime(2026, 10, 28, tzinfo=UTC))
+    assert second.failures == []
+    assert second.listed == len(jobs) - 4
+    assert calls["sagemaker.DescribeTrainingJob"] == len(jobs) - 4
+    assert all(world.store.load(job) is not None for job in jobs)
+    assert world.notifications() == []
+
+
+@pytest.mark.parametrize("rate", [5.0])
+def test_describes_are_rate_limited(world: World, rate: float) -> None:
+    jobs = everything_happened(world)
+    world.store.advance_watermark(RECONCILE_WATERMARK, datetime(2026, 11, 19, tzinfo=UTC))
+    slept: list[float] = []
+    clock = [0.0]
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock[0] += seconds
+
+    deps = replace(deps_of(world), bucket=TokenBucket(rate, clock=lambda: clock[0], sleep=sleep))
+    reconcile(deps)
+    assert sum(slept) == pytest.approx((len(jobs) - rate) / rate)
