@@ -6,6 +6,9 @@ attributes (so ``jobtrail dlq list`` can say why), instead of failing five times
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 #: Message attributes set on a parked record.
@@ -43,3 +46,99 @@ class SqsDeadLetters:
                 name: {"DataType": "String", "StringValue": value} for name, value in attributes.items()
             },
         )
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """A message in the dead-letter queue, and why it is there."""
+
+    message_id: str
+    event_id: str | None
+    job_name: str | None
+    reason: str
+    receive_count: int
+    sent_at: datetime | None
+
+
+class DeadLetterQueue:
+    """Looks into ``StateChangeDeadLetterQueue`` and moves its messages back (``jobtrail dlq``)."""
+
+    def __init__(self, client: Any, queue_url: str) -> None:
+        self._client = client
+        self._queue_url = queue_url
+
+    def peek(self, limit: int = 50) -> list[DeadLetter]:
+        """Up to ``limit`` messages, left in the queue (each receive is undone at once; SQS counts it)."""
+        seen: dict[str, DeadLetter] = {}
+        for _ in range(max(1, limit // 10) + 5):
+            response = self._client.receive_message(
+                QueueUrl=self._queue_url,
+                MaxNumberOfMessages=min(10, limit - len(seen)) or 1,
+                VisibilityTimeout=30,
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            )
+            messages = response.get("Messages", [])
+            if not messages:
+                break
+            for message in messages:
+                seen.setdefault(message["MessageId"], describe_dead_letter(message))
+            self._client.change_message_visibility_batch(
+                QueueUrl=self._queue_url,
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
+                    for i, m in enumerate(messages)
+                ],
+            )
+            if len(seen) >= limit:
+                break
+        return list(seen.values())[:limit]
+
+    def redrive(self, *, destination_arn: str | None = None, per_second: int | None = None) -> str:
+        """Start an SQS message move task (to the original source queue unless told); returns its handle."""
+        source = self._client.get_queue_attributes(QueueUrl=self._queue_url, AttributeNames=["QueueArn"])
+        arguments: dict[str, Any] = {"SourceArn": source["Attributes"]["QueueArn"]}
+        if destination_arn:
+            arguments["DestinationArn"] = destination_arn
+        if per_second:
+            arguments["MaxNumberOfMessagesPerSecond"] = per_second
+        return str(self._client.start_message_move_task(**arguments)["TaskHandle"])
+
+
+def describe_dead_letter(message: dict[str, Any]) -> DeadLetter:
+    """Why a message is in the dead-letter queue: rejected by ingest (its reason attribute), not
+    deliverable by EventBridge (its ERROR_* attributes), or failed five times (the redrive policy)."""
+    attributes = {k: v.get("StringValue", "") for k, v in (message.get("MessageAttributes") or {}).items()}
+    system = message.get("Attributes") or {}
+    event_id, job_name = _event_fields(message.get("Body", ""))
+    if REASON_ATTRIBUTE in attributes:
+        reason = f"rejected: {attributes[REASON_ATTRIBUTE]}"
+    elif "ERROR_MESSAGE" in attributes or "ERROR_CODE" in attributes:
+        error = f"{attributes.get('ERROR_CODE', '')} {attributes.get('ERROR_MESSAGE', '')}"
+        reason = f"EventBridge could not deliver it: {error}"
+    elif system.get("DeadLetterQueueSourceArn"):
+        reason = f"processing failed repeatedly in {system['DeadLetterQueueSourceArn'].rsplit(':', 1)[-1]}"
+    else:
+        reason = "processing failed repeatedly (redrive policy)"
+    sent = system.get("SentTimestamp")
+    return DeadLetter(
+        message_id=message["MessageId"],
+        event_id=attributes.get(EVENT_ID_ATTRIBUTE) or event_id,
+        job_name=job_name,
+        reason=reason.strip(),
+        receive_count=int(system.get("ApproximateReceiveCount", 0)),
+        sent_at=datetime.fromtimestamp(int(sent) / 1000, tz=UTC) if sent else None,
+    )
+
+
+def _event_fields(body: str) -> tuple[str | None, str | None]:
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None, None
+    if not isinstance(document, dict):
+        return None, None
+    detail = document.get("detail")
+    job = detail.get("TrainingJobName") if isinstance(detail, dict) else None
+    event_id = document.get("id")
+    return (event_id if isinstance(event_id, str) else None, job if isinstance(job, str) else None)

@@ -123,7 +123,9 @@ def sync_job(job_name: str, deps: IngestDeps) -> SyncResult:
 
     if changes.new_alerts:
         metrics.add_metric(name="AlertsCreated", unit=MetricUnit.Count, value=len(changes.new_alerts))
-    sent = deliver_alerts(_alerts_to_send(stored, changes, claim, deps), claim, deps)
+    # With alerting off (a backfill) nothing is published, not even alerts left pending earlier.
+    due = _alerts_to_send(stored, changes, claim, deps) if deps.alert_on else []
+    sent = deliver_alerts(due, claim, deps)
     outcome: Outcome = "recorded" if not changes.is_empty else ("stale" if changes.stale else "unchanged")
     return SyncResult(
         job_name=job_name,

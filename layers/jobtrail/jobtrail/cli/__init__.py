@@ -106,6 +106,40 @@ def _parser() -> argparse.ArgumentParser:
 
     from jobtrail import views  # noqa: PLC0415 - stdlib-only module, cheap
 
+    backfill = commands.add_parser(
+        "backfill", parents=[output], help="record the history of jobs created before jobtrail was deployed"
+    )
+    backfill.add_argument(
+        "--since", type=_moment, required=True, help="jobs created since: 30d, 24h or an ISO time"
+    )
+    backfill.add_argument(
+        "--alerts", action="store_true", help="also alert on what it finds (default: silent)"
+    )
+    backfill.add_argument(
+        "--rate", type=float, default=2.0, help="DescribeTrainingJob calls per second at most (default 2)"
+    )
+    backfill.add_argument("--topic-arn", help="AlertTopic for --alerts (default: the stack's AlertTopicArn)")
+    backfill.set_defaults(run=_backfill)
+
+    dlq = commands.add_parser("dlq", help="the dead-letter queue: what sits there, and moving it back")
+    dlq_commands = dlq.add_subparsers(dest="dlq_command", metavar="ACTION", required=True)
+    for action_name, action_run, action_help in (
+        ("list", _dlq_list, "messages in the dead-letter queue, with the reason each is there"),
+        ("redrive", _dlq_redrive, "move the messages back to StateChangeQueue (after a fix)"),
+    ):
+        action = dlq_commands.add_parser(action_name, parents=[output], help=action_help)
+        action.add_argument("--dlq-url", help="dead-letter queue URL (default: the stack's output)")
+        if action_name == "list":
+            action.add_argument(
+                "--limit", type=_positive_int, default=50, help="at most this many (default 50)"
+            )
+        else:
+            action.add_argument(
+                "--queue-url", help="where to move them (default: the stack's StateChangeQueue)"
+            )
+            action.add_argument("--per-second", type=_positive_int, help="move at most this many per second")
+        action.set_defaults(run=action_run)
+
     for name, run, text in (
         ("show", _job_command(views.job_view, "job_details"), "a job's summary and final metrics"),
         (
@@ -293,20 +327,169 @@ def _program_name() -> str:
 
 
 def _table_from_stack(args: argparse.Namespace) -> str:
+    return _stack_output(args, TABLE_OUTPUT_KEY)
+
+
+def _stack_output(args: argparse.Namespace, key: str) -> str:
+    """An output of the ``--stack`` stack (one DescribeStacks per run)."""
+    if not args.stack:
+        raise UserError(f"pass --stack STACK (or the value of its {key} output)", EXIT_USAGE)
+    if getattr(args, "stack_outputs", None) is None:
+        from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
+        try:
+            stacks = _session(args).client("cloudformation").describe_stacks(StackName=args.stack)["Stacks"]
+        except ClientError as error:
+            raise UserError(
+                f"stack {args.stack!r}: {error.response['Error'].get('Message', error)}"
+            ) from None
+        except BotoCoreError as error:
+            raise UserError(f"stack {args.stack!r}: {error}") from None
+        outputs = stacks[0].get("Outputs", []) if stacks else []
+        args.stack_outputs = {o["OutputKey"]: o["OutputValue"] for o in outputs}
+    value = args.stack_outputs.get(key)
+    if value is None:
+        raise UserError(f"stack {args.stack!r} has no {key} output: is it a jobtrail stack?")
+    return str(value)
+
+
+def _session(args: argparse.Namespace) -> Any:
+    """A boto3 session for --region/--profile (credentials as the AWS CLI finds them)."""
     import boto3  # noqa: PLC0415
+    from botocore.exceptions import BotoCoreError  # noqa: PLC0415
+
+    try:
+        return boto3.session.Session(region_name=args.region, profile_name=args.profile)
+    except BotoCoreError as error:
+        raise UserError(str(error)) from None
+
+
+def _aws(call: Callable[[], Any]) -> Any:
+    """Run an AWS call, turning what the user can fix into one line."""
     from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
 
     try:
-        client = boto3.session.Session(region_name=args.region).client("cloudformation")
-        stacks = client.describe_stacks(StackName=args.stack)["Stacks"]
+        return call()
     except ClientError as error:
-        raise UserError(f"stack {args.stack!r}: {error.response['Error'].get('Message', error)}") from None
+        details = error.response.get("Error", {})
+        raise UserError(f"{details.get('Code')}: {details.get('Message')}") from None
     except BotoCoreError as error:
-        raise UserError(f"stack {args.stack!r}: {error}") from None
-    for output in stacks[0].get("Outputs", []) if stacks else []:
-        if output.get("OutputKey") == TABLE_OUTPUT_KEY:
-            return str(output["OutputValue"])
-    raise UserError(f"stack {args.stack!r} has no {TABLE_OUTPUT_KEY} output: is it a jobtrail stack?")
+        raise UserError(str(error)) from None
+
+
+def _backfill(args: argparse.Namespace) -> int:
+    from jobtrail import reconcile  # noqa: PLC0415
+    from jobtrail.alert_publisher import SnsAlertPublisher  # noqa: PLC0415
+    from jobtrail.alerts import DEFAULT_ALERT_ON  # noqa: PLC0415
+    from jobtrail.ingest import IngestDeps  # noqa: PLC0415
+    from jobtrail.training_jobs import SageMakerTrainingJobs  # noqa: PLC0415
+
+    if args.rate <= 0:
+        raise UserError("--rate must be positive", EXIT_USAGE)
+    store = _store(args)
+    session = _session(args)
+    from botocore.config import Config  # noqa: PLC0415
+
+    sagemaker = SageMakerTrainingJobs(
+        session.client("sagemaker", config=Config(retries={"mode": "adaptive", "max_attempts": 8}))
+    )
+    alerts: Any = _Unused("alerts are off: pass --alerts")
+    if args.alerts:
+        alerts = SnsAlertPublisher(
+            session.client("sns"), args.topic_arn or _stack_output(args, "AlertTopicArn")
+        )
+    ingest = IngestDeps(
+        training_jobs=sagemaker,
+        histories=store,
+        dead_letters=_Unused("backfill reads no events"),
+        alerts=alerts,
+        alert_on=DEFAULT_ALERT_ON if args.alerts else frozenset(),
+    )
+    deps = reconcile.ReconcileDeps(
+        ingest=ingest, catalog=sagemaker, histories=store, bucket=reconcile.TokenBucket(args.rate)
+    )
+    if args.json:
+        report = _aws(lambda: reconcile.backfill(deps, args.since))
+    else:
+        from jobtrail.cli import render  # noqa: PLC0415
+
+        with render.counting_progress("Backfilling training jobs") as tick:
+            report = _aws(lambda: reconcile.backfill(deps, args.since, on_job=lambda _: tick()))
+    if args.json:
+        _print_json(report.as_dict())
+    else:
+        print(
+            f"{report.listed} jobs listed, {report.synced} described, {report.up_to_date} up to date, "
+            f"{report.alerts_sent} alerts sent; resume point {report.watermark or '-'}"
+        )
+    if report.failures:
+        for failure in report.failures:
+            print(f"jobtrail: {failure}", file=sys.stderr)
+        print("jobtrail: run the same command again to resume where it stopped", file=sys.stderr)
+        return EXIT_FAILURE
+    return EXIT_OK
+
+
+class _Unused:
+    """A dependency the command never needs; using it is a bug, said plainly."""
+
+    def __init__(self, why: str) -> None:
+        self._why = why
+
+    def __getattr__(self, name: str) -> Any:
+        raise RuntimeError(f"unexpected use of {name}: {self._why}")
+
+
+def _dead_letter_queue(args: argparse.Namespace) -> Any:
+    from jobtrail.dead_letters import DeadLetterQueue  # noqa: PLC0415
+
+    url = args.dlq_url or _stack_output(args, "StateChangeDeadLetterQueueUrl")
+    return DeadLetterQueue(_session(args).client("sqs"), url)
+
+
+def _dlq_list(args: argparse.Namespace) -> int:
+    queue = _dead_letter_queue(args)
+    letters = _aws(lambda: queue.peek(args.limit))
+    if args.json:
+        from jobtrail.times import iso  # noqa: PLC0415
+
+        _print_json(
+            [
+                {
+                    "message_id": d.message_id,
+                    "event_id": d.event_id,
+                    "job_name": d.job_name,
+                    "reason": d.reason,
+                    "receive_count": d.receive_count,
+                    "sent_at": iso(d.sent_at),
+                }
+                for d in letters
+            ]
+        )
+    else:
+        from jobtrail.cli import render  # noqa: PLC0415
+
+        render.dead_letters_table(letters)
+    return EXIT_OK
+
+
+def _dlq_redrive(args: argparse.Namespace) -> int:
+    queue = _dead_letter_queue(args)
+    destination = None
+    if args.queue_url or args.stack:
+        url = args.queue_url or _stack_output(args, "StateChangeQueueUrl")
+        sqs = _session(args).client("sqs")
+        destination = _aws(lambda: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"]))[
+            "Attributes"
+        ]["QueueArn"]
+    handle = _aws(lambda: queue.redrive(destination_arn=destination, per_second=args.per_second))
+    if args.json:
+        _print_json({"task_handle": handle, "destination_arn": destination})
+    else:
+        print(
+            f"Moving the dead letters back (task {handle}). Rejected events are rejected again unless fixed."
+        )
+    return EXIT_OK
 
 
 def _read(query: Callable[[], Any]) -> Any:

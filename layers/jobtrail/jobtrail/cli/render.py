@@ -16,6 +16,7 @@ from jobtrail.model import JobRecord, JobSummary, StoredAlert, Transition
 from jobtrail.times import human_duration
 
 if TYPE_CHECKING:
+    from jobtrail.dead_letters import DeadLetter
     from jobtrail.demo import DemoResult
 
 #: Colours by status (TrainingJobStatus and secondary status alike); anything else stays plain.
@@ -233,3 +234,32 @@ def demo_report(result: DemoResult, directory: Path, commands: Sequence[str], pr
         for command in commands:
             console.print(f"  [bold]{command}[/bold]")
         console.print(f"  {program} demo --reset   [dim]# wipe the demo data[/dim]")
+
+
+@contextmanager
+def counting_progress(label: str) -> Iterator[Callable[[], None]]:
+    """A progress counter for work whose total is not known in advance."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn  # noqa: PLC0415
+
+    columns = (SpinnerColumn(), TextColumn(label), TextColumn("{task.completed} jobs"), TimeElapsedColumn())
+    with Progress(*columns, console=console) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda: bar.advance(task)
+
+
+def dead_letters_table(letters: Sequence[DeadLetter]) -> None:
+    if not letters:
+        console.print("The dead-letter queue is empty.")
+        return
+    table = Table(title="Dead letters", title_justify="left")
+    for column in ("Sent (UTC)", "Event id", "Job", "Receives", "Reason"):
+        table.add_column(column, overflow="fold")
+    for letter in letters:
+        table.add_row(
+            when(letter.sent_at),
+            letter.event_id or "-",
+            letter.job_name or "-",
+            str(letter.receive_count),
+            letter.reason,
+        )
+    console.print(table)

@@ -1,0 +1,125 @@
+"""The operator commands: ``jobtrail backfill`` and ``jobtrail dlq`` (moto; SQS move tasks via Stubber)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from fakes import count_aws_calls
+from jobtrail.cli import main
+from jobtrail.dead_letters import REASON_ATTRIBUTE, DeadLetterQueue
+from jobtrail.lifecycles import load_bad_event, load_lifecycle
+
+
+def run(*args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def create_moto_jobs(count: int) -> list[str]:
+    """Training jobs in moto's SageMaker (it reports them Completed), shaped like the completed fixture."""
+    describe = load_lifecycle("completed").steps[0].describe
+    client = boto3.client("sagemaker", region_name="us-east-1")
+    names = [f"backfill-job-{i}" for i in range(count)]
+    for name in names:
+        client.create_training_job(
+            TrainingJobName=name,
+            AlgorithmSpecification=describe["AlgorithmSpecification"],
+            RoleArn=describe["RoleArn"],
+            OutputDataConfig=describe["OutputDataConfig"],
+            ResourceConfig=describe["ResourceConfig"],
+            StoppingCondition=describe["StoppingCondition"],
+        )
+    return names
+
+
+def test_backfill_records_existing_jobs_silently_then_resumes(
+    moto_table: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    names = create_moto_jobs(3)
+    with count_aws_calls() as calls:
+        code, out, err = run(
+            "--table", moto_table.name, "backfill", "--since", "30d", "--json", capsys=capsys
+        )
+    assert (code, err) == (0, "")
+    report = json.loads(out)
+    assert (report["listed"], report["synced"], report["alerts_sent"]) == (3, 3, 0)
+    assert calls["sns.Publish"] == 0
+    code, out, _ = run("--table", moto_table.name, "jobs", "--json", capsys=capsys)
+    assert sorted(j["job_name"] for j in json.loads(out)) == sorted(names)
+    # A second run resumes after the last job the first one finished: nothing left to describe
+    # (moto's CreationTimeAfter includes the boundary job; SageMaker's does not — either way it is up to date)
+    with count_aws_calls() as calls:
+        code, out, _ = run("--table", moto_table.name, "backfill", "--since", "30d", "--json", capsys=capsys)
+    assert json.loads(out)["synced"] == 0
+    assert json.loads(out)["listed"] <= 1
+    assert calls["sagemaker.DescribeTrainingJob"] == 0
+
+
+def test_backfill_with_alerts_needs_a_topic(moto_table: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run("--table", moto_table.name, "backfill", "--since", "7d", "--alerts", capsys=capsys)
+    assert code == 2
+    assert err.count("\n") == 1
+    assert "--stack" in err
+
+
+def test_dlq_list_says_why_each_message_is_there(moto_table: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    # Given a dead-letter queue holding a rejected record (with its reason) and one that failed five times
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = sqs.create_queue(QueueName="jobtrail-dlq")["QueueUrl"]
+    bad = load_bad_event("other-source")["Records"][0]["body"]
+    sqs.send_message(
+        QueueUrl=url,
+        MessageBody=bad,
+        MessageAttributes={
+            REASON_ATTRIBUTE: {"DataType": "String", "StringValue": "source: Input should be 'aws.sagemaker'"}
+        },
+    )
+    good = load_lifecycle("failed").steps[0].sqs_body
+    sqs.send_message(QueueUrl=url, MessageBody=good)
+    # When listed
+    code, out, err = run("dlq", "list", "--dlq-url", url, "--json", capsys=capsys)
+    letters = {json.loads(bad)["id"]: None, json.loads(good)["id"]: None}
+    listed = json.loads(out)
+    # Then both are shown with their event id, job and reason, and both are still in the queue
+    assert (code, err) == (0, "")
+    assert {entry["event_id"] for entry in listed} == set(letters)
+    reasons = {entry["job_name"]: entry["reason"] for entry in listed}
+    assert reasons[load_lifecycle("failed").job_names[0]] == "processing failed repeatedly (redrive policy)"
+    assert any(r.startswith("rejected: source") for r in reasons.values())
+    remaining = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+    assert remaining["Attributes"]["ApproximateNumberOfMessages"] == "2"
+    code, out, _ = run("dlq", "list", "--dlq-url", url, capsys=capsys)
+    assert code == 0
+    assert "rejected:" in out
+
+
+def test_dlq_without_a_queue_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run("dlq", "list", capsys=capsys)
+    assert code == 2
+    assert "--stack" in err
+
+
+def test_redrive_starts_a_message_move_task_back_to_the_source() -> None:
+    client = boto3.client("sqs", region_name="us-east-1")
+    dlq_url = "https://sqs.us-east-1.amazonaws.com/123456789012/jobtrail-dlq"
+    dlq_arn = "arn:aws:sqs:us-east-1:123456789012:jobtrail-dlq"
+    source_arn = "arn:aws:sqs:us-east-1:123456789012:jobtrail-StateChangeQueue"
+    with Stubber(client) as stub:
+        stub.add_response(
+            "get_queue_attributes",
+            {"Attributes": {"QueueArn": dlq_arn}},
+            {"QueueUrl": dlq_url, "AttributeNames": ["QueueArn"]},
+        )
+        stub.add_response(
+            "start_message_move_task",
+            {"TaskHandle": "task-1"},
+            {"SourceArn": dlq_arn, "DestinationArn": source_arn, "MaxNumberOfMessagesPerSecond": 10},
+        )
+        handle = DeadLetterQueue(client, dlq_url).redrive(destination_arn=source_arn, per_second=10)
+        stub.assert_no_pending_responses()
+    assert handle == "task-1"
