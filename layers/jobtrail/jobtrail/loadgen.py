@@ -1,0 +1,825 @@
+"""A deterministic load of SageMaker training jobs, for fault tests and the benchmark.
+
+``generate(jobs, seed)`` scripts ``jobs`` realistic lifecycles — the same ``Step`` shape as the fixtures in
+``events/`` (the EventBridge event SageMaker sent, with epoch-millisecond times, and the DescribeTrainingJob
+response that was true right after the change, with aware datetimes) — so ``ScriptedSageMaker`` answers
+them. Jobs start over a burst window and run concurrently; the mix is:
+
+====================  =======  ==========================================================================
+kind                  share    what happens
+====================  =======  ==========================================================================
+``completed``         55 %     Starting → Downloading → Training → Uploading → Completed; 1-8 final metrics
+                               (``0.0``, ``-0.0`` and tiny values among them)
+``failed``            12 %     an ``AlgorithmError`` (multi-line reason) while Downloading or Training
+``capacity``           3 %     EC2 capacity retries while Starting, then Failed: no TrainingStartTime,
+                               no time counters, no metrics
+``spot``              15 %     managed spot, Interrupted 1-3 times (InProgress throughout), resumes and
+                               completes; billable < training seconds
+``max_runtime``       10 %     ``MaxRuntimeInSeconds`` passes while Training → Stopping → MaxRuntimeExceeded
+``stopped``            5 %     stopped by its owner (or its tuner) while Training → Stopping → Stopped
+====================  =======  ==========================================================================
+
+Each job makes 5-15 state changes; about 15 % of the jobs are children of hyperparameter tuning jobs.
+``Load.expected`` holds each job's outcome — its alerts among it, one per Failed, MaxRuntimeExceeded or
+Interrupted transition — and ``Load.expected_alert_ids`` the ids ingest must publish, once each.
+
+``deliveries(load)`` is the stream a consumer sees: each event after its change, a few sent twice —
+by SageMaker with a new event id, or by EventBridge again with the same id — and a few late, after the
+job's next event. Same seed, same load, same stream: no clock, no global randomness.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import random
+import uuid
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
+from typing import Any, Literal
+
+import botocore.session
+
+from jobtrail.lifecycles import ExpectedJob, Lifecycle, Step, epoch_millis, sqs_record
+from jobtrail.model import alert_id_for, spot_savings_percent
+
+JobKind = Literal["completed", "failed", "capacity", "spot", "max_runtime", "stopped"]
+DeliveryKind = Literal["first", "resent", "redelivered"]
+
+#: The share of each kind of job in a load (the "failed" 15 % is split: AlgorithmError and capacity).
+MIX: tuple[tuple[JobKind, float], ...] = (
+    ("completed", 0.55),
+    ("failed", 0.12),
+    ("capacity", 0.03),
+    ("spot", 0.15),
+    ("max_runtime", 0.10),
+    ("stopped", 0.05),
+)
+#: The transitions that alert (ingest's default ``AlertOn``).
+ALERTING = frozenset({"Failed", "MaxRuntimeExceeded", "Interrupted"})
+#: Share of jobs launched by hyperparameter tuning jobs.
+TUNING_SHARE = 0.15
+MIN_CHANGES, MAX_CHANGES = 5, 15
+
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+#: The burst starts here; every job is created within the burst window after it.
+BURST_START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+#: Seconds of burst window per job: 500 jobs start within ~42 minutes and overlap heavily.
+SECONDS_PER_JOB = 5.0
+MIN_WINDOW_SECONDS = 600.0
+
+_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://jobtrail.example/loadgen")
+_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/service-role/AmazonSageMaker-ExecutionRole-20261102T091500"
+_DATA = f"s3://jobtrail-ml-data-{ACCOUNT}"
+_ARTIFACTS = f"s3://jobtrail-ml-artifacts-{ACCOUNT}"
+#: SageMaker's TrainingJobName limit.
+_MAX_NAME = 63
+#: SageMaker updates LastModifiedTime a few hundred milliseconds after the change it records.
+_MODIFIED_LAG_MS = (150, 400)
+#: Fields the event's detail never carries although DescribeTrainingJob returns them.
+_NOT_IN_DETAIL = frozenset(
+    {"FinalMetricDataList", "TrainingTimeInSeconds", "BillableTimeInSeconds", "EnableManagedSpotTraining"}
+)
+_PRIMARY = {
+    "Starting": "InProgress",
+    "Downloading": "InProgress",
+    "Training": "InProgress",
+    "Uploading": "InProgress",
+    "Interrupted": "InProgress",
+    "Stopping": "Stopping",
+    "Completed": "Completed",
+    "Failed": "Failed",
+    "Stopped": "Stopped",
+    "MaxRuntimeExceeded": "Stopped",
+}
+_TERMINAL = frozenset({"Completed", "Failed", "Stopped", "MaxRuntimeExceeded"})
+_RUNNING = frozenset({"Downloading", "Training", "Uploading"})
+
+# Status messages, as the fixtures in events/ use them (see events/README.md for their sources).
+LAUNCHING = "Launching requested ML instances"
+STARTING = "Preparing the instances for training"
+NO_CAPACITY_RETRY = "Insufficient capacity error from EC2 while launching instances, retrying!"
+DOWNLOADING = "Downloading input data"
+DOWNLOADING_IMAGE = "Downloading the training image"
+TRAINING = "Training image download completed. Training in progress."
+UPLOADING = "Uploading generated training model"
+COMPLETED = "Training job completed"
+FAILED = "Training job failed"
+STOPPING = "Stopping the training job"
+STOPPED = "Training job stopped"
+MAX_RUNTIME = "Training job runtime exceeded MaxRuntimeInSeconds provided"
+INTERRUPTED = "Spot instances were interrupted. Waiting for capacity to resume training"
+RESUMING = "Restoring checkpoint and resuming training"
+
+CAPACITY_REASON = (
+    "CapacityError: Unable to provision requested ML compute capacity. "
+    "Please retry using a different ML instance type."
+)
+_ALGORITHM_ERRORS = (
+    "AlgorithmError: ExecuteUserScriptError:\nExitCode 1\n"
+    'ErrorMessage "RuntimeError: CUDA out of memory. Tried to allocate {gib}.00 GiB (GPU 0; 22.20 GiB '
+    "total capacity; 19.84 GiB already allocated; 1.31 GiB free; 20.12 GiB reserved in total by PyTorch) "
+    '\u2014 set \u201cPYTORCH_CUDA_ALLOC_CONF=expandable_segments:True\u201d to avoid fragmentation\u2026"\n'
+    'Command "/opt/conda/bin/python3.10 {program} --epochs {epochs}", exit code: 1',
+    "AlgorithmError: ExecuteUserScriptError:\nExitCode 1\n"
+    'ErrorMessage "Traceback (most recent call last):\n'
+    '  File "/opt/ml/code/{program}", line {line}, in <module>\n'
+    "    main(args)\n"
+    "KeyError: 'label_{epochs}'\"\n"
+    'Command "/opt/conda/bin/python3.10 {program}", exit code: 1',
+    "AlgorithmError: ExecuteUserScriptError:\nExitCode 137\n"
+    'ErrorMessage "Killed: the process exceeded the memory of the instance (OOM killer)"\n'
+    'Command "torchrun --nnodes 1 --nproc_per_node {gib} {program}", exit code: 137',
+    "AlgorithmError: framework error: \nTraceback (most recent call last):\n"
+    '  File "/opt/conda/lib/python3.10/site-packages/sagemaker_training/trainer.py", line 88, in train\n'
+    "    entrypoint()\n"
+    "ValueError: Input contains NaN, infinity or a value too large for dtype('float32'). "
+    "\u00e9poque {epochs} \u2013 \u201cdonn\u00e9es\u201d \U0001f525",
+    "ClientError: Data download failed:Could not download "
+    "s3://jobtrail-ml-data-123456789012/{program}/train/part-{line:05d}.parquet: "
+    "insufficient disk space. Consider increasing the volume size.\n"
+    "Free space: 0.0 GiB, required: {gib}.2 GiB",
+)
+
+_BASES = (
+    "resnet50-imagenet",
+    "bert-finetune-reviews",
+    "llama3-8b-sft-chat",
+    "xgboost-churn",
+    "detr-coco-spot",
+    "whisper-small-asr",
+    "t5-base-summarize-news",
+    "vit-b16-food101",
+    "lightgbm-fraud-scores",
+    "yolov8-retail-shelf-detection",
+    "pytorch-training",
+    "huggingface-pytorch-training",
+    "tensorflow-training",
+    "sagemaker-scikit-learn",
+    "mistral-7b-lora-support-tickets-multilingual",
+    "stable-diffusion-xl-finetune-product-photos-v2",
+    "distilbert-base-uncased-finetuned-sst2--exp",
+    "exp-042-lr3e-4-bs256",
+    "A1",
+)
+_TUNING_BASES = ("xgb-tune", "bert-hpo", "lgbm-sweep", "resnet-lr-search")
+_TEAMS = ("vision", "nlp", "growth", "risk", "speech", "platform")
+_INSTANCES = (
+    ("ml.p3.2xlarge", 1),
+    ("ml.g5.2xlarge", 1),
+    ("ml.g5.12xlarge", 1),
+    ("ml.p4d.24xlarge", 2),
+    ("ml.m5.2xlarge", 1),
+    ("ml.c5.4xlarge", 3),
+    ("ml.trn1.32xlarge", 4),
+)
+_IMAGES = (
+    "763104351884.dkr.ecr.us-east-1.amazonaws.com/"
+    "pytorch-training:2.3.0-gpu-py311-cu121-ubuntu20.04-sagemaker",
+    "763104351884.dkr.ecr.us-east-1.amazonaws.com/"
+    "huggingface-pytorch-training:2.1.0-transformers4.36.0-gpu-py310-cu121-ubuntu20.04",
+    "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
+    "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3",
+)
+_METRIC_NAMES = (
+    "train:loss",
+    "validation:loss",
+    "validation:accuracy",
+    "validation:auc",
+    "validation:f1",
+    "train:grad_norm_clipped",
+    "validation:loss_delta",
+    "train:learning_rate",
+    "validation:mAP",
+    "validation:wer",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Load(Lifecycle):
+    """A generated lifecycle of many jobs: ``steps`` in the order SageMaker made the changes (across jobs).
+
+    ``expected`` holds each job's outcome as for the fixtures in ``events/``; ``kinds`` says which kind of
+    lifecycle each job follows.
+    """
+
+    seed: int = 0
+    kinds: Mapping[str, JobKind] = field(default_factory=lambda: MappingProxyType({}))
+    by_job: Mapping[str, tuple[Step, ...]] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def job_names(self) -> tuple[str, ...]:
+        """The jobs, in the order they were created."""
+        return tuple(self.by_job)
+
+    def steps_of(self, job_name: str) -> tuple[Step, ...]:
+        """The steps that change ``job_name``, oldest first."""
+        return self.by_job.get(job_name, ())
+
+    @property
+    def expected_alert_ids(self) -> frozenset[str]:
+        """Every alert a correct consumer publishes for this load (``model.alert_id_for`` ids)."""
+        ids: set[str] = set()
+        for job_name in self.job_names:
+            final = self.steps_of(job_name)[-1].describe
+            ids.update(
+                alert_id_for(job_name, t["Status"], t["StartTime"])
+                for t in final["SecondaryStatusTransitions"]
+                if t["Status"] in ALERTING
+            )
+        return frozenset(ids)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One event as it lands on the state-change queue: which change it announces, with which id, when."""
+
+    step: Step
+    event_id: str
+    body: str
+    kind: DeliveryKind
+    at: datetime
+    message_id: str
+    #: Delivered after a later event of the same job.
+    late: bool = False
+
+    def sqs_record(self, receive_count: int = 1) -> dict[str, Any]:
+        """The record Lambda receives for this message (on its ``receive_count``-th delivery)."""
+        return sqs_record(self.body, message_id=self.message_id, receive_count=receive_count, sent_at=self.at)
+
+
+@dataclass(frozen=True, slots=True)
+class StreamStats:
+    """What a delivery stream holds."""
+
+    events: int
+    changes: int
+    resent: int
+    redelivered: int
+    late: int
+
+    @property
+    def duplicates(self) -> int:
+        return self.resent + self.redelivered
+
+
+def generate(jobs: int, seed: int) -> Load:
+    """``jobs`` training jobs (see the module docstring), the same for the same ``seed``."""
+    if jobs < 1:
+        raise ValueError("a load has at least one job")
+    rng = random.Random(seed)  # noqa: S311 - a reproducible load, not a secret
+    kinds = _kinds(jobs, rng)
+    window = max(MIN_WINDOW_SECONDS, jobs * SECONDS_PER_JOB)
+    starts = sorted(BURST_START + timedelta(milliseconds=rng.randrange(int(window * 1000))) for _ in kinds)
+    tuning = _tuning_parents(kinds, rng)
+    names: set[str] = set()
+    children: Counter[str] = Counter()
+    plans: list[_JobPlan] = []
+    for position, (kind, start) in enumerate(zip(kinds, starts, strict=True)):
+        parent = tuning.get(position)
+        name = _unique_name(rng, names, children, start, parent)
+        plans.append(_plan_job(rng, name, kind, start, parent))
+    timed = sorted(
+        ((snapshot.modified, plan.name, snapshot) for plan in plans for snapshot in plan.snapshots),
+        key=lambda item: (item[0], item[1]),
+    )
+    steps = tuple(
+        Step(index=index, job_name=snapshot.job_name, event=snapshot.event, describe=snapshot.describe)
+        for index, (_, _, snapshot) in enumerate(timed)
+    )
+    by_job: dict[str, list[Step]] = {plan.name: [] for plan in plans}
+    for step in steps:
+        by_job[step.job_name].append(step)
+    return Load(
+        name=f"loadgen-{jobs}-{seed}",
+        description=f"{jobs} generated training jobs (seed {seed}) started within {window:.0f} s",
+        steps=steps,
+        expected=MappingProxyType({plan.name: plan.expected for plan in plans}),
+        seed=seed,
+        kinds=MappingProxyType({plan.name: plan.kind for plan in plans}),
+        by_job=MappingProxyType({name: tuple(job_steps) for name, job_steps in by_job.items()}),
+    )
+
+
+def deliveries(
+    load: Load, duplicate_rate: float = 0.05, seed: int = 0, late_rate: float = 0.05
+) -> tuple[Delivery, ...]:
+    """The events of ``load`` as SageMaker and EventBridge deliver them to the queue, in arrival order.
+
+    Each change is announced after it happened (0.3-3 s later). About ``duplicate_rate`` of them arrive
+    twice: half sent again by SageMaker (a new event id, moments later), half redelivered by EventBridge
+    (the same id, seconds to a minute later). About ``late_rate`` are held back until after the job's next
+    event. Every delivery is a distinct SQS message.
+    """
+    rng = random.Random(seed)  # noqa: S311 - a reproducible stream, not a secret
+    arrivals: list[tuple[datetime, int, DeliveryKind, Step, str, dict[str, Any]]] = []
+    for job_name in load.job_names:
+        job_steps = load.steps_of(job_name)
+        for position, step in enumerate(job_steps):
+            sent = step.describe["LastModifiedTime"] + timedelta(milliseconds=rng.randint(300, 3000))
+            if position + 1 < len(job_steps) and rng.random() < late_rate:
+                following = job_steps[position + 1].describe["LastModifiedTime"]
+                sent = max(sent, following) + timedelta(milliseconds=rng.randint(3500, 30000))
+            arrivals.append((sent, step.index, "first", step, step.event["id"], step.event))
+            if rng.random() >= duplicate_rate:
+                continue
+            if rng.random() < 0.5:
+                again = dict(step.event, id=str(uuid.uuid5(_NAMESPACE, f"resent:{load.seed}:{step.index}")))
+                later = sent + timedelta(milliseconds=rng.randint(50, 2000))
+                arrivals.append((later, step.index, "resent", step, again["id"], again))
+            else:
+                later = sent + timedelta(milliseconds=rng.randint(1000, 60000))
+                arrivals.append((later, step.index, "redelivered", step, step.event["id"], step.event))
+    arrivals.sort(key=lambda item: (item[0], item[1]))
+    stream: list[Delivery] = []
+    seen_index: dict[str, int] = {}
+    for position, (at, index, kind, step, event_id, event) in enumerate(arrivals):
+        newest = seen_index.get(step.job_name, -1)
+        stream.append(
+            Delivery(
+                step=step,
+                event_id=event_id,
+                body=json.dumps(event),
+                kind=kind,
+                at=at,
+                message_id=str(uuid.uuid5(_NAMESPACE, f"message:{load.seed}:{seed}:{position}")),
+                late=index < newest and kind == "first",
+            )
+        )
+        seen_index[step.job_name] = max(newest, index)
+    return tuple(stream)
+
+
+def stream_stats(stream: tuple[Delivery, ...]) -> StreamStats:
+    """Counts of a delivery stream: events, distinct changes, duplicates by kind, late first deliveries."""
+    kinds = Counter(delivery.kind for delivery in stream)
+    return StreamStats(
+        events=len(stream),
+        changes=len({delivery.step.index for delivery in stream}),
+        resent=kinds["resent"],
+        redelivered=kinds["redelivered"],
+        late=sum(1 for delivery in stream if delivery.late),
+    )
+
+
+# ------------------------------------------------------------------------------------------- the planning
+@dataclass(frozen=True, slots=True)
+class _Snapshot:
+    job_name: str
+    modified: datetime
+    describe: dict[str, Any]
+    event: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class _JobPlan:
+    name: str
+    kind: JobKind
+    snapshots: tuple[_Snapshot, ...]
+    expected: ExpectedJob
+
+
+@dataclass
+class _Change:
+    at: datetime
+    status: str | None  # None: only the open transition's message changes
+    message: str
+
+
+@dataclass
+class _Script:
+    """The changes of one job, built forward in time."""
+
+    now: datetime
+    changes: list[_Change] = field(default_factory=list)
+
+    def enter(self, status: str, message: str, after: float = 0.0) -> None:
+        self.now += timedelta(milliseconds=int(after * 1000))
+        self.changes.append(_Change(self.now, status, message))
+
+    def note(self, message: str, after: float) -> None:
+        self.now += timedelta(milliseconds=int(after * 1000))
+        self.changes.append(_Change(self.now, None, message))
+
+
+@dataclass(frozen=True, slots=True)
+class _Profile:
+    """What does not change during a job: its configuration, and how it ends."""
+
+    kind: JobKind
+    config: dict[str, Any]
+    tags: dict[str, str]
+    tuning_job_arn: str | None
+    metrics: tuple[tuple[str, float], ...] | None
+    failure_reason: str | None
+    saves_model: bool
+    billable_share: float | None
+
+
+def _kinds(jobs: int, rng: random.Random) -> list[JobKind]:
+    """Exactly the mix's shares (largest remainder), shuffled."""
+    quotas = [(kind, share * jobs) for kind, share in MIX]
+    counts = {kind: int(quota) for kind, quota in quotas}
+    by_remainder = sorted(quotas, key=lambda item: item[1] - int(item[1]), reverse=True)
+    for kind, _ in by_remainder[: jobs - sum(counts.values())]:
+        counts[kind] += 1
+    kinds: list[JobKind] = [kind for kind, count in counts.items() for _ in range(count)]
+    rng.shuffle(kinds)
+    return kinds
+
+
+def _tuning_parents(kinds: list[JobKind], rng: random.Random) -> dict[int, str]:
+    """Which jobs a tuning job launched (position → tuning job name): groups of 3-8 consecutive starts."""
+    eligible = [
+        i for i, kind in enumerate(kinds) if kind in {"completed", "stopped", "failed", "max_runtime"}
+    ]
+    wanted = round(len(kinds) * TUNING_SHARE)
+    parents: dict[int, str] = {}
+    cursor = 0
+    while len(parents) < wanted and cursor < len(eligible):
+        size = min(rng.randint(3, 8), wanted - len(parents))
+        stamp = f"{rng.randint(1, 28):02d}{rng.randint(0, 23):02d}-{rng.randrange(16**4):04x}"
+        name = f"{rng.choice(_TUNING_BASES)}-{stamp}"[:32]
+        for position in eligible[cursor : cursor + size]:
+            parents[position] = name
+        cursor += size + rng.randint(0, 6)
+    return parents
+
+
+def _unique_name(
+    rng: random.Random, taken: set[str], children: Counter[str], start: datetime, tuning: str | None
+) -> str:
+    """A SageMaker-style name: the SDK's ``<base>-<timestamp>`` (base cut to fit 63, which can leave a
+    ``--``), or a tuner child's ``<tuning job>-<NNN>-<8 hex>``."""
+    while True:
+        if tuning is not None:
+            children[tuning] += 1
+            name = f"{tuning}-{children[tuning]:03d}-{rng.randrange(16**8):08x}"
+        else:
+            named = start - timedelta(milliseconds=rng.randint(200, 900))
+            stamp = named.strftime("%Y-%m-%d-%H-%M-%S-") + f"{named.microsecond // 1000:03d}"
+            base = rng.choice(_BASES)[: _MAX_NAME - len(stamp) - 1]
+            name = f"{base}-{stamp}"
+        if name not in taken:
+            taken.add(name)
+            return name
+        start += timedelta(milliseconds=1)
+
+
+def _plan_job(rng: random.Random, name: str, kind: JobKind, start: datetime, tuning: str | None) -> _JobPlan:
+    profile = _profile(rng, name, kind, tuning)
+    script = _Script(now=start)
+    _SCRIPTS[kind](rng, script, profile)
+    if not MIN_CHANGES <= len(script.changes) <= MAX_CHANGES:
+        raise AssertionError(f"{name}: {len(script.changes)} changes")
+    snapshots = _snapshots(rng, name, profile, script.changes)
+    return _JobPlan(name, kind, snapshots, _expected(profile, snapshots[-1].describe))
+
+
+def _profile(rng: random.Random, name: str, kind: JobKind, tuning: str | None) -> _Profile:
+    team = rng.choice(_TEAMS)
+    instance_type, count = rng.choice(_INSTANCES)
+    spot = kind == "spot"
+    program = rng.choice(("train.py", "train_detr.py", "finetune.py", "entrypoint.py"))
+    epochs = rng.randint(1, 90)
+    output = f"{_ARTIFACTS}/{team}"
+    max_runtime = rng.choice((1800, 3600, 7200)) if kind == "max_runtime" else rng.choice((86400, 172800))
+    stopping: dict[str, int] = {"MaxRuntimeInSeconds": max_runtime}
+    if spot:
+        stopping["MaxWaitTimeInSeconds"] = max_runtime * 2
+    metric_names = rng.sample(_METRIC_NAMES, rng.randint(1, 8))
+    config: dict[str, Any] = {
+        "HyperParameters": {
+            "epochs": str(epochs),
+            "lr": repr(rng.choice((0.1, 3e-4, 1e-5, 0.02))),
+            "sagemaker_job_name": json.dumps(name),
+            "sagemaker_program": json.dumps(program),
+            "sagemaker_region": json.dumps(REGION),
+        },
+        "AlgorithmSpecification": {
+            "TrainingImage": rng.choice(_IMAGES),
+            "TrainingInputMode": "File",
+            "MetricDefinitions": [
+                {"Name": metric, "Regex": f"{metric}=([-+]?[0-9]*\\.?[0-9]+(?:[eE][-+]?[0-9]+)?)"}
+                for metric in metric_names
+            ],
+            "EnableSageMakerMetricsTimeSeries": True,
+        },
+        "RoleArn": _ROLE_ARN,
+        "InputDataConfig": [
+            {
+                "ChannelName": channel,
+                "DataSource": {
+                    "S3DataSource": {
+                        "S3DataType": "S3Prefix",
+                        "S3Uri": f"{_DATA}/{team}/2026-11/{channel}/",
+                        "S3DataDistributionType": "FullyReplicated",
+                    }
+                },
+                "CompressionType": "None",
+                "RecordWrapperType": "None",
+            }
+            for channel in ("train", "validation")[: rng.randint(1, 2)]
+        ],
+        "OutputDataConfig": {"KmsKeyId": "", "S3OutputPath": output, "CompressionType": "GZIP"},
+        "ResourceConfig": {
+            "InstanceType": instance_type,
+            "InstanceCount": count,
+            "VolumeSizeInGB": rng.choice((30, 100, 200)),
+        },
+        "StoppingCondition": stopping,
+        "EnableNetworkIsolation": False,
+        "EnableInterContainerTrafficEncryption": False,
+        "EnableManagedSpotTraining": spot,
+    }
+    if spot:
+        config["CheckpointConfig"] = {
+            "S3Uri": f"{output}/checkpoints/{name}",
+            "LocalPath": "/opt/ml/checkpoints",
+        }
+    if tuning is not None:
+        config["TuningJobArn"] = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:hyper-parameter-tuning-job/{tuning}"
+    metrics: tuple[tuple[str, float], ...] | None = None
+    if kind in {"completed", "spot"}:
+        metrics = tuple((metric, _metric_value(rng)) for metric in metric_names)
+    elif kind in {"failed", "stopped", "max_runtime"} and rng.random() < 0.4:
+        metrics = tuple((metric, _metric_value(rng)) for metric in metric_names[: rng.randint(1, 3)])
+    elif kind == "stopped" and rng.random() < 0.2:
+        metrics = ()  # the key is there, the list empty: a tuner stopped it before any metric was emitted
+    failure = None
+    if kind == "failed":
+        template = rng.choice(_ALGORITHM_ERRORS)
+        failure = template.format(
+            gib=rng.randint(1, 8), program=program, epochs=epochs, line=rng.randint(10, 400)
+        )[:1024]
+    elif kind == "capacity":
+        failure = CAPACITY_REASON
+    return _Profile(
+        kind=kind,
+        config=config,
+        tags={"team": team, "project": f"{team}-{rng.choice(('baselines', 'prod', 'research'))}"},
+        tuning_job_arn=config.get("TuningJobArn"),
+        metrics=metrics,
+        failure_reason=failure,
+        saves_model=kind in {"completed", "spot", "stopped", "max_runtime"},
+        billable_share=rng.uniform(0.25, 0.75) if spot else None,
+    )
+
+
+def _metric_value(rng: random.Random) -> float:
+    """Mostly ordinary values; now and then the ones that break lossy stores: 0.0, -0.0, tiny, huge."""
+    roll = rng.random()
+    if roll < 0.06:
+        return 0.0
+    if roll < 0.10:
+        return -0.0
+    if roll < 0.15:
+        return rng.choice((3e-07, 1e-12, 5e-324, 2.2250738585072014e-308))
+    if roll < 0.17:
+        return rng.choice((1.7976931348623157e308, 123456789.123456789))
+    return rng.uniform(-1.0, 1.0) if roll < 0.25 else rng.random()
+
+
+# --- one function per kind of lifecycle: the changes, in order ------------------------------------------
+def _starting(rng: random.Random, script: _Script, *, note_probability: float) -> None:
+    if rng.random() < note_probability:
+        script.enter("Starting", LAUNCHING)
+        script.note(STARTING, rng.uniform(20, 120))
+    else:
+        script.enter("Starting", STARTING)
+
+
+def _download_and_train(rng: random.Random, script: _Script, *, extra_note: bool = False) -> None:
+    script.enter("Downloading", DOWNLOADING, rng.uniform(60, 300))
+    if extra_note:
+        script.note(DOWNLOADING_IMAGE, rng.uniform(10, 90))
+    script.enter("Training", TRAINING, rng.uniform(20, 300))
+
+
+def _completed(rng: random.Random, script: _Script, _: _Profile) -> None:
+    _starting(rng, script, note_probability=0.35)
+    _download_and_train(rng, script, extra_note=rng.random() < 0.2)
+    script.enter("Uploading", UPLOADING, rng.uniform(180, 5400))
+    script.enter("Completed", COMPLETED, rng.uniform(10, 120))
+
+
+def _failed(rng: random.Random, script: _Script, profile: _Profile) -> None:
+    # Always one message change, so that even the shortest failure makes five changes.
+    _starting(rng, script, note_probability=1.0)
+    script.enter("Downloading", DOWNLOADING, rng.uniform(60, 300))
+    if (profile.failure_reason or "").startswith("ClientError: Data download failed"):
+        script.note(DOWNLOADING_IMAGE, rng.uniform(10, 60))
+        script.enter("Failed", FAILED, rng.uniform(5, 120))
+        return
+    script.enter("Training", TRAINING, rng.uniform(20, 300))
+    script.enter("Failed", FAILED, rng.uniform(30, 3600))
+
+
+def _capacity(rng: random.Random, script: _Script, _: _Profile) -> None:
+    script.enter("Starting", LAUNCHING)
+    for retry in range(rng.randint(3, 6)):
+        script.note(NO_CAPACITY_RETRY if retry % 2 == 0 else LAUNCHING, rng.uniform(120, 900))
+    script.enter("Failed", FAILED, rng.uniform(60, 600))
+
+
+def _spot(rng: random.Random, script: _Script, _: _Profile) -> None:
+    interruptions = rng.randint(1, 3)
+    _starting(rng, script, note_probability=0.0)
+    _download_and_train(rng, script)
+    # 3 so far, 2 to finish, 3 per interruption (Interrupted, Starting, Training) plus optional downloads.
+    spare = MAX_CHANGES - 5 - 3 * interruptions
+    for _interruption in range(interruptions):
+        script.enter("Interrupted", INTERRUPTED, rng.uniform(300, 2400))
+        script.enter("Starting", STARTING, rng.uniform(120, 1800))
+        if spare > 0 and rng.random() < 0.6:
+            spare -= 1
+            script.enter("Downloading", DOWNLOADING, rng.uniform(90, 240))
+        script.enter("Training", RESUMING if rng.random() < 0.3 else TRAINING, rng.uniform(20, 120))
+    script.enter("Uploading", UPLOADING, rng.uniform(300, 2400))
+    script.enter("Completed", COMPLETED, rng.uniform(10, 90))
+
+
+def _max_runtime(rng: random.Random, script: _Script, profile: _Profile) -> None:
+    _starting(rng, script, note_probability=0.4)
+    _download_and_train(rng, script, extra_note=rng.random() < 0.2)
+    limit = profile.config["StoppingCondition"]["MaxRuntimeInSeconds"]
+    # The clock runs from TrainingStartTime (the end of Starting): Stopping begins once it passed the limit.
+    begin = next(change.at for change in script.changes if change.status == "Downloading")
+    elapsed = (script.now - begin).total_seconds()
+    script.enter("Stopping", STOPPING, limit - elapsed + rng.uniform(5, 60))
+    script.enter("MaxRuntimeExceeded", MAX_RUNTIME, rng.uniform(30, 180))
+
+
+def _stopped(rng: random.Random, script: _Script, _: _Profile) -> None:
+    _starting(rng, script, note_probability=0.3)
+    _download_and_train(rng, script)
+    script.enter("Stopping", STOPPING, rng.uniform(60, 3600))
+    script.enter("Stopped", STOPPED, rng.uniform(20, 120))
+
+
+_SCRIPTS: dict[JobKind, Callable[[random.Random, _Script, _Profile], None]] = {
+    "completed": _completed,
+    "failed": _failed,
+    "capacity": _capacity,
+    "spot": _spot,
+    "max_runtime": _max_runtime,
+    "stopped": _stopped,
+}
+
+
+# ------------------------------------------------------------------------------ describes and events
+def _snapshots(
+    rng: random.Random, name: str, profile: _Profile, changes: list[_Change]
+) -> tuple[_Snapshot, ...]:
+    arn = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:training-job/{name}"
+    created = _millis(changes[0].at)
+    transitions: list[dict[str, Any]] = []
+    training_start: datetime | None = None
+    snapshots: list[_Snapshot] = []
+    for index, change in enumerate(changes):
+        moment = _millis(change.at)
+        if change.status is None:
+            transitions[-1]["StatusMessage"] = change.message
+        else:
+            if transitions:
+                transitions[-1]["EndTime"] = moment
+            transitions.append(
+                {"Status": change.status, "StartTime": moment, "StatusMessage": change.message}
+            )
+            if change.status in _TERMINAL:
+                transitions[-1]["EndTime"] = moment
+            if training_start is None and change.status in _RUNNING:
+                training_start = moment
+        modified = moment + timedelta(milliseconds=rng.randint(*_MODIFIED_LAG_MS))
+        describe = _describe(
+            name=name,
+            arn=arn,
+            profile=profile,
+            transitions=transitions,
+            created=created,
+            modified=modified,
+            training_start=training_start,
+        )
+        snapshots.append(_Snapshot(name, modified, describe, _event(name, index, describe, profile.tags)))
+    return tuple(snapshots)
+
+
+def _describe(
+    *,
+    name: str,
+    arn: str,
+    profile: _Profile,
+    transitions: list[dict[str, Any]],
+    created: datetime,
+    modified: datetime,
+    training_start: datetime | None,
+) -> dict[str, Any]:
+    secondary = transitions[-1]["Status"]
+    ended = secondary in _TERMINAL
+    artifacts = f"{profile.config['OutputDataConfig']['S3OutputPath']}/{name}/output/model.tar.gz"
+    response: dict[str, Any] = {
+        "TrainingJobName": name,
+        "TrainingJobArn": arn,
+        # The model makes ModelArtifacts required; the path appears once the job has uploaded one.
+        "ModelArtifacts": {"S3ModelArtifacts": artifacts if ended and profile.saves_model else ""},
+        "TrainingJobStatus": _PRIMARY[secondary],
+        "SecondaryStatus": secondary,
+        **_copy(profile.config),
+        "CreationTime": created,
+        "LastModifiedTime": modified,
+        "SecondaryStatusTransitions": [dict(t) for t in transitions],
+    }
+    if ended and profile.failure_reason is not None:
+        response["FailureReason"] = profile.failure_reason
+    if training_start is not None:
+        response["TrainingStartTime"] = training_start
+    if ended:
+        end = transitions[-1]["StartTime"]
+        if training_start is not None:
+            seconds = (end - training_start) // timedelta(seconds=1)
+            response["TrainingEndTime"] = end
+            response["TrainingTimeInSeconds"] = seconds
+            share = profile.billable_share
+            response["BillableTimeInSeconds"] = max(1, int(seconds * share)) if share else seconds
+        if profile.metrics is not None:
+            stamp = (end - timedelta(seconds=3)).replace(microsecond=0)
+            response["FinalMetricDataList"] = [
+                {"MetricName": metric, "Value": value, "Timestamp": stamp}
+                for metric, value in profile.metrics
+            ]
+    order = _member_order()
+    return {key: response[key] for key in sorted(response, key=order.__getitem__)}
+
+
+def _event(name: str, index: int, describe: dict[str, Any], tags: dict[str, str]) -> dict[str, Any]:
+    """The "SageMaker Training Job State Change" event SageMaker sent for this snapshot."""
+    detail = {key: _as_millis(value) for key, value in describe.items() if key not in _NOT_IN_DETAIL}
+    detail["Tags"] = dict(tags)
+    modified: datetime = describe["LastModifiedTime"]
+    return {
+        "version": "0",
+        "id": str(uuid.uuid5(_NAMESPACE, f"event:{name}:{index}")),
+        "detail-type": "SageMaker Training Job State Change",
+        "source": "aws.sagemaker",
+        "account": ACCOUNT,
+        "time": modified.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": REGION,
+        "resources": [describe["TrainingJobArn"]],
+        "detail": detail,
+    }
+
+
+def _expected(profile: _Profile, final: Mapping[str, Any]) -> ExpectedJob:
+    transitions = final["SecondaryStatusTransitions"]
+    training = final.get("TrainingTimeInSeconds")
+    billable = final.get("BillableTimeInSeconds")
+    reason = profile.failure_reason
+    return ExpectedJob(
+        status=final["TrainingJobStatus"],
+        secondary_status=final["SecondaryStatus"],
+        transitions=tuple((t["Status"], t["StartTime"]) for t in transitions),
+        final_metrics=len(final.get("FinalMetricDataList") or ()),
+        training_time_seconds=training,
+        billable_time_seconds=billable,
+        spot_savings_percent=spot_savings_percent(profile.kind == "spot", training, billable),
+        failure_reason_startswith=reason.split(":", 1)[0] if reason else None,
+        alerts=tuple(t["Status"] for t in transitions if t["Status"] in ALERTING),
+    )
+
+
+def _millis(moment: datetime) -> datetime:
+    """Times in SageMaker's answers have millisecond precision (events carry epoch milliseconds)."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def _as_millis(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return epoch_millis(value)
+    if isinstance(value, dict):
+        return {key: _as_millis(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_as_millis(item) for item in value]
+    return value
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy of JSON-like data, several times faster than ``copy.deepcopy``."""
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy(item) for item in value]
+    return value
+
+
+@functools.cache
+def _member_order() -> dict[str, int]:
+    """DescribeTrainingJob's members in the model's order (the order the AWS CLI prints them in)."""
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    shape = model.operation_model("DescribeTrainingJob").output_shape
+    if shape is None:
+        raise LookupError("botocore's sagemaker model has no DescribeTrainingJob output")
+    return {name: position for position, name in enumerate(shape.members)}
