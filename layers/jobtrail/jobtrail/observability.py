@@ -2,15 +2,57 @@
 
 Service name and metrics namespace come from ``POWERTOOLS_SERVICE_NAME`` and
 ``POWERTOOLS_METRICS_NAMESPACE`` (set by the template). The CLI never imports this module.
+
+The X-Ray SDK is imported only where traces can go somewhere: inside Lambda with tracing on. Powertools'
+``Tracer()`` imports it even when disabled, which costs a few hundred milliseconds outside Lambda (tests,
+the demo, the benchmark); there a pass-through stands in with the same decorators.
 """
 
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+import os
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar, cast
+
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class TracerLike(Protocol):
+    def capture_lambda_handler(self, lambda_handler: F) -> F: ...
+
+    def capture_method(self, method: F) -> F: ...
+
+
+class PassThroughTracer:
+    """Tracing off: the decorators return the function unchanged."""
+
+    def capture_lambda_handler(self, lambda_handler: F) -> F:
+        return lambda_handler
+
+    def capture_method(self, method: F) -> F:
+        return method
+
+
+def tracing_enabled(environ: dict[str, str] | os._Environ[str] = os.environ) -> bool:
+    """In Lambda (``AWS_LAMBDA_FUNCTION_NAME``) and not turned off (``POWERTOOLS_TRACE_DISABLED``)."""
+    disabled = environ.get("POWERTOOLS_TRACE_DISABLED", "false").lower() in {"1", "true", "yes", "on"}
+    return bool(environ.get("AWS_LAMBDA_FUNCTION_NAME")) and not disabled
+
+
+def _tracer() -> TracerLike:
+    if not tracing_enabled():
+        return PassThroughTracer()
+    from aws_lambda_powertools import Tracer  # noqa: PLC0415 - imports the X-Ray SDK
+
+    # Powertools' decorators take optional arguments too; the two forms used here match TracerLike.
+    return cast(TracerLike, Tracer())
+
 
 logger = Logger()
 metrics = Metrics()
-tracer = Tracer()
+tracer = _tracer()
 
-__all__ = ["MetricUnit", "logger", "metrics", "tracer"]
+__all__ = ["MetricUnit", "PassThroughTracer", "logger", "metrics", "tracer", "tracing_enabled"]
