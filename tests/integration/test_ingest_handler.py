@@ -133,3 +133,35 @@ def test_the_handler_parks_bad_records_in_the_dead_letter_queue(
     assert "aws.sagemaker" in errors[0].reason  # type: ignore[attr-defined]
     emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
     assert [doc["EventsRejected"] for doc in emf] == [[1.0]]
+
+
+def test_no_secret_reaches_the_logs(
+    deployed: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Given credentials with a recognisable secret, and a batch that exercises every log line:
+    # good events, a rejected one, a job SageMaker does not know, and alerts
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "SECRETxKEYxTHATxMUSTxNOTxLEAK")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "SESSIONxTOKENxTHATxMUSTxNOTxLEAK")
+    caplog.set_level("DEBUG")
+    script = ScriptedSageMaker()
+    for step in load_lifecycle("failed").steps:
+        script.advance(step)
+    deps_from_environment.cache_clear()
+    real = deps_from_environment()
+    monkeypatch.setattr(
+        "functions.ingest.app.deps_from_environment",
+        lambda: replace(real, training_jobs=scripted_training_jobs(script)),
+    )
+    bad = load_bad_event("mixed-batch")
+    lambda_handler(load_sqs_event("failed"), FakeLambdaContext())
+    lambda_handler(bad, FakeLambdaContext())
+    # Then neither secret appears in anything logged or printed
+    output = capsys.readouterr()
+    everything = "\n".join([caplog.text, output.out, output.err])
+    assert "alert published" in everything
+    assert "rejected record" in everything
+    assert "SECRETxKEY" not in everything
+    assert "SESSIONxTOKEN" not in everything
