@@ -316,15 +316,6 @@ def test_deeply_nested_json_is_parked(bodies: list[str]) -> None:
     assert_all_parked_alone(bodies, ingest(bodies))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "events._event_id_of catches ValueError only: json.loads raises RecursionError beyond ~10,000 "
-        "levels (pydantic has already rejected the body), so the record fails and is retried instead of "
-        "being parked with a reason"
-    ),
-)
 def test_a_body_nested_beyond_the_interpreters_limit_is_parked_too() -> None:
     # Given a 100,000-level body: 200 KB, under SQS's 256 KiB, and deeper than json.loads can go
     depth = max(100_000, sys.getrecursionlimit() * 100)

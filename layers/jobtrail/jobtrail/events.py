@@ -91,7 +91,7 @@ def _event_id_of(body: str) -> str | None:
     """The event id of a rejected body, when it has one, so the log line can name the event."""
     try:
         document: Any = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than json.loads can go
         return None
     event_id = document.get("id") if isinstance(document, dict) else None
     return event_id if isinstance(event_id, str) else None
