@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -178,3 +179,55 @@ def test_more_than_a_transaction_of_transitions_is_written_in_chunks(world: Worl
     stored = world.store.load(big.job_name)
     assert stored is not None
     assert stored.transitions == many
+
+
+def test_a_split_write_cut_short_converges_on_the_retry(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a first write of 150 transitions (every tenth an Interrupted one, so alerts ride in later
+    # transactions), and a process that dies after the first of its transactions
+    lifecycle = load_lifecycle("spot-interrupted")
+    base = record_from_describe(lifecycle.final_describe(lifecycle.job_names[0]))
+    first = base.transitions[0]
+    many = tuple(
+        replace(
+            first,
+            status="Interrupted" if i % 10 == 9 else "Training",
+            start_time=first.start_time + timedelta(seconds=i),
+            end_time=first.start_time + timedelta(seconds=i + 1),
+            position=i,
+        )
+        for i in range(150)
+    )
+    big = replace(base, transitions=many)
+
+    class Fixed:
+        def describe(self, job_name: str) -> Any:
+            return big
+
+    deps = replace(world.deps, training_jobs=Fixed())
+    real = world.store._transact
+    calls = {"n": 0}
+
+    def dies_after_the_first(pk: str, operations: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("the process died here")
+        real(pk, operations)
+
+    monkeypatch.setattr(world.store, "_transact", dies_after_the_first)
+    with pytest.raises(RuntimeError, match="died"):
+        sync_job(big.job_name, deps)
+    monkeypatch.setattr(world.store, "_transact", real)
+    # When the record is redelivered (claims of the dead process long expired)
+    later = replace(deps, clock=lambda: datetime.now(UTC) + timedelta(hours=1))
+    result = sync_job(big.job_name, later)
+    # Then the history is complete and every alert went out once
+    stored = world.store.load(big.job_name)
+    assert stored is not None
+    assert stored.transitions == many
+    assert result.outcome == "recorded"
+    notifications = world.notifications()
+    assert len(notifications) == 15
+    assert len({json.loads(n["Message"])["alert_id"] for n in notifications}) == 15
+    assert {a.state for a in stored.alerts} == {"sent"}

@@ -162,8 +162,10 @@ class HistoryStore:
 
         New alerts are written in the same transaction as the transition that causes them, pending and
         claimed by ``claim`` (the writer publishes them next). Beyond 100 items (a long spot job
-        backfilled at once) new transitions go first in transactions of their own, each with its
-        alert and put only if absent; the summary always goes in the last one.
+        backfilled at once) the write is split: the summary goes in the first transaction (its version
+        condition decides the race), every later one checks that the summary still has the version the
+        first gave it. If the process dies in between, the summary is already there, so the retry's plan
+        finds the missing transitions new and writes them; a transition never travels without its alert.
         """
         if changes.summary is None:
             return
@@ -171,7 +173,9 @@ class HistoryStore:
         items = self._items
         pk = job_pk(changes.job_name)
         alerts = {alert.key: alert for alert in changes.new_alerts}
-        groups: list[list[Any]] = []
+        summary_item = _summary_item(items, changes.summary, now, changes.expected_version)
+        # The summary's save carries the version condition (PynamoDB VersionAttribute) and bumps it.
+        groups: list[list[Any]] = [[lambda tx: tx.save(summary_item)]]
         for transition in changes.new_transitions:
             item = _transition_item(items, pk, transition, now)
             group = [lambda tx, item=item: tx.save(item, condition=items.TransitionItem.sk.does_not_exist())]
@@ -203,10 +207,14 @@ class HistoryStore:
         if changes.final_metrics is not None:
             metrics_item = _metrics_item(items, pk, changes.final_metrics, now)
             groups.append([lambda tx: tx.save(metrics_item)])
-        summary_item = _summary_item(items, changes.summary, now, changes.expected_version)
-        # The summary's save carries the version condition (PynamoDB VersionAttribute) and bumps it.
-        groups.append([lambda tx: tx.save(summary_item)])
-        for chunk in _pack(groups, MAX_TRANSACTION_ITEMS):
+        written_version = (changes.expected_version or 0) + 1
+
+        def still_ours(tx: Any) -> None:
+            tx.condition_check(
+                items.Summary, pk, SUMMARY_SK, condition=items.Summary.version == written_version
+            )
+
+        for chunk in _pack(groups, MAX_TRANSACTION_ITEMS, guard=still_ours):
             self._transact(pk, chunk)
 
     def claim_alert(self, alert: Alert, claim: Claim, *, now: datetime) -> bool:
@@ -423,14 +431,14 @@ def _set_or_remove(attribute: Any, value: Any) -> Any:
     return attribute.remove() if value is None else attribute.set(value)
 
 
-def _pack(groups: list[list[Any]], size: int) -> Iterator[list[Any]]:
-    """Fill transactions of at most ``size`` operations without splitting a group; the last group (the
-    summary) always lands in the last transaction."""
+def _pack(groups: list[list[Any]], size: int, *, guard: Any) -> Iterator[list[Any]]:
+    """Fill transactions of at most ``size`` operations without splitting a group. The first group (the
+    summary) opens the first transaction; every later transaction starts with ``guard``."""
     chunk: list[Any] = []
     for group in groups:
         if chunk and len(chunk) + len(group) > size:
             yield chunk
-            chunk = []
+            chunk = [guard]
         chunk.extend(group)
     yield chunk
 
