@@ -124,3 +124,25 @@ def test_redrive_starts_a_message_move_task_back_to_the_source() -> None:
         handle = DeadLetterQueue(client, dlq_url).redrive(destination_arn=source_arn, per_second=10)
         stub.assert_no_pending_responses()
     assert handle == "task-1"
+
+
+def test_dlq_list_sees_every_message_once_and_leaves_them_all(moto_table: Any) -> None:
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = sqs.create_queue(QueueName="jobtrail-dlq-many")["QueueUrl"]
+    bodies = [step.sqs_body for step in load_lifecycle("spot-interrupted").steps] * 2  # 26 messages
+    for body in bodies:
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+    letters = DeadLetterQueue(sqs, url).peek(limit=100)
+    assert len(letters) == len(bodies)
+    assert {letter.receive_count for letter in letters} == {1}
+    visible = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+    assert visible["Attributes"]["ApproximateNumberOfMessages"] == str(len(bodies))
+    assert len(DeadLetterQueue(sqs, url).peek(limit=5)) == 5
+
+
+def test_backfill_on_a_missing_table_is_one_line(moto_table: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run("--table", "no-such-table", "backfill", "--since", "1d", capsys=capsys)
+    assert code != 0
+    assert "Traceback" not in err
+    assert err.count("\n") == 1
+    assert "ResourceNotFoundException" in err

@@ -15,6 +15,8 @@ from typing import Any, Protocol
 REASON_ATTRIBUTE = "jobtrail-reject-reason"
 EVENT_ID_ATTRIBUTE = "jobtrail-event-id"
 SOURCE_MESSAGE_ATTRIBUTE = "jobtrail-source-message-id"
+#: How long ``peek`` keeps what it has read out of sight (it shows them all again when done).
+PEEK_VISIBILITY_SECONDS = 60
 #: SQS caps a message attribute value with the body at 256 KiB; a reason never needs more than this.
 MAX_REASON_LENGTH = 1000
 
@@ -68,31 +70,40 @@ class DeadLetterQueue:
         self._queue_url = queue_url
 
     def peek(self, limit: int = 50) -> list[DeadLetter]:
-        """Up to ``limit`` messages, left in the queue (each receive is undone at once; SQS counts it)."""
+        """Up to ``limit`` messages, left in the queue.
+
+        Each message is received once (SQS counts that receive) and kept hidden while the listing goes
+        on, so the next receive brings new ones; at the end every one is made visible again.
+        """
         seen: dict[str, DeadLetter] = {}
-        for _ in range(max(1, limit // 10) + 5):
-            response = self._client.receive_message(
-                QueueUrl=self._queue_url,
-                MaxNumberOfMessages=min(10, limit - len(seen)) or 1,
-                VisibilityTimeout=30,
-                AttributeNames=["All"],
-                MessageAttributeNames=["All"],
-            )
-            messages = response.get("Messages", [])
-            if not messages:
-                break
-            for message in messages:
-                seen.setdefault(message["MessageId"], describe_dead_letter(message))
-            self._client.change_message_visibility_batch(
-                QueueUrl=self._queue_url,
-                Entries=[
-                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
-                    for i, m in enumerate(messages)
-                ],
-            )
-            if len(seen) >= limit:
-                break
-        return list(seen.values())[:limit]
+        handles: list[str] = []
+        try:
+            for _ in range(limit):  # bounded: every round brings at least one new message or stops
+                response = self._client.receive_message(
+                    QueueUrl=self._queue_url,
+                    MaxNumberOfMessages=min(10, limit - len(seen)),
+                    VisibilityTimeout=PEEK_VISIBILITY_SECONDS,
+                    AttributeNames=["All"],
+                    MessageAttributeNames=["All"],
+                )
+                messages = [m for m in response.get("Messages", []) if m["MessageId"] not in seen]
+                if not messages:
+                    break
+                for message in messages:
+                    seen[message["MessageId"]] = describe_dead_letter(message)
+                    handles.append(message["ReceiptHandle"])
+                if len(seen) >= limit:
+                    break
+        finally:
+            for start in range(0, len(handles), 10):
+                self._client.change_message_visibility_batch(
+                    QueueUrl=self._queue_url,
+                    Entries=[
+                        {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": 0}
+                        for i, handle in enumerate(handles[start : start + 10])
+                    ],
+                )
+        return list(seen.values())
 
     def redrive(self, *, destination_arn: str | None = None, per_second: int | None = None) -> str:
         """Start an SQS message move task (to the original source queue unless told); returns its handle."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
 SOURCE = "aws.sagemaker"
 DETAIL_TYPE = "SageMaker Training Job State Change"
@@ -40,6 +40,8 @@ class TrainingJobStateChange(EventBridgeModel):
 
     source: Literal["aws.sagemaker"]
     detail_type: Literal["SageMaker Training Job State Change"] = Field(alias="detail-type")
+    # EventBridge sends ISO 8601 ("2026-11-20T10:00:03Z"); a number is not an EventBridge time.
+    time: AwareDatetime = Field(strict=True)
     detail: TrainingJobStateDetail
 
 

@@ -168,9 +168,16 @@ def deliver_alerts(alerts: list[Alert], claim: Claim, deps: IngestDeps) -> tuple
             failures.append(f"{alert.alert_id}: {error}")
             logger.warning("alert not published; it stays pending", extra={"alert_id": alert.alert_id})
             metrics.add_metric(name="AlertPublishFailures", unit=MetricUnit.Count, value=1)
-            deps.histories.release_claim(alert, claim)
+            _release(alert, claim, deps)
             continue
-        if not deps.histories.mark_sent(alert, claim, sent_at=deps.clock(), sns_message_id=message_id):
+        try:
+            marked = deps.histories.mark_sent(alert, claim, sent_at=deps.clock(), sns_message_id=message_id)
+        except Exception:  # noqa: BLE001 - published: failing the records would not unsend it
+            # The outbox's one window for a repeat: SNS has it, the table does not know. Logged loudly; the
+            # message's alert_id lets subscribers drop the repeat if the claim expires and it is resent.
+            logger.exception("alert published but not marked sent", extra={"alert_id": alert.alert_id})
+            marked = True
+        if not marked:
             logger.warning(
                 "alert claim was lost before it was marked sent", extra={"alert_id": alert.alert_id}
             )
@@ -183,6 +190,16 @@ def deliver_alerts(alerts: list[Alert], claim: Claim, deps: IngestDeps) -> tuple
     if failures:
         raise AlertDeliveryFailed("; ".join(failures))
     return tuple(sent)
+
+
+def _release(alert: Alert, claim: Claim, deps: IngestDeps) -> None:
+    """Give the claim back so the retry can send at once; if that fails too, the claim simply expires."""
+    try:
+        deps.histories.release_claim(alert, claim)
+    except Exception:  # noqa: BLE001 - the claim expires after ALERT_CLAIM_SECONDS anyway
+        logger.exception(
+            "could not release the alert claim; it will expire", extra={"alert_id": alert.alert_id}
+        )
 
 
 class _Batch:
@@ -287,7 +304,8 @@ def deps_from_environment() -> IngestDeps:
     from jobtrail.history_store import HistoryStore  # noqa: PLC0415 - keeps PynamoDB out of pure imports
 
     session = boto3.session.Session()
-    standard = Config(retries={"mode": "standard", "max_attempts": 5})
+    # Bounded waits: an alert is published within its claim (ALERT_CLAIM_SECONDS) even when SNS hangs.
+    standard = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=10)
     return IngestDeps(
         training_jobs=SageMakerTrainingJobs(
             session.client(

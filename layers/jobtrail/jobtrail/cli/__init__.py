@@ -368,8 +368,12 @@ def _aws(call: Callable[[], Any]) -> Any:
     """Run an AWS call, turning what the user can fix into one line."""
     from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
 
+    from jobtrail.history_store import StoreError  # noqa: PLC0415
+
     try:
         return call()
+    except StoreError as error:
+        raise UserError(str(error)) from None
     except ClientError as error:
         details = error.response.get("Error", {})
         raise UserError(f"{details.get('Code')}: {details.get('Message')}") from None
