@@ -1,0 +1,374 @@
+"""One engine's benchmark replay, in a process of its own (``bench/run.py`` starts it; its peak RSS is
+then this replay's alone).
+
+The real ``IngestFunction`` handler (``functions/ingest/app.py``, loaded from its file as Lambda loads it)
+builds its clients from the environment (``deps_from_environment``): DescribeTrainingJob goes over HTTP to
+a ``ScriptedSageMakerServer`` on the loopback interface, the history table is DynamoDB Local or moto, SQS
+and SNS are moto in-process. A generated load's events go through the state-change queue: sent one by
+one as EventBridge sends them, received ten at a time and handed to the handler as Lambda's SQS event
+source does, deleted afterwards. SageMaker answers with its state as of the newest event of the batch.
+
+Every botocore call the handler makes is counted, and for DynamoDB its consumed capacity is read from
+the response (``ReturnConsumedCapacity=TOTAL``, which PynamoDB already asks for, is made sure of). Then a
+sample of the events is delivered again, when nothing is new any more, and the outcome is checked: every
+job stored as SageMaker has it, every expected alert received once. The figures go to a JSON file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import random
+import resource
+import sys
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import boto3
+from botocore.client import BaseClient
+from jobtrail.dynamodb_local import DynamoDBLocal
+from jobtrail.history_store import HistoryStore
+from jobtrail.lifecycles import ScriptedSageMaker
+from jobtrail.loadgen import Delivery, Load, deliveries, generate, stream_stats
+from jobtrail.local_stack import use_local_credentials
+from jobtrail.sagemaker_server import ScriptedSageMakerServer
+from jobtrail.table_schema import create_history_table
+from jobtrail.training_jobs import record_from_describe
+from moto import mock_aws
+
+REPO = Path(__file__).resolve().parents[1]
+HANDLER = REPO / "functions" / "ingest" / "app.py"
+REGION = "us-east-1"
+TABLE = "jobtrail-bench"
+BATCH_SIZE = 10
+ENGINES = ("dynamodb-local", "moto")
+#: DynamoDB operations that accept ReturnConsumedCapacity.
+_CAPACITY_OPERATIONS = frozenset(
+    {
+        "GetItem",
+        "PutItem",
+        "UpdateItem",
+        "DeleteItem",
+        "Query",
+        "Scan",
+        "BatchGetItem",
+        "BatchWriteItem",
+        "TransactGetItems",
+        "TransactWriteItems",
+    }
+)
+_READS = frozenset({"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"})
+
+
+@dataclass
+class Meter:
+    """Counts the botocore calls made while ``measuring``, and DynamoDB's consumed capacity units."""
+
+    calls: Counter[str] = field(default_factory=Counter)
+    read_units: float = 0.0
+    write_units: float = 0.0
+    #: The part of ``write_units`` spent on the global secondary indexes.
+    index_write_units: float = 0.0
+    capacity_responses: int = 0
+    capacity_missing: int = 0
+
+    @contextmanager
+    def measuring(self) -> Iterator[None]:
+        original: Callable[..., Any] = BaseClient._make_api_call
+        meter = self
+
+        def metered(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+            service = client.meta.service_model.service_name
+            meter.calls[f"{service}.{operation}"] += 1
+            if service == "dynamodb" and operation in _CAPACITY_OPERATIONS:
+                # INDEXES: the total, and how much of it went to each index.
+                params = {**params, "ReturnConsumedCapacity": "INDEXES"}
+            response = original(client, operation, params)
+            if service == "dynamodb" and operation in _CAPACITY_OPERATIONS:
+                meter._add_capacity(operation, response.get("ConsumedCapacity"))
+            return response
+
+        BaseClient._make_api_call = metered  # type: ignore[method-assign]
+        try:
+            yield
+        finally:
+            BaseClient._make_api_call = original  # type: ignore[method-assign]
+
+    def _add_capacity(self, operation: str, consumed: Any) -> None:
+        entries = consumed if isinstance(consumed, list) else [consumed] if consumed else []
+        units = sum(float(entry.get("CapacityUnits") or 0) for entry in entries)
+        if not entries:
+            self.capacity_missing += 1
+            return
+        self.capacity_responses += 1
+        if operation in _READS:
+            self.read_units += units
+            return
+        self.write_units += units
+        for entry in entries:
+            for index in (entry.get("GlobalSecondaryIndexes") or {}).values():
+                self.index_write_units += float(index.get("CapacityUnits") or 0)
+
+
+@dataclass
+class BatchFigures:
+    events: int
+    jobs: int
+    calls: dict[str, int]
+    seconds: float
+    read_units: float
+    write_units: float
+    index_write_units: float
+    failed: int
+
+
+@dataclass
+class LambdaContext:
+    function_name: str = "jobtrail-IngestFunction-bench"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:123456789012:function:jobtrail-IngestFunction-bench"
+    aws_request_id: str = "00000000-0000-4000-8000-000000000000"
+
+
+class Harness:
+    """The state-change queue and Lambda's SQS event source, around the handler."""
+
+    def __init__(self, handler: Callable[[dict[str, Any], Any], Any], script: ScriptedSageMaker) -> None:
+        self.handler = handler
+        self.script = script
+        self.sqs = boto3.client("sqs", region_name=REGION)
+        self.queue = self.sqs.create_queue(QueueName="jobtrail-StateChangeQueue")["QueueUrl"]
+        self.queue_arn = self.sqs.get_queue_attributes(QueueUrl=self.queue, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        self.requests: Counter[str] = Counter()
+        self.meter = Meter()
+
+    def deliver(self, chunk: tuple[Delivery, ...] | list[Delivery]) -> BatchFigures:
+        for delivery in chunk:  # EventBridge puts each event on the queue with its own SendMessage
+            self.sqs.send_message(QueueUrl=self.queue, MessageBody=delivery.body)
+            self.requests["SendMessage"] += 1
+        messages: list[dict[str, Any]] = []
+        while len(messages) < len(chunk):
+            received = self.sqs.receive_message(
+                QueueUrl=self.queue, MaxNumberOfMessages=BATCH_SIZE, AttributeNames=["All"]
+            )
+            self.requests["ReceiveMessage"] += 1
+            messages += received.get("Messages", [])
+        event = {"Records": [self._lambda_record(m) for m in messages]}
+        jobs = len({json.loads(m["Body"])["detail"]["TrainingJobName"] for m in messages})
+        meter = self.meter
+        before = (Counter(meter.calls), meter.read_units, meter.write_units, meter.index_write_units)
+        started = time.perf_counter()
+        with self.meter.measuring():
+            response = self.handler(event, LambdaContext())
+        seconds = time.perf_counter() - started
+        failed = {item["itemIdentifier"] for item in response.get("batchItemFailures", ())}
+        self.sqs.delete_message_batch(
+            QueueUrl=self.queue,
+            Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
+        )
+        self.requests["DeleteMessageBatch"] += 1
+        return BatchFigures(
+            events=len(messages),
+            jobs=jobs,
+            calls=dict(meter.calls - before[0]),
+            seconds=seconds,
+            read_units=meter.read_units - before[1],
+            write_units=meter.write_units - before[2],
+            index_write_units=meter.index_write_units - before[3],
+            failed=len(failed),
+        )
+
+    def _lambda_record(self, message: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "messageId": message["MessageId"],
+            "receiptHandle": message["ReceiptHandle"],
+            "body": message["Body"],
+            "attributes": message.get("Attributes", {}),
+            "messageAttributes": {},
+            "md5OfBody": message["MD5OfBody"],
+            "eventSource": "aws:sqs",
+            "eventSourceARN": self.queue_arn,
+            "awsRegion": REGION,
+        }
+
+
+def load_handler() -> ModuleType:
+    """``functions/ingest/app.py`` imported from its file, as Lambda does with ``app.lambda_handler``."""
+    spec = importlib.util.spec_from_file_location("jobtrail_bench_ingest_app", HANDLER)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {HANDLER}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def replay(engine: str, jobs: int, seed: int, noop_events: int, log_path: Path) -> dict[str, Any]:
+    load = generate(jobs, seed=seed)
+    stream = deliveries(load, duplicate_rate=0.05, seed=seed)
+    with ExitStack() as stack:
+        if engine == "dynamodb-local":
+            local = stack.enter_context(DynamoDBLocal())
+            os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = local.endpoint_url
+        else:
+            os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
+        stack.enter_context(mock_aws())
+        create_history_table(boto3.client("dynamodb", region_name=REGION), TABLE)
+        topic, subscriber, dead_letters = _topic_and_queues()
+        script = ScriptedSageMaker()
+        server = stack.enter_context(ScriptedSageMakerServer(script))
+        os.environ.update(
+            AWS_ENDPOINT_URL_SAGEMAKER=server.endpoint_url,
+            JOBTRAIL_TABLE=TABLE,
+            JOBTRAIL_DEAD_LETTER_QUEUE_URL=dead_letters,
+            JOBTRAIL_ALERT_TOPIC_ARN=topic,
+            JOBTRAIL_ALERT_ON="Failed,MaxRuntimeExceeded,Interrupted",
+        )
+        rss_start = _rss_kb()
+        with _stdout_to(log_path):
+            handler = load_handler().lambda_handler
+            harness = Harness(handler, script)
+            started = time.perf_counter()
+            batches = _replay_stream(harness, load, stream)
+            wall = time.perf_counter() - started
+            pick = random.Random(seed)  # noqa: S311 - a reproducible sample, not a secret
+            sample = pick.sample(list(stream), min(noop_events, len(stream)))
+            noop = [harness.deliver(sample[i : i + BATCH_SIZE]) for i in range(0, len(sample), BATCH_SIZE)]
+        published = _published_alert_ids(subscriber)
+        mismatches = _history_mismatches(load)
+        stats = stream_stats(stream)
+        expected = load.expected_alert_ids
+        return {
+            "engine": engine,
+            "jobs": jobs,
+            "seed": seed,
+            "events": stats.events,
+            "changes": stats.changes,
+            "resent": stats.resent,
+            "redelivered": stats.redelivered,
+            "late": stats.late,
+            "batches": [asdict(b) for b in batches],
+            "noop_batches": [asdict(b) for b in noop],
+            "sqs_requests": dict(harness.requests),
+            "wall_seconds": wall,
+            "rss_start_kb": rss_start,
+            "peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+            "log_bytes": log_path.stat().st_size,
+            "capacity_responses": harness.meter.capacity_responses,
+            "capacity_missing": harness.meter.capacity_missing,
+            "expected_alerts": len(expected),
+            "alerts_received": sum(published.values()),
+            "alerts_each_once": set(published) == expected and set(published.values()) == {1},
+            "history_mismatches": mismatches,
+        }
+
+
+def _replay_stream(harness: Harness, load: Load, stream: tuple[Delivery, ...]) -> list[BatchFigures]:
+    changes = deque(load.steps)
+    batches: list[BatchFigures] = []
+    for start in range(0, len(stream), BATCH_SIZE):
+        chunk = stream[start : start + BATCH_SIZE]
+        newest = max(delivery.at for delivery in chunk)
+        while changes and changes[0].describe["LastModifiedTime"] <= newest:
+            harness.script.advance(changes.popleft())
+        batches.append(harness.deliver(chunk))
+        if len(batches) % 50 == 0:
+            print(f"  {harness_label()} {start + len(chunk)}/{len(stream)} events", file=sys.stderr)
+    while changes:  # the last changes, announced by nothing more: SageMaker knows them anyway
+        harness.script.advance(changes.popleft())
+    return batches
+
+
+def harness_label() -> str:
+    return os.environ.get("JOBTRAIL_BENCH_LABEL", "")
+
+
+def _topic_and_queues() -> tuple[str, str, str]:
+    sqs = boto3.client("sqs", region_name=REGION)
+    sns = boto3.client("sns", region_name=REGION)
+    dead_letters = sqs.create_queue(QueueName="jobtrail-StateChangeDeadLetterQueue")["QueueUrl"]
+    subscriber = sqs.create_queue(QueueName="jobtrail-alert-subscriber")["QueueUrl"]
+    subscriber_arn = sqs.get_queue_attributes(QueueUrl=subscriber, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    topic = sns.create_topic(Name="jobtrail-AlertTopic")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=subscriber_arn)
+    return topic, subscriber, dead_letters
+
+
+def _published_alert_ids(subscriber: str) -> Counter[str]:
+    sqs = boto3.client("sqs", region_name=REGION)
+    ids: Counter[str] = Counter()
+    while True:
+        messages = sqs.receive_message(QueueUrl=subscriber, MaxNumberOfMessages=10).get("Messages", [])
+        if not messages:
+            return ids
+        for message in messages:
+            ids[json.loads(json.loads(message["Body"])["Message"])["alert_id"]] += 1
+        sqs.delete_message_batch(
+            QueueUrl=subscriber,
+            Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
+        )
+
+
+def _history_mismatches(load: Load) -> int:
+    """Jobs whose stored summary or transitions differ from SageMaker's final answer."""
+    store = HistoryStore(TABLE, region=REGION)
+    mismatches = 0
+    for name in load.job_names:
+        stored = store.load(name)
+        truth = record_from_describe(load.final_describe(name))
+        if stored is None or (stored.summary, stored.transitions) != (truth.summary, truth.transitions):
+            mismatches += 1
+    return mismatches
+
+
+@contextmanager
+def _stdout_to(path: Path) -> Iterator[None]:
+    """What the function prints (its JSON logs and EMF metrics) goes to ``path``, as Lambda sends it to
+    CloudWatch Logs; the file's size is the log volume."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    with path.open("wb") as log:
+        os.dup2(log.fileno(), 1)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
+def _rss_kb() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--engine", choices=ENGINES, required=True)
+    parser.add_argument("--jobs", type=int, default=500)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--noop-events", type=int, default=300)
+    parser.add_argument("--log", type=Path, required=True)
+    parser.add_argument("--output", type=Path, required=True)
+    args = parser.parse_args(argv)
+    use_local_credentials()
+    result = replay(args.engine, args.jobs, args.seed, args.noop_events, args.log)
+    args.output.write_text(json.dumps(result), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
