@@ -101,3 +101,9 @@ clean:
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis build
 	find . -path ./.venv -prune -o -path ./node_modules -prune -o -name __pycache__ -type d -print0 \
 		| xargs -0 rm -rf
+
+# What ingest costs per event (AWS calls, DynamoDB capacity, latency, memory, cold start, dollars), checked
+# against its budgets; prints the tables and writes docs/benchmarks.md. About two minutes on 2 cores.
+.PHONY: bench
+bench: install
+	$(BIN)/python bench/run.py
