@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 from fakes import count_aws_calls
+from jobtrail.history_store import AlertQuery
 from jobtrail.lifecycles import lifecycle_names, load_lifecycle
 from jobtrail.reconcile import (
     BACKFILL_WATERMARK,
@@ -19,8 +20,8 @@ from jobtrail.reconcile import (
     TokenBucket,
     backfill,
     reconcile,
+    silent,
     sync_listed,
-    with_alerts,
 )
 from jobtrail.training_jobs import record_from_describe
 from worlds import World
@@ -200,7 +201,7 @@ def test_a_pending_alert_is_sent_by_the_next_pass(world: World) -> None:
 
 def test_backfill_records_history_without_alerting_and_resumes(world: World) -> None:
     jobs = everything_happened(world)
-    deps = with_alerts(deps_of(world), frozenset())
+    deps = silent(deps_of(world), NOW)
 
     class FailsOnce:
         def __init__(self, inner: Any, job: str) -> None:
@@ -232,6 +233,45 @@ def test_backfill_records_history_without_alerting_and_resumes(world: World) -> 
     assert calls["sagemaker.DescribeTrainingJob"] == len(jobs) - 4
     assert all(world.store.load(job) is not None for job in jobs)
     assert world.notifications() == []
+    assert world.store.list_alerts(AlertQuery(limit=100)) == []
+
+
+def test_a_silent_backfill_leaves_live_alerts_to_the_stack(world: World) -> None:
+    # Given the jobs up to Nov 22, and a backfill started ten minutes after the capacity failure (its Failed
+    # event may still be on the way); the BERT failure and the spot interruptions are days old
+    names = ("completed", "failed", "spot-interrupted", "tuning", "failed-capacity")
+    for lifecycle in map(load_lifecycle, names):
+        for step in lifecycle.steps:
+            world.script.advance(step)
+    capacity = load_lifecycle("failed-capacity")
+    job = capacity.job_names[0]
+    started = record_from_describe(capacity.final_describe(job)).transitions[-1].start_time + timedelta(
+        minutes=10
+    )
+    deps = silent(deps_of(world, now=started), started)
+    # When it runs
+    report = backfill(deps, datetime(2026, 10, 28, tzinfo=UTC))
+    # Then it published nothing, and wrote only the live Failed alert to the outbox...
+    assert report.failures == []
+    assert world.notifications() == []
+    [pending] = world.store.list_alerts(AlertQuery(limit=100))
+    assert (pending.alert.job_name, pending.alert.alert_type, pending.state) == (job, "Failed", "pending")
+    assert report.alerts_left_pending == 1
+    # ...which the stack's next reconciliation pass publishes, once
+    world.store.advance_watermark(RECONCILE_WATERMARK, started)
+    reconcile(deps_of(world, now=started + timedelta(minutes=15)))
+    assert published(world) == Counter({(job, "Failed"): 1})
+
+
+def test_a_backfill_from_an_earlier_date_starts_over(world: World) -> None:
+    jobs = everything_happened(world)
+    deps = silent(deps_of(world), NOW)
+    late = backfill(deps, datetime(2026, 11, 22, tzinfo=UTC))
+    assert late.synced == 3
+    # When the range is widened, the older jobs are covered too (the three done are up to date)
+    wide = backfill(deps, datetime(2026, 11, 1, tzinfo=UTC))
+    assert wide.synced == len(jobs) - 3
+    assert all(world.store.load(job) is not None for job in jobs)
 
 
 @pytest.mark.parametrize("rate", [5.0])

@@ -125,3 +125,13 @@ def test_merge_applies_changes_like_the_store_does() -> None:
     assert merged is not None
     assert merged.transitions == after.transitions
     assert merged.summary == after.summary
+
+
+def test_transitions_before_alert_since_do_not_alert() -> None:
+    # Given a job that failed, planned by a backfill whose live window starts after the failure
+    failed = Transition("Failed", at(100), at(100), "Training job failed")
+    snapshot = record(STARTING_CLOSED, failed, status="Failed")
+    assert plan_changes(None, snapshot, frozenset({"Failed"}), alert_since=at(101)).new_alerts == ()
+    # And one whose window includes it
+    [alert] = plan_changes(None, snapshot, frozenset({"Failed"}), alert_since=at(100)).new_alerts
+    assert alert.key == ("Failed", at(100))

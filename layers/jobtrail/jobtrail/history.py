@@ -9,6 +9,7 @@ answers in any order, any number of times, therefore converges to the same histo
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from jobtrail.alerts import alerts_due
 from jobtrail.model import HistoryChanges, JobRecord, Metric, StoredJob, Transition
@@ -19,11 +20,15 @@ class WriteConflict(Exception):
 
 
 def plan_changes(
-    stored: StoredJob | None, snapshot: JobRecord, alert_on: frozenset[str] = frozenset()
+    stored: StoredJob | None,
+    snapshot: JobRecord,
+    alert_on: frozenset[str] = frozenset(),
+    alert_since: datetime | None = None,
 ) -> HistoryChanges:
     """The writes that bring ``stored`` up to date with ``snapshot`` (empty when nothing is new).
 
-    Each new transition whose status is in ``alert_on`` brings an alert, written with it.
+    Each new transition whose status is in ``alert_on`` brings an alert, written with it — unless it
+    started before ``alert_since`` (a backfill records old history silently).
     """
     job_name = snapshot.job_name
     if stored is None:
@@ -33,7 +38,7 @@ def plan_changes(
             summary=snapshot.summary,
             new_transitions=snapshot.transitions,
             final_metrics=_final_metrics_to_store(snapshot, ()),
-            new_alerts=alerts_due(snapshot, snapshot.transitions, alert_on),
+            new_alerts=alerts_due(snapshot, _since(snapshot.transitions, alert_since), alert_on),
         )
     if snapshot.summary.last_modified_time < stored.summary.last_modified_time:
         return HistoryChanges(job_name=job_name, expected_version=stored.version, stale=True)
@@ -49,8 +54,12 @@ def plan_changes(
         new_transitions=new,
         updated_transitions=updated,
         final_metrics=metrics,
-        new_alerts=alerts_due(snapshot, new, alert_on),
+        new_alerts=alerts_due(snapshot, _since(new, alert_since), alert_on),
     )
+
+
+def _since(transitions: tuple[Transition, ...], moment: datetime | None) -> tuple[Transition, ...]:
+    return transitions if moment is None else tuple(t for t in transitions if t.start_time >= moment)
 
 
 def _diff_transitions(

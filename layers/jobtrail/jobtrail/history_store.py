@@ -289,6 +289,14 @@ class HistoryStore:
             if error.cause_response_code != "ConditionalCheckFailedException":
                 raise StoreError(_describe_error(error)) from error
 
+    def set_watermark(self, name: str, value: datetime) -> None:
+        """Set a watermark, backwards too (a backfill restarting from an earlier date)."""
+        items = self._items
+        item = items.Watermark(
+            f"{WATERMARK_PREFIX}{name}", WATERMARK_SK, value=value, recorded_at=datetime.now(UTC)
+        )
+        self._guard(item.save)
+
     def _conditional_update(self, item: Any, actions: list[Any], condition: Any) -> bool:
         try:
             item.update(actions=actions, condition=condition)

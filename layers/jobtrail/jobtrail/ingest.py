@@ -63,7 +63,9 @@ def utc_now() -> datetime:
 class IngestDeps:
     """Everything ingest talks to; built once per container, replaced by fakes in tests.
 
-    ``alert_on`` empty turns alerting off (backfill). ``clock`` is injectable so tests can let claims expire.
+    ``alert_since`` (backfill) keeps older transitions from alerting; ``publish_alerts`` off (a silent
+    backfill) writes due alerts to the outbox unclaimed and publishes nothing: the deployed functions send
+    them. ``clock`` is injectable so tests can let claims expire.
     """
 
     training_jobs: TrainingJobs
@@ -72,6 +74,8 @@ class IngestDeps:
     alerts: AlertPublisher
     alert_on: frozenset[str] = DEFAULT_ALERT_ON
     clock: Callable[[], datetime] = utc_now
+    alert_since: datetime | None = None
+    publish_alerts: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +88,7 @@ class SyncResult:
     updated_transitions: tuple[Transition, ...] = ()
     attempts: int = 1
     alerts_sent: tuple[Alert, ...] = ()
+    alerts_created: tuple[Alert, ...] = ()
 
 
 class JobSyncFailed(Exception):
@@ -108,11 +113,11 @@ def sync_job(job_name: str, deps: IngestDeps) -> SyncResult:
     claim = Claim(token=uuid.uuid4().hex, until=deps.clock() + timedelta(seconds=ALERT_CLAIM_SECONDS))
     for attempt in range(1, MAX_WRITE_ATTEMPTS + 1):
         stored = deps.histories.load(job_name)
-        changes = plan_changes(stored, snapshot, deps.alert_on)
+        changes = plan_changes(stored, snapshot, deps.alert_on, deps.alert_since)
         if changes.is_empty:
             break
         try:
-            deps.histories.apply(changes, claim=claim)
+            deps.histories.apply(changes, claim=claim if deps.publish_alerts else None)
         except WriteConflict:
             logger.info("concurrent write, re-reading", extra={"job_name": job_name, "attempt": attempt})
             metrics.add_metric(name="WriteConflicts", unit=MetricUnit.Count, value=1)
@@ -123,8 +128,8 @@ def sync_job(job_name: str, deps: IngestDeps) -> SyncResult:
 
     if changes.new_alerts:
         metrics.add_metric(name="AlertsCreated", unit=MetricUnit.Count, value=len(changes.new_alerts))
-    # With alerting off (a backfill) nothing is published, not even alerts left pending earlier.
-    due = _alerts_to_send(stored, changes, claim, deps) if deps.alert_on else []
+    # A silent backfill publishes nothing, not even alerts left pending earlier: the deployed functions do.
+    due = _alerts_to_send(stored, changes, claim, deps) if deps.publish_alerts else []
     sent = deliver_alerts(due, claim, deps)
     outcome: Outcome = "recorded" if not changes.is_empty else ("stale" if changes.stale else "unchanged")
     return SyncResult(
@@ -134,6 +139,7 @@ def sync_job(job_name: str, deps: IngestDeps) -> SyncResult:
         updated_transitions=changes.updated_transitions,
         attempts=attempt,
         alerts_sent=sent,
+        alerts_created=changes.new_alerts,
     )
 
 

@@ -30,6 +30,11 @@ from jobtrail.training_jobs import JobListing, TrainingJobCatalog
 
 RECONCILE_WATERMARK = "reconcile"
 BACKFILL_WATERMARK = "backfill"
+BACKFILL_SINCE_WATERMARK = "backfill-since"
+#: A rerun whose ``--since`` is at most this much earlier still resumes the previous run.
+RESUME_TOLERANCE = timedelta(days=1)
+#: A silent backfill still alerts on transitions that started this long before it began: they are live.
+LIVE_WINDOW = timedelta(hours=1)
 #: Listings overlap the previous pass by this much: clocks and ListTrainingJobs' consistency are not exact.
 OVERLAP = timedelta(minutes=5)
 #: The first pass looks back this far.
@@ -45,6 +50,8 @@ class Bookkeeping(Protocol):
     def get_watermark(self, name: str) -> datetime | None: ...
 
     def advance_watermark(self, name: str, value: datetime) -> None: ...
+
+    def set_watermark(self, name: str, value: datetime) -> None: ...
 
     def add_alert(self, alert: Alert, claim: Claim) -> bool: ...
 
@@ -113,6 +120,7 @@ class PassReport:
     recorded: int = 0
     not_found: int = 0
     alerts_sent: int = 0
+    alerts_left_pending: int = 0
     stalled_alerts: int = 0
     watermark: str | None = None
     failures: list[str] = field(default_factory=list)
@@ -125,6 +133,7 @@ class PassReport:
             "recorded": self.recorded,
             "not_found": self.not_found,
             "alerts_sent": self.alerts_sent,
+            "alerts_left_pending": self.alerts_left_pending,
             "stalled_alerts": self.stalled_alerts,
             "watermark": self.watermark,
             "failures": list(self.failures),
@@ -153,20 +162,27 @@ def reconcile(deps: ReconcileDeps) -> PassReport:
 def backfill(
     deps: ReconcileDeps, since: datetime, *, on_job: Callable[[JobListing], None] | None = None
 ) -> PassReport:
-    """Sync every job created since ``since`` (resuming after the last job a previous run finished).
+    """Sync every job created since ``since``, resuming after the last job a previous run finished.
 
-    Alerting follows ``deps.ingest.alert_on`` — the CLI empties it unless ``--alerts`` is given.
+    A previous run's progress counts only if it covered ``since`` (give or take ``RESUME_TOLERANCE``,
+    so ``--since 30d`` typed again an hour later resumes); an earlier ``since`` starts over, and jobs
+    already up to date cost no Describe. Alerting follows ``deps.ingest`` (the CLI makes a silent
+    backfill alert only on transitions that started after the run began, and leaves them to the stack).
     """
-    resume = deps.histories.get_watermark(BACKFILL_WATERMARK)
-    start = max(since, resume) if resume else since
+    covered_since = deps.histories.get_watermark(BACKFILL_SINCE_WATERMARK)
+    progress = deps.histories.get_watermark(BACKFILL_WATERMARK)
+    if covered_since is None or progress is None or since < covered_since - RESUME_TOLERANCE:
+        deps.histories.set_watermark(BACKFILL_SINCE_WATERMARK, since)
+        deps.histories.set_watermark(BACKFILL_WATERMARK, since)
+        progress = since
     report = PassReport()
-    for listing in deps.catalog.list_jobs(created_after=start):
+    for listing in deps.catalog.list_jobs(created_after=max(since, progress)):
         _sync_one(deps, listing, report)
         if on_job:
             on_job(listing)
         if report.failures:
             break  # keep the watermark just before the failed job, so a rerun resumes there
-        deps.histories.advance_watermark(BACKFILL_WATERMARK, listing.creation_time)
+        deps.histories.set_watermark(BACKFILL_WATERMARK, listing.creation_time)
         report.watermark = iso(listing.creation_time)
     return report
 
@@ -194,6 +210,8 @@ def _sync_one(deps: ReconcileDeps, listing: JobListing, report: PassReport) -> N
     report.recorded += result.outcome == "recorded"
     report.not_found += result.outcome == "not_found"
     report.alerts_sent += len(result.alerts_sent)
+    if not deps.ingest.publish_alerts:
+        report.alerts_left_pending += len(result.alerts_created)
 
 
 def send_pending_alerts(deps: ReconcileDeps, report: PassReport) -> None:
@@ -251,9 +269,10 @@ def _is_stalled(stored: StoredJob | None, now: datetime, stalled_after: timedelt
     return now - stored.transitions[-1].start_time > stalled_after
 
 
-def with_alerts(deps: ReconcileDeps, alert_on: frozenset[str]) -> ReconcileDeps:
-    """The same deps alerting on ``alert_on`` (empty: no alerts, as a backfill wants by default)."""
-    return replace(deps, ingest=replace(deps.ingest, alert_on=alert_on))
+def silent(deps: ReconcileDeps, started: datetime) -> ReconcileDeps:
+    """A backfill's default: old transitions alert nothing; live ones (started after ``started`` minus
+    ``LIVE_WINDOW``) get their alert written to the outbox, which the deployed functions publish."""
+    return replace(deps, ingest=replace(deps.ingest, alert_since=started - LIVE_WINDOW, publish_alerts=False))
 
 
 def record_metrics(report: PassReport) -> None:

@@ -346,7 +346,9 @@ def _stack_output(args: argparse.Namespace, key: str) -> str:
         except BotoCoreError as error:
             raise UserError(f"stack {args.stack!r}: {error}") from None
         outputs = stacks[0].get("Outputs", []) if stacks else []
+        parameters = stacks[0].get("Parameters", []) if stacks else []
         args.stack_outputs = {o["OutputKey"]: o["OutputValue"] for o in outputs}
+        args.stack_parameters = {p["ParameterKey"]: p.get("ParameterValue") for p in parameters}
     value = args.stack_outputs.get(key)
     if value is None:
         raise UserError(f"stack {args.stack!r} has no {key} output: is it a jobtrail stack?")
@@ -384,7 +386,6 @@ def _aws(call: Callable[[], Any]) -> Any:
 def _backfill(args: argparse.Namespace) -> int:
     from jobtrail import reconcile  # noqa: PLC0415
     from jobtrail.alert_publisher import SnsAlertPublisher  # noqa: PLC0415
-    from jobtrail.alerts import DEFAULT_ALERT_ON  # noqa: PLC0415
     from jobtrail.ingest import IngestDeps  # noqa: PLC0415
     from jobtrail.training_jobs import SageMakerTrainingJobs  # noqa: PLC0415
 
@@ -397,7 +398,7 @@ def _backfill(args: argparse.Namespace) -> int:
     sagemaker = SageMakerTrainingJobs(
         session.client("sagemaker", config=Config(retries={"mode": "adaptive", "max_attempts": 8}))
     )
-    alerts: Any = _Unused("alerts are off: pass --alerts")
+    alerts: Any = _Unused("a silent backfill publishes nothing")
     if args.alerts:
         alerts = SnsAlertPublisher(
             session.client("sns"), args.topic_arn or _stack_output(args, "AlertTopicArn")
@@ -407,11 +408,13 @@ def _backfill(args: argparse.Namespace) -> int:
         histories=store,
         dead_letters=_Unused("backfill reads no events"),
         alerts=alerts,
-        alert_on=DEFAULT_ALERT_ON if args.alerts else frozenset(),
+        alert_on=_alert_on(args),
     )
     deps = reconcile.ReconcileDeps(
         ingest=ingest, catalog=sagemaker, histories=store, bucket=reconcile.TokenBucket(args.rate)
     )
+    if not args.alerts:
+        deps = reconcile.silent(deps, ingest.clock())
     if args.json:
         report = _aws(lambda: reconcile.backfill(deps, args.since))
     else:
@@ -426,6 +429,11 @@ def _backfill(args: argparse.Namespace) -> int:
             f"{report.listed} jobs listed, {report.synced} described, {report.up_to_date} up to date, "
             f"{report.alerts_sent} alerts sent; resume point {report.watermark or '-'}"
         )
+        if report.alerts_left_pending:
+            print(
+                f"{report.alerts_left_pending} alerts on live transitions left pending: the stack's "
+                "ReconcileFunction publishes them within one period"
+            )
     if report.failures:
         for failure in report.failures:
             print(f"jobtrail: {failure}", file=sys.stderr)
@@ -442,6 +450,16 @@ class _Unused:
 
     def __getattr__(self, name: str) -> Any:
         raise RuntimeError(f"unexpected use of {name}: {self._why}")
+
+
+def _alert_on(args: argparse.Namespace) -> frozenset[str]:
+    """The stack's AlertOn parameter when --stack is given, else the default set."""
+    from jobtrail.alerts import DEFAULT_ALERT_ON, parse_alert_on  # noqa: PLC0415
+
+    if not args.stack:
+        return DEFAULT_ALERT_ON
+    _stack_output(args, TABLE_OUTPUT_KEY)  # loads the stack description once
+    return parse_alert_on(args.stack_parameters.get("AlertOn"))
 
 
 def _dead_letter_queue(args: argparse.Namespace) -> Any:
