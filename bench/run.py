@@ -575,7 +575,9 @@ def main(argv: list[str] | None = None) -> int:
     tables.insert(2, prices_table)
     elapsed = time.perf_counter() - clock
     command = (
-        "make bench" if os.environ.get("MAKELEVEL") else " ".join([Path(sys.executable).name, *sys.argv])
+        "`make bench`"
+        if os.environ.get("MAKELEVEL")
+        else f"`{' '.join([os.path.relpath(sys.executable, REPO), *sys.argv])}` (what `make bench` runs)"
     )
     for table in tables:
         print(table.text())
