@@ -515,8 +515,8 @@ def notes_for(runs: list[EngineRun], colds: list[ColdStart], heaviest: list[tupl
     elif ingest.cold_s > budgets.COLD_IMPORT_RATIO * ingest.baseline_s:
         top = ", ".join(f"{m.strip()} {ms:.0f} ms" for m, ms in heaviest if m.count("  ") == 0)
         notes.append(
-            f"The cold start is over budget ({ingest.cold_s / ingest.baseline_s:.2f}x for ingest). The top-level imports: {top}. "
-            f"baseline does not pay for, at the top level: {top}. Powertools' batch utility and pydantic "
+            f"The cold start is over budget ({ingest.cold_s / ingest.baseline_s:.2f}x for ingest). Top-level "
+            f"imports: {top}. Beyond boto3, Powertools' batch utility and pydantic "
             "(the envelope's validation) are most of it; the next step would be a leaner batch loop and a "
             "hand-written envelope check, at the price of the libraries the style guide asks for."
         )
