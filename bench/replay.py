@@ -17,7 +17,6 @@ job stored as SageMaker has it, every expected alert received once. The figures 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import random
@@ -38,7 +37,7 @@ from jobtrail.dynamodb_local import DynamoDBLocal
 from jobtrail.history_store import HistoryStore
 from jobtrail.lifecycles import ScriptedSageMaker
 from jobtrail.loadgen import Delivery, Load, deliveries, generate, stream_stats
-from jobtrail.local_stack import use_local_credentials
+from jobtrail.local_stack import load_function, sqs_lambda_record, use_local_credentials
 from jobtrail.sagemaker_server import ScriptedSageMakerServer
 from jobtrail.table_schema import create_history_table
 from jobtrail.training_jobs import record_from_describe
@@ -163,7 +162,7 @@ class Harness:
             )
             self.requests["ReceiveMessage"] += 1
             messages += received.get("Messages", [])
-        event = {"Records": [self._lambda_record(m) for m in messages]}
+        event = {"Records": [sqs_lambda_record(m, self.queue_arn) for m in messages]}
         jobs = len({json.loads(m["Body"])["detail"]["TrainingJobName"] for m in messages})
         meter = self.meter
         before = (Counter(meter.calls), meter.read_units, meter.write_units, meter.index_write_units)
@@ -188,28 +187,10 @@ class Harness:
             failed=len(failed),
         )
 
-    def _lambda_record(self, message: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "messageId": message["MessageId"],
-            "receiptHandle": message["ReceiptHandle"],
-            "body": message["Body"],
-            "attributes": message.get("Attributes", {}),
-            "messageAttributes": {},
-            "md5OfBody": message["MD5OfBody"],
-            "eventSource": "aws:sqs",
-            "eventSourceARN": self.queue_arn,
-            "awsRegion": REGION,
-        }
-
 
 def load_handler() -> ModuleType:
     """``functions/ingest/app.py`` imported from its file, as Lambda does with ``app.lambda_handler``."""
-    spec = importlib.util.spec_from_file_location("jobtrail_bench_ingest_app", HANDLER)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load {HANDLER}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_function(HANDLER, "jobtrail_bench_ingest_app")
 
 
 def replay(engine: str, jobs: int, seed: int, noop_events: int, log_path: Path) -> dict[str, Any]:

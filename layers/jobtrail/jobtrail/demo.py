@@ -13,7 +13,6 @@ to ten, some twice, some late and out of order.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import random
@@ -33,6 +32,8 @@ from jobtrail.local_stack import (
     REGION,
     DynamoDBLocalUnavailable,
     LocalDynamoDB,
+    load_function,
+    sqs_lambda_record,
     use_local_credentials,
 )
 from jobtrail.model import JobRecord, JobSummary, StoredAlert
@@ -183,12 +184,8 @@ def _scripted_sagemaker(script: ScriptedSageMaker) -> Iterator[str]:
 
 
 def _load_handler(path: Path, name: str) -> ModuleType:
-    """Import a function's ``app.py`` from its file, as Lambda does with ``Handler: app.lambda_handler``."""
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise DemoError(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    """The function's module, loaded like Lambda loads it, with a fresh dependency cache."""
+    module = load_function(path, name)
     from jobtrail.ingest import deps_from_environment  # noqa: PLC0415
 
     deps_from_environment.cache_clear()
@@ -254,7 +251,9 @@ def _drain(
         ).get("Messages", [])
         if not messages:
             return
-        response = handler({"Records": [_lambda_record(m, queues["queue_arn"]) for m in messages]}, context)
+        response = handler(
+            {"Records": [sqs_lambda_record(m, queues["queue_arn"]) for m in messages]}, context
+        )
         failed = {item["itemIdentifier"] for item in response.get("batchItemFailures", ())}
         delivery.batches += 1
         delivery.redelivered += len(failed)
@@ -265,21 +264,6 @@ def _drain(
                 Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
             )
     raise DemoError(f"the queue did not drain after {MAX_POLLS} polls")
-
-
-def _lambda_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
-    """An SQS message as Lambda's event source mapping hands it to the function."""
-    return {
-        "messageId": message["MessageId"],
-        "receiptHandle": message["ReceiptHandle"],
-        "body": message["Body"],
-        "attributes": message.get("Attributes", {}),
-        "messageAttributes": {},
-        "md5OfBody": message["MD5OfBody"],
-        "eventSource": "aws:sqs",
-        "eventSourceARN": queue_arn,
-        "awsRegion": REGION,
-    }
 
 
 @dataclass(frozen=True)
