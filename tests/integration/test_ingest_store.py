@@ -19,9 +19,42 @@ from jobtrail.lifecycles import (
     load_lifecycle,
     sqs_batch,
 )
-from jobtrail.model import Claim, HistoryChanges, StoredJob
+from jobtrail.model import Claim, HistoryChanges, JobRecord, StoredJob
 from jobtrail.training_jobs import record_from_describe
 from worlds import World
+
+
+class AnswersWith:
+    """TrainingJobs whose DescribeTrainingJob always gives ``record``."""
+
+    def __init__(self, record: JobRecord) -> None:
+        self.record = record
+
+    def describe(self, job_name: str) -> JobRecord:
+        return self.record
+
+
+def spot_job_with_transitions(count: int, *, interrupted_every: int = 0) -> JobRecord:
+    """The spot fixture job with ``count`` one-second transitions (a long spot job backfilled at once);
+    every ``interrupted_every``-th is an Interrupted one, which alerts."""
+    lifecycle = load_lifecycle("spot-interrupted")
+    base = record_from_describe(lifecycle.final_describe(lifecycle.job_names[0]))
+    first = base.transitions[0]
+    return replace(
+        base,
+        transitions=tuple(
+            replace(
+                first,
+                status="Interrupted"
+                if interrupted_every and i % interrupted_every == interrupted_every - 1
+                else "Training",
+                start_time=first.start_time + timedelta(seconds=i),
+                end_time=first.start_time + timedelta(seconds=i + 1),
+                position=i,
+            )
+            for i in range(count)
+        ),
+    )
 
 
 @pytest.mark.parametrize("name", lifecycle_names())
@@ -121,15 +154,8 @@ def test_the_newest_answer_wins_when_two_invocations_race_on_one_job(local_world
     histories = SimultaneousReads()
     results: dict[str, Any] = {}
 
-    class Fixed:
-        def __init__(self, answer: Any) -> None:
-            self.answer = answer
-
-        def describe(self, job_name: str) -> Any:
-            return self.answer
-
     def run(label: str, answer: Any) -> None:
-        deps = replace(world.deps, training_jobs=Fixed(answer), histories=histories)
+        deps = replace(world.deps, training_jobs=AnswersWith(answer), histories=histories)
         results[label] = sync_job(answer.job_name, deps)
 
     threads = [
@@ -152,27 +178,11 @@ def test_the_newest_answer_wins_when_two_invocations_race_on_one_job(local_world
 
 def test_more_than_a_transaction_of_transitions_is_written_in_chunks(world: World) -> None:
     # Given a Describe answer with 150 transitions (a long spot job backfilled at once)
-    lifecycle = load_lifecycle("spot-interrupted")
-    base = record_from_describe(lifecycle.final_describe(lifecycle.job_names[0]))
-    first = base.transitions[0]
-    many = tuple(
-        replace(
-            first,
-            start_time=first.start_time + timedelta(seconds=i),
-            end_time=first.start_time + timedelta(seconds=i + 1),
-            position=i,
-        )
-        for i in range(150)
-    )
-    big = replace(base, transitions=many)
-
-    class Fixed:
-        def describe(self, job_name: str) -> Any:
-            return big
-
+    big = spot_job_with_transitions(150)
+    many = big.transitions
     # When it is synced
     with count_aws_calls() as calls:
-        result = sync_job(big.job_name, replace(world.deps, training_jobs=Fixed()))
+        result = sync_job(big.job_name, replace(world.deps, training_jobs=AnswersWith(big)))
     # Then every transition is stored, in two transactions
     assert result.outcome == "recorded"
     assert calls["dynamodb.TransactWriteItems"] == 2
@@ -186,26 +196,9 @@ def test_a_split_write_cut_short_converges_on_the_retry(
 ) -> None:
     # Given a first write of 150 transitions (every tenth an Interrupted one, so alerts ride in later
     # transactions), and a process that dies after the first of its transactions
-    lifecycle = load_lifecycle("spot-interrupted")
-    base = record_from_describe(lifecycle.final_describe(lifecycle.job_names[0]))
-    first = base.transitions[0]
-    many = tuple(
-        replace(
-            first,
-            status="Interrupted" if i % 10 == 9 else "Training",
-            start_time=first.start_time + timedelta(seconds=i),
-            end_time=first.start_time + timedelta(seconds=i + 1),
-            position=i,
-        )
-        for i in range(150)
-    )
-    big = replace(base, transitions=many)
-
-    class Fixed:
-        def describe(self, job_name: str) -> Any:
-            return big
-
-    deps = replace(world.deps, training_jobs=Fixed())
+    big = spot_job_with_transitions(150, interrupted_every=10)
+    many = big.transitions
+    deps = replace(world.deps, training_jobs=AnswersWith(big))
     real = world.store._transact
     calls = {"n": 0}
 

@@ -12,7 +12,6 @@ import json
 import math
 import re
 import shutil
-import socket
 import sys
 import uuid
 from collections.abc import Callable, Iterator
@@ -61,17 +60,6 @@ QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:jobtrail-StateChangeQueue-EXAMPL
 
 
 # ------------------------------------------------------------------------------------------------ fixtures
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Any attempt to reach AWS fails loudly instead of leaving the machine."""
-
-    def refuse(*_: Any, **__: Any) -> None:
-        raise AssertionError("a unit test tried to open a network connection")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-
-
 @pytest.fixture
 def sagemaker_client() -> Any:
     return boto3.client(

