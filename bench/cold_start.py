@@ -1,15 +1,17 @@
-"""One cold import, in a fresh process (``bench/run.py`` starts it many times, with a Lambda-like
-environment): prints a JSON line with the seconds it took.
+"""One cold start, in a fresh process: prints a JSON line with the seconds it took.
+
+``bench/run.py`` starts this many times with ``python -S`` (no site-packages), a Lambda-like environment
+and ``PYTHONPATH`` = the function's folder and a layer built by ``layers/jobtrail/Makefile`` for this
+machine, as Lambda puts ``/var/task`` and ``/opt/python`` on the path: only the standard library and what
+the layer ships can be imported. ``PYTHONDONTWRITEBYTECODE`` is set, as a layer is read-only.
 
 - ``function NAME``: import ``functions/NAME/app.py`` from its file as Lambda does (``Handler:
   app.lambda_handler``); then, separately, what its first invocation prepares before its first request
-  to AWS: ``deps_from_environment()`` (ingest and reconcile create all their clients there), and for the
-  Slack notifier also the Secrets Manager client Powertools parameters creates and the slack_sdk import.
-- ``baseline NAME``: ``import boto3`` and create the clients that function needs, nothing else.
-
-Both run as in the Lambda layer: every installed distribution that ``layers/jobtrail/requirements.txt``
-does not pull in (dev tools, moto, and optional accelerators such as awscrt or pyOpenSSL that botocore
-and urllib3 load whenever they are present) is hidden first, so it cannot be imported.
+  to AWS: ``deps_from_environment()`` (ingest and reconcile create all their clients there, the DynamoDB
+  one included), and for the Slack notifier also the Secrets Manager client Powertools parameters creates
+  and the slack_sdk import.
+- ``baseline NAME``: ``import boto3`` (the layer's) and create the clients that function needs, nothing
+  else.
 """
 
 from __future__ import annotations
@@ -17,20 +19,11 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+import os
 import resource
 import sys
 import time
-from importlib import metadata
-from pathlib import Path
 
-from packaging.requirements import Requirement
-from packaging.utils import canonicalize_name
-
-REPO = Path(__file__).resolve().parents[1]
-FUNCTIONS = REPO / "functions"
-LAYER_REQUIREMENTS = REPO / "layers" / "jobtrail" / "requirements.txt"
-#: The layer's own package (installed editable here, shipped as source in the layer).
-LAYER_PACKAGE = "jobtrail"
 MEASURING = "jobtrail-bench: measuring"
 #: The AWS clients each function creates (the baseline creates the same).
 CLIENTS = {
@@ -48,7 +41,8 @@ DEPS = {
 
 def function(name: str) -> dict[str, float]:
     started = time.perf_counter()
-    spec = importlib.util.spec_from_file_location(f"jobtrail_{name}_app", FUNCTIONS / name / "app.py")
+    app = os.path.join(os.environ["LAMBDA_TASK_ROOT"], "app.py")
+    spec = importlib.util.spec_from_file_location(f"jobtrail_{name}_app", app)
     if spec is None or spec.loader is None:
         raise ImportError(name)
     module = importlib.util.module_from_spec(spec)
@@ -78,56 +72,17 @@ def baseline(name: str) -> dict[str, float]:
     return {"import_s": time.perf_counter() - started, "rss_kb": _peak_rss_kb(), "modules": len(sys.modules)}
 
 
-def layer_distributions() -> set[str]:
-    """The distributions the layer installs: its requirements and, recursively, their dependencies."""
-    lines = LAYER_REQUIREMENTS.read_text(encoding="utf-8").splitlines()
-    pending = [Requirement(line.split("#")[0]) for line in lines if line.split("#")[0].strip()]
-    seen: set[tuple[str, frozenset[str]]] = set()
-    names: set[str] = set()
-    while pending:
-        requirement = pending.pop()
-        name = canonicalize_name(requirement.name)
-        key = (name, frozenset(requirement.extras))
-        if key in seen:
-            continue
-        seen.add(key)
-        names.add(name)
-        try:
-            requires = metadata.requires(name) or []
-        except metadata.PackageNotFoundError:
-            continue
-        extras = requirement.extras or {""}
-        for text in requires:
-            dependency = Requirement(text)
-            marker = dependency.marker
-            if marker is None or any(marker.evaluate({"extra": extra}) for extra in extras):
-                pending.append(dependency)
-    return names
-
-
-def hide_what_the_layer_lacks() -> int:
-    """Make every top-level module of a distribution outside the layer unimportable; returns how many."""
-    allowed = layer_distributions()
-    hidden = 0
-    for module, distributions in metadata.packages_distributions().items():
-        if module == LAYER_PACKAGE or module in sys.modules:
-            continue
-        if not any(canonicalize_name(d) in allowed for d in distributions):
-            sys.modules[module] = None  # type: ignore[assignment] - "import module" now raises ImportError
-            hidden += 1
-    return hidden
-
-
 def _peak_rss_kb() -> float:
     return float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 def main(argv: list[str]) -> int:
     kind, name = argv
-    hidden = hide_what_the_layer_lacks()
+    if sys.flags.no_site != 1:
+        raise SystemExit("run with python -S: only the layer and the standard library may be importable")
     measure = function if kind == "function" else baseline
     print(MEASURING, file=sys.stderr, flush=True)  # for -X importtime: what follows is the measured part
-    print(json.dumps({**measure(name), "hidden_modules": hidden}))
+    print(json.dumps(measure(name)))
     return 0
 
 

@@ -5,9 +5,12 @@ dollars — measured on this machine, checked against its budgets, written to ``
    through the real ``IngestFunction`` handler in SQS batches of ten (``bench/replay.py``, one process per
    engine): against DynamoDB Local, then against moto with fewer jobs (moto's TransactWriteItems copies
    the whole table for every item, so its time grows with the square of the table).
-2. Each function's cold import is timed in fresh processes with a Lambda-like environment, next to a
+2. The layer is built for this machine by the same recipe ``sam build`` runs (``layers/jobtrail/Makefile``:
+   the requirements, then bytecode), and each function's cold start is timed in fresh processes with
+   only that layer and the function's folder importable and a Lambda-like environment, next to a
    baseline timed the same way: ``import boto3`` and the clients that function creates
-   (``bench/cold_start.py``).
+   (``bench/cold_start.py``). The ingest function is timed once more on the layer's sources alone, as
+   the stock ``BuildMethod: python3.13`` would ship them.
 3. Costs per million events follow from the measured figures and the list prices in ``bench/prices.py``;
    the budgets (``bench/budgets.py``) say PASS or FAIL.
 
@@ -22,6 +25,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -114,6 +118,44 @@ def run_replay(engine: str, jobs: int, seed: int, noop_events: int, workdir: Pat
 
 
 # ---------------------------------------------------------------------------------------- cold imports
+@dataclass(frozen=True)
+class Layer:
+    """The layer as ``sam build`` makes it, built for this machine, and a copy without its bytecode."""
+
+    compiled: Path
+    sources: Path
+    packages: dict[str, str]
+
+
+def build_layer(workdir: Path) -> Layer:
+    """Run the layer's build recipe for this machine (wheels for the host, not arm64)."""
+    artifacts = workdir / "layer"
+    _progress("building the layer for this machine (layers/jobtrail/Makefile)")
+    subprocess.run(  # noqa: S603 - our own Makefile
+        [  # noqa: S607 - make from PATH, as sam build runs it
+            "make",
+            "--no-print-directory",
+            "-C",
+            str(REPO / "layers" / "jobtrail"),
+            "build-JobtrailLayer",
+            f"ARTIFACTS_DIR={artifacts}",
+            f"PYTHON={sys.executable}",
+            "PLATFORM=",
+        ],
+        check=True,
+        env=_clean_env(),
+    )
+    compiled = artifacts / "python"
+    sources = workdir / "layer-sources" / "python"
+    shutil.copytree(compiled, sources, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    packages = {
+        d.metadata["Name"].lower(): d.version
+        for d in metadata.distributions(path=[str(compiled)])
+        if d.metadata["Name"]
+    }
+    return Layer(compiled=compiled, sources=sources, packages=packages)
+
+
 @dataclass
 class ColdStart:
     function: str
@@ -122,7 +164,8 @@ class ColdStart:
     baseline_s: float
     rss_mb: float
     baseline_rss_mb: float
-    untraced_import_s: float | None = None
+    untraced_s: float | None = None
+    from_sources_s: float | None = None
 
     @property
     def cold_s(self) -> float:
@@ -130,17 +173,18 @@ class ColdStart:
         return self.import_s + self.init_s
 
 
-def measure_cold_starts(repeats: int) -> tuple[list[ColdStart], list[tuple[str, float]]]:
+def measure_cold_starts(repeats: int, layer: Layer) -> tuple[list[ColdStart], list[tuple[str, float]]]:
     results: list[ColdStart] = []
     for function in FUNCTIONS:
-        _progress(f"cold imports of {function} ({repeats} runs each)")
-        env = lambda_environment(function)
+        _progress(f"cold starts of {function} ({repeats} runs each)")
+        env = lambda_environment(function, layer.compiled)
         runs = [(_cold("function", function, env), _cold("baseline", function, env)) for _ in range(repeats)]
-        untraced = None
+        untraced = from_sources = None
         if function == "ingest":
             no_tracing = env | {"POWERTOOLS_TRACE_DISABLED": "true"}
-            untraced = statistics.median(
-                _cold("function", function, no_tracing)["import_s"] for _ in range(repeats)
+            untraced = _median_total("function", function, no_tracing, repeats)
+            from_sources = _median_total(
+                "function", function, lambda_environment(function, layer.sources), repeats
             )
         results.append(
             ColdStart(
@@ -150,15 +194,23 @@ def measure_cold_starts(repeats: int) -> tuple[list[ColdStart], list[tuple[str, 
                 baseline_s=statistics.median(r[1]["import_s"] for r in runs),
                 rss_mb=statistics.median(r[0]["rss_kb"] for r in runs) / 1024,
                 baseline_rss_mb=statistics.median(r[1]["rss_kb"] for r in runs) / 1024,
-                untraced_import_s=untraced,
+                untraced_s=untraced,
+                from_sources_s=from_sources,
             )
         )
-    return results, _heaviest_imports(lambda_environment("ingest"), HEAVY_MS)
+    return results, _heaviest_imports(lambda_environment("ingest", layer.compiled), HEAVY_MS)
 
 
-def lambda_environment(function: str) -> dict[str, str]:
+def _median_total(kind: str, function: str, env: dict[str, str], repeats: int) -> float:
+    return statistics.median(
+        run["import_s"] + run["init_s"] for run in (_cold(kind, function, env) for _ in range(repeats))
+    )
+
+
+def lambda_environment(function: str, layer: Path) -> dict[str, str]:
     """What Lambda sets for the function (its template variables, with placeholder resource names),
-    plus fake credentials; the layer and the function folder on the path, as /opt/python and /var/task."""
+    plus fake credentials; the function folder and the layer on the path, as /var/task and /opt/python,
+    and no bytecode written (a layer is read-only)."""
     template = load_template()
     resource = next(
         r
@@ -181,7 +233,8 @@ def lambda_environment(function: str) -> dict[str, str]:
         "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
         "LAMBDA_TASK_ROOT": str(task_root),
         "_HANDLER": "app.lambda_handler",
-        "PYTHONPATH": os.pathsep.join([str(task_root), str(REPO / "layers" / "jobtrail")]),
+        "PYTHONPATH": os.pathsep.join([str(task_root), str(layer)]),
+        "PYTHONDONTWRITEBYTECODE": "1",
     }
 
 
@@ -200,7 +253,7 @@ def _placeholder(name: str, value: str, template: dict[str, Any]) -> str:
 
 
 def _cold(kind: str, function: str, env: dict[str, str]) -> dict[str, float]:
-    command = [sys.executable, str(BENCH / "cold_start.py"), kind, function]
+    command = [sys.executable, "-S", str(BENCH / "cold_start.py"), kind, function]
     completed = subprocess.run(command, env=env, cwd=REPO, check=True, capture_output=True, text=True)  # noqa: S603
     result: dict[str, float] = json.loads(completed.stdout.strip().splitlines()[-1])
     return result
@@ -209,7 +262,7 @@ def _cold(kind: str, function: str, env: dict[str, str]) -> dict[str, float]:
 def _heaviest_imports(env: dict[str, str], least_ms: float = 8.0) -> list[tuple[str, float]]:
     """Where the ingest function's cold start goes (``python -X importtime``): the imports at most three
     levels deep that took ``least_ms`` or more, cumulative, in import order, indented by depth."""
-    command = [sys.executable, "-X", "importtime", str(BENCH / "cold_start.py"), "function", "ingest"]
+    command = [sys.executable, "-S", "-X", "importtime", str(BENCH / "cold_start.py"), "function", "ingest"]
     completed = subprocess.run(command, env=env, cwd=REPO, check=True, capture_output=True, text=True)  # noqa: S603
     rows: list[tuple[str, float]] = []
     for line in completed.stderr.split(MEASURING, 1)[-1].splitlines():
@@ -305,30 +358,34 @@ def _units(run: EngineRun, key: str) -> str:
 
 
 def cold_table(colds: list[ColdStart]) -> Table:
-    rows = []
-    for cold in colds:
-        rows.append(
-            [
-                cold.function,
-                f"{cold.import_s * 1000:.0f} ms",
-                f"{cold.init_s * 1000:.0f} ms",
-                f"{cold.cold_s * 1000:.0f} ms",
-                f"{cold.baseline_s * 1000:.0f} ms",
-                f"{cold.import_s / cold.baseline_s:.2f}x / {cold.cold_s / cold.baseline_s:.2f}x",
-                f"{cold.untraced_import_s * 1000:.0f} ms" if cold.untraced_import_s is not None else "-",
-                f"{cold.rss_mb:.0f} / {cold.baseline_rss_mb:.0f} MB",
-            ]
-        )
+    def ms(seconds: float | None) -> str:
+        return "-" if seconds is None else f"{seconds * 1000:.0f} ms"
+
+    rows = [
+        [
+            cold.function,
+            ms(cold.import_s),
+            ms(cold.init_s),
+            ms(cold.cold_s),
+            ms(cold.baseline_s),
+            f"{cold.cold_s / cold.baseline_s:.2f}x",
+            ms(cold.untraced_s),
+            ms(cold.from_sources_s),
+            f"{cold.rss_mb:.0f} / {cold.baseline_rss_mb:.0f} MB",
+        ]
+        for cold in colds
+    ]
     return Table(
-        "Cold start in a fresh process, Lambda-like environment, the layer's packages only (median)",
+        "Cold start in a fresh process: the layer as built, a Lambda-like environment (median)",
         [
             "function",
             "import app.py",
             "then its clients",
             "total",
             "baseline: boto3 + the same clients",
-            "ratio (import / total)",
-            "import, POWERTOOLS_TRACE_DISABLED=true",
+            "ratio (total / baseline)",
+            "total, tracing off",
+            "total, layer without bytecode",
             "peak RSS (function / baseline)",
         ],
         rows,
@@ -384,7 +441,7 @@ def budget_table(checks: list[tuple[str, Budget]]) -> Table:
     )
 
 
-def machine() -> dict[str, str]:
+def machine(layer: Layer) -> dict[str, str]:
     cpu = "unknown"
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.exists():
@@ -409,9 +466,13 @@ def machine() -> dict[str, str]:
         "Python": platform.python_version(),
         "Java": java.splitlines()[0] if java else "missing",
         "DynamoDB Local": jar[-1].name if jar else "missing",
-        "Packages": ", ".join(
+        "Packages (replays)": ", ".join(
             f"{name} {metadata.version(name)}"
             for name in ("boto3", "botocore", "pynamodb", "aws-lambda-powertools", "moto", "aws-xray-sdk")
+        ),
+        "Packages (the layer built for the cold starts)": ", ".join(
+            f"{name} {layer.packages.get(name, 'missing')}"
+            for name in ("boto3", "botocore", "pynamodb", "aws-lambda-powertools", "aws-xray-sdk", "msgspec")
         ),
     }
 
@@ -488,37 +549,27 @@ def notes_for(runs: list[EngineRun], colds: list[ColdStart], heaviest: list[tupl
             "`ProjectionType: ALL` each rewrite is also written to every index the item is in."
         )
     ingest = next(c for c in colds if c.function == "ingest")
-    if ingest.untraced_import_s is not None:
+    if ingest.untraced_s is not None:
         notes.append(
-            "With `POWERTOOLS_TRACE_DISABLED=true` the ingest import takes "
-            f"{ingest.untraced_import_s * 1000:.0f} ms instead of {ingest.import_s * 1000:.0f} ms: "
-            "`Tracer()` with tracing active imports aws_xray_sdk and patches botocore at import time "
-            "(inside Lambda that import is far cheaper; outside it, as here, it pays for botocore too)."
+            "With `POWERTOOLS_TRACE_DISABLED=true` the ingest cold start takes "
+            f"{ingest.untraced_s * 1000:.0f} ms instead of {ingest.cold_s * 1000:.0f} ms: with tracing "
+            "active (the template's `Tracing: Active`), `Tracer()` imports aws_xray_sdk and patches botocore "
+            "when the module loads."
         )
-    cost = {module.strip(): milliseconds for module, milliseconds in heaviest}
-    parser = cost.get("aws_lambda_powertools.utilities.parser.models")
-    xray = sum(
-        cost.get(f"aws_xray_sdk.ext.{name}.patch", 0.0) for name in ("pynamodb", "requests", "httplib")
-    )
-    if parser and ingest.cold_s > budgets.COLD_IMPORT_RATIO * ingest.baseline_s:
+    if ingest.from_sources_s is not None:
         notes.append(
-            f"The cold start is over budget ({ingest.cold_s / ingest.baseline_s:.2f}x for ingest). "
-            "Two changes to `jobtrail` (not made here) would remove most of the excess: "
-            "(1) `jobtrail.events` subclasses Powertools' `EventBridgeModel`, and importing it builds "
-            f"every model of Powertools' parser package ({parser:.0f} ms): a plain pydantic envelope "
-            "model in `events.py` avoids that (as long as pydantic is first imported after "
-            "`utilities.batch`, whose types import the same package when pydantic is loaded); "
-            "(2) `Tracer()` with tracing active patches every supported library that is installed, "
-            f"pynamodb included ({xray:.0f} ms for the patches beyond botocore): "
-            '`Tracer(patch_modules=["botocore"])` keeps the AWS call segments.'
+            f"Without bytecode the ingest cold start takes {ingest.from_sources_s * 1000:.0f} ms, "
+            f"{ingest.from_sources_s / ingest.cold_s:.1f}x the built layer's: that is the layer as the stock "
+            "`BuildMethod: python3.13` ships it (sources only; pip's bytecode is left out), and as a layer "
+            "is read-only, Python compiles every module it imports, botocore included, on each cold "
+            "start. Hence `BuildMethod: makefile` and `layers/jobtrail/Makefile`, which compiles the layer "
+            "with `unchecked-hash` bytecode (valid whatever timestamps the zip keeps)."
         )
-    elif ingest.cold_s > budgets.COLD_IMPORT_RATIO * ingest.baseline_s:
+    if ingest.cold_s > budgets.COLD_IMPORT_RATIO * ingest.baseline_s:
         top = ", ".join(f"{m.strip()} {ms:.0f} ms" for m, ms in heaviest if m.count("  ") == 0)
         notes.append(
-            f"The cold start is over budget ({ingest.cold_s / ingest.baseline_s:.2f}x for ingest). Top-level "
-            f"imports: {top}. Beyond boto3, Powertools' batch utility and pydantic "
-            "(the envelope's validation) are most of it; the next step would be a leaner batch loop and a "
-            "hand-written envelope check, at the price of the libraries the style guide asks for."
+            f"The cold start is over budget ({ingest.cold_s / ingest.baseline_s:.2f}x for ingest). "
+            f"Top-level imports: {top}."
         )
     return notes
 
@@ -565,7 +616,8 @@ def main(argv: list[str] | None = None) -> int:
             run_replay("dynamodb-local", args.jobs, args.seed, args.noop_events, workdir),
             run_replay("moto", args.moto_jobs, args.seed, min(args.noop_events, 100), workdir),
         ]
-    colds, heaviest = measure_cold_starts(args.repeats)
+        layer = build_layer(workdir)
+        colds, heaviest = measure_cold_starts(args.repeats, layer)
     checks: list[tuple[str, Budget]] = []
     for run in runs:
         checks += [
@@ -597,7 +649,7 @@ def main(argv: list[str] | None = None) -> int:
         command=command,
         started=started,
         elapsed=elapsed,
-        info=machine(),
+        info=machine(layer),
         runs=runs,
         tables=tables,
         heaviest=heaviest,

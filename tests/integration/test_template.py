@@ -602,7 +602,10 @@ def test_functions_run_python313_on_arm64(template: dict[str, Any]) -> None:
         assert function["Properties"].get("Architectures", ["arm64"]) == ["arm64"]
     assert layer["Properties"]["CompatibleRuntimes"] == ["python3.13"]
     assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
-    assert layer["Metadata"] == {"BuildMethod": "python3.13", "BuildArchitecture": "arm64"}
+    # Built by layers/jobtrail/Makefile (tests/integration/test_layer_build.py checks what it makes)
+    assert layer["Metadata"] == {"BuildMethod": "makefile", "BuildArchitecture": "arm64"}
+    makefile = (REPO / layer["Properties"]["ContentUri"] / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^build-JobtrailLayer:", makefile, re.MULTILINE)
 
 
 def test_ingest_handler_and_dead_letter_queue_setting(resources: dict[str, Any]) -> None:
