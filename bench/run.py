@@ -149,7 +149,7 @@ def build_layer(workdir: Path) -> Layer:
     sources = workdir / "layer-sources" / "python"
     shutil.copytree(compiled, sources, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     packages = {
-        d.metadata["Name"].lower(): d.version
+        re.sub(r"[-_.]+", "-", d.metadata["Name"]).lower(): d.version
         for d in metadata.distributions(path=[str(compiled)])
         if d.metadata["Name"]
     }
