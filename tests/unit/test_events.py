@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from jobtrail.events import Rejection, StateChange, parse_state_change
+from jobtrail.events import REASON_MAX_LENGTH, Rejection, StateChange, parse_state_change
 from jobtrail.lifecycles import load_bad_event, load_lifecycle
 
 #: Each single-record bad case in events/bad and how its reason must begin (the location, then the problem).
@@ -88,22 +88,34 @@ def test_job_names_must_match_sagemakers_pattern_to_the_last_character(name: str
     assert "\n" not in parsed.reason
 
 
-@pytest.mark.parametrize("value", [1795168800000, "1795168800000", None])
-def test_last_modified_time_is_epoch_milliseconds_as_a_number_or_a_string(value: object) -> None:
-    # Given events carrying the detail's time as AWS sends it (a number; a string in AWS's samples)
+@pytest.mark.parametrize("value", [1795168800000, "1795168800000", 1.5, True, None, {"odd": []}])
+def test_detail_times_are_not_read_so_any_value_passes(value: object) -> None:
+    # Given events whose detail time is anything: DescribeTrainingJob, not the event, gives the times
     body = good_event()
     body["detail"]["LastModifiedTime"] = value
     # When parsed / Then they are state changes
     assert isinstance(parse_state_change(json.dumps(body)), StateChange)
 
 
-@pytest.mark.parametrize("value", [-1, 1.5, "17951688e5", "١٢٣", "123\n"])
-def test_other_last_modified_times_are_rejected(value: object) -> None:
-    body = good_event()
-    body["detail"]["LastModifiedTime"] = value
+def test_a_huge_bad_value_gives_a_short_reason() -> None:
+    # Given an event whose source is 200,000 characters long
+    body = good_event() | {"source": "aws." + "x" * 200_000}
+    # When parsed / Then the reason names the field and stays short enough to log and store
     parsed = parse_state_change(json.dumps(body))
     assert isinstance(parsed, Rejection)
-    assert parsed.reason.startswith("detail.LastModifiedTime: ")
+    assert parsed.reason.startswith("source: Invalid enum value 'aws.xxx")
+    assert len(parsed.reason) == REASON_MAX_LENGTH
+    assert parsed.reason.endswith("…")
+
+
+@pytest.mark.parametrize("odd", ["1e400", '"\\ud800"'])
+def test_the_event_id_is_kept_when_only_the_standard_library_can_read_the_body(odd: str) -> None:
+    # Given a body the decoder refuses (a number out of range, a lone surrogate) that has an id
+    body = json.dumps(good_event() | {"source": "PLACEHOLDER"}).replace('"PLACEHOLDER"', odd)
+    # When parsed / Then it is rejected and still names its event
+    parsed = parse_state_change(body)
+    assert isinstance(parsed, Rejection)
+    assert parsed.event_id == good_event()["id"]
 
 
 def test_fields_jobtrail_does_not_read_are_ignored() -> None:

@@ -13,6 +13,7 @@ about 4 ms.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,19 +30,17 @@ JOB_NAME_PATTERN: Final = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}\Z"
 JOB_NAME_MAX_LENGTH: Final = 63
 
 JobName = Annotated[str, msgspec.Meta(pattern=JOB_NAME_PATTERN, max_length=JOB_NAME_MAX_LENGTH)]
-#: Timestamps in the event detail are epoch milliseconds: integers, or strings in AWS's own samples.
-EpochMillis = Annotated[int, msgspec.Meta(ge=0)] | Annotated[str, msgspec.Meta(pattern=r"^[0-9]{1,16}\Z")]
 #: EventBridge sends RFC 3339 with a zone ("2026-11-20T10:00:03Z"); a number is not an EventBridge time.
 EventTime = Annotated[datetime, msgspec.Meta(tz=True)]
 
 
 class TrainingJobStateDetail(msgspec.Struct, frozen=True):
-    """The fields of ``detail`` that jobtrail reads or logs; the others are ignored."""
+    """The fields of ``detail`` that jobtrail reads or logs; the others (the rest of the describe,
+    times included) are not looked at: DescribeTrainingJob is read for them."""
 
     TrainingJobName: JobName
     TrainingJobStatus: str | None = None
     SecondaryStatus: str | None = None
-    LastModifiedTime: EpochMillis | None = None
 
 
 class TrainingJobStateChange(
@@ -86,12 +85,13 @@ def parse_sqs_batch(event: Mapping[str, Any]) -> SqsBatch:
 
 
 _DECODER: Final = msgspec.json.Decoder(TrainingJobStateChange)
-_EVENT_ID_DECODER: Final = msgspec.json.Decoder(dict[str, object])
 #: What a literal field must hold, for the reason when it holds something else.
 _EXPECTED: Final = {"source": SOURCE, "detail-type": DETAIL_TYPE}
 #: msgspec ends a validation message with the location: "Expected `str`, got `int` - at `$.detail.x`".
 _LOCATION = re.compile(r"^(?P<problem>.*) - at `\$(?P<location>.*)`$", re.DOTALL)
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x85]+")
+#: msgspec quotes the offending value, which may be as long as the body: reasons are logged and stored.
+REASON_MAX_LENGTH: Final = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +119,7 @@ def parse_state_change(body: str) -> StateChange | Rejection:
     except msgspec.ValidationError as error:  # JSON, but not this event
         return Rejection(reason=_explain(error), event_id=_event_id_of(body))
     except msgspec.DecodeError as error:
-        return Rejection(reason=_one_line(f"body: not JSON ({error})"), event_id=None)
+        return Rejection(reason=_one_line(f"body: not JSON ({error})"), event_id=_event_id_of(body))
     except RecursionError:  # nested deeper than the decoder goes
         return Rejection(reason="body: JSON nested too deeply", event_id=None)
     return StateChange(
@@ -144,14 +144,17 @@ def _explain(error: msgspec.ValidationError) -> str:
 
 
 def _one_line(reason: str) -> str:
-    return _LINE_BREAKS.sub(" ", reason)
+    """The reason on one line, at most ``REASON_MAX_LENGTH`` characters."""
+    line = _LINE_BREAKS.sub(" ", reason)
+    return line if len(line) <= REASON_MAX_LENGTH else line[: REASON_MAX_LENGTH - 1] + "…"
 
 
 def _event_id_of(body: str) -> str | None:
-    """The event id of a rejected body, when it has one, so the log line can name the event."""
+    """The event id of a rejected body, when it has one, so the log line can name the event. The
+    standard library reads what msgspec refuses (a lone surrogate, a number out of range)."""
     try:
-        document = _EVENT_ID_DECODER.decode(body)
-    except (msgspec.DecodeError, RecursionError):
+        document: Any = json.loads(body)
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than json.loads can go
         return None
-    event_id = document.get("id")
+    event_id = document.get("id") if isinstance(document, dict) else None
     return event_id if isinstance(event_id, str) else None

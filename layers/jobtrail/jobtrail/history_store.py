@@ -136,7 +136,8 @@ class HistoryStore:
     def botocore_session(self) -> botocore.session.Session:
         """The botocore session the table's client comes from, for a function's other clients
         (``boto3.session.Session(botocore_session=...)``): a second session would load botocore's
-        endpoint and service files again."""
+        endpoint and service files again. PynamoDB keeps one session per thread: this is the calling
+        thread's (Lambda calls the handler on one thread)."""
         return self._connection.session
 
     def connect(self) -> None:
