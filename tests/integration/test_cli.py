@@ -31,6 +31,8 @@ SUMMARY_KEYS = {
 }  # fmt: skip
 NO_CREDENTIALS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 REPO = Path(__file__).resolve().parents[2]
+#: No region anywhere: empty variables (botocore would build "https://dynamodb..amazonaws.com") and no file.
+NO_REGION = {"AWS_DEFAULT_REGION": "", "AWS_REGION": "", "AWS_CONFIG_FILE": "/nonexistent/jobtrail-test"}
 
 
 @pytest.fixture(scope="module")
@@ -104,6 +106,8 @@ def test_jobs_filters_by_tuning_job_and_time_and_limit(
     children = run_json(table, "jobs", "--tuning-job", "xgb-tune-1120", capsys=capsys)
     assert {j["job_name"] for j in children} == {n for n in all_jobs() if n.startswith("xgb-tune-1120-")}
     assert all(j["tuning_job_arn"].endswith("/xgb-tune-1120") for j in children)
+    # the tuning job's ARN, as `show` prints it, finds the same children
+    assert run_json(table, "jobs", "--tuning-job", children[0]["tuning_job_arn"], capsys=capsys) == children
     # --since/--until bound creation time; --limit keeps the newest
     everything = run_json(table, "jobs", capsys=capsys)
     middle = everything[len(everything) // 2]["creation_time"]
@@ -113,6 +117,39 @@ def test_jobs_filters_by_tuning_job_and_time_and_limit(
     assert all(j["creation_time"] <= middle for j in older)
     assert len(newer) + len(older) == len(everything) + 1
     assert run_json(table, "jobs", "--limit", "2", capsys=capsys) == everything[:2]
+
+
+def test_status_is_any_case_and_a_date_alone_until_means_its_end(
+    table: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given the jobs as listed
+    everything = run_json(table, "jobs", capsys=capsys)
+    # When the status is typed in another case / Then the same jobs come back
+    assert run_json(table, "jobs", "--status", "failed", capsys=capsys) == run_json(
+        table, "jobs", "--status", "Failed", capsys=capsys
+    )
+    # When --until is the newest job's creation date / Then that job, created later that day, is in
+    newest = everything[0]
+    day = newest["creation_time"][:10]
+    assert newest in run_json(table, "jobs", "--until", day, capsys=capsys)
+    assert newest not in run_json(table, "jobs", "--until", f"{day}T00:00:00", capsys=capsys)
+
+
+def test_json_into_a_reader_that_stops_early_ends_quietly(table: dict[str, str]) -> None:
+    # Given the CLI writing JSON into a pipe whose reader has already gone (`jobtrail jobs --json | head`)
+    environment = {**os.environ, "PYTHONPATH": str(REPO / "layers" / "jobtrail")}
+    where = ["--table", table["name"], "--endpoint-url", table["endpoint"]]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jobtrail", *where, "jobs", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=environment,
+    )
+    assert process.stdout is not None
+    process.stdout.close()
+    _, errors = process.communicate(timeout=60)
+    # Then it exits as a Unix tool killed by SIGPIPE would, with nothing on stderr
+    assert (process.returncode, errors) == (141, b"")
 
 
 def test_show_gives_the_summary_and_exact_final_metrics(
@@ -195,7 +232,7 @@ def test_metrics_lists_the_final_metrics(table: dict[str, str], capsys: pytest.C
     assert "-0.0" in out
 
 
-@pytest.mark.parametrize("command", ["show", "history", "metrics"])
+@pytest.mark.parametrize("command", ["show", "history", "metrics", "alerts"])
 def test_an_unknown_job_is_one_line_and_exit_1(
     table: dict[str, str], capsys: pytest.CaptureFixture[str], command: str
 ) -> None:
@@ -246,6 +283,15 @@ def test_the_table_can_come_from_the_environment(table: dict[str, str]) -> None:
         (["--table", "t", "jobs", "--limit", "0"], {}, "at least 1"),
         (["--table", "t", "--profile", "nobody", "jobs"], {}, "nobody"),
         (["--table", "t", "jobs"], dict.fromkeys(NO_CREDENTIALS, ""), "credentials"),
+        (["--table", "t", "jobs", "--since", "1000000d"], {}, "too far back"),
+        (["--table", "t", "--endpoint-url", "notaurl", "jobs"], {}, "not an http(s) URL"),
+        (["--table", "t", "jobs", "--status", "Sucess"], {}, "unknown status"),
+        (["--table", "t", "jobs"], NO_REGION, "which region?"),
+        (["dlq", "list", "--dlq-url", "https://sqs.example/q"], NO_REGION, "which region?"),
+        (["--stack", "s", "jobs"], NO_REGION, "which region?"),
+        (["--local", "backfill", "--since", "30d"], {}, "does not work with --local"),
+        (["--local", "dlq", "list"], {}, "does not work with --local"),
+        (["dlq", "list"], {}, "--dlq-url"),
     ],
 )  # fmt: skip
 def test_user_errors_are_one_line_with_a_non_zero_exit(

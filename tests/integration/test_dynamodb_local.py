@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from jobtrail.dynamodb_local import (
     is_listening,
     java_ok,
 )
+from jobtrail.local_stack import LocalDynamoDB
 from jobtrail.table_schema import create_history_table, history_table_properties
 
 if TYPE_CHECKING:
@@ -179,3 +181,28 @@ def test_nothing_listens_on_a_closed_port() -> None:
     server = DynamoDBLocal()  # picks a free port, never started
 
     assert not is_listening(server.endpoint_url)
+
+
+def test_processes_sharing_the_local_data_start_one_engine_and_stop_it_after_the_last(
+    dynamodb_local: DynamoDBLocal, tmp_path: Path
+) -> None:
+    # Given two jobtrail commands opening the demo's data at the same moment (threads here: file locks
+    # taken through separate open files exclude each other as between processes)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        first, second = pool.map(lambda _: LocalDynamoDB(tmp_path).__enter__(), range(2))
+    # Then one of them started DynamoDB Local and the other joined it
+    starter, joiner = (first, second) if second.reused else (second, first)
+    assert (starter.reused, joiner.reused) == (False, True)
+    assert joiner.endpoint_url == starter.endpoint_url
+    # When the one that started it finishes first
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        stopping = pool.submit(starter.__exit__, None, None, None)
+        time.sleep(1.0)
+        # Then the engine keeps serving the other one until it is done
+        assert not stopping.done()
+        assert _client(joiner.endpoint_url).list_tables()["TableNames"] == []
+        joiner.__exit__(None, None, None)
+        stopping.result(timeout=30)
+    # And then it is stopped, and nothing says it runs
+    assert not is_listening(starter.endpoint_url, timeout=0.5)
+    assert not (tmp_path / "dynamodb-local.json").exists()

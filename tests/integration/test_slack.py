@@ -143,13 +143,15 @@ def test_every_fixture_alert_is_posted_as_block_kit(slack: FakeSlack) -> None:
         assert header["text"]["text"] == f"{document['alert_type']}: {document['job_name']}"
         fields = [f["text"].split("\n")[0] for f in post["blocks"][1]["fields"]]
         assert fields == [
-            "*Status*",
-            "*Secondary status*",
+            "*Job when alerted*",
             "*Duration*",
             "*Instance*",
             "*Billable time*",
             "*Spot savings*",
         ]
+        # the job's status when alerted, which for an interruption is the job's, not the alert's
+        seen = post["blocks"][1]["fields"][0]["text"].split("\n")[1]
+        assert seen == " · ".join(dict.fromkeys([document["status"], document["secondary_status"]]))
         buttons = next(b for b in post["blocks"] if b["type"] == "actions")["elements"]
         assert [b["url"] for b in buttons] == [document["console_url"], document["logs_url"]]
         if document["failure_reason"]:

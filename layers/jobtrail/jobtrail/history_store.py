@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 
 from jobtrail.history import WriteConflict
 from jobtrail.model import (
+    TRAINING_JOB_STATUSES,
     Alert,
     Claim,
     HistoryChanges,
@@ -64,7 +65,7 @@ MAX_TRANSACTION_ITEMS = 100
 #: The constant partition of the ``by-creation-time`` index: every job, newest first.
 ALL_JOBS = "JOB"
 #: TrainingJobStatus values; ``list_jobs(status=…)`` uses the ``by-status`` index for these.
-PRIMARY_STATUSES = frozenset({"InProgress", "Completed", "Failed", "Stopping", "Stopped", "Deleting"})
+PRIMARY_STATUSES = frozenset(TRAINING_JOB_STATUSES)
 
 SUMMARY_SK = "SUMMARY"
 METRICS_SK = "METRICS"

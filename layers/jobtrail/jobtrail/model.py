@@ -14,6 +14,28 @@ from jobtrail.times import iso
 
 #: TrainingJobStatus values after which the job never changes again.
 TERMINAL_STATUSES = frozenset({"Completed", "Failed", "Stopped"})
+#: SageMaker's TrainingJobStatus and SecondaryStatus values (botocore's service model, newest first seen
+#: in botocore 1.44: Deleting; a test checks that the installed botocore knows no others).
+TRAINING_JOB_STATUSES = ("InProgress", "Completed", "Failed", "Stopping", "Stopped", "Deleting")
+SECONDARY_STATUSES = (
+    "Starting",
+    "LaunchingMLInstances",
+    "PreparingTrainingStack",
+    "Downloading",
+    "DownloadingTrainingImage",
+    "Training",
+    "Uploading",
+    "Stopping",
+    "Stopped",
+    "MaxRuntimeExceeded",
+    "Completed",
+    "Failed",
+    "Interrupted",
+    "MaxWaitTimeExceeded",
+    "Updating",
+    "Restarting",
+    "Pending",
+)
 
 
 @dataclass(frozen=True, slots=True)

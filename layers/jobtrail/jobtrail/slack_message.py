@@ -93,9 +93,11 @@ def _facts(alert: Mapping[str, Any]) -> list[tuple[str, str]]:
     if instances:
         instances = f"{alert.get('instance_count') or 1} x {instances}"
     savings = alert.get("spot_savings_percent")
+    # The job's status when the alert was raised, which need not be the alert's own: a spot job that
+    # was Interrupted is often back to InProgress · Starting by then.
+    seen = [str(alert.get(key)) for key in ("status", "secondary_status") if alert.get(key)]
     return [
-        ("Status", str(alert.get("status") or "-")),
-        ("Secondary status", str(alert.get("secondary_status") or "-")),
+        ("Job when alerted", " · ".join(dict.fromkeys(seen)) or "-"),
         ("Duration", human_duration(alert.get("training_time_seconds"))),
         ("Instance", str(instances or "-")),
         ("Billable time", human_duration(alert.get("billable_time_seconds"))),

@@ -23,6 +23,8 @@ EXIT_OK = 0
 EXIT_NOT_FOUND = 1
 EXIT_USAGE = 2
 EXIT_FAILURE = 3
+#: What a shell reports for a process ended by SIGPIPE (128 + 13).
+EXIT_SIGPIPE = 141
 
 #: Where ``--stack`` finds the table name among the stack's outputs.
 TABLE_OUTPUT_KEY = "HistoryTableName"
@@ -54,6 +56,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("jobtrail: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader stopped reading (`jobtrail jobs --json | head`): quiet, like any Unix tool. Python
+        # flushes stdout again at exit, so point it at /dev/null first.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_SIGPIPE
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -68,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     where.add_argument("--profile", help="AWS profile to use")
     where.add_argument(
         "--endpoint-url",
+        type=_url,
         help="DynamoDB endpoint, e.g. DynamoDB Local (AWS_ENDPOINT_URL_DYNAMODB works too)",
     )
     where.add_argument(
@@ -87,10 +95,21 @@ def _parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=_demo)
 
     jobs = commands.add_parser("jobs", parents=[output], help="list jobs, newest first")
-    jobs.add_argument("--status", help="TrainingJobStatus (Failed, Completed, …) or a secondary status")
+    jobs.add_argument(
+        "--status",
+        type=_status,
+        help="current TrainingJobStatus (Failed, Completed, …) or secondary status (MaxRuntimeExceeded, …), "
+        "any case; past ones, such as a spot job's Interrupted, are in `jobtrail alerts` and `history`",
+    )
     jobs.add_argument("--since", type=_moment, help="created at or after: 24h, 7d, 30m or an ISO time")
-    jobs.add_argument("--until", type=_moment, help="created at or before: same forms as --since")
-    jobs.add_argument("--tuning-job", help="only the children of this hyperparameter tuning job")
+    jobs.add_argument(
+        "--until", type=_until, help="created at or before: same forms as --since; a date means its end"
+    )
+    jobs.add_argument(
+        "--tuning-job",
+        type=_tuning_job,
+        help="only the children of this hyperparameter tuning job (name or ARN)",
+    )
     jobs.add_argument("--limit", type=_positive_int, default=50, help="at most this many jobs (default 50)")
     jobs.set_defaults(run=_jobs)
 
@@ -166,6 +185,45 @@ def _moment(text: str) -> Any:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def _until(text: str) -> Any:
+    """Like ``--since``, but a date alone (``2026-11-23``) means the end of that day, not its start."""
+    from datetime import date, timedelta  # noqa: PLC0415
+
+    moment = _moment(text)
+    try:
+        date.fromisoformat(text.strip())
+    except ValueError:
+        return moment
+    return moment + timedelta(days=1) - timedelta(microseconds=1)
+
+
+def _url(text: str) -> str:
+    from urllib.parse import urlsplit  # noqa: PLC0415
+
+    parts = urlsplit(text)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"not an http(s) URL: {text!r} (e.g. http://127.0.0.1:8000)")
+    return text
+
+
+def _status(text: str) -> str:
+    """A TrainingJobStatus or SecondaryStatus, any case, as SageMaker spells it."""
+    from jobtrail.model import SECONDARY_STATUSES, TRAINING_JOB_STATUSES  # noqa: PLC0415
+
+    known = {status.lower(): status for status in (*TRAINING_JOB_STATUSES, *SECONDARY_STATUSES)}
+    try:
+        return known[text.strip().lower()]
+    except KeyError:
+        raise argparse.ArgumentTypeError(
+            f"unknown status {text!r}; one of: {', '.join(sorted(set(known.values())))}"
+        ) from None
+
+
+def _tuning_job(text: str) -> str:
+    """A tuning job's name, also when given as its ARN (``…:hyper-parameter-tuning-job/NAME``)."""
+    return text.rsplit("hyper-parameter-tuning-job/", 1)[-1] if text.startswith("arn:") else text
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -214,6 +272,8 @@ def _alerts(args: argparse.Namespace) -> int:
     found = _read(
         lambda: store.list_alerts(AlertQuery(job_name=args.job, since=args.since, limit=args.limit))
     )
+    if not found and args.job and _read(lambda: store.get_job(args.job)) is None:
+        raise UserError(f"no job named {args.job!r} in table {store.table_name}", EXIT_NOT_FOUND)
     if args.json:
         _print_json([alert_view(a) for a in found])
     else:
@@ -261,7 +321,15 @@ def _store(args: argparse.Namespace) -> Any:
     table = args.table or os.environ.get("JOBTRAIL_TABLE") or (args.stack and _table_from_stack(args))
     if not table:
         raise UserError("which table? pass --table NAME or --stack STACK, or set JOBTRAIL_TABLE", EXIT_USAGE)
-    return HistoryStore(table, region=args.region, host=args.endpoint_url)
+    return HistoryStore(table, region=_region(args), host=args.endpoint_url)
+
+
+def _region(args: argparse.Namespace) -> str:
+    """--region, else the AWS configuration's (profile included); one line when there is none."""
+    region = args.region or _session(args).region_name
+    if not region:
+        raise UserError("which region? pass --region REGION or set one in your AWS configuration", EXIT_USAGE)
+    return str(region)
 
 
 def _local_store(args: argparse.Namespace) -> Any:
@@ -330,15 +398,16 @@ def _table_from_stack(args: argparse.Namespace) -> str:
     return _stack_output(args, TABLE_OUTPUT_KEY)
 
 
-def _stack_output(args: argparse.Namespace, key: str) -> str:
-    """An output of the ``--stack`` stack (one DescribeStacks per run)."""
+def _stack_output(args: argparse.Namespace, key: str, option: str | None = None) -> str:
+    """An output of the ``--stack`` stack (one DescribeStacks per run); ``option`` gives it directly."""
     if not args.stack:
-        raise UserError(f"pass --stack STACK (or the value of its {key} output)", EXIT_USAGE)
+        instead = f"{option} (the stack's {key} output)" if option else f"the value of its {key} output"
+        raise UserError(f"pass --stack STACK, or {instead}", EXIT_USAGE)
     if getattr(args, "stack_outputs", None) is None:
         from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
 
         try:
-            stacks = _session(args).client("cloudformation").describe_stacks(StackName=args.stack)["Stacks"]
+            stacks = _client(args, "cloudformation").describe_stacks(StackName=args.stack)["Stacks"]
         except ClientError as error:
             raise UserError(
                 f"stack {args.stack!r}: {error.response['Error'].get('Message', error)}"
@@ -391,17 +460,17 @@ def _backfill(args: argparse.Namespace) -> int:
 
     if args.rate <= 0:
         raise UserError("--rate must be positive", EXIT_USAGE)
+    _not_local(args, "backfill reads SageMaker in your account")
     store = _store(args)
-    session = _session(args)
     from botocore.config import Config  # noqa: PLC0415
 
     sagemaker = SageMakerTrainingJobs(
-        session.client("sagemaker", config=Config(retries={"mode": "adaptive", "max_attempts": 8}))
+        _client(args, "sagemaker", config=Config(retries={"mode": "adaptive", "max_attempts": 8}))
     )
     alerts: Any = _Unused("a silent backfill publishes nothing")
     if args.alerts:
         alerts = SnsAlertPublisher(
-            session.client("sns"), args.topic_arn or _stack_output(args, "AlertTopicArn")
+            _client(args, "sns"), args.topic_arn or _stack_output(args, "AlertTopicArn", "--topic-arn")
         )
     ingest = IngestDeps(
         training_jobs=sagemaker,
@@ -465,8 +534,21 @@ def _alert_on(args: argparse.Namespace) -> frozenset[str]:
 def _dead_letter_queue(args: argparse.Namespace) -> Any:
     from jobtrail.dead_letters import DeadLetterQueue  # noqa: PLC0415
 
-    url = args.dlq_url or _stack_output(args, "StateChangeDeadLetterQueueUrl")
-    return DeadLetterQueue(_session(args).client("sqs"), url)
+    _not_local(args, "the demo's queues exist only while it runs; the dead-letter queue is in your account")
+    url = args.dlq_url or _stack_output(args, "StateChangeDeadLetterQueueUrl", "--dlq-url")
+    return DeadLetterQueue(_client(args, "sqs"), url)
+
+
+def _not_local(args: argparse.Namespace, why: str) -> None:
+    if args.local:
+        raise UserError(f"`{args.command}` does not work with --local: {why}", EXIT_USAGE)
+
+
+def _client(args: argparse.Namespace, service: str, **options: Any) -> Any:
+    """A boto3 client for --region/--profile; a missing region is a one-line error, not a traceback."""
+    session = _session(args)
+    region = _region(args)
+    return _aws(lambda: session.client(service, region_name=region, **options))
 
 
 def _dlq_list(args: argparse.Namespace) -> int:
@@ -499,8 +581,8 @@ def _dlq_redrive(args: argparse.Namespace) -> int:
     queue = _dead_letter_queue(args)
     destination = None
     if args.queue_url or args.stack:
-        url = args.queue_url or _stack_output(args, "StateChangeQueueUrl")
-        sqs = _session(args).client("sqs")
+        url = args.queue_url or _stack_output(args, "StateChangeQueueUrl", "--queue-url")
+        sqs = _client(args, "sqs")
         destination = _aws(lambda: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"]))[
             "Attributes"
         ]["QueueArn"]
