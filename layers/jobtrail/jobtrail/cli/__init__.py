@@ -425,14 +425,16 @@ def _stack_output(args: argparse.Namespace, key: str, option: str | None = None)
 
 
 def _session(args: argparse.Namespace) -> Any:
-    """A boto3 session for --region/--profile (credentials as the AWS CLI finds them)."""
-    import boto3  # noqa: PLC0415
-    from botocore.exceptions import BotoCoreError  # noqa: PLC0415
+    """The run's boto3 session for --region/--profile (credentials as the AWS CLI finds them)."""
+    if getattr(args, "boto3_session", None) is None:
+        import boto3  # noqa: PLC0415
+        from botocore.exceptions import BotoCoreError  # noqa: PLC0415
 
-    try:
-        return boto3.session.Session(region_name=args.region, profile_name=args.profile)
-    except BotoCoreError as error:
-        raise UserError(str(error)) from None
+        try:
+            args.boto3_session = boto3.session.Session(region_name=args.region, profile_name=args.profile)
+        except BotoCoreError as error:
+            raise UserError(str(error)) from None
+    return args.boto3_session
 
 
 def _aws(call: Callable[[], Any]) -> Any:
