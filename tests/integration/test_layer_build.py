@@ -63,7 +63,7 @@ def test_the_jobtrail_package_is_the_working_tree_and_nothing_else(layer: Path) 
     assert built == {p.relative_to(SOURCES) for p in SOURCES.rglob("*.py")}
 
 
-def test_the_layer_holds_the_runtime_requirements_only(layer: Path) -> None:
+def test_the_layer_holds_the_runtime_requirements_and_no_dev_tools(layer: Path) -> None:
     top_level = {p.name for p in layer.iterdir()}
     assert {"boto3", "botocore", "pynamodb", "aws_lambda_powertools", "aws_xray_sdk", "msgspec"} <= top_level
     assert {"slack_sdk", "jobtrail"} <= top_level

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from jobtrail.lifecycles import epoch_millis
 from jobtrail.model import JobRecord, JobSummary, Metric, Transition
 
 T0 = datetime(2026, 11, 20, 10, 0, 0, 123000, tzinfo=UTC)
@@ -37,3 +39,15 @@ def record(
     if positioned:
         summary_overrides.setdefault("secondary_status", positioned[-1].status)
     return JobRecord(summary=summary(**summary_overrides), transitions=positioned, final_metrics=metrics)
+
+
+def as_epoch_millis(value: Any) -> Any:
+    """What an event's detail must hold for a describe value: times as epoch-millisecond integers
+    (written here, not taken from the code under test)."""
+    if isinstance(value, datetime):
+        return epoch_millis(value)
+    if isinstance(value, dict):
+        return {key: as_epoch_millis(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [as_epoch_millis(item) for item in value]
+    return value

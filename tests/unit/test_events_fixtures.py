@@ -25,6 +25,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
+from builders import as_epoch_millis
 from jobtrail import lifecycles
 from jobtrail.lifecycles import (
     EVENTS_DIR,
@@ -89,17 +90,6 @@ def lifecycle(request: pytest.FixtureRequest) -> Lifecycle:
 def per_job(lifecycle: Lifecycle) -> Iterator[tuple[str, tuple[Step, ...]]]:
     for job_name in lifecycle.job_names:
         yield job_name, lifecycle.steps_of(job_name)
-
-
-def as_epoch_millis(value: Any) -> Any:
-    """What the event's detail must hold for a describe value: times as epoch-millisecond integers."""
-    if isinstance(value, datetime):
-        return epoch_millis(value)
-    if isinstance(value, dict):
-        return {key: as_epoch_millis(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [as_epoch_millis(item) for item in value]
-    return value
 
 
 def datetimes_in(value: Any) -> Iterator[datetime]:

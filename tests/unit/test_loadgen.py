@@ -10,17 +10,18 @@ import random
 import re
 import time
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import timedelta
 from itertools import pairwise
 from typing import Any
 
 import boto3
 import pytest
 from botocore.stub import Stubber
+from builders import as_epoch_millis
 from fakes import FakeWorld
 from jobtrail.events import StateChange, parse_state_change
 from jobtrail.ingest import handle_batch
-from jobtrail.lifecycles import ScriptedSageMaker, epoch_millis
+from jobtrail.lifecycles import ScriptedSageMaker
 from jobtrail.loadgen import (
     ALERTING,
     MAX_CHANGES,
@@ -52,16 +53,6 @@ def load() -> Load:
 @pytest.fixture(scope="module")
 def sample() -> Load:
     return generate(50, seed=5)
-
-
-def as_epoch_millis(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return epoch_millis(value)
-    if isinstance(value, dict):
-        return {key: as_epoch_millis(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [as_epoch_millis(item) for item in value]
-    return value
 
 
 # ------------------------------------------------------------------------------------------- the jobs

@@ -244,7 +244,7 @@ def _jobs(args: argparse.Namespace) -> int:
     if args.since and args.until and args.since > args.until:
         raise UserError("--since is after --until", EXIT_USAGE)
     store = _store(args)
-    summaries = _read(
+    summaries = _aws(
         lambda: store.list_jobs(
             JobQuery(
                 status=args.status,
@@ -269,10 +269,8 @@ def _alerts(args: argparse.Namespace) -> int:
     from jobtrail.views import alert_view  # noqa: PLC0415
 
     store = _store(args)
-    found = _read(
-        lambda: store.list_alerts(AlertQuery(job_name=args.job, since=args.since, limit=args.limit))
-    )
-    if not found and args.job and _read(lambda: store.get_job(args.job)) is None:
+    found = _aws(lambda: store.list_alerts(AlertQuery(job_name=args.job, since=args.since, limit=args.limit)))
+    if not found and args.job and _aws(lambda: store.get_job(args.job)) is None:
         raise UserError(f"no job named {args.job!r} in table {store.table_name}", EXIT_NOT_FOUND)
     if args.json:
         _print_json([alert_view(a) for a in found])
@@ -304,7 +302,7 @@ def _job_command(view: Callable[[Any], Any], screen: str) -> Callable[[argparse.
 
 def _job(args: argparse.Namespace) -> Any:
     store = _store(args)
-    record = _read(lambda: store.get_job(args.job))
+    record = _aws(lambda: store.get_job(args.job))
     if record is None:
         raise UserError(f"no job named {args.job!r} in table {store.table_name}", EXIT_NOT_FOUND)
     return record
@@ -438,7 +436,7 @@ def _session(args: argparse.Namespace) -> Any:
 
 
 def _aws(call: Callable[[], Any]) -> Any:
-    """Run an AWS call, turning what the user can fix into one line."""
+    """Run an AWS call or a store query, turning what the user can fix into one line."""
     from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
 
     from jobtrail.history_store import StoreError  # noqa: PLC0415
@@ -596,20 +594,6 @@ def _dlq_redrive(args: argparse.Namespace) -> int:
             f"Moving the dead letters back (task {handle}). Rejected events are rejected again unless fixed."
         )
     return EXIT_OK
-
-
-def _read(query: Callable[[], Any]) -> Any:
-    """Run a store query, turning what the user can fix into one line."""
-    from botocore.exceptions import BotoCoreError  # noqa: PLC0415
-
-    from jobtrail.history_store import StoreError  # noqa: PLC0415
-
-    try:
-        return query()
-    except StoreError as error:
-        raise UserError(str(error)) from None
-    except BotoCoreError as error:
-        raise UserError(str(error)) from None
 
 
 def _print_json(document: Any) -> None:
