@@ -7,7 +7,7 @@ the layer ships can be imported. ``PYTHONDONTWRITEBYTECODE`` is set, as a layer 
 
 - ``function NAME``: import ``functions/NAME/app.py`` from its file as Lambda does (``Handler:
   app.lambda_handler``); then, separately, what its first invocation prepares before its first request
-  to AWS: ``deps_from_environment()`` (ingest and reconcile create all their clients there, the DynamoDB
+  to AWS: its ``deps_from_environment()`` (ingest and reconcile create all their clients there, the DynamoDB
   one included), and for the Slack notifier also the Secrets Manager client Powertools parameters creates
   and the slack_sdk import.
 - ``baseline NAME``: ``import boto3`` (the layer's) and create the clients that function needs, nothing
@@ -31,12 +31,6 @@ CLIENTS = {
     "reconcile": ("sagemaker", "dynamodb", "sqs", "sns"),
     "slack_notifier": ("secretsmanager",),
 }
-#: Where each function's ``deps_from_environment()`` lives (none of them calls AWS).
-DEPS = {
-    "ingest": "jobtrail.ingest",
-    "reconcile": "jobtrail.reconcile",
-    "slack_notifier": "jobtrail.slack_notifier",
-}
 
 
 def function(name: str) -> dict[str, float]:
@@ -48,7 +42,7 @@ def function(name: str) -> dict[str, float]:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     imported = time.perf_counter()
-    importlib.import_module(DEPS[name]).deps_from_environment()
+    module.deps_from_environment()
     if name == "slack_notifier":
         # What its first post does before calling AWS: the secret's client, then Slack's webhook client.
         importlib.import_module("aws_lambda_powertools.utilities.parameters").SecretsProvider()

@@ -33,14 +33,14 @@ from typing import Any
 
 import boto3
 from botocore.client import BaseClient
-from jobtrail.dynamodb_local import DynamoDBLocal
-from jobtrail.history_store import HistoryStore
-from jobtrail.lifecycles import ScriptedSageMaker
-from jobtrail.loadgen import Delivery, Load, deliveries, generate, stream_stats
-from jobtrail.local_stack import load_function, sqs_lambda_record, use_local_credentials
-from jobtrail.sagemaker_server import ScriptedSageMakerServer
-from jobtrail.table_schema import create_history_table
-from jobtrail.training_jobs import record_from_describe
+from jobtrail.adapters.history_store import HistoryStore
+from jobtrail.adapters.sagemaker import record_from_describe
+from jobtrail_local.dynamodb_local import DynamoDBLocal
+from jobtrail_local.lifecycles import ScriptedSageMaker
+from jobtrail_local.loadgen import Delivery, Load, deliveries, generate, stream_stats
+from jobtrail_local.local_stack import load_function, sqs_lambda_record, use_local_credentials
+from jobtrail_local.sagemaker_server import ScriptedSageMakerServer
+from jobtrail_local.table_schema import create_history_table
 from moto import mock_aws
 
 REPO = Path(__file__).resolve().parents[1]

@@ -1,10 +1,11 @@
 """``make bench``: what ingest costs per event — AWS calls, DynamoDB capacity, time, memory, cold start,
 dollars — measured on this machine, checked against its budgets, written to ``docs/benchmarks.md``.
 
-1. A generated load (``jobtrail.loadgen``: 500 jobs, about 3,300 events, 5 % duplicates, late events) goes
-   through the real ``IngestFunction`` handler in SQS batches of ten (``bench/replay.py``, one process per
-   engine): against DynamoDB Local, then against moto with fewer jobs (moto's TransactWriteItems copies
-   the whole table for every item, so its time grows with the square of the table).
+1. A generated load (``jobtrail_local.loadgen``: 500 jobs, about 3,300 events, 5 % duplicates, late
+   events) goes through the real ``IngestFunction`` handler in SQS batches of ten (``bench/replay.py``,
+   one process per engine): against DynamoDB Local, then against moto with fewer jobs (moto's
+   TransactWriteItems copies the whole table for every item, so its time grows with the square of the
+   table).
 2. The layer is built for this machine by the same recipe ``sam build`` runs (``layers/jobtrail/Makefile``:
    the requirements, then bytecode), and each function's cold start is timed in fresh processes with
    only that layer and the function's folder importable and a Lambda-like environment, next to a
@@ -42,7 +43,7 @@ import budgets
 import prices
 from budgets import Batch, Budget, call_budgets, cold_import_budget, total_calls
 from cold_start import MEASURING
-from jobtrail.table_schema import load_template
+from jobtrail_local.table_schema import load_template
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -501,13 +502,14 @@ def write_doc(
         f"- **Command**: {command}, {elapsed:.0f} s",
         f"- **Date**: {started:%Y-%m-%d %H:%M} UTC",
         *[f"- **{key}**: {value}" for key, value in info.items()],
-        f"- **Load**: `jobtrail.loadgen` seed {raw['seed']}: {raw['jobs']} jobs, {raw['changes']} state "
-        f"changes, {raw['events']} events ({raw['resent']} sent twice by SageMaker, {raw['redelivered']} "
-        f"redelivered by EventBridge, {raw['late']} late), through an SQS queue (moto) in batches of 10 to "
-        "`functions/ingest/app.py` `lambda_handler`; DescribeTrainingJob answered over HTTP by "
-        f"`ScriptedSageMakerServer`, alerts through SNS (moto). Then {noop_events} of the events delivered "
-        "again, once nothing was new. moto runs fewer jobs: its TransactWriteItems deep-copies the whole "
-        "table for every item (its rollback), so its time grows with the square of the table.",
+        f"- **Load**: `jobtrail_local.loadgen` seed {raw['seed']}: {raw['jobs']} jobs, "
+        f"{raw['changes']} state changes, {raw['events']} events ({raw['resent']} sent twice by SageMaker, "
+        f"{raw['redelivered']} redelivered by EventBridge, {raw['late']} late), through an SQS queue (moto) "
+        "in batches of 10 to `functions/ingest/app.py` `lambda_handler`; DescribeTrainingJob answered "
+        "over HTTP by `ScriptedSageMakerServer`, alerts through SNS (moto). "
+        f"Then {noop_events} of the events delivered again, once nothing was new. moto runs fewer jobs: "
+        "its TransactWriteItems deep-copies the whole table for every item (its rollback), so its time "
+        "grows with the square of the table.",
         "",
         *[table.markdown() for table in tables],
         "### Where the ingest function's cold start goes",

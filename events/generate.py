@@ -78,7 +78,7 @@ _NOT_IN_DETAIL = (
 
 def _load_lifecycles() -> ModuleType:
     """The fixtures' loader module, by file path: its ``sqs_record`` is the one shape of an SQS record."""
-    path = ROOT / "layers" / "jobtrail" / "jobtrail" / "lifecycles.py"
+    path = ROOT / "local" / "jobtrail_local" / "lifecycles.py"
     name = "_jobtrail_lifecycles_for_generate"
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 import boto3
 import pytest
-from jobtrail.dynamodb_local import DynamoDBLocal, DynamoDBLocalUnavailable
-from jobtrail.table_schema import create_history_table
+from jobtrail_local.dynamodb_local import DynamoDBLocal, DynamoDBLocalUnavailable
+from jobtrail_local.table_schema import create_history_table
 from moto import mock_aws
 
 if TYPE_CHECKING:

@@ -13,12 +13,12 @@ from typing import Any
 
 import boto3
 from botocore.client import BaseClient
-from jobtrail.alerts import DEFAULT_ALERT_ON
-from jobtrail.history import WriteConflict, merge
-from jobtrail.ingest import IngestDeps
-from jobtrail.lifecycles import ScriptedSageMaker
-from jobtrail.model import Alert, Claim, HistoryChanges, StoredAlert, StoredJob
-from jobtrail.training_jobs import SageMakerTrainingJobs
+from jobtrail.adapters.sagemaker import SageMakerTrainingJobs
+from jobtrail.core.alerts import DEFAULT_ALERT_ON
+from jobtrail.core.history import WriteConflict, merge
+from jobtrail.core.model import Alert, Claim, HistoryChanges, StoredAlert, StoredJob
+from jobtrail.usecases.ingest import IngestDeps
+from jobtrail_local.lifecycles import ScriptedSageMaker
 
 
 class InMemoryHistories:

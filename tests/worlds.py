@@ -12,11 +12,11 @@ from typing import Any
 
 import boto3
 from fakes import scripted_training_jobs
-from jobtrail.alert_publisher import SnsAlertPublisher
-from jobtrail.dead_letters import SqsDeadLetters
-from jobtrail.history_store import HistoryStore
-from jobtrail.ingest import IngestDeps
-from jobtrail.lifecycles import ScriptedSageMaker
+from jobtrail.adapters.history_store import HistoryStore
+from jobtrail.adapters.sns import SnsAlertPublisher
+from jobtrail.adapters.sqs import SqsDeadLetters
+from jobtrail.usecases.ingest import IngestDeps
+from jobtrail_local.lifecycles import ScriptedSageMaker
 from moto import mock_aws
 
 

@@ -1,12 +1,44 @@
-"""IngestFunction: SQS batches of SageMaker training-job state changes → the history table."""
+"""IngestFunction: SQS batches of SageMaker training-job state changes → the history table.
+
+The composition root: the only place that reads this function's environment and creates its clients,
+once per container (the first invocation), then hands them to the use case.
+"""
 
 from __future__ import annotations
 
+import os
+from functools import cache
 from typing import Any
 
+import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from jobtrail.ingest import BatchResponse, deps_from_environment, handle_batch
+from jobtrail.adapters import sagemaker, sns, sqs
+from jobtrail.adapters.history_store import HistoryStore
+from jobtrail.core.alerts import parse_alert_on
 from jobtrail.observability import logger, metrics, tracer
+from jobtrail.usecases.ingest import BatchResponse, IngestDeps, handle_batch
+
+
+@cache
+def deps_from_environment() -> IngestDeps:
+    """The function's dependencies, from its environment (the template sets every variable)."""
+    histories = HistoryStore(os.environ["JOBTRAIL_TABLE"])
+    # One botocore session for every client: a second one would load botocore's data files again.
+    session = boto3.session.Session(botocore_session=histories.botocore_session())
+    histories.connect()
+    return IngestDeps(
+        training_jobs=sagemaker.SageMakerTrainingJobs(
+            session.client("sagemaker", config=sagemaker.CLIENT_CONFIG)
+        ),
+        histories=histories,
+        dead_letters=sqs.SqsDeadLetters(
+            session.client("sqs", config=sqs.CLIENT_CONFIG), os.environ["JOBTRAIL_DEAD_LETTER_QUEUE_URL"]
+        ),
+        alerts=sns.SnsAlertPublisher(
+            session.client("sns", config=sns.CLIENT_CONFIG), os.environ["JOBTRAIL_ALERT_TOPIC_ARN"]
+        ),
+        alert_on=parse_alert_on(os.environ.get("JOBTRAIL_ALERT_ON")),
+    )
 
 
 @logger.inject_lambda_context(clear_state=True)

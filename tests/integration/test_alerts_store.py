@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 from fakes import count_aws_calls
-from jobtrail.alerts import build_alert
-from jobtrail.history import plan_changes
-from jobtrail.history_store import AlertQuery
-from jobtrail.ingest import ALERT_CLAIM_SECONDS, handle_batch
-from jobtrail.lifecycles import lifecycle_names, load_lifecycle, sqs_batch
-from jobtrail.model import Claim
-from jobtrail.training_jobs import record_from_describe
+from jobtrail.adapters.history_store import AlertQuery
+from jobtrail.adapters.sagemaker import record_from_describe
+from jobtrail.core.alerts import build_alert
+from jobtrail.core.history import plan_changes
+from jobtrail.core.model import Claim
+from jobtrail.usecases.ingest import ALERT_CLAIM_SECONDS, handle_batch
+from jobtrail_local.lifecycles import lifecycle_names, load_lifecycle, sqs_batch
 from worlds import World
 
 SNS_FIELDS = {

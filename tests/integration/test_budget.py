@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 from fakes import count_aws_calls
-from jobtrail.ingest import handle_batch
-from jobtrail.loadgen import Delivery, Load, deliveries, generate
+from jobtrail.usecases.ingest import handle_batch
+from jobtrail_local.loadgen import Delivery, Load, deliveries, generate
 from worlds import World, world_on
 
 from bench.budgets import DESCRIBE, PUBLISH, Batch, call_budgets

@@ -14,13 +14,13 @@ from typing import Any
 import boto3
 import pytest
 from fakes import FakeWorld, count_aws_calls
-from jobtrail.cli import main
-from jobtrail.dynamodb_local import DynamoDBLocal
-from jobtrail.history_store import HistoryStore
-from jobtrail.ingest import handle_batch
-from jobtrail.lifecycles import lifecycle_names, load_lifecycle, sqs_batch
-from jobtrail.table_schema import create_history_table
-from jobtrail.training_jobs import record_from_describe
+from jobtrail.adapters.history_store import HistoryStore
+from jobtrail.adapters.sagemaker import record_from_describe
+from jobtrail.usecases.ingest import handle_batch
+from jobtrail_cli import main
+from jobtrail_local.dynamodb_local import DynamoDBLocal
+from jobtrail_local.lifecycles import lifecycle_names, load_lifecycle, sqs_batch
+from jobtrail_local.table_schema import create_history_table
 
 pytestmark = pytest.mark.dynamodb_local
 
@@ -31,6 +31,8 @@ SUMMARY_KEYS = {
 }  # fmt: skip
 NO_CREDENTIALS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 REPO = Path(__file__).resolve().parents[2]
+#: PYTHONPATH for a CLI process: the working tree's runtime, CLI and local tooling packages.
+SOURCE_PATH = os.pathsep.join(str(REPO / folder) for folder in ("layers/jobtrail", "cli", "local"))
 #: No region anywhere: empty variables (botocore would build "https://dynamodb..amazonaws.com") and no file.
 NO_REGION = {"AWS_DEFAULT_REGION": "", "AWS_REGION": "", "AWS_CONFIG_FILE": "/nonexistent/jobtrail-test"}
 
@@ -137,7 +139,7 @@ def test_status_is_any_case_and_a_date_alone_until_means_its_end(
 
 def test_json_into_a_reader_that_stops_early_ends_quietly(table: dict[str, str]) -> None:
     # Given the CLI writing JSON into a pipe whose reader has already gone (`jobtrail jobs --json | head`)
-    environment = {**os.environ, "PYTHONPATH": str(REPO / "layers" / "jobtrail")}
+    environment = {**os.environ, "PYTHONPATH": SOURCE_PATH}
     where = ["--table", table["name"], "--endpoint-url", table["endpoint"]]
     process = subprocess.Popen(
         [sys.executable, "-m", "jobtrail", *where, "jobs", "--json"],
@@ -245,7 +247,7 @@ def test_an_unknown_job_is_one_line_and_exit_1(
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """The CLI as a user runs it: ``python -m jobtrail`` in a fresh process."""
-    environment = {**os.environ, "PYTHONPATH": str(REPO / "layers" / "jobtrail"), **(env or {})}
+    environment = {**os.environ, "PYTHONPATH": SOURCE_PATH, **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "jobtrail", *args],
         capture_output=True,

@@ -9,9 +9,10 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 from fakes import count_aws_calls
-from jobtrail.cli import main
-from jobtrail.dead_letters import REASON_ATTRIBUTE, DeadLetterQueue
-from jobtrail.lifecycles import load_bad_event, load_lifecycle
+from jobtrail.adapters.sqs import REASON_ATTRIBUTE
+from jobtrail_cli import main
+from jobtrail_cli.dead_letters import DeadLetterQueue
+from jobtrail_local.lifecycles import load_bad_event, load_lifecycle
 
 
 def run(*args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

@@ -11,16 +11,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from jobtrail.lifecycles import lifecycle_names, load_lifecycle
-from jobtrail.training_jobs import record_from_describe
+from jobtrail.adapters.sagemaker import record_from_describe
+from jobtrail_local.lifecycles import lifecycle_names, load_lifecycle
 
 REPO = Path(__file__).resolve().parents[2]
+#: PYTHONPATH for a CLI process: the working tree's runtime, CLI and local tooling packages.
+SOURCE_PATH = os.pathsep.join(str(REPO / folder) for folder in ("layers/jobtrail", "cli", "local"))
 
 
 def jobtrail(home: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     environment = {
         **os.environ,
-        "PYTHONPATH": str(REPO / "layers" / "jobtrail"),
+        "PYTHONPATH": SOURCE_PATH,
         "JOBTRAIL_HOME": str(home),
         **(env or {}),
     }

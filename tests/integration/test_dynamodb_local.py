@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
-from jobtrail.dynamodb_local import (
+from jobtrail_local.dynamodb_local import (
     JAR_ENV,
     DynamoDBLocal,
     DynamoDBLocalUnavailable,
@@ -17,8 +17,8 @@ from jobtrail.dynamodb_local import (
     is_listening,
     java_ok,
 )
-from jobtrail.local_stack import LocalDynamoDB
-from jobtrail.table_schema import create_history_table, history_table_properties
+from jobtrail_local.local_stack import LocalDynamoDB
+from jobtrail_local.table_schema import create_history_table, history_table_properties
 
 if TYPE_CHECKING:
     from conftest import TableTarget

@@ -1,6 +1,6 @@
 """Faults: a burst of generated jobs replayed the way SQS delivers it, while AWS fails one call in five.
 
-The load (``jobtrail.loadgen``) is replayed through ``handle_batch`` in simulated time: messages arrive
+The load (``jobtrail_local.loadgen``) is replayed through ``handle_batch`` in simulated time: messages arrive
 when EventBridge delivers them, Lambda takes batches of 10 (waiting up to the batching window), and the
 records a batch reports as failed come back after the queue's visibility timeout, among new traffic.
 SageMaker answers with the state it had at that moment, and ``IngestDeps.clock`` reads the simulated time,
@@ -32,14 +32,15 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.parsers import create_parser
 from fakes import FakeWorld, scripted_training_jobs
-from jobtrail.alert_publisher import SnsAlertPublisher
-from jobtrail.dead_letters import SqsDeadLetters
-from jobtrail.ingest import ALERT_CLAIM_SECONDS, IngestDeps, JobHistories, handle_batch
-from jobtrail.lifecycles import ScriptedSageMaker
-from jobtrail.loadgen import Delivery, Load, deliveries, generate, stream_stats
-from jobtrail.model import JobSummary, Metric, Transition
-from jobtrail.table_schema import load_template
-from jobtrail.training_jobs import record_from_describe
+from jobtrail.adapters.sagemaker import record_from_describe
+from jobtrail.adapters.sns import SnsAlertPublisher
+from jobtrail.adapters.sqs import SqsDeadLetters
+from jobtrail.core.model import JobSummary, Metric, Transition
+from jobtrail.usecases.ingest import ALERT_CLAIM_SECONDS, IngestDeps, handle_batch
+from jobtrail.usecases.ports import JobHistories
+from jobtrail_local.lifecycles import ScriptedSageMaker
+from jobtrail_local.loadgen import Delivery, Load, deliveries, generate, stream_stats
+from jobtrail_local.table_schema import load_template
 from worlds import World, world_on
 
 if TYPE_CHECKING:

@@ -10,10 +10,10 @@ from typing import Any
 import boto3
 import pytest
 from fakes import scripted_training_jobs
-from jobtrail.dead_letters import REASON_ATTRIBUTE
-from jobtrail.history_store import HistoryStore
-from jobtrail.ingest import deps_from_environment
-from jobtrail.lifecycles import (
+from jobtrail.adapters.history_store import HistoryStore
+from jobtrail.adapters.sagemaker import record_from_describe
+from jobtrail.adapters.sqs import REASON_ATTRIBUTE
+from jobtrail_local.lifecycles import (
     ScriptedSageMaker,
     lifecycle_names,
     load_bad_event,
@@ -21,9 +21,8 @@ from jobtrail.lifecycles import (
     load_sqs_event,
     sqs_event_names,
 )
-from jobtrail.training_jobs import record_from_describe
 
-from functions.ingest.app import lambda_handler
+from functions.ingest.app import deps_from_environment, lambda_handler
 
 
 @dataclass(frozen=True)

@@ -10,17 +10,17 @@ from typing import Any
 
 import pytest
 from fakes import count_aws_calls
-from jobtrail.dead_letters import REASON_ATTRIBUTE, SOURCE_MESSAGE_ATTRIBUTE
-from jobtrail.ingest import handle_batch, sync_job
-from jobtrail.lifecycles import (
+from jobtrail.adapters.sagemaker import record_from_describe
+from jobtrail.adapters.sqs import REASON_ATTRIBUTE, SOURCE_MESSAGE_ATTRIBUTE
+from jobtrail.core.model import Claim, HistoryChanges, JobRecord, StoredJob
+from jobtrail.usecases.ingest import handle_batch, sync_job
+from jobtrail_local.lifecycles import (
     bad_event_names,
     lifecycle_names,
     load_bad_event,
     load_lifecycle,
     sqs_batch,
 )
-from jobtrail.model import Claim, HistoryChanges, JobRecord, StoredJob
-from jobtrail.training_jobs import record_from_describe
 from worlds import World
 
 

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 from fakes import count_aws_calls
-from jobtrail.history_store import AlertQuery
-from jobtrail.lifecycles import lifecycle_names, load_lifecycle
-from jobtrail.reconcile import (
+from jobtrail.adapters.history_store import AlertQuery
+from jobtrail.adapters.sagemaker import record_from_describe
+from jobtrail.usecases.reconcile import (
     BACKFILL_WATERMARK,
     RECONCILE_WATERMARK,
     ReconcileDeps,
@@ -23,7 +23,7 @@ from jobtrail.reconcile import (
     silent,
     sync_listed,
 )
-from jobtrail.training_jobs import record_from_describe
+from jobtrail_local.lifecycles import lifecycle_names, load_lifecycle
 from worlds import World
 
 #: A week after the fixtures' jobs: every InProgress job in them would look stalled by then.
@@ -31,10 +31,10 @@ NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
 
 def deps_of(world: World, *, now: datetime = NOW, stalled_after: timedelta | None = None) -> ReconcileDeps:
-    ingest = replace(world.deps, clock=lambda: now)
+    sync = replace(world.deps, clock=lambda: now)
     return ReconcileDeps(
-        ingest=ingest,
-        catalog=ingest.training_jobs,  # type: ignore[arg-type]
+        sync=sync,
+        catalog=sync.training_jobs,  # type: ignore[arg-type]
         histories=world.store,
         bucket=TokenBucket(1000.0),
         stalled_after=stalled_after,
@@ -131,7 +131,7 @@ def test_a_failed_sync_keeps_the_watermark_so_the_next_pass_retries(world: World
                 {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "Describe"
             )
 
-    failing = replace(deps, ingest=replace(deps.ingest, training_jobs=Throttled()))
+    failing = replace(deps, sync=replace(deps.sync, training_jobs=Throttled()))
     report = reconcile(failing)
     assert len(report.failures) == report.listed > 0
     assert world.store.get_watermark(RECONCILE_WATERMARK) == start
@@ -190,7 +190,7 @@ def test_a_pending_alert_is_sent_by_the_next_pass(world: World) -> None:
         def publish(self, alert: Any) -> str:
             raise ConnectionError("SNS unreachable")
 
-    assert reconcile(replace(deps, ingest=replace(deps.ingest, alerts=Refusing()))).failures
+    assert reconcile(replace(deps, sync=replace(deps.sync, alerts=Refusing()))).failures
     assert world.notifications() == []
     # When the next pass runs (the job itself is up to date by now)
     report = reconcile(deps)
@@ -215,7 +215,7 @@ def test_backfill_records_history_without_alerting_and_resumes(world: World) -> 
 
     by_creation = sorted(jobs, key=lambda j: world.script.describe(j)["CreationTime"])
     flaky = replace(
-        deps, ingest=replace(deps.ingest, training_jobs=FailsOnce(deps.ingest.training_jobs, by_creation[4]))
+        deps, sync=replace(deps.sync, training_jobs=FailsOnce(deps.sync.training_jobs, by_creation[4]))
     )
     first = backfill(flaky, datetime(2026, 10, 28, tzinfo=UTC))
     assert len(first.failures) == 1

@@ -14,10 +14,11 @@ import boto3
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from jobtrail.alerts import build_alert
-from jobtrail.lifecycles import lifecycle_names, load_lifecycle
-from jobtrail.model import JobRecord
-from jobtrail.slack_message import (
+from jobtrail.adapters.sagemaker import record_from_describe
+from jobtrail.adapters.slack import SlackPostFailed, WebhookPoster, webhook_url_from_secret
+from jobtrail.core.alerts import build_alert
+from jobtrail.core.model import JobRecord
+from jobtrail.core.slack_message import (
     BUTTON_TEXT_LIMIT,
     FIELD_LIMIT,
     HEADER_LIMIT,
@@ -26,14 +27,8 @@ from jobtrail.slack_message import (
     slack_payload,
     utf16_length,
 )
-from jobtrail.slack_notifier import (
-    NotifierDeps,
-    SlackPostFailed,
-    WebhookPoster,
-    notify,
-    webhook_url_from_secret,
-)
-from jobtrail.training_jobs import record_from_describe
+from jobtrail.usecases.notify import NotifierDeps, notify
+from jobtrail_local.lifecycles import lifecycle_names, load_lifecycle
 from moto import mock_aws
 
 from functions.slack_notifier import app

@@ -19,7 +19,12 @@ import pytest
 import yaml
 from cfnlint.api import ManualArgs, lint, lint_file
 from cfnlint.decode import convert_dict, decode
-from jobtrail.table_schema import TEMPLATE_PATH, create_table_kwargs, history_table_properties, load_template
+from jobtrail_local.table_schema import (
+    TEMPLATE_PATH,
+    create_table_kwargs,
+    history_table_properties,
+    load_template,
+)
 
 REPO = TEMPLATE_PATH.parent
 CFNLINT_CONFIG = REPO / ".cfnlintrc.yaml"
@@ -249,7 +254,7 @@ def _alarms_on(
 
 
 def _layer_source() -> str:
-    return "\n".join(path.read_text(encoding="utf-8") for path in sorted(LAYER_SOURCES.glob("*.py")))
+    return "\n".join(path.read_text(encoding="utf-8") for path in sorted(LAYER_SOURCES.rglob("*.py")))
 
 
 def _commented_items(path: Path) -> list[tuple[str, str]]:
@@ -300,7 +305,7 @@ def test_template_is_a_sam_template(template: dict[str, Any]) -> None:
 
 
 def test_table_schema_loader_reads_the_whole_template(template: dict[str, Any]) -> None:
-    # When jobtrail.table_schema parses the template (short-form tags as plain values)
+    # When jobtrail_local.table_schema parses the template (short-form tags as plain values)
     loaded = load_template()
 
     # Then it sees the same resources and outputs as cfn-lint

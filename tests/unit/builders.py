@@ -6,8 +6,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from jobtrail.lifecycles import epoch_millis
-from jobtrail.model import JobRecord, JobSummary, Metric, Transition
+from jobtrail.core.model import JobRecord, JobSummary, Metric, Transition
+from jobtrail_local.lifecycles import epoch_millis
 
 T0 = datetime(2026, 11, 20, 10, 0, 0, 123000, tzinfo=UTC)
 

@@ -10,7 +10,8 @@ import pytest
 from fakes import FakeWorld
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from jobtrail.alerts import (
+from jobtrail.adapters.sagemaker import record_from_describe
+from jobtrail.core.alerts import (
     MAX_SUBJECT_LENGTH,
     build_alert,
     console_url,
@@ -18,11 +19,10 @@ from jobtrail.alerts import (
     parse_alert_on,
     subject_for,
 )
-from jobtrail.history import plan_changes
-from jobtrail.ingest import ALERT_CLAIM_SECONDS, handle_batch
-from jobtrail.lifecycles import Lifecycle, lifecycle_names, load_lifecycle, sqs_batch
-from jobtrail.model import Claim
-from jobtrail.training_jobs import record_from_describe
+from jobtrail.core.history import plan_changes
+from jobtrail.core.model import Claim
+from jobtrail.usecases.ingest import ALERT_CLAIM_SECONDS, handle_batch
+from jobtrail_local.lifecycles import Lifecycle, lifecycle_names, load_lifecycle, sqs_batch
 
 
 def deliver(world: FakeWorld, steps: list[object], batch_size: int = 10) -> list[str]:

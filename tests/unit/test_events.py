@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 import pytest
-from jobtrail.events import REASON_MAX_LENGTH, Rejection, StateChange, parse_state_change
-from jobtrail.lifecycles import load_bad_event, load_lifecycle
+from jobtrail.core.events import REASON_MAX_LENGTH, Rejection, StateChange, parse_state_change
+from jobtrail_local.lifecycles import load_bad_event, load_lifecycle
 
 #: Each single-record bad case in events/bad and how its reason must begin (the location, then the problem).
 REASONS = {

@@ -26,8 +26,8 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 from builders import as_epoch_millis
-from jobtrail import lifecycles
-from jobtrail.lifecycles import (
+from jobtrail_local import lifecycles
+from jobtrail_local.lifecycles import (
     EVENTS_DIR,
     Lifecycle,
     ScriptedSageMaker,

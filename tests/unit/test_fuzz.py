@@ -28,9 +28,9 @@ from fakes import (
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from jobtrail.ingest import IngestDeps, handle_batch
-from jobtrail.lifecycles import ScriptedSageMaker, load_lifecycle, sqs_record
-from jobtrail.loadgen import generate
+from jobtrail.usecases.ingest import IngestDeps, handle_batch
+from jobtrail_local.lifecycles import ScriptedSageMaker, load_lifecycle, sqs_record
+from jobtrail_local.loadgen import generate
 
 SETTINGS = settings(
     max_examples=150,

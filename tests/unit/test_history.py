@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from builders import at, record
-from jobtrail.history import merge, plan_changes
-from jobtrail.model import JobRecord, Metric, StoredJob, Transition
+from jobtrail.core.history import merge, plan_changes
+from jobtrail.core.model import JobRecord, Metric, StoredJob, Transition
 
 
 def stored(job: JobRecord, version: int = 1) -> StoredJob:

@@ -8,9 +8,11 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 from fakes import FakeWorld, InMemoryHistories, count_aws_calls
-from jobtrail.history import WriteConflict
-from jobtrail.ingest import MAX_WRITE_ATTEMPTS, handle_batch
-from jobtrail.lifecycles import (
+from jobtrail.adapters.sagemaker import record_from_describe
+from jobtrail.core.history import WriteConflict
+from jobtrail.core.model import Claim, HistoryChanges, JobRecord, StoredJob
+from jobtrail.usecases.ingest import MAX_WRITE_ATTEMPTS, handle_batch
+from jobtrail_local.lifecycles import (
     Lifecycle,
     bad_event_names,
     lifecycle_names,
@@ -18,8 +20,6 @@ from jobtrail.lifecycles import (
     load_lifecycle,
     sqs_batch,
 )
-from jobtrail.model import Claim, HistoryChanges, JobRecord, StoredJob
-from jobtrail.training_jobs import record_from_describe
 
 
 def failed_ids(response: Any) -> list[str]:

@@ -14,8 +14,8 @@ import pytest
 from fakes import FakeWorld
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from jobtrail.ingest import handle_batch
-from jobtrail.lifecycles import Lifecycle, lifecycle_names, load_lifecycle, sqs_batch
+from jobtrail.usecases.ingest import handle_batch
+from jobtrail_local.lifecycles import Lifecycle, lifecycle_names, load_lifecycle, sqs_batch
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -19,10 +19,12 @@ import pytest
 from botocore.stub import Stubber
 from builders import as_epoch_millis
 from fakes import FakeWorld
-from jobtrail.events import StateChange, parse_state_change
-from jobtrail.ingest import handle_batch
-from jobtrail.lifecycles import ScriptedSageMaker
-from jobtrail.loadgen import (
+from jobtrail.adapters.sagemaker import record_from_describe
+from jobtrail.core.events import StateChange, parse_state_change
+from jobtrail.core.model import alert_id_for
+from jobtrail.usecases.ingest import handle_batch
+from jobtrail_local.lifecycles import ScriptedSageMaker
+from jobtrail_local.loadgen import (
     ALERTING,
     MAX_CHANGES,
     MIN_CHANGES,
@@ -32,8 +34,6 @@ from jobtrail.loadgen import (
     generate,
     stream_stats,
 )
-from jobtrail.model import alert_id_for
-from jobtrail.training_jobs import record_from_describe
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 NOT_IN_DETAIL = {

@@ -6,10 +6,10 @@ import json
 import re
 from pathlib import Path
 
-from jobtrail.alerts import build_alert
-from jobtrail.lifecycles import load_lifecycle
-from jobtrail.slack_message import slack_payload
-from jobtrail.training_jobs import record_from_describe
+from jobtrail.adapters.sagemaker import record_from_describe
+from jobtrail.core.alerts import build_alert
+from jobtrail.core.slack_message import slack_payload
+from jobtrail_local.lifecycles import load_lifecycle
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from jobtrail.reconcile import TokenBucket
+from jobtrail.usecases.reconcile import TokenBucket
 
 
 class FakeTime:

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import botocore.session
 import pytest
-from jobtrail.model import SECONDARY_STATUSES, TRAINING_JOB_STATUSES
-from jobtrail.times import parse_moment
+from jobtrail.core.model import SECONDARY_STATUSES, TRAINING_JOB_STATUSES
+from jobtrail.core.times import parse_moment
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 

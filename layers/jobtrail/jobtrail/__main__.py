@@ -1,5 +1,5 @@
 """``python -m jobtrail``: the same CLI as the ``jobtrail`` console script."""
 
-from jobtrail.cli import main
+from jobtrail_cli import main
 
 raise SystemExit(main())

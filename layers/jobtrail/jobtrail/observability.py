@@ -1,7 +1,7 @@
 """The one place that creates Powertools' logger, metrics and tracer for the functions.
 
 Service name and metrics namespace come from ``POWERTOOLS_SERVICE_NAME`` and
-``POWERTOOLS_METRICS_NAMESPACE`` (set by the template). The CLI never imports this module.
+``POWERTOOLS_METRICS_NAMESPACE`` (set by the template).
 
 The X-Ray SDK is imported only where traces can go somewhere: inside Lambda with tracing on. Powertools'
 ``Tracer()`` imports it even when disabled, which costs a few hundred milliseconds outside Lambda (tests,

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from jobtrail.alerts import alerts_due
-from jobtrail.model import HistoryChanges, JobRecord, Metric, StoredJob, Transition
+from jobtrail.core.alerts import alerts_due
+from jobtrail.core.model import HistoryChanges, JobRecord, Metric, StoredJob, Transition
 
 
 class WriteConflict(Exception):

@@ -16,7 +16,7 @@ from typing import Any, Self
 
 from botocore.exceptions import ClientError
 
-from jobtrail.lifecycles import ScriptedSageMaker
+from jobtrail_local.lifecycles import ScriptedSageMaker
 
 _CONTENT_TYPE = "application/x-amz-json-1.1"
 

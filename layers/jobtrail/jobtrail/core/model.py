@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from jobtrail.times import iso
+from jobtrail.core.times import iso
 
 #: TrainingJobStatus values after which the job never changes again.
 TERMINAL_STATUSES = frozenset({"Completed", "Failed", "Stopped"})
@@ -120,6 +120,16 @@ def spot_savings_percent(managed_spot: bool, training: int | None, billable: int
     if not managed_spot or training is None or billable is None or training <= 0:
         return None
     return (1 - billable / training) * 100
+
+
+@dataclass(frozen=True, slots=True)
+class JobListing:
+    """One row of ListTrainingJobs: enough to tell whether the stored history is behind."""
+
+    job_name: str
+    creation_time: datetime
+    last_modified_time: datetime
+    status: str
 
 
 @dataclass(frozen=True, slots=True)

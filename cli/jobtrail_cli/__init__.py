@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from jobtrail import __version__
-from jobtrail.times import parse_moment
+from jobtrail.core.times import parse_moment
 
 EXIT_OK = 0
 EXIT_NOT_FOUND = 1
@@ -123,7 +123,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     alerts.set_defaults(run=_alerts)
 
-    from jobtrail import views  # noqa: PLC0415 - stdlib-only module, cheap
+    from jobtrail.core import views  # noqa: PLC0415 - stdlib-only module, cheap
 
     backfill = commands.add_parser(
         "backfill", parents=[output], help="record the history of jobs created before jobtrail was deployed"
@@ -208,7 +208,7 @@ def _url(text: str) -> str:
 
 def _status(text: str) -> str:
     """A TrainingJobStatus or SecondaryStatus, any case, as SageMaker spells it."""
-    from jobtrail.model import SECONDARY_STATUSES, TRAINING_JOB_STATUSES  # noqa: PLC0415
+    from jobtrail.core.model import SECONDARY_STATUSES, TRAINING_JOB_STATUSES  # noqa: PLC0415
 
     known = {status.lower(): status for status in (*TRAINING_JOB_STATUSES, *SECONDARY_STATUSES)}
     try:
@@ -238,8 +238,8 @@ def _positive_int(text: str) -> int:
 
 
 def _jobs(args: argparse.Namespace) -> int:
-    from jobtrail.history_store import JobQuery  # noqa: PLC0415 - keep `--help` fast
-    from jobtrail.views import summary_view  # noqa: PLC0415
+    from jobtrail.adapters.history_store import JobQuery  # noqa: PLC0415 - keep `--help` fast
+    from jobtrail.core.views import summary_view  # noqa: PLC0415
 
     if args.since and args.until and args.since > args.until:
         raise UserError("--since is after --until", EXIT_USAGE)
@@ -258,15 +258,15 @@ def _jobs(args: argparse.Namespace) -> int:
     if args.json:
         _print_json([summary_view(s) for s in summaries])
     else:
-        from jobtrail.cli import render  # noqa: PLC0415
+        from jobtrail_cli import render  # noqa: PLC0415
 
         render.jobs_table(summaries, table_name=store.table_name)
     return EXIT_OK
 
 
 def _alerts(args: argparse.Namespace) -> int:
-    from jobtrail.history_store import AlertQuery  # noqa: PLC0415
-    from jobtrail.views import alert_view  # noqa: PLC0415
+    from jobtrail.adapters.history_store import AlertQuery  # noqa: PLC0415
+    from jobtrail.core.views import alert_view  # noqa: PLC0415
 
     store = _store(args)
     found = _aws(lambda: store.list_alerts(AlertQuery(job_name=args.job, since=args.since, limit=args.limit)))
@@ -275,7 +275,7 @@ def _alerts(args: argparse.Namespace) -> int:
     if args.json:
         _print_json([alert_view(a) for a in found])
     else:
-        from jobtrail.cli import render  # noqa: PLC0415
+        from jobtrail_cli import render  # noqa: PLC0415
 
         render.alerts_table(found, table_name=store.table_name)
     return EXIT_OK
@@ -289,7 +289,7 @@ def _job_command(view: Callable[[Any], Any], screen: str) -> Callable[[argparse.
         if args.json:
             _print_json(view(record))
         else:
-            from jobtrail.cli import render  # noqa: PLC0415 - rich only when printing tables
+            from jobtrail_cli import render  # noqa: PLC0415 - rich only when printing tables
 
             getattr(render, screen)(record)
         return EXIT_OK
@@ -309,7 +309,7 @@ def _job(args: argparse.Namespace) -> Any:
 
 
 def _store(args: argparse.Namespace) -> Any:
-    from jobtrail.history_store import HistoryStore  # noqa: PLC0415
+    from jobtrail.adapters.history_store import HistoryStore  # noqa: PLC0415
 
     if args.local:
         return _local_store(args)
@@ -332,8 +332,8 @@ def _region(args: argparse.Namespace) -> str:
 
 def _local_store(args: argparse.Namespace) -> Any:
     """The demo's table in DynamoDB Local on .jobtrail/, reusing a running instance or starting one."""
-    from jobtrail import local_stack  # noqa: PLC0415
-    from jobtrail.history_store import HistoryStore  # noqa: PLC0415
+    from jobtrail.adapters.history_store import HistoryStore  # noqa: PLC0415
+    from jobtrail_local import local_stack  # noqa: PLC0415
 
     directory = local_stack.home()
     if not (directory / "dynamodb").is_dir():
@@ -349,7 +349,7 @@ def _local_store(args: argparse.Namespace) -> Any:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from jobtrail import demo, local_stack  # noqa: PLC0415
+    from jobtrail_local import demo, local_stack  # noqa: PLC0415
 
     directory = local_stack.home()
     if args.reset:
@@ -359,7 +359,7 @@ def _demo(args: argparse.Namespace) -> int:
             raise UserError(str(error)) from None
         print(f"{'Deleted' if removed else 'Nothing to delete in'} {directory}")
         return EXIT_OK
-    from jobtrail.cli import render  # noqa: PLC0415
+    from jobtrail_cli import render  # noqa: PLC0415
 
     try:
         if args.json:
@@ -438,8 +438,7 @@ def _session(args: argparse.Namespace) -> Any:
 def _aws(call: Callable[[], Any]) -> Any:
     """Run an AWS call or a store query, turning what the user can fix into one line."""
     from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
-
-    from jobtrail.history_store import StoreError  # noqa: PLC0415
+    from jobtrail.adapters.history_store import StoreError  # noqa: PLC0415
 
     try:
         return call()
@@ -453,41 +452,31 @@ def _aws(call: Callable[[], Any]) -> Any:
 
 
 def _backfill(args: argparse.Namespace) -> int:
-    from jobtrail import reconcile  # noqa: PLC0415
-    from jobtrail.alert_publisher import SnsAlertPublisher  # noqa: PLC0415
-    from jobtrail.ingest import IngestDeps  # noqa: PLC0415
-    from jobtrail.training_jobs import SageMakerTrainingJobs  # noqa: PLC0415
+    from jobtrail.adapters import sagemaker, sns  # noqa: PLC0415
+    from jobtrail.usecases import reconcile  # noqa: PLC0415
+    from jobtrail.usecases.ingest import SyncDeps  # noqa: PLC0415
 
     if args.rate <= 0:
         raise UserError("--rate must be positive", EXIT_USAGE)
     _not_local(args, "backfill reads SageMaker in your account")
     store = _store(args)
-    from botocore.config import Config  # noqa: PLC0415
-
-    sagemaker = SageMakerTrainingJobs(
-        _client(args, "sagemaker", config=Config(retries={"mode": "adaptive", "max_attempts": 8}))
-    )
-    alerts: Any = _Unused("a silent backfill publishes nothing")
+    jobs = sagemaker.SageMakerTrainingJobs(_client(args, "sagemaker", config=sagemaker.CLIENT_CONFIG))
+    alerts = None  # silent: due alerts go to the outbox for the deployed functions to publish
     if args.alerts:
-        alerts = SnsAlertPublisher(
-            _client(args, "sns"), args.topic_arn or _stack_output(args, "AlertTopicArn", "--topic-arn")
+        alerts = sns.SnsAlertPublisher(
+            _client(args, "sns", config=sns.CLIENT_CONFIG),
+            args.topic_arn or _stack_output(args, "AlertTopicArn", "--topic-arn"),
         )
-    ingest = IngestDeps(
-        training_jobs=sagemaker,
-        histories=store,
-        dead_letters=_Unused("backfill reads no events"),
-        alerts=alerts,
-        alert_on=_alert_on(args),
-    )
+    sync = SyncDeps(training_jobs=jobs, histories=store, alerts=alerts, alert_on=_alert_on(args))
     deps = reconcile.ReconcileDeps(
-        ingest=ingest, catalog=sagemaker, histories=store, bucket=reconcile.TokenBucket(args.rate)
+        sync=sync, catalog=jobs, histories=store, bucket=reconcile.TokenBucket(args.rate)
     )
     if not args.alerts:
-        deps = reconcile.silent(deps, ingest.clock())
+        deps = reconcile.silent(deps, sync.clock())
     if args.json:
         report = _aws(lambda: reconcile.backfill(deps, args.since))
     else:
-        from jobtrail.cli import render  # noqa: PLC0415
+        from jobtrail_cli import render  # noqa: PLC0415
 
         with render.counting_progress("Backfilling training jobs") as tick:
             report = _aws(lambda: reconcile.backfill(deps, args.since, on_job=lambda _: tick()))
@@ -511,19 +500,9 @@ def _backfill(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-class _Unused:
-    """A dependency the command never needs; using it is a bug, said plainly."""
-
-    def __init__(self, why: str) -> None:
-        self._why = why
-
-    def __getattr__(self, name: str) -> Any:
-        raise RuntimeError(f"unexpected use of {name}: {self._why}")
-
-
 def _alert_on(args: argparse.Namespace) -> frozenset[str]:
     """The stack's AlertOn parameter when --stack is given, else the default set."""
-    from jobtrail.alerts import DEFAULT_ALERT_ON, parse_alert_on  # noqa: PLC0415
+    from jobtrail.core.alerts import DEFAULT_ALERT_ON, parse_alert_on  # noqa: PLC0415
 
     if not args.stack:
         return DEFAULT_ALERT_ON
@@ -532,7 +511,7 @@ def _alert_on(args: argparse.Namespace) -> frozenset[str]:
 
 
 def _dead_letter_queue(args: argparse.Namespace) -> Any:
-    from jobtrail.dead_letters import DeadLetterQueue  # noqa: PLC0415
+    from jobtrail_cli.dead_letters import DeadLetterQueue  # noqa: PLC0415
 
     _not_local(args, "the demo's queues exist only while it runs; the dead-letter queue is in your account")
     url = args.dlq_url or _stack_output(args, "StateChangeDeadLetterQueueUrl", "--dlq-url")
@@ -555,7 +534,7 @@ def _dlq_list(args: argparse.Namespace) -> int:
     queue = _dead_letter_queue(args)
     letters = _aws(lambda: queue.peek(args.limit))
     if args.json:
-        from jobtrail.times import iso  # noqa: PLC0415
+        from jobtrail.core.times import iso  # noqa: PLC0415
 
         _print_json(
             [
@@ -571,7 +550,7 @@ def _dlq_list(args: argparse.Namespace) -> int:
             ]
         )
     else:
-        from jobtrail.cli import render  # noqa: PLC0415
+        from jobtrail_cli import render  # noqa: PLC0415
 
         render.dead_letters_table(letters)
     return EXIT_OK

@@ -15,10 +15,10 @@ import yaml
 
 TEMPLATE_ENV = "JOBTRAIL_TEMPLATE"
 RESOURCE_ID = "HistoryTable"
-# The repository's template.yaml, three levels above this package (layers/jobtrail/jobtrail/);
+# The repository's template.yaml, two levels above this package (local/jobtrail_local/);
 # $JOBTRAIL_TEMPLATE overrides it.
 TEMPLATE_PATH: Path = Path(
-    os.environ.get(TEMPLATE_ENV) or Path(__file__).resolve().parents[3] / "template.yaml"
+    os.environ.get(TEMPLATE_ENV) or Path(__file__).resolve().parents[2] / "template.yaml"
 )
 
 _SCHEMA_KEYS = ("KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes")

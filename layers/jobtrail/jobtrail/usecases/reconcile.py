@@ -13,20 +13,18 @@ alert per stalled transition, through the same outbox.
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from functools import cache
-from typing import Protocol
 
-from jobtrail.alerts import build_alert
-from jobtrail.ingest import ALERT_CLAIM_SECONDS, IngestDeps, JobHistories, deliver_alerts, sync_job
-from jobtrail.model import Alert, Claim, JobSummary, StoredAlert, StoredJob
-from jobtrail.times import iso
-from jobtrail.training_jobs import JobListing, TrainingJobCatalog
+from jobtrail.core.alerts import build_alert
+from jobtrail.core.model import Claim, JobListing, StoredJob
+from jobtrail.core.times import iso
+from jobtrail.observability import MetricUnit, metrics
+from jobtrail.usecases.ingest import ALERT_CLAIM_SECONDS, SyncDeps, deliver_alerts, sync_job
+from jobtrail.usecases.ports import ReconcileHistories, TrainingJobCatalog
 
 RECONCILE_WATERMARK = "reconcile"
 BACKFILL_WATERMARK = "backfill"
@@ -42,26 +40,6 @@ FIRST_LOOKBACK = timedelta(days=1)
 STALLED = "Stalled"
 #: Pending alerts older than this are not retried by reconciliation any more (they stay visible).
 PENDING_ALERT_HORIZON = timedelta(days=7)
-
-
-class Bookkeeping(Protocol):
-    """What reconciliation needs from the history table besides ingest's view of it."""
-
-    def get_watermark(self, name: str) -> datetime | None: ...
-
-    def advance_watermark(self, name: str, value: datetime) -> None: ...
-
-    def set_watermark(self, name: str, value: datetime) -> None: ...
-
-    def add_alert(self, alert: Alert, claim: Claim) -> bool: ...
-
-    def in_progress_jobs(self) -> list[JobSummary]: ...
-
-    def pending_alerts(self, *, since: datetime) -> list[StoredAlert]: ...
-
-
-class ReconcileHistories(JobHistories, Bookkeeping, Protocol):
-    """The history table as reconciliation sees it (``HistoryStore``)."""
 
 
 class TokenBucket:
@@ -103,7 +81,9 @@ class TokenBucket:
 
 @dataclass(frozen=True, slots=True)
 class ReconcileDeps:
-    ingest: IngestDeps
+    """What a reconciliation or backfill pass talks to; ``sync`` is how each job is synced."""
+
+    sync: SyncDeps
     catalog: TrainingJobCatalog
     histories: ReconcileHistories
     bucket: TokenBucket
@@ -146,7 +126,7 @@ def reconcile(deps: ReconcileDeps) -> PassReport:
     The watermark advances to this pass's start only if every job synced; otherwise the next pass
     retries the same window (sync is idempotent, so nothing doubles).
     """
-    started = deps.ingest.clock()
+    started = deps.sync.clock()
     since = deps.histories.get_watermark(RECONCILE_WATERMARK) or started - FIRST_LOOKBACK
     listings = deps.catalog.list_jobs(modified_after=since - OVERLAP)
     report = sync_listed(deps, listings)
@@ -166,7 +146,7 @@ def backfill(
 
     A previous run's progress counts only if it covered ``since`` (give or take ``RESUME_TOLERANCE``,
     so ``--since 30d`` typed again an hour later resumes); an earlier ``since`` starts over, and jobs
-    already up to date cost no Describe. Alerting follows ``deps.ingest`` (the CLI makes a silent
+    already up to date cost no Describe. Alerting follows ``deps.sync`` (the CLI makes a silent
     backfill alert only on transitions that started after the run began, and leaves them to the stack).
     """
     covered_since = deps.histories.get_watermark(BACKFILL_SINCE_WATERMARK)
@@ -202,7 +182,7 @@ def _sync_one(deps: ReconcileDeps, listing: JobListing, report: PassReport) -> N
         return
     deps.bucket.acquire()
     try:
-        result = sync_job(listing.job_name, deps.ingest)
+        result = sync_job(listing.job_name, deps.sync)
     except Exception as error:  # noqa: BLE001 - recorded; the watermark then stays for the next pass
         report.failures.append(f"{listing.job_name}: {type(error).__name__}: {error}")
         return
@@ -210,14 +190,14 @@ def _sync_one(deps: ReconcileDeps, listing: JobListing, report: PassReport) -> N
     report.recorded += result.outcome == "recorded"
     report.not_found += result.outcome == "not_found"
     report.alerts_sent += len(result.alerts_sent)
-    if not deps.ingest.publish_alerts:
+    if deps.sync.alerts is None:
         report.alerts_left_pending += len(result.alerts_created)
 
 
 def send_pending_alerts(deps: ReconcileDeps, report: PassReport) -> None:
     """Jobs with an alert still pending (SNS kept failing until SQS gave up on the event): syncing the job
     publishes it. Claims that are still live are left to their holders."""
-    now = deps.ingest.clock()
+    now = deps.sync.clock()
     jobs = {
         pending.alert.job_name
         for pending in deps.histories.pending_alerts(since=now - PENDING_ALERT_HORIZON)
@@ -226,7 +206,7 @@ def send_pending_alerts(deps: ReconcileDeps, report: PassReport) -> None:
     for job_name in sorted(jobs):
         deps.bucket.acquire()
         try:
-            report.alerts_sent += len(sync_job(job_name, deps.ingest).alerts_sent)
+            report.alerts_sent += len(sync_job(job_name, deps.sync).alerts_sent)
         except Exception as error:  # noqa: BLE001 - recorded; the alert stays pending for the next pass
             report.failures.append(f"{job_name}: {type(error).__name__}: {error}")
 
@@ -236,14 +216,14 @@ def alert_stalled_jobs(deps: ReconcileDeps, stalled_after: timedelta, report: Pa
 
     SageMaker is asked first (rate-limited), so a job that moved on without telling us is not reported.
     """
-    now = deps.ingest.clock()
+    now = deps.sync.clock()
     for summary in deps.histories.in_progress_jobs():
         stored = deps.histories.load(summary.job_name)
         if not _is_stalled(stored, now, stalled_after):
             continue
         deps.bucket.acquire()
         try:
-            sync_job(summary.job_name, deps.ingest)
+            sync_job(summary.job_name, deps.sync)
         except Exception as error:  # noqa: BLE001 - recorded like any other failed sync
             report.failures.append(f"{summary.job_name}: {type(error).__name__}: {error}")
             continue
@@ -257,8 +237,10 @@ def alert_stalled_jobs(deps: ReconcileDeps, stalled_after: timedelta, report: Pa
         claim = Claim(token=uuid.uuid4().hex, until=now + timedelta(seconds=ALERT_CLAIM_SECONDS))
         if not deps.histories.add_alert(alert, claim):
             continue  # already raised for this transition
+        if deps.sync.alerts is None:
+            continue  # written to the outbox: the deployed functions publish it
         try:
-            report.stalled_alerts += len(deliver_alerts([alert], claim, deps.ingest))
+            report.stalled_alerts += len(deliver_alerts([alert], claim, deps.sync.alerts, deps.sync))
         except Exception as error:  # noqa: BLE001 - the alert stays pending for the next pass to send
             report.failures.append(f"{summary.job_name}: {error}")
 
@@ -272,13 +254,11 @@ def _is_stalled(stored: StoredJob | None, now: datetime, stalled_after: timedelt
 def silent(deps: ReconcileDeps, started: datetime) -> ReconcileDeps:
     """A backfill's default: old transitions alert nothing; live ones (started after ``started`` minus
     ``LIVE_WINDOW``) get their alert written to the outbox, which the deployed functions publish."""
-    return replace(deps, ingest=replace(deps.ingest, alert_since=started - LIVE_WINDOW, publish_alerts=False))
+    return replace(deps, sync=replace(deps.sync, alert_since=started - LIVE_WINDOW, alerts=None))
 
 
 def record_metrics(report: PassReport) -> None:
-    """EMF metrics of a pass (the functions' observability module owns the Metrics instance)."""
-    from jobtrail.observability import MetricUnit, metrics  # noqa: PLC0415
-
+    """EMF metrics of a pass."""
     for name, value in (
         ("ReconcileListed", report.listed),
         ("ReconcileSynced", report.synced),
@@ -287,25 +267,3 @@ def record_metrics(report: PassReport) -> None:
         ("StalledAlerts", report.stalled_alerts),
     ):
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
-
-
-@cache
-def deps_from_environment() -> ReconcileDeps:
-    """ReconcileFunction's dependencies: IngestFunction's, plus the rate and the stalled threshold."""
-    from jobtrail.history_store import HistoryStore  # noqa: PLC0415
-    from jobtrail.ingest import deps_from_environment as ingest_deps  # noqa: PLC0415
-    from jobtrail.training_jobs import SageMakerTrainingJobs  # noqa: PLC0415
-
-    ingest = ingest_deps()
-    if not isinstance(ingest.training_jobs, SageMakerTrainingJobs) or not isinstance(
-        ingest.histories, HistoryStore
-    ):
-        raise TypeError("reconciliation needs the SageMaker and DynamoDB adapters")
-    hours = float(os.environ.get("JOBTRAIL_STALLED_AFTER_HOURS", "6"))
-    return ReconcileDeps(
-        ingest=ingest,
-        catalog=ingest.training_jobs,
-        histories=ingest.histories,
-        bucket=TokenBucket(float(os.environ.get("JOBTRAIL_RECONCILE_DESCRIBE_RATE", "2"))),
-        stalled_after=timedelta(hours=hours) if hours > 0 else None,
-    )

@@ -8,22 +8,18 @@ records, which SQS redelivers.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
-from typing import Any, Literal, Protocol, TypedDict
+from typing import Any, Literal, TypedDict
 
-from jobtrail.alert_publisher import AlertPublisher, SnsAlertPublisher
-from jobtrail.alerts import DEFAULT_ALERT_ON, parse_alert_on
-from jobtrail.dead_letters import DeadLetters, SqsDeadLetters
-from jobtrail.events import Rejection, SqsMessage, parse_sqs_batch, parse_state_change
-from jobtrail.history import WriteConflict, plan_changes
-from jobtrail.model import Alert, Claim, HistoryChanges, StoredJob, Transition
+from jobtrail.core.alerts import DEFAULT_ALERT_ON
+from jobtrail.core.events import Rejection, SqsMessage, parse_sqs_batch, parse_state_change
+from jobtrail.core.history import WriteConflict, plan_changes
+from jobtrail.core.model import Alert, Claim, HistoryChanges, StoredJob, Transition
 from jobtrail.observability import MetricUnit, logger, metrics, tracer
-from jobtrail.training_jobs import SageMakerTrainingJobs, TrainingJobs
+from jobtrail.usecases.ports import AlertPublisher, DeadLetters, JobHistories, TrainingJobs
 
 #: Re-read and re-plan this many times when another invocation writes the same job concurrently.
 MAX_WRITE_ATTEMPTS = 5
@@ -36,41 +32,33 @@ Outcome = Literal["recorded", "unchanged", "stale", "not_found"]
 ALERT_CLAIM_SECONDS = 180
 
 
-class JobHistories(Protocol):
-    """The history table as ingest sees it (``history_store.HistoryStore`` is the real one)."""
-
-    def load(self, job_name: str) -> StoredJob | None: ...
-
-    def apply(self, changes: HistoryChanges, *, claim: Claim | None = None) -> None: ...
-
-    def claim_alert(self, alert: Alert, claim: Claim, *, now: datetime) -> bool: ...
-
-    def mark_sent(self, alert: Alert, claim: Claim, *, sent_at: datetime, sns_message_id: str) -> bool: ...
-
-    def release_claim(self, alert: Alert, claim: Claim) -> bool: ...
-
-
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True, slots=True)
-class IngestDeps:
-    """Everything ingest talks to; built once per container, replaced by fakes in tests.
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SyncDeps:
+    """What syncing one job talks to (``sync_job``: ingest, reconciliation and backfill).
 
-    ``alert_since`` (backfill) keeps older transitions from alerting; ``publish_alerts`` off (a silent
-    backfill) writes due alerts to the outbox unclaimed and publishes nothing: the deployed functions send
-    them. ``clock`` is injectable so tests can let claims expire.
+    ``alerts`` None (a silent backfill) writes due alerts to the outbox unclaimed and publishes nothing:
+    the deployed functions send them. ``alert_since`` (backfill) keeps older transitions from alerting.
+    ``clock`` is injectable so tests can let claims expire.
     """
 
     training_jobs: TrainingJobs
     histories: JobHistories
-    dead_letters: DeadLetters
-    alerts: AlertPublisher
+    alerts: AlertPublisher | None
     alert_on: frozenset[str] = DEFAULT_ALERT_ON
     clock: Callable[[], datetime] = utc_now
     alert_since: datetime | None = None
-    publish_alerts: bool = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IngestDeps(SyncDeps):
+    """Everything IngestFunction talks to: syncing jobs, and parking the records it rejects. Built once
+    per container by ``functions/ingest/app.py``, replaced by fakes in tests."""
+
+    dead_letters: DeadLetters
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +83,7 @@ class AlertDeliveryFailed(Exception):
 
 
 @tracer.capture_method
-def sync_job(job_name: str, deps: IngestDeps) -> SyncResult:
+def sync_job(job_name: str, deps: SyncDeps) -> SyncResult:
     """Bring the stored history of ``job_name`` up to date with DescribeTrainingJob (one call), then
     publish the alerts it is due: those it just created and any left pending by an earlier failure.
 
@@ -112,7 +100,7 @@ def sync_job(job_name: str, deps: IngestDeps) -> SyncResult:
         if changes.is_empty:
             break
         try:
-            deps.histories.apply(changes, claim=claim if deps.publish_alerts else None)
+            deps.histories.apply(changes, claim=claim if deps.alerts is not None else None)
         except WriteConflict:
             logger.info("concurrent write, re-reading", extra={"job_name": job_name, "attempt": attempt})
             metrics.add_metric(name="WriteConflicts", unit=MetricUnit.Count, value=1)
@@ -124,8 +112,9 @@ def sync_job(job_name: str, deps: IngestDeps) -> SyncResult:
     if changes.new_alerts:
         metrics.add_metric(name="AlertsCreated", unit=MetricUnit.Count, value=len(changes.new_alerts))
     # A silent backfill publishes nothing, not even alerts left pending earlier: the deployed functions do.
-    due = _alerts_to_send(stored, changes, claim, deps) if deps.publish_alerts else []
-    sent = deliver_alerts(due, claim, deps)
+    sent: tuple[Alert, ...] = ()
+    if deps.alerts is not None:
+        sent = deliver_alerts(_alerts_to_send(stored, changes, claim, deps), claim, deps.alerts, deps)
     outcome: Outcome = "recorded" if not changes.is_empty else ("stale" if changes.stale else "unchanged")
     return SyncResult(
         job_name=job_name,
@@ -139,7 +128,7 @@ def sync_job(job_name: str, deps: IngestDeps) -> SyncResult:
 
 
 def _alerts_to_send(
-    stored: StoredJob | None, changes: HistoryChanges, claim: Claim, deps: IngestDeps
+    stored: StoredJob | None, changes: HistoryChanges, claim: Claim, deps: SyncDeps
 ) -> list[Alert]:
     """The alerts this invocation just created (claimed in the same transaction), then the pending ones
     it can claim: left over by a failed publish or a crashed sender whose claim has expired."""
@@ -155,7 +144,9 @@ def _alerts_to_send(
     return mine
 
 
-def deliver_alerts(alerts: list[Alert], claim: Claim, deps: IngestDeps) -> tuple[Alert, ...]:
+def deliver_alerts(
+    alerts: list[Alert], claim: Claim, publisher: AlertPublisher, deps: SyncDeps
+) -> tuple[Alert, ...]:
     """Publish each claimed alert once and mark it sent; a failed one is released for the retry.
 
     Every alert is tried even if one fails; then ``AlertDeliveryFailed`` makes the records redeliver.
@@ -164,7 +155,7 @@ def deliver_alerts(alerts: list[Alert], claim: Claim, deps: IngestDeps) -> tuple
     failures: list[str] = []
     for alert in alerts:
         try:
-            message_id = deps.alerts.publish(alert)
+            message_id = publisher.publish(alert)
         except Exception as error:  # noqa: BLE001 - every transport error means "try again later"
             failures.append(f"{alert.alert_id}: {error}")
             logger.warning("alert not published; it stays pending", extra={"alert_id": alert.alert_id})
@@ -193,7 +184,7 @@ def deliver_alerts(alerts: list[Alert], claim: Claim, deps: IngestDeps) -> tuple
     return tuple(sent)
 
 
-def _release(alert: Alert, claim: Claim, deps: IngestDeps) -> None:
+def _release(alert: Alert, claim: Claim, deps: SyncDeps) -> None:
     """Give the claim back so the retry can send at once; if that fails too, the claim simply expires."""
     try:
         deps.histories.release_claim(alert, claim)
@@ -311,41 +302,3 @@ def handle_batch(event: Mapping[str, Any], deps: IngestDeps) -> BatchResponse:
             )
             failures.append({"itemIdentifier": record.message_id})
     return {"batchItemFailures": failures}
-
-
-@cache
-def deps_from_environment() -> IngestDeps:
-    """The production dependencies, from the function's environment (once per container).
-
-    DescribeTrainingJob throttles cannot be raised, so its client uses botocore's adaptive retry mode
-    (client-side rate limiting on top of standard retries).
-    """
-    import boto3  # noqa: PLC0415 - only the deployed function needs real clients
-    from botocore.config import Config  # noqa: PLC0415
-
-    from jobtrail.history_store import HistoryStore  # noqa: PLC0415 - keeps PynamoDB out of pure imports
-
-    # One botocore session for all four clients; boto3 wraps it before the first client is made.
-    histories = HistoryStore(os.environ["JOBTRAIL_TABLE"])
-    session = boto3.session.Session(botocore_session=histories.botocore_session())
-    histories.connect()
-    # Bounded waits: an alert is published within its claim (ALERT_CLAIM_SECONDS) even when SNS hangs.
-    standard = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=10)
-    return IngestDeps(
-        training_jobs=SageMakerTrainingJobs(
-            session.client(
-                "sagemaker",
-                config=Config(
-                    retries={"mode": "adaptive", "max_attempts": 8}, connect_timeout=5, read_timeout=15
-                ),
-            )
-        ),
-        histories=histories,
-        dead_letters=SqsDeadLetters(
-            session.client("sqs", config=standard), os.environ["JOBTRAIL_DEAD_LETTER_QUEUE_URL"]
-        ),
-        alerts=SnsAlertPublisher(
-            session.client("sns", config=standard), os.environ["JOBTRAIL_ALERT_TOPIC_ARN"]
-        ),
-        alert_on=parse_alert_on(os.environ.get("JOBTRAIL_ALERT_ON")),
-    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from jobtrail.times import human_duration
+from jobtrail.core.times import human_duration
 
 HEADER_LIMIT = 150
 SECTION_LIMIT = 3000

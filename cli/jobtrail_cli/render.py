@@ -8,16 +8,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from jobtrail.core.model import JobRecord, JobSummary, StoredAlert, Transition
+from jobtrail.core.times import human_duration
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from jobtrail.model import JobRecord, JobSummary, StoredAlert, Transition
-from jobtrail.times import human_duration
-
 if TYPE_CHECKING:
-    from jobtrail.dead_letters import DeadLetter
-    from jobtrail.demo import DemoResult
+    from jobtrail_local.demo import DemoResult
+
+    from jobtrail_cli.dead_letters import DeadLetter
 
 #: Colours by status (TrainingJobStatus and secondary status alike); anything else stays plain.
 STATUS_STYLES = {
@@ -210,7 +210,7 @@ def replay_progress() -> Iterator[Callable[[int, int], None]]:
 
 def demo_report(result: DemoResult, directory: Path, commands: Sequence[str], program: str) -> None:
     """What the demo did: delivery figures, the jobs, the spot job's timeline, the alerts and Slack posts."""
-    from jobtrail.local_stack import DEMO_TABLE  # noqa: PLC0415
+    from jobtrail_local.local_stack import DEMO_TABLE  # noqa: PLC0415
 
     if result.notice:
         console.print(f"[yellow]{result.notice}[/yellow]")

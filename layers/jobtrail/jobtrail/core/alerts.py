@@ -13,9 +13,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
 
-from jobtrail.model import Alert, JobRecord, Transition, alert_id_for
-from jobtrail.times import iso
-from jobtrail.views import metric_view
+from jobtrail.core.model import Alert, JobRecord, Transition, alert_id_for
+from jobtrail.core.times import iso
+from jobtrail.core.views import metric_view
 
 DEFAULT_ALERT_ON = frozenset({"Failed", "MaxRuntimeExceeded", "Interrupted"})
 CRITICAL = frozenset({"Failed", "MaxRuntimeExceeded"})

@@ -26,8 +26,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from jobtrail.lifecycles import ScriptedSageMaker, Step, lifecycle_names, load_lifecycle
-from jobtrail.local_stack import (
+from jobtrail.core.model import JobRecord, JobSummary, StoredAlert
+
+from jobtrail_local.lifecycles import ScriptedSageMaker, Step, lifecycle_names, load_lifecycle
+from jobtrail_local.local_stack import (
     DEMO_TABLE,
     REGION,
     DynamoDBLocalUnavailable,
@@ -36,9 +38,8 @@ from jobtrail.local_stack import (
     sqs_lambda_record,
     use_local_credentials,
 )
-from jobtrail.model import JobRecord, JobSummary, StoredAlert
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 SEED = 2026
 #: Share of events SageMaker/EventBridge deliver twice, and of events that arrive late.
 DUPLICATE_RATE = 0.15
@@ -164,7 +165,7 @@ def _fresh_table() -> None:
     """Each run starts from an empty table built from template.yaml's HistoryTable."""
     import boto3  # noqa: PLC0415
 
-    from jobtrail.table_schema import create_history_table  # noqa: PLC0415
+    from jobtrail_local.table_schema import create_history_table  # noqa: PLC0415
 
     client = boto3.client("dynamodb", region_name=REGION)
     if DEMO_TABLE in client.list_tables()["TableNames"]:
@@ -177,19 +178,15 @@ def _fresh_table() -> None:
 
 @contextmanager
 def _scripted_sagemaker(script: ScriptedSageMaker) -> Iterator[str]:
-    from jobtrail.sagemaker_server import ScriptedSageMakerServer  # noqa: PLC0415
+    from jobtrail_local.sagemaker_server import ScriptedSageMakerServer  # noqa: PLC0415
 
     with ScriptedSageMakerServer(script) as server:
         yield server.endpoint_url
 
 
 def _load_handler(path: Path, name: str) -> ModuleType:
-    """The function's module, loaded like Lambda loads it, with a fresh dependency cache."""
-    module = load_function(path, name)
-    from jobtrail.ingest import deps_from_environment  # noqa: PLC0415
-
-    deps_from_environment.cache_clear()
-    return module
+    """The function's module, loaded like Lambda loads it: a new module, so a new dependency cache."""
+    return load_function(path, name)
 
 
 def timeline() -> list[Step]:
@@ -315,9 +312,9 @@ def _slack_destination(stack: ExitStack) -> tuple[str, str]:
 def _notify_slack(queues: dict[str, str], url: str) -> list[str]:
     """Hand every notification SNS delivered to the Slack notifier code, as SNS invokes Lambda."""
     import boto3  # noqa: PLC0415
-
-    from jobtrail.slack_message import payload_as_text, slack_payload  # noqa: PLC0415
-    from jobtrail.slack_notifier import NotifierDeps, WebhookPoster, notify  # noqa: PLC0415
+    from jobtrail.adapters.slack import WebhookPoster  # noqa: PLC0415
+    from jobtrail.core.slack_message import payload_as_text, slack_payload  # noqa: PLC0415
+    from jobtrail.usecases.notify import NotifierDeps, notify  # noqa: PLC0415
 
     sqs = boto3.client("sqs", region_name=REGION)
     deps = NotifierDeps(WebhookPoster(lambda: url))
@@ -342,8 +339,8 @@ def _notify_slack(queues: dict[str, str], url: str) -> list[str]:
 def _collect(
     engine: str, notice: str | None, delivery: Delivery, destination: str, texts: list[str]
 ) -> DemoResult:
-    from jobtrail.history_store import AlertQuery, HistoryStore, JobQuery  # noqa: PLC0415
-    from jobtrail.views import alert_view, summary_view  # noqa: PLC0415
+    from jobtrail.adapters.history_store import AlertQuery, HistoryStore, JobQuery  # noqa: PLC0415
+    from jobtrail.core.views import alert_view, summary_view  # noqa: PLC0415
 
     store = HistoryStore(DEMO_TABLE, region=REGION)
     alerts = store.list_alerts(AlertQuery(limit=1000))

@@ -29,10 +29,10 @@ from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.exceptions import ClientError
 from botocore.model import ListShape, MapShape, Shape, StructureShape
 
-#: The repository's ``events/`` folder (``layers/jobtrail/jobtrail/`` → ``../../../events``);
+#: The repository's ``events/`` folder (``local/jobtrail_local/`` → ``../../events``);
 #: ``JOBTRAIL_EVENTS_DIR`` points elsewhere, e.g. at a copy shipped next to a demo.
 EVENTS_DIR: Path = Path(
-    os.environ.get("JOBTRAIL_EVENTS_DIR") or Path(__file__).resolve().parents[3] / "events"
+    os.environ.get("JOBTRAIL_EVENTS_DIR") or Path(__file__).resolve().parents[2] / "events"
 )
 
 #: Where the fixtures' SQS records claim to come from (the queue the SAM template creates, as named in a

@@ -1,16 +1,16 @@
-"""Where alerts go: the ``AlertPublisher`` port and its SNS adapter (``AlertTopic``)."""
+"""Where alerts go: the SNS adapter of the ``AlertPublisher`` port (the template's ``AlertTopic``)."""
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
-from jobtrail.model import Alert
+from botocore.config import Config
 
+from jobtrail.core.model import Alert
 
-class AlertPublisher(Protocol):
-    """Publishes one alert; returns the transport's message id. Raises if it was not accepted."""
-
-    def publish(self, alert: Alert) -> str: ...
+#: The client the adapter expects: bounded waits, so an alert is published within its claim
+#: (``usecases.ingest.ALERT_CLAIM_SECONDS``) even when SNS hangs.
+CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=10)
 
 
 class SnsAlertPublisher:

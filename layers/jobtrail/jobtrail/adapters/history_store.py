@@ -45,8 +45,8 @@ from pynamodb.transactions import TransactWrite
 if TYPE_CHECKING:
     import botocore.session
 
-from jobtrail.history import WriteConflict
-from jobtrail.model import (
+from jobtrail.core.history import WriteConflict
+from jobtrail.core.model import (
     TRAINING_JOB_STATUSES,
     Alert,
     Claim,

@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from jobtrail.model import JobRecord, JobSummary, Metric, StoredAlert, Transition
-from jobtrail.times import iso
+from jobtrail.core.model import JobRecord, JobSummary, Metric, StoredAlert, Transition
+from jobtrail.core.times import iso
 
 
 def summary_view(summary: JobSummary) -> dict[str, Any]:

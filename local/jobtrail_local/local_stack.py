@@ -24,7 +24,7 @@ from pathlib import Path
 from types import ModuleType, TracebackType
 from typing import Any, Self
 
-from jobtrail.dynamodb_local import DynamoDBLocal, DynamoDBLocalUnavailable, is_listening
+from jobtrail_local.dynamodb_local import DynamoDBLocal, DynamoDBLocalUnavailable, is_listening
 
 DEMO_TABLE = "jobtrail-demo"
 REGION = "us-east-1"

@@ -1,7 +1,7 @@
-"""Where rejected records go: the ``DeadLetters`` port and its SQS adapter.
+"""``jobtrail dlq``: what sits in ``StateChangeDeadLetterQueue``, why, and moving it back.
 
-A rejected record is sent straight to the dead-letter queue with the reason in its message
-attributes (so ``jobtrail dlq list`` can say why), instead of failing five times first.
+Ingest parks rejected records with the message attributes named in ``jobtrail.adapters.sqs``; this side
+only reads them (it never runs in Lambda).
 """
 
 from __future__ import annotations
@@ -9,45 +9,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
-#: Message attributes set on a parked record.
-REASON_ATTRIBUTE = "jobtrail-reject-reason"
-EVENT_ID_ATTRIBUTE = "jobtrail-event-id"
-SOURCE_MESSAGE_ATTRIBUTE = "jobtrail-source-message-id"
+from jobtrail.adapters.sqs import EVENT_ID_ATTRIBUTE, REASON_ATTRIBUTE
+
 #: How long ``peek`` keeps what it has read out of sight (it shows them all again when done).
 PEEK_VISIBILITY_SECONDS = 60
-#: SQS caps a message attribute value with the body at 256 KiB; a reason never needs more than this.
-MAX_REASON_LENGTH = 1000
-
-
-class DeadLetters(Protocol):
-    """Keeps a record that cannot be processed, with the reason."""
-
-    def park(self, body: str, *, reason: str, event_id: str | None, message_id: str) -> None: ...
-
-
-class SqsDeadLetters:
-    """``DeadLetters`` on an SQS queue (the template's ``StateChangeDeadLetterQueue``)."""
-
-    def __init__(self, client: Any, queue_url: str) -> None:
-        self._client = client
-        self._queue_url = queue_url
-
-    def park(self, body: str, *, reason: str, event_id: str | None, message_id: str) -> None:
-        attributes = {
-            REASON_ATTRIBUTE: reason[:MAX_REASON_LENGTH],
-            SOURCE_MESSAGE_ATTRIBUTE: message_id,
-        }
-        if event_id:
-            attributes[EVENT_ID_ATTRIBUTE] = event_id
-        self._client.send_message(
-            QueueUrl=self._queue_url,
-            MessageBody=body,
-            MessageAttributes={
-                name: {"DataType": "String", "StringValue": value} for name, value in attributes.items()
-            },
-        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,22 +1,16 @@
-"""Alerts to Slack: the SNS records of ``AlertTopic`` become Block Kit posts to an incoming webhook.
+"""Slack: the incoming-webhook adapter of the ``SlackPoster`` port, and the webhook secret.
 
 The webhook URL is a secret. It is read from Secrets Manager through Powertools parameters (cached),
 handed straight to ``slack_sdk``'s ``WebhookClient`` and never logged: log lines name the alert, not the
-destination. A post that still fails after slack_sdk's retries (429 with ``Retry-After``, 5xx) raises,
-so Lambda retries the invocation and finally sends it to the on-failure destination.
+destination. A post that still fails after slack_sdk's retries (429 with ``Retry-After``, 5xx) raises.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from functools import cache
-from typing import Any, Protocol
-
-from jobtrail.slack_message import slack_payload
+from typing import Any
 
 #: Retries slack_sdk makes inside one post, per kind of failure.
 RATE_LIMIT_RETRIES = 2
@@ -32,12 +26,8 @@ class SlackPostFailed(Exception):
     """Slack did not accept a post (status and Slack's short error body, never the URL)."""
 
 
-class SlackPoster(Protocol):
-    def post(self, payload: Mapping[str, Any]) -> None: ...
-
-
 class WebhookPoster:
-    """``SlackPoster`` through slack_sdk's ``WebhookClient``, with its retry handlers.
+    """The ``SlackPoster`` port through slack_sdk's ``WebhookClient``, with its retry handlers.
 
     ``url`` is a callable so the secret is fetched when needed (and cached by Powertools), not held in
     an attribute that a ``repr`` or a debugger could show.
@@ -84,25 +74,3 @@ def webhook_url_from_secret(secret_arn: str) -> Callable[[], str]:
         return text
 
     return read
-
-
-@dataclass(frozen=True, slots=True)
-class NotifierDeps:
-    poster: SlackPoster
-
-
-def notify(event: Mapping[str, Any], deps: NotifierDeps) -> list[str]:
-    """Post every alert of an SNS event to Slack; returns the alert ids posted. Raises on failure."""
-    posted: list[str] = []
-    for record in event.get("Records", ()):
-        document = json.loads(record["Sns"]["Message"])
-        deps.poster.post(slack_payload(document))
-        posted.append(str(document.get("alert_id")))
-    return posted
-
-
-@cache
-def deps_from_environment() -> NotifierDeps:
-    return NotifierDeps(
-        poster=WebhookPoster(webhook_url_from_secret(os.environ["JOBTRAIL_SLACK_WEBHOOK_SECRET_ARN"]))
-    )

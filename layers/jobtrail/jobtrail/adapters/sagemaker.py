@@ -1,4 +1,4 @@
-"""SageMaker, the source of truth: the ``TrainingJobs`` port and its boto3 adapter.
+"""SageMaker, the source of truth: the adapter of the ``TrainingJobs`` and ``TrainingJobCatalog`` ports.
 
 ``record_from_describe`` maps a DescribeTrainingJob response (as boto3 returns it: aware datetimes,
 Python floats) to a ``JobRecord``; it is pure, so the fixtures in ``events/`` exercise it directly.
@@ -7,45 +7,21 @@ Python floats) to a ``JobRecord``; it is pure, so the fixtures in ``events/`` ex
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from jobtrail.model import JobRecord, JobSummary, Metric, Transition
+from jobtrail.core.model import JobListing, JobRecord, JobSummary, Metric, Transition
 
-
-@dataclass(frozen=True, slots=True)
-class JobListing:
-    """One row of ListTrainingJobs: enough to tell whether the stored history is behind."""
-
-    job_name: str
-    creation_time: datetime
-    last_modified_time: datetime
-    status: str
-
-
-class TrainingJobs(Protocol):
-    """Reads the current state of a training job."""
-
-    def describe(self, job_name: str) -> JobRecord | None:
-        """The job as SageMaker reports it now, or ``None`` if SageMaker does not know it."""
-        ...
-
-
-class TrainingJobCatalog(Protocol):
-    """Lists training jobs (reconciliation and backfill)."""
-
-    def list_jobs(
-        self, *, modified_after: datetime | None = None, created_after: datetime | None = None
-    ) -> Iterator[JobListing]:
-        """Jobs modified (or created) after the given times, oldest creation first, every page."""
-        ...
+#: The client the adapter expects. DescribeTrainingJob throttles cannot be raised, so botocore's adaptive
+#: retry mode adds client-side rate limiting on top of standard retries.
+CLIENT_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 8}, connect_timeout=5, read_timeout=15)
 
 
 class SageMakerTrainingJobs:
-    """``TrainingJobs`` and ``TrainingJobCatalog`` backed by DescribeTrainingJob and ListTrainingJobs.
+    """The ``TrainingJobs`` and ``TrainingJobCatalog`` ports: DescribeTrainingJob and ListTrainingJobs.
 
     Throttling and 5xx errors are retried by the client's retry mode (configure it standard or adaptive);
     what still fails propagates so the record is redelivered.

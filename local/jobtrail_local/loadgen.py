@@ -42,9 +42,9 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 import botocore.session
+from jobtrail.core.model import alert_id_for, spot_savings_percent
 
-from jobtrail.lifecycles import ExpectedJob, Lifecycle, Step, epoch_millis, sqs_record
-from jobtrail.model import alert_id_for, spot_savings_percent
+from jobtrail_local.lifecycles import ExpectedJob, Lifecycle, Step, epoch_millis, sqs_record
 
 JobKind = Literal["completed", "failed", "capacity", "spot", "max_runtime", "stopped"]
 DeliveryKind = Literal["first", "resent", "redelivered"]

@@ -1,0 +1,95 @@
+"""The ports: what the use cases need from the world, as small ``Protocol``s.
+
+Each has one adapter in ``jobtrail.adapters`` (named below) and in-memory fakes in the tests. The
+adapters satisfy these structurally: they do not import this module, and the use cases never import
+an adapter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import Any, Protocol
+
+from jobtrail.core.model import (
+    Alert,
+    Claim,
+    HistoryChanges,
+    JobListing,
+    JobRecord,
+    JobSummary,
+    StoredAlert,
+    StoredJob,
+)
+
+
+class TrainingJobs(Protocol):
+    """Reads the current state of a training job (``adapters.sagemaker.SageMakerTrainingJobs``)."""
+
+    def describe(self, job_name: str) -> JobRecord | None:
+        """The job as SageMaker reports it now, or ``None`` if SageMaker does not know it."""
+        ...
+
+
+class TrainingJobCatalog(Protocol):
+    """Lists training jobs, for reconciliation and backfill (``adapters.sagemaker.SageMakerTrainingJobs``)."""
+
+    def list_jobs(
+        self, *, modified_after: datetime | None = None, created_after: datetime | None = None
+    ) -> Iterator[JobListing]:
+        """Jobs modified (or created) after the given times, oldest creation first, every page."""
+        ...
+
+
+class JobHistories(Protocol):
+    """The history table as ingest sees it (``adapters.history_store.HistoryStore``)."""
+
+    def load(self, job_name: str) -> StoredJob | None: ...
+
+    def apply(self, changes: HistoryChanges, *, claim: Claim | None = None) -> None: ...
+
+    def claim_alert(self, alert: Alert, claim: Claim, *, now: datetime) -> bool: ...
+
+    def mark_sent(self, alert: Alert, claim: Claim, *, sent_at: datetime, sns_message_id: str) -> bool: ...
+
+    def release_claim(self, alert: Alert, claim: Claim) -> bool: ...
+
+
+class Bookkeeping(Protocol):
+    """What reconciliation needs from the history table besides ingest's view of it."""
+
+    def get_watermark(self, name: str) -> datetime | None: ...
+
+    def advance_watermark(self, name: str, value: datetime) -> None: ...
+
+    def set_watermark(self, name: str, value: datetime) -> None: ...
+
+    def add_alert(self, alert: Alert, claim: Claim) -> bool: ...
+
+    def in_progress_jobs(self) -> list[JobSummary]: ...
+
+    def pending_alerts(self, *, since: datetime) -> list[StoredAlert]: ...
+
+
+class ReconcileHistories(JobHistories, Bookkeeping, Protocol):
+    """The history table as reconciliation sees it (``adapters.history_store.HistoryStore``)."""
+
+
+class AlertPublisher(Protocol):
+    """Publishes one alert; returns the transport's message id. Raises if it was not accepted
+    (``adapters.sns.SnsAlertPublisher``)."""
+
+    def publish(self, alert: Alert) -> str: ...
+
+
+class DeadLetters(Protocol):
+    """Keeps a record that cannot be processed, with the reason (``adapters.sqs.SqsDeadLetters``)."""
+
+    def park(self, body: str, *, reason: str, event_id: str | None, message_id: str) -> None: ...
+
+
+class SlackPoster(Protocol):
+    """Posts one Block Kit message to Slack; raises if Slack did not accept it
+    (``adapters.slack.WebhookPoster``)."""
+
+    def post(self, payload: Mapping[str, Any]) -> None: ...

@@ -1,0 +1,162 @@
+"""The code layout's rules (README, "Code layout"), checked on the source: who may import whom, and where
+the environment is read and AWS clients are made.
+
+Every import is found by walking the syntax tree of each module, lazy imports inside functions and
+``TYPE_CHECKING`` blocks included, so a rule cannot be dodged by moving an import into a function.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+RUNTIME = REPO / "layers" / "jobtrail" / "jobtrail"
+CLI = REPO / "cli" / "jobtrail_cli"
+LOCAL = REPO / "local" / "jobtrail_local"
+FUNCTIONS = REPO / "functions"
+
+#: Libraries that reach AWS or Slack: only adapters (and the composition roots) may import them.
+SDKS = ("boto3", "botocore", "pynamodb", "slack_sdk", "aws_xray_sdk")
+#: What only people and tests use: never imported by code that runs in Lambda.
+NOT_IN_LAMBDA = ("jobtrail_cli", "jobtrail_local", "rich", "yaml", "moto", "pytest")
+
+
+@dataclass(frozen=True)
+class Module:
+    path: Path
+    name: str
+    tree: ast.Module
+
+    def imports(self) -> Iterator[tuple[int, str]]:
+        """(line, imported module) for every import statement anywhere in the module."""
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    yield node.lineno, alias.name
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                yield node.lineno, node.module
+                for alias in node.names:  # `from jobtrail.adapters import sagemaker` names a module too
+                    yield node.lineno, f"{node.module}.{alias.name}"
+
+    def reaches(self, *prefixes: str) -> list[str]:
+        return sorted(
+            {
+                f"{self.name}:{line} imports {target}"
+                for line, target in self.imports()
+                if any(target == prefix or target.startswith(f"{prefix}.") for prefix in prefixes)
+            }
+        )
+
+
+def modules_in(package: Path, root: Path) -> list[Module]:
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        relative = path.relative_to(root).with_suffix("")
+        name = ".".join(part for part in relative.parts if part != "__init__")
+        found.append(Module(path, name, ast.parse(path.read_text(encoding="utf-8"))))
+    assert found, f"no modules under {package}"
+    return found
+
+
+RUNTIME_MODULES = modules_in(RUNTIME, RUNTIME.parent)
+CORE = [m for m in RUNTIME_MODULES if m.name.startswith("jobtrail.core")]
+ADAPTERS = [m for m in RUNTIME_MODULES if m.name.startswith("jobtrail.adapters")]
+USE_CASES = [m for m in RUNTIME_MODULES if m.name.startswith("jobtrail.usecases")]
+#: The runtime the layer ships: everything in the package but ``__main__`` (the CLI's ``python -m``).
+SHIPPED = [m for m in RUNTIME_MODULES if m.name != "jobtrail.__main__"]
+ROOTS = [
+    Module(path, f"functions.{path.parent.name}.app", ast.parse(path.read_text(encoding="utf-8")))
+    for path in sorted(FUNCTIONS.glob("*/app.py"))
+]
+
+
+def names(modules: list[Module]) -> list[str]:
+    return [m.name for m in modules]
+
+
+def test_the_wings_are_all_there() -> None:
+    # A rule over an empty list would pass for nothing: each wing has its modules
+    assert {"jobtrail.core.model", "jobtrail.core.history", "jobtrail.core.events"} <= set(names(CORE))
+    assert {"jobtrail.adapters.history_store", "jobtrail.adapters.sagemaker"} <= set(names(ADAPTERS))
+    assert {"jobtrail.usecases.ingest", "jobtrail.usecases.ports"} <= set(names(USE_CASES))
+    assert [m.name for m in ROOTS] == [
+        "functions.ingest.app",
+        "functions.reconcile.app",
+        "functions.slack_notifier.app",
+    ]
+
+
+@pytest.mark.parametrize("module", CORE, ids=names(CORE))
+def test_the_core_imports_nothing_of_ours_but_the_core(module: Module) -> None:
+    assert module.reaches("jobtrail.adapters", "jobtrail.usecases", "jobtrail.observability") == []
+    assert module.reaches(*SDKS, "aws_lambda_powertools", *NOT_IN_LAMBDA) == []
+
+
+@pytest.mark.parametrize("module", ADAPTERS, ids=names(ADAPTERS))
+def test_adapters_import_the_core_only(module: Module) -> None:
+    assert module.reaches("jobtrail.usecases", "jobtrail.observability", *NOT_IN_LAMBDA) == []
+
+
+@pytest.mark.parametrize("module", USE_CASES, ids=names(USE_CASES))
+def test_use_cases_talk_to_the_world_through_ports_only(module: Module) -> None:
+    assert module.reaches("jobtrail.adapters", *SDKS, *NOT_IN_LAMBDA) == []
+
+
+@pytest.mark.parametrize("module", SHIPPED + ROOTS, ids=names(SHIPPED + ROOTS))
+def test_nothing_that_runs_in_lambda_imports_the_cli_or_local_tooling(module: Module) -> None:
+    assert module.reaches(*NOT_IN_LAMBDA) == []
+
+
+def test_local_tooling_does_not_import_the_cli() -> None:
+    for module in modules_in(LOCAL, LOCAL.parent):
+        assert module.reaches("jobtrail_cli") == []
+
+
+def environment_reads(module: Module) -> list[str]:
+    """``os.environ`` / ``os.getenv`` / ``environ`` from os, wherever they appear."""
+    found = []
+    for node in ast.walk(module.tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "os":
+            if node.attr in {"environ", "getenv", "environb", "putenv"}:
+                found.append(f"{module.name}:{node.lineno} os.{node.attr}")
+        elif isinstance(node, ast.ImportFrom) and node.module == "os":
+            found += [f"{module.name}:{node.lineno} from os import {a.name}" for a in node.names]
+    return found
+
+
+def client_creations(module: Module) -> list[str]:
+    """Calls that make an AWS client or session: ``*.client(...)``, ``*.resource(...)``, ``Session(...)``."""
+    found = []
+    for node in ast.walk(module.tree):
+        if isinstance(node, ast.Call):
+            function = node.func
+            called = function.attr if isinstance(function, ast.Attribute) else getattr(function, "id", "")
+            if called in {"client", "resource", "Session", "get_session"}:
+                found.append(f"{module.name}:{node.lineno} {called}(...)")
+    return found
+
+
+#: The one runtime module allowed to read the environment besides the composition roots: it sets up
+#: Powertools (which reads POWERTOOLS_* itself) and decides whether the X-Ray SDK is imported at all.
+READS_ENVIRONMENT = {"jobtrail.observability"}
+
+
+@pytest.mark.parametrize("module", SHIPPED, ids=names(SHIPPED))
+def test_only_the_composition_roots_read_the_environment_or_make_clients(module: Module) -> None:
+    if module.name not in READS_ENVIRONMENT:
+        assert environment_reads(module) == []
+    assert client_creations(module) == []
+
+
+def test_the_rules_see_what_they_forbid() -> None:
+    # The detectors find the real thing in the composition roots (else the test above proves nothing)
+    ingest = next(m for m in ROOTS if m.name == "functions.ingest.app")
+    assert environment_reads(ingest)
+    assert [c for c in client_creations(ingest) if "client(" in c]
+    assert ingest.reaches("jobtrail.adapters")
+    assert ingest.reaches("boto3")
