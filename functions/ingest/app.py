@@ -10,10 +10,8 @@ import os
 from functools import cache
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from jobtrail.adapters import sagemaker, sns, sqs
-from jobtrail.adapters.history_store import HistoryStore
+from jobtrail.adapters.aws import AwsAdapters
 from jobtrail.core.alerts import parse_alert_on
 from jobtrail.observability import logger, metrics, tracer
 from jobtrail.usecases.ingest import BatchResponse, IngestDeps, handle_batch
@@ -22,21 +20,12 @@ from jobtrail.usecases.ingest import BatchResponse, IngestDeps, handle_batch
 @cache
 def deps_from_environment() -> IngestDeps:
     """The function's dependencies, from its environment (the template sets every variable)."""
-    histories = HistoryStore(os.environ["JOBTRAIL_TABLE"])
-    # One botocore session for every client: a second one would load botocore's data files again.
-    session = boto3.session.Session(botocore_session=histories.botocore_session())
-    histories.connect()
+    aws = AwsAdapters(os.environ["JOBTRAIL_TABLE"])
     return IngestDeps(
-        training_jobs=sagemaker.SageMakerTrainingJobs(
-            session.client("sagemaker", config=sagemaker.CLIENT_CONFIG)
-        ),
-        histories=histories,
-        dead_letters=sqs.SqsDeadLetters(
-            session.client("sqs", config=sqs.CLIENT_CONFIG), os.environ["JOBTRAIL_DEAD_LETTER_QUEUE_URL"]
-        ),
-        alerts=sns.SnsAlertPublisher(
-            session.client("sns", config=sns.CLIENT_CONFIG), os.environ["JOBTRAIL_ALERT_TOPIC_ARN"]
-        ),
+        training_jobs=aws.training_jobs(),
+        histories=aws.histories,
+        dead_letters=aws.dead_letters(os.environ["JOBTRAIL_DEAD_LETTER_QUEUE_URL"]),
+        alerts=aws.alerts(os.environ["JOBTRAIL_ALERT_TOPIC_ARN"]),
         alert_on=parse_alert_on(os.environ.get("JOBTRAIL_ALERT_ON")),
     )
 

@@ -11,10 +11,8 @@ from datetime import timedelta
 from functools import cache
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from jobtrail.adapters import sagemaker, sns
-from jobtrail.adapters.history_store import HistoryStore
+from jobtrail.adapters.aws import AwsAdapters
 from jobtrail.core.alerts import parse_alert_on
 from jobtrail.observability import logger, metrics, tracer
 from jobtrail.usecases.ingest import SyncDeps
@@ -24,23 +22,18 @@ from jobtrail.usecases.reconcile import ReconcileDeps, TokenBucket, reconcile, r
 @cache
 def deps_from_environment() -> ReconcileDeps:
     """The function's dependencies, from its environment (the template sets every variable)."""
-    histories = HistoryStore(os.environ["JOBTRAIL_TABLE"])
-    # One botocore session for every client: a second one would load botocore's data files again.
-    session = boto3.session.Session(botocore_session=histories.botocore_session())
-    histories.connect()
-    jobs = sagemaker.SageMakerTrainingJobs(session.client("sagemaker", config=sagemaker.CLIENT_CONFIG))
+    aws = AwsAdapters(os.environ["JOBTRAIL_TABLE"])
+    jobs = aws.training_jobs()
     hours = float(os.environ.get("JOBTRAIL_STALLED_AFTER_HOURS", "6"))
     return ReconcileDeps(
         sync=SyncDeps(
             training_jobs=jobs,
-            histories=histories,
-            alerts=sns.SnsAlertPublisher(
-                session.client("sns", config=sns.CLIENT_CONFIG), os.environ["JOBTRAIL_ALERT_TOPIC_ARN"]
-            ),
+            histories=aws.histories,
+            alerts=aws.alerts(os.environ["JOBTRAIL_ALERT_TOPIC_ARN"]),
             alert_on=parse_alert_on(os.environ.get("JOBTRAIL_ALERT_ON")),
         ),
         catalog=jobs,
-        histories=histories,
+        histories=aws.histories,
         bucket=TokenBucket(float(os.environ.get("JOBTRAIL_RECONCILE_DESCRIBE_RATE", "2"))),
         stalled_after=timedelta(hours=hours) if hours > 0 else None,
     )

@@ -144,19 +144,29 @@ def client_creations(module: Module) -> list[str]:
 #: The one runtime module allowed to read the environment besides the composition roots: it sets up
 #: Powertools (which reads POWERTOOLS_* itself) and decides whether the X-Ray SDK is imported at all.
 READS_ENVIRONMENT = {"jobtrail.observability"}
+#: The one runtime module that makes clients, for the composition roots: the adapters on one botocore
+#: session (it reads no environment; the roots hand it what they read).
+MAKES_CLIENTS = {"jobtrail.adapters.aws"}
 
 
 @pytest.mark.parametrize("module", SHIPPED, ids=names(SHIPPED))
 def test_only_the_composition_roots_read_the_environment_or_make_clients(module: Module) -> None:
     if module.name not in READS_ENVIRONMENT:
         assert environment_reads(module) == []
-    assert client_creations(module) == []
+    if module.name not in MAKES_CLIENTS:
+        assert client_creations(module) == []
+
+
+def test_the_roots_alone_use_the_client_maker() -> None:
+    users = {m.name for m in SHIPPED + ROOTS if m.reaches("jobtrail.adapters.aws")}
+    assert users == {"functions.ingest.app", "functions.reconcile.app"}
 
 
 def test_the_rules_see_what_they_forbid() -> None:
     # The detectors find the real thing in the composition roots (else the test above proves nothing)
     ingest = next(m for m in ROOTS if m.name == "functions.ingest.app")
     assert environment_reads(ingest)
-    assert [c for c in client_creations(ingest) if "client(" in c]
+    aws = next(m for m in SHIPPED if m.name == "jobtrail.adapters.aws")
+    assert [c for c in client_creations(aws) if "client(" in c]
+    assert [c for c in client_creations(aws) if "Session(" in c]
     assert ingest.reaches("jobtrail.adapters")
-    assert ingest.reaches("boto3")
