@@ -170,3 +170,24 @@ def test_the_rules_see_what_they_forbid() -> None:
     assert [c for c in client_creations(aws) if "client(" in c]
     assert [c for c in client_creations(aws) if "Session(" in c]
     assert ingest.reaches("jobtrail.adapters")
+
+
+CLI_MODULES = modules_in(CLI, CLI.parent)
+#: The CLI's composition root: the one CLI module that reads the environment and makes sessions and clients.
+CLI_ROOT = "jobtrail_cli.wiring"
+
+
+@pytest.mark.parametrize("module", CLI_MODULES, ids=names(CLI_MODULES))
+def test_only_the_cli_composition_root_reads_the_environment_or_makes_clients(module: Module) -> None:
+    if module.name != CLI_ROOT:
+        assert environment_reads(module) == []
+        assert client_creations(module) == []
+
+
+def test_the_cli_rule_sees_what_it_forbids() -> None:
+    # The rule runs over the CLI's modules, commands included, and finds the real thing in the root
+    assert {CLI_ROOT, "jobtrail_cli.entry", "jobtrail_cli.commands.queries"} <= set(names(CLI_MODULES))
+    root = next(m for m in CLI_MODULES if m.name == CLI_ROOT)
+    assert environment_reads(root)
+    assert [c for c in client_creations(root) if "client(" in c]
+    assert [c for c in client_creations(root) if "Session(" in c]

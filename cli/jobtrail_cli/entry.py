@@ -1,0 +1,40 @@
+"""The ``jobtrail`` entry point: parse the arguments, run the command, turn failures into exit statuses.
+
+User errors (bad arguments, unknown job, missing table, no credentials, unreachable endpoint) end with
+a one-line message on stderr and a non-zero exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from contextlib import ExitStack
+
+from jobtrail_cli.errors import EXIT_INTERRUPTED, EXIT_SIGPIPE, EXIT_USAGE, UserError
+from jobtrail_cli.parser import Command, build_parser
+from jobtrail_cli.wiring import Wiring
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        command: Command = args.run
+        with ExitStack() as cleanup:
+            return command(args, Wiring(args, cleanup))
+    except UserError as error:
+        print(f"jobtrail: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("jobtrail: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader stopped reading (`jobtrail jobs --json | head`): quiet, like any Unix tool. Python
+        # flushes stdout again at exit, so point it at /dev/null first.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_SIGPIPE

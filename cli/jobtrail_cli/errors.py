@@ -1,0 +1,20 @@
+"""How a ``jobtrail`` run ends: its exit statuses, and the error the user can fix."""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_NOT_FOUND = 1
+EXIT_USAGE = 2
+EXIT_FAILURE = 3
+#: What a shell reports for a process ended by SIGPIPE (128 + 13).
+EXIT_SIGPIPE = 141
+#: What a shell reports for a process ended by Ctrl-C (128 + SIGINT).
+EXIT_INTERRUPTED = 130
+
+
+class UserError(Exception):
+    """Something the user can fix; printed as one line."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_FAILURE) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code

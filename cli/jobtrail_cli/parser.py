@@ -1,0 +1,191 @@
+"""The ``jobtrail`` command line as argparse sees it: options, subcommands, help texts, argument types.
+
+Each subcommand names the function that runs it (``run``); ``jobtrail_cli.entry`` calls it with the parsed
+arguments and the run's ``Wiring``. Building the parser imports no AWS SDK and no rich: `--help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from datetime import datetime
+
+from jobtrail import __version__
+from jobtrail.core.times import parse_moment
+
+from jobtrail_cli.commands import backfill, demo, dlq, queries
+from jobtrail_cli.wiring import Wiring
+
+#: A subcommand: given the parsed arguments and the run's wiring, does its work; returns the exit status.
+Command = Callable[[argparse.Namespace, Wiring], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``jobtrail`` parser; each subcommand's ``run`` default is its ``Command``."""
+    parser = argparse.ArgumentParser(
+        prog="jobtrail", description="The status history of your SageMaker training jobs."
+    )
+    parser.add_argument("--version", action="version", version=f"jobtrail {__version__}")
+    where = parser.add_argument_group("where the history table is")
+    where.add_argument("--table", help="history table name (default: $JOBTRAIL_TABLE)")
+    where.add_argument("--stack", help="find the table in this CloudFormation stack's outputs")
+    where.add_argument("--region", help="AWS region (default: your AWS configuration)")
+    where.add_argument("--profile", help="AWS profile to use")
+    where.add_argument(
+        "--endpoint-url",
+        type=url,
+        help="DynamoDB endpoint, e.g. DynamoDB Local (AWS_ENDPOINT_URL_DYNAMODB works too)",
+    )
+    where.add_argument(
+        "--local",
+        action="store_true",
+        help="the demo's history in .jobtrail/ (starts or reuses DynamoDB Local; no AWS account needed)",
+    )
+
+    output = argparse.ArgumentParser(add_help=False)
+    output.add_argument("--json", action="store_true", help="print JSON on stdout instead of tables")
+    subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo_command = subcommands.add_parser(
+        "demo", parents=[output], help="run jobtrail end to end on this machine (no AWS account needed)"
+    )
+    demo_command.add_argument(
+        "--reset", action="store_true", help="delete the demo data in .jobtrail/ and stop"
+    )
+    demo_command.set_defaults(run=demo.demo)
+
+    jobs = subcommands.add_parser("jobs", parents=[output], help="list jobs, newest first")
+    jobs.add_argument(
+        "--status",
+        type=status,
+        help="current TrainingJobStatus (Failed, Completed, …) or secondary status (MaxRuntimeExceeded, …), "
+        "any case; past ones, such as a spot job's Interrupted, are in `jobtrail alerts` and `history`",
+    )
+    jobs.add_argument("--since", type=moment, help="created at or after: 24h, 7d, 30m or an ISO time")
+    jobs.add_argument(
+        "--until", type=until, help="created at or before: same forms as --since; a date means its end"
+    )
+    jobs.add_argument(
+        "--tuning-job",
+        type=tuning_job,
+        help="only the children of this hyperparameter tuning job (name or ARN)",
+    )
+    jobs.add_argument("--limit", type=positive_int, default=50, help="at most this many jobs (default 50)")
+    jobs.set_defaults(run=queries.jobs)
+
+    alerts = subcommands.add_parser(
+        "alerts", parents=[output], help="alerts and their delivery state, newest first"
+    )
+    alerts.add_argument("job", metavar="JOB", nargs="?", help="only this job's alerts")
+    alerts.add_argument("--since", type=moment, help="transitions at or after: 24h, 7d, 30m or an ISO time")
+    alerts.add_argument(
+        "--limit", type=positive_int, default=50, help="at most this many alerts (default 50)"
+    )
+    alerts.set_defaults(run=queries.alerts)
+
+    backfill_command = subcommands.add_parser(
+        "backfill", parents=[output], help="record the history of jobs created before jobtrail was deployed"
+    )
+    backfill_command.add_argument(
+        "--since", type=moment, required=True, help="jobs created since: 30d, 24h or an ISO time"
+    )
+    backfill_command.add_argument(
+        "--alerts", action="store_true", help="also alert on what it finds (default: silent)"
+    )
+    backfill_command.add_argument(
+        "--rate", type=float, default=2.0, help="DescribeTrainingJob calls per second at most (default 2)"
+    )
+    backfill_command.add_argument(
+        "--topic-arn", help="AlertTopic for --alerts (default: the stack's AlertTopicArn)"
+    )
+    backfill_command.set_defaults(run=backfill.backfill)
+
+    dlq_command = subcommands.add_parser(
+        "dlq", help="the dead-letter queue: what sits there, and moving it back"
+    )
+    actions = dlq_command.add_subparsers(dest="dlq_command", metavar="ACTION", required=True)
+    dlq_list = actions.add_parser(
+        "list", parents=[output], help="messages in the dead-letter queue, with the reason each is there"
+    )
+    dlq_list.add_argument("--dlq-url", help="dead-letter queue URL (default: the stack's output)")
+    dlq_list.add_argument("--limit", type=positive_int, default=50, help="at most this many (default 50)")
+    dlq_list.set_defaults(run=dlq.list_dead_letters)
+    redrive = actions.add_parser(
+        "redrive", parents=[output], help="move the messages back to StateChangeQueue (after a fix)"
+    )
+    redrive.add_argument("--dlq-url", help="dead-letter queue URL (default: the stack's output)")
+    redrive.add_argument("--queue-url", help="where to move them (default: the stack's StateChangeQueue)")
+    redrive.add_argument("--per-second", type=positive_int, help="move at most this many per second")
+    redrive.set_defaults(run=dlq.redrive)
+
+    for name, run, text in (
+        ("show", queries.show, "a job's summary and final metrics"),
+        ("history", queries.history, "a job's status transitions as a timeline"),
+        ("metrics", queries.metrics, "a job's final metrics"),
+    ):
+        one_job = subcommands.add_parser(name, parents=[output], help=text)
+        one_job.add_argument("job", metavar="JOB", help="training job name")
+        one_job.set_defaults(run=run)
+    return parser
+
+
+# -- argument types: each turns the text typed into a value, or says in one line why it cannot -----------
+
+
+def moment(text: str) -> datetime:
+    """``--since``: ``24h``, ``7d``, ``30m`` ago, or an ISO time."""
+    try:
+        return parse_moment(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def until(text: str) -> datetime:
+    """Like ``--since``, but a date alone (``2026-11-23``) means the end of that day, not its start."""
+    from datetime import date, timedelta  # noqa: PLC0415
+
+    end = moment(text)
+    try:
+        date.fromisoformat(text.strip())
+    except ValueError:
+        return end
+    return end + timedelta(days=1) - timedelta(microseconds=1)
+
+
+def url(text: str) -> str:
+    """An http(s) URL with a host (``--endpoint-url``)."""
+    from urllib.parse import urlsplit  # noqa: PLC0415
+
+    parts = urlsplit(text)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"not an http(s) URL: {text!r} (e.g. http://127.0.0.1:8000)")
+    return text
+
+
+def status(text: str) -> str:
+    """A TrainingJobStatus or SecondaryStatus, any case, as SageMaker spells it."""
+    from jobtrail.core.model import SECONDARY_STATUSES, TRAINING_JOB_STATUSES  # noqa: PLC0415
+
+    known = {name.lower(): name for name in (*TRAINING_JOB_STATUSES, *SECONDARY_STATUSES)}
+    try:
+        return known[text.strip().lower()]
+    except KeyError:
+        raise argparse.ArgumentTypeError(
+            f"unknown status {text!r}; one of: {', '.join(sorted(set(known.values())))}"
+        ) from None
+
+
+def tuning_job(text: str) -> str:
+    """A tuning job's name, also when given as its ARN (``…:hyper-parameter-tuning-job/NAME``)."""
+    return text.rsplit("hyper-parameter-tuning-job/", 1)[-1] if text.startswith("arn:") else text
+
+
+def positive_int(text: str) -> int:
+    """A whole number of at least 1 (``--limit``, ``--per-second``)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value

@@ -1,0 +1,202 @@
+"""The CLI's composition root: the "where the history table is" options made into a boto3 session, clients,
+the ``--stack`` stack's outputs and parameters, and the history store.
+
+The only module of the CLI that reads the environment or makes sessions, clients or stores (checked by
+``tests/unit/test_architecture.py``). Nothing is made before a command asks for it, so a command that
+needs no AWS touches none and ``--help`` imports no AWS SDK; the session and the stack's description are
+then made once per run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable
+from contextlib import ExitStack
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
+
+from jobtrail_cli.errors import EXIT_USAGE, UserError
+
+if TYPE_CHECKING:
+    from boto3.session import Session
+    from jobtrail.adapters.history_store import HistoryStore
+    from mypy_boto3_sagemaker import SageMakerClient
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sqs import SQSClient
+
+#: Where ``--stack`` finds the table name among the stack's outputs.
+TABLE_OUTPUT_KEY = "HistoryTableName"
+
+Result = TypeVar("Result")
+
+
+def aws_call(call: Callable[[], Result]) -> Result:
+    """Run an AWS call or a store query, turning what the user can fix into one line."""
+    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415 - keep `--help` fast
+    from jobtrail.adapters.history_store import StoreError  # noqa: PLC0415
+
+    try:
+        return call()
+    except StoreError as error:
+        raise UserError(str(error)) from None
+    except ClientError as error:
+        details = error.response.get("Error", {})
+        raise UserError(f"{details.get('Code')}: {details.get('Message')}") from None
+    except BotoCoreError as error:
+        raise UserError(str(error)) from None
+
+
+class _Stack(NamedTuple):
+    """The ``--stack`` stack's outputs and parameters, from one DescribeStacks."""
+
+    outputs: dict[str, str]
+    parameters: dict[str, str | None]
+
+
+class Wiring:
+    """What a run talks to, made from the options when a command first asks for it."""
+
+    def __init__(self, args: argparse.Namespace, cleanup: ExitStack) -> None:
+        """``args``: the parsed options (``--table``, ``--stack``, ``--region``…); ``cleanup`` closes
+        what the run starts (DynamoDB Local for ``--local``) when the command is done."""
+        self._table: str | None = args.table
+        self._stack_name: str | None = args.stack
+        self._region_option: str | None = args.region
+        self._profile: str | None = args.profile
+        self._endpoint_url: str | None = args.endpoint_url
+        self._local: bool = args.local
+        self._cleanup = cleanup
+        self._session: Session | None = None
+        self._stack: _Stack | None = None
+
+    # -- the history table
+
+    def store(self) -> HistoryStore:
+        """The history table: the demo's with ``--local``, else ``--table``, ``$JOBTRAIL_TABLE`` or the
+        ``--stack`` stack's; a missing table or region is a one-line error."""
+        from jobtrail.adapters.history_store import HistoryStore  # noqa: PLC0415
+
+        table, region, host = self._table_in_dynamodb_local() if self._local else self._table_in_aws()
+        return HistoryStore(table, region=region, host=host)
+
+    def _table_in_aws(self) -> tuple[str, str, str | None]:
+        if self._profile:
+            # PynamoDB builds its own botocore session; the profile reaches it through the environment.
+            os.environ["AWS_PROFILE"] = self._profile
+        table = (
+            self._table
+            or os.environ.get("JOBTRAIL_TABLE")
+            or (self._stack_name and self.stack_output(TABLE_OUTPUT_KEY))
+        )
+        if not table:
+            raise UserError(
+                "which table? pass --table NAME or --stack STACK, or set JOBTRAIL_TABLE", EXIT_USAGE
+            )
+        return table, self._region(), self._endpoint_url
+
+    def _table_in_dynamodb_local(self) -> tuple[str, str, str]:
+        """The demo's table in DynamoDB Local on .jobtrail/, reusing a running instance or starting one."""
+        from jobtrail_local import local_stack  # noqa: PLC0415
+
+        directory = local_stack.home()
+        if not (directory / "dynamodb").is_dir():
+            raise UserError(f"no local data in {directory}: run `make demo` (or `jobtrail demo`) first")
+        local_stack.use_local_credentials()
+        try:
+            local = self._cleanup.enter_context(local_stack.LocalDynamoDB(directory))
+        except local_stack.DynamoDBLocalUnavailable as error:
+            raise UserError(" ".join(str(error).split())) from None
+        return self._table or local_stack.DEMO_TABLE, local_stack.REGION, local.endpoint_url
+
+    def refuse_local(self, command: str, why: str) -> None:
+        """Stop here, in one line, when ``--local`` is given to a command that needs an AWS account."""
+        if self._local:
+            raise UserError(f"`{command}` does not work with --local: {why}", EXIT_USAGE)
+
+    # -- AWS clients, for --region/--profile; a missing region is a one-line error, not a traceback
+
+    def sagemaker(self) -> SageMakerClient:
+        """SageMaker, with the retries its adapter is made for."""
+        from jobtrail.adapters.sagemaker import CLIENT_CONFIG  # noqa: PLC0415
+
+        session, region = self._session_and_region()
+        return aws_call(lambda: session.client("sagemaker", region_name=region, config=CLIENT_CONFIG))
+
+    def sns(self) -> SNSClient:
+        """SNS, with the retries its adapter is made for."""
+        from jobtrail.adapters.sns import CLIENT_CONFIG  # noqa: PLC0415
+
+        session, region = self._session_and_region()
+        return aws_call(lambda: session.client("sns", region_name=region, config=CLIENT_CONFIG))
+
+    def sqs(self) -> SQSClient:
+        """SQS, for the dead-letter queue."""
+        session, region = self._session_and_region()
+        return aws_call(lambda: session.client("sqs", region_name=region))
+
+    def _session_and_region(self) -> tuple[Session, str]:
+        return self._boto3_session(), self._region()
+
+    def _boto3_session(self) -> Session:
+        """The run's boto3 session for --region/--profile (credentials as the AWS CLI finds them)."""
+        if self._session is None:
+            import boto3  # noqa: PLC0415
+            from botocore.exceptions import BotoCoreError  # noqa: PLC0415
+
+            try:
+                self._session = boto3.session.Session(
+                    region_name=self._region_option, profile_name=self._profile
+                )
+            except BotoCoreError as error:
+                raise UserError(str(error)) from None
+        return self._session
+
+    def _region(self) -> str:
+        """--region, else the AWS configuration's (profile included); one line when there is none."""
+        region = self._region_option or self._boto3_session().region_name
+        if not region:
+            raise UserError(
+                "which region? pass --region REGION or set one in your AWS configuration", EXIT_USAGE
+            )
+        return str(region)
+
+    # -- the --stack stack
+
+    def stack_output(self, key: str, option: str | None = None) -> str:
+        """An output of the ``--stack`` stack (one DescribeStacks per run); ``option`` gives it directly."""
+        if not self._stack_name:
+            instead = f"{option} (the stack's {key} output)" if option else f"the value of its {key} output"
+            raise UserError(f"pass --stack STACK, or {instead}", EXIT_USAGE)
+        value = self._described_stack(self._stack_name).outputs.get(key)
+        if value is None:
+            raise UserError(f"stack {self._stack_name!r} has no {key} output: is it a jobtrail stack?")
+        return value
+
+    def alert_on(self) -> frozenset[str]:
+        """The statuses to alert on: the stack's AlertOn parameter with --stack, else the default set."""
+        from jobtrail.core.alerts import DEFAULT_ALERT_ON, parse_alert_on  # noqa: PLC0415
+
+        if not self._stack_name:
+            return DEFAULT_ALERT_ON
+        self.stack_output(TABLE_OUTPUT_KEY)  # a jobtrail stack, or one line saying it is not
+        return parse_alert_on(self._described_stack(self._stack_name).parameters.get("AlertOn"))
+
+    def _described_stack(self, name: str) -> _Stack:
+        if self._stack is None:
+            from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
+            session, region = self._session_and_region()
+            cloudformation = aws_call(lambda: session.client("cloudformation", region_name=region))
+            try:
+                stacks = cloudformation.describe_stacks(StackName=name)["Stacks"]
+            except ClientError as error:
+                raise UserError(f"stack {name!r}: {error.response['Error'].get('Message', error)}") from None
+            except BotoCoreError as error:
+                raise UserError(f"stack {name!r}: {error}") from None
+            outputs = stacks[0].get("Outputs", []) if stacks else []
+            parameters = stacks[0].get("Parameters", []) if stacks else []
+            self._stack = _Stack(
+                outputs={o["OutputKey"]: o["OutputValue"] for o in outputs},
+                parameters={p["ParameterKey"]: p.get("ParameterValue") for p in parameters},
+            )
+        return self._stack
