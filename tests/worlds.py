@@ -12,6 +12,7 @@ from typing import Any
 
 import boto3
 from fakes import scripted_training_jobs
+from jobtrail.adapters.history_queries import HistoryQueries
 from jobtrail.adapters.history_store import HistoryStore
 from jobtrail.adapters.sns import SnsAlertPublisher
 from jobtrail.adapters.sqs import SqsDeadLetters
@@ -29,6 +30,7 @@ class World:
 
     script: ScriptedSageMaker
     store: HistoryStore
+    queries: HistoryQueries
     sqs: Any
     dead_letter_queue_url: str
     topic_arn: str
@@ -83,4 +85,5 @@ def world_on(table: Any) -> Iterator[World]:
         topic_arn = sns.create_topic(Name="jobtrail-alerts")["TopicArn"]
         sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=subscriber_arn)
         store = HistoryStore(table.name, region=table.region, host=table.endpoint_url)
-        yield World(ScriptedSageMaker(), store, sqs, dlq_url, topic_arn, subscriber_url)
+        queries = HistoryQueries(table.name, region=table.region, host=table.endpoint_url)
+        yield World(ScriptedSageMaker(), store, queries, sqs, dlq_url, topic_arn, subscriber_url)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from fakes import count_aws_calls
-from jobtrail.adapters.history_store import AlertQuery
+from jobtrail.adapters.history_queries import AlertQuery
 from jobtrail.adapters.sagemaker import record_from_describe
 from jobtrail.core.alerts import build_alert
 from jobtrail.core.history import plan_changes
@@ -58,7 +58,7 @@ def test_every_lifecycle_alerts_once_per_alerting_transition(world: World) -> No
     assert received == expected
     assert calls["sns.Publish"] == sum(expected.values())
     # And the outbox says sent, with SNS's message id
-    alerts = world.store.list_alerts(AlertQuery(limit=100))
+    alerts = world.queries.list_alerts(AlertQuery(limit=100))
     assert len(alerts) == sum(expected.values())
     assert {a.state for a in alerts} == {"sent"}
     assert {a.sns_message_id for a in alerts} == {n["MessageId"] for n in notifications}

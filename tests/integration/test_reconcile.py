@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 from fakes import count_aws_calls
-from jobtrail.adapters.history_store import AlertQuery
+from jobtrail.adapters.history_queries import AlertQuery
 from jobtrail.adapters.sagemaker import record_from_describe
 from jobtrail.usecases.reconcile import (
     BACKFILL_WATERMARK,
@@ -233,7 +233,7 @@ def test_backfill_records_history_without_alerting_and_resumes(world: World) -> 
     assert calls["sagemaker.DescribeTrainingJob"] == len(jobs) - 4
     assert all(world.store.load(job) is not None for job in jobs)
     assert world.notifications() == []
-    assert world.store.list_alerts(AlertQuery(limit=100)) == []
+    assert world.queries.list_alerts(AlertQuery(limit=100)) == []
 
 
 def test_a_silent_backfill_leaves_live_alerts_to_the_stack(world: World) -> None:
@@ -254,7 +254,7 @@ def test_a_silent_backfill_leaves_live_alerts_to_the_stack(world: World) -> None
     # Then it published nothing, and wrote only the live Failed alert to the outbox...
     assert report.failures == []
     assert world.notifications() == []
-    [pending] = world.store.list_alerts(AlertQuery(limit=100))
+    [pending] = world.queries.list_alerts(AlertQuery(limit=100))
     assert (pending.alert.job_name, pending.alert.alert_type, pending.state) == (job, "Failed", "pending")
     assert report.alerts_left_pending == 1
     # ...which the stack's next reconciliation pass publishes, once

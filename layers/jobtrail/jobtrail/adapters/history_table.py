@@ -1,0 +1,496 @@
+"""The history table's item layout: the only module that knows PynamoDB's models and the attribute names.
+
+One partition per training job (``pk = JOB#<name>``), plus one per watermark (``pk = WATERMARK#<name>``):
+
+==========================================  =====================================================
+``sk``                                      item
+==========================================  =====================================================
+``SUMMARY``                                 the job summary; carries the optimistic-lock ``version``
+``METRICS``                                 the final metrics (values kept as exact ``repr`` strings)
+``TRANSITION#<start time>#<status>``        one ``SecondaryStatusTransition``
+``ALERT#<start time>#<alert type>``         one alert, ``pending`` until SNS accepts it, then ``sent``
+``WATERMARK``                               where a reconciliation or backfill pass got to
+==========================================  =====================================================
+
+Summary items also carry the keys of three sparse indexes that serve the CLI without a Scan:
+``by-creation-time`` (``job_index``), ``by-status`` (``job_status``), ``by-tuning-job``
+(``tuning_job_name``), each sorted by ``creation_time``; alerts carry ``alerts-by-time``'s
+(``alert_index``, ``transition_start_time``). The table itself belongs to the SAM template
+(``HistoryTable``); its key schema there must match the attributes here (tests compare them).
+
+The models below are static, so that every attribute has a type; none of them names a table. PynamoDB
+binds a model to its table through ``Meta`` and caches the connection on the class, so
+``HistoryTable.bind`` derives, per table, a root with its own ``Meta`` and discriminator and a subclass of
+each model on that root: one process can talk to several tables (tests, the demo, DynamoDB Local next to
+moto) without global state, and every bound class shares the root's one connection.
+
+The mapping to and from the domain records (``jobtrail.core.model``) is here too, and ``StoreError``,
+which both the store and the queries raise.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    DiscriminatorAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
+from pynamodb.connection import Connection
+from pynamodb.exceptions import PynamoDBException
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from jobtrail.core.model import (
+    Alert,
+    AlertState,
+    Claim,
+    JobSummary,
+    Metric,
+    StoredAlert,
+    StoredJob,
+    Transition,
+)
+
+JOB_PREFIX = "JOB#"
+SUMMARY_SK = "SUMMARY"
+METRICS_SK = "METRICS"
+TRANSITION_PREFIX = "TRANSITION#"
+ALERT_PREFIX = "ALERT#"
+WATERMARK_PREFIX = "WATERMARK#"
+WATERMARK_SK = "WATERMARK"
+#: The constant partition of the ``by-creation-time`` index: every job, newest first.
+ALL_JOBS = "JOB"
+#: The constant partition of the ``alerts-by-time`` index: every alert, newest first.
+ALL_ALERTS = "ALERT"
+#: The states an alert item can be in (``state``), by their stored value.
+ALERT_STATES: dict[str, AlertState] = {"pending": "pending", "sent": "sent"}
+
+_Result = TypeVar("_Result")
+
+
+class StoreError(Exception):
+    """The table could not be read or written (missing table, no credentials, unreachable endpoint…)."""
+
+
+#: What to do about the errors a person can fix, keyed by botocore's exception name.
+_HINTS = {
+    "NoCredentialsError": "run aws configure, set AWS_PROFILE or pass --profile",
+    "NoRegionError": "pass --region or set AWS_REGION",
+    "EndpointConnectionError": "is the endpoint up and the URL right?",
+}
+
+
+def store_error(error: PynamoDBException) -> StoreError:
+    """One line: DynamoDB's error code and message, or botocore's, with a hint where one helps."""
+    code = error.cause_response_code
+    message = error.cause_response_message or str(error.cause or error)
+    hint = _HINTS.get(type(error.cause).__name__)
+    text = f"{code}: {message}" if code else message
+    return StoreError(f"{text} ({hint})" if hint else text)
+
+
+def guarded(call: Callable[[], _Result]) -> _Result:
+    """``call()``, with PynamoDB's errors raised as ``StoreError``."""
+    try:
+        return call()
+    except PynamoDBException as error:
+        raise store_error(error) from error
+
+
+# -- the models (static: typed, bound to no table) ---------------------------------------------------
+
+
+class Root(Model):
+    """Every item: the keys, the kind (PynamoDB's discriminator) and when it was written."""
+
+    class Meta:
+        # No table: only ``HistoryTable.bind``'s subclasses reach DynamoDB (PynamoDB refuses these).
+        table_name = None
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    kind = DiscriminatorAttribute()
+    recorded_at = UTCDateTimeAttribute(null=True)
+
+
+# Each index class is flagged ``no-untyped-call`` under mypy strict: PynamoDB's Index.__init_subclass__ is
+# unannotated.
+class ByCreationTime(GlobalSecondaryIndex["Summary"]):  # type: ignore[no-untyped-call]
+    class Meta:
+        index_name = "by-creation-time"
+        projection = AllProjection()
+
+    job_index = UnicodeAttribute(hash_key=True)
+    creation_time = UTCDateTimeAttribute(range_key=True)
+
+
+class ByStatus(GlobalSecondaryIndex["Summary"]):  # type: ignore[no-untyped-call]
+    class Meta:
+        index_name = "by-status"
+        projection = AllProjection()
+
+    job_status = UnicodeAttribute(hash_key=True)
+    creation_time = UTCDateTimeAttribute(range_key=True)
+
+
+class ByTuningJob(GlobalSecondaryIndex["Summary"]):  # type: ignore[no-untyped-call]
+    class Meta:
+        index_name = "by-tuning-job"
+        projection = AllProjection()
+
+    tuning_job_name = UnicodeAttribute(hash_key=True)
+    creation_time = UTCDateTimeAttribute(range_key=True)
+
+
+class Summary(Root, discriminator="summary"):
+    job_index = UnicodeAttribute()
+    job_name = UnicodeAttribute()
+    job_arn = UnicodeAttribute()
+    job_status = UnicodeAttribute()
+    secondary_status = UnicodeAttribute(null=True)
+    failure_reason = UnicodeAttribute(null=True)
+    creation_time = UTCDateTimeAttribute()
+    last_modified_time = UTCDateTimeAttribute()
+    training_start_time = UTCDateTimeAttribute(null=True)
+    training_end_time = UTCDateTimeAttribute(null=True)
+    training_time_seconds = NumberAttribute(null=True)
+    billable_time_seconds = NumberAttribute(null=True)
+    managed_spot = BooleanAttribute(default=False)
+    tuning_job_arn = UnicodeAttribute(null=True)
+    tuning_job_name = UnicodeAttribute(null=True)
+    instance_type = UnicodeAttribute(null=True)
+    instance_count = NumberAttribute(null=True)
+    max_runtime_seconds = NumberAttribute(null=True)
+    max_wait_seconds = NumberAttribute(null=True)
+    model_artifacts_uri = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+
+    by_creation_time = ByCreationTime()
+    by_status = ByStatus()
+    by_tuning_job = ByTuningJob()
+
+
+class TransitionItem(Root, discriminator="transition"):
+    status = UnicodeAttribute()
+    start_time = UTCDateTimeAttribute()
+    end_time = UTCDateTimeAttribute(null=True)
+    message = UnicodeAttribute(null=True)
+    position = NumberAttribute(default=0)
+
+
+class AlertsByTime(GlobalSecondaryIndex["AlertItem"]):  # type: ignore[no-untyped-call]
+    class Meta:
+        index_name = "alerts-by-time"
+        projection = AllProjection()
+
+    alert_index = UnicodeAttribute(hash_key=True)
+    transition_start_time = UTCDateTimeAttribute(range_key=True)
+
+
+class AlertItem(Root, discriminator="alert"):
+    alert_index = UnicodeAttribute()
+    alert_type = UnicodeAttribute()
+    transition_start_time = UTCDateTimeAttribute()
+    severity = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    message = UnicodeAttribute()
+    state = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    claimed_until = UTCDateTimeAttribute(null=True)
+    claim_token = UnicodeAttribute(null=True)
+    sent_at = UTCDateTimeAttribute(null=True)
+    sns_message_id = UnicodeAttribute(null=True)
+
+    by_time = AlertsByTime()
+
+
+class Watermark(Root, discriminator="watermark"):
+    value = UTCDateTimeAttribute()
+
+
+class MetricValue(MapAttribute[str, object]):
+    name = UnicodeAttribute()
+    value = UnicodeAttribute()
+    timestamp = UTCDateTimeAttribute(null=True)
+
+
+class Metrics(Root, discriminator="metrics"):
+    metrics = ListAttribute(of=MetricValue, default=list)
+
+
+# -- binding to one table ------------------------------------------------------------------------------
+
+_Item = TypeVar("_Item", bound=Root)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryTable:
+    """The models bound to one table, and the one connection they and the transactions share.
+
+    Build it with ``HistoryTable.bind``. Items built from these classes read and write that table;
+    conditions and update actions may use either these or the static models' attributes (they are the
+    same attribute objects).
+    """
+
+    name: str
+    root: type[Root]
+    summary: type[Summary]
+    transition: type[TransitionItem]
+    alert: type[AlertItem]
+    watermark: type[Watermark]
+    metrics: type[Metrics]
+    connection: Connection
+
+    @classmethod
+    def bind(cls, name: str, *, region: str | None = None, host: str | None = None) -> HistoryTable:
+        """The models on table ``name``. ``host`` is an endpoint URL (DynamoDB Local, moto server);
+        without it botocore's usual resolution applies, ``AWS_ENDPOINT_URL_DYNAMODB`` included.
+        Makes no call: the connection's botocore client is created on first use."""
+        root = _table_root(name, region, host)
+        summary = _bound(Summary, root)
+        transition = _bound(TransitionItem, root)
+        alert = _bound(AlertItem, root)
+        watermark = _bound(Watermark, root)
+        metrics = _bound(Metrics, root)
+        # Only now, with every kind registered, does the root know the indexes its connection must
+        # describe. The bound classes find the root's connection through inheritance, so they and the
+        # transactions share it: each PynamoDB Connection builds its own botocore session and client on
+        # first use, about 45 ms of a cold start apiece.
+        connection = root._get_connection().connection
+        return cls(name, root, summary, transition, alert, watermark, metrics, connection)
+
+
+def _table_root(table: str, region_name: str | None, endpoint: str | None) -> type[Root]:
+    class TableRoot(Root):
+        class Meta:
+            table_name = table
+            region = region_name
+            host = endpoint
+
+        # A discriminator of the table's own: the static one maps each kind to its static model already.
+        kind = DiscriminatorAttribute()
+
+    return TableRoot
+
+
+def _bound(model: type[_Item], root: type[Root]) -> type[_Item]:
+    """A subclass of ``model`` on ``root``'s table, registered under ``model``'s kind with ``root``'s
+    discriminator (items read through ``root`` come back as these, so as instances of ``model``)."""
+    kind = Root.kind.get_discriminator(model)
+    if not isinstance(kind, str):
+        raise TypeError(f"{model.__name__} has no kind (declare it with discriminator=...)")
+
+    def body(namespace: dict[str, object]) -> None:
+        namespace.update(
+            __module__=model.__module__, __qualname__=f"{model.__qualname__}[{root.Meta.table_name}]"
+        )
+
+    bound = types.new_class(model.__name__, (root, model), {"discriminator": kind}, body)
+    if not issubclass(bound, model):  # always true; tells the type checker what new_class made
+        raise TypeError(f"{bound!r} is not a {model.__name__}")
+    return bound
+
+
+# -- keys ----------------------------------------------------------------------------------------------
+
+
+def job_pk(job_name: str) -> str:
+    return f"{JOB_PREFIX}{job_name}"
+
+
+def transition_sk(transition: Transition) -> str:
+    return f"{TRANSITION_PREFIX}{_sortable(transition.start_time)}#{transition.status}"
+
+
+def alert_sk(alert: Alert) -> str:
+    return f"{ALERT_PREFIX}{_sortable(alert.transition_start_time)}#{alert.alert_type}"
+
+
+def watermark_pk(name: str) -> str:
+    return f"{WATERMARK_PREFIX}{name}"
+
+
+def _sortable(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+# -- the read both the store and the queries make -----------------------------------------------------
+
+
+def read_job(table: HistoryTable, job_name: str) -> StoredJob | None:
+    """The stored job (one strongly consistent Query of its partition), or ``None`` if it has no summary
+    yet."""
+    summary = None
+    metrics: tuple[Metric, ...] = ()
+    transitions: list[Transition] = []
+    alerts: list[StoredAlert] = []
+    for item in guarded(lambda: list(table.root.query(job_pk(job_name), consistent_read=True))):
+        if isinstance(item, Summary):
+            summary = item
+        elif isinstance(item, Metrics):
+            metrics = metrics_from_item(item)
+        elif isinstance(item, TransitionItem):
+            transitions.append(transition_from_item(item))
+        elif isinstance(item, AlertItem):
+            alerts.append(alert_from_item(item))
+    if summary is None:
+        return None
+    transitions.sort(key=lambda t: (t.start_time, t.position))
+    return StoredJob(
+        summary=summary_from_item(summary),
+        transitions=tuple(transitions),
+        final_metrics=metrics,
+        version=int(summary.version or 0),
+        alerts=tuple(alerts),
+    )
+
+
+# -- mapping between items and domain records ----------------------------------------------------------
+
+
+def summary_item(table: HistoryTable, summary: JobSummary, now: datetime, version: int | None) -> Summary:
+    """The summary item; ``version`` is the one read (``None`` for a new job), which saving checks."""
+    item = table.summary(job_pk(summary.job_name), SUMMARY_SK)
+    item.job_index = ALL_JOBS
+    item.job_name = summary.job_name
+    item.job_arn = summary.job_arn
+    item.job_status = summary.status
+    item.secondary_status = summary.secondary_status
+    item.failure_reason = summary.failure_reason
+    item.creation_time = summary.creation_time
+    item.last_modified_time = summary.last_modified_time
+    item.training_start_time = summary.training_start_time
+    item.training_end_time = summary.training_end_time
+    item.training_time_seconds = summary.training_time_seconds
+    item.billable_time_seconds = summary.billable_time_seconds
+    item.managed_spot = summary.managed_spot
+    item.tuning_job_arn = summary.tuning_job_arn
+    item.tuning_job_name = summary.tuning_job_name
+    item.instance_type = summary.instance_type
+    item.instance_count = summary.instance_count
+    item.max_runtime_seconds = summary.max_runtime_seconds
+    item.max_wait_seconds = summary.max_wait_seconds
+    item.model_artifacts_uri = summary.model_artifacts_uri
+    item.recorded_at = now
+    if version is not None:
+        item.version = version
+    return item
+
+
+def summary_from_item(item: Summary) -> JobSummary:
+    return JobSummary(
+        job_name=item.job_name,
+        job_arn=item.job_arn,
+        status=item.job_status,
+        secondary_status=item.secondary_status,
+        failure_reason=item.failure_reason,
+        creation_time=item.creation_time,
+        last_modified_time=item.last_modified_time,
+        training_start_time=item.training_start_time,
+        training_end_time=item.training_end_time,
+        training_time_seconds=_int_or_none(item.training_time_seconds),
+        billable_time_seconds=_int_or_none(item.billable_time_seconds),
+        managed_spot=bool(item.managed_spot),
+        tuning_job_arn=item.tuning_job_arn,
+        instance_type=item.instance_type,
+        instance_count=_int_or_none(item.instance_count),
+        max_runtime_seconds=_int_or_none(item.max_runtime_seconds),
+        max_wait_seconds=_int_or_none(item.max_wait_seconds),
+        model_artifacts_uri=item.model_artifacts_uri,
+    )
+
+
+def transition_item(table: HistoryTable, pk: str, transition: Transition, now: datetime) -> TransitionItem:
+    item = table.transition(pk, transition_sk(transition))
+    item.status = transition.status
+    item.start_time = transition.start_time
+    item.end_time = transition.end_time
+    item.message = transition.message
+    item.position = transition.position
+    item.recorded_at = now
+    return item
+
+
+def transition_from_item(item: TransitionItem) -> Transition:
+    return Transition(
+        status=item.status,
+        start_time=item.start_time,
+        end_time=item.end_time,
+        message=item.message,
+        position=_int_or_none(item.position) or 0,
+    )
+
+
+def alert_item(table: HistoryTable, pk: str, alert: Alert, now: datetime, claim: Claim | None) -> AlertItem:
+    """A new alert, ``pending``; claimed by ``claim`` if given (its writer publishes it next)."""
+    item = table.alert(pk, alert_sk(alert))
+    item.alert_index = ALL_ALERTS
+    item.alert_type = alert.alert_type
+    item.transition_start_time = alert.transition_start_time
+    item.severity = alert.severity
+    item.subject = alert.subject
+    item.message = alert.message
+    item.state = "pending"
+    item.created_at = now
+    item.claimed_until = claim.until if claim else None
+    item.claim_token = claim.token if claim else None
+    item.recorded_at = now
+    return item
+
+
+def alert_from_item(item: AlertItem) -> StoredAlert:
+    return StoredAlert(
+        alert=Alert(
+            job_name=item.pk.removeprefix(JOB_PREFIX),
+            alert_type=item.alert_type,
+            transition_start_time=item.transition_start_time,
+            severity=item.severity,
+            subject=item.subject,
+            message=item.message,
+        ),
+        state=ALERT_STATES[item.state],
+        created_at=item.created_at,
+        claimed_until=item.claimed_until,
+        claim_token=item.claim_token,
+        sent_at=item.sent_at,
+        sns_message_id=item.sns_message_id,
+    )
+
+
+def metrics_item(table: HistoryTable, pk: str, metrics: Sequence[Metric], now: datetime) -> Metrics:
+    item = table.metrics(pk, METRICS_SK)
+    # repr() round-trips every float exactly, -0.0, nan and inf included; DynamoDB numbers do not.
+    item.metrics = [
+        MetricValue(name=m.name, value=repr(m.value), timestamp=m.timestamp)  # type: ignore[no-untyped-call]
+        for m in metrics
+    ]
+    item.recorded_at = now
+    return item
+
+
+def metrics_from_item(item: Metrics) -> tuple[Metric, ...]:
+    return tuple(
+        Metric(name=m.name, value=float(m.value), timestamp=m.timestamp) for m in (item.metrics or ())
+    )
+
+
+def watermark_item(table: HistoryTable, name: str, value: datetime, now: datetime) -> Watermark:
+    item = table.watermark(watermark_pk(name), WATERMARK_SK)
+    item.value = value
+    item.recorded_at = now
+    return item
+
+
+def _int_or_none(value: float | None) -> int | None:
+    return None if value is None else int(value)
