@@ -19,6 +19,7 @@ from jobtrail_cli.errors import EXIT_USAGE, UserError
 
 if TYPE_CHECKING:
     from boto3.session import Session
+    from jobtrail.adapters.history_queries import HistoryQueries
     from jobtrail.adapters.history_store import HistoryStore
     from mypy_boto3_sagemaker import SageMakerClient
     from mypy_boto3_sns import SNSClient
@@ -33,7 +34,7 @@ Result = TypeVar("Result")
 def aws_call(call: Callable[[], Result]) -> Result:
     """Run an AWS call or a store query, turning what the user can fix into one line."""
     from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415 - keep `--help` fast
-    from jobtrail.adapters.history_store import StoreError  # noqa: PLC0415
+    from jobtrail.adapters.history_table import StoreError  # noqa: PLC0415
 
     try:
         return call()
@@ -71,13 +72,24 @@ class Wiring:
 
     # -- the history table
 
+    def queries(self) -> HistoryQueries:
+        """The history table's listings (what the query commands read): the demo's table with
+        ``--local``, else ``--table``, ``$JOBTRAIL_TABLE`` or the ``--stack`` stack's; a missing table
+        or region is a one-line error."""
+        from jobtrail.adapters.history_queries import HistoryQueries  # noqa: PLC0415
+
+        table, region, host = self._where_the_table_is()
+        return HistoryQueries(table, region=region, host=host)
+
     def store(self) -> HistoryStore:
-        """The history table: the demo's with ``--local``, else ``--table``, ``$JOBTRAIL_TABLE`` or the
-        ``--stack`` stack's; a missing table or region is a one-line error."""
+        """The history table as ingest writes it (what backfill needs), found as ``queries`` finds it."""
         from jobtrail.adapters.history_store import HistoryStore  # noqa: PLC0415
 
-        table, region, host = self._table_in_dynamodb_local() if self._local else self._table_in_aws()
+        table, region, host = self._where_the_table_is()
         return HistoryStore(table, region=region, host=host)
+
+    def _where_the_table_is(self) -> tuple[str, str, str | None]:
+        return self._table_in_dynamodb_local() if self._local else self._table_in_aws()
 
     def _table_in_aws(self) -> tuple[str, str, str | None]:
         if self._profile:

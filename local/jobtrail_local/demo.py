@@ -339,14 +339,14 @@ def _notify_slack(queues: dict[str, str], url: str) -> list[str]:
 def _collect(
     engine: str, notice: str | None, delivery: Delivery, destination: str, texts: list[str]
 ) -> DemoResult:
-    from jobtrail.adapters.history_store import AlertQuery, HistoryStore, JobQuery  # noqa: PLC0415
+    from jobtrail.adapters.history_queries import AlertQuery, HistoryQueries, JobQuery  # noqa: PLC0415
     from jobtrail.core.views import alert_view, summary_view  # noqa: PLC0415
 
-    store = HistoryStore(DEMO_TABLE, region=REGION)
+    store = HistoryQueries(DEMO_TABLE, region=REGION)
     alerts = store.list_alerts(AlertQuery(limit=1000))
     jobs = []
     for summary in store.list_jobs(JobQuery(limit=1000)):  # every job, newest first
-        record = store.load(summary.job_name)
+        record = store.get_job(summary.job_name)
         if record is None:
             raise DemoError(f"{summary.job_name} vanished from {DEMO_TABLE} while the demo read it")
         jobs.append(
@@ -372,7 +372,7 @@ def _collect(
         slack_texts=texts,
         spot_job=spot,
         summaries=summaries,
-        spot_record=store.load(spot),
+        spot_record=store.get_job(spot),
         stored_alerts=alerts,
     )
 

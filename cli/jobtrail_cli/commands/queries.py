@@ -16,12 +16,12 @@ if TYPE_CHECKING:
 
 def jobs(args: argparse.Namespace, wiring: Wiring) -> int:
     """``jobtrail jobs``: job summaries newest first, filtered by status, creation time or tuning job."""
-    from jobtrail.adapters.history_store import JobQuery  # noqa: PLC0415 - keep `--help` fast
+    from jobtrail.adapters.history_queries import JobQuery  # noqa: PLC0415 - keep `--help` fast
     from jobtrail.core.views import summary_view  # noqa: PLC0415
 
     if args.since and args.until and args.since > args.until:
         raise UserError("--since is after --until", EXIT_USAGE)
-    store = wiring.store()
+    store = wiring.queries()
     summaries = aws_call(
         lambda: store.list_jobs(
             JobQuery(
@@ -44,10 +44,10 @@ def jobs(args: argparse.Namespace, wiring: Wiring) -> int:
 
 def alerts(args: argparse.Namespace, wiring: Wiring) -> int:
     """``jobtrail alerts [JOB]``: alerts and their delivery state, newest first; exit 1 if no such job."""
-    from jobtrail.adapters.history_store import AlertQuery  # noqa: PLC0415
+    from jobtrail.adapters.history_queries import AlertQuery  # noqa: PLC0415
     from jobtrail.core.views import alert_view  # noqa: PLC0415
 
-    store = wiring.store()
+    store = wiring.queries()
     found = aws_call(
         lambda: store.list_alerts(AlertQuery(job_name=args.job, since=args.since, limit=args.limit))
     )
@@ -84,7 +84,7 @@ def metrics(args: argparse.Namespace, wiring: Wiring) -> int:
 
 def _job(args: argparse.Namespace, wiring: Wiring) -> StoredJob:
     """The ``JOB`` argument's record; exit 1 if there is no such job."""
-    store = wiring.store()
+    store = wiring.queries()
     record = aws_call(lambda: store.get_job(args.job))
     if record is None:
         raise UserError(f"no job named {args.job!r} in table {store.table_name}", EXIT_NOT_FOUND)
