@@ -26,20 +26,20 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import boto3
-from botocore.client import BaseClient
 from jobtrail.adapters.history_store import HistoryStore
 from jobtrail.adapters.sagemaker import record_from_describe
+from jobtrail_local.aws_calls import ConsumedCapacity, count_aws_calls
 from jobtrail_local.dynamodb_local import DynamoDBLocal
-from jobtrail_local.lifecycles import ScriptedSageMaker
+from jobtrail_local.lambda_runtime import LambdaContext, load_function, sqs_lambda_record
 from jobtrail_local.loadgen import Delivery, Load, deliveries, generate, stream_stats
-from jobtrail_local.local_stack import load_function, sqs_lambda_record, use_local_credentials
-from jobtrail_local.sagemaker_server import ScriptedSageMakerServer
+from jobtrail_local.local_stack import use_local_credentials
+from jobtrail_local.scripted_sagemaker import ScriptedSageMaker, ScriptedSageMakerServer
 from jobtrail_local.table_schema import create_history_table
 from moto import mock_aws
 
@@ -49,72 +49,8 @@ REGION = "us-east-1"
 TABLE = "jobtrail-bench"
 BATCH_SIZE = 10
 ENGINES = ("dynamodb-local", "moto")
-#: DynamoDB operations that accept ReturnConsumedCapacity.
-_CAPACITY_OPERATIONS = frozenset(
-    {
-        "GetItem",
-        "PutItem",
-        "UpdateItem",
-        "DeleteItem",
-        "Query",
-        "Scan",
-        "BatchGetItem",
-        "BatchWriteItem",
-        "TransactGetItems",
-        "TransactWriteItems",
-    }
-)
-_READS = frozenset({"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"})
-
-
-@dataclass
-class Meter:
-    """Counts the botocore calls made while ``measuring``, and DynamoDB's consumed capacity units."""
-
-    calls: Counter[str] = field(default_factory=Counter)
-    read_units: float = 0.0
-    write_units: float = 0.0
-    #: The part of ``write_units`` spent on the global secondary indexes.
-    index_write_units: float = 0.0
-    capacity_responses: int = 0
-    capacity_missing: int = 0
-
-    @contextmanager
-    def measuring(self) -> Iterator[None]:
-        original: Callable[..., Any] = BaseClient._make_api_call
-        meter = self
-
-        def metered(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
-            service = client.meta.service_model.service_name
-            meter.calls[f"{service}.{operation}"] += 1
-            if service == "dynamodb" and operation in _CAPACITY_OPERATIONS:
-                # INDEXES: the total, and how much of it went to each index.
-                params = {**params, "ReturnConsumedCapacity": "INDEXES"}
-            response = original(client, operation, params)
-            if service == "dynamodb" and operation in _CAPACITY_OPERATIONS:
-                meter._add_capacity(operation, response.get("ConsumedCapacity"))
-            return response
-
-        BaseClient._make_api_call = metered  # type: ignore[method-assign]
-        try:
-            yield
-        finally:
-            BaseClient._make_api_call = original  # type: ignore[method-assign]
-
-    def _add_capacity(self, operation: str, consumed: Any) -> None:
-        entries = consumed if isinstance(consumed, list) else [consumed] if consumed else []
-        units = sum(float(entry.get("CapacityUnits") or 0) for entry in entries)
-        if not entries:
-            self.capacity_missing += 1
-            return
-        self.capacity_responses += 1
-        if operation in _READS:
-            self.read_units += units
-            return
-        self.write_units += units
-        for entry in entries:
-            for index in (entry.get("GlobalSecondaryIndexes") or {}).values():
-                self.index_write_units += float(index.get("CapacityUnits") or 0)
+#: What Lambda passes the handler (Powertools logs its name, memory and request id with every line).
+CONTEXT = LambdaContext(function_name="jobtrail-IngestFunction-bench")
 
 
 @dataclass
@@ -129,14 +65,6 @@ class BatchFigures:
     failed: int
 
 
-@dataclass
-class LambdaContext:
-    function_name: str = "jobtrail-IngestFunction-bench"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:123456789012:function:jobtrail-IngestFunction-bench"
-    aws_request_id: str = "00000000-0000-4000-8000-000000000000"
-
-
 class Harness:
     """The state-change queue and Lambda's SQS event source, around the handler."""
 
@@ -149,7 +77,9 @@ class Harness:
             "Attributes"
         ]["QueueArn"]
         self.requests: Counter[str] = Counter()
-        self.meter = Meter()
+        #: DynamoDB responses that reported their consumed capacity, and those that did not.
+        self.capacity_responses = 0
+        self.capacity_missing = 0
 
     def deliver(self, chunk: tuple[Delivery, ...] | list[Delivery]) -> BatchFigures:
         for delivery in chunk:  # EventBridge puts each event on the queue with its own SendMessage
@@ -164,12 +94,13 @@ class Harness:
             messages += received.get("Messages", [])
         event = {"Records": [sqs_lambda_record(m, self.queue_arn) for m in messages]}
         jobs = len({json.loads(m["Body"])["detail"]["TrainingJobName"] for m in messages})
-        meter = self.meter
-        before = (Counter(meter.calls), meter.read_units, meter.write_units, meter.index_write_units)
+        capacity = ConsumedCapacity()
         started = time.perf_counter()
-        with self.meter.measuring():
-            response = self.handler(event, LambdaContext())
+        with count_aws_calls(capacity=capacity) as calls:
+            response = self.handler(event, CONTEXT)
         seconds = time.perf_counter() - started
+        self.capacity_responses += capacity.responses
+        self.capacity_missing += capacity.missing
         failed = {item["itemIdentifier"] for item in response.get("batchItemFailures", ())}
         self.sqs.delete_message_batch(
             QueueUrl=self.queue,
@@ -179,11 +110,11 @@ class Harness:
         return BatchFigures(
             events=len(messages),
             jobs=jobs,
-            calls=dict(meter.calls - before[0]),
+            calls=dict(calls),
             seconds=seconds,
-            read_units=meter.read_units - before[1],
-            write_units=meter.write_units - before[2],
-            index_write_units=meter.index_write_units - before[3],
+            read_units=capacity.read_units,
+            write_units=capacity.write_units,
+            index_write_units=capacity.index_write_units,
             failed=len(failed),
         )
 
@@ -244,8 +175,8 @@ def replay(engine: str, jobs: int, seed: int, noop_events: int, log_path: Path) 
             "rss_start_kb": rss_start,
             "peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
             "log_bytes": log_path.stat().st_size,
-            "capacity_responses": harness.meter.capacity_responses,
-            "capacity_missing": harness.meter.capacity_missing,
+            "capacity_responses": harness.capacity_responses,
+            "capacity_missing": harness.capacity_missing,
             "expected_alerts": len(expected),
             "alerts_received": sum(published.values()),
             "alerts_each_once": set(published) == expected and set(published.values()) == {1},

@@ -1,24 +1,26 @@
-"""In-memory stand-ins for ingest's ports, and a counter of the AWS calls a test makes."""
+"""In-memory stand-ins for ingest's ports, and ingest wired to them (``FakeWorld``).
+
+SageMaker's stand-in is the scripted one of ``jobtrail_local.scripted_sagemaker``; AWS calls are counted
+with ``jobtrail_local.aws_calls.count_aws_calls``.
+"""
 
 from __future__ import annotations
 
 import threading
-from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
 import boto3
-from botocore.client import BaseClient
 from jobtrail.adapters.sagemaker import SageMakerTrainingJobs
 from jobtrail.core.alerts import DEFAULT_ALERT_ON
 from jobtrail.core.history import WriteConflict, merge
 from jobtrail.core.model import Alert, Claim, HistoryChanges, StoredAlert, StoredJob
 from jobtrail.usecases.ingest import IngestDeps
-from jobtrail_local.lifecycles import ScriptedSageMaker
+from jobtrail.usecases.ports import TrainingJobs
+from jobtrail_local.scripted_sagemaker import ScriptedSageMaker
 
 
 class InMemoryHistories:
@@ -147,7 +149,11 @@ def scripted_training_jobs(script: ScriptedSageMaker) -> SageMakerTrainingJobs:
 
 @dataclass
 class FakeWorld:
-    """Ingest wired to a scripted SageMaker and in-memory storage."""
+    """Ingest wired to a scripted SageMaker and in-memory storage.
+
+    SageMaker is answered straight from the script (microseconds); ``through_boto3`` puts the real
+    adapter and a boto3 client in between instead, for the integration tier.
+    """
 
     script: ScriptedSageMaker = field(default_factory=ScriptedSageMaker)
     histories: InMemoryHistories = field(default_factory=InMemoryHistories)
@@ -155,32 +161,19 @@ class FakeWorld:
     publisher: ListAlertPublisher = field(default_factory=ListAlertPublisher)
     alert_on: frozenset[str] = DEFAULT_ALERT_ON
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    through_boto3: bool = False
 
     @cached_property
     def deps(self) -> IngestDeps:
         """Built on first use (after a test swapped any part), then reused like a warm container's."""
+        training_jobs: TrainingJobs = (
+            scripted_training_jobs(self.script) if self.through_boto3 else self.script.training_jobs()
+        )
         return IngestDeps(
-            training_jobs=scripted_training_jobs(self.script),
+            training_jobs=training_jobs,
             histories=self.histories,
             dead_letters=self.dead_letters,
             alerts=self.publisher,
             alert_on=self.alert_on,
             clock=lambda: self.now,
         )
-
-
-@contextmanager
-def count_aws_calls() -> Iterator[Counter[str]]:
-    """Count every botocore API call, as ``"service.Operation"``, PynamoDB's included."""
-    calls: Counter[str] = Counter()
-    original: Callable[..., Any] = BaseClient._make_api_call
-
-    def counting(self: BaseClient, operation_name: str, api_params: Any) -> Any:
-        calls[f"{self.meta.service_model.service_name}.{operation_name}"] += 1
-        return original(self, operation_name, api_params)
-
-    BaseClient._make_api_call = counting  # type: ignore[method-assign]
-    try:
-        yield calls
-    finally:
-        BaseClient._make_api_call = original  # type: ignore[method-assign]

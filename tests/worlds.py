@@ -17,7 +17,7 @@ from jobtrail.adapters.history_store import HistoryStore
 from jobtrail.adapters.sns import SnsAlertPublisher
 from jobtrail.adapters.sqs import SqsDeadLetters
 from jobtrail.usecases.ingest import IngestDeps
-from jobtrail_local.lifecycles import ScriptedSageMaker
+from jobtrail_local.scripted_sagemaker import ScriptedSageMaker
 from moto import mock_aws
 
 

@@ -28,16 +28,16 @@ from typing import Any
 
 from jobtrail.core.model import JobRecord, JobSummary, StoredAlert
 
-from jobtrail_local.lifecycles import ScriptedSageMaker, Step, lifecycle_names, load_lifecycle
+from jobtrail_local.lambda_runtime import LambdaContext, load_function, sqs_lambda_record
+from jobtrail_local.lifecycles import Step, lifecycle_names, load_lifecycle
 from jobtrail_local.local_stack import (
     DEMO_TABLE,
     REGION,
     DynamoDBLocalUnavailable,
     LocalDynamoDB,
-    load_function,
-    sqs_lambda_record,
     use_local_credentials,
 )
+from jobtrail_local.scripted_sagemaker import ScriptedSageMaker, ScriptedSageMakerServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SEED = 2026
@@ -178,8 +178,6 @@ def _fresh_table() -> None:
 
 @contextmanager
 def _scripted_sagemaker(script: ScriptedSageMaker) -> Iterator[str]:
-    from jobtrail_local.sagemaker_server import ScriptedSageMakerServer  # noqa: PLC0415
-
     with ScriptedSageMakerServer(script) as server:
         yield server.endpoint_url
 
@@ -208,7 +206,7 @@ def _replay(
     steps = timeline()
     delivery = Delivery()
     late: list[Step] = []
-    context = _LambdaContext()
+    context = LambdaContext(function_name="jobtrail-demo-IngestFunction")
     for start in range(0, len(steps), CHANGES_PER_TICK):
         happened = steps[start : start + CHANGES_PER_TICK]
         for step in happened:
@@ -261,14 +259,6 @@ def _drain(
                 Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
             )
     raise DemoError(f"the queue did not drain after {MAX_POLLS} polls")
-
-
-@dataclass(frozen=True)
-class _LambdaContext:
-    function_name: str = "jobtrail-demo-IngestFunction"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:123456789012:function:jobtrail-demo-IngestFunction"
-    aws_request_id: str = "00000000-0000-4000-8000-000000000000"
 
 
 # -- Slack ---------------------------------------------------------------------------------------------

@@ -3,9 +3,6 @@
 ``events/generate.py`` writes every fixture; this module reads them back for the tests and the local demo.
 A lifecycle is the sequence of changes SageMaker made to one or more training jobs, each step carrying the
 EventBridge event SageMaker sent and the DescribeTrainingJob response that was true right after it.
-
-``ScriptedSageMaker`` answers DescribeTrainingJob from those steps the way the real service does: always the
-job's current state, never an older one, whatever order the events arrive in.
 """
 
 from __future__ import annotations
@@ -25,8 +22,6 @@ from types import MappingProxyType
 from typing import Any
 
 import botocore.session
-from botocore.awsrequest import AWSResponse, HTTPHeaders
-from botocore.exceptions import ClientError
 from botocore.model import ListShape, MapShape, Shape, StructureShape
 
 #: The repository's ``events/`` folder (``local/jobtrail_local/`` → ``../../events``);
@@ -48,8 +43,6 @@ _DEFAULT_SENT_AT = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 #: SQS hands an EventBridge message to Lambda this long after EventBridge put it on the queue.
 _QUEUE_DELAY = timedelta(milliseconds=640)
 _RECEIVE_DELAY = timedelta(milliseconds=37)
-
-_NOT_FOUND = "Requested resource not found."
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,118 +212,6 @@ def parse_describe(response: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
-class ScriptedSageMaker:
-    """Answers DescribeTrainingJob from scripted state, the way the real service would: the current state.
-
-    ``advance`` feeds it the steps of a lifecycle (in any order: an older state never replaces a newer one);
-    ``describe`` answers directly, and ``attach`` makes a real boto3 ``sagemaker`` client answer from the
-    script without any HTTP. Every question asked, either way, is recorded in ``calls``.
-    """
-
-    def __init__(self) -> None:
-        self._jobs: dict[str, dict[str, Any]] = {}
-        self.calls: list[str] = []
-        self.list_calls = 0
-
-    def advance(self, step: Step) -> None:
-        """Make ``step.describe`` the job's state, unless the state already held was modified later."""
-        current = self._jobs.get(step.job_name)
-        if current is not None and _last_modified(current) > _last_modified(step.describe):
-            return
-        self._jobs[step.job_name] = copy.deepcopy(step.describe)
-
-    def describe(self, job_name: str) -> dict[str, Any]:
-        """The job's current DescribeTrainingJob response (a copy, without ``ResponseMetadata``).
-
-        Raises ``ClientError`` with code ``ValidationException`` for a job the script does not know, as
-        SageMaker does.
-        """
-        self.calls.append(job_name)
-        state = self._jobs.get(job_name)
-        if state is None:
-            raise _not_found(job_name)
-        return copy.deepcopy(state)
-
-    def list_jobs(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        """A ListTrainingJobs page over the scripted jobs (``LastModifiedTimeAfter``, ``CreationTimeAfter``,
-        ``SortBy`` CreationTime/Name, ``SortOrder``, ``MaxResults``, ``NextToken``)."""
-        self.list_calls += 1
-        states = list(self._jobs.values())
-        for key, field_name in (
-            ("LastModifiedTimeAfter", "LastModifiedTime"),
-            ("CreationTimeAfter", "CreationTime"),
-        ):
-            bound = params.get(key)
-            if bound is not None:
-                bound = _as_datetime(bound)
-                states = [s for s in states if s[field_name] > bound]
-        sort_field = "TrainingJobName" if params.get("SortBy") == "Name" else "CreationTime"
-        states.sort(
-            key=lambda s: s[sort_field], reverse=params.get("SortOrder", "Descending") == "Descending"
-        )
-        start = int(params.get("NextToken") or 0)
-        size = int(params.get("MaxResults") or 10)
-        page = states[start : start + size]
-        response: dict[str, Any] = {
-            "TrainingJobSummaries": [
-                {
-                    key: copy.deepcopy(state[key])
-                    for key in (
-                        "TrainingJobName",
-                        "TrainingJobArn",
-                        "CreationTime",
-                        "TrainingEndTime",
-                        "LastModifiedTime",
-                        "TrainingJobStatus",
-                        "SecondaryStatus",
-                    )
-                    if key in state
-                }
-                for state in page
-            ]
-        }
-        if start + size < len(states):
-            response["NextToken"] = str(start + size)
-        return response
-
-    def attach(self, client: Any) -> None:
-        """Answer ``client.describe_training_job`` and ``list_training_jobs`` from this script.
-
-        Hooks ``before-call.sagemaker.DescribeTrainingJob`` the way ``botocore.stub.Stubber`` hooks its
-        calls: the handler returns ``(http_response, parsed)`` and botocore sends nothing. Errors come back
-        with an HTTP 400, so the client raises them exactly as it raises the service's.
-        """
-        client.meta.events.register(
-            "before-call.sagemaker.DescribeTrainingJob",
-            self._answer,
-            unique_id=f"jobtrail-scripted-sagemaker-{id(self)}",
-        )
-        client.meta.events.register(
-            "before-call.sagemaker.ListTrainingJobs",
-            self._answer_list,
-            unique_id=f"jobtrail-scripted-sagemaker-list-{id(self)}",
-        )
-
-    def _answer_list(self, params: Mapping[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
-        request_id = str(uuid.uuid5(_NAMESPACE, f"list:{self.list_calls}"))
-        parsed = self.list_jobs(json.loads(params["body"]))
-        parsed["ResponseMetadata"] = _response_metadata(request_id, 200)
-        return AWSResponse(str(params["url"]), 200, _http_headers(request_id), None), parsed
-
-    def _answer(self, params: Mapping[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
-        job_name = str(json.loads(params["body"])["TrainingJobName"])
-        request_id = str(uuid.uuid5(_NAMESPACE, f"request:{len(self.calls)}:{job_name}"))
-        try:
-            parsed = self.describe(job_name)
-        except ClientError as error:
-            status = 400
-            parsed = {"Error": dict(error.response.get("Error", {}))}
-        else:
-            status = 200
-        parsed["ResponseMetadata"] = _response_metadata(request_id, status)
-        return AWSResponse(str(params["url"]), status, _http_headers(request_id), None), parsed
-
-
 def _expected_job(spec: Mapping[str, Any]) -> ExpectedJob:
     return ExpectedJob(
         status=spec["status"],
@@ -376,19 +257,6 @@ def _parse_time(text: str) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _as_datetime(value: Any) -> datetime:
-    """A timestamp as botocore serialises it into a JSON request body (epoch seconds), or a datetime."""
-    if isinstance(value, datetime):
-        return value
-    return datetime.fromtimestamp(float(value), tz=UTC)
-
-
-def _last_modified(describe: Mapping[str, Any]) -> datetime:
-    """A state without ``LastModifiedTime`` counts as older than any that has one."""
-    moment = describe.get("LastModifiedTime")
-    return moment if isinstance(moment, datetime) else datetime.min.replace(tzinfo=UTC)
-
-
 def _names_in(folder: Path) -> tuple[str, ...]:
     return tuple(sorted(path.stem for path in folder.glob("*.json")))
 
@@ -419,30 +287,3 @@ def _receipt_handle(message_id: str, receive_count: int) -> str:
     seed = f"{message_id}:{receive_count}".encode()
     digest = hashlib.sha512(seed).digest() + hashlib.sha256(seed).digest()
     return "AQEB" + base64.b64encode(digest).decode("ascii")
-
-
-def _not_found(job_name: str) -> ClientError:
-    """The error SageMaker answers for a job it does not know (botocore raises it as a plain ClientError)."""
-    return ClientError(
-        {"Error": {"Code": "ValidationException", "Message": _NOT_FOUND}},
-        "DescribeTrainingJob",
-    )
-
-
-def _http_headers(request_id: str) -> HTTPHeaders:
-    headers = HTTPHeaders()
-    headers["x-amzn-requestid"] = request_id
-    headers["content-type"] = "application/x-amz-json-1.1"
-    return headers
-
-
-def _response_metadata(request_id: str, status: int) -> dict[str, Any]:
-    return {
-        "RequestId": request_id,
-        "HTTPStatusCode": status,
-        "HTTPHeaders": {
-            "x-amzn-requestid": request_id,
-            "content-type": "application/x-amz-json-1.1",
-        },
-        "RetryAttempts": 0,
-    }

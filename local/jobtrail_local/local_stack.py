@@ -13,15 +13,14 @@ that joined are done before stopping it.
 from __future__ import annotations
 
 import fcntl
-import importlib.util
 import json
 import os
 import shutil
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from types import ModuleType, TracebackType
+from types import TracebackType
 from typing import Any, Self
 
 from jobtrail_local.dynamodb_local import DynamoDBLocal, DynamoDBLocalUnavailable, is_listening
@@ -63,31 +62,6 @@ def use_local_credentials() -> None:
     # An HTTP proxy must not see loopback traffic (botocore honours NO_PROXY).
     loopback = "127.0.0.1,localhost"
     os.environ["NO_PROXY"] = ",".join(filter(None, [os.environ.get("NO_PROXY"), loopback]))
-
-
-def load_function(path: Path, module_name: str) -> ModuleType:
-    """Import a function's ``app.py`` from its file, as Lambda does with ``Handler: app.lambda_handler``."""
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def sqs_lambda_record(message: Mapping[str, Any], queue_arn: str) -> dict[str, Any]:
-    """An SQS ``ReceiveMessage`` message as Lambda's event source mapping hands it to the function."""
-    return {
-        "messageId": message["MessageId"],
-        "receiptHandle": message["ReceiptHandle"],
-        "body": message["Body"],
-        "attributes": message.get("Attributes", {}),
-        "messageAttributes": {},
-        "md5OfBody": message["MD5OfBody"],
-        "eventSource": "aws:sqs",
-        "eventSourceARN": queue_arn,
-        "awsRegion": REGION,
-    }
 
 
 def reset(directory: Path) -> bool:
@@ -189,8 +163,6 @@ __all__ = [
     "DynamoDBLocalUnavailable",
     "LocalDynamoDB",
     "home",
-    "load_function",
     "reset",
-    "sqs_lambda_record",
     "use_local_credentials",
 ]

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
-from fakes import count_aws_calls
 from jobtrail.usecases.ingest import handle_batch
+from jobtrail_local.aws_calls import count_aws_calls
 from jobtrail_local.loadgen import Delivery, Load, deliveries, generate
 from worlds import World, world_on
 

@@ -13,11 +13,12 @@ from typing import Any
 
 import boto3
 import pytest
-from fakes import FakeWorld, count_aws_calls
+from fakes import FakeWorld
 from jobtrail.adapters.history_store import HistoryStore
 from jobtrail.adapters.sagemaker import record_from_describe
 from jobtrail.usecases.ingest import handle_batch
 from jobtrail_cli import main
+from jobtrail_local.aws_calls import count_aws_calls
 from jobtrail_local.dynamodb_local import DynamoDBLocal
 from jobtrail_local.lifecycles import lifecycle_names, load_lifecycle, sqs_batch
 from jobtrail_local.table_schema import create_history_table
@@ -43,7 +44,7 @@ def table(dynamodb_local: DynamoDBLocal) -> Iterator[dict[str, str]]:
     name = f"jobtrail-cli-{uuid.uuid4().hex[:8]}"
     client = boto3.client("dynamodb", region_name="us-east-1", endpoint_url=dynamodb_local.endpoint_url)
     create_history_table(client, name)
-    world = FakeWorld()
+    world = FakeWorld(through_boto3=True)
     world.histories = HistoryStore(name, region="us-east-1", host=dynamodb_local.endpoint_url)  # type: ignore[assignment]
     for lifecycle in map(load_lifecycle, lifecycle_names()):
         for step in lifecycle.steps:
@@ -208,7 +209,7 @@ def test_history_is_the_timeline_oldest_first(
 def test_an_open_transition_has_no_end_time(ddb_local_table: Any, capsys: pytest.CaptureFixture[str]) -> None:
     # Given a job recorded mid-lifecycle, in a table of its own
     lifecycle = load_lifecycle("stopped")
-    world = FakeWorld()
+    world = FakeWorld(through_boto3=True)
     world.histories = HistoryStore(  # type: ignore[assignment]
         ddb_local_table.name, region="us-east-1", host=ddb_local_table.endpoint_url
     )

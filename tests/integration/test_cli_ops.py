@@ -8,10 +8,10 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
-from fakes import count_aws_calls
 from jobtrail.adapters.sqs import REASON_ATTRIBUTE
 from jobtrail_cli import main
 from jobtrail_cli.dead_letters import DeadLetterQueue
+from jobtrail_local.aws_calls import count_aws_calls
 from jobtrail_local.lifecycles import load_bad_event, load_lifecycle
 
 

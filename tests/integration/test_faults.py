@@ -38,8 +38,8 @@ from jobtrail.adapters.sqs import SqsDeadLetters
 from jobtrail.core.model import JobSummary, Metric, Transition
 from jobtrail.usecases.ingest import ALERT_CLAIM_SECONDS, IngestDeps, handle_batch
 from jobtrail.usecases.ports import JobHistories
-from jobtrail_local.lifecycles import ScriptedSageMaker
 from jobtrail_local.loadgen import Delivery, Load, deliveries, generate, stream_stats
+from jobtrail_local.scripted_sagemaker import ScriptedSageMaker
 from jobtrail_local.table_schema import load_template
 from worlds import World, world_on
 

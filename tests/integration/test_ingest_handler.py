@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import boto3
@@ -13,24 +13,17 @@ from fakes import scripted_training_jobs
 from jobtrail.adapters.history_store import HistoryStore
 from jobtrail.adapters.sagemaker import record_from_describe
 from jobtrail.adapters.sqs import REASON_ATTRIBUTE
+from jobtrail_local.lambda_runtime import LambdaContext
 from jobtrail_local.lifecycles import (
-    ScriptedSageMaker,
     lifecycle_names,
     load_bad_event,
     load_lifecycle,
     load_sqs_event,
     sqs_event_names,
 )
+from jobtrail_local.scripted_sagemaker import ScriptedSageMaker
 
 from functions.ingest.app import deps_from_environment, lambda_handler
-
-
-@dataclass(frozen=True)
-class FakeLambdaContext:
-    function_name: str = "jobtrail-IngestFunction"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:jobtrail-IngestFunction"
-    aws_request_id: str = "3f0c8c1e-8d1b-4a49-9a53-6f2f4f8f3d10"
 
 
 @pytest.fixture
@@ -67,7 +60,7 @@ def test_the_handler_records_what_sagemaker_describes(deployed: dict[str, Any]) 
     job_name = lifecycle.job_names[0]
     create_in_moto(lifecycle.steps[0].describe)
     # When Lambda invokes the handler
-    response = lambda_handler(load_sqs_event("completed"), FakeLambdaContext())
+    response = lambda_handler(load_sqs_event("completed"), LambdaContext())
     # Then no record fails and the history holds SageMaker's (moto's) account of the job
     assert response == {"batchItemFailures": []}
     stored = HistoryStore(deployed["table"], region="us-east-1").load(job_name)
@@ -93,7 +86,7 @@ def test_each_sqs_fixture_through_the_handler_records_its_jobs(
     )
     event = load_sqs_event(name)
     # When Lambda invokes the handler with the SQS batch (as `sam local invoke -e events/sqs/…` would)
-    response = lambda_handler(event, FakeLambdaContext())
+    response = lambda_handler(event, LambdaContext())
     # Then nothing fails and every job in the batch is stored as SageMaker describes it now
     assert response == {"batchItemFailures": []}
     store = HistoryStore(deployed["table"], region="us-east-1")
@@ -106,7 +99,7 @@ def test_each_sqs_fixture_through_the_handler_records_its_jobs(
 
 
 def test_the_handler_drops_events_of_unknown_jobs(deployed: dict[str, Any]) -> None:
-    response = lambda_handler(load_sqs_event("completed"), FakeLambdaContext())
+    response = lambda_handler(load_sqs_event("completed"), LambdaContext())
     assert response == {"batchItemFailures": []}
     assert (
         HistoryStore(deployed["table"], region="us-east-1").load(load_lifecycle("completed").job_names[0])
@@ -118,7 +111,7 @@ def test_the_handler_parks_bad_records_in_the_dead_letter_queue(
     deployed: dict[str, Any], capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
     event = load_bad_event("other-source")
-    response = lambda_handler(event, FakeLambdaContext())
+    response = lambda_handler(event, LambdaContext())
     assert response == {"batchItemFailures": []}
     parked = deployed["sqs"].receive_message(
         QueueUrl=deployed["dlq_url"], MaxNumberOfMessages=10, MessageAttributeNames=["All"]
@@ -155,8 +148,8 @@ def test_no_secret_reaches_the_logs(
         lambda: replace(real, training_jobs=scripted_training_jobs(script)),
     )
     bad = load_bad_event("mixed-batch")
-    lambda_handler(load_sqs_event("failed"), FakeLambdaContext())
-    lambda_handler(bad, FakeLambdaContext())
+    lambda_handler(load_sqs_event("failed"), LambdaContext())
+    lambda_handler(bad, LambdaContext())
     # Then neither secret appears in anything logged or printed
     output = capsys.readouterr()
     everything = "\n".join([caplog.text, output.out, output.err])

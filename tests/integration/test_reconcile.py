@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from fakes import count_aws_calls
 from jobtrail.adapters.history_queries import AlertQuery
 from jobtrail.adapters.sagemaker import record_from_describe
 from jobtrail.usecases.reconcile import (
@@ -23,6 +22,7 @@ from jobtrail.usecases.reconcile import (
     silent,
     sync_listed,
 )
+from jobtrail_local.aws_calls import count_aws_calls
 from jobtrail_local.lifecycles import lifecycle_names, load_lifecycle
 from worlds import World
 

@@ -30,7 +30,6 @@ from jobtrail_local import lifecycles
 from jobtrail_local.lifecycles import (
     EVENTS_DIR,
     Lifecycle,
-    ScriptedSageMaker,
     Step,
     bad_event_names,
     epoch_millis,
@@ -42,6 +41,7 @@ from jobtrail_local.lifecycles import (
     sqs_event_names,
     sqs_record,
 )
+from jobtrail_local.scripted_sagemaker import ScriptedSageMaker
 
 LIFECYCLES = lifecycle_names()
 SQS_FILES = sqs_event_names()

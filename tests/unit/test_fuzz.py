@@ -6,7 +6,8 @@ and deep nesting — and hands them to ``handle_batch`` with in-memory fakes. Fo
 escapes, no record fails (SQS would retry a permanent problem five times), each bad record is parked
 once with a non-empty one-line reason, and nothing is described, read, written or published for it.
 
-Pure: the fakes of ``tests/fakes.py`` and a scripted SageMaker; no socket is ever connected.
+Pure: the fakes of ``tests/fakes.py`` and the scripted SageMaker answering directly (no boto3); no socket
+is ever connected.
 """
 
 from __future__ import annotations
@@ -19,18 +20,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from fakes import (
-    InMemoryHistories,
-    ListAlertPublisher,
-    ListDeadLetters,
-    count_aws_calls,
-    scripted_training_jobs,
-)
+from fakes import InMemoryHistories, ListAlertPublisher, ListDeadLetters
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jobtrail.usecases.ingest import IngestDeps, handle_batch
-from jobtrail_local.lifecycles import ScriptedSageMaker, load_lifecycle, sqs_record
+from jobtrail_local.aws_calls import count_aws_calls
+from jobtrail_local.lifecycles import load_lifecycle, sqs_record
 from jobtrail_local.loadgen import generate
+from jobtrail_local.scripted_sagemaker import ScriptedSageMaker
 
 SETTINGS = settings(
     max_examples=150,
@@ -48,8 +45,7 @@ for _step in LOAD.steps:
     SCRIPT.advance(_step)
 #: When the records were sent (given, so that building a record never parses its body).
 SENT_AT = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-#: One boto3 client for the whole module (building one per example would dominate the run time).
-TRAINING_JOBS = scripted_training_jobs(SCRIPT)
+TRAINING_JOBS = SCRIPT.training_jobs()
 
 
 # ------------------------------------------------------------------------------------------ strategies

@@ -23,7 +23,6 @@ from jobtrail.adapters.sagemaker import record_from_describe
 from jobtrail.core.events import StateChange, parse_state_change
 from jobtrail.core.model import alert_id_for
 from jobtrail.usecases.ingest import handle_batch
-from jobtrail_local.lifecycles import ScriptedSageMaker
 from jobtrail_local.loadgen import (
     ALERTING,
     MAX_CHANGES,
@@ -34,6 +33,7 @@ from jobtrail_local.loadgen import (
     generate,
     stream_stats,
 )
+from jobtrail_local.scripted_sagemaker import ScriptedSageMaker
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 NOT_IN_DETAIL = {
