@@ -316,6 +316,8 @@ def _notify_slack(queues: dict[str, str], url: str) -> list[str]:
     from jobtrail.core.slack_message import payload_as_text, slack_payload  # noqa: PLC0415
     from jobtrail.usecases.notify import NotifierDeps, notify  # noqa: PLC0415
 
+    from jobtrail_local.sns_events import lambda_event  # noqa: PLC0415
+
     sqs = boto3.client("sqs", region_name=REGION)
     deps = NotifierDeps(WebhookPoster(lambda: url))
     texts: list[str] = []
@@ -327,7 +329,7 @@ def _notify_slack(queues: dict[str, str], url: str) -> list[str]:
             return texts
         for message in messages:
             envelope = json.loads(message["Body"])
-            notify({"Records": [{"EventSource": "aws:sns", "Sns": envelope}]}, deps)
+            notify(lambda_event(envelope), deps)  # what SNS would invoke the notifier with
             texts.append(payload_as_text(slack_payload(json.loads(envelope["Message"]))))
             sqs.delete_message(QueueUrl=queues["subscriber"], ReceiptHandle=message["ReceiptHandle"])
     raise DemoError("the alert subscription did not drain")
