@@ -1,15 +1,17 @@
-"""Build every fixture under ``events/`` from the compact lifecycle specs below.
+"""Build every fixture under ``events/`` from the hand-written lifecycle specs below.
 
 Run from anywhere: ``python events/generate.py``. The output is deterministic (no clock, no randomness), so
 running it twice changes nothing, and ``tests/unit/test_events_fixtures.py`` checks that the committed files
 are exactly what ``build_all()`` produces.
 
-A lifecycle spec lists, per training job, the changes SageMaker made (``enter`` a secondary status, ``note``
-a new message on the open one, ``finish`` in a terminal status) at wall-clock times. From those the generator
-derives, for every change, the DescribeTrainingJob response as the AWS CLI prints it and the EventBridge event
-SageMaker sends (epoch milliseconds, no metrics, tags as a map). The ``expected`` outcome of each job is
-written by hand next to its spec, not computed here, except the transition list, which is by definition the
-final describe's.
+A lifecycle spec lists, per training job, its configuration and the changes SageMaker made to it (``enter`` a
+secondary status, ``note`` a new message on the open one, ``finish`` in a terminal status) at wall-clock
+times. ``jobtrail_local.lifecycle_builder`` — the builder the load generator uses too — turns them into, for
+every change, the DescribeTrainingJob response and the EventBridge event SageMaker sends. From those this
+script writes the lifecycle files, the SQS batches ingest receives, the bad records it must reject and the
+SNS events the Slack notifier receives for each alert. The ``expected`` outcome of each job is written by
+hand next to its spec, not computed here, except the transition list, which is by definition the final
+describe's.
 
 What the real payloads look like, and where that was checked, is in ``events/README.md``.
 """
@@ -18,26 +20,61 @@ from __future__ import annotations
 
 import copy
 import functools
-import importlib.util
 import json
-import sys
 import uuid
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-import botocore.session
+from jobtrail.adapters.sagemaker import record_from_describe
+from jobtrail.adapters.sns import SnsAlertPublisher
+from jobtrail.core.alerts import DEFAULT_ALERT_ON, alerts_due
+from jobtrail_local.lifecycle_builder import (
+    ACCOUNT,
+    CAPACITY_ERROR,
+    COMPLETED,
+    CUDA_OUT_OF_MEMORY,
+    DATA_BUCKET,
+    DOWNLOADING,
+    FAILED,
+    HUGGINGFACE_GPU_IMAGE,
+    INTERRUPTED,
+    LAUNCHING,
+    MAX_RUNTIME,
+    NO_CAPACITY_RETRY,
+    OUTPUT_BUCKET,
+    PYTORCH_GPU_IMAGE,
+    REGION,
+    ROLE_ARN,
+    SKLEARN_CPU_IMAGE,
+    STARTING,
+    STOPPED,
+    STOPPING,
+    TRAINING,
+    UPLOADING,
+    XGBOOST_IMAGE,
+    Change,
+    ExpectedJob,
+    Step,
+    TrainingJob,
+    enter,
+    epoch_millis,
+    event_detail,
+    finish,
+    in_time_order,
+    job_steps,
+    metric_definitions,
+    note,
+    s3_channel,
+    tuning_job_arn,
+    with_times,
+)
+from jobtrail_local.lifecycles import sqs_record
+from jobtrail_local.sns_events import PublishRecorder, lambda_event, notification
 
 EVENTS_DIR = Path(__file__).resolve().parent
-ROOT = EVENTS_DIR.parent
-ACCOUNT = "123456789012"
-REGION = "us-east-1"
-ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/service-role/AmazonSageMaker-ExecutionRole-20261102T091500"
-DATA_BUCKET = f"s3://jobtrail-ml-data-{ACCOUNT}"
-OUTPUT_BUCKET = f"s3://jobtrail-ml-artifacts-{ACCOUNT}"
 MAX_RECORDS_PER_BATCH = 10  # what an SQS event source hands Lambda at most by default
 
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://jobtrail.example/events/generate")
@@ -45,116 +82,19 @@ _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://jobtrail.example/events/gen
 _MODIFIED_LAG = timedelta(milliseconds=265)
 #: EventBridge puts the event on the queue this long after the change.
 _DELIVERY_LAG = timedelta(milliseconds=640)
-_NAME_ALPHABET = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
-
-_IN_PROGRESS = "InProgress"
-#: SecondaryStatus → TrainingJobStatus, as the DescribeTrainingJob reference groups them.
-_PRIMARY = {
-    "Starting": _IN_PROGRESS,
-    "Downloading": _IN_PROGRESS,
-    "Training": _IN_PROGRESS,
-    "Uploading": _IN_PROGRESS,
-    "Interrupted": _IN_PROGRESS,
-    "Stopping": "Stopping",
-    "Completed": "Completed",
-    "Failed": "Failed",
-    "Stopped": "Stopped",
-    "MaxRuntimeExceeded": "Stopped",
-    "MaxWaitTimeExceeded": "Stopped",
-}
-_TERMINAL = frozenset(
-    status for status, primary in _PRIMARY.items() if primary in {"Completed", "Failed", "Stopped"}
-)
-#: The statuses in which the instances are up: the first of them sets TrainingStartTime.
-_RUNNING = frozenset({"Downloading", "Training", "Uploading"})
-#: Fields the event's detail never carries although DescribeTrainingJob returns them.
-_NOT_IN_DETAIL = (
-    "FinalMetricDataList",
-    "TrainingTimeInSeconds",
-    "BillableTimeInSeconds",
-    "EnableManagedSpotTraining",
-)
+#: Ingest has described the job and published its alert this long after the change.
+_PUBLISH_LAG = timedelta(milliseconds=1873)
 
 
-def _load_lifecycles() -> ModuleType:
-    """The fixtures' loader module, by file path: its ``sqs_record`` is the one shape of an SQS record."""
-    path = ROOT / "local" / "jobtrail_local" / "lifecycles.py"
-    name = "_jobtrail_lifecycles_for_generate"
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up while the class is being built
-    spec.loader.exec_module(module)
-    return module
-
-
-_lifecycles = _load_lifecycles()
-
-
-# ----------------------------------------------------------------------------------------------- the spec DSL
-@dataclass(frozen=True)
-class Change:
-    """One change to a job at ``at`` ("HH:MM:SS.fff" on the job's day, UTC).
-
-    ``status`` is the secondary status entered; ``None`` changes only the open transition's message.
-    """
-
-    at: str
-    status: str | None
-    message: str
-    failure_reason: str | None = None
-
-
-def enter(at: str, status: str, message: str) -> Change:
-    """The job moves to the secondary status ``status``."""
-    return Change(at, status, message)
-
-
-def note(at: str, message: str) -> Change:
-    """SageMaker rewrites the open transition's StatusMessage; the status stays."""
-    return Change(at, None, message)
-
-
-def finish(at: str, status: str, message: str, failure_reason: str | None = None) -> Change:
-    """The job ends: Completed, Failed, Stopped, MaxRuntimeExceeded or MaxWaitTimeExceeded."""
-    if status not in _TERMINAL:
-        raise ValueError(f"{status} is not a terminal secondary status")
-    return Change(at, status, message, failure_reason)
-
-
-@dataclass(frozen=True)
-class Expected:
-    """The hand-written outcome of a job (see the lifecycle file format in ``events/README.md``)."""
-
-    status: str
-    secondary_status: str
-    final_metrics: int
-    training_time_seconds: int | None
-    billable_time_seconds: int | None
-    spot_savings_percent: float | None
-    failure_reason_startswith: str | None
-    alerts: tuple[str, ...]
-
-
+# ----------------------------------------------------------------------------------------------- the specs
 @dataclass(frozen=True)
 class JobSpec:
-    """A training job: its fixed configuration, what happened to it, and what a consumer must conclude."""
+    """A training job, what happened to it, and what a consumer must conclude (``expected``, without its
+    transitions: those are the final describe's)."""
 
-    name: str
-    day: str
-    config: Mapping[str, Any]
-    tags: Mapping[str, str]
+    job: TrainingJob
     changes: tuple[Change, ...]
-    expected: Expected
-    #: (MetricName, Value, "HH:MM:SS") in FinalMetricDataList at the end; ``None``: the key is absent.
-    metrics: tuple[tuple[str, float, str], ...] | None = None
-    saves_model: bool = True
-    tuning_job_arn: str | None = None
-    #: Managed spot reports its own counters; otherwise both are the seconds from TrainingStartTime to
-    #: TrainingEndTime, as SageMaker reports them for on-demand jobs.
-    training_seconds: int | None = None
-    billable_seconds: int | None = None
+    expected: ExpectedJob
 
 
 @dataclass(frozen=True)
@@ -164,39 +104,15 @@ class LifecycleSpec:
     jobs: tuple[JobSpec, ...]
 
 
-@dataclass
-class _Snapshot:
-    """One generated step, with the times still ``datetime``s."""
+def _on(day: str) -> Callable[[str], datetime]:
+    """``_on("2026-11-20")("10:00:03.412")``: that wall-clock time of that day, UTC."""
+    return lambda clock: datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=UTC)
 
-    job: JobSpec
-    index_in_job: int
-    modified: datetime
-    describe: dict[str, Any]
-    event: dict[str, Any] = field(default_factory=dict)
+
+NOV_20, NOV_21, NOV_22, NOV_23, NOV_24 = (_on(f"2026-11-{day}") for day in range(20, 25))
 
 
 # ------------------------------------------------------------------------------------------- job profiles
-def _metric_definitions(*names: str) -> list[dict[str, str]]:
-    return [{"Name": name, "Regex": f"{name}=([-+]?[0-9]*\\.?[0-9]+(?:[eE][-+]?[0-9]+)?)"} for name in names]
-
-
-def _channel(name: str, uri: str, content_type: str | None = None) -> dict[str, Any]:
-    channel: dict[str, Any] = {
-        "ChannelName": name,
-        "DataSource": {
-            "S3DataSource": {
-                "S3DataType": "S3Prefix",
-                "S3Uri": uri,
-                "S3DataDistributionType": "FullyReplicated",
-            }
-        },
-    }
-    if content_type:
-        channel["ContentType"] = content_type
-    channel.update({"CompressionType": "None", "RecordWrapperType": "None"})
-    return channel
-
-
 def _framework_job(
     job_name: str,
     *,
@@ -226,7 +142,7 @@ def _framework_job(
         "AlgorithmSpecification": {
             "TrainingImage": image,
             "TrainingInputMode": "File",
-            "MetricDefinitions": _metric_definitions(*metrics),
+            "MetricDefinitions": metric_definitions(*metrics),
             "EnableSageMakerMetricsTimeSeries": True,
         },
         "RoleArn": ROLE_ARN,
@@ -269,7 +185,7 @@ def _xgboost_tuning_child(hyperparameters: Mapping[str, str]) -> dict[str, Any]:
             **hyperparameters,
         },
         "AlgorithmSpecification": {
-            "TrainingImage": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
+            "TrainingImage": XGBOOST_IMAGE,
             "TrainingInputMode": "File",
             "MetricDefinitions": [
                 {
@@ -286,8 +202,8 @@ def _xgboost_tuning_child(hyperparameters: Mapping[str, str]) -> dict[str, Any]:
         },
         "RoleArn": ROLE_ARN,
         "InputDataConfig": [
-            _channel("train", f"{DATA_BUCKET}/churn/2026-11/train/", "text/csv"),
-            _channel("validation", f"{DATA_BUCKET}/churn/2026-11/validation/", "text/csv"),
+            s3_channel("train", f"{DATA_BUCKET}/churn/2026-11/train/", "text/csv"),
+            s3_channel("validation", f"{DATA_BUCKET}/churn/2026-11/validation/", "text/csv"),
         ],
         "OutputDataConfig": {"KmsKeyId": "", "S3OutputPath": output, "CompressionType": "GZIP"},
         "ResourceConfig": {"InstanceType": "ml.m5.2xlarge", "InstanceCount": 1, "VolumeSizeInGB": 30},
@@ -298,19 +214,7 @@ def _xgboost_tuning_child(hyperparameters: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
-# ------------------------------------------------------------------------------------------------ the specs
-STARTING = "Preparing the instances for training"
-DOWNLOADING = "Downloading input data"
-TRAINING = "Training image download completed. Training in progress."
-UPLOADING = "Uploading generated training model"
-COMPLETED = "Training job completed"
-FAILED = "Training job failed"
-STOPPING = "Stopping the training job"
-STOPPED = "Training job stopped"
-# Not seen in any public output: a plausible text, marked as such in events/README.md.
-MAX_RUNTIME = "Training job runtime exceeded MaxRuntimeInSeconds provided"
-INTERRUPTED = "Spot instances were interrupted. Waiting for capacity to resume training"
-
+# ------------------------------------------------------------------------------------------- the scenarios
 RESNET = "resnet50-imagenet-2026-11-20-10-00-00-123"
 BERT = "bert-finetune-reviews-2026-11-20-13-30-00-789"
 LLAMA = "llama-pretrain-p4d-2026-11-22-08-15-00-001"
@@ -318,32 +222,8 @@ CHURN = "churn-lgbm-2026-11-23-14-00-00-222"
 DETR = "detr-coco-spot-2026-11-21-02-00-00-456"
 WHISPER = "whisper-small-asr-2026-11-24-09-00-00-333"
 TUNING_JOB = "xgb-tune-1120"
-TUNING_ARN = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:hyper-parameter-tuning-job/{TUNING_JOB}"
-
-PYTORCH_GPU = (
-    "763104351884.dkr.ecr.us-east-1.amazonaws.com/"
-    "pytorch-training:2.3.0-gpu-py311-cu121-ubuntu20.04-sagemaker"
-)
-SKLEARN_CPU = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
-HUGGINGFACE_GPU = (
-    "763104351884.dkr.ecr.us-east-1.amazonaws.com/"
-    "huggingface-pytorch-training:2.1.0-transformers4.36.0-gpu-py310-cu121-ubuntu20.04"
-)
-
-CUDA_OOM = (
-    "AlgorithmError: ExecuteUserScriptError:\n"
-    "ExitCode 1\n"
-    'ErrorMessage "RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB '
-    "(GPU 0; 22.20 GiB total capacity; 19.84 GiB already allocated; 1.31 GiB free; "
-    "20.12 GiB reserved in total by PyTorch) \u2014 set "
-    "\u201cPYTORCH_CUDA_ALLOC_CONF=expandable_segments:True\u201d "
-    'to avoid fragmentation\u2026"\n'
-    'Command "/opt/conda/bin/python3.10 train.py --epochs 10", exit code: 1'
-)
-NO_CAPACITY = (
-    "CapacityError: Unable to provision requested ML compute capacity. "
-    "Please retry using a different ML instance type."
-)
+TUNING_ARN = tuning_job_arn(TUNING_JOB)
+CUDA_OOM = CUDA_OUT_OF_MEMORY.format(gib=2, program="train.py", epochs=10)
 
 LIFECYCLES: tuple[LifecycleSpec, ...] = (
     LifecycleSpec(
@@ -355,46 +235,47 @@ LIFECYCLES: tuple[LifecycleSpec, ...] = (
         ),
         jobs=(
             JobSpec(
-                name=RESNET,
-                day="2026-11-20",
-                config=_framework_job(
-                    RESNET,
-                    team="vision",
-                    image=PYTORCH_GPU,
-                    program="train.py",
-                    hyperparameters={"batch-size": "256", "epochs": "90", "lr": "0.1", "momentum": "0.9"},
-                    metrics=(
-                        "train:loss",
-                        "validation:accuracy",
-                        "validation:top5_accuracy",
-                        "train:grad_norm_clipped",
-                        "validation:loss_delta",
-                        "train:learning_rate",
+                job=TrainingJob(
+                    name=RESNET,
+                    config=_framework_job(
+                        RESNET,
+                        team="vision",
+                        image=PYTORCH_GPU_IMAGE,
+                        program="train.py",
+                        hyperparameters={"batch-size": "256", "epochs": "90", "lr": "0.1", "momentum": "0.9"},
+                        metrics=(
+                            "train:loss",
+                            "validation:accuracy",
+                            "validation:top5_accuracy",
+                            "train:grad_norm_clipped",
+                            "validation:loss_delta",
+                            "train:learning_rate",
+                        ),
+                        channels=[
+                            s3_channel("train", f"{DATA_BUCKET}/imagenet/2026-11/train/"),
+                            s3_channel("validation", f"{DATA_BUCKET}/imagenet/2026-11/validation/"),
+                        ],
+                        instance_type="ml.p3.2xlarge",
                     ),
-                    channels=[
-                        _channel("train", f"{DATA_BUCKET}/imagenet/2026-11/train/"),
-                        _channel("validation", f"{DATA_BUCKET}/imagenet/2026-11/validation/"),
-                    ],
-                    instance_type="ml.p3.2xlarge",
+                    tags={"team": "vision", "project": "imagenet-baselines"},
+                    final_metrics=(
+                        ("train:loss", 0.21430572867393494, NOV_20("11:52:05")),
+                        ("validation:accuracy", 0.7693000435829163, NOV_20("11:52:05")),
+                        ("validation:top5_accuracy", 0.9312999844551086, NOV_20("11:52:05")),
+                        ("train:grad_norm_clipped", 0.0, NOV_20("11:52:05")),
+                        ("validation:loss_delta", -0.0, NOV_20("11:52:05")),
+                        ("train:learning_rate", 3e-07, NOV_20("11:52:05")),
+                    ),
                 ),
-                tags={"team": "vision", "project": "imagenet-baselines"},
                 changes=(
-                    enter("10:00:00.871", "Starting", "Launching requested ML instances"),
-                    note("10:01:52.209", STARTING),
-                    enter("10:04:17.563", "Downloading", DOWNLOADING),
-                    enter("10:09:41.090", "Training", TRAINING),
-                    enter("11:52:06.318", "Uploading", UPLOADING),
-                    finish("11:52:38.745", "Completed", COMPLETED),
+                    enter(NOV_20("10:00:00.871"), "Starting", LAUNCHING),
+                    note(NOV_20("10:01:52.209"), STARTING),
+                    enter(NOV_20("10:04:17.563"), "Downloading", DOWNLOADING),
+                    enter(NOV_20("10:09:41.090"), "Training", TRAINING),
+                    enter(NOV_20("11:52:06.318"), "Uploading", UPLOADING),
+                    finish(NOV_20("11:52:38.745"), "Completed", COMPLETED),
                 ),
-                metrics=(
-                    ("train:loss", 0.21430572867393494, "11:52:05"),
-                    ("validation:accuracy", 0.7693000435829163, "11:52:05"),
-                    ("validation:top5_accuracy", 0.9312999844551086, "11:52:05"),
-                    ("train:grad_norm_clipped", 0.0, "11:52:05"),
-                    ("validation:loss_delta", -0.0, "11:52:05"),
-                    ("train:learning_rate", 3e-07, "11:52:05"),
-                ),
-                expected=Expected(
+                expected=ExpectedJob(
                     status="Completed",
                     secondary_status="Completed",
                     final_metrics=6,
@@ -415,37 +296,40 @@ LIFECYCLES: tuple[LifecycleSpec, ...] = (
         ),
         jobs=(
             JobSpec(
-                name=BERT,
-                day="2026-11-20",
-                config=_framework_job(
-                    BERT,
-                    team="nlp",
-                    image=HUGGINGFACE_GPU,
-                    program="train.py",
-                    hyperparameters={
-                        "epochs": "10",
-                        "model_name": '"bert-base-uncased"',
-                        "train_batch_size": "64",
-                    },
-                    metrics=("train:loss", "train:samples_per_second"),
-                    channels=[
-                        _channel("train", f"{DATA_BUCKET}/reviews/2026-11/train/", "application/jsonlines")
-                    ],
-                    instance_type="ml.g5.2xlarge",
+                job=TrainingJob(
+                    name=BERT,
+                    config=_framework_job(
+                        BERT,
+                        team="nlp",
+                        image=HUGGINGFACE_GPU_IMAGE,
+                        program="train.py",
+                        hyperparameters={
+                            "epochs": "10",
+                            "model_name": '"bert-base-uncased"',
+                            "train_batch_size": "64",
+                        },
+                        metrics=("train:loss", "train:samples_per_second"),
+                        channels=[
+                            s3_channel(
+                                "train", f"{DATA_BUCKET}/reviews/2026-11/train/", "application/jsonlines"
+                            )
+                        ],
+                        instance_type="ml.g5.2xlarge",
+                    ),
+                    tags={"team": "nlp", "project": "review-sentiment"},
+                    saves_model=False,
+                    final_metrics=(
+                        ("train:loss", 1.9125341176986694, NOV_20("13:41:02")),
+                        ("train:samples_per_second", 211.4, NOV_20("13:41:02")),
+                    ),
                 ),
-                tags={"team": "nlp", "project": "review-sentiment"},
                 changes=(
-                    enter("13:30:01.204", "Starting", STARTING),
-                    enter("13:33:12.877", "Downloading", DOWNLOADING),
-                    enter("13:34:02.315", "Training", TRAINING),
-                    finish("13:41:27.640", "Failed", FAILED, failure_reason=CUDA_OOM),
+                    enter(NOV_20("13:30:01.204"), "Starting", STARTING),
+                    enter(NOV_20("13:33:12.877"), "Downloading", DOWNLOADING),
+                    enter(NOV_20("13:34:02.315"), "Training", TRAINING),
+                    finish(NOV_20("13:41:27.640"), "Failed", FAILED, failure_reason=CUDA_OOM),
                 ),
-                metrics=(
-                    ("train:loss", 1.9125341176986694, "13:41:02"),
-                    ("train:samples_per_second", 211.4, "13:41:02"),
-                ),
-                saves_model=False,
-                expected=Expected(
+                expected=ExpectedJob(
                     status="Failed",
                     secondary_status="Failed",
                     final_metrics=2,
@@ -466,31 +350,32 @@ LIFECYCLES: tuple[LifecycleSpec, ...] = (
         ),
         jobs=(
             JobSpec(
-                name=LLAMA,
-                day="2026-11-22",
-                config=_framework_job(
-                    LLAMA,
-                    team="llm",
-                    image=PYTORCH_GPU,
-                    program="pretrain.py",
-                    hyperparameters={"max_steps": "20000", "micro_batch_size": "8", "seq_len": "4096"},
-                    metrics=("train:loss", "train:tokens_per_second"),
-                    channels=[_channel("train", f"{DATA_BUCKET}/corpus/2026-11/tokenized/")],
-                    instance_type="ml.p4d.24xlarge",
-                    instance_count=4,
-                    volume_gb=500,
-                ),
-                tags={"team": "llm", "project": "pretraining"},
-                changes=(
-                    enter("08:15:00.736", "Starting", "Launching requested ML instances"),
-                    note(
-                        "08:19:44.102",
-                        "Insufficient capacity error from EC2 while launching instances, retrying!",
+                job=TrainingJob(
+                    name=LLAMA,
+                    config=_framework_job(
+                        LLAMA,
+                        team="llm",
+                        image=PYTORCH_GPU_IMAGE,
+                        program="pretrain.py",
+                        hyperparameters={"max_steps": "20000", "micro_batch_size": "8", "seq_len": "4096"},
+                        metrics=("train:loss", "train:tokens_per_second"),
+                        channels=[s3_channel("train", f"{DATA_BUCKET}/corpus/2026-11/tokenized/")],
+                        instance_type="ml.p4d.24xlarge",
+                        instance_count=4,
+                        volume_gb=500,
                     ),
-                    finish("09:14:58.329", "Failed", FAILED, failure_reason=NO_CAPACITY),
+                    tags={"team": "llm", "project": "pretraining"},
+                    saves_model=False,
                 ),
-                saves_model=False,
-                expected=Expected(
+                changes=(
+                    enter(NOV_22("08:15:00.736"), "Starting", LAUNCHING),
+                    note(
+                        NOV_22("08:19:44.102"),
+                        NO_CAPACITY_RETRY,
+                    ),
+                    finish(NOV_22("09:14:58.329"), "Failed", FAILED, failure_reason=CAPACITY_ERROR),
+                ),
+                expected=ExpectedJob(
                     status="Failed",
                     secondary_status="Failed",
                     final_metrics=0,
@@ -511,36 +396,41 @@ LIFECYCLES: tuple[LifecycleSpec, ...] = (
         ),
         jobs=(
             JobSpec(
-                name=CHURN,
-                day="2026-11-23",
-                config=_framework_job(
-                    CHURN,
-                    team="growth",
-                    image=SKLEARN_CPU,
-                    program="train_lgbm.py",
-                    hyperparameters={"learning_rate": "0.02", "num_leaves": "255", "n_estimators": "20000"},
-                    metrics=("train:binary_logloss", "validation:binary_logloss"),
-                    channels=[
-                        _channel("train", f"{DATA_BUCKET}/churn/2026-11/train/", "text/csv"),
-                        _channel("validation", f"{DATA_BUCKET}/churn/2026-11/validation/", "text/csv"),
-                    ],
-                    instance_type="ml.m5.4xlarge",
-                    volume_gb=50,
-                    stopping={"MaxRuntimeInSeconds": 3600},
+                job=TrainingJob(
+                    name=CHURN,
+                    config=_framework_job(
+                        CHURN,
+                        team="growth",
+                        image=SKLEARN_CPU_IMAGE,
+                        program="train_lgbm.py",
+                        hyperparameters={
+                            "learning_rate": "0.02",
+                            "num_leaves": "255",
+                            "n_estimators": "20000",
+                        },
+                        metrics=("train:binary_logloss", "validation:binary_logloss"),
+                        channels=[
+                            s3_channel("train", f"{DATA_BUCKET}/churn/2026-11/train/", "text/csv"),
+                            s3_channel("validation", f"{DATA_BUCKET}/churn/2026-11/validation/", "text/csv"),
+                        ],
+                        instance_type="ml.m5.4xlarge",
+                        volume_gb=50,
+                        stopping={"MaxRuntimeInSeconds": 3600},
+                    ),
+                    tags={"team": "growth", "project": "churn"},
+                    final_metrics=(
+                        ("train:binary_logloss", 0.29113200306892395, NOV_23("15:02:31")),
+                        ("validation:binary_logloss", 0.3362419903278351, NOV_23("15:02:31")),
+                    ),
                 ),
-                tags={"team": "growth", "project": "churn"},
                 changes=(
-                    enter("14:00:01.058", "Starting", STARTING),
-                    enter("14:02:36.914", "Downloading", DOWNLOADING),
-                    enter("14:03:20.447", "Training", TRAINING),
-                    enter("15:02:37.020", "Stopping", STOPPING),
-                    finish("15:04:41.386", "MaxRuntimeExceeded", MAX_RUNTIME),
+                    enter(NOV_23("14:00:01.058"), "Starting", STARTING),
+                    enter(NOV_23("14:02:36.914"), "Downloading", DOWNLOADING),
+                    enter(NOV_23("14:03:20.447"), "Training", TRAINING),
+                    enter(NOV_23("15:02:37.020"), "Stopping", STOPPING),
+                    finish(NOV_23("15:04:41.386"), "MaxRuntimeExceeded", MAX_RUNTIME),
                 ),
-                metrics=(
-                    ("train:binary_logloss", 0.29113200306892395, "15:02:31"),
-                    ("validation:binary_logloss", 0.3362419903278351, "15:02:31"),
-                ),
-                expected=Expected(
+                expected=ExpectedJob(
                     status="Stopped",
                     secondary_status="MaxRuntimeExceeded",
                     final_metrics=2,
@@ -561,48 +451,49 @@ LIFECYCLES: tuple[LifecycleSpec, ...] = (
         ),
         jobs=(
             JobSpec(
-                name=DETR,
-                day="2026-11-21",
-                config=_framework_job(
-                    DETR,
-                    team="vision",
-                    image=PYTORCH_GPU,
-                    program="train_detr.py",
-                    hyperparameters={"batch-size": "32", "epochs": "50", "resume": "true"},
-                    metrics=("train:loss_giou", "validation:mAP", "validation:mAP_50"),
-                    channels=[
-                        _channel("train", f"{DATA_BUCKET}/coco/2017/train/"),
-                        _channel("validation", f"{DATA_BUCKET}/coco/2017/val/"),
-                    ],
-                    instance_type="ml.g5.12xlarge",
-                    volume_gb=200,
-                    stopping={"MaxRuntimeInSeconds": 7200, "MaxWaitTimeInSeconds": 14400},
-                    spot=True,
+                job=TrainingJob(
+                    name=DETR,
+                    config=_framework_job(
+                        DETR,
+                        team="vision",
+                        image=PYTORCH_GPU_IMAGE,
+                        program="train_detr.py",
+                        hyperparameters={"batch-size": "32", "epochs": "50", "resume": "true"},
+                        metrics=("train:loss_giou", "validation:mAP", "validation:mAP_50"),
+                        channels=[
+                            s3_channel("train", f"{DATA_BUCKET}/coco/2017/train/"),
+                            s3_channel("validation", f"{DATA_BUCKET}/coco/2017/val/"),
+                        ],
+                        instance_type="ml.g5.12xlarge",
+                        volume_gb=200,
+                        stopping={"MaxRuntimeInSeconds": 7200, "MaxWaitTimeInSeconds": 14400},
+                        spot=True,
+                    ),
+                    tags={"team": "vision", "project": "detection", "cost-center": "ml-research"},
+                    final_metrics=(
+                        ("train:loss_giou", 0.4417000114917755, NOV_21("03:45:10")),
+                        ("validation:mAP", 0.42130000591278076, NOV_21("03:45:10")),
+                        ("validation:mAP_50", 0.6230999827384949, NOV_21("03:45:10")),
+                    ),
+                    training_seconds=4000,
+                    billable_seconds=1500,
                 ),
-                tags={"team": "vision", "project": "detection", "cost-center": "ml-research"},
                 changes=(
-                    enter("02:00:01.311", "Starting", STARTING),
-                    enter("02:03:05.482", "Downloading", DOWNLOADING),
-                    enter("02:04:12.906", "Training", TRAINING),
-                    enter("02:31:47.125", "Interrupted", INTERRUPTED),
-                    enter("02:44:09.530", "Starting", STARTING),
-                    enter("02:46:58.017", "Downloading", DOWNLOADING),
-                    enter("02:47:49.663", "Training", TRAINING),
-                    enter("03:06:10.208", "Interrupted", INTERRUPTED),
-                    enter("03:24:02.774", "Starting", STARTING),
-                    enter("03:26:51.390", "Downloading", DOWNLOADING),
-                    enter("03:27:40.051", "Training", TRAINING),
-                    enter("03:45:19.812", "Uploading", UPLOADING),
-                    finish("03:45:55.437", "Completed", COMPLETED),
+                    enter(NOV_21("02:00:01.311"), "Starting", STARTING),
+                    enter(NOV_21("02:03:05.482"), "Downloading", DOWNLOADING),
+                    enter(NOV_21("02:04:12.906"), "Training", TRAINING),
+                    enter(NOV_21("02:31:47.125"), "Interrupted", INTERRUPTED),
+                    enter(NOV_21("02:44:09.530"), "Starting", STARTING),
+                    enter(NOV_21("02:46:58.017"), "Downloading", DOWNLOADING),
+                    enter(NOV_21("02:47:49.663"), "Training", TRAINING),
+                    enter(NOV_21("03:06:10.208"), "Interrupted", INTERRUPTED),
+                    enter(NOV_21("03:24:02.774"), "Starting", STARTING),
+                    enter(NOV_21("03:26:51.390"), "Downloading", DOWNLOADING),
+                    enter(NOV_21("03:27:40.051"), "Training", TRAINING),
+                    enter(NOV_21("03:45:19.812"), "Uploading", UPLOADING),
+                    finish(NOV_21("03:45:55.437"), "Completed", COMPLETED),
                 ),
-                metrics=(
-                    ("train:loss_giou", 0.4417000114917755, "03:45:10"),
-                    ("validation:mAP", 0.42130000591278076, "03:45:10"),
-                    ("validation:mAP_50", 0.6230999827384949, "03:45:10"),
-                ),
-                training_seconds=4000,
-                billable_seconds=1500,
-                expected=Expected(
+                expected=ExpectedJob(
                     status="Completed",
                     secondary_status="Completed",
                     final_metrics=3,
@@ -620,32 +511,33 @@ LIFECYCLES: tuple[LifecycleSpec, ...] = (
         description="A Whisper fine-tuning job that its owner stops while Training: Stopping, then Stopped.",
         jobs=(
             JobSpec(
-                name=WHISPER,
-                day="2026-11-24",
-                config=_framework_job(
-                    WHISPER,
-                    team="speech",
-                    image=HUGGINGFACE_GPU,
-                    program="finetune_whisper.py",
-                    hyperparameters={
-                        "learning_rate": "1e-05",
-                        "max_steps": "8000",
-                        "model_name": '"openai/whisper-small"',
-                    },
-                    metrics=("train:wer",),
-                    channels=[_channel("train", f"{DATA_BUCKET}/speech/callcenter-2026-11/")],
-                    instance_type="ml.g5.4xlarge",
+                job=TrainingJob(
+                    name=WHISPER,
+                    config=_framework_job(
+                        WHISPER,
+                        team="speech",
+                        image=HUGGINGFACE_GPU_IMAGE,
+                        program="finetune_whisper.py",
+                        hyperparameters={
+                            "learning_rate": "1e-05",
+                            "max_steps": "8000",
+                            "model_name": '"openai/whisper-small"',
+                        },
+                        metrics=("train:wer",),
+                        channels=[s3_channel("train", f"{DATA_BUCKET}/speech/callcenter-2026-11/")],
+                        instance_type="ml.g5.4xlarge",
+                    ),
+                    tags={"team": "speech", "project": "callcenter-asr"},
+                    final_metrics=(("train:wer", 0.18739999830722809, NOV_24("09:47:00")),),
                 ),
-                tags={"team": "speech", "project": "callcenter-asr"},
                 changes=(
-                    enter("09:00:00.954", "Starting", STARTING),
-                    enter("09:02:49.120", "Downloading", DOWNLOADING),
-                    enter("09:05:33.678", "Training", TRAINING),
-                    enter("09:47:12.031", "Stopping", STOPPING),
-                    finish("09:48:03.559", "Stopped", STOPPED),
+                    enter(NOV_24("09:00:00.954"), "Starting", STARTING),
+                    enter(NOV_24("09:02:49.120"), "Downloading", DOWNLOADING),
+                    enter(NOV_24("09:05:33.678"), "Training", TRAINING),
+                    enter(NOV_24("09:47:12.031"), "Stopping", STOPPING),
+                    finish(NOV_24("09:48:03.559"), "Stopped", STOPPED),
                 ),
-                metrics=(("train:wer", 0.18739999830722809, "09:47:00"),),
-                expected=Expected(
+                expected=ExpectedJob(
                     status="Stopped",
                     secondary_status="Stopped",
                     final_metrics=1,
@@ -667,30 +559,31 @@ LIFECYCLES: tuple[LifecycleSpec, ...] = (
         ),
         jobs=(
             JobSpec(
-                name=f"{TUNING_JOB}-001-3c7f4a2b",
-                day="2026-11-20",
-                config=_xgboost_tuning_child(
-                    {
-                        "eta": "0.21430573812",
-                        "max_depth": "6",
-                        "min_child_weight": "2.7015",
-                        "subsample": "0.8",
-                    }
+                job=TrainingJob(
+                    name=f"{TUNING_JOB}-001-3c7f4a2b",
+                    config=_xgboost_tuning_child(
+                        {
+                            "eta": "0.21430573812",
+                            "max_depth": "6",
+                            "min_child_weight": "2.7015",
+                            "subsample": "0.8",
+                        }
+                    ),
+                    tags={"team": "growth", "project": "churn"},
+                    tuning_job_arn=TUNING_ARN,
+                    final_metrics=(
+                        ("train:auc", 0.9412400126457214, NOV_20("15:19:52")),
+                        ("validation:auc", 0.8931099772453308, NOV_20("15:19:52")),
+                    ),
                 ),
-                tags={"team": "growth", "project": "churn"},
-                tuning_job_arn=TUNING_ARN,
                 changes=(
-                    enter("15:10:04.221", "Starting", STARTING),
-                    enter("15:12:40.508", "Downloading", DOWNLOADING),
-                    enter("15:13:21.742", "Training", TRAINING),
-                    enter("15:19:55.160", "Uploading", UPLOADING),
-                    finish("15:20:07.893", "Completed", COMPLETED),
+                    enter(NOV_20("15:10:04.221"), "Starting", STARTING),
+                    enter(NOV_20("15:12:40.508"), "Downloading", DOWNLOADING),
+                    enter(NOV_20("15:13:21.742"), "Training", TRAINING),
+                    enter(NOV_20("15:19:55.160"), "Uploading", UPLOADING),
+                    finish(NOV_20("15:20:07.893"), "Completed", COMPLETED),
                 ),
-                metrics=(
-                    ("train:auc", 0.9412400126457214, "15:19:52"),
-                    ("validation:auc", 0.8931099772453308, "15:19:52"),
-                ),
-                expected=Expected(
+                expected=ExpectedJob(
                     status="Completed",
                     secondary_status="Completed",
                     final_metrics=2,
@@ -702,30 +595,31 @@ LIFECYCLES: tuple[LifecycleSpec, ...] = (
                 ),
             ),
             JobSpec(
-                name=f"{TUNING_JOB}-002-9e1d0c55",
-                day="2026-11-20",
-                config=_xgboost_tuning_child(
-                    {
-                        "eta": "0.0137731255",
-                        "max_depth": "3",
-                        "min_child_weight": "8.9904",
-                        "subsample": "0.55",
-                    }
+                job=TrainingJob(
+                    name=f"{TUNING_JOB}-002-9e1d0c55",
+                    config=_xgboost_tuning_child(
+                        {
+                            "eta": "0.0137731255",
+                            "max_depth": "3",
+                            "min_child_weight": "8.9904",
+                            "subsample": "0.55",
+                        }
+                    ),
+                    tags={"team": "growth", "project": "churn"},
+                    tuning_job_arn=TUNING_ARN,
+                    final_metrics=(
+                        ("train:auc", 0.7754999995231628, NOV_20("15:16:40")),
+                        ("validation:auc", 0.7407900094985962, NOV_20("15:16:40")),
+                    ),
                 ),
-                tags={"team": "growth", "project": "churn"},
-                tuning_job_arn=TUNING_ARN,
                 changes=(
-                    enter("15:10:04.698", "Starting", STARTING),
-                    enter("15:12:52.015", "Downloading", DOWNLOADING),
-                    enter("15:13:30.364", "Training", TRAINING),
-                    enter("15:16:45.902", "Stopping", STOPPING),
-                    finish("15:17:20.117", "Stopped", STOPPED),
+                    enter(NOV_20("15:10:04.698"), "Starting", STARTING),
+                    enter(NOV_20("15:12:52.015"), "Downloading", DOWNLOADING),
+                    enter(NOV_20("15:13:30.364"), "Training", TRAINING),
+                    enter(NOV_20("15:16:45.902"), "Stopping", STOPPING),
+                    finish(NOV_20("15:17:20.117"), "Stopped", STOPPED),
                 ),
-                metrics=(
-                    ("train:auc", 0.7754999995231628, "15:16:40"),
-                    ("validation:auc", 0.7407900094985962, "15:16:40"),
-                ),
-                expected=Expected(
+                expected=ExpectedJob(
                     status="Stopped",
                     secondary_status="Stopped",
                     final_metrics=2,
@@ -737,27 +631,28 @@ LIFECYCLES: tuple[LifecycleSpec, ...] = (
                 ),
             ),
             JobSpec(
-                name=f"{TUNING_JOB}-003-b42a6f10",
-                day="2026-11-20",
-                config=_xgboost_tuning_child(
-                    {
-                        "eta": "0.3998812206",
-                        "max_depth": "10",
-                        "min_child_weight": "1.0021",
-                        "subsample": "0.93",
-                    }
+                job=TrainingJob(
+                    name=f"{TUNING_JOB}-003-b42a6f10",
+                    config=_xgboost_tuning_child(
+                        {
+                            "eta": "0.3998812206",
+                            "max_depth": "10",
+                            "min_child_weight": "1.0021",
+                            "subsample": "0.93",
+                        }
+                    ),
+                    tags={"team": "growth", "project": "churn"},
+                    tuning_job_arn=TUNING_ARN,
+                    final_metrics=(),
                 ),
-                tags={"team": "growth", "project": "churn"},
-                tuning_job_arn=TUNING_ARN,
                 changes=(
-                    enter("15:10:05.133", "Starting", STARTING),
-                    enter("15:13:02.447", "Downloading", DOWNLOADING),
-                    enter("15:13:44.809", "Training", TRAINING),
-                    enter("15:21:30.251", "Uploading", UPLOADING),
-                    finish("15:21:41.006", "Completed", COMPLETED),
+                    enter(NOV_20("15:10:05.133"), "Starting", STARTING),
+                    enter(NOV_20("15:13:02.447"), "Downloading", DOWNLOADING),
+                    enter(NOV_20("15:13:44.809"), "Training", TRAINING),
+                    enter(NOV_20("15:21:30.251"), "Uploading", UPLOADING),
+                    finish(NOV_20("15:21:41.006"), "Completed", COMPLETED),
                 ),
-                metrics=(),
-                expected=Expected(
+                expected=ExpectedJob(
                     status="Completed",
                     secondary_status="Completed",
                     final_metrics=0,
@@ -774,152 +669,23 @@ LIFECYCLES: tuple[LifecycleSpec, ...] = (
 
 
 # --------------------------------------------------------------------------------------------- the building
-@dataclass
-class _JobState:
-    transitions: list[dict[str, Any]] = field(default_factory=list)
-    created: datetime | None = None
-    training_start: datetime | None = None
-    modified: datetime | None = None
+def _event_id(lifecycle: str, job_name: str, index_in_job: int) -> str:
+    return str(uuid.uuid5(_NAMESPACE, f"event:{lifecycle}:{job_name}:{index_in_job}"))
 
 
-def _at(day: str, clock: str) -> datetime:
-    return datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=UTC)
-
-
-def _check_name(name: str) -> None:
-    valid = 1 <= len(name) <= 63 and set(name) <= _NAME_ALPHABET and name[0] != "-" and name[-1] != "-"
-    if not valid:
-        raise ValueError(f"not a SageMaker training job name: {name!r}")
-
-
-def _job_arn(name: str) -> str:
-    return f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:training-job/{name}"
-
-
-@functools.cache
-def _member_order() -> dict[str, int]:
-    """DescribeTrainingJob's members in the model's order, which is the order the CLI prints them in."""
-    model = botocore.session.get_session().get_service_model("sagemaker")
-    shape = model.operation_model("DescribeTrainingJob").output_shape
-    if shape is None:
-        raise LookupError("botocore's sagemaker model has no DescribeTrainingJob output")
-    return {name: position for position, name in enumerate(shape.members)}
-
-
-def _in_model_order(response: Mapping[str, Any]) -> dict[str, Any]:
-    order = _member_order()
-    unknown = set(response) - set(order)
-    if unknown:
-        raise KeyError(f"not DescribeTrainingJob members: {sorted(unknown)}")
-    return {key: response[key] for key in sorted(response, key=order.__getitem__)}
-
-
-def _job_snapshots(job: JobSpec) -> Iterator[_Snapshot]:
-    """The job's DescribeTrainingJob response right after each of its changes."""
-    _check_name(job.name)
-    state = _JobState()
-    for index, change in enumerate(job.changes):
-        moment = _at(job.day, change.at)
-        if state.modified is not None and moment + _MODIFIED_LAG <= state.modified:
-            raise ValueError(f"{job.name}: change at {change.at} is not after the previous one")
-        if state.created is None:
-            if change.status != "Starting":
-                raise ValueError(f"{job.name}: a job is created Starting")
-            state.created = moment
-        _apply(state, change, moment)
-        state.modified = moment + _MODIFIED_LAG
-        yield _Snapshot(
-            job=job, index_in_job=index, modified=state.modified, describe=_describe(job, state, change)
+def _steps(spec: LifecycleSpec) -> tuple[Step, ...]:
+    """Every job's steps merged in the order SageMaker produced them."""
+    return in_time_order(
+        *(
+            job_steps(
+                job.job,
+                job.changes,
+                modified_lag=_MODIFIED_LAG,
+                event_id=functools.partial(_event_id, spec.name, job.job.name),
+            )
+            for job in spec.jobs
         )
-
-
-def _apply(state: _JobState, change: Change, moment: datetime) -> None:
-    transitions = state.transitions
-    if change.status is None:
-        if not transitions or "EndTime" in transitions[-1]:
-            raise ValueError("a message can only change on an open transition")
-        transitions[-1]["StatusMessage"] = change.message
-        return
-    if transitions:
-        if "EndTime" in transitions[-1]:
-            raise ValueError("the job already ended")
-        closing = transitions[-1]
-        transitions[-1] = _transition(
-            closing["Status"], closing["StartTime"], moment, closing["StatusMessage"]
-        )
-    end = moment if change.status in _TERMINAL else None
-    transitions.append(_transition(change.status, moment, end, change.message))
-    if state.training_start is None and change.status in _RUNNING:
-        state.training_start = moment
-
-
-def _transition(status: str, start: datetime, end: datetime | None, message: str) -> dict[str, Any]:
-    """A SecondaryStatusTransition with its keys in the order the CLI prints them."""
-    transition: dict[str, Any] = {"Status": status, "StartTime": start}
-    if end is not None:
-        transition["EndTime"] = end
-    transition["StatusMessage"] = message
-    return transition
-
-
-def _describe(job: JobSpec, state: _JobState, change: Change) -> dict[str, Any]:
-    secondary = state.transitions[-1]["Status"]
-    ended = secondary in _TERMINAL
-    end = state.transitions[-1]["StartTime"] if ended else None
-    artifacts = f"{job.config['OutputDataConfig']['S3OutputPath']}/{job.name}/output/model.tar.gz"
-    response: dict[str, Any] = {
-        "TrainingJobName": job.name,
-        "TrainingJobArn": _job_arn(job.name),
-        # The model makes ModelArtifacts required; SageMaker fills the path in once it has uploaded one.
-        "ModelArtifacts": {"S3ModelArtifacts": artifacts if ended and job.saves_model else ""},
-        "TrainingJobStatus": _PRIMARY[secondary],
-        "SecondaryStatus": secondary,
-        **copy.deepcopy(dict(job.config)),
-        "CreationTime": state.created,
-        "LastModifiedTime": state.modified,
-        "SecondaryStatusTransitions": copy.deepcopy(state.transitions),
-    }
-    if job.tuning_job_arn:
-        response["TuningJobArn"] = job.tuning_job_arn
-    if change.failure_reason:
-        response["FailureReason"] = change.failure_reason
-    if state.training_start is not None:
-        response["TrainingStartTime"] = state.training_start
-    if ended and end is not None:
-        if state.training_start is not None:
-            response["TrainingEndTime"] = end
-            seconds = (end - state.training_start) // timedelta(seconds=1)
-            response["TrainingTimeInSeconds"] = job.training_seconds or seconds
-            response["BillableTimeInSeconds"] = job.billable_seconds or seconds
-        if job.metrics is not None:
-            response["FinalMetricDataList"] = [
-                {"MetricName": name, "Value": value, "Timestamp": _at(job.day, clock)}
-                for name, value, clock in job.metrics
-            ]
-    return _in_model_order(response)
-
-
-def _event(lifecycle: str, snapshot: _Snapshot) -> dict[str, Any]:
-    """The "SageMaker Training Job State Change" event SageMaker sent for this snapshot."""
-    describe = snapshot.describe
-    detail = {key: value for key, value in describe.items() if key not in _NOT_IN_DETAIL}
-    detail["Tags"] = dict(snapshot.job.tags)
-    return {
-        "version": "0",
-        "id": str(uuid.uuid5(_NAMESPACE, f"event:{lifecycle}:{snapshot.job.name}:{snapshot.index_in_job}")),
-        "detail-type": "SageMaker Training Job State Change",
-        "source": "aws.sagemaker",
-        "account": ACCOUNT,
-        "time": snapshot.modified.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "region": REGION,
-        "resources": [describe["TrainingJobArn"]],
-        "detail": _with_times(detail, _epoch_millis),
-    }
-
-
-def _epoch_millis(moment: datetime) -> int:
-    millis: int = _lifecycles.epoch_millis(moment)
-    return millis
+    )
 
 
 def _iso(moment: datetime) -> str:
@@ -927,37 +693,25 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat()
 
 
-def _with_times(value: Any, convert: Callable[[datetime], Any]) -> Any:
-    if isinstance(value, datetime):
-        return convert(value)
-    if isinstance(value, dict):
-        return {key: _with_times(item, convert) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_with_times(item, convert) for item in value]
-    return value
+def _sent_at(step: Step) -> datetime:
+    """When EventBridge put the step's event on the queue."""
+    modified: datetime = step.describe["LastModifiedTime"]
+    return modified + _DELIVERY_LAG
 
 
-def _snapshots(spec: LifecycleSpec) -> list[_Snapshot]:
-    """Every job's snapshots merged in the order SageMaker produced them."""
-    merged = sorted(
-        (snapshot for job in spec.jobs for snapshot in _job_snapshots(job)),
-        key=lambda snapshot: snapshot.modified,
-    )
-    for snapshot in merged:
-        snapshot.event = _event(spec.name, snapshot)
-    return merged
-
-
-def _lifecycle_file(spec: LifecycleSpec, snapshots: list[_Snapshot]) -> dict[str, Any]:
-    steps = [
-        {"job_name": s.job.name, "event": s.event, "describe": _with_times(s.describe, _iso)}
-        for s in snapshots
+def _lifecycle_file(spec: LifecycleSpec, steps: tuple[Step, ...]) -> dict[str, Any]:
+    written = [
+        {"job_name": s.job_name, "event": s.event, "describe": with_times(s.describe, _iso)} for s in steps
     ]
     expected: dict[str, Any] = {}
     for job in spec.jobs:
-        final = next(step for step in reversed(steps) if step["job_name"] == job.name)
+        final = next(step for step in reversed(written) if step["job_name"] == job.job.name)
         wanted = job.expected
-        expected[job.name] = {
+        if wanted.transitions:
+            raise ValueError(
+                f"{job.job.name}: the expected transitions are the final describe's, not written"
+            )
+        expected[job.job.name] = {
             "status": wanted.status,
             "secondary_status": wanted.secondary_status,
             "transitions": [
@@ -970,31 +724,56 @@ def _lifecycle_file(spec: LifecycleSpec, snapshots: list[_Snapshot]) -> dict[str
             "failure_reason_startswith": wanted.failure_reason_startswith,
             "alerts": list(wanted.alerts),
         }
-    return {"name": spec.name, "description": spec.description, "steps": steps, "expected": expected}
+    return {"name": spec.name, "description": spec.description, "steps": written, "expected": expected}
 
 
 def _record(key: str, body: str, sent_at: datetime, receive_count: int = 1) -> dict[str, Any]:
-    record: dict[str, Any] = _lifecycles.sqs_record(
+    return sqs_record(
         body,
         message_id=str(uuid.uuid5(_NAMESPACE, f"message:{key}")),
         receive_count=receive_count,
         sent_at=sent_at,
     )
-    return record
 
 
-def _sqs_files(spec: LifecycleSpec, snapshots: list[_Snapshot]) -> dict[str, Any]:
+def _numbered(stem: str, documents: list[Any]) -> dict[str, Any]:
+    """``<stem>.json`` for one document, ``<stem>-1.json``, ``<stem>-2.json``… for more."""
+    if len(documents) == 1:
+        return {f"{stem}.json": documents[0]}
+    return {f"{stem}-{number}.json": document for number, document in enumerate(documents, start=1)}
+
+
+def _sqs_files(spec: LifecycleSpec, steps: tuple[Step, ...]) -> dict[str, Any]:
     """The lifecycle's events as Lambda SQS events, in order, at most ten records each."""
     records = [
-        _record(f"{spec.name}:{index}", json.dumps(s.event), s.modified + _DELIVERY_LAG)
-        for index, s in enumerate(snapshots)
+        _record(f"{spec.name}:{index}", json.dumps(s.event), _sent_at(s)) for index, s in enumerate(steps)
     ]
     chunks = [records[i : i + MAX_RECORDS_PER_BATCH] for i in range(0, len(records), MAX_RECORDS_PER_BATCH)]
-    if len(chunks) == 1:
-        return {f"sqs/{spec.name}.json": {"Records": chunks[0]}}
-    return {
-        f"sqs/{spec.name}-{number}.json": {"Records": chunk} for number, chunk in enumerate(chunks, start=1)
-    }
+    return _numbered(f"sqs/{spec.name}", [{"Records": chunk} for chunk in chunks])
+
+
+def _sns_files(spec: LifecycleSpec, steps: tuple[Step, ...]) -> dict[str, Any]:
+    """The event the Slack notifier receives from SNS for each alert ingest publishes during the lifecycle.
+
+    Each alert is the one ingest makes (``alerts_due`` with the default ``AlertOn``) from the job as
+    DescribeTrainingJob shows it right after the change that opened the alerting transition, published by
+    the real ``SnsAlertPublisher`` (botocore checks the Publish request) and delivered as SNS invokes Lambda.
+    """
+    publisher = PublishRecorder()
+    alerting = SnsAlertPublisher(publisher, publisher.topic_arn)
+    seen: dict[str, set[tuple[str, datetime]]] = {}
+    events: list[dict[str, Any]] = []
+    for step in steps:
+        record = record_from_describe(step.describe)
+        known = seen.setdefault(step.job_name, set())
+        new = [t for t in record.transitions if (t.status, t.start_time) not in known]
+        known.update((t.status, t.start_time) for t in record.transitions)
+        for alert in alerts_due(record, new, DEFAULT_ALERT_ON):
+            message_id = alerting.publish(alert)
+            published_at = step.describe["LastModifiedTime"] + _PUBLISH_LAG
+            sent = notification(publisher.requests[-1], message_id=message_id, published_at=published_at)
+            events.append(lambda_event(sent))
+    return _numbered(f"sns/{spec.name}", events) if events else {}
 
 
 # ------------------------------------------------------------------------------------------ the bad inputs
@@ -1029,7 +808,7 @@ def _processing_job_event(template: Mapping[str, Any]) -> dict[str, Any]:
                 "ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.xlarge", "VolumeSizeInGB": 30}
             },
             "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
-            "AppSpecification": {"ImageUri": SKLEARN_CPU},
+            "AppSpecification": {"ImageUri": SKLEARN_CPU_IMAGE},
             "RoleArn": ROLE_ARN,
             "CreationTime": 1795167912507,
             "ProcessingStartTime": 1795168031220,
@@ -1069,15 +848,15 @@ def _bad_bodies(events: list[dict[str, Any]]) -> dict[str, str]:
     }
 
 
-def _bad_files(completed: list[_Snapshot]) -> dict[str, Any]:
+def _bad_files(completed: tuple[Step, ...]) -> dict[str, Any]:
     events = [s.event for s in completed]
-    sent = completed[0].modified + _DELIVERY_LAG
+    sent = _sent_at(completed[0])
     bodies = _bad_bodies(events)
     files: dict[str, Any] = {
         f"bad/{case}.json": {"Records": [_record(f"bad:{case}", body, sent)]} for case, body in bodies.items()
     }
     # Seven good records (one a second delivery of the same event, as EventBridge may send) among three bad.
-    good = [(json.dumps(s.event), s.modified + _DELIVERY_LAG) for s in completed]
+    good = [(json.dumps(s.event), _sent_at(s)) for s in completed]
     mixed = [
         ("good-0", *good[0]),
         ("bad-not-json", bodies["not-json"], good[0][1] + timedelta(milliseconds=12)),
@@ -1096,35 +875,30 @@ def _bad_files(completed: list[_Snapshot]) -> dict[str, Any]:
     return files
 
 
-def _string_epoch_file(completed: list[_Snapshot]) -> dict[str, Any]:
+def _string_epoch_file(completed: tuple[Step, ...]) -> dict[str, Any]:
     """The last ``completed`` event with its detail times as strings, as in the AWS documentation's sample."""
     last = completed[-1]
     event = copy.deepcopy(last.event)
     event["id"] = str(uuid.uuid5(_NAMESPACE, "event:string-epoch"))
-    event["detail"] = _with_times(_event_detail_datetimes(last), lambda moment: str(_epoch_millis(moment)))
+    event["detail"] = event_detail(
+        last.describe, last.event["detail"]["Tags"], times=lambda moment: str(epoch_millis(moment))
+    )
     body = json.dumps(event)
-    return {
-        "sqs/string-epoch.json": {"Records": [_record("string-epoch", body, last.modified + _DELIVERY_LAG)]}
-    }
-
-
-def _event_detail_datetimes(snapshot: _Snapshot) -> dict[str, Any]:
-    detail = {key: value for key, value in snapshot.describe.items() if key not in _NOT_IN_DETAIL}
-    detail["Tags"] = dict(snapshot.job.tags)
-    return detail
+    return {"sqs/string-epoch.json": {"Records": [_record("string-epoch", body, _sent_at(last))]}}
 
 
 # --------------------------------------------------------------------------------------------------- output
 def build_all() -> dict[str, Any]:
     """Every fixture, keyed by its path relative to ``events/`` (e.g. ``lifecycles/completed.json``)."""
     files: dict[str, Any] = {}
-    snapshots_by_name: dict[str, list[_Snapshot]] = {}
+    steps_by_name: dict[str, tuple[Step, ...]] = {}
     for spec in LIFECYCLES:
-        snapshots = _snapshots(spec)
-        snapshots_by_name[spec.name] = snapshots
-        files[f"lifecycles/{spec.name}.json"] = _lifecycle_file(spec, snapshots)
-        files.update(_sqs_files(spec, snapshots))
-    completed = snapshots_by_name["completed"]
+        steps = _steps(spec)
+        steps_by_name[spec.name] = steps
+        files[f"lifecycles/{spec.name}.json"] = _lifecycle_file(spec, steps)
+        files.update(_sqs_files(spec, steps))
+        files.update(_sns_files(spec, steps))
+    completed = steps_by_name["completed"]
     files.update(_bad_files(completed))
     files.update(_string_epoch_file(completed))
     return files
@@ -1135,7 +909,7 @@ def render(document: Any) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-GENERATED_FOLDERS = ("lifecycles", "sqs", "bad")
+GENERATED_FOLDERS = ("lifecycles", "sqs", "sns", "bad")
 
 
 def main() -> None:

@@ -29,7 +29,8 @@ from typing import Any
 from jobtrail.core.model import JobRecord, JobSummary, StoredAlert
 
 from jobtrail_local.lambda_runtime import LambdaContext, load_function, sqs_lambda_record
-from jobtrail_local.lifecycles import Step, lifecycle_names, load_lifecycle
+from jobtrail_local.lifecycle_builder import Step
+from jobtrail_local.lifecycles import lifecycle_names, load_lifecycle
 from jobtrail_local.local_stack import (
     DEMO_TABLE,
     REGION,
@@ -306,6 +307,8 @@ def _notify_slack(queues: dict[str, str], url: str) -> list[str]:
     from jobtrail.core.slack_message import payload_as_text, slack_payload  # noqa: PLC0415
     from jobtrail.usecases.notify import NotifierDeps, notify  # noqa: PLC0415
 
+    from jobtrail_local.sns_events import lambda_event  # noqa: PLC0415
+
     sqs = boto3.client("sqs", region_name=REGION)
     deps = NotifierDeps(WebhookPoster(lambda: url))
     texts: list[str] = []
@@ -317,7 +320,7 @@ def _notify_slack(queues: dict[str, str], url: str) -> list[str]:
             return texts
         for message in messages:
             envelope = json.loads(message["Body"])
-            notify({"Records": [{"EventSource": "aws:sns", "Sns": envelope}]}, deps)
+            notify(lambda_event(envelope), deps)  # what SNS would invoke the notifier with
             texts.append(payload_as_text(slack_payload(json.loads(envelope["Message"]))))
             sqs.delete_message(QueueUrl=queues["subscriber"], ReceiptHandle=message["ReceiptHandle"])
     raise DemoError("the alert subscription did not drain")

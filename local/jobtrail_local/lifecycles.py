@@ -1,15 +1,15 @@
 """Scripted SageMaker training-job lifecycles: the fixtures in ``events/`` as typed Python objects.
 
-``events/generate.py`` writes every fixture; this module reads them back for the tests and the local demo.
-A lifecycle is the sequence of changes SageMaker made to one or more training jobs, each step carrying the
-EventBridge event SageMaker sent and the DescribeTrainingJob response that was true right after it.
+``events/generate.py`` writes every fixture (with ``jobtrail_local.lifecycle_builder``); this module reads
+them back for the tests and the local demo. A lifecycle is the sequence of changes SageMaker made to one or
+more training jobs, each step carrying the EventBridge event SageMaker sent and the DescribeTrainingJob
+response that was true right after it.
 """
 
 from __future__ import annotations
 
 import base64
 import copy
-import functools
 import hashlib
 import json
 import os
@@ -21,8 +21,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import botocore.session
 from botocore.model import ListShape, MapShape, Shape, StructureShape
+
+from jobtrail_local.lifecycle_builder import ExpectedJob, Step, describe_output_shape, epoch_millis
 
 #: The repository's ``events/`` folder (``local/jobtrail_local/`` → ``../../events``);
 #: ``JOBTRAIL_EVENTS_DIR`` points elsewhere, e.g. at a copy shipped next to a demo.
@@ -37,42 +38,11 @@ QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:jobtrail-StateChangeQueue-EXAMPL
 EVENTBRIDGE_SENDER_ID = "AIDAIENQZJOLO23YVJ4VO"
 
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://jobtrail.example/events")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 #: A body that is not an EventBridge event is "sent" at this instant unless the caller says otherwise.
 _DEFAULT_SENT_AT = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 #: SQS hands an EventBridge message to Lambda this long after EventBridge put it on the queue.
 _QUEUE_DELAY = timedelta(milliseconds=640)
 _RECEIVE_DELAY = timedelta(milliseconds=37)
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One change SageMaker made to a job: the event it sent and what DescribeTrainingJob said right after."""
-
-    index: int
-    job_name: str
-    event: dict[str, Any]
-    describe: dict[str, Any]
-
-    @property
-    def sqs_body(self) -> str:
-        """The event as EventBridge puts it on the queue: the JSON text an SQS record's ``body`` holds."""
-        return json.dumps(self.event)
-
-
-@dataclass(frozen=True, slots=True)
-class ExpectedJob:
-    """What a correct consumer must have recorded about one job once every step has been ingested."""
-
-    status: str
-    secondary_status: str
-    transitions: tuple[tuple[str, datetime], ...]
-    final_metrics: int
-    training_time_seconds: int | None
-    billable_time_seconds: int | None
-    spot_savings_percent: float | None
-    failure_reason_startswith: str | None
-    alerts: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +119,17 @@ def load_bad_event(name: str) -> dict[str, Any]:
     return loaded
 
 
+def sns_event_names() -> tuple[str, ...]:
+    """The names of every SNS notification file (``events/sns/<name>.json``), sorted."""
+    return _names_in(EVENTS_DIR / "sns")
+
+
+def load_sns_event(name: str) -> dict[str, Any]:
+    """Read ``events/sns/<name>.json``: the event SNS invokes the Slack notifier with (one alert)."""
+    loaded: dict[str, Any] = _read_json(EVENTS_DIR / "sns" / f"{name}.json")
+    return loaded
+
+
 def sqs_record(
     body: str,
     *,
@@ -194,20 +175,13 @@ def sqs_batch(bodies: Iterable[str]) -> dict[str, Any]:
     return {"Records": records}
 
 
-def epoch_millis(moment: datetime) -> int:
-    """Milliseconds since the Unix epoch, exactly (no float rounding): how events and SQS write times."""
-    if moment.tzinfo is None:
-        raise ValueError("a naive datetime has no instant: give it a timezone")
-    return (moment - _EPOCH) // timedelta(milliseconds=1)
-
-
 def parse_describe(response: Mapping[str, Any]) -> dict[str, Any]:
     """Turn a DescribeTrainingJob response as the AWS CLI prints it into what boto3 returns.
 
     Every member the botocore model declares a timestamp becomes a timezone-aware ``datetime``; numbers,
     strings and unknown members are kept as they are. The input is not modified.
     """
-    converted = _convert_timestamps(dict(response), _describe_output_shape())
+    converted = _convert_timestamps(dict(response), describe_output_shape())
     result: dict[str, Any] = converted
     return result
 
@@ -224,15 +198,6 @@ def _expected_job(spec: Mapping[str, Any]) -> ExpectedJob:
         failure_reason_startswith=spec["failure_reason_startswith"],
         alerts=tuple(spec["alerts"]),
     )
-
-
-@functools.cache
-def _describe_output_shape() -> StructureShape:
-    model = botocore.session.get_session().get_service_model("sagemaker")
-    shape = model.operation_model("DescribeTrainingJob").output_shape
-    if not isinstance(shape, StructureShape):
-        raise TypeError("botocore's sagemaker model has no DescribeTrainingJob output structure")
-    return shape
 
 
 def _convert_timestamps(value: Any, shape: Shape) -> Any:

@@ -1,9 +1,10 @@
 """A deterministic load of SageMaker training jobs, for fault tests and the benchmark.
 
-``generate(jobs, seed)`` scripts ``jobs`` realistic lifecycles — the same ``Step`` shape as the fixtures in
-``events/`` (the EventBridge event SageMaker sent, with epoch-millisecond times, and the DescribeTrainingJob
-response that was true right after the change, with aware datetimes) — so ``ScriptedSageMaker`` answers
-them. Jobs start over a burst window and run concurrently; the mix is:
+``generate(jobs, seed)`` plans ``jobs`` realistic lifecycles at random and builds them with the builder the
+fixtures in ``events/`` are made with (``jobtrail_local.lifecycle_builder``): the same ``Step``s (the
+EventBridge event SageMaker sent, with epoch-millisecond times, and the DescribeTrainingJob response that was
+true right after the change, with aware datetimes), so ``ScriptedSageMaker`` answers them. Jobs start over a
+burst window and run concurrently; the mix is:
 
 ====================  =======  ==========================================================================
 kind                  share    what happens
@@ -30,7 +31,6 @@ job's next event. Same seed, same load, same stream: no clock, no global randomn
 
 from __future__ import annotations
 
-import functools
 import json
 import random
 import uuid
@@ -41,10 +41,31 @@ from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any, Literal
 
-import botocore.session
-from jobtrail.core.model import alert_id_for, spot_savings_percent
-
-from jobtrail_local.lifecycles import ExpectedJob, Lifecycle, Step, epoch_millis, sqs_record
+from jobtrail_local import lifecycle_builder as builder
+from jobtrail_local.lifecycle_builder import (
+    CAPACITY_ERROR,
+    CUDA_OUT_OF_MEMORY,
+    DATA_BUCKET,
+    DOWNLOADING_IMAGE,
+    HUGGINGFACE_GPU_IMAGE,
+    LAUNCHING,
+    MAX_JOB_NAME,
+    NO_CAPACITY_RETRY,
+    OUTPUT_BUCKET,
+    PYTORCH_GPU_IMAGE,
+    REGION,
+    RESUMING,
+    ROLE_ARN,
+    SKLEARN_CPU_IMAGE,
+    STARTING,
+    XGBOOST_IMAGE,
+    ExpectedJob,
+    Step,
+    metric_definitions,
+    s3_channel,
+    tuning_job_arn,
+)
+from jobtrail_local.lifecycles import Lifecycle, sqs_record
 
 JobKind = Literal["completed", "failed", "capacity", "spot", "max_runtime", "stopped"]
 DeliveryKind = Literal["first", "resent", "redelivered"]
@@ -64,8 +85,6 @@ ALERTING = frozenset({"Failed", "MaxRuntimeExceeded", "Interrupted"})
 TUNING_SHARE = 0.15
 MIN_CHANGES, MAX_CHANGES = 5, 15
 
-ACCOUNT = "123456789012"
-REGION = "us-east-1"
 #: The burst starts here; every job is created within the burst window after it.
 BURST_START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 #: Seconds of burst window per job: 500 jobs start within ~42 minutes and overlap heavily.
@@ -73,58 +92,11 @@ SECONDS_PER_JOB = 5.0
 MIN_WINDOW_SECONDS = 600.0
 
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://jobtrail.example/loadgen")
-_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/service-role/AmazonSageMaker-ExecutionRole-20261102T091500"
-_DATA = f"s3://jobtrail-ml-data-{ACCOUNT}"
-_ARTIFACTS = f"s3://jobtrail-ml-artifacts-{ACCOUNT}"
-#: SageMaker's TrainingJobName limit.
-_MAX_NAME = 63
 #: SageMaker updates LastModifiedTime a few hundred milliseconds after the change it records.
 _MODIFIED_LAG_MS = (150, 400)
-#: Fields the event's detail never carries although DescribeTrainingJob returns them.
-_NOT_IN_DETAIL = frozenset(
-    {"FinalMetricDataList", "TrainingTimeInSeconds", "BillableTimeInSeconds", "EnableManagedSpotTraining"}
-)
-_PRIMARY = {
-    "Starting": "InProgress",
-    "Downloading": "InProgress",
-    "Training": "InProgress",
-    "Uploading": "InProgress",
-    "Interrupted": "InProgress",
-    "Stopping": "Stopping",
-    "Completed": "Completed",
-    "Failed": "Failed",
-    "Stopped": "Stopped",
-    "MaxRuntimeExceeded": "Stopped",
-}
-_TERMINAL = frozenset({"Completed", "Failed", "Stopped", "MaxRuntimeExceeded"})
-_RUNNING = frozenset({"Downloading", "Training", "Uploading"})
 
-# Status messages, as the fixtures in events/ use them (see events/README.md for their sources).
-LAUNCHING = "Launching requested ML instances"
-STARTING = "Preparing the instances for training"
-NO_CAPACITY_RETRY = "Insufficient capacity error from EC2 while launching instances, retrying!"
-DOWNLOADING = "Downloading input data"
-DOWNLOADING_IMAGE = "Downloading the training image"
-TRAINING = "Training image download completed. Training in progress."
-UPLOADING = "Uploading generated training model"
-COMPLETED = "Training job completed"
-FAILED = "Training job failed"
-STOPPING = "Stopping the training job"
-STOPPED = "Training job stopped"
-MAX_RUNTIME = "Training job runtime exceeded MaxRuntimeInSeconds provided"
-INTERRUPTED = "Spot instances were interrupted. Waiting for capacity to resume training"
-RESUMING = "Restoring checkpoint and resuming training"
-
-CAPACITY_REASON = (
-    "CapacityError: Unable to provision requested ML compute capacity. "
-    "Please retry using a different ML instance type."
-)
 _ALGORITHM_ERRORS = (
-    "AlgorithmError: ExecuteUserScriptError:\nExitCode 1\n"
-    'ErrorMessage "RuntimeError: CUDA out of memory. Tried to allocate {gib}.00 GiB (GPU 0; 22.20 GiB '
-    "total capacity; 19.84 GiB already allocated; 1.31 GiB free; 20.12 GiB reserved in total by PyTorch) "
-    '\u2014 set \u201cPYTORCH_CUDA_ALLOC_CONF=expandable_segments:True\u201d to avoid fragmentation\u2026"\n'
-    'Command "/opt/conda/bin/python3.10 {program} --epochs {epochs}", exit code: 1',
+    CUDA_OUT_OF_MEMORY,
     "AlgorithmError: ExecuteUserScriptError:\nExitCode 1\n"
     'ErrorMessage "Traceback (most recent call last):\n'
     '  File "/opt/ml/code/{program}", line {line}, in <module>\n'
@@ -177,14 +149,7 @@ _INSTANCES = (
     ("ml.c5.4xlarge", 3),
     ("ml.trn1.32xlarge", 4),
 )
-_IMAGES = (
-    "763104351884.dkr.ecr.us-east-1.amazonaws.com/"
-    "pytorch-training:2.3.0-gpu-py311-cu121-ubuntu20.04-sagemaker",
-    "763104351884.dkr.ecr.us-east-1.amazonaws.com/"
-    "huggingface-pytorch-training:2.1.0-transformers4.36.0-gpu-py310-cu121-ubuntu20.04",
-    "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
-    "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3",
-)
+_IMAGES = (PYTORCH_GPU_IMAGE, HUGGINGFACE_GPU_IMAGE, XGBOOST_IMAGE, SKLEARN_CPU_IMAGE)
 _METRIC_NAMES = (
     "train:loss",
     "validation:loss",
@@ -222,16 +187,15 @@ class Load(Lifecycle):
 
     @property
     def expected_alert_ids(self) -> frozenset[str]:
-        """Every alert a correct consumer publishes for this load (``model.alert_id_for`` ids)."""
-        ids: set[str] = set()
-        for job_name in self.job_names:
-            final = self.steps_of(job_name)[-1].describe
-            ids.update(
-                alert_id_for(job_name, t["Status"], t["StartTime"])
-                for t in final["SecondaryStatusTransitions"]
-                if t["Status"] in ALERTING
-            )
-        return frozenset(ids)
+        """Every alert a correct consumer publishes for this load, by the id subscribers rely on:
+        ``<job>/<alert type>/<transition start, UTC, milliseconds>`` (written out here, not taken from
+        jobtrail's ``alert_id_for``, which it checks)."""
+        return frozenset(
+            f"{job_name}/{status}/{start.astimezone(UTC).isoformat(timespec='milliseconds')}"
+            for job_name, expected in self.expected.items()
+            for status, start in expected.transitions
+            if status in ALERTING
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,14 +247,7 @@ def generate(jobs: int, seed: int) -> Load:
         parent = tuning.get(position)
         name = _unique_name(rng, names, children, start, parent)
         plans.append(_plan_job(rng, name, kind, start, parent))
-    timed = sorted(
-        ((snapshot.modified, plan.name, snapshot) for plan in plans for snapshot in plan.snapshots),
-        key=lambda item: (item[0], item[1]),
-    )
-    steps = tuple(
-        Step(index=index, job_name=snapshot.job_name, event=snapshot.event, describe=snapshot.describe)
-        for index, (_, _, snapshot) in enumerate(timed)
-    )
+    steps = builder.in_time_order(*(plan.steps for plan in plans))
     by_job: dict[str, list[Step]] = {plan.name: [] for plan in plans}
     for step in steps:
         by_job[step.job_name].append(step)
@@ -368,26 +325,11 @@ def stream_stats(stream: tuple[Delivery, ...]) -> StreamStats:
 
 # ------------------------------------------------------------------------------------------- the planning
 @dataclass(frozen=True, slots=True)
-class _Snapshot:
-    job_name: str
-    modified: datetime
-    describe: dict[str, Any]
-    event: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
 class _JobPlan:
     name: str
     kind: JobKind
-    snapshots: tuple[_Snapshot, ...]
+    steps: tuple[Step, ...]
     expected: ExpectedJob
-
-
-@dataclass
-class _Change:
-    at: datetime
-    status: str | None  # None: only the open transition's message changes
-    message: str
 
 
 @dataclass
@@ -395,15 +337,22 @@ class _Script:
     """The changes of one job, built forward in time."""
 
     now: datetime
-    changes: list[_Change] = field(default_factory=list)
+    changes: list[builder.Change] = field(default_factory=list)
 
-    def enter(self, status: str, message: str, after: float = 0.0) -> None:
-        self.now += timedelta(milliseconds=int(after * 1000))
-        self.changes.append(_Change(self.now, status, message))
+    def enter(self, status: str, after: float = 0.0, message: str | None = None) -> None:
+        self._wait(after)
+        self.changes.append(builder.enter(self.now, status, message))
 
     def note(self, message: str, after: float) -> None:
-        self.now += timedelta(milliseconds=int(after * 1000))
-        self.changes.append(_Change(self.now, None, message))
+        self._wait(after)
+        self.changes.append(builder.note(self.now, message))
+
+    def finish(self, status: str, after: float, failure_reason: str | None = None) -> None:
+        self._wait(after)
+        self.changes.append(builder.finish(self.now, status, failure_reason=failure_reason))
+
+    def _wait(self, seconds: float) -> None:
+        self.now += timedelta(milliseconds=int(seconds * 1000))
 
 
 @dataclass(frozen=True, slots=True)
@@ -462,7 +411,7 @@ def _unique_name(
         else:
             named = start - timedelta(milliseconds=rng.randint(200, 900))
             stamp = named.strftime("%Y-%m-%d-%H-%M-%S-") + f"{named.microsecond // 1000:03d}"
-            base = rng.choice(_BASES)[: _MAX_NAME - len(stamp) - 1]
+            base = rng.choice(_BASES)[: MAX_JOB_NAME - len(stamp) - 1]
             name = f"{base}-{stamp}"
         if name not in taken:
             taken.add(name)
@@ -476,8 +425,29 @@ def _plan_job(rng: random.Random, name: str, kind: JobKind, start: datetime, tun
     _SCRIPTS[kind](rng, script, profile)
     if not MIN_CHANGES <= len(script.changes) <= MAX_CHANGES:
         raise AssertionError(f"{name}: {len(script.changes)} changes")
-    snapshots = _snapshots(rng, name, profile, script.changes)
-    return _JobPlan(name, kind, snapshots, _expected(profile, snapshots[-1].describe))
+    lags = [timedelta(milliseconds=rng.randint(*_MODIFIED_LAG_MS)) for _ in script.changes]
+    # The metrics' values were last logged a few seconds before the job ended.
+    stamp = (script.now - timedelta(seconds=3)).replace(microsecond=0)
+    job = builder.TrainingJob(
+        name=name,
+        config=profile.config,
+        tags=profile.tags,
+        tuning_job_arn=profile.tuning_job_arn,
+        saves_model=profile.saves_model,
+        final_metrics=(
+            None
+            if profile.metrics is None
+            else tuple((metric, value, stamp) for metric, value in profile.metrics)
+        ),
+        billable_share=profile.billable_share,
+    )
+    steps = builder.job_steps(
+        job,
+        script.changes,
+        modified_lag=lags,
+        event_id=lambda index: str(uuid.uuid5(_NAMESPACE, f"event:{name}:{index}")),
+    )
+    return _JobPlan(name, kind, steps, _expected(profile, steps[-1].describe))
 
 
 def _profile(rng: random.Random, name: str, kind: JobKind, tuning: str | None) -> _Profile:
@@ -486,7 +456,7 @@ def _profile(rng: random.Random, name: str, kind: JobKind, tuning: str | None) -
     spot = kind == "spot"
     program = rng.choice(("train.py", "train_detr.py", "finetune.py", "entrypoint.py"))
     epochs = rng.randint(1, 90)
-    output = f"{_ARTIFACTS}/{team}"
+    output = f"{OUTPUT_BUCKET}/{team}"
     max_runtime = rng.choice((1800, 3600, 7200)) if kind == "max_runtime" else rng.choice((86400, 172800))
     stopping: dict[str, int] = {"MaxRuntimeInSeconds": max_runtime}
     if spot:
@@ -503,26 +473,12 @@ def _profile(rng: random.Random, name: str, kind: JobKind, tuning: str | None) -
         "AlgorithmSpecification": {
             "TrainingImage": rng.choice(_IMAGES),
             "TrainingInputMode": "File",
-            "MetricDefinitions": [
-                {"Name": metric, "Regex": f"{metric}=([-+]?[0-9]*\\.?[0-9]+(?:[eE][-+]?[0-9]+)?)"}
-                for metric in metric_names
-            ],
+            "MetricDefinitions": metric_definitions(*metric_names),
             "EnableSageMakerMetricsTimeSeries": True,
         },
-        "RoleArn": _ROLE_ARN,
+        "RoleArn": ROLE_ARN,
         "InputDataConfig": [
-            {
-                "ChannelName": channel,
-                "DataSource": {
-                    "S3DataSource": {
-                        "S3DataType": "S3Prefix",
-                        "S3Uri": f"{_DATA}/{team}/2026-11/{channel}/",
-                        "S3DataDistributionType": "FullyReplicated",
-                    }
-                },
-                "CompressionType": "None",
-                "RecordWrapperType": "None",
-            }
+            s3_channel(channel, f"{DATA_BUCKET}/{team}/2026-11/{channel}/")
             for channel in ("train", "validation")[: rng.randint(1, 2)]
         ],
         "OutputDataConfig": {"KmsKeyId": "", "S3OutputPath": output, "CompressionType": "GZIP"},
@@ -541,8 +497,6 @@ def _profile(rng: random.Random, name: str, kind: JobKind, tuning: str | None) -
             "S3Uri": f"{output}/checkpoints/{name}",
             "LocalPath": "/opt/ml/checkpoints",
         }
-    if tuning is not None:
-        config["TuningJobArn"] = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:hyper-parameter-tuning-job/{tuning}"
     metrics: tuple[tuple[str, float], ...] | None = None
     if kind in {"completed", "spot"}:
         metrics = tuple((metric, _metric_value(rng)) for metric in metric_names)
@@ -557,12 +511,12 @@ def _profile(rng: random.Random, name: str, kind: JobKind, tuning: str | None) -
             gib=rng.randint(1, 8), program=program, epochs=epochs, line=rng.randint(10, 400)
         )[:1024]
     elif kind == "capacity":
-        failure = CAPACITY_REASON
+        failure = CAPACITY_ERROR
     return _Profile(
         kind=kind,
         config=config,
         tags={"team": team, "project": f"{team}-{rng.choice(('baselines', 'prod', 'research'))}"},
-        tuning_job_arn=config.get("TuningJobArn"),
+        tuning_job_arn=None if tuning is None else tuning_job_arn(tuning),
         metrics=metrics,
         failure_reason=failure,
         saves_model=kind in {"completed", "spot", "stopped", "max_runtime"},
@@ -587,43 +541,43 @@ def _metric_value(rng: random.Random) -> float:
 # --- one function per kind of lifecycle: the changes, in order ------------------------------------------
 def _starting(rng: random.Random, script: _Script, *, note_probability: float) -> None:
     if rng.random() < note_probability:
-        script.enter("Starting", LAUNCHING)
+        script.enter("Starting", message=LAUNCHING)
         script.note(STARTING, rng.uniform(20, 120))
     else:
-        script.enter("Starting", STARTING)
+        script.enter("Starting")
 
 
 def _download_and_train(rng: random.Random, script: _Script, *, extra_note: bool = False) -> None:
-    script.enter("Downloading", DOWNLOADING, rng.uniform(60, 300))
+    script.enter("Downloading", rng.uniform(60, 300))
     if extra_note:
         script.note(DOWNLOADING_IMAGE, rng.uniform(10, 90))
-    script.enter("Training", TRAINING, rng.uniform(20, 300))
+    script.enter("Training", rng.uniform(20, 300))
 
 
 def _completed(rng: random.Random, script: _Script, _: _Profile) -> None:
     _starting(rng, script, note_probability=0.35)
     _download_and_train(rng, script, extra_note=rng.random() < 0.2)
-    script.enter("Uploading", UPLOADING, rng.uniform(180, 5400))
-    script.enter("Completed", COMPLETED, rng.uniform(10, 120))
+    script.enter("Uploading", rng.uniform(180, 5400))
+    script.finish("Completed", rng.uniform(10, 120))
 
 
 def _failed(rng: random.Random, script: _Script, profile: _Profile) -> None:
     # Always one message change, so that even the shortest failure makes five changes.
     _starting(rng, script, note_probability=1.0)
-    script.enter("Downloading", DOWNLOADING, rng.uniform(60, 300))
+    script.enter("Downloading", rng.uniform(60, 300))
     if (profile.failure_reason or "").startswith("ClientError: Data download failed"):
         script.note(DOWNLOADING_IMAGE, rng.uniform(10, 60))
-        script.enter("Failed", FAILED, rng.uniform(5, 120))
+        script.finish("Failed", rng.uniform(5, 120), profile.failure_reason)
         return
-    script.enter("Training", TRAINING, rng.uniform(20, 300))
-    script.enter("Failed", FAILED, rng.uniform(30, 3600))
+    script.enter("Training", rng.uniform(20, 300))
+    script.finish("Failed", rng.uniform(30, 3600), profile.failure_reason)
 
 
-def _capacity(rng: random.Random, script: _Script, _: _Profile) -> None:
-    script.enter("Starting", LAUNCHING)
+def _capacity(rng: random.Random, script: _Script, profile: _Profile) -> None:
+    script.enter("Starting", message=LAUNCHING)
     for retry in range(rng.randint(3, 6)):
         script.note(NO_CAPACITY_RETRY if retry % 2 == 0 else LAUNCHING, rng.uniform(120, 900))
-    script.enter("Failed", FAILED, rng.uniform(60, 600))
+    script.finish("Failed", rng.uniform(60, 600), profile.failure_reason)
 
 
 def _spot(rng: random.Random, script: _Script, _: _Profile) -> None:
@@ -633,14 +587,15 @@ def _spot(rng: random.Random, script: _Script, _: _Profile) -> None:
     # 3 so far, 2 to finish, 3 per interruption (Interrupted, Starting, Training) plus optional downloads.
     spare = MAX_CHANGES - 5 - 3 * interruptions
     for _interruption in range(interruptions):
-        script.enter("Interrupted", INTERRUPTED, rng.uniform(300, 2400))
-        script.enter("Starting", STARTING, rng.uniform(120, 1800))
+        script.enter("Interrupted", rng.uniform(300, 2400))
+        script.enter("Starting", rng.uniform(120, 1800))
         if spare > 0 and rng.random() < 0.6:
             spare -= 1
-            script.enter("Downloading", DOWNLOADING, rng.uniform(90, 240))
-        script.enter("Training", RESUMING if rng.random() < 0.3 else TRAINING, rng.uniform(20, 120))
-    script.enter("Uploading", UPLOADING, rng.uniform(300, 2400))
-    script.enter("Completed", COMPLETED, rng.uniform(10, 90))
+            script.enter("Downloading", rng.uniform(90, 240))
+        resuming = rng.random() < 0.3
+        script.enter("Training", rng.uniform(20, 120), message=RESUMING if resuming else None)
+    script.enter("Uploading", rng.uniform(300, 2400))
+    script.finish("Completed", rng.uniform(10, 90))
 
 
 def _max_runtime(rng: random.Random, script: _Script, profile: _Profile) -> None:
@@ -650,15 +605,15 @@ def _max_runtime(rng: random.Random, script: _Script, profile: _Profile) -> None
     # The clock runs from TrainingStartTime (the end of Starting): Stopping begins once it passed the limit.
     begin = next(change.at for change in script.changes if change.status == "Downloading")
     elapsed = (script.now - begin).total_seconds()
-    script.enter("Stopping", STOPPING, limit - elapsed + rng.uniform(5, 60))
-    script.enter("MaxRuntimeExceeded", MAX_RUNTIME, rng.uniform(30, 180))
+    script.enter("Stopping", limit - elapsed + rng.uniform(5, 60))
+    script.finish("MaxRuntimeExceeded", rng.uniform(30, 180))
 
 
 def _stopped(rng: random.Random, script: _Script, _: _Profile) -> None:
     _starting(rng, script, note_probability=0.3)
     _download_and_train(rng, script)
-    script.enter("Stopping", STOPPING, rng.uniform(60, 3600))
-    script.enter("Stopped", STOPPED, rng.uniform(20, 120))
+    script.enter("Stopping", rng.uniform(60, 3600))
+    script.finish("Stopped", rng.uniform(20, 120))
 
 
 _SCRIPTS: dict[JobKind, Callable[[random.Random, _Script, _Profile], None]] = {
@@ -671,113 +626,17 @@ _SCRIPTS: dict[JobKind, Callable[[random.Random, _Script, _Profile], None]] = {
 }
 
 
-# ------------------------------------------------------------------------------ describes and events
-def _snapshots(
-    rng: random.Random, name: str, profile: _Profile, changes: list[_Change]
-) -> tuple[_Snapshot, ...]:
-    arn = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:training-job/{name}"
-    created = _millis(changes[0].at)
-    transitions: list[dict[str, Any]] = []
-    training_start: datetime | None = None
-    snapshots: list[_Snapshot] = []
-    for index, change in enumerate(changes):
-        moment = _millis(change.at)
-        if change.status is None:
-            transitions[-1]["StatusMessage"] = change.message
-        else:
-            if transitions:
-                transitions[-1]["EndTime"] = moment
-            transitions.append(
-                {"Status": change.status, "StartTime": moment, "StatusMessage": change.message}
-            )
-            if change.status in _TERMINAL:
-                transitions[-1]["EndTime"] = moment
-            if training_start is None and change.status in _RUNNING:
-                training_start = moment
-        modified = moment + timedelta(milliseconds=rng.randint(*_MODIFIED_LAG_MS))
-        describe = _describe(
-            name=name,
-            arn=arn,
-            profile=profile,
-            transitions=transitions,
-            created=created,
-            modified=modified,
-            training_start=training_start,
-        )
-        snapshots.append(_Snapshot(name, modified, describe, _event(name, index, describe, profile.tags)))
-    return tuple(snapshots)
-
-
-def _describe(
-    *,
-    name: str,
-    arn: str,
-    profile: _Profile,
-    transitions: list[dict[str, Any]],
-    created: datetime,
-    modified: datetime,
-    training_start: datetime | None,
-) -> dict[str, Any]:
-    secondary = transitions[-1]["Status"]
-    ended = secondary in _TERMINAL
-    artifacts = f"{profile.config['OutputDataConfig']['S3OutputPath']}/{name}/output/model.tar.gz"
-    response: dict[str, Any] = {
-        "TrainingJobName": name,
-        "TrainingJobArn": arn,
-        # The model makes ModelArtifacts required; the path appears once the job has uploaded one.
-        "ModelArtifacts": {"S3ModelArtifacts": artifacts if ended and profile.saves_model else ""},
-        "TrainingJobStatus": _PRIMARY[secondary],
-        "SecondaryStatus": secondary,
-        **_copy(profile.config),
-        "CreationTime": created,
-        "LastModifiedTime": modified,
-        "SecondaryStatusTransitions": [dict(t) for t in transitions],
-    }
-    if ended and profile.failure_reason is not None:
-        response["FailureReason"] = profile.failure_reason
-    if training_start is not None:
-        response["TrainingStartTime"] = training_start
-    if ended:
-        end = transitions[-1]["StartTime"]
-        if training_start is not None:
-            seconds = (end - training_start) // timedelta(seconds=1)
-            response["TrainingEndTime"] = end
-            response["TrainingTimeInSeconds"] = seconds
-            share = profile.billable_share
-            response["BillableTimeInSeconds"] = max(1, int(seconds * share)) if share else seconds
-        if profile.metrics is not None:
-            stamp = (end - timedelta(seconds=3)).replace(microsecond=0)
-            response["FinalMetricDataList"] = [
-                {"MetricName": metric, "Value": value, "Timestamp": stamp}
-                for metric, value in profile.metrics
-            ]
-    order = _member_order()
-    return {key: response[key] for key in sorted(response, key=order.__getitem__)}
-
-
-def _event(name: str, index: int, describe: dict[str, Any], tags: dict[str, str]) -> dict[str, Any]:
-    """The "SageMaker Training Job State Change" event SageMaker sent for this snapshot."""
-    detail = {key: _as_millis(value) for key, value in describe.items() if key not in _NOT_IN_DETAIL}
-    detail["Tags"] = dict(tags)
-    modified: datetime = describe["LastModifiedTime"]
-    return {
-        "version": "0",
-        "id": str(uuid.uuid5(_NAMESPACE, f"event:{name}:{index}")),
-        "detail-type": "SageMaker Training Job State Change",
-        "source": "aws.sagemaker",
-        "account": ACCOUNT,
-        "time": modified.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "region": REGION,
-        "resources": [describe["TrainingJobArn"]],
-        "detail": detail,
-    }
-
-
+# ------------------------------------------------------------------------------------------ the expectations
 def _expected(profile: _Profile, final: Mapping[str, Any]) -> ExpectedJob:
+    """What a consumer must conclude about the job, read off its final describe by plain arithmetic (not
+    with jobtrail's own code, which the load is there to check)."""
     transitions = final["SecondaryStatusTransitions"]
     training = final.get("TrainingTimeInSeconds")
     billable = final.get("BillableTimeInSeconds")
     reason = profile.failure_reason
+    savings = None
+    if profile.kind == "spot" and training and billable is not None:
+        savings = (1 - billable / training) * 100  # the documented formula (events/README.md, FACTS)
     return ExpectedJob(
         status=final["TrainingJobStatus"],
         secondary_status=final["SecondaryStatus"],
@@ -785,41 +644,7 @@ def _expected(profile: _Profile, final: Mapping[str, Any]) -> ExpectedJob:
         final_metrics=len(final.get("FinalMetricDataList") or ()),
         training_time_seconds=training,
         billable_time_seconds=billable,
-        spot_savings_percent=spot_savings_percent(profile.kind == "spot", training, billable),
+        spot_savings_percent=savings,
         failure_reason_startswith=reason.split(":", 1)[0] if reason else None,
         alerts=tuple(t["Status"] for t in transitions if t["Status"] in ALERTING),
     )
-
-
-def _millis(moment: datetime) -> datetime:
-    """Times in SageMaker's answers have millisecond precision (events carry epoch milliseconds)."""
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
-
-
-def _as_millis(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return epoch_millis(value)
-    if isinstance(value, dict):
-        return {key: _as_millis(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_as_millis(item) for item in value]
-    return value
-
-
-def _copy(value: Any) -> Any:
-    """A deep copy of JSON-like data, several times faster than ``copy.deepcopy``."""
-    if isinstance(value, dict):
-        return {key: _copy(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_copy(item) for item in value]
-    return value
-
-
-@functools.cache
-def _member_order() -> dict[str, int]:
-    """DescribeTrainingJob's members in the model's order (the order the AWS CLI prints them in)."""
-    model = botocore.session.get_session().get_service_model("sagemaker")
-    shape = model.operation_model("DescribeTrainingJob").output_shape
-    if shape is None:
-        raise LookupError("botocore's sagemaker model has no DescribeTrainingJob output")
-    return {name: position for position, name in enumerate(shape.members)}

@@ -33,7 +33,7 @@ from botocore.exceptions import ClientError
 from jobtrail.adapters.sagemaker import record_from_describe
 from jobtrail.core.model import JobListing, JobRecord
 
-from jobtrail_local.lifecycles import Step
+from jobtrail_local.lifecycle_builder import Step
 
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://jobtrail.example/scripted-sagemaker")
 _CONTENT_TYPE = "application/x-amz-json-1.1"

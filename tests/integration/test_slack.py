@@ -28,7 +28,7 @@ from jobtrail.core.slack_message import (
     utf16_length,
 )
 from jobtrail.usecases.notify import NotifierDeps, notify
-from jobtrail_local.lifecycles import lifecycle_names, load_lifecycle
+from jobtrail_local.lifecycles import load_lifecycle, load_sns_event, sns_event_names
 from moto import mock_aws
 
 from functions.slack_notifier import app
@@ -75,38 +75,16 @@ def slack() -> Iterator[FakeSlack]:
         thread.join(timeout=5)
 
 
-def all_alert_documents() -> list[dict[str, Any]]:
-    """The alert document of every alerting transition in events/."""
-    documents = []
-    for lifecycle in map(load_lifecycle, lifecycle_names()):
-        for job in lifecycle.job_names:
-            record = record_from_describe(lifecycle.final_describe(job))
-            for transition in record.transitions:
-                if transition.status in {"Failed", "MaxRuntimeExceeded", "Interrupted"}:
-                    documents.append(json.loads(build_alert(record, transition).message))
-    return documents
+def alert_events() -> list[dict[str, Any]]:
+    """The event SNS invokes the notifier with, for every alert of the lifecycles in events/ (events/sns/)."""
+    return [load_sns_event(name) for name in sns_event_names()]
 
 
-def sns_event(*documents: dict[str, Any]) -> dict[str, Any]:
-    """An SNS → Lambda event carrying alert documents, shaped like the ones SNS delivers."""
-    return {
-        "Records": [
-            {
-                "EventSource": "aws:sns",
-                "EventVersion": "1.0",
-                "Sns": {
-                    "Type": "Notification",
-                    "MessageId": f"message-{i}",
-                    "Subject": f"{d['alert_type']}: {d['job_name']}"[:100],
-                    "Message": json.dumps(d),
-                    "MessageAttributes": {
-                        k: {"Type": "String", "Value": d[k]} for k in ("alert_type", "severity", "job_name")
-                    },
-                },
-            }
-            for i, d in enumerate(documents)
-        ]
-    }
+def document_of(event: dict[str, Any]) -> dict[str, Any]:
+    """The alert document an SNS event carries."""
+    (record,) = event["Records"]
+    document: dict[str, Any] = json.loads(record["Sns"]["Message"])
+    return document
 
 
 def assert_within_limits(payload: dict[str, Any]) -> None:
@@ -127,8 +105,10 @@ def assert_within_limits(payload: dict[str, Any]) -> None:
 
 
 def test_every_fixture_alert_is_posted_as_block_kit(slack: FakeSlack) -> None:
-    documents = all_alert_documents()
-    posted = notify(sns_event(*documents), NotifierDeps(WebhookPoster(lambda: slack.url)))
+    events = alert_events()
+    documents = [document_of(event) for event in events]
+    deps = NotifierDeps(WebhookPoster(lambda: slack.url))
+    posted = [alert_id for event in events for alert_id in notify(event, deps)]
     assert posted == [d["alert_id"] for d in documents]
     assert len(slack.posts) == len(documents) == 5
     for post, document in zip(slack.posts, documents, strict=True):
@@ -155,21 +135,21 @@ def test_every_fixture_alert_is_posted_as_block_kit(slack: FakeSlack) -> None:
 
 def test_a_429_is_retried_after_retry_after_then_succeeds(slack: FakeSlack) -> None:
     slack.script = [(429, {"Retry-After": "1"})]
-    notify(sns_event(all_alert_documents()[0]), NotifierDeps(WebhookPoster(lambda: slack.url)))
+    notify(alert_events()[0], NotifierDeps(WebhookPoster(lambda: slack.url)))
     assert len(slack.posts) == 2
     assert slack.posts[0] == slack.posts[1]
 
 
 def test_a_500_is_retried_then_succeeds(slack: FakeSlack) -> None:
     slack.script = [(500, {}), (500, {})]
-    notify(sns_event(all_alert_documents()[0]), NotifierDeps(WebhookPoster(lambda: slack.url)))
+    notify(alert_events()[0], NotifierDeps(WebhookPoster(lambda: slack.url)))
     assert len(slack.posts) == 3
 
 
 def test_a_post_that_keeps_failing_raises_so_lambda_retries(slack: FakeSlack) -> None:
     slack.script = [(500, {})] * 3
     with pytest.raises(SlackPostFailed, match="500"):
-        notify(sns_event(all_alert_documents()[0]), NotifierDeps(WebhookPoster(lambda: slack.url)))
+        notify(alert_events()[0], NotifierDeps(WebhookPoster(lambda: slack.url)))
     assert len(slack.posts) == 3
 
 
@@ -183,10 +163,11 @@ def test_the_webhook_url_never_reaches_the_logs(
     caplog.set_level(logging.DEBUG)
     monkeypatch.setattr(app, "deps_from_environment", lambda: NotifierDeps(WebhookPoster(lambda: slack.url)))
     slack.script = [(429, {"Retry-After": "1"})]
-    app.lambda_handler(sns_event(*all_alert_documents()[:2]), FakeContext())
+    for event in alert_events()[:2]:
+        app.lambda_handler(event, FakeContext())
     slack.script = [(500, {})] * 3
     with pytest.raises(SlackPostFailed) as failure:
-        app.lambda_handler(sns_event(all_alert_documents()[0]), FakeContext())
+        app.lambda_handler(alert_events()[0], FakeContext())
     # Then neither the URL nor its secret path appears anywhere
     output = capsys.readouterr()
     everything = "\n".join([caplog.text, output.out, output.err, str(failure.value)])

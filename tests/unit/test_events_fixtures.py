@@ -1,11 +1,12 @@
 """The fixtures in ``events/`` are realistic, self-consistent and exactly what ``events/generate.py`` builds.
 
 Everything here is pure: files are read from the repository, botocore answers through ``Stubber`` or the
-``ScriptedSageMaker`` hook, and no socket is ever connected.
+``ScriptedSageMaker`` hook, Powertools' parser models check the SNS events, and no socket is ever connected.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import importlib.util
 import json
@@ -15,7 +16,7 @@ import shutil
 import sys
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from itertools import pairwise
 from pathlib import Path
 from types import ModuleType
@@ -23,29 +24,33 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
+from aws_lambda_powertools.utilities.parser.models import SnsModel
+from botocore.exceptions import ClientError, ParamValidationError
 from botocore.stub import Stubber
 from builders import as_epoch_millis
 from jobtrail_local import lifecycles
+from jobtrail_local.lifecycle_builder import Step, epoch_millis
 from jobtrail_local.lifecycles import (
     EVENTS_DIR,
     Lifecycle,
-    Step,
     bad_event_names,
-    epoch_millis,
     lifecycle_names,
     load_bad_event,
     load_lifecycle,
+    load_sns_event,
     load_sqs_event,
+    sns_event_names,
     sqs_batch,
     sqs_event_names,
     sqs_record,
 )
 from jobtrail_local.scripted_sagemaker import ScriptedSageMaker
+from jobtrail_local.sns_events import PublishRecorder, lambda_event, notification
 
 LIFECYCLES = lifecycle_names()
 SQS_FILES = sqs_event_names()
 BAD_CASES = bad_event_names()
+SNS_FILES = sns_event_names()
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 EVENT_TIME_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
@@ -92,19 +97,8 @@ def per_job(lifecycle: Lifecycle) -> Iterator[tuple[str, tuple[Step, ...]]]:
         yield job_name, lifecycle.steps_of(job_name)
 
 
-def datetimes_in(value: Any) -> Iterator[datetime]:
-    if isinstance(value, datetime):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from datetimes_in(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from datetimes_in(item)
-
-
 def leaves(value: Any) -> Iterator[Any]:
-    """Every leaf of a parsed event detail, for checking their types."""
+    """Every leaf of a parsed event detail or describe, for checking their types."""
     if isinstance(value, dict):
         for item in value.values():
             yield from leaves(item)
@@ -184,7 +178,9 @@ def test_every_describe_is_a_valid_describe_training_job_response(
 
 def test_describe_times_are_timezone_aware_utc_datetimes(lifecycle: Lifecycle) -> None:
     # Given the loaded describes / When their times are collected
-    moments = [moment for step in lifecycle.steps for moment in datetimes_in(step.describe)]
+    moments = [
+        leaf for step in lifecycle.steps for leaf in leaves(step.describe) if isinstance(leaf, datetime)
+    ]
     # Then there are times, and each is an aware datetime in UTC, as boto3 returns them
     assert moments
     assert all(moment.utcoffset() == timedelta(0) for moment in moments)
@@ -574,6 +570,140 @@ def test_string_epoch_event_carries_the_same_instants_as_strings() -> None:
     }
 
 
+# ------------------------------------------------------------------------------------------------- SNS
+SNS_TIME_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
+ALERT_ATTRIBUTES = ("alert_type", "severity", "job_name")
+#: What an SNS record's ``Sns`` holds when SNS invokes Lambda (``…Url``, where SQS subscribers get ``…URL``).
+LAMBDA_SNS_KEYS = frozenset(
+    {"Type", "MessageId", "TopicArn", "Subject", "Message", "Timestamp", "SignatureVersion", "Signature"}
+    | {"SigningCertUrl", "UnsubscribeUrl", "MessageAttributes"}
+)
+
+
+def sns_files_of(name: str) -> list[str]:
+    """``<name>.json``, or ``<name>-1.json``, ``<name>-2.json``… in order (none for a quiet lifecycle)."""
+    if name in SNS_FILES:
+        return [name]
+    parts = [file for file in SNS_FILES if re.fullmatch(rf"{re.escape(name)}-\d+", file)]
+    return sorted(parts, key=lambda file: int(file.rsplit("-", 1)[1]))
+
+
+def alert_document(event: dict[str, Any]) -> Any:
+    (record,) = event["Records"]
+    return json.loads(record["Sns"]["Message"])
+
+
+def test_each_expected_alert_of_a_lifecycle_has_its_sns_event_in_order(lifecycle: Lifecycle) -> None:
+    # Given the SNS events made from a lifecycle, and the alerts its hand-written expectations list
+    documents = [alert_document(load_sns_event(name)) for name in sns_files_of(lifecycle.name)]
+    wanted = [
+        (job_name, alert) for job_name in lifecycle.job_names for alert in lifecycle.expected[job_name].alerts
+    ]
+    # Then there is one event per expected alert, for that job and that kind of alert, in order
+    assert [(d["job_name"], d["alert_type"]) for d in documents] == wanted
+    for document in documents:
+        transitions = lifecycle.expected[document["job_name"]].transitions
+        starts = {start for status, start in transitions if status == document["alert_type"]}
+        assert datetime.fromisoformat(document["transition_start_time"]) in starts
+
+
+def test_every_sns_file_is_named_for_a_lifecycle() -> None:
+    named = {name for lifecycle in LIFECYCLES for name in sns_files_of(lifecycle)}
+    assert set(SNS_FILES) == named
+    assert len(SNS_FILES) == 5
+
+
+@pytest.mark.parametrize("name", SNS_FILES)
+def test_every_sns_event_is_what_sns_invokes_lambda_with(name: str) -> None:
+    # Given an SNS event file
+    event = load_sns_event(name)
+    # Then Powertools' model of the SNS → Lambda event accepts it, and it holds exactly one notification
+    SnsModel.model_validate(event)
+    assert set(event) == {"Records"}
+    (record,) = event["Records"]
+    assert set(record) == {"EventSource", "EventVersion", "EventSubscriptionArn", "Sns"}
+    assert (record["EventSource"], record["EventVersion"]) == ("aws:sns", "1.0")
+    sns = record["Sns"]
+    assert set(sns) == LAMBDA_SNS_KEYS
+    assert sns["Type"] == "Notification"
+    assert str(uuid.UUID(sns["MessageId"])) == sns["MessageId"]
+    assert sns["TopicArn"] == "arn:aws:sns:us-east-1:123456789012:jobtrail-AlertTopic-EXAMPLE"
+    # And the subscription is the topic's, which is also what the unsubscribe link names
+    topic, subscription = record["EventSubscriptionArn"].rsplit(":", 1)
+    assert topic == sns["TopicArn"]
+    assert str(uuid.UUID(subscription)) == subscription
+    assert sns["UnsubscribeUrl"] == (
+        "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe"
+        f"&SubscriptionArn={record['EventSubscriptionArn']}"
+    )
+    assert re.fullmatch(
+        r"https://sns\.us-east-1\.amazonaws\.com/SimpleNotificationService-[0-9a-f]{32}\.pem",
+        sns["SigningCertUrl"],
+    )
+    assert sns["SignatureVersion"] == "1"
+    assert len(base64.b64decode(sns["Signature"], validate=True)) == 256
+    assert SNS_TIME_PATTERN.fullmatch(sns["Timestamp"])
+
+
+@pytest.mark.parametrize("name", SNS_FILES)
+def test_every_sns_event_carries_an_alert_with_its_subject_and_attributes(name: str) -> None:
+    # Given an SNS event and the alert document it carries
+    sns = load_sns_event(name)["Records"][0]["Sns"]
+    document = json.loads(sns["Message"])
+    # Then the subject names the alert and the job in SNS's limits (printable ASCII, 100 characters)
+    assert sns["Subject"] == f"{document['alert_type']}: {document['job_name']}"
+    assert sns["Subject"].isascii()
+    assert sns["Subject"].isprintable()
+    assert len(sns["Subject"]) <= 100
+    # And the attributes a filter policy can match are the document's, as String attributes
+    assert sns["MessageAttributes"] == {
+        key: {"Type": "String", "Value": document[key]} for key in ALERT_ATTRIBUTES
+    }
+    assert document["severity"] == ("warning" if document["alert_type"] == "Interrupted" else "critical")
+    # And it was published after the transition it reports began
+    published = datetime.fromisoformat(sns["Timestamp"].replace("Z", "+00:00"))
+    assert published > datetime.fromisoformat(document["transition_start_time"])
+
+
+def test_an_interruption_alert_shows_the_job_still_in_progress() -> None:
+    # Given the first alert of the spot job (published when the interruption happened)
+    document = alert_document(load_sns_event("spot-interrupted-1"))
+    # Then it describes the job as it was then, not as it ended
+    assert (document["alert_type"], document["status"], document["secondary_status"]) == (
+        "Interrupted",
+        "InProgress",
+        "Interrupted",
+    )
+    assert document["training_end_time"] is None
+
+
+def test_publish_recorder_refuses_a_request_botocore_would_refuse() -> None:
+    recorder = PublishRecorder()
+    with pytest.raises(ParamValidationError):
+        recorder.publish(TopicArn=recorder.topic_arn, Message=7)
+    with pytest.raises(ParamValidationError):
+        recorder.publish(TopicArn=recorder.topic_arn, Subject="no message")
+    assert recorder.requests == []
+
+
+def test_a_notification_an_sqs_subscriber_received_becomes_the_lambda_event() -> None:
+    # Given a notification as SNS delivers it to an SQS queue (URL spelled in capitals), without a subject
+    request = {"TopicArn": "arn:aws:sns:us-east-1:123456789012:jobtrail-AlertTopic-EXAMPLE", "Message": "{}"}
+    published = datetime(2026, 11, 20, 10, 0, 3, 412000, tzinfo=UTC)
+    sent = notification(request, message_id="95df01b4-ee98-5cb9-9903-4c221d41eb5e", published_at=published)
+    assert {"SigningCertURL", "UnsubscribeURL"} <= set(sent)
+    assert "Subject" not in sent
+    # When it is shaped as SNS invokes Lambda
+    (record,) = lambda_event(sent)["Records"]
+    # Then Lambda's spelling is used, the subject is null and there are no attributes
+    sns = record["Sns"]
+    assert (sns["SigningCertUrl"], sns["UnsubscribeUrl"]) == (sent["SigningCertURL"], sent["UnsubscribeURL"])
+    assert sns["Subject"] is None
+    assert sns["MessageAttributes"] == {}
+    assert sns["Timestamp"] == "2026-11-20T10:00:03.412Z"
+    SnsModel.model_validate({"Records": [record]})
+
+
 # ------------------------------------------------------------------------------------------ the bad input
 def _is_not_json(body: str) -> bool:
     try:
@@ -650,10 +780,22 @@ def test_sqs_record_wraps_a_body_as_sqs_would() -> None:
     assert record["body"] == step.sqs_body
     assert record["md5OfBody"] == hashlib.md5(step.sqs_body.encode("utf-8")).hexdigest()
     assert record["attributes"]["ApproximateReceiveCount"] == "2"
-    assert int(record["attributes"]["SentTimestamp"]) >= epoch_millis(
+    assert int(record["attributes"]["SentTimestamp"]) >= as_epoch_millis(
         datetime.fromisoformat(step.event["time"].replace("Z", "+00:00"))
     )
     assert record["receiptHandle"] != sqs_record(step.sqs_body, receive_count=1)["receiptHandle"]
+
+
+def test_epoch_millis_counts_whole_milliseconds_since_1970() -> None:
+    # Given instants written out by hand / Then they are the milliseconds since 1970-01-01T00:00:00Z
+    assert epoch_millis(datetime(1970, 1, 1, tzinfo=UTC)) == 0
+    assert epoch_millis(datetime(2026, 11, 20, 10, 0, 0, 871000, tzinfo=UTC)) == 1_795_168_800_871
+    assert epoch_millis(datetime(2026, 11, 20, 11, 0, 0, 871999, tzinfo=timezone(timedelta(hours=1)))) == (
+        1_795_168_800_871
+    )
+    assert epoch_millis(datetime(1969, 12, 31, 23, 59, 59, 999000, tzinfo=UTC)) == -1
+    with pytest.raises(ValueError, match="naive"):
+        epoch_millis(datetime(2026, 11, 20, 10, 0))
 
 
 def test_sqs_batch_gives_equal_bodies_their_own_message_ids() -> None:
