@@ -12,7 +12,6 @@ import base64
 import copy
 import hashlib
 import json
-import os
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -25,11 +24,8 @@ from botocore.model import ListShape, MapShape, Shape, StructureShape
 
 from jobtrail_local.lifecycle_builder import ExpectedJob, Step, describe_output_shape, epoch_millis
 
-#: The repository's ``events/`` folder (``local/jobtrail_local/`` → ``../../events``);
-#: ``JOBTRAIL_EVENTS_DIR`` points elsewhere, e.g. at a copy shipped next to a demo.
-EVENTS_DIR: Path = Path(
-    os.environ.get("JOBTRAIL_EVENTS_DIR") or Path(__file__).resolve().parents[2] / "events"
-)
+#: The repository's ``events/`` folder (``local/jobtrail_local/`` → ``../../events``).
+EVENTS_DIR: Path = Path(__file__).resolve().parents[2] / "events"
 
 #: Where the fixtures' SQS records claim to come from (the queue the SAM template creates, as named in a
 #: stack called ``jobtrail``).

@@ -6,20 +6,15 @@ Tests and ``jobtrail demo`` create their tables from here, so they cannot drift 
 from __future__ import annotations
 
 import copy
-import os
 import time
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-TEMPLATE_ENV = "JOBTRAIL_TEMPLATE"
 RESOURCE_ID = "HistoryTable"
-# The repository's template.yaml, two levels above this package (local/jobtrail_local/);
-# $JOBTRAIL_TEMPLATE overrides it.
-TEMPLATE_PATH: Path = Path(
-    os.environ.get(TEMPLATE_ENV) or Path(__file__).resolve().parents[2] / "template.yaml"
-)
+#: The repository's template.yaml, two levels above this package (local/jobtrail_local/).
+TEMPLATE_PATH: Path = Path(__file__).resolve().parents[2] / "template.yaml"
 
 _SCHEMA_KEYS = ("KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes")
 

@@ -191,3 +191,32 @@ def test_the_cli_rule_sees_what_it_forbids() -> None:
     assert environment_reads(root)
     assert [c for c in client_creations(root) if "client(" in c]
     assert [c for c in client_creations(root) if "Session(" in c]
+
+
+LOCAL_MODULES = modules_in(LOCAL, LOCAL.parent)
+#: Local tooling that may read the environment, and why: the demo is its process's composition root;
+#: ``local_stack`` owns local runs' settings (``JOBTRAIL_HOME``, the fake credentials it sets);
+#: ``dynamodb_local`` honours ``JOBTRAIL_DYNAMODB_LOCAL_JAR``, the one user setting of the local engine.
+LOCAL_READS_ENVIRONMENT = {
+    "jobtrail_local.demo",
+    "jobtrail_local.local_stack",
+    "jobtrail_local.dynamodb_local",
+}
+#: The one local module that makes AWS clients: the demo, its process's composition root. The rest are
+#: handed clients (``table_schema.create_history_table(client, …)``, ``ScriptedSageMaker.attach(client)``).
+LOCAL_MAKES_CLIENTS = {"jobtrail_local.demo"}
+
+
+@pytest.mark.parametrize("module", LOCAL_MODULES, ids=names(LOCAL_MODULES))
+def test_local_tooling_reads_the_environment_and_makes_clients_in_few_places(module: Module) -> None:
+    if module.name not in LOCAL_READS_ENVIRONMENT:
+        assert environment_reads(module) == []
+    if module.name not in LOCAL_MAKES_CLIENTS:
+        # botocore's service models (``get_session().get_service_model``) are data, not a client
+        assert [c for c in client_creations(module) if "get_session" not in c] == []
+
+
+def test_the_local_rule_sees_what_it_forbids() -> None:
+    demo = next(m for m in LOCAL_MODULES if m.name == "jobtrail_local.demo")
+    assert environment_reads(demo)
+    assert [c for c in client_creations(demo) if "client(" in c]
