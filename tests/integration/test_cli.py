@@ -13,6 +13,7 @@ from typing import Any
 
 import boto3
 import pytest
+from cli_process import SOURCE_PATH, run_jobtrail
 from fakes import FakeWorld
 from jobtrail.adapters.history_store import HistoryStore
 from jobtrail.adapters.sagemaker import record_from_describe
@@ -32,8 +33,6 @@ SUMMARY_KEYS = {
 }  # fmt: skip
 NO_CREDENTIALS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 REPO = Path(__file__).resolve().parents[2]
-#: PYTHONPATH for a CLI process: the working tree's runtime, CLI and local tooling packages.
-SOURCE_PATH = os.pathsep.join(str(REPO / folder) for folder in ("layers/jobtrail", "cli", "local"))
 #: No region anywhere: empty variables (botocore would build "https://dynamodb..amazonaws.com") and no file.
 NO_REGION = {"AWS_DEFAULT_REGION": "", "AWS_REGION": "", "AWS_CONFIG_FILE": "/nonexistent/jobtrail-test"}
 
@@ -248,15 +247,7 @@ def test_an_unknown_job_is_one_line_and_exit_1(
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """The CLI as a user runs it: ``python -m jobtrail`` in a fresh process."""
-    environment = {**os.environ, "PYTHONPATH": SOURCE_PATH, **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "jobtrail", *args],
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=60,
-        check=False,
-    )
+    return run_jobtrail(*args, env=env)
 
 
 def test_python_dash_m_jobtrail_works_end_to_end(table: dict[str, str]) -> None:

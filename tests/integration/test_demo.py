@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections import Counter
@@ -11,30 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_process import run_jobtrail
 from jobtrail.adapters.sagemaker import record_from_describe
 from jobtrail_local.lifecycles import lifecycle_names, load_lifecycle
 
 REPO = Path(__file__).resolve().parents[2]
-#: PYTHONPATH for a CLI process: the working tree's runtime, CLI and local tooling packages.
-SOURCE_PATH = os.pathsep.join(str(REPO / folder) for folder in ("layers/jobtrail", "cli", "local"))
 
 
 def jobtrail(home: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    environment = {
-        **os.environ,
-        "PYTHONPATH": SOURCE_PATH,
-        "JOBTRAIL_HOME": str(home),
-        **(env or {}),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "jobtrail", *args],
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=120,
-        check=False,
-        cwd=home.parent,
-    )
+    return run_jobtrail(*args, env={"JOBTRAIL_HOME": str(home), **(env or {})}, cwd=home.parent, timeout=120)
 
 
 def expected_jobs() -> dict[str, Any]:
