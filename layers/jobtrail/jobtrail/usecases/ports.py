@@ -8,19 +8,21 @@ an adapter.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from jobtrail.core.model import (
-    Alert,
-    Claim,
-    HistoryChanges,
-    JobListing,
-    JobRecord,
-    JobSummary,
-    StoredAlert,
-    StoredJob,
-)
+if TYPE_CHECKING:  # annotations only: the Slack notifier imports these ports without the domain model
+    from datetime import datetime
+
+    from jobtrail.core.model import (
+        Alert,
+        Claim,
+        HistoryChanges,
+        JobListing,
+        JobRecord,
+        JobSummary,
+        StoredAlert,
+        StoredJob,
+    )
 
 
 class TrainingJobs(Protocol):
