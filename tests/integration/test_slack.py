@@ -28,6 +28,7 @@ from jobtrail.core.slack_message import (
     utf16_length,
 )
 from jobtrail.usecases.notify import NotifierDeps, notify
+from jobtrail_local.lambda_runtime import LambdaContext
 from jobtrail_local.lifecycles import load_lifecycle, load_sns_event, sns_event_names
 from moto import mock_aws
 
@@ -164,10 +165,10 @@ def test_the_webhook_url_never_reaches_the_logs(
     monkeypatch.setattr(app, "deps_from_environment", lambda: NotifierDeps(WebhookPoster(lambda: slack.url)))
     slack.script = [(429, {"Retry-After": "1"})]
     for event in alert_events()[:2]:
-        app.lambda_handler(event, FakeContext())
+        app.lambda_handler(event, LambdaContext(function_name="jobtrail-SlackNotifierFunction"))
     slack.script = [(500, {})] * 3
     with pytest.raises(SlackPostFailed) as failure:
-        app.lambda_handler(alert_events()[0], FakeContext())
+        app.lambda_handler(alert_events()[0], LambdaContext(function_name="jobtrail-SlackNotifierFunction"))
     # Then neither the URL nor its secret path appears anywhere
     output = capsys.readouterr()
     everything = "\n".join([caplog.text, output.out, output.err, str(failure.value)])
@@ -175,16 +176,6 @@ def test_the_webhook_url_never_reaches_the_logs(
     assert "alerts posted to Slack" in everything
     assert "SECRETxSECRET" not in everything
     assert "/services/" not in everything
-
-
-@dataclass(frozen=True)
-class FakeContext:
-    function_name: str = "jobtrail-SlackNotifierFunction"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = (
-        "arn:aws:lambda:us-east-1:123456789012:function:jobtrail-SlackNotifierFunction"
-    )
-    aws_request_id: str = "0c5d3a8e-5b7e-4f0e-9d53-1f3c2b1a0d9e"
 
 
 @pytest.mark.parametrize(
