@@ -28,7 +28,7 @@ MEASURING = "jobtrail-bench: measuring"
 #: The AWS clients each function creates (the baseline creates the same).
 CLIENTS = {
     "ingest": ("sagemaker", "dynamodb", "sqs", "sns"),
-    "reconcile": ("sagemaker", "dynamodb", "sqs", "sns"),
+    "reconcile": ("sagemaker", "dynamodb", "sns"),
     "slack_notifier": ("secretsmanager",),
 }
 

@@ -15,8 +15,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from jobtrail.adapters.aws import AwsAdapters
 from jobtrail.core.alerts import parse_alert_on
 from jobtrail.observability import logger, metrics, tracer
-from jobtrail.usecases.ingest import SyncDeps
 from jobtrail.usecases.reconcile import ReconcileDeps, TokenBucket, reconcile, record_metrics
+from jobtrail.usecases.sync import SyncDeps
 
 
 @cache

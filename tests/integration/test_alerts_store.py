@@ -15,7 +15,8 @@ from jobtrail.adapters.sagemaker import record_from_describe
 from jobtrail.core.alerts import build_alert
 from jobtrail.core.history import plan_changes
 from jobtrail.core.model import Claim
-from jobtrail.usecases.ingest import ALERT_CLAIM_SECONDS, handle_batch
+from jobtrail.usecases.ingest import handle_batch
+from jobtrail.usecases.sync import ALERT_CLAIM_SECONDS
 from jobtrail_local.aws_calls import count_aws_calls
 from jobtrail_local.lifecycles import lifecycle_names, load_lifecycle, sqs_batch
 from worlds import World

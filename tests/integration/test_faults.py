@@ -36,8 +36,9 @@ from jobtrail.adapters.sagemaker import record_from_describe
 from jobtrail.adapters.sns import SnsAlertPublisher
 from jobtrail.adapters.sqs import SqsDeadLetters
 from jobtrail.core.model import JobSummary, Metric, Transition
-from jobtrail.usecases.ingest import ALERT_CLAIM_SECONDS, IngestDeps, handle_batch
+from jobtrail.usecases.ingest import IngestDeps, handle_batch
 from jobtrail.usecases.ports import JobHistories
+from jobtrail.usecases.sync import ALERT_CLAIM_SECONDS
 from jobtrail_local.loadgen import Delivery, Load, deliveries, generate, stream_stats
 from jobtrail_local.scripted_sagemaker import ScriptedSageMaker
 from jobtrail_local.table_schema import load_template

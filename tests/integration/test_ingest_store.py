@@ -12,7 +12,8 @@ import pytest
 from jobtrail.adapters.sagemaker import record_from_describe
 from jobtrail.adapters.sqs import REASON_ATTRIBUTE, SOURCE_MESSAGE_ATTRIBUTE
 from jobtrail.core.model import Claim, HistoryChanges, JobRecord, StoredJob
-from jobtrail.usecases.ingest import handle_batch, sync_job
+from jobtrail.usecases.ingest import handle_batch
+from jobtrail.usecases.sync import sync_job
 from jobtrail_local.aws_calls import count_aws_calls
 from jobtrail_local.lifecycles import (
     bad_event_names,

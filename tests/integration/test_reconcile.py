@@ -15,13 +15,16 @@ from jobtrail.adapters.sagemaker import record_from_describe
 from jobtrail.usecases.reconcile import (
     BACKFILL_WATERMARK,
     RECONCILE_WATERMARK,
+    PassReport,
     ReconcileDeps,
     TokenBucket,
+    alert_stalled_jobs,
     backfill,
     reconcile,
     silent,
     sync_listed,
 )
+from jobtrail.usecases.sync import SyncDeps
 from jobtrail_local.aws_calls import count_aws_calls
 from jobtrail_local.lifecycles import lifecycle_names, load_lifecycle
 from worlds import World
@@ -288,3 +291,11 @@ def test_describes_are_rate_limited(world: World, rate: float) -> None:
     deps = replace(deps_of(world), bucket=TokenBucket(rate, clock=lambda: clock[0], sleep=sleep))
     reconcile(deps)
     assert sum(slept) == pytest.approx((len(jobs) - rate) / rate)
+
+
+def test_looking_for_stalled_jobs_without_a_publisher_is_refused(world: World) -> None:
+    # A silent pass (alerts None) cannot promise the Stalled alert it would write: it refuses to look
+    silent_sync = SyncDeps(training_jobs=world.deps.training_jobs, histories=world.store, alerts=None)
+    deps = replace(deps_of(world, stalled_after=timedelta(hours=6)), sync=silent_sync)
+    with pytest.raises(ValueError, match="alert publisher"):
+        alert_stalled_jobs(deps, timedelta(hours=6), PassReport())

@@ -644,8 +644,10 @@ def test_reconcile_is_configured_from_the_parameters(template: dict[str, Any]) -
     ingest = template["Resources"]["IngestFunction"]["Properties"]["Environment"]["Variables"]
     parameters = template["Parameters"]
 
-    for name in ("JOBTRAIL_DEAD_LETTER_QUEUE_URL", "JOBTRAIL_ALERT_TOPIC_ARN", "JOBTRAIL_ALERT_ON"):
+    for name in ("JOBTRAIL_ALERT_TOPIC_ARN", "JOBTRAIL_ALERT_ON"):
         assert variables[name] == ingest[name], name
+    # It syncs jobs like ingest but reads no events: nothing to park, no dead-letter queue to reach
+    assert "JOBTRAIL_DEAD_LETTER_QUEUE_URL" not in variables
     assert variables["JOBTRAIL_RECONCILE_DESCRIBE_RATE"] == {"Ref": "ReconcileDescribeRate"}
     assert variables["JOBTRAIL_STALLED_AFTER_HOURS"] == {"Ref": "StalledAfterHours"}
     assert parameters["ReconcileDescribeRate"]["Type"] == "Number"

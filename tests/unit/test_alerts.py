@@ -21,7 +21,8 @@ from jobtrail.core.alerts import (
 )
 from jobtrail.core.history import plan_changes
 from jobtrail.core.model import Claim
-from jobtrail.usecases.ingest import ALERT_CLAIM_SECONDS, handle_batch
+from jobtrail.usecases.ingest import handle_batch
+from jobtrail.usecases.sync import ALERT_CLAIM_SECONDS
 from jobtrail_local.lifecycles import Lifecycle, lifecycle_names, load_lifecycle, sqs_batch
 
 

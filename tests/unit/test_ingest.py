@@ -11,7 +11,8 @@ from fakes import FakeWorld, InMemoryHistories
 from jobtrail.adapters.sagemaker import record_from_describe
 from jobtrail.core.history import WriteConflict
 from jobtrail.core.model import Claim, HistoryChanges, JobRecord, StoredJob
-from jobtrail.usecases.ingest import MAX_WRITE_ATTEMPTS, handle_batch
+from jobtrail.usecases.ingest import handle_batch
+from jobtrail.usecases.sync import MAX_WRITE_ATTEMPTS
 from jobtrail_local.lifecycles import (
     Lifecycle,
     bad_event_names,

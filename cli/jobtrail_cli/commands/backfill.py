@@ -47,7 +47,7 @@ def _deps(args: argparse.Namespace, wiring: Wiring) -> ReconcileDeps:
     publishes to the AlertTopic, else due alerts go to the outbox for the deployed functions to publish."""
     from jobtrail.adapters import sagemaker, sns  # noqa: PLC0415
     from jobtrail.usecases import reconcile  # noqa: PLC0415
-    from jobtrail.usecases.ingest import SyncDeps  # noqa: PLC0415
+    from jobtrail.usecases.sync import SyncDeps  # noqa: PLC0415
 
     store = wiring.store()
     jobs = sagemaker.SageMakerTrainingJobs(wiring.sagemaker())

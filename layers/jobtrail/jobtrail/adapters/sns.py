@@ -9,7 +9,7 @@ from botocore.config import Config
 from jobtrail.core.model import Alert
 
 #: The client the adapter expects: bounded waits, so an alert is published within its claim
-#: (``usecases.ingest.ALERT_CLAIM_SECONDS``) even when SNS hangs.
+#: (``usecases.sync.ALERT_CLAIM_SECONDS``) even when SNS hangs.
 CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=10)
 
 

@@ -2,7 +2,7 @@
 
 Events can be lost. Every period, ``reconcile`` lists the training jobs modified since its watermark
 (``ListTrainingJobs`` with ``LastModifiedTimeAfter``), and every job whose stored history is behind the
-listing goes through ``ingest.sync_job`` — the same Describe, merge and alert outbox as an event — so a
+listing goes through ``sync.sync_job`` — the same Describe, merge and alert outbox as an event — so a
 lost Failed event still alerts, once, within one period. Describe calls go through a token bucket, so a
 pass never pushes SageMaker's (non-adjustable) throttles. ``backfill`` is the same over jobs created
 since a date, resumable, with alerts off unless asked.
@@ -23,8 +23,8 @@ from jobtrail.core.alerts import build_alert
 from jobtrail.core.model import Claim, JobListing, StoredJob
 from jobtrail.core.times import iso
 from jobtrail.observability import MetricUnit, metrics
-from jobtrail.usecases.ingest import ALERT_CLAIM_SECONDS, SyncDeps, deliver_alerts, sync_job
 from jobtrail.usecases.ports import ReconcileHistories, TrainingJobCatalog
+from jobtrail.usecases.sync import ALERT_CLAIM_SECONDS, SyncDeps, deliver_alerts, sync_job
 
 RECONCILE_WATERMARK = "reconcile"
 BACKFILL_WATERMARK = "backfill"
@@ -215,7 +215,11 @@ def alert_stalled_jobs(deps: ReconcileDeps, stalled_after: timedelta, report: Pa
     """One ``Stalled`` alert for each InProgress job whose last transition started too long ago.
 
     SageMaker is asked first (rate-limited), so a job that moved on without telling us is not reported.
+    Only a pass that publishes looks for them (a silent backfill never does).
     """
+    publisher = deps.sync.alerts
+    if publisher is None:
+        raise ValueError("looking for stalled jobs needs an alert publisher (deps.sync.alerts)")
     now = deps.sync.clock()
     for summary in deps.histories.in_progress_jobs():
         stored = deps.histories.load(summary.job_name)
@@ -237,10 +241,8 @@ def alert_stalled_jobs(deps: ReconcileDeps, stalled_after: timedelta, report: Pa
         claim = Claim(token=uuid.uuid4().hex, until=now + timedelta(seconds=ALERT_CLAIM_SECONDS))
         if not deps.histories.add_alert(alert, claim):
             continue  # already raised for this transition
-        if deps.sync.alerts is None:
-            continue  # written to the outbox: the deployed functions publish it
         try:
-            report.stalled_alerts += len(deliver_alerts([alert], claim, deps.sync.alerts, deps.sync))
+            report.stalled_alerts += len(deliver_alerts([alert], claim, publisher, deps.sync))
         except Exception as error:  # noqa: BLE001 - the alert stays pending for the next pass to send
             report.failures.append(f"{summary.job_name}: {error}")
 

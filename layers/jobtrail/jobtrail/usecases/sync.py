@@ -1,0 +1,181 @@
+"""Syncing one job: the path every state change takes, whoever noticed it (an event, reconciliation,
+a backfill).
+
+DescribeTrainingJob is asked once; its answer is merged into the stored history
+(``core.history.plan_changes``) and written in one conditional transaction, retried on a concurrent
+write; then the alerts it is due are published through the outbox, each exactly once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from jobtrail.core.alerts import DEFAULT_ALERT_ON
+from jobtrail.core.history import WriteConflict, plan_changes
+from jobtrail.core.model import Alert, Claim, HistoryChanges, StoredJob, Transition
+from jobtrail.observability import MetricUnit, logger, metrics, tracer
+from jobtrail.usecases.ports import AlertPublisher, JobHistories, TrainingJobs
+
+#: Re-read and re-plan this many times when another invocation writes the same job concurrently.
+MAX_WRITE_ATTEMPTS = 5
+
+Outcome = Literal["recorded", "unchanged", "stale", "not_found"]
+
+
+#: How long a sender holds an alert it is publishing. Longer than a Lambda invocation can last (60 s),
+#: shorter than SQS's visibility timeout (365 s): after a crash, the redelivery finds the claim expired.
+ALERT_CLAIM_SECONDS = 180
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SyncDeps:
+    """What syncing one job talks to (``sync_job``: ingest, reconciliation and backfill).
+
+    ``alerts`` None (a silent backfill) writes due alerts to the outbox unclaimed and publishes nothing:
+    the deployed functions send them. ``alert_since`` (backfill) keeps older transitions from alerting.
+    ``clock`` is injectable so tests can let claims expire.
+    """
+
+    training_jobs: TrainingJobs
+    histories: JobHistories
+    alerts: AlertPublisher | None
+    alert_on: frozenset[str] = DEFAULT_ALERT_ON
+    clock: Callable[[], datetime] = utc_now
+    alert_since: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SyncResult:
+    """What syncing one job did."""
+
+    job_name: str
+    outcome: Outcome
+    new_transitions: tuple[Transition, ...] = ()
+    updated_transitions: tuple[Transition, ...] = ()
+    attempts: int = 1
+    alerts_sent: tuple[Alert, ...] = ()
+    alerts_created: tuple[Alert, ...] = ()
+
+
+class AlertDeliveryFailed(Exception):
+    """At least one alert could not be published; it stays pending for the redelivery to send."""
+
+
+@tracer.capture_method
+def sync_job(job_name: str, deps: SyncDeps) -> SyncResult:
+    """Bring the stored history of ``job_name`` up to date with DescribeTrainingJob (one call), then
+    publish the alerts it is due: those it just created and any left pending by an earlier failure.
+
+    Raises on transient failures (throttling that outlasted botocore's retries, DynamoDB errors,
+    conflicts that persisted for ``MAX_WRITE_ATTEMPTS`` attempts, an alert SNS did not accept).
+    """
+    snapshot = deps.training_jobs.describe(job_name)
+    if snapshot is None:
+        return SyncResult(job_name=job_name, outcome="not_found")
+    claim = Claim(token=uuid.uuid4().hex, until=deps.clock() + timedelta(seconds=ALERT_CLAIM_SECONDS))
+    for attempt in range(1, MAX_WRITE_ATTEMPTS + 1):
+        stored = deps.histories.load(job_name)
+        changes = plan_changes(stored, snapshot, deps.alert_on, deps.alert_since)
+        if changes.is_empty:
+            break
+        try:
+            deps.histories.apply(changes, claim=claim if deps.alerts is not None else None)
+        except WriteConflict:
+            logger.info("concurrent write, re-reading", extra={"job_name": job_name, "attempt": attempt})
+            metrics.add_metric(name="WriteConflicts", unit=MetricUnit.Count, value=1)
+            continue
+        break
+    else:
+        raise WriteConflict(f"{job_name}: still conflicting after {MAX_WRITE_ATTEMPTS} attempts")
+
+    if changes.new_alerts:
+        metrics.add_metric(name="AlertsCreated", unit=MetricUnit.Count, value=len(changes.new_alerts))
+    # A silent backfill publishes nothing, not even alerts left pending earlier: the deployed functions do.
+    sent: tuple[Alert, ...] = ()
+    if deps.alerts is not None:
+        sent = deliver_alerts(_alerts_to_send(stored, changes, claim, deps), claim, deps.alerts, deps)
+    outcome: Outcome = "recorded" if not changes.is_empty else ("stale" if changes.stale else "unchanged")
+    return SyncResult(
+        job_name=job_name,
+        outcome=outcome,
+        new_transitions=changes.new_transitions,
+        updated_transitions=changes.updated_transitions,
+        attempts=attempt,
+        alerts_sent=sent,
+        alerts_created=changes.new_alerts,
+    )
+
+
+def _alerts_to_send(
+    stored: StoredJob | None, changes: HistoryChanges, claim: Claim, deps: SyncDeps
+) -> list[Alert]:
+    """The alerts this invocation just created (claimed in the same transaction), then the pending ones
+    it can claim: left over by a failed publish or a crashed sender whose claim has expired."""
+    mine = list(changes.new_alerts)
+    created = {alert.key for alert in mine}
+    now = deps.clock()
+    for pending in stored.alerts if stored else ():
+        if pending.alert.key in created or pending.state != "pending":
+            continue
+        ours_or_free = pending.claim_token == claim.token or pending.claimable(now)
+        if ours_or_free and deps.histories.claim_alert(pending.alert, claim, now=now):
+            mine.append(pending.alert)
+    return mine
+
+
+def deliver_alerts(
+    alerts: list[Alert], claim: Claim, publisher: AlertPublisher, deps: SyncDeps
+) -> tuple[Alert, ...]:
+    """Publish each claimed alert once and mark it sent; a failed one is released for the retry.
+
+    Every alert is tried even if one fails; then ``AlertDeliveryFailed`` makes the records redeliver.
+    """
+    sent: list[Alert] = []
+    failures: list[str] = []
+    for alert in alerts:
+        try:
+            message_id = publisher.publish(alert)
+        except Exception as error:  # noqa: BLE001 - every transport error means "try again later"
+            failures.append(f"{alert.alert_id}: {error}")
+            logger.warning("alert not published; it stays pending", extra={"alert_id": alert.alert_id})
+            metrics.add_metric(name="AlertPublishFailures", unit=MetricUnit.Count, value=1)
+            _release(alert, claim, deps)
+            continue
+        try:
+            marked = deps.histories.mark_sent(alert, claim, sent_at=deps.clock(), sns_message_id=message_id)
+        except Exception:  # noqa: BLE001 - published: failing the records would not unsend it
+            # The outbox's one window for a repeat: SNS has it, the table does not know. Logged loudly; the
+            # message's alert_id lets subscribers drop the repeat if the claim expires and it is resent.
+            logger.exception("alert published but not marked sent", extra={"alert_id": alert.alert_id})
+            marked = True
+        if not marked:
+            logger.warning(
+                "alert claim was lost before it was marked sent", extra={"alert_id": alert.alert_id}
+            )
+        logger.info(
+            "alert published",
+            extra={"alert_id": alert.alert_id, "alert_type": alert.alert_type, "sns_message_id": message_id},
+        )
+        metrics.add_metric(name="AlertsPublished", unit=MetricUnit.Count, value=1)
+        sent.append(alert)
+    if failures:
+        raise AlertDeliveryFailed("; ".join(failures))
+    return tuple(sent)
+
+
+def _release(alert: Alert, claim: Claim, deps: SyncDeps) -> None:
+    """Give the claim back so the retry can send at once; if that fails too, the claim simply expires."""
+    try:
+        deps.histories.release_claim(alert, claim)
+    except Exception:  # noqa: BLE001 - the claim expires after ALERT_CLAIM_SECONDS anyway
+        logger.exception(
+            "could not release the alert claim; it will expire", extra={"alert_id": alert.alert_id}
+        )
