@@ -19,9 +19,9 @@ INSTALLED := $(VENV)/.installed
 # npm ci writes this file last, so it is newer than package-lock.json after a successful install.
 NPM_INSTALLED := node_modules/.package-lock.json
 MIN_JAVA := 17
-# pytest-xdist: one worker per core, each with its own DynamoDB Local. On 2 cores the suite took 44 s
-# instead of 64-74 s serially. `make test PYTEST_ARGS=` runs it in one process.
-PYTEST_ARGS ?= -n auto
+# pytest-xdist: one worker per core, each with its own DynamoDB Local; the layer-build tests share one
+# worker (xdist_group), so the layer is built once. `make test PYTEST_ARGS=` runs it in one process.
+PYTEST_ARGS ?= -n auto --dist loadgroup
 
 # Prints the Python 3.13 interpreter to use: python3.13 on PATH if it really runs (a pyenv shim may exist
 # without working), else the newest pyenv 3.13.x. With "fallback", any python3 >= 3.11 (with a warning).

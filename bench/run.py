@@ -516,7 +516,7 @@ def write_doc(
         "",
         "`python -X importtime`, Lambda-like environment with tracing active: the imports (three levels "
         f"deep) that took {HEAVY_MS:.0f} ms or more, cumulative, in import order; `boto3` is imported by the "
-        "X-Ray patches or, without them, by `deps_from_environment()`.",
+        "composition root's `jobtrail.adapters.aws` (the clients on one botocore session).",
         "",
         "```text",
         *[f"{milliseconds:7.1f} ms  {module}" for module, milliseconds in heaviest],

@@ -6,7 +6,9 @@ Two builds are checked:
   run here for this machine into a fresh folder: ``requirements.txt`` installed into a clean target, the
   listed runtime paths copied, bytecode compiled. Then every shipped module is imported in a fresh
   ``python -S`` process that sees only that folder and the standard library, as Lambda sees
-  ``/opt/python``. This runs in ``make test`` (about 10 s with pip's cache warm from ``make install``).
+  ``/opt/python``, and each function's ``app.py`` is loaded there with its dependencies built: the
+  ``jobtrail`` modules they load must be exactly the ones shipped. This runs in ``make test`` (about 5 s
+  with pip's cache warm from ``make install``; the tests share one xdist worker, so it is built once).
 - ``sam_build``: what ``make build`` left in ``.aws-sam`` for arm64 (bytecode, aarch64 extensions).
   Skipped without a build, failed instead when ``JOBTRAIL_REQUIRE_BUILD=1`` (``.ci/run`` builds first).
 """
@@ -22,8 +24,21 @@ from pathlib import Path
 
 import pytest
 
+#: One worker builds the layer once for every test here (``make test`` runs ``--dist loadgroup``).
+pytestmark = pytest.mark.xdist_group("layer")
+
 REPO = Path(__file__).resolve().parents[2]
 LAYER_SOURCE = REPO / "layers" / "jobtrail"
+FUNCTIONS = sorted(path.parent for path in (REPO / "functions").glob("*/app.py"))
+#: Stand-ins for what the template sets: building the dependencies reads them and calls nothing.
+FUNCTION_ENVIRONMENT = {
+    "JOBTRAIL_TABLE": "jobtrail-HistoryTable-EXAMPLE",
+    "JOBTRAIL_DEAD_LETTER_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/jobtrail-dlq",
+    "JOBTRAIL_ALERT_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:jobtrail-AlertTopic",
+    "JOBTRAIL_SLACK_WEBHOOK_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:slack-AbCdEf",
+    "AWS_ACCESS_KEY_ID": "layertest",
+    "AWS_SECRET_ACCESS_KEY": "layertest",
+}
 BUILT = REPO / ".aws-sam" / "build" / "JobtrailLayer" / "python"
 #: ELF e_machine of 64-bit ARM (Lambda's arm64).
 EM_AARCH64 = 183
@@ -50,6 +65,15 @@ outside = sorted(
 print(json.dumps({"imported": imported, "failed": failed, "outside": outside}))
 """
 
+_LOAD_FUNCTION = """
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("app", sys.argv[1])
+app = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(app)
+app.deps_from_environment()
+print(json.dumps(sorted(name for name in sys.modules if name == "jobtrail" or name.startswith("jobtrail."))))
+"""
+
 
 @pytest.fixture(scope="module")
 def runtime_layer(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -74,36 +98,49 @@ def runtime_layer(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return artifacts / "python"
 
 
-def import_everything(layer: Path, *, tracing: bool) -> dict[str, object]:
-    """Import every shipped jobtrail module in a fresh ``python -S`` that sees only ``layer``."""
+def in_lambda_python(layer: Path, script: str, *args: str, tracing: bool, path: Path | None = None) -> object:
+    """Run ``script`` in a fresh ``python -S`` that sees only ``layer`` (and ``path``), as Lambda sees
+    ``/opt/python`` (and ``/var/task``); returns the JSON it prints."""
     environment = {
         "PATH": os.environ.get("PATH", ""),
-        "PYTHONPATH": str(layer),
+        "PYTHONPATH": os.pathsep.join(str(p) for p in (path, layer) if p is not None),
         "PYTHONDONTWRITEBYTECODE": "1",
         "AWS_REGION": "us-east-1",
         "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true",
         "POWERTOOLS_SERVICE_NAME": "jobtrail",
         "POWERTOOLS_METRICS_NAMESPACE": "jobtrail",
+        **FUNCTION_ENVIRONMENT,
     }
     if tracing:  # as in Lambda with the template's Tracing: Active: the X-Ray SDK is imported too
         environment["AWS_LAMBDA_FUNCTION_NAME"] = "jobtrail-IngestFunction"
     else:
         environment["POWERTOOLS_TRACE_DISABLED"] = "true"
     completed = subprocess.run(
-        [sys.executable, "-S", "-c", _IMPORT_ALL, str(layer)],
+        [sys.executable, "-S", "-c", script, *args],
         check=True,
         capture_output=True,
         text=True,
         env=environment,
         cwd=layer.parent,
     )
-    result: dict[str, object] = json.loads(completed.stdout)
-    return result
+    return json.loads(completed.stdout)
+
+
+def shipped_modules(layer: Path) -> set[str]:
+    """The jobtrail modules in ``layer`` by import name (packages by their own name)."""
+    return {
+        ".".join(path.relative_to(layer).with_suffix("").parts).removesuffix(".__init__")
+        for path in (layer / "jobtrail").rglob("*.py")
+    }
 
 
 @pytest.mark.parametrize("tracing", [True, False], ids=["tracing-active", "tracing-off"])
 def test_every_shipped_module_imports_with_only_the_layer(runtime_layer: Path, tracing: bool) -> None:
-    result = import_everything(runtime_layer, tracing=tracing)
+    result = in_lambda_python(runtime_layer, _IMPORT_ALL, str(runtime_layer), tracing=tracing)
+    assert isinstance(result, dict)
     assert result["failed"] == {}
     # Nothing came from outside the layer and the standard library (the repository, the venv)
     assert result["outside"] == []
@@ -111,30 +148,34 @@ def test_every_shipped_module_imports_with_only_the_layer(runtime_layer: Path, t
     assert {"jobtrail.usecases.ingest", "jobtrail.adapters.history_store", "jobtrail.core.model"} <= imported
 
 
-def test_the_layer_ships_the_runtime_and_no_cli_or_local_tooling(runtime_layer: Path) -> None:
-    shipped = {
-        ".".join(p.relative_to(runtime_layer).with_suffix("").parts)
-        for p in (runtime_layer / "jobtrail").rglob("*.py")
+def test_the_layer_ships_exactly_what_the_functions_load(runtime_layer: Path) -> None:
+    # Given each function's app.py loaded from the built layer, its dependencies built from its environment
+    loaded: set[str] = set()
+    for function in FUNCTIONS:
+        names = in_lambda_python(
+            runtime_layer, _LOAD_FUNCTION, str(function / "app.py"), tracing=True, path=function
+        )
+        assert isinstance(names, list)
+        loaded |= set(names)
+    # Then together they load every shipped jobtrail module, and nothing else of ours is shipped
+    assert len(FUNCTIONS) == 3
+    assert loaded == shipped_modules(runtime_layer)
+
+
+def test_the_layer_holds_the_requirements_and_no_cli_or_local_tooling(runtime_layer: Path) -> None:
+    shipped = shipped_modules(runtime_layer)
+    assert {name for name in shipped if name.count(".") <= 1 and "." in name} == {
+        "jobtrail.observability",
+        "jobtrail.core",
+        "jobtrail.adapters",
+        "jobtrail.usecases",
     }
-    wings = {name.split(".")[1] for name in shipped if name.count(".") >= 2}
-    assert wings == {"core", "adapters", "usecases"}
-    assert {"jobtrail.__init__", "jobtrail.observability"} <= shipped
-    # `python -m jobtrail` is the CLI: it stays out of the layer
+    # `python -m jobtrail` is the CLI, and the CLI's listings are not the functions': both stay out
     assert "jobtrail.__main__" not in shipped
+    assert "jobtrail.adapters.history_queries" not in shipped
     top_level = {p.name for p in runtime_layer.iterdir()}
     assert top_level >= REQUIRED | {"jobtrail"}
     assert not top_level & FORBIDDEN
-
-
-def test_sources_and_layer_agree_on_what_is_runtime(runtime_layer: Path) -> None:
-    # Every runtime source module is shipped (a new module in core/adapters/usecases is not forgotten)
-    sources = {
-        p.relative_to(LAYER_SOURCE).as_posix()
-        for p in (LAYER_SOURCE / "jobtrail").rglob("*.py")
-        if p.name != "__main__.py"
-    }
-    shipped = {p.relative_to(runtime_layer).as_posix() for p in (runtime_layer / "jobtrail").rglob("*.py")}
-    assert shipped == sources
 
 
 # -- what `make build` (sam build, arm64) left in .aws-sam ----------------------------------------------
@@ -178,8 +219,12 @@ def test_native_extensions_are_built_for_arm64(sam_build: Path) -> None:
         assert int.from_bytes(header[18:20], "little") == EM_AARCH64, path
 
 
-def test_the_sam_build_ships_the_runtime_only(sam_build: Path) -> None:
+def test_the_sam_build_ships_the_same_runtime_as_the_recipe(sam_build: Path, runtime_layer: Path) -> None:
+    # A stale or partial .aws-sam differs from what the layer's recipe makes of the working tree now
     top_level = {p.name for p in sam_build.iterdir()}
     assert top_level >= REQUIRED | {"jobtrail"}
     assert not top_level & FORBIDDEN
-    assert not (sam_build / "jobtrail" / "__main__.py").exists()
+    assert shipped_modules(sam_build) == shipped_modules(runtime_layer)
+    for path in (runtime_layer / "jobtrail").rglob("*.py"):
+        built = sam_build / path.relative_to(runtime_layer)
+        assert built.read_bytes() == path.read_bytes(), built

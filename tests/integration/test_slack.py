@@ -134,6 +134,15 @@ def test_every_fixture_alert_is_posted_as_block_kit(slack: FakeSlack) -> None:
             assert any(b["type"] == "section" and b["text"]["text"].startswith("```") for b in post["blocks"])
 
 
+def test_an_event_with_several_records_posts_each_in_order(slack: FakeSlack) -> None:
+    # SNS invokes Lambda with one record, but the notifier does not rely on it: every record is posted
+    events = alert_events()
+    combined = {"Records": [record for event in events for record in event["Records"]]}
+    posted = notify(combined, NotifierDeps(WebhookPoster(lambda: slack.url)))
+    assert posted == [document_of(event)["alert_id"] for event in events]
+    assert len(slack.posts) == len(events) == 5
+
+
 def test_a_429_is_retried_after_retry_after_then_succeeds(slack: FakeSlack) -> None:
     slack.script = [(429, {"Retry-After": "1"})]
     notify(alert_events()[0], NotifierDeps(WebhookPoster(lambda: slack.url)))

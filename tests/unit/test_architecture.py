@@ -43,6 +43,25 @@ class Module:
                 for alias in node.names:  # `from jobtrail.adapters import sagemaker` names a module too
                     yield node.lineno, f"{node.module}.{alias.name}"
 
+    def relative_imports(self) -> list[str]:
+        return [
+            f"{self.name}:{node.lineno} from {'.' * node.level}{node.module or ''}"
+            for node in ast.walk(self.tree)
+            if isinstance(node, ast.ImportFrom) and node.level > 0
+        ]
+
+    def ours_outside(self, *allowed: str) -> list[str]:
+        """Imports of our own packages (``jobtrail``, ``jobtrail_cli``, ``jobtrail_local``) outside
+        ``allowed``: an allow-list, so a new wing or package is refused until a rule admits it."""
+        return sorted(
+            {
+                f"{self.name}:{line} imports {target}"
+                for line, target in self.imports()
+                if target.split(".")[0] in {"jobtrail", "jobtrail_cli", "jobtrail_local"}
+                and not any(target == prefix or target.startswith(f"{prefix}.") for prefix in allowed)
+            }
+        )
+
     def reaches(self, *prefixes: str) -> list[str]:
         return sorted(
             {
@@ -67,7 +86,8 @@ RUNTIME_MODULES = modules_in(RUNTIME, RUNTIME.parent)
 CORE = [m for m in RUNTIME_MODULES if m.name.startswith("jobtrail.core")]
 ADAPTERS = [m for m in RUNTIME_MODULES if m.name.startswith("jobtrail.adapters")]
 USE_CASES = [m for m in RUNTIME_MODULES if m.name.startswith("jobtrail.usecases")]
-#: The runtime the layer ships: everything in the package but ``__main__`` (the CLI's ``python -m``).
+#: The runtime package but ``__main__`` (the CLI's ``python -m``). The layer ships a listed part of it
+#: (``history_queries`` stays out); ``tests/integration/test_layer_build.py`` checks exactly which.
 SHIPPED = [m for m in RUNTIME_MODULES if m.name != "jobtrail.__main__"]
 ROOTS = [
     Module(path, f"functions.{path.parent.name}.app", ast.parse(path.read_text(encoding="utf-8")))
@@ -93,18 +113,36 @@ def test_the_wings_are_all_there() -> None:
 
 @pytest.mark.parametrize("module", CORE, ids=names(CORE))
 def test_the_core_imports_nothing_of_ours_but_the_core(module: Module) -> None:
-    assert module.reaches("jobtrail.adapters", "jobtrail.usecases", "jobtrail.observability") == []
+    assert module.ours_outside("jobtrail.core") == []
     assert module.reaches(*SDKS, "aws_lambda_powertools", *NOT_IN_LAMBDA) == []
 
 
 @pytest.mark.parametrize("module", ADAPTERS, ids=names(ADAPTERS))
 def test_adapters_import_the_core_only(module: Module) -> None:
-    assert module.reaches("jobtrail.usecases", "jobtrail.observability", *NOT_IN_LAMBDA) == []
+    assert module.ours_outside("jobtrail.core", "jobtrail.adapters") == []
+    assert module.reaches(*NOT_IN_LAMBDA) == []
 
 
 @pytest.mark.parametrize("module", USE_CASES, ids=names(USE_CASES))
 def test_use_cases_talk_to_the_world_through_ports_only(module: Module) -> None:
-    assert module.reaches("jobtrail.adapters", *SDKS, *NOT_IN_LAMBDA) == []
+    assert module.ours_outside("jobtrail.core", "jobtrail.usecases", "jobtrail.observability") == []
+    assert module.reaches(*SDKS, *NOT_IN_LAMBDA) == []
+
+
+@pytest.mark.parametrize("module", ROOTS, ids=names(ROOTS))
+def test_the_roots_wire_the_runtime_and_make_clients_only_through_its_adapters(module: Module) -> None:
+    assert module.ours_outside("jobtrail") == []
+    assert module.reaches(*SDKS) == []
+    assert client_creations(module) == []
+
+
+ALL_OURS = RUNTIME_MODULES + ROOTS + modules_in(CLI, CLI.parent) + modules_in(LOCAL, LOCAL.parent)
+
+
+@pytest.mark.parametrize("module", ALL_OURS, ids=names(ALL_OURS))
+def test_imports_are_absolute(module: Module) -> None:
+    # A relative import would slip past the rules above, which read module names
+    assert module.relative_imports() == []
 
 
 @pytest.mark.parametrize("module", SHIPPED + ROOTS, ids=names(SHIPPED + ROOTS))
@@ -118,9 +156,16 @@ def test_local_tooling_does_not_import_the_cli() -> None:
 
 
 def environment_reads(module: Module) -> list[str]:
-    """``os.environ`` / ``os.getenv`` / ``environ`` from os, wherever they appear."""
+    """``os.environ`` / ``os.getenv`` / ``environ`` from os, wherever they appear; ``import os as …``
+    counts too (the alias would hide the rest from this check)."""
     found = []
     for node in ast.walk(module.tree):
+        if isinstance(node, ast.Import):
+            found += [
+                f"{module.name}:{node.lineno} import os as {a.asname}"
+                for a in node.names
+                if a.name == "os" and a.asname
+            ]
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "os":
             if node.attr in {"environ", "getenv", "environb", "putenv"}:
                 found.append(f"{module.name}:{node.lineno} os.{node.attr}")
@@ -130,13 +175,14 @@ def environment_reads(module: Module) -> list[str]:
 
 
 def client_creations(module: Module) -> list[str]:
-    """Calls that make an AWS client or session: ``*.client(...)``, ``*.resource(...)``, ``Session(...)``."""
+    """Calls that make an AWS client or session: ``*.client(...)``, ``*.resource(...)``, ``Session(...)``,
+    botocore's ``get_session()`` and ``create_client(...)``."""
     found = []
     for node in ast.walk(module.tree):
         if isinstance(node, ast.Call):
             function = node.func
             called = function.attr if isinstance(function, ast.Attribute) else getattr(function, "id", "")
-            if called in {"client", "resource", "Session", "get_session"}:
+            if called in {"client", "resource", "Session", "get_session", "create_client"}:
                 found.append(f"{module.name}:{node.lineno} {called}(...)")
     return found
 
@@ -163,6 +209,24 @@ def test_the_roots_alone_use_the_client_maker() -> None:
 
 
 def test_the_rules_see_what_they_forbid() -> None:
+    # Each detector finds what it looks for in a module written to break every rule
+    rogue = Module(
+        Path("rogue.py"),
+        "jobtrail.core.rogue",
+        ast.parse(
+            "import os as o\nfrom ..adapters import sagemaker\nimport jobtrail_cli\n"
+            "from jobtrail.usecases import ingest\nx = o.environ\n"
+            "def f(session):\n    return session.create_client('sqs')\n"
+        ),
+    )
+    assert environment_reads(rogue)
+    assert client_creations(rogue)
+    assert rogue.relative_imports()
+    assert rogue.ours_outside("jobtrail.core") == [
+        "jobtrail.core.rogue:3 imports jobtrail_cli",
+        "jobtrail.core.rogue:4 imports jobtrail.usecases",
+        "jobtrail.core.rogue:4 imports jobtrail.usecases.ingest",
+    ]
     # The detectors find the real thing in the composition roots (else the test above proves nothing)
     ingest = next(m for m in ROOTS if m.name == "functions.ingest.app")
     assert environment_reads(ingest)

@@ -9,7 +9,7 @@ a retry publishes exactly the same document.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
 
@@ -113,12 +113,6 @@ def logs_url(region: str, job_name: str) -> str:
         f"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}"
         f"#logsV2:log-groups/log-group/{group}$3FlogStreamNameFilter$3D{prefix}"
     )
-
-
-def decode_message(message: str) -> Mapping[str, Any]:
-    """The alert document from an SNS message body."""
-    document: Mapping[str, Any] = json.loads(message)
-    return document
 
 
 def _console_escape(text: str) -> str:
