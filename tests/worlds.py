@@ -87,3 +87,15 @@ def world_on(table: Any) -> Iterator[World]:
         store = HistoryStore(table.name, region=table.region, host=table.endpoint_url)
         queries = HistoryQueries(table.name, region=table.region, host=table.endpoint_url)
         yield World(ScriptedSageMaker(), store, queries, sqs, dlq_url, topic_arn, subscriber_url)
+
+
+def create_in_moto(describe: dict[str, Any]) -> None:
+    """Create a fixture's job in moto's SageMaker (which reports every job Completed)."""
+    boto3.client("sagemaker", region_name="us-east-1").create_training_job(
+        TrainingJobName=describe["TrainingJobName"],
+        AlgorithmSpecification=describe["AlgorithmSpecification"],
+        RoleArn=describe["RoleArn"],
+        OutputDataConfig=describe["OutputDataConfig"],
+        ResourceConfig=describe["ResourceConfig"],
+        StoppingCondition=describe["StoppingCondition"],
+    )

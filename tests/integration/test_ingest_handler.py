@@ -22,6 +22,7 @@ from jobtrail_local.lifecycles import (
     sqs_event_names,
 )
 from jobtrail_local.scripted_sagemaker import ScriptedSageMaker
+from worlds import create_in_moto
 
 from functions.ingest.app import deps_from_environment, lambda_handler
 
@@ -40,18 +41,6 @@ def deployed(moto_table: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[
     deps_from_environment.cache_clear()
     yield {"table": moto_table.name, "sqs": sqs, "dlq_url": dlq_url}
     deps_from_environment.cache_clear()
-
-
-def create_in_moto(describe: dict[str, Any]) -> None:
-    """Create the fixture's job in moto's SageMaker (which reports every job Completed)."""
-    boto3.client("sagemaker", region_name="us-east-1").create_training_job(
-        TrainingJobName=describe["TrainingJobName"],
-        AlgorithmSpecification=describe["AlgorithmSpecification"],
-        RoleArn=describe["RoleArn"],
-        OutputDataConfig=describe["OutputDataConfig"],
-        ResourceConfig=describe["ResourceConfig"],
-        StoppingCondition=describe["StoppingCondition"],
-    )
 
 
 def test_the_handler_records_what_sagemaker_describes(deployed: dict[str, Any]) -> None:

@@ -13,6 +13,7 @@ from jobtrail.adapters.sagemaker import SageMakerTrainingJobs
 from jobtrail.usecases.reconcile import RECONCILE_WATERMARK
 from jobtrail_local.lambda_runtime import LambdaContext
 from jobtrail_local.lifecycles import load_lifecycle
+from worlds import create_in_moto
 
 from functions.reconcile.app import deps_from_environment, lambda_handler
 
@@ -64,14 +65,7 @@ def test_the_environment_becomes_the_dependencies(deployed: str, monkeypatch: py
 def test_a_scheduled_pass_records_the_jobs_sagemaker_lists(deployed: str) -> None:
     # Given a job SageMaker knows (moto reports it Completed) and no history of it
     describe = load_lifecycle("completed").steps[0].describe
-    boto3.client("sagemaker", region_name="us-east-1").create_training_job(
-        TrainingJobName=describe["TrainingJobName"],
-        AlgorithmSpecification=describe["AlgorithmSpecification"],
-        RoleArn=describe["RoleArn"],
-        OutputDataConfig=describe["OutputDataConfig"],
-        ResourceConfig=describe["ResourceConfig"],
-        StoppingCondition=describe["StoppingCondition"],
-    )
+    create_in_moto(describe)
     # When the schedule invokes the handler
     report = lambda_handler(SCHEDULED_EVENT, LambdaContext(function_name="jobtrail-ReconcileFunction"))
     # Then the pass listed and recorded the job, and moved its watermark
