@@ -87,6 +87,7 @@ WITHOUT_KEY = {
     "HasAlertEmail": True,
     "HasOpsEmail": True,
     "ReserveReconcileConcurrency": False,
+    "HasAlertPublisherRole": False,
 }
 WITH_KEY = {**WITHOUT_KEY, "HasKmsKey": True, "NoKmsKey": False}
 SCENARIOS = [pytest.param(WITHOUT_KEY, id="aws-managed-keys"), pytest.param(WITH_KEY, id="customer-key")]
@@ -491,7 +492,8 @@ def test_every_topic_refuses_plain_http(resources: dict[str, Any], topic: str) -
     assert deny["Principal"] == "*"
 
 
-def test_only_the_functions_that_alert_may_publish_alerts(resources: dict[str, Any]) -> None:
+@pytest.mark.parametrize("operator", [False, True])
+def test_only_the_functions_that_alert_may_publish_alerts(resources: dict[str, Any], operator: bool) -> None:
     # Given the functions whose statements allow sns:Publish on AlertTopic, and their generated roles
     publishers = sorted(
         name
@@ -500,7 +502,10 @@ def test_only_the_functions_that_alert_may_publish_alerts(resources: dict[str, A
         if "sns:Publish" in _as_list(statement["Action"]) and statement["Resource"] == {"Ref": "AlertTopic"}
     )
     roles = [{"Fn::GetAtt": [f"{name}Role", "Arn"]} for name in publishers]
-    statements = {s["Sid"]: s for s in _topic_policy(resources, "AlertTopic")}
+    # (plus, only when given, the role `jobtrail backfill --alerts` runs with)
+    roles += [{"Ref": "AlertPublisherRoleArn"}] if operator else []
+    scenario = WITHOUT_KEY | {"HasAlertPublisherRole": operator}
+    statements = {s["Sid"]: s for s in _resolve(_topic_policy(resources, "AlertTopic"), scenario)}
 
     # Then the topic allows those roles and denies everyone else, whatever their IAM policies say
     assert publishers == ["IngestFunction", "ReconcileFunction"]
@@ -1039,6 +1044,16 @@ SECRETS_BAD = [
     "https://hooks.slack.com/services/T000/B000/XXXX",  # the webhook itself is not the parameter
 ]
 KEYS_OK = ["", "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"]
+ROLES_OK = [
+    "",
+    "arn:aws:iam::111122223333:role/ml-operators",
+    "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Ops_0123abcd",
+]
+ROLES_BAD = [
+    "ml-operators",
+    "arn:aws:iam::111122223333:user/alice",
+    "arn:aws:sts::111122223333:assumed-role/x/y",
+]
 KEYS_BAD = ["alias/aws/secretsmanager", "arn:aws:kms:eu-west-1:111122223333:alias/jobtrail", "1234abcd-12ab"]
 
 
@@ -1048,6 +1063,7 @@ KEYS_BAD = ["alias/aws/secretsmanager", "arn:aws:kms:eu-west-1:111122223333:alia
         (["AlertEmail", "OpsEmail"], EMAILS_OK, EMAILS_BAD),
         (["SlackWebhookSecretArn"], SECRETS_OK, SECRETS_BAD),
         (["KmsKeyArn", "SlackWebhookSecretKmsKeyArn"], KEYS_OK, KEYS_BAD),
+        (["AlertPublisherRoleArn"], ROLES_OK, ROLES_BAD),
     ],
 )
 def test_parameters_refuse_malformed_addresses_and_arns(
