@@ -6,6 +6,8 @@
 #   make test      lint, then pytest (DynamoDB Local is required, not skipped); about 2 min 15 s on 2 cores
 #                  (lint 12 s, pytest 2 min; measured 2026-12-01), plus make install's 2 min on a new machine
 #   make build     sam build (the layer and the functions, python3.13 on arm64)
+#   make deploy    make build, then sam deploy --guided, answers saved in samconfig.local.toml (git-ignored);
+#                  more sam deploy options through DEPLOY_ARGS, e.g. make deploy DEPLOY_ARGS="--region eu-west-1"
 #   make clean     remove build output and tool caches (keeps .venv and node_modules)
 
 SHELL := /bin/bash
@@ -42,7 +44,7 @@ find_python() { \
 }
 endef
 
-.PHONY: install demo lint test build clean check-java
+.PHONY: install demo lint test build deploy clean check-java
 
 install: $(INSTALLED) $(NPM_INSTALLED) check-java
 
@@ -97,6 +99,17 @@ build: $(INSTALLED)
 	@$(find_python); python="$$(find_python)"; \
 	echo "sam build with $$python"; \
 	PATH="$$(dirname "$$python"):$$PATH" $(BIN)/sam build
+
+# `sam deploy --guided` saves its answers in the config file it reads: a personal copy of samconfig.toml, so
+# that stack names, regions, e-mail addresses and secret ARNs never land in the tracked file.
+DEPLOY_CONFIG := samconfig.local.toml
+DEPLOY_ARGS ?=
+
+deploy: build
+	@if [ ! -f $(DEPLOY_CONFIG) ]; then \
+		cp samconfig.toml $(DEPLOY_CONFIG); echo "Created $(DEPLOY_CONFIG) (git-ignored) from samconfig.toml"; \
+	fi
+	$(BIN)/sam deploy --guided --config-file $(DEPLOY_CONFIG) $(DEPLOY_ARGS)
 
 clean:
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis build

@@ -11,6 +11,7 @@ import json
 import re
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -76,13 +77,17 @@ CLOUDWATCH_RETENTION_DAYS |= {2192, 2557, 2922, 3288, 3653}
 SCHEMA_KEYS = ("KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes")
 
 CUSTOMER_KEY = {"Ref": "KmsKeyArn"}
-# Every optional feature on, with and without a customer key.
+SLACK_SECRET_KEY = {"Ref": "SlackWebhookSecretKmsKeyArn"}
+# Every optional feature on, with and without a customer key (reserved concurrency: its default, none).
 WITHOUT_KEY = {
     "HasKmsKey": False,
     "NoKmsKey": True,
     "HasSlack": True,
+    "HasSlackSecretKey": True,
     "HasAlertEmail": True,
     "HasOpsEmail": True,
+    "ReserveReconcileConcurrency": False,
+    "HasAlertPublisherRole": False,
 }
 WITH_KEY = {**WITHOUT_KEY, "HasKmsKey": True, "NoKmsKey": False}
 SCENARIOS = [pytest.param(WITHOUT_KEY, id="aws-managed-keys"), pytest.param(WITH_KEY, id="customer-key")]
@@ -95,6 +100,10 @@ SAM_BASELINE_POLICIES = {
     "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
 }
 NO_VALUE = object()
+SAMCONFIG = REPO / "samconfig.toml"
+MAKEFILE = REPO / "Makefile"
+README = REPO / "README.md"
+DENY_INSECURE_TRANSPORT_CONDITION = {"Bool": {"aws:SecureTransport": "false"}}
 
 
 @pytest.fixture(scope="module")
@@ -383,13 +392,23 @@ def test_history_table_is_encrypted_recoverable_and_on_demand(
 # ---- Events and queues ----
 
 
-def test_rule_matches_only_training_job_state_changes(resources: dict[str, Any]) -> None:
+def test_rule_matches_only_this_accounts_training_job_state_changes(resources: dict[str, Any]) -> None:
     rule = resources["StateChangeRule"]["Properties"]
 
+    # Events forwarded from other accounts name theirs in `account`: this stack cannot describe those jobs
     assert rule["EventPattern"] == {
         "source": ["aws.sagemaker"],
         "detail-type": ["SageMaker Training Job State Change"],
+        "account": [{"Ref": "AWS::AccountId"}],
     }
+
+
+def test_the_queue_receives_the_whole_event(resources: dict[str, Any]) -> None:
+    # Decided in docs/operations.md ("What the queues hold"): no InputTransformer, because the dead-letter
+    # tooling, the fixtures in events/ and `sam local invoke` work on the event as EventBridge sends it
+    (target,) = resources["StateChangeRule"]["Properties"]["Targets"]
+
+    assert not {"Input", "InputPath", "InputTransformer"} & target.keys()
 
 
 def test_rule_targets_the_queue_with_a_dead_letter_queue(resources: dict[str, Any]) -> None:
@@ -400,9 +419,13 @@ def test_rule_targets_the_queue_with_a_dead_letter_queue(resources: dict[str, An
     assert "RetryPolicy" in target
 
 
+def _allows(policy: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
+
+
 def test_only_the_rule_may_send_to_the_state_change_queues(resources: dict[str, Any]) -> None:
     properties = resources["StateChangeQueuePolicy"]["Properties"]
-    (statement,) = properties["PolicyDocument"]["Statement"]
+    (statement,) = _allows(resources["StateChangeQueuePolicy"])
 
     queues = sorted(queue["Ref"] for queue in properties["Queues"])
 
@@ -414,7 +437,7 @@ def test_only_the_rule_may_send_to_the_state_change_queues(resources: dict[str, 
 
 def test_only_this_stacks_topics_may_park_notifications(resources: dict[str, Any]) -> None:
     properties = resources["NotificationDeadLetterQueuePolicy"]["Properties"]
-    (statement,) = properties["PolicyDocument"]["Statement"]
+    (statement,) = _allows(resources["NotificationDeadLetterQueuePolicy"])
 
     assert properties["Queues"] == [{"Ref": "NotificationDeadLetterQueue"}]
     assert statement["Principal"] == {"Service": "sns.amazonaws.com"}
@@ -423,6 +446,104 @@ def test_only_this_stacks_topics_may_park_notifications(resources: dict[str, Any
         {"Ref": "AlertTopic"},
         {"Ref": "OpsTopic"},
     ]
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_every_queue_refuses_plain_http(resources: dict[str, Any], scenario: dict[str, bool]) -> None:
+    # Given every queue that exists in the scenario and the policies that exist with it
+    queues = _deployed(resources, "AWS::SQS::Queue", scenario)
+    policies = _deployed(resources, "AWS::SQS::QueuePolicy", scenario)
+
+    # Then each queue is in a policy that denies everything to everyone without TLS
+    for name in queues:
+        (policy,) = [p for p in policies.values() if {"Ref": name} in p["Properties"]["Queues"]]
+        denies = [
+            s
+            for s in policy["Properties"]["PolicyDocument"]["Statement"]
+            if s["Effect"] == "Deny" and s["Condition"] == DENY_INSECURE_TRANSPORT_CONDITION
+        ]
+        (deny,) = denies
+        assert deny["Principal"] == "*", name
+        assert deny["Action"] == "sqs:*", name
+        assert {"Fn::GetAtt": [name, "Arn"]} in _as_list(deny["Resource"]), name
+
+
+def _topic_policy(resources: dict[str, Any], topic: str) -> list[dict[str, Any]]:
+    (policy,) = [
+        body
+        for body in _of_type(resources, "AWS::SNS::TopicPolicy").values()
+        if body["Properties"]["Topics"] == [{"Ref": topic}]
+    ]
+    assert policy.get("Condition") == resources[topic].get("Condition")
+    statements: list[dict[str, Any]] = policy["Properties"]["PolicyDocument"]["Statement"]
+    for statement in statements:
+        assert statement["Resource"] == {"Ref": topic}, statement
+        assert statement["Action"] == "sns:Publish", statement
+    return statements
+
+
+@pytest.mark.parametrize("topic", ["AlertTopic", "OpsTopic"])
+def test_every_topic_refuses_plain_http(resources: dict[str, Any], topic: str) -> None:
+    statements = _topic_policy(resources, topic)
+
+    insecure = [s for s in statements if s.get("Condition") == DENY_INSECURE_TRANSPORT_CONDITION]
+    (deny,) = insecure
+    assert deny["Effect"] == "Deny"
+    assert deny["Principal"] == "*"
+
+
+@pytest.mark.parametrize("operator", [False, True])
+def test_only_the_functions_that_alert_may_publish_alerts(resources: dict[str, Any], operator: bool) -> None:
+    # Given the functions whose statements allow sns:Publish on AlertTopic, and their generated roles
+    publishers = sorted(
+        name
+        for name, function in _of_type(resources, "AWS::Serverless::Function").items()
+        for statement in _statements(function)
+        if "sns:Publish" in _as_list(statement["Action"]) and statement["Resource"] == {"Ref": "AlertTopic"}
+    )
+    roles = [{"Fn::GetAtt": [f"{name}Role", "Arn"]} for name in publishers]
+    # (plus, only when given, the role `jobtrail backfill --alerts` runs with)
+    roles += [{"Ref": "AlertPublisherRoleArn"}] if operator else []
+    scenario = WITHOUT_KEY | {"HasAlertPublisherRole": operator}
+    statements = {s["Sid"]: s for s in _resolve(_topic_policy(resources, "AlertTopic"), scenario)}
+
+    # Then the topic allows those roles and denies everyone else, whatever their IAM policies say
+    assert publishers == ["IngestFunction", "ReconcileFunction"]
+    assert statements.keys() == {"FunctionsPublishAlerts", "DenyPublishByAnyoneElse", "DenyInsecureTransport"}
+    assert statements["FunctionsPublishAlerts"]["Effect"] == "Allow"
+    assert statements["FunctionsPublishAlerts"]["Principal"] == {"AWS": roles}
+    deny = statements["DenyPublishByAnyoneElse"]
+    assert deny["Effect"] == "Deny"
+    assert deny["Principal"] == "*"
+    assert deny["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": roles}}
+
+
+def test_the_topic_policy_names_roles_that_sam_generates(translated: dict[str, Any]) -> None:
+    roles = _of_type(translated["Resources"], "AWS::IAM::Role")
+
+    assert {"IngestFunctionRole", "ReconcileFunctionRole"} <= roles.keys()
+
+
+def test_only_this_accounts_alarms_may_publish_to_the_ops_topic(resources: dict[str, Any]) -> None:
+    statements = {s["Sid"]: s for s in _topic_policy(resources, "OpsTopic")}
+
+    assert statements.keys() == {
+        "CloudWatchAlarmsOfThisAccountPublish",
+        "DenyPublishByAccountPrincipals",
+        "DenyInsecureTransport",
+    }
+    allow = statements["CloudWatchAlarmsOfThisAccountPublish"]
+    assert allow["Effect"] == "Allow"
+    assert allow["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert allow["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    alarms = "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:*"
+    assert allow["Condition"]["ArnLike"] == {"aws:SourceArn": {"Fn::Sub": alarms}}
+    # No user or role of the account, whatever its IAM policies (only service principals pass, and only
+    # CloudWatch is allowed)
+    deny = statements["DenyPublishByAccountPrincipals"]
+    assert deny["Effect"] == "Deny"
+    assert deny["Principal"] == "*"
+    assert deny["Condition"] == {"Bool": {"aws:PrincipalIsAWSService": "false"}}
 
 
 def test_every_subscription_parks_what_it_cannot_deliver(resources: dict[str, Any]) -> None:
@@ -630,13 +751,35 @@ def test_reconcile_runs_alone_on_the_schedule(template: dict[str, Any]) -> None:
 
     assert properties["CodeUri"] == "functions/reconcile"
     assert properties["Handler"] == "app.lambda_handler"
-    assert properties["ReservedConcurrentExecutions"] == 1
     assert properties["Timeout"] == 300
     assert event["Type"] == "Schedule"
     assert event["Properties"]["Schedule"] == {"Ref": "ReconcileSchedule"}
     assert parameters["ReconcileSchedule"]["Default"] == "rate(15 minutes)"
     # The next scheduled pass is the retry: Lambda's own retries would only repeat a failing pass
     assert properties["EventInvokeConfig"]["MaximumRetryAttempts"] == 0
+
+
+@pytest.mark.parametrize("reserve", [False, True])
+def test_reconcile_reserves_concurrency_only_when_asked(template: dict[str, Any], reserve: bool) -> None:
+    parameter = template["Parameters"]["ReconcileReservedConcurrency"]
+    condition = template["Conditions"]["ReserveReconcileConcurrency"]
+    properties = _resolve(
+        template["Resources"]["ReconcileFunction"]["Properties"],
+        WITHOUT_KEY | {"ReserveReconcileConcurrency": reserve},
+    )
+
+    # A reservation fails in new accounts (concurrency quota 10): the default reserves nothing
+    assert parameter["Type"] == "Number"
+    assert parameter["Default"] == 0
+    assert parameter["AllowedValues"] == [0, 1]
+    assert condition == {"Fn::Not": [{"Fn::Equals": [{"Ref": "ReconcileReservedConcurrency"}, "0"]}]}
+    if reserve:
+        assert properties["ReservedConcurrentExecutions"] == {"Ref": "ReconcileReservedConcurrency"}
+    else:
+        assert "ReservedConcurrentExecutions" not in properties
+    # Without the reservation, scheduled passes still never overlap at the default schedule
+    assert template["Parameters"]["ReconcileSchedule"]["Default"] == "rate(15 minutes)"
+    assert properties["Timeout"] < 15 * 60
 
 
 def test_reconcile_is_configured_from_the_parameters(template: dict[str, Any]) -> None:
@@ -704,16 +847,42 @@ def test_function_statements_are_least_privilege(
 def test_customer_key_is_used_only_with_one_and_only_through_services(
     resources: dict[str, Any], function_name: str
 ) -> None:
-    without_key = [
-        s for s in _statements(resources[function_name], WITHOUT_KEY) if "kms:" in str(s["Action"])
-    ]
-    with_key = [s for s in _statements(resources[function_name], WITH_KEY) if "kms:" in str(s["Action"])]
+    def on_the_customer_key(scenario: Mapping[str, bool]) -> list[dict[str, Any]]:
+        statements = _statements(resources[function_name], scenario)
+        return [s for s in statements if "kms:" in str(s["Action"]) and s["Resource"] != SLACK_SECRET_KEY]
+
+    without_key = on_the_customer_key(WITHOUT_KEY)
+    with_key = on_the_customer_key(WITH_KEY)
 
     assert without_key == []
     (statement,) = with_key
     assert statement["Resource"] == CUSTOMER_KEY
     assert set(statement["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey"}
     assert statement["Condition"]["StringEquals"]["kms:ViaService"]
+
+
+@pytest.mark.parametrize("with_key", [True, False])
+def test_a_slack_secret_under_a_customer_key_is_decrypted_through_secrets_manager_only(
+    template: dict[str, Any], with_key: bool
+) -> None:
+    function = template["Resources"]["SlackNotifierFunction"]
+    statements = _statements(function, WITH_KEY | {"HasSlackSecretKey": with_key})
+    decrypting = [s for s in statements if s["Resource"] == SLACK_SECRET_KEY]
+    parameter = template["Parameters"]["SlackWebhookSecretKmsKeyArn"]
+
+    assert parameter["Default"] == ""
+    assert template["Conditions"]["HasSlackSecretKey"]["Fn::And"][0] == {"Condition": "HasSlack"}
+    if not with_key:  # aws/secretsmanager: its key policy lets the account's principals decrypt
+        assert decrypting == []
+        return
+    (statement,) = decrypting
+    assert statement["Action"] == "kms:Decrypt"
+    assert statement["Condition"] == {
+        "StringEquals": {
+            "kms:ViaService": {"Fn::Sub": "secretsmanager.${AWS::Region}.amazonaws.com"},
+            "kms:EncryptionContext:SecretARN": {"Ref": "SlackWebhookSecretArn"},
+        }
+    }
 
 
 def test_only_the_reconciler_lists_training_jobs(resources: dict[str, Any]) -> None:
@@ -736,25 +905,65 @@ def test_ingest_consumes_only_the_state_change_queue(resources: dict[str, Any]) 
     assert statement["Resource"] == {"Fn::GetAtt": ["StateChangeQueue", "Arn"]}
 
 
-@pytest.mark.parametrize("function_name", ["IngestFunction", "ReconcileFunction"])
-def test_table_access_is_read_and_transactional_write_only(
-    resources: dict[str, Any], function_name: str
+@pytest.mark.parametrize(
+    ("function_name", "table_resources"),
+    [
+        # Ingest reads a job's items with one Query on the base table
+        ("IngestFunction", [{"Fn::GetAtt": ["HistoryTable", "Arn"]}]),
+        # Reconcile also queries by-status (in-progress jobs) and alerts-by-time (pending alerts)
+        (
+            "ReconcileFunction",
+            [{"Fn::GetAtt": ["HistoryTable", "Arn"]}, {"Fn::Sub": "${HistoryTable.Arn}/index/*"}],
+        ),
+    ],
+)
+def test_table_access_is_query_and_transactional_write_only(
+    resources: dict[str, Any], function_name: str, table_resources: list[Any]
 ) -> None:
     statements = _statements(resources[function_name])
     dynamodb = [s for s in statements if str(s["Action"]).startswith("['dynamodb:")]
 
+    # Every read is a Query (no GetItem); writes are TransactWriteItems' per-item actions
+    # (tests/integration/test_template_permissions.py runs the code and checks these are what it calls)
     (statement,) = dynamodb
     assert set(statement["Action"]) == {
-        "dynamodb:GetItem",
         "dynamodb:Query",
         "dynamodb:PutItem",
         "dynamodb:UpdateItem",
         "dynamodb:ConditionCheckItem",
     }
-    assert statement["Resource"] == [
-        {"Fn::GetAtt": ["HistoryTable", "Arn"]},
-        {"Fn::Sub": "${HistoryTable.Arn}/index/*"},
-    ]
+    assert _as_list(statement["Resource"]) == table_resources
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_each_role_holds_exactly_these_actions(resources: dict[str, Any], scenario: dict[str, bool]) -> None:
+    # The whole action set of each function's own statements, pinned: a new permission is a decision
+    actions = {
+        name: sorted({action for s in _statements(function, scenario) for action in _as_list(s["Action"])})
+        for name, function in _deployed(resources, "AWS::Serverless::Function", scenario).items()
+    }
+    kms = ["kms:Decrypt", "kms:GenerateDataKey"] if scenario["HasKmsKey"] else []
+    table = ["dynamodb:ConditionCheckItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]
+
+    assert actions == {
+        "IngestFunction": sorted(
+            table
+            + kms
+            + [
+                "sagemaker:DescribeTrainingJob",
+                "sns:Publish",
+                "sqs:DeleteMessage",
+                "sqs:GetQueueAttributes",
+                "sqs:ReceiveMessage",
+                "sqs:SendMessage",
+            ]
+        ),
+        "ReconcileFunction": sorted(
+            table + kms + ["sagemaker:DescribeTrainingJob", "sagemaker:ListTrainingJobs", "sns:Publish"]
+        ),
+        # kms:Decrypt also for the Slack secret's key (HasSlackSecretKey in both scenarios)
+        "SlackNotifierFunction": sorted({"secretsmanager:GetSecretValue", "kms:Decrypt", *kms}),
+    }
 
 
 def test_no_function_lets_sam_attach_a_wildcard_managed_policy(resources: dict[str, Any]) -> None:
@@ -781,18 +990,95 @@ def test_generated_roles_hold_only_the_baseline_and_our_statements(translated: d
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
-def test_every_function_has_a_log_group_with_retention(
+def test_every_function_logs_to_its_own_log_group_created_before_it(
     resources: dict[str, Any], scenario: dict[str, bool]
 ) -> None:
     functions = _deployed(resources, "AWS::Serverless::Function", scenario)
-    log_groups = _deployed(resources, "AWS::Logs::LogGroup", scenario).values()
-    named = {group["Properties"]["LogGroupName"]["Fn::Sub"]: group for group in log_groups}
+    log_groups = _deployed(resources, "AWS::Logs::LogGroup", scenario)
 
     assert functions
-    for name in functions:
-        group = named[f"/aws/lambda/${{{name}}}"]
+    used = set()
+    for name, function in functions.items():
+        # LoggingConfig names the group, so CloudFormation creates it before the function exists
+        (group_name,) = function["Properties"]["LoggingConfig"].values()
+        group = log_groups[group_name["Ref"]]
+        used.add(group_name["Ref"])
         assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
-        assert group["DeletionPolicy"] == "Delete"
+        assert group["DeletionPolicy"] == group["UpdateReplacePolicy"] == "Delete"
+        # Its name cannot come from the function (that would make the group wait for the function)
+        assert group["Properties"]["LogGroupName"] == {"Fn::Sub": f"/aws/lambda/${{AWS::StackName}}-{name}"}
+        assert not any(key == "Ref" and value == name for key, value in _walk(group))
+        assert not any(_getatt_target(value) == name for _, value in _walk(group))
+    assert used == log_groups.keys()
+
+
+def test_deletion_policies_are_explicit_and_retained_data_survives_replacement(
+    resources: dict[str, Any],
+) -> None:
+    stateful = {"AWS::KMS::Key", "AWS::DynamoDB::Table", "AWS::SQS::Queue", "AWS::Logs::LogGroup"}
+
+    for name, resource in resources.items():
+        if resource["Type"] in stateful:
+            assert resource.get("DeletionPolicy") in {"Delete", "Retain"}, name
+            assert resource.get("UpdateReplacePolicy") == resource["DeletionPolicy"], name
+        if resource.get("DeletionPolicy") == "Retain":
+            assert resource.get("UpdateReplacePolicy") == "Retain", name
+    # The stack's own key encrypts notifications in flight only: it goes with the stack, after its window
+    assert resources["OpsTopicKey"]["DeletionPolicy"] == "Delete"
+    assert resources["OpsTopicKey"]["Properties"]["PendingWindowInDays"] == 7
+
+
+EMAILS_OK = ["", "oncall@example.com", "ml-team+alerts@corp.example.co.uk"]
+EMAILS_BAD = ["oncall", "oncall@example", "a@b.com,c@d.com", "on call@example.com", "a@@example.com"]
+SECRET = "arn:aws:secretsmanager:us-east-1:111122223333:secret:jobtrail/slack-webhook"
+GOV_SECRET = "arn:aws-us-gov:secretsmanager:us-gov-west-1:111122223333:secret:prod/slack"
+SECRETS_OK = ["", f"{SECRET}-AbCdEf", f"{GOV_SECRET}-a1B2c3"]
+SECRETS_BAD = [
+    SECRET,  # a partial ARN: no 6-character suffix
+    f"{SECRET}-AbCdE",
+    f"{SECRET}-AbCdEf ",
+    f"{SECRET.replace('us-east-1', '')}-AbCdEf",  # no region
+    f"{SECRET.replace('us-east-1', 'useast1')}-AbCdEf",
+    f"{SECRET.replace('111122223333', '1111')}-AbCdEf",
+    "jobtrail/slack-webhook",
+    "https://hooks.slack.com/services/T000/B000/XXXX",  # the webhook itself is not the parameter
+]
+KEYS_OK = ["", "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"]
+ROLES_OK = [
+    "",
+    "arn:aws:iam::111122223333:role/ml-operators",
+    "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Ops_0123abcd",
+]
+ROLES_BAD = [
+    "ml-operators",
+    "arn:aws:iam::111122223333:user/alice",
+    "arn:aws:sts::111122223333:assumed-role/x/y",
+]
+KEYS_BAD = ["alias/aws/secretsmanager", "arn:aws:kms:eu-west-1:111122223333:alias/jobtrail", "1234abcd-12ab"]
+
+
+@pytest.mark.parametrize(
+    ("parameters", "good", "bad"),
+    [
+        (["AlertEmail", "OpsEmail"], EMAILS_OK, EMAILS_BAD),
+        (["SlackWebhookSecretArn"], SECRETS_OK, SECRETS_BAD),
+        (["KmsKeyArn", "SlackWebhookSecretKmsKeyArn"], KEYS_OK, KEYS_BAD),
+        (["AlertPublisherRoleArn"], ROLES_OK, ROLES_BAD),
+    ],
+)
+def test_parameters_refuse_malformed_addresses_and_arns(
+    template: dict[str, Any], parameters: list[str], good: list[str], bad: list[str]
+) -> None:
+    # CloudFormation matches AllowedPattern (Java regular expressions) against the whole value
+    for name in parameters:
+        parameter = template["Parameters"][name]
+        pattern = parameter["AllowedPattern"]
+        assert parameter["Default"] == "", name
+        assert len(parameter["ConstraintDescription"]) > 30, name
+        for value in good:
+            assert re.fullmatch(pattern, value), (name, value)
+        for value in bad:
+            assert not re.fullmatch(pattern, value), (name, value)
 
 
 def test_log_retention_parameter_allows_only_cloudwatch_values(template: dict[str, Any]) -> None:
@@ -935,12 +1221,87 @@ def test_outputs_are_described(template: dict[str, Any]) -> None:
         "IngestFunctionName",
         "IngestFunctionArn",
         "ReconcileFunctionName",
+        "SlackNotifierFunctionName",
         "AlertTopicArn",
         "OpsTopicArn",
         "DashboardUrl",
     } <= outputs.keys()
     assert all(output.get("Description") for output in outputs.values())
+    assert outputs["SlackNotifierFunctionName"]["Condition"] == "HasSlack"
+    # The README lists every output
+    section = _readme_section("Deploy")
+    for name in outputs:
+        assert f"`{name}`" in section, name
     assert "${OpsDashboard}" in outputs["DashboardUrl"]["Value"]["Fn::Sub"]
+
+
+# ---- Deploying ----
+
+
+def test_sync_never_touches_the_deployed_stack() -> None:
+    config = tomllib.loads(SAMCONFIG.read_text(encoding="utf-8"))["default"]
+    deployed = (
+        config["deploy"]["parameters"].get("stack_name") or config["global"]["parameters"]["stack_name"]
+    )
+
+    # `sam sync` rewrites code without change sets: it gets a development stack of its own
+    assert config["sync"]["parameters"]["stack_name"] not in {deployed, ""}
+    assert config["deploy"]["parameters"]["confirm_changeset"] is True
+    assert config["deploy"]["parameters"]["capabilities"] == "CAPABILITY_IAM"
+
+
+def _make_recipe(target: str) -> tuple[str, str]:
+    """The prerequisites and recipe of a target in the Makefile."""
+    text = MAKEFILE.read_text(encoding="utf-8")
+    match = re.search(rf"^{target}:(.*)\n((?:\t.*\n)+)", text, re.MULTILINE)
+    assert match, target
+    return match[1].strip(), match[2]
+
+
+def test_make_deploy_builds_with_python_313_and_saves_answers_outside_the_tracked_config() -> None:
+    prerequisites, recipe = _make_recipe("deploy")
+    _, build = _make_recipe("build")
+    text = MAKEFILE.read_text(encoding="utf-8")
+    ignored = (REPO / ".gitignore").read_text(encoding="utf-8").splitlines()
+
+    # It builds like `make build` (the Python 3.13 finder on PATH for sam build)
+    assert prerequisites.split() == ["build"]
+    assert "find_python" in build
+    assert "sam build" in build
+    # Then deploys guided, with answers saved in a git-ignored copy of samconfig.toml
+    assert re.search(r"^DEPLOY_CONFIG := samconfig\.local\.toml$", text, re.MULTILINE)
+    assert "samconfig.local.toml" in ignored
+    assert "cp samconfig.toml $(DEPLOY_CONFIG)" in recipe
+    assert "$(BIN)/sam deploy --guided --config-file $(DEPLOY_CONFIG) $(DEPLOY_ARGS)" in recipe
+    assert re.search(r"^DEPLOY_ARGS \?=", text, re.MULTILINE)
+    assert re.search(r"^#   make deploy ", text, re.MULTILINE)
+
+
+def _readme_section(title: str) -> str:
+    text = README.read_text(encoding="utf-8")
+    start = text.index(f"\n## {title}\n")
+    end = text.index("\n## ", start + 1)
+    return text[start:end]
+
+
+def test_the_readme_deploys_with_make_deploy_and_says_what_to_expect(template: dict[str, Any]) -> None:
+    section = _readme_section("Deploy")
+    commands = re.findall(r"```bash\n(.*?)```", section, re.DOTALL)
+
+    # The first command block is what works on a fresh clone: no bare `sam` (it is in .venv/bin only)
+    assert commands[0].strip() == "make deploy"
+    assert not re.search(r"^sam ", "\n".join(commands), re.MULTILINE)
+    for expected in (
+        "confirmation e-mail",
+        "create-secret",
+        "--query ARN",
+        "set-alarm-state",
+        "samconfig.local.toml",
+    ):
+        assert expected in section, expected
+    # Every parameter is in the table
+    for parameter in template["Parameters"]:
+        assert f"| `{parameter}` |" in section, parameter
 
 
 # ---- The linters ----
@@ -953,16 +1314,16 @@ def test_cfn_lint_with_the_serverless_rules_finds_nothing() -> None:
 
 
 def test_the_serverless_rules_are_really_applied() -> None:
-    # Given the template without ReconcileFunction's log group
+    # Given the template without active tracing for the functions
     text = TEMPLATE_PATH.read_text(encoding="utf-8")
-    start = text.index("  ReconcileFunctionLogGroup:")
-    end = text.index("\n\n", start)
+    setting = "    Tracing: Active\n"
+    assert text.count(setting) == 1
 
     # When cfn-lint runs with the repository's configuration
-    matches = lint(text[:start] + text[end + 2 :], config=_cfnlint_args())
+    matches = lint(text.replace(setting, ""), config=_cfnlint_args())
 
-    # Then the serverless rule on log retention (WS1004) reports it
-    assert [match.rule.id for match in matches] == ["WS1004"]
+    # Then the serverless rule on tracing (WS1000) reports each of the three functions
+    assert [match.rule.id for match in matches] == ["WS1000"] * 3
 
 
 def test_every_cfn_lint_skip_gives_its_reason(resources: dict[str, Any]) -> None:

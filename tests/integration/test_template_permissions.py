@@ -1,0 +1,151 @@
+"""The roles in template.yaml grant what the code calls, and the code calls what they grant.
+
+IngestFunction's use case handles every lifecycle in events/ and every bad event, and reconciliation runs
+its passes (lost events, a pending alert, a stalled job), on moto and on DynamoDB Local, while every AWS
+call is recorded with what IAM checks: the action (a transaction's items are PutItem, UpdateItem,
+ConditionCheckItem for IAM) and, for a Query, whether it reads an index. The recorded calls must be
+allowed by the function's statements in the template, and each allowed action must be used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from botocore.client import BaseClient
+from cfnlint.decode import convert_dict, decode
+from jobtrail.usecases.ingest import handle_batch
+from jobtrail.usecases.reconcile import RECONCILE_WATERMARK, ReconcileDeps, TokenBucket, reconcile
+from jobtrail_local.lifecycles import (
+    bad_event_names,
+    lifecycle_names,
+    load_bad_event,
+    load_lifecycle,
+    sqs_batch,
+)
+from jobtrail_local.table_schema import TEMPLATE_PATH
+from worlds import World
+
+#: What Lambda's event source mapping does with IngestFunction's role (not the code).
+EVENT_SOURCE_ACTIONS = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
+#: The guard that opens every transaction after the first when a job's changes need more than one (over
+#: 100 items: history_store._pack); no fixture job is that long, test_ingest_store's long jobs are.
+SPLIT_TRANSACTION_ACTIONS = {"dynamodb:ConditionCheckItem"}
+TRANSACTION_ITEM_ACTIONS = {
+    "Put": "dynamodb:PutItem",
+    "Update": "dynamodb:UpdateItem",
+    "ConditionCheck": "dynamodb:ConditionCheckItem",
+    "Delete": "dynamodb:DeleteItem",
+}
+#: A week after the fixtures' jobs.
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+Call = tuple[str, bool]  # (IAM action, reads an index)
+
+
+@contextmanager
+def recording(calls: set[Call]) -> Iterator[None]:
+    """Add every botocore call made inside the block to ``calls``, as IAM sees it."""
+    original: Callable[..., Any] = BaseClient._make_api_call  # type: ignore[attr-defined]
+
+    def record(client: BaseClient, operation: str, params: Any) -> Any:
+        service = client.meta.service_model.service_name
+        if service == "dynamodb" and operation == "TransactWriteItems":
+            for item in params["TransactItems"]:
+                calls.update((TRANSACTION_ITEM_ACTIONS[kind], False) for kind in item)
+        else:
+            calls.add((f"{service}:{operation}", "IndexName" in params))
+        return original(client, operation, params)
+
+    BaseClient._make_api_call = record  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        BaseClient._make_api_call = original  # type: ignore[attr-defined]
+
+
+def granted(function_name: str) -> tuple[set[str], bool]:
+    """The actions of the function's own statements (no customer key) and whether indexes are allowed."""
+    decoded, errors = decode(str(TEMPLATE_PATH))
+    assert errors == []
+    assert decoded is not None
+    function = convert_dict(decoded)["Resources"][function_name]
+    actions: set[str] = set()
+    indexes = False
+    for policy in function["Properties"]["Policies"]:
+        for statement in policy["Statement"]:
+            if "Fn::If" in statement:  # the customer key's statement, tested in test_template.py
+                continue
+            actions.update(_as_list(statement["Action"]))
+            indexes |= {"Fn::Sub": "${HistoryTable.Arn}/index/*"} in _as_list(statement["Resource"])
+    return actions, indexes
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def test_ingest_calls_exactly_what_its_role_allows_and_no_index(world: World) -> None:
+    # Given every lifecycle's events, each batch handled as SageMaker reaches that step, then bad events
+    calls: set[Call] = set()
+    for lifecycle in map(load_lifecycle, lifecycle_names()):
+        for step in lifecycle.steps:
+            world.script.advance(step)
+            with recording(calls):
+                handle_batch(sqs_batch([step.sqs_body, step.sqs_body]), world.deps)
+    for name in bad_event_names():
+        with recording(calls):
+            handle_batch(load_bad_event(name), world.deps)
+    actions, indexes = granted("IngestFunction")
+
+    # Then every call is allowed, every allowed action is used, and no read touches an index
+    used = {action for action, _ in calls}
+    assert used <= actions
+    assert actions - EVENT_SOURCE_ACTIONS - SPLIT_TRANSACTION_ACTIONS == used
+    assert not any(index for _, index in calls)
+    assert not indexes
+
+
+def test_reconcile_calls_exactly_what_its_role_allows_and_reads_indexes(world: World) -> None:
+    # Given every event was lost, SNS refuses the first pass's alerts, and a later pass looks for stalls
+    for lifecycle in map(load_lifecycle, lifecycle_names()):
+        for step in lifecycle.steps:
+            world.script.advance(step)
+    world.store.advance_watermark(RECONCILE_WATERMARK, datetime(2026, 11, 19, tzinfo=UTC))
+    sync = replace(world.deps, clock=lambda: NOW)
+    deps = ReconcileDeps(
+        sync=sync,
+        catalog=sync.training_jobs,  # type: ignore[arg-type]
+        histories=world.store,
+        bucket=TokenBucket(1000.0),
+        stalled_after=timedelta(hours=6),
+    )
+
+    class Refusing:
+        def publish(self, alert: Any) -> str:
+            raise ConnectionError("SNS unreachable")
+
+    calls: set[Call] = set()
+    with recording(calls):
+        assert reconcile(replace(deps, sync=replace(deps.sync, alerts=Refusing()))).failures
+        assert reconcile(deps).failures == []
+    actions, indexes = granted("ReconcileFunction")
+
+    # Then every call is allowed and every allowed action is used; reads go to the indexes too
+    used = {action for action, _ in calls}
+    assert used <= actions
+    assert actions - SPLIT_TRANSACTION_ACTIONS == used
+    assert ("dynamodb:Query", True) in calls
+    assert indexes
+
+
+@pytest.mark.parametrize("function_name", ["IngestFunction", "ReconcileFunction"])
+def test_no_role_reads_single_items(function_name: str) -> None:
+    # Every read in the layer is a Query (a job's items, the watermark, the indexes): GetItem is not granted
+    actions, _ = granted(function_name)
+
+    assert "dynamodb:GetItem" not in actions
