@@ -288,7 +288,7 @@ def command_line(pid: int) -> str | None:
     if ps is None:
         return None
     completed = subprocess.run(  # noqa: S603 - fixed arguments, executable found on PATH
-        [ps, "-o", "command=", "-p", str(pid)], capture_output=True, text=True, timeout=10, check=False
+        [ps, "-ww", "-o", "command=", "-p", str(pid)], capture_output=True, text=True, timeout=10, check=False
     )
     return completed.stdout.strip() or None
 
