@@ -9,7 +9,8 @@ Shared by ``bench/run.py`` (the benchmark) and ``tests/integration/test_budget.p
 - nothing written and nothing published when a batch brings nothing new;
 - exactly one SNS Publish per expected alert;
 - (benchmark only) a function's cold start — its import, then the clients it creates — within 1.5 times
-  a bare ``import boto3`` plus the same clients.
+  a bare ``import boto3`` plus the same clients;
+- (benchmark only) the first ``jobtrail --local jobs`` after ``jobtrail demo`` answers in under a second.
 
 Operations are named ``service.Operation`` as botocore calls them (``dynamodb.Query``).
 """
@@ -31,6 +32,7 @@ DYNAMODB_SINGLE_WRITES = frozenset(
     {"dynamodb.UpdateItem", "dynamodb.PutItem", "dynamodb.DeleteItem", "dynamodb.BatchWriteItem"}
 )
 COLD_IMPORT_RATIO = 1.5
+LOCAL_QUERY_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,16 @@ def cold_import_budget(function: str, seconds: float, baseline_seconds: float) -
         f"<= {COLD_IMPORT_RATIO}x baseline",
         f"{ratio:.2f}x ({seconds * 1000:.0f} ms vs {baseline_seconds * 1000:.0f} ms)",
         ratio <= COLD_IMPORT_RATIO,
+    )
+
+
+def local_query_budget(first_after_demo_s: float, booting_engine_s: float) -> Budget:
+    """The first ``jobtrail --local jobs`` after the demo (which leaves DynamoDB Local running)."""
+    return Budget(
+        "Local query start",
+        f"< {LOCAL_QUERY_SECONDS:g} s",
+        f"{first_after_demo_s:.2f} s ({booting_engine_s:.1f} s when the query boots DynamoDB Local)",
+        first_after_demo_s < LOCAL_QUERY_SECONDS,
     )
 
 

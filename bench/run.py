@@ -12,11 +12,13 @@ dollars — measured on this machine, checked against its budgets, written to ``
    baseline timed the same way: ``import boto3`` and the clients that function creates
    (``bench/cold_start.py``). The ingest function is timed once more on the layer's sources alone, as
    the stock ``BuildMethod: python3.13`` would ship them.
-3. Costs per million events follow from the measured figures and the list prices in ``bench/prices.py``;
+3. ``jobtrail demo`` runs in a temporary home, and ``jobtrail --local jobs`` is timed in fresh processes
+   with the DynamoDB Local the demo leaves running, then booting its own (``bench/local_query.py``).
+4. Costs per million events follow from the measured figures and the list prices in ``bench/prices.py``;
    the budgets (``bench/budgets.py``) say PASS or FAIL.
 
-Exits non-zero when a call-count budget fails or the replay's outcome is wrong; a cold-import FAIL is
-reported (``--strict`` makes it fail the run too).
+Exits non-zero when a call-count budget fails or the replay's outcome is wrong; a cold-import or
+local-query FAIL is reported (``--strict`` makes it fail the run too).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ import prices
 from budgets import Batch, Budget, call_budgets, cold_import_budget, total_calls
 from cold_start import MEASURING
 from jobtrail_local.table_schema import load_template
+from local_query import LocalQueryTimes, measure_local_query
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -434,6 +437,21 @@ def cost_table(run: EngineRun) -> tuple[Table, float]:
     return Table(title, ["item", "quantity", "price", "cost"], rows), total
 
 
+def local_query_table(times: LocalQueryTimes) -> Table:
+    return Table(
+        "Local queries (`jobtrail --local jobs`, the whole command in a fresh process)",
+        ["DynamoDB Local", "wall time"],
+        [
+            ["left running by `jobtrail demo`: the first query", f"{times.first_after_demo_s:.2f} s"],
+            [
+                f"left running by `jobtrail demo`: median of {times.repeats}",
+                f"{times.median_after_demo_s:.2f} s",
+            ],
+            ["booted by the query itself (after `jobtrail demo --stop`)", f"{times.booting_engine_s:.2f} s"],
+        ],
+    )
+
+
 def budget_table(checks: list[tuple[str, Budget]]) -> Table:
     return Table(
         "Budgets",
@@ -608,7 +626,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--noop-events", type=int, default=300, help="events delivered again at the end")
     parser.add_argument("--repeats", type=int, default=5, help="fresh processes per cold-import figure")
     parser.add_argument("--output", type=Path, default=DOCS)
-    parser.add_argument("--strict", action="store_true", help="a cold-import FAIL fails the run too")
+    parser.add_argument(
+        "--strict", action="store_true", help="a cold-import or local-query FAIL fails the run too"
+    )
     args = parser.parse_args(argv)
     started = datetime.now(UTC)
     clock = time.perf_counter()
@@ -620,15 +640,18 @@ def main(argv: list[str] | None = None) -> int:
         ]
         layer = build_layer(workdir)
         colds, heaviest = measure_cold_starts(args.repeats, layer)
+    _progress(f"jobtrail demo, then jobtrail --local jobs ({args.repeats} runs)")
+    local = measure_local_query(_clean_env(), args.repeats)
     checks: list[tuple[str, Budget]] = []
     for run in runs:
         checks += [
             (run.engine, b) for b in call_budgets(run.batches, run.noop_batches, run.raw["expected_alerts"])
         ]
     cold_checks = [cold_import_budget(c.function, c.cold_s, c.baseline_s) for c in colds]
+    cold_checks.append(budgets.local_query_budget(local.first_after_demo_s, local.booting_engine_s))
     checks += [("fresh process", b) for b in cold_checks]
     costs, total = cost_table(runs[0])
-    tables = [engine_table(runs), costs, cold_table(colds), budget_table(checks)]
+    tables = [engine_table(runs), costs, cold_table(colds), local_query_table(local), budget_table(checks)]
     prices_table = Table(
         "Prices used",
         ["item", "price", "source"],

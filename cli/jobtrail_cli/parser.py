@@ -49,8 +49,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo_command = subcommands.add_parser(
         "demo", parents=[output], help="run jobtrail end to end on this machine (no AWS account needed)"
     )
-    demo_command.add_argument(
-        "--reset", action="store_true", help="delete the demo data in .jobtrail/ and stop"
+    demo_actions = demo_command.add_mutually_exclusive_group()
+    demo_actions.add_argument(
+        "--stop",
+        action="store_true",
+        help="stop the DynamoDB Local the demo leaves running (for fast `--local` queries), keep the data",
+    )
+    demo_actions.add_argument(
+        "--reset", action="store_true", help="stop DynamoDB Local and delete the demo data"
     )
     demo_command.set_defaults(run=demo.demo)
 

@@ -15,7 +15,12 @@ from rich.table import Table
 from rich.text import Text
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
+
     from jobtrail_local.demo import DemoResult
+    from rich.console import ConsoleOptions, RenderableType
+    from rich.progress import Progress, TaskID
 
     from jobtrail_cli.dead_letters import DeadLetter
 
@@ -188,24 +193,45 @@ def _percent(value: float | None) -> str:
 
 
 @contextmanager
-def replay_progress() -> Iterator[Callable[[int, int], None]]:
-    """A progress bar over the state changes the demo replays."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: PLC0415
+def replay_progress() -> Iterator[DemoProgress]:
+    """The demo's steps as they happen (starting the engine, the table, the replay with a bar over the
+    state changes, Slack), each line kept with its time once done."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: PLC0415
 
     with Progress(
-        TextColumn("Replaying SageMaker state changes"),
+        TextColumn("{task.description}"),
         BarColumn(),
-        MofNCompleteColumn(),
+        TextColumn("{task.fields[count]}"),
         TimeElapsedColumn(),
         console=console,
         transient=False,
     ) as bar:
-        task = bar.add_task("replay", total=None)
+        steps = DemoProgress(bar)
+        yield steps
+        steps.finish()
 
-        def advance(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
 
-        yield advance
+class DemoProgress:
+    """``jobtrail_local.demo.Progress`` on a rich progress display: one line per step."""
+
+    def __init__(self, bar: Progress) -> None:
+        self._bar = bar
+        self._task: TaskID | None = None
+
+    def step(self, text: str) -> None:
+        self.finish()
+        self._task = self._bar.add_task(text, total=None, count="")
+
+    def replayed(self, done: int, total: int) -> None:
+        if self._task is not None:
+            self._bar.update(self._task, completed=done, total=total, count=f"{done}/{total}")
+
+    def finish(self) -> None:
+        """The current step is done: its bar full, its clock stopped."""
+        if self._task is not None:
+            task = next(t for t in self._bar.tasks if t.id == self._task)
+            self._bar.update(self._task, total=task.total or 1, completed=task.total or 1)
+            self._task = None
 
 
 def demo_report(result: DemoResult, directory: Path, commands: Sequence[str], program: str) -> None:
@@ -220,20 +246,125 @@ def demo_report(result: DemoResult, directory: Path, commands: Sequence[str], pr
         f"({d.duplicates} duplicates, {d.late} late and out of order, {d.redelivered} redelivered). "
         f"History in {result.engine}, table {DEMO_TABLE}."
     )
+    if result.replaced_history:
+        console.print(
+            f"This run replaced the earlier demo's history in {DEMO_TABLE}: "
+            "each run starts from an empty table."
+        )
     jobs_table(result.summaries, table_name=DEMO_TABLE)
     if result.spot_record is not None:
         timeline(result.spot_record)
     alerts_table(result.stored_alerts, table_name=DEMO_TABLE)
-    console.print(f"[bold]{len(result.alerts)} alerts sent[/bold] through SNS to {result.slack_destination}:")
-    for text in result.slack_texts:
+    total = len(result.slack_payloads)
+    if result.slack_failure is None:
+        console.print(f"[bold]{total} alerts sent[/bold] through SNS to {result.slack_destination}:")
+    else:
+        console.print(
+            f"[bold yellow]{result.slack_posted} of {total} alerts reached {result.slack_destination}: "
+            f"{result.slack_failure}.[/bold yellow] Here they are as Slack would show them:"
+        )
+    for payload in result.slack_payloads:
         console.rule(style="dim")
-        console.print(text, markup=False, highlight=False)
+        console.print(slack_message(payload))
     console.rule(style="dim")
     if result.engine == "DynamoDB Local":
-        console.print(f"The history stays in {directory}. Query it with the same CLI:")
+        # soft_wrap: paths and commands stay whole (the terminal wraps them), so they can be copied.
+        console.print(f"The history stays in {directory}. Query it with the same CLI:", soft_wrap=True)
         for command in commands:
-            console.print(f"  [bold]{command}[/bold]")
-        console.print(f"  {program} demo --reset   [dim]# wipe the demo data[/dim]")
+            console.print(f"  [bold]{command}[/bold]", soft_wrap=True)
+        console.print(
+            f"  {program} demo --reset   [dim]# stop DynamoDB Local and wipe the demo data[/dim]",
+            soft_wrap=True,
+        )
+        console.print(_engine_note(result, program))
+
+
+def _engine_note(result: DemoResult, program: str) -> str:
+    engine = result.dynamodb
+    if engine is None or engine.pid is None:
+        return ""
+    if engine.kept:
+        since = "was already running and keeps" if engine.reused else "keeps"
+        return (
+            f"DynamoDB Local {since} running in the background (pid {engine.pid}, {engine.endpoint_url}), "
+            f"so these answer at once; [bold]{program} demo --stop[/bold] stops it."
+        )
+    return f"DynamoDB Local is run by another jobtrail command (pid {engine.pid}), which stops it when done."
+
+
+#: The widest a code block of a Slack message is drawn (Slack's own column is narrower than a terminal).
+SLACK_CODE_WIDTH = 80
+_CODE_FENCE = "```"
+
+
+def slack_message(payload: Mapping[str, Any]) -> RenderableType:
+    """A Block Kit payload as Slack lays it out: the header, the section with its fields side by side,
+    code blocks drawn as boxes (not as fences), context lines dimmed and broken only between words or
+    after a ``/`` (never inside a timestamp), buttons as ``[ text ]``."""
+    from rich import box  # noqa: PLC0415
+    from rich.console import Group  # noqa: PLC0415
+    from rich.emoji import Emoji  # noqa: PLC0415
+    from rich.panel import Panel  # noqa: PLC0415
+
+    parts: list[RenderableType] = []
+    for block in payload.get("blocks", ()):
+        kind = block.get("type")
+        if kind == "header":
+            parts.append(Text(block["text"]["text"], style="bold"))
+        elif kind == "section":
+            text = _plain(block["text"]["text"])
+            if text.startswith(_CODE_FENCE) and text.endswith(_CODE_FENCE):
+                code = Text(text.removeprefix(_CODE_FENCE).removesuffix(_CODE_FENCE).strip("\n"))
+                code.no_wrap, code.overflow = True, "ellipsis"
+                parts.append(Panel(code, box=box.SQUARE, width=SLACK_CODE_WIDTH))
+            else:
+                parts.append(Text(Emoji.replace(text)))
+            if block.get("fields"):
+                parts.append(_slack_fields(block["fields"]))
+        elif kind == "context":
+            parts.extend(_Breakable(_plain(e["text"]), "dim") for e in block["elements"])
+        elif kind == "actions":
+            parts.append(Text("  ".join(f"[ {e['text']['text']} ]" for e in block["elements"]), style="cyan"))
+    return Group(*parts)
+
+
+def _slack_fields(fields: Sequence[Mapping[str, Any]]) -> Table:
+    """The section's fields two to a row, label then value, as Slack shows them."""
+    grid = Table.grid(padding=(0, 2))
+    for style in ("bold", "", "bold", ""):
+        grid.add_column(style=style)
+    cells = [cell for f in fields for cell in _plain(f["text"]).partition("\n")[::2]]
+    cells = [cell.strip("*") if i % 2 == 0 else cell for i, cell in enumerate(cells)]
+    for start in range(0, len(cells), 4):
+        grid.add_row(*cells[start : start + 4])
+    return grid
+
+
+def _plain(mrkdwn: str) -> str:
+    """mrkdwn's three escapes undone (``&amp;``, ``&lt;``, ``&gt;``)."""
+    return mrkdwn.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+class _Breakable:
+    """Text wrapped to the width at spaces and after ``/`` only: an alert id such as
+    ``job/Failed/2026-11-20T13:41:27.640+00:00`` breaks between its parts, not inside the timestamp."""
+
+    def __init__(self, text: str, style: str) -> None:
+        self.text = text
+        self.style = style
+
+    def __rich_console__(self, _: Console, options: ConsoleOptions) -> Iterator[Text]:
+        import re  # noqa: PLC0415 - only the demo draws these
+
+        line = ""
+        for piece in re.findall(r"[^\s/]*/|\S+\s*|\s+", self.text):
+            if line and len(line + piece.rstrip()) > options.max_width:
+                yield Text(line.rstrip(), style=self.style, overflow="fold")
+                line = piece.lstrip()
+            else:
+                line += piece
+        if line.strip():
+            yield Text(line.rstrip(), style=self.style, overflow="fold")
 
 
 @contextmanager

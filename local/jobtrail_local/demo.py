@@ -7,6 +7,11 @@ scripted lifecycles of ``events/``. What stands in for AWS: moto in-process for 
 endpoint answering DescribeTrainingJob from the scripts, and a loopback Slack that records posts (or
 your channel when ``SLACK_WEBHOOK_URL`` is set). Nothing leaves the loopback interface otherwise.
 
+A webhook that does not take the posts (not a URL, unreachable, revoked) does not stop the demo: the first
+failure is kept as a one-line warning (without the URL, which is a secret), the rest is not posted, and the
+caller decides the exit status. DynamoDB Local stays up afterwards (``keep_engine``) for the queries
+that follow; ``local_stack.stop`` ends it.
+
 SageMaker's events reach the handler the way AWS delivers them: through an SQS queue, in batches of up
 to ten, some twice, some late and out of order.
 """
@@ -14,6 +19,7 @@ to ten, some twice, some late and out of order.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import random
 import threading
@@ -21,10 +27,13 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from http.client import HTTPException
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, Protocol
+from urllib.error import URLError
+from urllib.parse import urlsplit
 
 from jobtrail.core.model import JobRecord, JobSummary, StoredAlert
 
@@ -36,6 +45,7 @@ from jobtrail_local.local_stack import (
     REGION,
     DynamoDBLocalUnavailable,
     LocalDynamoDB,
+    running,
     use_local_credentials,
 )
 from jobtrail_local.scripted_sagemaker import ScriptedSageMaker, ScriptedSageMakerServer
@@ -53,6 +63,43 @@ SPOT_LIFECYCLE = "spot-interrupted"
 
 class DemoError(Exception):
     """The demo cannot run here; the message says why and what to do."""
+
+
+class Progress(Protocol):
+    """How the demo reports what it is doing while it runs."""
+
+    def step(self, text: str) -> None:
+        """A step begins (starting the engine, rebuilding the table…); it lasts until the next one."""
+
+    def replayed(self, done: int, total: int) -> None:
+        """``done`` of the ``total`` state changes have been delivered."""
+
+
+@dataclass
+class Engine:
+    """The DynamoDB the history went to."""
+
+    name: str
+    #: Why DynamoDB Local could not be used (moto then), else None.
+    notice: str | None = None
+    endpoint_url: str | None = None
+    pid: int | None = None
+    #: It was running already (left by an earlier demo, or run by another jobtrail command).
+    reused: bool = False
+    #: It stays up after the demo, for the queries (until ``jobtrail demo --stop``).
+    kept: bool = False
+
+
+@dataclass
+class SlackOutcome:
+    """Where the alerts went, and whether the destination took them."""
+
+    destination: str
+    #: The Block Kit payload of every alert, posted or not.
+    payloads: list[dict[str, Any]] = field(default_factory=list)
+    posted: int = 0
+    #: One line on the first post that failed (the rest were not tried), else None. Never the URL.
+    failure: str | None = None
 
 
 @dataclass
@@ -75,14 +122,23 @@ class DemoResult:
     alerts: list[dict[str, Any]]
     slack_destination: str
     slack_texts: list[str] = field(default_factory=list)
+    slack_payloads: list[dict[str, Any]] = field(default_factory=list)
+    slack_posted: int = 0
+    slack_failure: str | None = None
+    #: The table held an earlier demo's history, which this run replaced.
+    replaced_history: bool = False
+    dynamodb: Engine | None = None
     spot_job: str = ""
     summaries: list[JobSummary] = field(default_factory=list)
     spot_record: JobRecord | None = None
     stored_alerts: list[StoredAlert] = field(default_factory=list)
 
 
-def run(directory: Path, *, progress: Callable[[int, int], None] | None = None) -> DemoResult:
-    """Run every lifecycle of events/ through the local stack; the history stays in ``directory``."""
+def run(directory: Path, *, progress: Progress | None = None, keep_engine: bool = True) -> DemoResult:
+    """Run every lifecycle of events/ through the local stack; the history stays in ``directory``.
+
+    An earlier demo's table is replaced (``replaced_history`` says so). With ``keep_engine``, a DynamoDB
+    Local started here stays up afterwards for ``jobtrail --local`` (``local_stack.stop`` ends it)."""
     functions = REPO_ROOT / "functions"
     if not (functions / "ingest" / "app.py").is_file():
         raise DemoError("jobtrail demo runs from a source checkout: git clone the repository, then make demo")
@@ -94,8 +150,9 @@ def run(directory: Path, *, progress: Callable[[int, int], None] | None = None) 
         POWERTOOLS_METRICS_DISABLED="true",
         POWERTOOLS_TRACE_DISABLED="true",
     )
+    report = progress or _Quiet()
     with ExitStack() as stack:
-        engine, notice = _dynamodb(stack, directory)
+        engine = _dynamodb(stack, directory, keep_engine, report)
         from moto import mock_aws  # noqa: PLC0415 - a dev/demo dependency, not a runtime one
 
         stack.enter_context(mock_aws())
@@ -103,7 +160,7 @@ def run(directory: Path, *, progress: Callable[[int, int], None] | None = None) 
         script = ScriptedSageMaker()
         sagemaker = stack.enter_context(_scripted_sagemaker(script))
         os.environ["AWS_ENDPOINT_URL_SAGEMAKER"] = sagemaker
-        _fresh_table()
+        replaced = _fresh_table(report)
         os.environ.update(
             JOBTRAIL_TABLE=DEMO_TABLE,
             JOBTRAIL_DEAD_LETTER_QUEUE_URL=queues["dlq"],
@@ -111,23 +168,41 @@ def run(directory: Path, *, progress: Callable[[int, int], None] | None = None) 
             JOBTRAIL_ALERT_ON="Failed,MaxRuntimeExceeded,Interrupted",
         )
         ingest = _load_handler(functions / "ingest" / "app.py", "jobtrail_demo_ingest_app")
-        delivery = _replay(script, queues, ingest.lambda_handler, progress)
-        slack_url, destination = _slack_destination(stack)
-        texts = _notify_slack(queues, slack_url)
-        return _collect(engine, notice, delivery, destination, texts)
+        report.step("Replaying SageMaker state changes")
+        delivery = _replay(script, queues, ingest.lambda_handler, report)
+        report.step("Sending the alerts to Slack")
+        slack = _notify_slack(queues, _slack_destination(stack))
+        report.step("Reading back what jobtrail recorded")
+        result = _collect(engine, delivery, slack)
+        result.replaced_history = replaced
+        return result
 
 
-def _dynamodb(stack: ExitStack, directory: Path) -> tuple[str, str | None]:
+class _Quiet:
+    def step(self, text: str) -> None:
+        """Nothing to show."""
+
+    def replayed(self, done: int, total: int) -> None:
+        """Nothing to show."""
+
+
+def _dynamodb(stack: ExitStack, directory: Path, keep: bool, report: Progress) -> Engine:
     """DynamoDB Local on ``directory``; moto when Java or the jar is missing (with a one-line notice)."""
+    already = running(directory)
+    report.step(
+        f"Using the DynamoDB Local already running (pid {already.pid})"
+        if already
+        else "Starting DynamoDB Local (Java; a few seconds)"
+    )
     try:
-        local = stack.enter_context(LocalDynamoDB(directory))
+        local = stack.enter_context(LocalDynamoDB(directory, keep_running=keep))
     except DynamoDBLocalUnavailable as error:
         reason = " ".join(str(error).split())
         notice = f"DynamoDB Local unavailable, using moto (nothing persists): {reason}"
         os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
-        return "moto", notice
+        return Engine("moto", notice)
     os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = local.endpoint_url
-    return "DynamoDB Local", None
+    return Engine("DynamoDB Local", None, local.endpoint_url, local.pid, local.reused, local.kept)
 
 
 def _queues_and_topic() -> dict[str, str]:
@@ -162,19 +237,25 @@ def _queue_arn(sqs: Any, url: str) -> str:
     return str(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])
 
 
-def _fresh_table() -> None:
-    """Each run starts from an empty table built from template.yaml's HistoryTable."""
+def _fresh_table(report: Progress) -> bool:
+    """Each run starts from an empty table built from template.yaml's HistoryTable; True when it replaced
+    an earlier demo's."""
     import boto3  # noqa: PLC0415
 
     from jobtrail_local.table_schema import create_history_table  # noqa: PLC0415
 
     client = boto3.client("dynamodb", region_name=REGION)
-    if DEMO_TABLE in client.list_tables()["TableNames"]:
+    replaced = DEMO_TABLE in client.list_tables()["TableNames"]
+    if replaced:
+        report.step(f"Replacing the earlier demo's history (table {DEMO_TABLE})")
         client.delete_table(TableName=DEMO_TABLE)
         client.get_waiter("table_not_exists").wait(
             TableName=DEMO_TABLE, WaiterConfig={"Delay": 1, "MaxAttempts": 30}
         )
+    else:
+        report.step(f"Creating table {DEMO_TABLE} from template.yaml")
     create_history_table(client, DEMO_TABLE)
+    return replaced
 
 
 @contextmanager
@@ -198,7 +279,7 @@ def _replay(
     script: ScriptedSageMaker,
     queues: dict[str, str],
     handler: Callable[[dict[str, Any], Any], Any],
-    progress: Callable[[int, int], None] | None,
+    progress: Progress,
 ) -> Delivery:
     import boto3  # noqa: PLC0415
 
@@ -228,8 +309,7 @@ def _replay(
             sqs.send_message(QueueUrl=queues["queue"], MessageBody=step.sqs_body)
         delivery.sent += len(outgoing)
         _drain(sqs, queues, handler, context, delivery)
-        if progress:
-            progress(min(start + CHANGES_PER_TICK, len(steps)), len(steps))
+        progress.replayed(min(start + CHANGES_PER_TICK, len(steps)), len(steps))
     return delivery
 
 
@@ -270,10 +350,24 @@ class _Capture:
     posts: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _slack_destination(stack: ExitStack) -> tuple[str, str]:
+@dataclass(frozen=True)
+class _Destination:
+    url: str
+    description: str
+    #: Why nothing can be posted there (a webhook that is not a URL), else None.
+    unusable: str | None = None
+
+
+def _slack_destination(stack: ExitStack) -> _Destination:
     url = os.environ.get("SLACK_WEBHOOK_URL")
     if url:
-        return url, "your Slack channel (SLACK_WEBHOOK_URL)"
+        parts = urlsplit(url)
+        unusable = (
+            None
+            if parts.scheme in {"http", "https"} and parts.hostname
+            else "SLACK_WEBHOOK_URL is not an http(s) URL"
+        )
+        return _Destination(url, "your Slack channel (SLACK_WEBHOOK_URL)", unusable)
     capture = _Capture()
 
     class Handler(BaseHTTPRequestHandler):
@@ -297,42 +391,64 @@ def _slack_destination(stack: ExitStack) -> tuple[str, str]:
         thread.join(timeout=5)
 
     stack.callback(stop)
-    return f"http://127.0.0.1:{server.server_address[1]}/services/demo", "a local capture of Slack (loopback)"
+    return _Destination(
+        f"http://127.0.0.1:{server.server_address[1]}/services/demo", "a local capture of Slack (loopback)"
+    )
 
 
-def _notify_slack(queues: dict[str, str], url: str) -> list[str]:
-    """Hand every notification SNS delivered to the Slack notifier code, as SNS invokes Lambda."""
+def _notify_slack(queues: dict[str, str], destination: _Destination) -> SlackOutcome:
+    """Hand every notification SNS delivered to the Slack notifier code, as SNS invokes Lambda; after the
+    first post that fails, the rest are only rendered."""
     import boto3  # noqa: PLC0415
-    from jobtrail.adapters.slack import WebhookPoster  # noqa: PLC0415
-    from jobtrail.core.slack_message import payload_as_text, slack_payload  # noqa: PLC0415
+    from jobtrail.adapters.slack import SlackPostFailed, WebhookPoster  # noqa: PLC0415
+    from jobtrail.core.slack_message import slack_payload  # noqa: PLC0415
     from jobtrail.usecases.notify import NotifierDeps, notify  # noqa: PLC0415
 
     from jobtrail_local.sns_events import lambda_event  # noqa: PLC0415
 
     sqs = boto3.client("sqs", region_name=REGION)
-    deps = NotifierDeps(WebhookPoster(lambda: url))
-    texts: list[str] = []
+    # slack_sdk logs a failed request at ERROR on the adapter's logger; the demo reports it once, itself.
+    logging.getLogger("jobtrail.slack_sdk").addHandler(logging.NullHandler())
+    deps = NotifierDeps(WebhookPoster(lambda: destination.url))
+    outcome = SlackOutcome(destination.description, failure=destination.unusable)
     for _ in range(MAX_POLLS):
         messages = sqs.receive_message(QueueUrl=queues["subscriber"], MaxNumberOfMessages=10).get(
             "Messages", []
         )
         if not messages:
-            return texts
+            return outcome
         for message in messages:
             envelope = json.loads(message["Body"])
-            notify(lambda_event(envelope), deps)  # what SNS would invoke the notifier with
-            texts.append(payload_as_text(slack_payload(json.loads(envelope["Message"]))))
+            outcome.payloads.append(slack_payload(json.loads(envelope["Message"])))
+            if outcome.failure is None:
+                try:
+                    notify(lambda_event(envelope), deps)  # what SNS would invoke the notifier with
+                except (SlackPostFailed, OSError, HTTPException) as error:
+                    outcome.failure = _post_failure(error, destination.url)
+                else:
+                    outcome.posted += 1
             sqs.delete_message(QueueUrl=queues["subscriber"], ReceiptHandle=message["ReceiptHandle"])
     raise DemoError("the alert subscription did not drain")
+
+
+def _post_failure(error: Exception, url: str) -> str:
+    """One line on a failed post, naming the host at most: the webhook's path is its secret."""
+    from jobtrail.adapters.slack import SlackPostFailed  # noqa: PLC0415
+
+    if isinstance(error, SlackPostFailed):
+        return f"the Slack webhook refused the post: {error}"
+    parts = urlsplit(url)
+    host = f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
+    reason = error.reason if isinstance(error, URLError) else error
+    return f"could not reach the Slack webhook's host {host}: {reason}"
 
 
 # -- what happened -------------------------------------------------------------------------------------
 
 
-def _collect(
-    engine: str, notice: str | None, delivery: Delivery, destination: str, texts: list[str]
-) -> DemoResult:
+def _collect(engine: Engine, delivery: Delivery, slack: SlackOutcome) -> DemoResult:
     from jobtrail.adapters.history_queries import AlertQuery, HistoryQueries, JobQuery  # noqa: PLC0415
+    from jobtrail.core.slack_message import payload_as_text  # noqa: PLC0415
     from jobtrail.core.views import alert_view, summary_view  # noqa: PLC0415
 
     store = HistoryQueries(DEMO_TABLE, region=REGION)
@@ -346,7 +462,8 @@ def _collect(
             {
                 **summary_view(summary),
                 "transitions": len(record.transitions),
-                "final_metrics": len(record.final_metrics),
+                # A count here; `show --json`'s final_metrics is the array itself.
+                "final_metric_count": len(record.final_metrics),
                 "alerts": [
                     a.alert.alert_type
                     for a in sorted(record.alerts, key=lambda a: a.alert.transition_start_time)
@@ -356,13 +473,17 @@ def _collect(
     spot = load_lifecycle(SPOT_LIFECYCLE).job_names[0]
     summaries = store.list_jobs(JobQuery(limit=1000))
     return DemoResult(
-        engine=engine,
-        notice=notice,
+        engine=engine.name,
+        notice=engine.notice,
         delivery=delivery,
         jobs=jobs,
         alerts=[alert_view(a) for a in alerts],
-        slack_destination=destination,
-        slack_texts=texts,
+        slack_destination=slack.destination,
+        slack_texts=[payload_as_text(payload) for payload in slack.payloads],
+        slack_payloads=slack.payloads,
+        slack_posted=slack.posted,
+        slack_failure=slack.failure,
+        dynamodb=engine,
         spot_job=spot,
         summaries=summaries,
         spot_record=store.get_job(spot),
@@ -375,13 +496,24 @@ def query_commands(spot_job: str, program: str = "jobtrail") -> list[str]:
     return [f"{program} --local jobs", f"{program} --local history {spot_job}", f"{program} --local alerts"]
 
 
-def summary_document(result: DemoResult, directory: Path, program: str = "jobtrail") -> dict[str, Any]:
+def summary_document(
+    result: DemoResult, directory: Path, program: str = "jobtrail", *, data_dir_why: str | None = None
+) -> dict[str, Any]:
     """The ``--json`` summary."""
+    engine = result.dynamodb or Engine(result.engine, result.notice)
     return {
         "dynamodb": result.engine,
         "notice": result.notice,
         "data_dir": str(directory),
+        "data_dir_why": data_dir_why,
         "table": DEMO_TABLE,
+        "replaced_history": result.replaced_history,
+        "engine": {
+            "endpoint_url": engine.endpoint_url,
+            "pid": engine.pid,
+            "reused": engine.reused,
+            "kept_running": engine.kept,
+        },
         "events": {
             "sent": result.delivery.sent,
             "duplicates": result.delivery.duplicates,
@@ -394,7 +526,8 @@ def summary_document(result: DemoResult, directory: Path, program: str = "jobtra
         "alerts_by_type": dict(Counter(a["alert_type"] for a in result.alerts)),
         "slack": {
             "destination": result.slack_destination,
-            "posts": len(result.slack_texts),
+            "posts": result.slack_posted,
+            "failure": result.slack_failure,
             "messages": result.slack_texts,
         },
         "query_commands": query_commands(result.spot_job, program)

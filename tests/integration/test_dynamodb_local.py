@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -13,11 +17,12 @@ from jobtrail_local.dynamodb_local import (
     JAR_ENV,
     DynamoDBLocal,
     DynamoDBLocalUnavailable,
+    command_line,
     find_jar,
     is_listening,
     java_ok,
 )
-from jobtrail_local.local_stack import LocalDynamoDB
+from jobtrail_local.local_stack import LocalDynamoDB, running, stop
 from jobtrail_local.table_schema import create_history_table, history_table_properties
 
 if TYPE_CHECKING:
@@ -206,3 +211,76 @@ def test_processes_sharing_the_local_data_start_one_engine_and_stop_it_after_the
     # And then it is stopped, and nothing says it runs
     assert not is_listening(starter.endpoint_url, timeout=0.5)
     assert not (tmp_path / "dynamodb-local.json").exists()
+
+
+def _state(directory: Path) -> Path:
+    return directory / "dynamodb-local.json"
+
+
+def _dead_pid() -> int:
+    finished = subprocess.Popen([sys.executable, "-c", ""])
+    finished.wait()
+    return finished.pid
+
+
+def test_a_kept_engine_outlives_its_command_until_stop_ends_it(
+    dynamodb_local: DynamoDBLocal, tmp_path: Path
+) -> None:
+    # Given the demo's way of starting DynamoDB Local: kept running when its command is done
+    with LocalDynamoDB(tmp_path, keep_running=True) as demo:
+        pid, endpoint = demo.pid, demo.endpoint_url
+    assert pid is not None
+    try:
+        # Then it still answers, and the next command joins it without stopping it
+        assert running(tmp_path) == (endpoint, pid, True)
+        with LocalDynamoDB(tmp_path) as query:
+            assert (query.reused, query.endpoint_url) == (True, endpoint)
+        assert is_listening(endpoint)
+    finally:
+        # When it is stopped
+        stopped = stop(tmp_path)
+    # Then the process is gone, nothing says it runs, and stopping again finds nothing
+    assert stopped is not None
+    assert stopped.pid == pid
+    assert command_line(pid) is None
+    assert not is_listening(endpoint, timeout=0.5)
+    assert not _state(tmp_path).exists()
+    assert stop(tmp_path) is None
+
+
+def test_a_stale_state_file_is_ignored_and_removed(dynamodb_local: DynamoDBLocal, tmp_path: Path) -> None:
+    # Given a state file left by an engine that died (its pid gone, its port closed)
+    closed = DynamoDBLocal().endpoint_url
+    _state(tmp_path).write_text(json.dumps({"endpoint_url": closed, "pid": _dead_pid(), "kept": True}))
+
+    # Then nothing counts as running, stop removes the file, and a command starts a new engine
+    assert running(tmp_path) is None
+    assert stop(tmp_path) is None
+    assert not _state(tmp_path).exists()
+    with LocalDynamoDB(tmp_path) as fresh:
+        assert not fresh.reused
+        assert fresh.endpoint_url != closed
+    assert not _state(tmp_path).exists()
+
+
+def test_a_state_file_naming_someone_elses_live_port_is_not_trusted_nor_stopped(
+    dynamodb_local: DynamoDBLocal, tmp_path: Path
+) -> None:
+    # Given a state file whose port answers, but whose pid is not DynamoDB Local on this data (pid reuse)
+    state = {"endpoint_url": dynamodb_local.endpoint_url, "pid": os.getpid(), "kept": True}
+    _state(tmp_path).write_text(json.dumps(state))
+
+    # Then it is not reused, and stop kills nothing
+    assert running(tmp_path) is None
+    assert stop(tmp_path) is None
+    assert is_listening(dynamodb_local.endpoint_url)
+
+
+def test_stop_leaves_an_engine_that_a_running_command_started_for_itself(
+    dynamodb_local: DynamoDBLocal, tmp_path: Path
+) -> None:
+    with LocalDynamoDB(tmp_path) as query:
+        with pytest.raises(RuntimeError, match="stops it when done"):
+            stop(tmp_path)
+        assert is_listening(query.endpoint_url)
+    assert not _state(tmp_path).exists()
