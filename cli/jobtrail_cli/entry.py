@@ -12,14 +12,14 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 
 from jobtrail_cli.errors import EXIT_INTERRUPTED, EXIT_SIGPIPE, EXIT_USAGE, UserError
-from jobtrail_cli.parser import Command, build_parser
+from jobtrail_cli.parser import Command, attach_minus_durations, build_parser
 from jobtrail_cli.wiring import Wiring
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(attach_minus_durations(sys.argv[1:] if argv is None else argv))
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE

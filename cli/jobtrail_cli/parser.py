@@ -7,14 +7,18 @@ arguments and the run's ``Wiring``. Building the parser imports no AWS SDK and n
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from typing import Any, TypeVar, overload
 
 from jobtrail import __version__
 from jobtrail.core.times import parse_moment
 
 from jobtrail_cli.commands import backfill, demo, dlq, queries
 from jobtrail_cli.wiring import Wiring
+
+_N = TypeVar("_N")
 
 #: A subcommand: given the parsed arguments and the run's wiring, does its work; returns the exit status.
 Command = Callable[[argparse.Namespace, Wiring], int]
@@ -26,25 +30,17 @@ def build_parser() -> argparse.ArgumentParser:
         prog="jobtrail", description="The status history of your SageMaker training jobs."
     )
     parser.add_argument("--version", action="version", version=f"jobtrail {__version__}")
-    where = parser.add_argument_group("where the history table is")
-    where.add_argument("--table", help="history table name (default: $JOBTRAIL_TABLE)")
-    where.add_argument("--stack", help="find the table in this CloudFormation stack's outputs")
-    where.add_argument("--region", help="AWS region (default: your AWS configuration)")
-    where.add_argument("--profile", help="AWS profile to use")
-    where.add_argument(
-        "--endpoint-url",
-        type=url,
-        help="DynamoDB endpoint, e.g. DynamoDB Local (AWS_ENDPOINT_URL_DYNAMODB works too)",
-    )
-    where.add_argument(
-        "--local",
-        action="store_true",
-        help="the demo's history in .jobtrail/ (starts or reuses DynamoDB Local; no AWS account needed)",
-    )
+    _add_where_options(parser, suppress=False)
 
-    output = argparse.ArgumentParser(add_help=False)
+    output = _CommandParser(add_help=False)
     output.add_argument("--json", action="store_true", help="print JSON on stdout instead of tables")
-    subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    tables = _CommandParser(add_help=False, parents=[output])
+    tables.add_argument(
+        "--wide",
+        action="store_true",
+        help="every column, wider than the terminal if need be (default: columns that fit are shown)",
+    )
+    subcommands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_CommandParser)
 
     demo_command = subcommands.add_parser(
         "demo", parents=[output], help="run jobtrail end to end on this machine (no AWS account needed)"
@@ -60,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo_command.set_defaults(run=demo.demo)
 
-    jobs = subcommands.add_parser("jobs", parents=[output], help="list jobs, newest first")
+    jobs = subcommands.add_parser("jobs", parents=[tables], help="list jobs, newest first")
     jobs.add_argument(
         "--status",
         type=status,
@@ -80,9 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
     jobs.set_defaults(run=queries.jobs)
 
     alerts = subcommands.add_parser(
-        "alerts", parents=[output], help="alerts and their delivery state, newest first"
+        "alerts", parents=[tables], help="alerts and their delivery state, newest first"
     )
-    alerts.add_argument("job", metavar="JOB", nargs="?", help="only this job's alerts")
+    alerts.add_argument(
+        "job", metavar="JOB", nargs="?", help="only this job's alerts (a unique prefix will do)"
+    )
     alerts.add_argument("--since", type=moment, help="transitions at or after: 24h, 7d, 30m or an ISO time")
     alerts.add_argument(
         "--limit", type=positive_int, default=50, help="at most this many alerts (default 50)"
@@ -124,22 +122,98 @@ def build_parser() -> argparse.ArgumentParser:
     redrive.add_argument("--per-second", type=positive_int, help="move at most this many per second")
     redrive.set_defaults(run=dlq.redrive)
 
-    for name, run, text in (
-        ("show", queries.show, "a job's summary and final metrics"),
-        ("history", queries.history, "a job's status transitions as a timeline"),
-        ("metrics", queries.metrics, "a job's final metrics"),
+    one_job_commands = []
+    for name, run, text, kind in (
+        ("show", queries.show, "a job's summary and final metrics", output),
+        ("history", queries.history, "a job's status transitions as a timeline", tables),
+        ("metrics", queries.metrics, "a job's final metrics", output),
     ):
-        one_job = subcommands.add_parser(name, parents=[output], help=text)
-        one_job.add_argument("job", metavar="JOB", help="training job name")
+        one_job = subcommands.add_parser(name, parents=[kind], help=text)
+        one_job.add_argument(
+            "job", metavar="JOB", help="training job name, or the start of one (a unique prefix)"
+        )
         one_job.set_defaults(run=run)
+        one_job_commands.append(one_job)
+
+    # The same options after the subcommand (`jobtrail jobs --local`), listed after its own: copies whose
+    # default is SUPPRESS, so a subcommand given none of them leaves the values parsed before it alone.
+    for command in (jobs, alerts, backfill_command, dlq_command, dlq_list, redrive, *one_job_commands):
+        _add_where_options(command, suppress=True)
     return parser
+
+
+class _CommandParser(argparse.ArgumentParser):
+    """A subcommand's parser: an argument it does not know is refused with the subcommand's usage (plain
+    argparse hands it up to the top level, whose usage says nothing about the subcommand's options)."""
+
+    @overload
+    def parse_known_args(
+        self, args: Iterable[str] | None = None, namespace: None = None
+    ) -> tuple[argparse.Namespace, list[str]]: ...
+    @overload
+    def parse_known_args(self, args: Iterable[str] | None, namespace: _N) -> tuple[_N, list[str]]: ...
+    @overload
+    def parse_known_args(self, *, namespace: _N) -> tuple[_N, list[str]]: ...
+    def parse_known_args(
+        self, args: Iterable[str] | None = None, namespace: object = None
+    ) -> tuple[object, list[str]]:
+        parsed, unknown = super().parse_known_args(args, namespace)
+        if unknown:
+            self.error(f"unrecognized arguments: {' '.join(unknown)}")
+        return parsed, unknown
+
+
+def _add_where_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    """The "where the history table is" options; ``suppress``: no defaults (for the subcommands' copies)."""
+    nothing: Any = argparse.SUPPRESS if suppress else None
+    where = parser.add_argument_group(
+        "where the history table is (before or after the command)",
+        "--local takes none of --stack, --region, --profile, --endpoint-url; --table and --stack exclude "
+        "each other",
+    )
+    where.add_argument("--table", help="history table name (default: $JOBTRAIL_TABLE)", default=nothing)
+    where.add_argument(
+        "--stack", help="find the table in this CloudFormation stack's outputs", default=nothing
+    )
+    where.add_argument("--region", help="AWS region (default: your AWS configuration)", default=nothing)
+    where.add_argument("--profile", help="AWS profile to use", default=nothing)
+    where.add_argument(
+        "--endpoint-url",
+        type=url,
+        help="DynamoDB endpoint, e.g. DynamoDB Local (AWS_ENDPOINT_URL_DYNAMODB works too)",
+        default=nothing,
+    )
+    where.add_argument(
+        "--local",
+        action="store_true",
+        help="the demo's history in .jobtrail/ (starts or reuses DynamoDB Local; no AWS account needed)",
+        default=argparse.SUPPRESS if suppress else False,
+    )
+
+
+#: Options whose value may be a duration with a minus sign (``--since -5d``, meaning 5 days ago).
+_TIME_OPTIONS = frozenset({"--since", "--until"})
+_MINUS_DURATION = re.compile(r"-\d+[smhdw]")
+
+
+def attach_minus_durations(argv: Sequence[str]) -> list[str]:
+    """``--since -5d`` as ``--since=-5d``: argparse takes a value starting with ``-`` for an option."""
+    joined: list[str] = []
+    for word in argv:
+        if joined and joined[-1] in _TIME_OPTIONS and _MINUS_DURATION.fullmatch(word):
+            joined[-1] = f"{joined[-1]}={word}"
+        else:
+            joined.append(word)
+    return joined
 
 
 # -- argument types: each turns the text typed into a value, or says in one line why it cannot -----------
 
 
 def moment(text: str) -> datetime:
-    """``--since``: ``24h``, ``7d``, ``30m`` ago, or an ISO time."""
+    """``--since``: ``24h``, ``7d``, ``30m`` ago (``-7d`` too), or an ISO time."""
+    if _MINUS_DURATION.fullmatch(text.strip()):
+        text = text.strip()[1:]
     try:
         return parse_moment(text)
     except ValueError as error:

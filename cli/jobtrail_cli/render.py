@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from jobtrail.core.model import JobRecord, JobSummary, StoredAlert, Transition
 from jobtrail.core.times import human_duration
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -49,65 +51,166 @@ def when(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if moment else "-"
 
 
-#: Below this many columns the jobs table leaves out billable time and instances (``show`` has them).
-WIDE = 110
-
-
-def jobs_table(summaries: Sequence[JobSummary], *, table_name: str) -> None:
+def jobs_table(summaries: Sequence[JobSummary], *, where: str, filters: str = "", wide: bool = False) -> None:
+    """Job summaries, one line each: the name whole, then as many columns as the terminal holds."""
     if not summaries:
-        console.print(f"No jobs match in {table_name}.")
+        console.print(f"No jobs match {filters} in {where}." if filters else f"No jobs in {where}.")
         return
-    wide = console.width >= WIDE
-    table = Table(title=f"Training jobs in {table_name} (newest first, UTC)", title_justify="left")
-    table.add_column("Job", overflow="fold", ratio=3)
-    table.add_column("Status", overflow="fold", ratio=1)
-    table.add_column("Secondary", overflow="fold", ratio=1)
-    table.add_column("Created", ratio=1)
-    table.add_column("Training", ratio=1)
-    if wide:
-        table.add_column("Billable", ratio=1)
-        table.add_column("Instance", overflow="fold", ratio=1)
-    table.add_column("Spot", ratio=1)
-    for summary in summaries:
-        cells: list[str | Text] = [
-            summary.job_name,
-            styled(summary.status),
-            styled(summary.secondary_status),
-            when(summary.creation_time),
-            human_duration(summary.training_time_seconds),
-        ]
-        if wide:
-            cells += [human_duration(summary.billable_time_seconds), _instances(summary)]
-        cells.append(_percent(summary.spot_savings_percent))
-        table.add_row(*cells)
-    console.print(table)
+    columns = [
+        _Column("Job", [s.job_name for s in summaries], rank=0),
+        _Column("Status", [styled(s.status) for s in summaries], rank=1),
+        _Column("Secondary", [styled(s.secondary_status) for s in summaries], rank=2),
+        _Column(
+            "Created",
+            [when(s.creation_time) for s in summaries],
+            rank=3,
+            narrow=_Column("Created", [_short_when(s.creation_time) for s in summaries], rank=3),
+        ),
+        _Column("Training", [human_duration(s.training_time_seconds) for s in summaries], rank=4),
+        _Column("Billable", [human_duration(s.billable_time_seconds) for s in summaries], rank=6),
+        _Column("Instance", [_instances(s) for s in summaries], rank=7),
+        _Column("Spot", [_percent(s.spot_savings_percent) for s in summaries], rank=5),
+    ]
+    _print_fitted(f"Training jobs in {where}, newest first (UTC)", columns, wide=wide)
 
 
-def alerts_table(alerts: Sequence[StoredAlert], *, table_name: str) -> None:
+def alerts_table(alerts: Sequence[StoredAlert], *, where: str, filters: str = "", wide: bool = False) -> None:
+    """Alerts, one line each: the job's name whole, then as many columns as the terminal holds."""
     if not alerts:
-        console.print(f"No alerts in {table_name}.")
+        console.print(f"No alerts match {filters} in {where}." if filters else f"No alerts in {where}.")
         return
-    table = Table(title=f"Alerts in {table_name} (newest first, UTC)", title_justify="left")
-    for column in ("Transition", "Alert", "Severity", "Job", "Delivery"):
-        table.add_column(column, overflow="fold")
-    for stored in alerts:
-        alert = stored.alert
-        delivery = (
-            f"sent {when(stored.sent_at)}" if stored.state == "sent" else Text("pending", style="yellow")
-        )
-        table.add_row(
-            when(alert.transition_start_time),
-            styled(alert.alert_type),
-            Text(alert.severity, style="red" if alert.severity == "critical" else "yellow"),
-            alert.job_name,
-            delivery,
-        )
-    console.print(table)
+    columns = [
+        _Column(
+            "Transition",
+            [when(a.alert.transition_start_time) for a in alerts],
+            rank=3,
+            narrow=_Column(
+                "Transition", [_short_when(a.alert.transition_start_time) for a in alerts], rank=3
+            ),
+        ),
+        _Column("Alert", [styled(a.alert.alert_type) for a in alerts], rank=1),
+        _Column("Severity", [_severity(a.alert.severity) for a in alerts], rank=4),
+        _Column("Job", [a.alert.job_name for a in alerts], rank=0),
+        _Column(
+            "Delivery",
+            [_delivery(a) for a in alerts],
+            rank=2,
+            narrow=_Column("State", [_delivery(a, short=True) for a in alerts], rank=2),
+        ),
+    ]
+    _print_fitted(f"Alerts in {where}, newest first (UTC)", columns, wide=wide)
 
 
-def job_details(record: JobRecord) -> None:
+def _severity(severity: str) -> Text:
+    return Text(severity, style="red" if severity == "critical" else "yellow")
+
+
+def _delivery(stored: StoredAlert, *, short: bool = False) -> str | Text:
+    if stored.state != "sent":
+        return Text("pending", style="yellow")
+    return "sent" if short else f"sent {when(stored.sent_at)}"
+
+
+def _short_when(moment: datetime | None) -> str:
+    """``when`` without the year and seconds, for narrow terminals."""
+    return moment.astimezone(UTC).strftime("%m-%d %H:%M") if moment else "-"
+
+
+# -- fitting a table to the terminal: whole cells on one line, columns left out rather than folded -------
+
+
+#: The narrowest a column of free text (a transition's message) is squeezed to; it folds below that.
+MIN_TEXT_WIDTH = 20
+#: The narrowest bar of ``history``; at most ``BAR_WIDTH``.
+MIN_BAR_WIDTH = 10
+
+
+@dataclass
+class _Column:
+    """A table column: its cells, and ``rank``, the order in which columns are left out when the terminal
+    is too narrow (highest first; rank 0 always stays). ``narrow``: the same, shorter, tried before any
+    column is left out. ``folds``: free text, the one kind that may wrap."""
+
+    header: str
+    cells: list[str | Text]
+    rank: int
+    folds: bool = False
+    justify: Literal["left", "right"] = "left"
+    narrow: _Column | None = None
+
+    def width(self) -> int:
+        """Cells of the widest line (a folding column counts at most ``MIN_TEXT_WIDTH``)."""
+        widest = max([cell_len(self.header), *(cell_len(str(cell)) for cell in self.cells)])
+        return min(widest, MIN_TEXT_WIDTH) if self.folds else widest
+
+
+def _table_width(columns: Sequence[_Column]) -> int:
+    """What rich's default box needs without its edges: each column padded by one space a side, and a
+    rule between two."""
+    return sum(column.width() for column in columns) + 3 * len(columns) - 1
+
+
+def _fit(columns: Sequence[_Column], width: int, *, wide: bool) -> tuple[list[_Column], list[str]]:
+    """The columns that fit ``width`` (all with ``wide``), in their order, and the headers left out."""
+    kept = list(columns)
+    if wide:
+        return kept, []
+    for column in sorted(columns, key=lambda c: -c.rank):
+        if column.narrow and _table_width(kept) > width:
+            kept[kept.index(column)] = column.narrow
+    while _table_width(kept) > width and max(c.rank for c in kept) > 0:
+        kept.remove(max(kept, key=lambda c: c.rank))
+    left_out = [c.header for c in columns if c not in kept and c.narrow not in kept]
+    return kept, left_out
+
+
+def _print_fitted(title: str, columns: Sequence[_Column], *, wide: bool) -> None:
+    kept, left_out = _fit(columns, console.width, wide=wide)
+    caption = (
+        f"{', '.join(left_out)} left out at {console.width} columns: --wide shows "
+        f"{'them' if len(left_out) > 1 else 'it'}"
+        if left_out
+        else None
+    )
+    table = Table(title=title, title_justify="left", caption=caption, caption_justify="left", show_edge=False)
+    for column in kept:
+        table.add_column(
+            column.header,
+            justify=column.justify,
+            no_wrap=not column.folds,
+            overflow="fold" if column.folds else "ignore",
+            # Fixed widths for what must stay whole: rich would otherwise share the shortfall among them.
+            width=None if column.folds else column.width(),
+            min_width=column.width() if column.folds else None,
+        )
+    for row in zip(*(c.cells for c in kept), strict=True):
+        table.add_row(*row)
+    with _at_least(_table_width(kept)):
+        console.print(table)
+
+
+@contextmanager
+def _at_least(width: int) -> Iterator[None]:
+    """Render ``width`` columns wide if the terminal is narrower (with --wide, or a name longer than the
+    terminal): each row stays one line, which the terminal wraps, and a copied name stays whole."""
+    real = console.width
+    console.width = max(real, width)
+    try:
+        yield
+    finally:
+        console.width = real
+
+
+def job_details(record: JobRecord, *, where: str) -> None:
     summary = record.summary
-    table = Table(show_header=False, title=summary.job_name, title_justify="left", box=None)
+    table = Table(
+        show_header=False,
+        title=summary.job_name,
+        title_justify="left",
+        caption=f"From {where}.",
+        caption_justify="left",
+        box=None,
+    )
     table.add_column(style="bold")
     table.add_column(overflow="fold")
     rows: list[tuple[str, str | Text]] = [
@@ -136,11 +239,15 @@ def job_details(record: JobRecord) -> None:
     metrics_table(record)
 
 
-def metrics_table(record: JobRecord) -> None:
+def metrics_table(record: JobRecord, *, where: str = "") -> None:
+    """The final metrics; ``where`` (the table) is told when they are shown alone."""
     if not record.final_metrics:
-        console.print("No final metrics recorded.")
+        console.print(
+            f"No final metrics recorded for {record.job_name}" + (f" in {where}." if where else ".")
+        )
         return
-    table = Table(title="Final metrics", title_justify="left")
+    title = f"Final metrics of {record.job_name} in {where}" if where else "Final metrics"
+    table = Table(title=title, title_justify="left")
     table.add_column("Metric")
     table.add_column("Value", justify="right")
     table.add_column("Timestamp (UTC)")
@@ -149,27 +256,32 @@ def metrics_table(record: JobRecord) -> None:
     console.print(table)
 
 
-def timeline(record: JobRecord, *, now: datetime | None = None) -> None:
-    """Each transition with its duration and a bar proportional to the longest one."""
+def timeline(record: JobRecord, *, where: str = "", wide: bool = False, now: datetime | None = None) -> None:
+    """Each transition with its duration and a bar proportional to the longest one, a line each."""
     transitions = record.transitions
     if not transitions:
         console.print(f"No transitions recorded for {record.job_name}.")
         return
     now = now or datetime.now(UTC)
     durations = [t.duration_seconds(now) or 0.0 for t in transitions]
+    bar = _Column("Time spent", ["█" * MIN_BAR_WIDTH], rank=1)  # measured at its narrowest
+    columns = [
+        _Column("Status", [styled(t.status) for t in transitions], rank=0),
+        _Column("Started (UTC)", [when(t.start_time) for t in transitions], rank=3),
+        _Column("Duration", [_duration(t, d) for t, d in zip(transitions, durations, strict=True)], rank=2),
+        bar,
+        _Column("Message", [t.message or "" for t in transitions], rank=4, folds=True),
+    ]
+    kept, _ = _fit(columns, console.width, wide=wide)
+    spare = max(console.width - _table_width(kept), 0)
+    bar_width = BAR_WIDTH if wide else min(BAR_WIDTH, MIN_BAR_WIDTH + spare)
     longest = max(durations) or 1.0
-    table = Table(title=f"{record.job_name} — {record.summary.status}", title_justify="left")
-    for column in ("Status", "Started (UTC)", "Duration", "", "Message"):
-        table.add_column(column, overflow="fold")
-    for transition, seconds in zip(transitions, durations, strict=True):
-        table.add_row(
-            styled(transition.status),
-            when(transition.start_time),
-            _duration(transition, seconds),
-            _bar(seconds, longest, STATUS_STYLES.get(transition.status, "blue")),
-            transition.message or "",
-        )
-    console.print(table)
+    bar.cells = [
+        _bar(seconds, longest, STATUS_STYLES.get(t.status, "blue"), bar_width)
+        for t, seconds in zip(transitions, durations, strict=True)
+    ]
+    title = f"{record.job_name} — {record.summary.status}" + (f" ({where})" if where else "")
+    _print_fitted(title, columns, wide=wide)
 
 
 def _duration(transition: Transition, seconds: float) -> str:
@@ -177,8 +289,8 @@ def _duration(transition: Transition, seconds: float) -> str:
     return f"{text} (open)" if transition.end_time is None else text
 
 
-def _bar(seconds: float, longest: float, style: str) -> Text:
-    cells = round(BAR_WIDTH * seconds / longest) if seconds > 0 else 0
+def _bar(seconds: float, longest: float, style: str, width: int) -> Text:
+    cells = round(width * seconds / longest) if seconds > 0 else 0
     return Text("█" * max(cells, 1 if seconds > 0 else 0), style=style)
 
 
@@ -251,10 +363,10 @@ def demo_report(result: DemoResult, directory: Path, commands: Sequence[str], pr
             f"This run replaced the earlier demo's history in {DEMO_TABLE}: "
             "each run starts from an empty table."
         )
-    jobs_table(result.summaries, table_name=DEMO_TABLE)
+    jobs_table(result.summaries, where=f"table {DEMO_TABLE}")
     if result.spot_record is not None:
         timeline(result.spot_record)
-    alerts_table(result.stored_alerts, table_name=DEMO_TABLE)
+    alerts_table(result.stored_alerts, where=f"table {DEMO_TABLE}")
     total = len(result.slack_payloads)
     if result.slack_failure is None:
         console.print(f"[bold]{total} alerts sent[/bold] through SNS to {result.slack_destination}:")

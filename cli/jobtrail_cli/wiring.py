@@ -31,20 +31,43 @@ TABLE_OUTPUT_KEY = "HistoryTableName"
 Result = TypeVar("Result")
 
 
-def aws_call(call: Callable[[], Result]) -> Result:
-    """Run an AWS call or a store query, turning what the user can fix into one line."""
+#: DynamoDB's error code for a table that does not exist.
+MISSING_TABLE_CODE = "ResourceNotFoundException"
+
+
+def aws_call(call: Callable[[], Result], *, missing_table: str | None = None) -> Result:
+    """Run an AWS call or a store query, turning what the user can fix into one line; ``missing_table``
+    is that line when the error is DynamoDB's ResourceNotFoundException."""
     from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415 - keep `--help` fast
     from jobtrail.adapters.history_table import StoreError  # noqa: PLC0415
 
     try:
         return call()
     except StoreError as error:
-        raise UserError(str(error)) from None
+        # The store's error keeps PynamoDB's as its cause, with DynamoDB's code.
+        code = getattr(error.__cause__, "cause_response_code", None)
+        raise UserError(
+            missing_table if missing_table and code == MISSING_TABLE_CODE else str(error)
+        ) from None
     except ClientError as error:
         details = error.response.get("Error", {})
+        if missing_table and details.get("Code") == MISSING_TABLE_CODE:
+            raise UserError(missing_table) from None
         raise UserError(f"{details.get('Code')}: {details.get('Message')}") from None
     except BotoCoreError as error:
         raise UserError(str(error)) from None
+
+
+class _Table(NamedTuple):
+    """Where the history table is, and how to say so to a person."""
+
+    name: str
+    region: str
+    host: str | None
+    #: ``in DynamoDB Local on /…/.jobtrail``, ``at http://…``, ``in eu-west-1``.
+    place: str
+    #: What named it: ``--table``, ``stack S``, ``$JOBTRAIL_TABLE`` or ``--local``.
+    named_by: str
 
 
 class _Stack(NamedTuple):
@@ -69,44 +92,99 @@ class Wiring:
         self._cleanup = cleanup
         self._session: Session | None = None
         self._stack: _Stack | None = None
+        self._table_found: _Table | None = None
 
     # -- the history table
 
     def queries(self) -> HistoryQueries:
         """The history table's listings (what the query commands read): the demo's table with
-        ``--local``, else ``--table``, ``$JOBTRAIL_TABLE`` or the ``--stack`` stack's; a missing table
-        or region is a one-line error."""
+        ``--local``, else ``--table``, the ``--stack`` stack's or ``$JOBTRAIL_TABLE``; a missing table,
+        region or conflicting options are a one-line error."""
         from jobtrail.adapters.history_queries import HistoryQueries  # noqa: PLC0415
 
-        table, region, host = self._where_the_table_is()
-        return HistoryQueries(table, region=region, host=host)
+        table = self._where_the_table_is()
+        return HistoryQueries(table.name, region=table.region, host=table.host)
 
     def store(self) -> HistoryStore:
         """The history table as ingest writes it (what backfill needs), found as ``queries`` finds it."""
         from jobtrail.adapters.history_store import HistoryStore  # noqa: PLC0415
 
-        table, region, host = self._where_the_table_is()
-        return HistoryStore(table, region=region, host=host)
+        table = self._where_the_table_is()
+        return HistoryStore(table.name, region=table.region, host=table.host)
 
-    def _where_the_table_is(self) -> tuple[str, str, str | None]:
-        return self._table_in_dynamodb_local() if self._local else self._table_in_aws()
+    def where(self) -> str:
+        """Where the commands read, for people: ``table NAME in eu-west-1``, ``… in DynamoDB Local (data
+        in DIR)`` or ``… at ENDPOINT``."""
+        table = self._where_the_table_is()
+        return f"table {table.name} {table.place}"
 
-    def _table_in_aws(self) -> tuple[str, str, str | None]:
+    def read(self, call: Callable[[], Result]) -> Result:
+        """``aws_call`` for work on the history table (a query, a backfill): a table that does not exist
+        is named, with where it was looked for, in one line."""
+        table = self._where_the_table_is()
+        if self._local:
+            hint = (
+                f"the demo's table is {table.name}"
+                if table.name == self._demo_table()
+                else f"the demo's table is {self._demo_table()}: leave out --table"
+            )
+        else:
+            hint = f"named by {table.named_by}: is that the name, and the region or endpoint right?"
+        return aws_call(call, missing_table=f"table {table.name} does not exist {table.place} ({hint})")
+
+    def _where_the_table_is(self) -> _Table:
+        if self._table_found is None:
+            self._refuse_conflicts()
+            self._table_found = self._table_in_dynamodb_local() if self._local else self._table_in_aws()
+        return self._table_found
+
+    def _refuse_conflicts(self) -> None:
+        """Options that name the table twice, or an AWS setting with --local, are refused (not ignored)."""
+        if self._local:
+            given = [
+                option
+                for option, value in (
+                    ("--stack", self._stack_name),
+                    ("--region", self._region_option),
+                    ("--profile", self._profile),
+                    ("--endpoint-url", self._endpoint_url),
+                )
+                if value
+            ]
+            if given:
+                raise UserError(
+                    f"--local reads the demo's DynamoDB Local, not AWS: leave out {' and '.join(given)}",
+                    EXIT_USAGE,
+                )
+        elif self._table and self._stack_name:
+            raise UserError(
+                "--table and --stack both name the table: pass one (--stack reads its HistoryTableName "
+                "output)",
+                EXIT_USAGE,
+            )
+
+    def _table_in_aws(self) -> _Table:
         if self._profile:
             # PynamoDB builds its own botocore session; the profile reaches it through the environment.
             os.environ["AWS_PROFILE"] = self._profile
-        table = (
-            self._table
-            or os.environ.get("JOBTRAIL_TABLE")
-            or (self._stack_name and self.stack_output(TABLE_OUTPUT_KEY))
-        )
-        if not table:
+        # An option beats the environment: --stack wins over $JOBTRAIL_TABLE.
+        if self._table:
+            table, named_by = self._table, "--table"
+        elif self._stack_name:
+            table = self.stack_output(TABLE_OUTPUT_KEY)
+            named_by = f"stack {self._stack_name}'s {TABLE_OUTPUT_KEY} output"
+        elif os.environ.get("JOBTRAIL_TABLE"):
+            table, named_by = os.environ["JOBTRAIL_TABLE"], "$JOBTRAIL_TABLE"
+        else:
             raise UserError(
                 "which table? pass --table NAME or --stack STACK, or set JOBTRAIL_TABLE", EXIT_USAGE
             )
-        return table, self._region(), self._endpoint_url
+        region = self._region()
+        endpoint = self._endpoint_url or os.environ.get("AWS_ENDPOINT_URL_DYNAMODB")
+        place = f"at {endpoint}" if endpoint else f"in {region}"
+        return _Table(table, region, self._endpoint_url, place, named_by)
 
-    def _table_in_dynamodb_local(self) -> tuple[str, str, str]:
+    def _table_in_dynamodb_local(self) -> _Table:
         """The demo's table in DynamoDB Local on .jobtrail/, reusing a running instance or starting one."""
         from jobtrail_local import local_stack  # noqa: PLC0415
 
@@ -118,7 +196,19 @@ class Wiring:
             local = self._cleanup.enter_context(local_stack.LocalDynamoDB(directory))
         except local_stack.DynamoDBLocalUnavailable as error:
             raise UserError(" ".join(str(error).split())) from None
-        return self._table or local_stack.DEMO_TABLE, local_stack.REGION, local.endpoint_url
+        return _Table(
+            self._table or local_stack.DEMO_TABLE,
+            local_stack.REGION,
+            local.endpoint_url,
+            f"in DynamoDB Local on {directory}",
+            "--table" if self._table else "--local",
+        )
+
+    @staticmethod
+    def _demo_table() -> str:
+        from jobtrail_local.local_stack import DEMO_TABLE  # noqa: PLC0415
+
+        return DEMO_TABLE
 
     def refuse_local(self, command: str, why: str) -> None:
         """Stop here, in one line, when ``--local`` is given to a command that needs an AWS account."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +20,13 @@ from fakes import FakeWorld
 from jobtrail.adapters.history_store import HistoryStore
 from jobtrail.adapters.sagemaker import record_from_describe
 from jobtrail.usecases.ingest import handle_batch
-from jobtrail_cli import main
+from jobtrail_cli import main, render
+from jobtrail_cli.commands import queries
 from jobtrail_local.aws_calls import count_aws_calls
 from jobtrail_local.dynamodb_local import DynamoDBLocal
 from jobtrail_local.lifecycles import lifecycle_names, load_lifecycle, sqs_batch
 from jobtrail_local.table_schema import create_history_table
+from rich.console import Console
 
 pytestmark = pytest.mark.dynamodb_local
 
@@ -269,7 +273,7 @@ def test_the_table_can_come_from_the_environment(table: dict[str, str]) -> None:
 @pytest.mark.parametrize(
     ("args", "env", "fragment"),
     [
-        (["--table", "no-such-table", "jobs"], {}, "ResourceNotFoundException"),
+        (["--table", "no-such-table", "jobs"], {}, "table no-such-table does not exist at http"),
         (["jobs"], {}, "which table?"),
         (["--table", "t", "--endpoint-url", "http://127.0.0.1:9", "jobs"], {}, "127.0.0.1:9"),
         (["--table", "t", "--endpoint-url", "http://127.0.0.1:9", "show", "x"], {}, "127.0.0.1:9"),
@@ -329,3 +333,303 @@ def test_alerts_of_one_job_and_since(table: dict[str, str], capsys: pytest.Captu
     assert code == 0
     assert "Interrupted" in out
     assert "sent" in out
+
+
+# -- at 80 and 60 columns: a row per job, names and statuses whole, bars on one line ----------------------
+
+
+@pytest.fixture
+def screen(monkeypatch: pytest.MonkeyPatch) -> Callable[[int], StringIO]:
+    """Points the CLI's tables at a terminal of the given width; returns what it prints."""
+
+    def at_width(width: int) -> StringIO:
+        printed = StringIO()
+        console = Console(file=printed, width=width, color_system=None, highlight=False)
+        monkeypatch.setattr(render, "console", console)
+        return printed
+
+    return at_width
+
+
+def parse_table(printed: str) -> tuple[list[str], list[list[str]]]:
+    """A printed table's headers and body rows (as their cells): the lines under the header's rule up to
+    the caption (tables have no outer edge, so a row starts with a space and a caption does not)."""
+    lines = printed.splitlines()
+    rule = next(i for i, line in enumerate(lines) if "━" in line)
+    body = itertools.takewhile(lambda line: line.startswith(" "), lines[rule + 1 :])
+    return [c.strip() for c in lines[rule - 1].split("┃")], [
+        [cell.strip() for cell in line.split("│")] for line in body
+    ]
+
+
+@pytest.mark.parametrize("width", [80, 60])
+def test_jobs_at_80_and_60_columns_keep_a_row_per_job_with_whole_names_and_statuses(
+    table: dict[str, str], capsys: pytest.CaptureFixture[str], screen: Callable[[int], StringIO], width: int
+) -> None:
+    # Given the jobs as stored
+    stored = {j["job_name"]: j for j in run_json(table, "jobs", capsys=capsys)}
+    # When they are listed on a narrow terminal
+    printed = screen(width)
+    code, _, err = run(table, "jobs", capsys=capsys)
+    output = printed.getvalue()
+    # Then each job is one row, its name and its statuses whole, and no line is wider than the terminal
+    assert (code, err) == (0, "")
+    columns, rows = parse_table(output)
+    assert sorted(row[0] for row in rows) == sorted(stored)
+    assert columns[:2] == ["Job", "Status"]
+    for row in rows:
+        shown = dict(zip(columns, row, strict=True))
+        assert shown["Status"] == stored[row[0]]["status"]
+        if "Secondary" in shown:
+            assert shown["Secondary"] == stored[row[0]]["secondary_status"]
+    assert max(len(line) for line in output.splitlines()) <= width
+    # And what was left out is said, with how to see it
+    assert "--wide shows" in output
+
+
+@pytest.mark.parametrize("width", [80, 60])
+def test_alerts_at_narrow_widths_keep_a_row_per_alert_with_the_job_name_whole(
+    table: dict[str, str], capsys: pytest.CaptureFixture[str], screen: Callable[[int], StringIO], width: int
+) -> None:
+    alerts = run_json(table, "alerts", capsys=capsys)
+    printed = screen(width)
+    assert run(table, "alerts", capsys=capsys)[0] == 0
+    columns, rows = parse_table(printed.getvalue())
+    assert [row[columns.index("Job")] for row in rows] == [a["job_name"] for a in alerts]
+    if "Alert" in columns:
+        assert [row[columns.index("Alert")] for row in rows] == [a["alert_type"] for a in alerts]
+
+
+@pytest.mark.parametrize("width", [80, 60])
+def test_history_bars_never_wrap_and_their_column_has_a_header(
+    table: dict[str, str], capsys: pytest.CaptureFixture[str], screen: Callable[[int], StringIO], width: int
+) -> None:
+    # Given the spot job, whose longest stage is its first Training
+    job = load_lifecycle("spot-interrupted").job_names[0]
+    transitions = run_json(table, "history", job, capsys=capsys)
+    # When its timeline is printed narrow
+    printed = screen(width)
+    assert run(table, "history", job, capsys=capsys)[0] == 0
+    output = printed.getvalue()
+    # Then a row per transition, each bar in one cell of one line, under a header
+    columns, cells = parse_table(output)
+    assert "Time spent" in columns
+    rows = [dict(zip(columns, row, strict=True)) for row in cells]
+    assert [r["Status"] for r in rows] == [t["status"] for t in transitions]
+    bars = [r["Time spent"] for r in rows]
+    assert all(set(bar) <= {"█"} for bar in bars)
+    assert max(len(bar) for bar in bars) >= render.MIN_BAR_WIDTH
+    assert max(len(line) for line in output.splitlines()) <= width
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        (["jobs"], ["Job", "Status", "Secondary", "Created", "Training", "Billable", "Instance", "Spot"]),
+        (["alerts"], ["Transition", "Alert", "Severity", "Job", "Delivery"]),
+        (["history", "detr-coco-spot-2026-11-21-02-00-00-456"],
+         ["Status", "Started (UTC)", "Duration", "Time spent", "Message"]),
+    ],
+)  # fmt: skip
+def test_wide_shows_every_column_even_at_60_columns(
+    table: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+    screen: Callable[[int], StringIO],
+    command: list[str],
+    expected: list[str],
+) -> None:
+    printed = screen(60)
+    assert run(table, *command, "--wide", capsys=capsys)[0] == 0
+    output = printed.getvalue()
+    columns, rows = parse_table(output)
+    assert columns == expected
+    assert "left out" not in output
+    if command == ["jobs"]:
+        assert sorted(row[0] for row in rows) == sorted(all_jobs())
+
+
+def test_every_table_says_which_table_it_reads_and_json_does_not(
+    table: dict[str, str], capsys: pytest.CaptureFixture[str], screen: Callable[[int], StringIO]
+) -> None:
+    job = load_lifecycle("completed").job_names[0]
+    for command in (["jobs"], ["alerts"], ["show", job], ["history", job], ["metrics", job]):
+        printed = screen(120)
+        assert run(table, *command, capsys=capsys)[0] == 0
+        assert f"table {table['name']} at {table['endpoint']}" in " ".join(printed.getvalue().split())
+        code, out, err = run(table, *command, "--json", capsys=capsys)
+        assert (code, err) == (0, "")
+        assert table["name"] not in out
+
+
+# -- the where options on either side of the command; conflicts refused; a missing table named ------------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["jobs", "--table", "{name}", "--endpoint-url", "{endpoint}", "--json"],
+        ["--table", "{name}", "jobs", "--endpoint-url", "{endpoint}", "--json"],
+        ["--endpoint-url", "{endpoint}", "jobs", "--json", "--table", "{name}"],
+    ],
+)
+def test_where_options_work_before_or_after_the_command(
+    table: dict[str, str], capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    code = main([word.format(**table) for word in argv])
+    captured = capsys.readouterr()
+    assert (code, captured.err) == (0, "")
+    assert len(json.loads(captured.out)) == len(all_jobs())
+
+
+def test_an_unknown_option_prints_the_commands_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_status:
+        main(["--table", "t", "jobs", "--colour"])
+    err = capsys.readouterr().err
+    assert exit_status.value.code == 2
+    assert err.startswith("usage: jobtrail jobs ")
+    assert "--status STATUS" in err
+    assert "jobtrail jobs: error: unrecognized arguments: --colour" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["--local", "--stack", "x", "jobs"], "leave out --stack"),
+        (["jobs", "--local", "--region", "eu-west-1", "--profile", "p"], "leave out --region and --profile"),
+        (["--endpoint-url", "http://127.0.0.1:9", "show", "a", "--local"], "leave out --endpoint-url"),
+        (["--table", "a", "--stack", "b", "jobs"], "--table and --stack both name the table"),
+        (["alerts", "--stack", "b", "--table", "a"], "--table and --stack both name the table"),
+    ],
+)  # fmt: skip
+def test_conflicting_where_options_are_refused_in_one_line(
+    capsys: pytest.CaptureFixture[str], argv: list[str], fragment: str
+) -> None:
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1
+    assert fragment in err
+
+
+def test_a_missing_local_table_is_named_with_the_data_directory(
+    dynamodb_local: DynamoDBLocal, tmp_path: Path
+) -> None:
+    # Given local data without the table asked for
+    home = tmp_path / ".jobtrail"
+    (home / "dynamodb").mkdir(parents=True)
+    # When it is read with --local --table
+    result = run_jobtrail("--local", "--table", "foo", "jobs", env={"JOBTRAIL_HOME": str(home)}, cwd=tmp_path)
+    # Then one line names the table and where it was looked for
+    assert result.returncode != 0
+    assert result.stderr == (
+        f"jobtrail: table foo does not exist in DynamoDB Local on {home} "
+        "(the demo's table is jobtrail-demo: leave out --table)\n"
+    )
+
+
+# -- job names: invalid ones said so, unknown ones matched against recent jobs ----------------------------
+
+
+@pytest.mark.parametrize("command", ["show", "history", "metrics", "alerts"])
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("bad name!!", "it holds ' ' '!'"),
+        ("a" * 70, "it is 70 characters long"),
+        ("", "it is empty"),
+        ("trailing-", "it starts or ends with a hyphen"),
+    ],
+)
+def test_an_invalid_job_name_is_said_to_be_invalid_and_why(
+    table: dict[str, str], capsys: pytest.CaptureFixture[str], command: str, name: str, why: str
+) -> None:
+    code, out, err = run(table, command, name, capsys=capsys)
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1
+    assert f"{name!r} is not a job name: {why} (SageMaker's are 1 to 63 letters" in err
+
+
+def test_a_unique_prefix_stands_for_its_job(
+    table: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given one job whose name starts with "bert-finetune"
+    full = load_lifecycle("failed").job_names[0]
+    assert full.startswith("bert-finetune-")
+    # When it is asked for by that prefix (any case)
+    with count_aws_calls() as calls:
+        code, out, err = run(table, "show", "BERT-finetune", "--json", capsys=capsys)
+    # Then that job is shown, and stderr says which one was taken, without a Scan
+    assert code == 0
+    assert json.loads(out)["job_name"] == full
+    assert err == f"jobtrail: BERT-finetune is the start of one job's name: {full}\n"
+    assert calls["dynamodb.Scan"] == 0
+
+
+def test_an_ambiguous_prefix_lists_the_candidates(
+    table: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    children = sorted(n for n in all_jobs() if n.startswith("xgb-tune-1120-"))
+    code, out, err = run(table, "history", "xgb-tune", capsys=capsys)
+    assert (code, out) == (1, "")
+    assert err.count("\n") == 1
+    assert f"3 of its {len(all_jobs())} jobs start so:" in err
+    assert all(child in err for child in children)
+
+
+def test_an_unknown_name_suggests_close_ones(
+    table: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    full = load_lifecycle("completed").job_names[0]
+    typo = full.replace("imagenet", "imagnet")
+    code, _, err = run(table, "show", typo, capsys=capsys)
+    assert code == 1
+    assert err == (
+        f"jobtrail: no job named {typo!r} in table {table['name']} at {table['endpoint']}; "
+        f"did you mean {full}? (looked among its {len(all_jobs())} jobs)\n"
+    )
+
+
+def test_close_matches_read_a_bounded_number_of_recent_jobs(
+    table: dict[str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given fewer jobs looked at than the table holds
+    monkeypatch.setattr(queries, "RECENT_JOBS", 3)
+    newest = run_json(table, "jobs", "--limit", "3", capsys=capsys)
+    # When a name matches nothing among them / Then the message says how many were looked at
+    code, _, err = run(table, "show", "zzz", capsys=capsys)
+    assert code == 1
+    assert err.endswith("nor a name close to it among its 3 most recent jobs\n")
+    # And a prefix of an older job is not found there
+    older = next(n for n in all_jobs() if n not in {j["job_name"] for j in newest})
+    assert run(table, "show", older[:12], capsys=capsys)[0] == 1
+
+
+# -- empty results repeat their filters; --since takes -5d -----------------------------------------------
+
+
+def test_an_empty_result_names_its_filters_and_the_table(
+    table: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The fixtures' jobs were created in November 2026, long before "2d" or "24h" ago
+    where = f"in table {table['name']} at {table['endpoint']}."
+    code, out, _ = run(table, "jobs", "--status", "Failed", "--since", "2d", capsys=capsys)
+    assert code == 0
+    assert out.startswith("No jobs match status Failed, created since ")
+    assert " UTC " in out
+    assert " ".join(out.split()).endswith(where)
+    job = load_lifecycle("spot-interrupted").job_names[0]
+    code, out, _ = run(table, "alerts", job, "--since", "24h", capsys=capsys)
+    assert code == 0
+    assert " ".join(out.split()).startswith(f"No alerts match job {job}, transitions since ")
+    assert " ".join(out.split()).endswith(where)
+
+
+def test_since_takes_a_duration_with_a_minus_sign(
+    table: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_json(table, "jobs", "--since", "-400d", capsys=capsys) == run_json(
+        table, "jobs", "--since", "400d", capsys=capsys
+    )
+    assert run_json(table, "alerts", "--since", "-400d", capsys=capsys) == run_json(
+        table, "alerts", "--since", "400d", capsys=capsys
+    )

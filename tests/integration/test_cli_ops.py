@@ -146,4 +146,4 @@ def test_backfill_on_a_missing_table_is_one_line(moto_table: Any, capsys: pytest
     assert code != 0
     assert "Traceback" not in err
     assert err.count("\n") == 1
-    assert "ResourceNotFoundException" in err
+    assert err.startswith("jobtrail: table no-such-table does not exist in us-east-1 (named by --table")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from jobtrail_cli.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UserError
 from jobtrail_cli.output import print_json
-from jobtrail_cli.wiring import Wiring, aws_call
+from jobtrail_cli.wiring import Wiring
 
 if TYPE_CHECKING:
     from jobtrail.usecases.reconcile import PassReport, ReconcileDeps
@@ -24,12 +24,12 @@ def backfill(args: argparse.Namespace, wiring: Wiring) -> int:
     wiring.refuse_local(args.command, "backfill reads SageMaker in your account")
     deps = _deps(args, wiring)
     if args.json:
-        report = aws_call(lambda: reconcile.backfill(deps, args.since))
+        report = wiring.read(lambda: reconcile.backfill(deps, args.since))
     else:
         from jobtrail_cli import render  # noqa: PLC0415 - rich only when printing
 
         with render.counting_progress("Backfilling training jobs") as tick:
-            report = aws_call(lambda: reconcile.backfill(deps, args.since, on_job=lambda _: tick()))
+            report = wiring.read(lambda: reconcile.backfill(deps, args.since, on_job=lambda _: tick()))
     if args.json:
         print_json(report.as_dict())
     else:

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from jobtrail_cli.errors import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, UserError
 from jobtrail_cli.output import print_json
-from jobtrail_cli.wiring import Wiring, aws_call
+from jobtrail_cli.wiring import Wiring
 
 if TYPE_CHECKING:
-    from jobtrail.core.model import StoredJob
+    from jobtrail.adapters.history_queries import HistoryQueries
+    from jobtrail.core.model import StoredAlert, StoredJob
+
+#: How many of the most recent jobs an unknown name is compared with (one bounded Query, never a Scan).
+RECENT_JOBS = 500
+#: How many candidates an ambiguous prefix lists.
+SHOWN_CANDIDATES = 8
 
 
 def jobs(args: argparse.Namespace, wiring: Wiring) -> int:
@@ -22,7 +31,7 @@ def jobs(args: argparse.Namespace, wiring: Wiring) -> int:
     if args.since and args.until and args.since > args.until:
         raise UserError("--since is after --until", EXIT_USAGE)
     store = wiring.queries()
-    summaries = aws_call(
+    summaries = wiring.read(
         lambda: store.list_jobs(
             JobQuery(
                 status=args.status,
@@ -33,28 +42,47 @@ def jobs(args: argparse.Namespace, wiring: Wiring) -> int:
             )
         )
     )
+    filters = [
+        f"status {args.status}" if args.status else "",
+        f"tuning job {args.tuning_job}" if args.tuning_job else "",
+        _time_filter("created", args.since, args.until),
+    ]
     return _answer(
         args,
         lambda: [summary_view(s) for s in summaries],
-        "jobs_table",
-        summaries,
-        table_name=store.table_name,
+        lambda render: render.jobs_table(
+            summaries, where=wiring.where(), filters=_joined(filters), wide=args.wide
+        ),
     )
 
 
 def alerts(args: argparse.Namespace, wiring: Wiring) -> int:
-    """``jobtrail alerts [JOB]``: alerts and their delivery state, newest first; exit 1 if no such job."""
+    """``jobtrail alerts [JOB]``: alerts and their delivery state, newest first; exit 1 if no such job
+    (a unique prefix of a recent job's name stands for it)."""
     from jobtrail.adapters.history_queries import AlertQuery  # noqa: PLC0415
     from jobtrail.core.views import alert_view  # noqa: PLC0415
 
+    job = args.job if args.job is None else _valid_job_name(args.job)
     store = wiring.queries()
-    found = aws_call(
-        lambda: store.list_alerts(AlertQuery(job_name=args.job, since=args.since, limit=args.limit))
-    )
-    if not found and args.job and aws_call(lambda: store.get_job(args.job)) is None:
-        raise UserError(f"no job named {args.job!r} in table {store.table_name}", EXIT_NOT_FOUND)
+
+    def listed(name: str | None) -> list[StoredAlert]:
+        return wiring.read(
+            lambda: store.list_alerts(AlertQuery(job_name=name, since=args.since, limit=args.limit))
+        )
+
+    found = listed(job)
+    if not found and job:
+        named = job
+        if wiring.read(lambda: store.get_job(named)) is None:
+            job = _unique_recent_job(named, store, wiring)
+            found = listed(job)
+    filters = [f"job {job}" if job else "", _time_filter("transitions", args.since, None)]
     return _answer(
-        args, lambda: [alert_view(a) for a in found], "alerts_table", found, table_name=store.table_name
+        args,
+        lambda: [alert_view(a) for a in found],
+        lambda render: render.alerts_table(
+            found, where=wiring.where(), filters=_joined(filters), wide=args.wide
+        ),
     )
 
 
@@ -63,7 +91,9 @@ def show(args: argparse.Namespace, wiring: Wiring) -> int:
     from jobtrail.core.views import job_view  # noqa: PLC0415
 
     record = _job(args, wiring)
-    return _answer(args, lambda: job_view(record), "job_details", record)
+    return _answer(
+        args, lambda: job_view(record), lambda render: render.job_details(record, where=wiring.where())
+    )
 
 
 def history(args: argparse.Namespace, wiring: Wiring) -> int:
@@ -71,7 +101,11 @@ def history(args: argparse.Namespace, wiring: Wiring) -> int:
     from jobtrail.core.views import transition_view  # noqa: PLC0415
 
     record = _job(args, wiring)
-    return _answer(args, lambda: [transition_view(t) for t in record.transitions], "timeline", record)
+    return _answer(
+        args,
+        lambda: [transition_view(t) for t in record.transitions],
+        lambda render: render.timeline(record, where=wiring.where(), wide=args.wide),
+    )
 
 
 def metrics(args: argparse.Namespace, wiring: Wiring) -> int:
@@ -79,26 +113,102 @@ def metrics(args: argparse.Namespace, wiring: Wiring) -> int:
     from jobtrail.core.views import metric_view  # noqa: PLC0415
 
     record = _job(args, wiring)
-    return _answer(args, lambda: [metric_view(m) for m in record.final_metrics], "metrics_table", record)
+    return _answer(
+        args,
+        lambda: [metric_view(m) for m in record.final_metrics],
+        lambda render: render.metrics_table(record, where=wiring.where()),
+    )
 
 
 def _job(args: argparse.Namespace, wiring: Wiring) -> StoredJob:
-    """The ``JOB`` argument's record; exit 1 if there is no such job."""
+    """The ``JOB`` argument's record (or the one recent job whose name it starts); exit 1 if none."""
+    name = _valid_job_name(args.job)
     store = wiring.queries()
-    record = aws_call(lambda: store.get_job(args.job))
+    record = wiring.read(lambda: store.get_job(name))
     if record is None:
-        raise UserError(f"no job named {args.job!r} in table {store.table_name}", EXIT_NOT_FOUND)
+        full_name = _unique_recent_job(name, store, wiring)
+        record = wiring.read(lambda: store.get_job(full_name))
+        if record is None:  # deleted in between
+            raise UserError(f"no job named {full_name!r} in {wiring.where()}", EXIT_NOT_FOUND)
     return record
 
 
+def _valid_job_name(name: str) -> str:
+    """``name`` if SageMaker could have given it to a training job; else one line saying why not."""
+    import re  # noqa: PLC0415
+
+    from jobtrail.core.events import JOB_NAME_MAX_LENGTH, JOB_NAME_PATTERN  # noqa: PLC0415
+
+    if re.match(JOB_NAME_PATTERN, name):
+        return name
+    rule = (
+        f"SageMaker's are 1 to {JOB_NAME_MAX_LENGTH} letters, digits and hyphens, beginning and ending "
+        "with a letter or digit"
+    )
+    if not name:
+        why = "it is empty"
+    elif len(name) > JOB_NAME_MAX_LENGTH:
+        why = f"it is {len(name)} characters long"
+    elif others := sorted({c for c in name if not (c.isascii() and c.isalnum()) and c != "-"}):
+        why = f"it holds {' '.join(repr(c) for c in others)}"
+    else:
+        why = "it starts or ends with a hyphen"
+    raise UserError(f"{name!r} is not a job name: {why} ({rule})", EXIT_USAGE)
+
+
+def _unique_recent_job(name: str, store: HistoryQueries, wiring: Wiring) -> str:
+    """The one recent job whose name starts with ``name`` (told on stderr); else exit 1 naming the
+    candidates, or the recent names close to ``name``. Looks at the ``RECENT_JOBS`` newest jobs only."""
+    import difflib  # noqa: PLC0415
+
+    from jobtrail.adapters.history_queries import JobQuery  # noqa: PLC0415
+
+    recent = [s.job_name for s in wiring.read(lambda: store.list_jobs(JobQuery(limit=RECENT_JOBS)))]
+    looked_at = f"its {len(recent)} {'most recent ' if len(recent) == RECENT_JOBS else ''}jobs"
+    starting = [n for n in recent if n.lower().startswith(name.lower())]
+    if len(starting) == 1:
+        print(f"jobtrail: {name} is the start of one job's name: {starting[0]}", file=sys.stderr)
+        return starting[0]
+    unknown = f"no job named {name!r} in {wiring.where()}"
+    if starting:
+        more = f" and {len(starting) - SHOWN_CANDIDATES} more" if len(starting) > SHOWN_CANDIDATES else ""
+        raise UserError(
+            f"{unknown}; {len(starting)} of {looked_at} start so: "
+            f"{', '.join(starting[:SHOWN_CANDIDATES])}{more}",
+            EXIT_NOT_FOUND,
+        )
+    close = difflib.get_close_matches(name, recent, n=3, cutoff=0.75)
+    if close:
+        raise UserError(
+            f"{unknown}; did you mean {' or '.join(close)}? (looked among {looked_at})", EXIT_NOT_FOUND
+        )
+    raise UserError(f"{unknown}, nor a name close to it among {looked_at}", EXIT_NOT_FOUND)
+
+
+def _time_filter(what: str, since: datetime | None, until: datetime | None) -> str:
+    def utc(moment: datetime) -> str:
+        return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+    if since and until:
+        return f"{what} between {utc(since)} and {utc(until)}"
+    if since:
+        return f"{what} since {utc(since)}"
+    return f"{what} until {utc(until)}" if until else ""
+
+
+def _joined(filters: list[str]) -> str:
+    return ", ".join(f for f in filters if f)
+
+
 def _answer(
-    args: argparse.Namespace, document: Callable[[], object], screen: str, *shown: object, **options: str
+    args: argparse.Namespace, document: Callable[[], object], screen: Callable[[ModuleType], None]
 ) -> int:
-    """``document()`` as JSON with ``--json``, else the table ``render.<screen>(*shown, **options)``."""
+    """``document()`` as JSON with ``--json``, else ``screen(render)``: the table, printed by ``render``
+    (imported here, so that rich is loaded only to print tables)."""
     if args.json:
         print_json(document())
     else:
         from jobtrail_cli import render  # noqa: PLC0415 - rich only when printing tables
 
-        getattr(render, screen)(*shown, **options)
+        screen(render)
     return EXIT_OK
