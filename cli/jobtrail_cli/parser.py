@@ -186,7 +186,8 @@ def _add_where_options(parser: argparse.ArgumentParser, *, suppress: bool) -> No
     where.add_argument(
         "--local",
         action="store_true",
-        help="the demo's history in .jobtrail/ (starts or reuses DynamoDB Local; no AWS account needed)",
+        help="the demo's local history: $JOBTRAIL_HOME, else this checkout's .jobtrail/, else "
+        "~/.local/share/jobtrail (reuses the DynamoDB Local the demo left running, or starts one)",
         default=argparse.SUPPRESS if suppress else False,
     )
 

@@ -185,7 +185,8 @@ class Wiring:
         return _Table(table, region, self._endpoint_url, place, named_by)
 
     def _table_in_dynamodb_local(self) -> _Table:
-        """The demo's table in DynamoDB Local on .jobtrail/, reusing a running instance or starting one."""
+        """The demo's table in DynamoDB Local on the local home (``local_stack.where``), reusing the engine
+        the demo left running or starting one for this command."""
         from jobtrail_local import local_stack  # noqa: PLC0415
 
         directory = local_stack.home()
