@@ -6,6 +6,8 @@ EXIT_OK = 0
 EXIT_NOT_FOUND = 1
 EXIT_USAGE = 2
 EXIT_FAILURE = 3
+#: ``jobtrail demo`` ran and kept its history, but Slack did not take the alerts (a bad webhook).
+EXIT_SLACK_NOT_POSTED = 4
 #: What a shell reports for a process ended by SIGPIPE (128 + 13).
 EXIT_SIGPIPE = 141
 #: What a shell reports for a process ended by Ctrl-C (128 + SIGINT).

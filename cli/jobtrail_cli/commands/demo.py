@@ -12,15 +12,12 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from jobtrail_cli.errors import EXIT_OK, UserError
+from jobtrail_cli.errors import EXIT_OK, EXIT_SLACK_NOT_POSTED, UserError
 from jobtrail_cli.output import print_json, program_name
 from jobtrail_cli.wiring import Wiring
 
 if TYPE_CHECKING:
     from jobtrail_local.local_stack import LocalHome
-
-#: The demo ran and its history is kept, but the alerts did not reach the Slack webhook.
-EXIT_SLACK_NOT_POSTED = 4
 
 
 def demo(args: argparse.Namespace, wiring: Wiring) -> int:
