@@ -305,7 +305,11 @@ def test_a_bad_webhook_still_prints_every_table(demo: tuple[Path, dict[str, Any]
     assert result.returncode == EXIT_SLACK_NOT_POSTED
     assert "Traceback" not in result.stderr
     assert len(result.stderr.splitlines()) == 1
-    for title in ("Training jobs in jobtrail-demo", "Alerts in jobtrail-demo", "0 of 5 alerts reached"):
+    for title in (
+        "Training jobs in table jobtrail-demo",
+        "Alerts in table jobtrail-demo",
+        "0 of 5 alerts reached",
+    ):
         assert title in result.stdout
 
 
