@@ -8,6 +8,8 @@ EXIT_USAGE = 2
 EXIT_FAILURE = 3
 #: ``jobtrail demo`` ran and kept its history, but Slack did not take the alerts (a bad webhook).
 EXIT_SLACK_NOT_POSTED = 4
+#: `jobtrail status` looked and found something wrong with the deployment (an alarm, a dead letter…).
+EXIT_UNHEALTHY = 5
 #: What a shell reports for a process ended by SIGPIPE (128 + 13).
 EXIT_SIGPIPE = 141
 #: What a shell reports for a process ended by Ctrl-C (128 + SIGINT).

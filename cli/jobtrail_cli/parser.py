@@ -16,6 +16,8 @@ from jobtrail import __version__
 from jobtrail.core.times import parse_moment
 
 from jobtrail_cli.commands import backfill, demo, dlq, queries
+from jobtrail_cli.commands import status as deployment_status
+from jobtrail_cli.commands import watch as watch_command
 from jobtrail_cli.wiring import Wiring
 
 _N = TypeVar("_N")
@@ -135,11 +137,50 @@ def build_parser() -> argparse.ArgumentParser:
         one_job.set_defaults(run=run)
         one_job_commands.append(one_job)
 
+    _add_watch_and_status(subcommands, output)
+
     # The same options after the subcommand (`jobtrail jobs --local`), listed after its own: copies whose
     # default is SUPPRESS, so a subcommand given none of them leaves the values parsed before it alone.
     for command in (jobs, alerts, backfill_command, dlq_command, dlq_list, redrive, *one_job_commands):
         _add_where_options(command, suppress=True)
     return parser
+
+
+def _add_watch_and_status(subcommands: Any, output: argparse.ArgumentParser) -> None:
+    """``watch`` (following the history live) and ``status`` (the deployment's health), with the "where"
+    options after the command too."""
+    watch = subcommands.add_parser(
+        "watch", parents=[output], help="follow a job's transitions, or the newest jobs, live (Ctrl-C stops)"
+    )
+    watch.add_argument(
+        "job",
+        metavar="JOB",
+        nargs="?",
+        help="this job's timeline until the job ends (a unique prefix will do); without it, the newest jobs",
+    )
+    watch.add_argument(
+        "--interval",
+        type=watch_command.interval,
+        default=watch_command.DEFAULT_INTERVAL,
+        help=f"seconds between polls (default {watch_command.DEFAULT_INTERVAL:g}, at least "
+        f"{watch_command.MIN_INTERVAL:g}); each poll is one Query",
+    )
+    watch.add_argument(
+        "--limit",
+        type=positive_int,
+        default=watch_command.DEFAULT_LIMIT,
+        help=f"without JOB: how many of the newest jobs (default {watch_command.DEFAULT_LIMIT})",
+    )
+    watch.set_defaults(run=watch_command.watch)
+    status_command = subcommands.add_parser(
+        "status",
+        parents=[output],
+        help="is the deployment healthy: rules, queues, alarms, reconciliation, last job recorded "
+        "(needs --stack)",
+    )
+    status_command.set_defaults(run=deployment_status.status)
+    for command in (watch, status_command):  # where the table is, after the command too (as below)
+        _add_where_options(command, suppress=True)
 
 
 class _CommandParser(argparse.ArgumentParser):

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from rich.console import ConsoleOptions, RenderableType
     from rich.progress import Progress, TaskID
 
+    from jobtrail_cli.commands.status import Health
     from jobtrail_cli.dead_letters import DeadLetter
 
 #: Colours by status (TrainingJobStatus and secondary status alike); anything else stays plain.
@@ -165,10 +166,30 @@ def _fit(columns: Sequence[_Column], width: int, *, wide: bool) -> tuple[list[_C
 
 
 def _print_fitted(title: str, columns: Sequence[_Column], *, wide: bool) -> None:
+    table, width = _fitted(title, columns, wide=wide)
+    with _at_least(width):
+        console.print(table)
+
+
+def _fitted(
+    title: str,
+    columns: Sequence[_Column],
+    *,
+    wide: bool,
+    row_styles: Sequence[str] = (),
+    widen: str | None = "--wide",
+) -> tuple[Table, int]:
+    """The table of the columns that fit the terminal (all with ``wide``), and the width it needs;
+    ``row_styles``: a style per row (none by default); ``widen``: the option that shows the columns left
+    out, which the caption names (``None``: the command has none)."""
     kept, left_out = _fit(columns, console.width, wide=wide)
     caption = (
-        f"{', '.join(left_out)} left out at {console.width} columns: --wide shows "
-        f"{'them' if len(left_out) > 1 else 'it'}"
+        f"{', '.join(left_out)} left out at {console.width} columns: "
+        + (
+            f"{widen} shows {'them' if len(left_out) > 1 else 'it'}"
+            if widen
+            else "a wider terminal shows more"
+        )
         if left_out
         else None
     )
@@ -183,10 +204,9 @@ def _print_fitted(title: str, columns: Sequence[_Column], *, wide: bool) -> None
             width=None if column.folds else column.width(),
             min_width=column.width() if column.folds else None,
         )
-    for row in zip(*(c.cells for c in kept), strict=True):
-        table.add_row(*row)
-    with _at_least(_table_width(kept)):
-        console.print(table)
+    for index, row in enumerate(zip(*(c.cells for c in kept), strict=True)):
+        table.add_row(*row, style=row_styles[index] if index < len(row_styles) else None)
+    return table, _table_width(kept)
 
 
 @contextmanager
@@ -258,10 +278,24 @@ def metrics_table(record: JobRecord, *, where: str = "") -> None:
 
 def timeline(record: JobRecord, *, where: str = "", wide: bool = False, now: datetime | None = None) -> None:
     """Each transition with its duration and a bar proportional to the longest one, a line each."""
+    view, width = timeline_view(record, where=where, wide=wide, now=now)
+    with _at_least(width):
+        console.print(view)
+
+
+def timeline_view(
+    record: JobRecord,
+    *,
+    where: str = "",
+    wide: bool = False,
+    now: datetime | None = None,
+    widen: str | None = "--wide",
+) -> tuple[RenderableType, int]:
+    """``timeline``'s table (or the line saying there is none), and the width it needs; ``widen`` as for
+    ``_fitted``."""
     transitions = record.transitions
     if not transitions:
-        console.print(f"No transitions recorded for {record.job_name}.")
-        return
+        return Text(f"No transitions recorded for {record.job_name}."), 0
     now = now or datetime.now(UTC)
     durations = [t.duration_seconds(now) or 0.0 for t in transitions]
     bar = _Column("Time spent", ["█" * MIN_BAR_WIDTH], rank=1)  # measured at its narrowest
@@ -281,7 +315,7 @@ def timeline(record: JobRecord, *, where: str = "", wide: bool = False, now: dat
         for t, seconds in zip(transitions, durations, strict=True)
     ]
     title = f"{record.job_name} — {record.summary.status}" + (f" ({where})" if where else "")
-    _print_fitted(title, columns, wide=wide)
+    return _fitted(title, columns, wide=wide, widen=widen)
 
 
 def _duration(transition: Transition, seconds: float) -> str:
@@ -506,3 +540,102 @@ def dead_letters_table(letters: Sequence[DeadLetter]) -> None:
             letter.reason,
         )
     console.print(table)
+
+
+# -- `jobtrail watch` and `jobtrail status` -------------------------------------------------------------
+
+#: How long ``watch`` keeps a changed job's row highlighted.
+HIGHLIGHT_SECONDS = 60.0
+
+
+def watched_job(record: JobRecord, *, where: str, note: str) -> RenderableType:
+    """``watch JOB``'s screen: the job's timeline, under a line of what is watched (``note``)."""
+    from rich.console import Group  # noqa: PLC0415
+
+    view, _ = timeline_view(record, where=where, widen=None)
+    return Group(Text(note, style="dim"), view)
+
+
+def watched_jobs(
+    summaries: Sequence[JobSummary], changed: Mapping[str, float], *, now: float, where: str, note: str
+) -> RenderableType:
+    """``watch``'s screen of the newest jobs: a row each, those that changed in the last
+    ``HIGHLIGHT_SECONDS`` highlighted; ``changed`` maps a job's name to when the watch saw it change and
+    ``now`` is the same clock's reading."""
+    from rich.console import Group  # noqa: PLC0415
+
+    if not summaries:
+        return Group(Text(note, style="dim"), Text(f"No jobs in {where} yet."))
+
+    def age(name: str) -> float | None:
+        return now - changed[name] if name in changed else None
+
+    ages = [age(s.job_name) for s in summaries]
+    columns = [
+        _Column("Job", [s.job_name for s in summaries], rank=0),
+        _Column("Status", [styled(s.status) for s in summaries], rank=1),
+        _Column("Secondary", [styled(s.secondary_status) for s in summaries], rank=3),
+        _Column("Changed", [f"{human_duration(a)} ago" if a is not None else "-" for a in ages], rank=2),
+        _Column("Last modified", [when(s.last_modified_time) for s in summaries], rank=4),
+        _Column("Created", [when(s.creation_time) for s in summaries], rank=5),
+    ]
+    styles = ["bold reverse" if a is not None and a < HIGHLIGHT_SECONDS else "" for a in ages]
+    table, _ = _fitted(
+        f"Training jobs in {where}, newest first (UTC)", columns, wide=False, row_styles=styles, widen=None
+    )
+    return Group(Text(note, style="dim"), table)
+
+
+def deployment_health(health: Health, *, where: str) -> None:
+    """``status``'s screen: a line per rule, queue, alarm, the watermark and the last job recorded, each
+    marked ok or not, then the verdict."""
+
+    def mark(healthy: bool) -> Text:
+        return Text("ok", style="green") if healthy else Text("NOT OK", style="bold red")
+
+    def ago(moment: datetime | None) -> str:
+        age = health.age(moment)
+        return "-" if age is None else f"{when(moment)} ({human_duration(age.total_seconds())} ago)"
+
+    table = Table(
+        title=f"Deployment {health.stack} at {when(health.checked_at)} UTC",
+        title_justify="left",
+        caption=f"History in {where}.",
+        caption_justify="left",
+        show_edge=False,
+    )
+    for column in ("", "What", "Name", "State"):
+        table.add_column(column, overflow="fold")
+    for rule in health.rules:
+        table.add_row(mark(rule.healthy), "rule", rule.logical_id, rule.state)
+    for queue in health.queues:
+        kind = "dead-letter queue" if queue.dead_letter else "queue"
+        table.add_row(
+            mark(queue.healthy),
+            kind,
+            queue.logical_id,
+            f"{queue.visible} messages, {queue.in_flight} in flight",
+        )
+    in_alarm = [a for a in health.alarms if not a.healthy]
+    for alarm in in_alarm:
+        table.add_row(
+            mark(False), "alarm", alarm.logical_id, f"ALARM since {when(alarm.since)}: {alarm.reason or ''}"
+        )
+    table.add_row(
+        mark(True), "alarms", f"{len(health.alarms) - len(in_alarm)} of {len(health.alarms)}", "not in ALARM"
+    )
+    limit = health.stale_after
+    stale = f"; stale after {human_duration(limit.total_seconds())}" if limit else ""
+    table.add_row(
+        mark(health.watermark_healthy), "reconciliation", "watermark", ago(health.watermark) + stale
+    )
+    last = health.last_recorded
+    table.add_row(
+        "", "last job recorded", last.job_name if last else "-", ago(last.recorded_at if last else None)
+    )
+    console.print(table)
+    problems = health.problems()
+    if problems:
+        console.print(Text(f"Unhealthy: {'; '.join(problems)}.", style="bold red"))
+    else:
+        console.print(Text("Healthy.", style="green"))

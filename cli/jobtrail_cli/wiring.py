@@ -13,7 +13,7 @@ import argparse
 import os
 from collections.abc import Callable
 from contextlib import ExitStack
-from typing import TYPE_CHECKING, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from jobtrail_cli.errors import EXIT_USAGE, UserError
 
@@ -303,3 +303,45 @@ class Wiring:
                 parameters={p["ParameterKey"]: p.get("ParameterValue") for p in parameters},
             )
         return self._stack
+
+    # -- `jobtrail status`: the --stack stack's resources and the clients that describe them
+
+    def stack_name(self) -> str:
+        """The ``--stack`` stack's name; one line asking for it when there is none."""
+        if not self._stack_name:
+            raise UserError("which deployment? pass --stack STACK (the jobtrail stack's name)", EXIT_USAGE)
+        return self._stack_name
+
+    def stack_parameter(self, key: str) -> str | None:
+        """A parameter of the ``--stack`` stack (the same DescribeStacks as its outputs)."""
+        return self._described_stack(self.stack_name()).parameters.get(key)
+
+    def stack_resources(self) -> list[StackResource]:
+        """The ``--stack`` stack's resources (one DescribeStackResources: up to 100, and jobtrail has
+        fewer), each with its type and physical id (a queue's URL, an alarm's or rule's name)."""
+        name = self.stack_name()
+        session, region = self._session_and_region()
+        cloudformation = aws_call(lambda: session.client("cloudformation", region_name=region))
+        described = aws_call(lambda: cloudformation.describe_stack_resources(StackName=name))
+        return [
+            StackResource(r["LogicalResourceId"], r["ResourceType"], r.get("PhysicalResourceId") or "")
+            for r in described["StackResources"]
+        ]
+
+    def events(self) -> Any:  # no type stubs for EventBridge are installed
+        """EventBridge, to describe the stack's rules."""
+        session, region = self._session_and_region()
+        return aws_call(lambda: session.client("events", region_name=region))
+
+    def cloudwatch(self) -> Any:  # no type stubs for CloudWatch are installed
+        """CloudWatch, to describe the stack's alarms."""
+        session, region = self._session_and_region()
+        return aws_call(lambda: session.client("cloudwatch", region_name=region))
+
+
+class StackResource(NamedTuple):
+    """One resource of a stack, as DescribeStackResources gives it."""
+
+    logical_id: str
+    type: str
+    physical_id: str

@@ -53,6 +53,14 @@ class AlertQuery:
     limit: int = 50
 
 
+@dataclass(frozen=True, slots=True)
+class LastRecorded:
+    """The job whose summary was written last (by ingest or reconciliation), and when."""
+
+    job_name: str
+    recorded_at: datetime
+
+
 class HistoryQueries:
     """Reads job histories from one DynamoDB table for people: listings and one job's record.
 
@@ -96,6 +104,15 @@ class HistoryQueries:
             )
         )
         return [summary_from_item(item) for item in found]
+
+    def last_recorded(self, *, among: int) -> LastRecorded | None:
+        """Of the ``among`` most recently created jobs (one Query on ``by-creation-time``), the one whose
+        summary was written last, or ``None`` if there is none. A job created earlier and updated since is
+        not seen: this dates what the table received lately, not every write."""
+        index = self._table.summary.by_creation_time
+        found = guarded(lambda: list(index.query(ALL_JOBS, scan_index_forward=False, limit=among)))
+        recorded = [LastRecorded(i.job_name, i.recorded_at) for i in found if i.recorded_at is not None]
+        return max(recorded, key=lambda r: r.recorded_at, default=None)
 
     def list_alerts(self, query: AlertQuery) -> list[StoredAlert]:
         """Alerts newest first: one job's (partition Query) or everyone's (``alerts-by-time`` index)."""
