@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from fakes import FakeWorld
 from jobtrail.adapters.history_queries import HistoryQueries
 from jobtrail.adapters.history_store import HistoryStore
 from jobtrail.usecases.ingest import handle_batch
+from jobtrail_cli import main
 from jobtrail_cli.commands import watch
 from jobtrail_cli.commands.watch import Pace
 from jobtrail_cli.parser import attach_minus_durations, build_parser
@@ -226,3 +228,21 @@ def test_the_last_job_recorded_is_the_newest_write_among_the_newest_jobs(
     assert last is not None
     assert last.job_name == failed_job.lifecycle.job_names[0]
     assert last.recorded_at > first.recorded_at
+
+
+def test_ctrl_c_ends_the_watch_with_130_and_one_line(
+    ddb_local_table: Any,
+    failed_job: Ingest,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Given a watch whose first wait is interrupted (Ctrl-C while it sleeps)
+    def interrupted(_: float) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(watch, "Pace", partial(Pace, sleep=interrupted))
+    # When it runs as the CLI does / Then it exits 130 with one line, no traceback
+    for json_lines in ([], ["--json"]):
+        argv = ["--table", ddb_local_table.name, "--endpoint-url", ddb_local_table.endpoint_url]
+        code = main([*argv, "watch", failed_job.lifecycle.job_names[0], *json_lines])
+        assert (code, capsys.readouterr().err) == (130, "jobtrail: interrupted\n")
