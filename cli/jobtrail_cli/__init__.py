@@ -8,8 +8,11 @@ A run, module by module:
 - ``parser``: the options, subcommands and help texts, and the argument types (``--since``, ``--status``…);
 - ``wiring``: the composition root, the only module that reads the environment or makes a boto3 session,
   a client or the history store (``--table``, ``--stack``, ``--region``, ``--profile``, ``--local``);
-- ``commands``: what each subcommand does (``queries``, ``backfill``, ``dlq``, ``demo``);
+- ``commands``: what each subcommand does (``queries``, ``watch``, ``status``, ``backfill``, ``dlq``,
+  ``demo``);
 - ``render`` (rich tables), ``output`` (JSON, the program's name) and ``dead_letters`` (the DLQ reader).
+- ``timezone``: the zone tables show times in (``--tz``, ``$JOBTRAIL_TZ``); ``commands.completion``: shell
+  completion through argcomplete (``jobtrail completion bash|zsh|fish``, job names from recent jobs).
 """
 
 from jobtrail_cli.entry import main

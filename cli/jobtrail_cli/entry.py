@@ -11,14 +11,18 @@ import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
 
+from jobtrail_cli.commands.completion import complete
 from jobtrail_cli.errors import EXIT_INTERRUPTED, EXIT_SIGPIPE, EXIT_USAGE, UserError
 from jobtrail_cli.parser import Command, attach_minus_durations, build_parser
-from jobtrail_cli.wiring import Wiring
+from jobtrail_cli.timezone import show_times_in
+from jobtrail_cli.wiring import Wiring, shell_asks_for_completions
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status."""
     parser = build_parser()
+    if shell_asks_for_completions():
+        complete(parser)  # answers the shell, then exits
     args = parser.parse_args(attach_minus_durations(sys.argv[1:] if argv is None else argv))
     if args.command is None:
         parser.print_help(sys.stderr)
@@ -26,7 +30,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         command: Command = args.run
         with ExitStack() as cleanup:
-            return command(args, Wiring(args, cleanup))
+            wiring = Wiring(args, cleanup)
+            show_times_in(wiring.display_zone())
+            return command(args, wiring)
     except UserError as error:
         print(f"jobtrail: {error}", file=sys.stderr)
         return error.exit_code

@@ -15,7 +15,7 @@ from typing import Any, TypeVar, overload
 from jobtrail import __version__
 from jobtrail.core.times import parse_moment
 
-from jobtrail_cli.commands import backfill, demo, dlq, queries
+from jobtrail_cli.commands import backfill, completion, demo, dlq, queries
 from jobtrail_cli.commands import status as deployment_status
 from jobtrail_cli.commands import watch as watch_command
 from jobtrail_cli.wiring import Wiring
@@ -80,8 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
     alerts = subcommands.add_parser(
         "alerts", parents=[tables], help="alerts and their delivery state, newest first"
     )
-    alerts.add_argument(
-        "job", metavar="JOB", nargs="?", help="only this job's alerts (a unique prefix will do)"
+    _completes_job_names(
+        alerts.add_argument(
+            "job", metavar="JOB", nargs="?", help="only this job's alerts (a unique prefix will do)"
+        )
     )
     alerts.add_argument("--since", type=moment, help="transitions at or after: 24h, 7d, 30m or an ISO time")
     alerts.add_argument(
@@ -124,6 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
     redrive.add_argument("--per-second", type=positive_int, help="move at most this many per second")
     redrive.set_defaults(run=dlq.redrive)
 
+    _add_completion_command(subcommands)
+
     one_job_commands = []
     for name, run, text, kind in (
         ("show", queries.show, "a job's summary and final metrics", output),
@@ -131,32 +135,39 @@ def build_parser() -> argparse.ArgumentParser:
         ("metrics", queries.metrics, "a job's final metrics", output),
     ):
         one_job = subcommands.add_parser(name, parents=[kind], help=text)
-        one_job.add_argument(
-            "job", metavar="JOB", help="training job name, or the start of one (a unique prefix)"
+        _completes_job_names(
+            one_job.add_argument(
+                "job", metavar="JOB", help="training job name, or the start of one (a unique prefix)"
+            )
         )
         one_job.set_defaults(run=run)
         one_job_commands.append(one_job)
 
-    _add_watch_and_status(subcommands, output)
-
     # The same options after the subcommand (`jobtrail jobs --local`), listed after its own: copies whose
     # default is SUPPRESS, so a subcommand given none of them leaves the values parsed before it alone.
-    for command in (jobs, alerts, backfill_command, dlq_command, dlq_list, redrive, *one_job_commands):
+    for command in (
+        *(jobs, alerts, backfill_command, dlq_command, dlq_list, redrive, *one_job_commands),
+        *_add_watch_and_status(subcommands, output),  # (here: build_parser is long enough)
+    ):
         _add_where_options(command, suppress=True)
     return parser
 
 
-def _add_watch_and_status(subcommands: Any, output: argparse.ArgumentParser) -> None:
-    """``watch`` (following the history live) and ``status`` (the deployment's health), with the "where"
-    options after the command too."""
+def _add_watch_and_status(
+    subcommands: argparse._SubParsersAction[_CommandParser], output: _CommandParser
+) -> tuple[_CommandParser, _CommandParser]:
+    """``watch`` (following the history live) and ``status`` (the deployment's health)."""
     watch = subcommands.add_parser(
         "watch", parents=[output], help="follow a job's transitions, or the newest jobs, live (Ctrl-C stops)"
     )
-    watch.add_argument(
-        "job",
-        metavar="JOB",
-        nargs="?",
-        help="this job's timeline until the job ends (a unique prefix will do); without it, the newest jobs",
+    _completes_job_names(
+        watch.add_argument(
+            "job",
+            metavar="JOB",
+            nargs="?",
+            help="this job's timeline until the job ends (a unique prefix will do); without it, the newest "
+            "jobs",
+        )
     )
     watch.add_argument(
         "--interval",
@@ -179,8 +190,7 @@ def _add_watch_and_status(subcommands: Any, output: argparse.ArgumentParser) -> 
         "(needs --stack)",
     )
     status_command.set_defaults(run=deployment_status.status)
-    for command in (watch, status_command):  # where the table is, after the command too (as below)
-        _add_where_options(command, suppress=True)
+    return watch, status_command
 
 
 class _CommandParser(argparse.ArgumentParser):
@@ -204,8 +214,31 @@ class _CommandParser(argparse.ArgumentParser):
         return parsed, unknown
 
 
+def _add_completion_command(subcommands: argparse._SubParsersAction[_CommandParser]) -> None:
+    """``jobtrail completion SHELL``: prints the shell's completion script."""
+    completion_command = subcommands.add_parser(
+        "completion",
+        help="the script that makes your shell complete jobtrail commands, options and job names",
+        description="Print the script that makes SHELL complete jobtrail's commands, options and job "
+        "names (the most recent jobs of the table the command line names). Load it in your shell's "
+        'start-up file: bash, `eval "$(jobtrail completion bash)"` in ~/.bashrc; zsh, the same line in '
+        "~/.zshrc after compinit; fish, `jobtrail completion fish | source` in "
+        "~/.config/fish/config.fish.",
+    )
+    completion_command.add_argument(
+        "shell", metavar="SHELL", choices=completion.SHELLS, help="bash, zsh or fish"
+    )
+    completion_command.set_defaults(run=completion.completion)
+
+
+def _completes_job_names(action: argparse.Action) -> None:
+    """Shell completion offers recent jobs' names for this argument (``completion.job_names``)."""
+    action.completer = completion.job_names  # type: ignore[attr-defined]  # argcomplete reads it
+
+
 def _add_where_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
-    """The "where the history table is" options; ``suppress``: no defaults (for the subcommands' copies)."""
+    """The "where the history table is" options, and how times are shown; ``suppress``: no defaults (for
+    the subcommands' copies)."""
     nothing: Any = argparse.SUPPRESS if suppress else None
     where = parser.add_argument_group(
         "where the history table is (before or after the command)",
@@ -230,6 +263,14 @@ def _add_where_options(parser: argparse.ArgumentParser, *, suppress: bool) -> No
         help="the demo's local history: $JOBTRAIL_HOME, else this checkout's .jobtrail/, else "
         "~/.local/share/jobtrail (reuses the DynamoDB Local the demo left running, or starts one)",
         default=argparse.SUPPRESS if suppress else False,
+    )
+    shown = parser.add_argument_group("how times are shown (before or after the command)")
+    shown.add_argument(
+        "--tz",
+        metavar="ZONE",
+        help="time zone of the times in tables: local, UTC or an IANA name such as Europe/Paris "
+        "(default: $JOBTRAIL_TZ, else UTC); --json stays UTC",
+        default=nothing,
     )
 
 

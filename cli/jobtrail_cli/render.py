@@ -16,6 +16,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from jobtrail_cli.timezone import displayed
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Any
@@ -49,7 +51,13 @@ def styled(status: str | None) -> Text:
 
 
 def when(moment: datetime | None) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if moment else "-"
+    """``moment`` in the run's zone (``--tz``; the tables' headers name it), or ``-``."""
+    return displayed().local(moment).strftime("%Y-%m-%d %H:%M:%S") if moment else "-"
+
+
+def zone() -> str:
+    """The zone times are shown in, as a header says it: ``UTC``, ``Europe/Paris``, ``local, CET``."""
+    return displayed().name
 
 
 def jobs_table(summaries: Sequence[JobSummary], *, where: str, filters: str = "", wide: bool = False) -> None:
@@ -72,7 +80,7 @@ def jobs_table(summaries: Sequence[JobSummary], *, where: str, filters: str = ""
         _Column("Instance", [_instances(s) for s in summaries], rank=7),
         _Column("Spot", [_percent(s.spot_savings_percent) for s in summaries], rank=5),
     ]
-    _print_fitted(f"Training jobs in {where}, newest first (UTC)", columns, wide=wide)
+    _print_fitted(f"Training jobs in {where}, newest first ({zone()})", columns, wide=wide)
 
 
 def alerts_table(alerts: Sequence[StoredAlert], *, where: str, filters: str = "", wide: bool = False) -> None:
@@ -99,7 +107,7 @@ def alerts_table(alerts: Sequence[StoredAlert], *, where: str, filters: str = ""
             narrow=_Column("State", [_delivery(a, short=True) for a in alerts], rank=2),
         ),
     ]
-    _print_fitted(f"Alerts in {where}, newest first (UTC)", columns, wide=wide)
+    _print_fitted(f"Alerts in {where}, newest first ({zone()})", columns, wide=wide)
 
 
 def _severity(severity: str) -> Text:
@@ -114,7 +122,7 @@ def _delivery(stored: StoredAlert, *, short: bool = False) -> str | Text:
 
 def _short_when(moment: datetime | None) -> str:
     """``when`` without the year and seconds, for narrow terminals."""
-    return moment.astimezone(UTC).strftime("%m-%d %H:%M") if moment else "-"
+    return displayed().local(moment).strftime("%m-%d %H:%M") if moment else "-"
 
 
 # -- fitting a table to the terminal: whole cells on one line, columns left out rather than folded -------
@@ -227,7 +235,7 @@ def job_details(record: JobRecord, *, where: str) -> None:
         show_header=False,
         title=summary.job_name,
         title_justify="left",
-        caption=f"From {where}.",
+        caption=f"From {where}. Times in {zone()}.",
         caption_justify="left",
         box=None,
     )
@@ -270,7 +278,7 @@ def metrics_table(record: JobRecord, *, where: str = "") -> None:
     table = Table(title=title, title_justify="left")
     table.add_column("Metric")
     table.add_column("Value", justify="right")
-    table.add_column("Timestamp (UTC)")
+    table.add_column(f"Timestamp ({zone()})")
     for metric in record.final_metrics:
         table.add_row(metric.name, repr(metric.value), when(metric.timestamp))
     console.print(table)
@@ -301,7 +309,7 @@ def timeline_view(
     bar = _Column("Time spent", ["█" * MIN_BAR_WIDTH], rank=1)  # measured at its narrowest
     columns = [
         _Column("Status", [styled(t.status) for t in transitions], rank=0),
-        _Column("Started (UTC)", [when(t.start_time) for t in transitions], rank=3),
+        _Column(f"Started ({zone()})", [when(t.start_time) for t in transitions], rank=3),
         _Column("Duration", [_duration(t, d) for t, d in zip(transitions, durations, strict=True)], rank=2),
         bar,
         _Column("Message", [t.message or "" for t in transitions], rank=4, folds=True),
@@ -529,7 +537,7 @@ def dead_letters_table(letters: Sequence[DeadLetter]) -> None:
         console.print("The dead-letter queue is empty.")
         return
     table = Table(title="Dead letters", title_justify="left")
-    for column in ("Sent (UTC)", "Event id", "Job", "Receives", "Reason"):
+    for column in (f"Sent ({zone()})", "Event id", "Job", "Receives", "Reason"):
         table.add_column(column, overflow="fold")
     for letter in letters:
         table.add_row(
@@ -581,7 +589,11 @@ def watched_jobs(
     ]
     styles = ["bold reverse" if a is not None and a < HIGHLIGHT_SECONDS else "" for a in ages]
     table, _ = _fitted(
-        f"Training jobs in {where}, newest first (UTC)", columns, wide=False, row_styles=styles, widen=None
+        f"Training jobs in {where}, newest first ({zone()})",
+        columns,
+        wide=False,
+        row_styles=styles,
+        widen=None,
     )
     return Group(Text(note, style="dim"), table)
 
@@ -598,7 +610,7 @@ def deployment_health(health: Health, *, where: str) -> None:
         return "-" if age is None else f"{when(moment)} ({human_duration(age.total_seconds())} ago)"
 
     table = Table(
-        title=f"Deployment {health.stack} at {when(health.checked_at)} UTC",
+        title=f"Deployment {health.stack} at {when(health.checked_at)} ({zone()})",
         title_justify="left",
         caption=f"History in {where}.",
         caption_justify="left",

@@ -16,6 +16,7 @@ from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from jobtrail_cli.errors import EXIT_USAGE, UserError
+from jobtrail_cli.timezone import UTC_ZONE, DisplayZone, parse_zone
 
 if TYPE_CHECKING:
     from boto3.session import Session
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_sqs import SQSClient
 
+#: The variable ``--tz`` falls back on.
+TZ_VARIABLE = "JOBTRAIL_TZ"
 #: Where ``--stack`` finds the table name among the stack's outputs.
 TABLE_OUTPUT_KEY = "HistoryTableName"
 
@@ -58,6 +61,11 @@ def aws_call(call: Callable[[], Result], *, missing_table: str | None = None) ->
         raise UserError(str(error)) from None
 
 
+def shell_asks_for_completions() -> bool:
+    """A shell runs ``jobtrail`` for completions (argcomplete's ``_ARGCOMPLETE`` variable is set)."""
+    return "_ARGCOMPLETE" in os.environ
+
+
 class _Table(NamedTuple):
     """Where the history table is, and how to say so to a person."""
 
@@ -89,10 +97,26 @@ class Wiring:
         self._profile: str | None = args.profile
         self._endpoint_url: str | None = args.endpoint_url
         self._local: bool = args.local
+        self._tz: str | None = getattr(args, "tz", None)
         self._cleanup = cleanup
         self._session: Session | None = None
         self._stack: _Stack | None = None
         self._table_found: _Table | None = None
+
+    # -- how times are shown
+
+    def display_zone(self) -> DisplayZone:
+        """The zone tables show times in: ``--tz``, else ``$JOBTRAIL_TZ``, else UTC; an unknown zone is a
+        one-line usage error naming where it came from."""
+        given, source = (
+            (self._tz, "--tz") if self._tz is not None else (os.environ.get(TZ_VARIABLE), TZ_VARIABLE)
+        )
+        if given is None or (source == TZ_VARIABLE and not given.strip()):
+            return UTC_ZONE  # an empty variable is an unset one; an empty --tz is a mistake
+        try:
+            return parse_zone(given)
+        except ValueError as error:
+            raise UserError(f"{source}: {error}", EXIT_USAGE) from None
 
     # -- the history table
 

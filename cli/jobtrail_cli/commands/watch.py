@@ -173,7 +173,7 @@ def _watch_job(args: argparse.Namespace, wiring: Wiring, pace: Pace) -> None:
             state = f"ended {record.summary.status}" if ended else f"every {pace.interval:g}s, Ctrl-C to stop"
             show.screen(
                 lambda render: render.watched_job(
-                    record, where=where, note=f"Watching {name}: {state} (last poll {_clock_time()} UTC)"
+                    record, where=where, note=f"Watching {name}: {state} (last poll {_clock_time()})"
                 )
             )
             return ended
@@ -205,7 +205,7 @@ def _watch_jobs(args: argparse.Namespace, wiring: Wiring, pace: Pace) -> None:
                     changed_at[summary.job_name] = now
             note = (
                 f"Watching the {args.limit} newest jobs: every {pace.interval:g}s, Ctrl-C to stop "
-                f"(last poll {_clock_time()} UTC; changed rows are highlighted for a minute)"
+                f"(last poll {_clock_time()}; changed rows are highlighted for a minute)"
             )
             show.screen(
                 lambda render: render.watched_jobs(listed, changed_at, now=now, where=where, note=note)
@@ -257,7 +257,11 @@ def _now() -> str | None:
 
 
 def _clock_time() -> str:
-    return datetime.now(UTC).strftime("%H:%M:%S")
+    """Now, as the tables show times (``--tz``), with the zone's name."""
+    from jobtrail_cli.timezone import displayed  # noqa: PLC0415
+
+    zone = displayed()
+    return f"{zone.local(datetime.now(UTC)).strftime('%H:%M:%S')} {zone.name}"
 
 
 def interval(text: str) -> float:
