@@ -1222,12 +1222,14 @@ def test_outputs_are_described(template: dict[str, Any]) -> None:
         "IngestFunctionArn",
         "ReconcileFunctionName",
         "SlackNotifierFunctionName",
+        "SlackDeliveryFailureQueueUrl",
         "AlertTopicArn",
         "OpsTopicArn",
         "DashboardUrl",
     } <= outputs.keys()
     assert all(output.get("Description") for output in outputs.values())
     assert outputs["SlackNotifierFunctionName"]["Condition"] == "HasSlack"
+    assert outputs["SlackDeliveryFailureQueueUrl"]["Condition"] == "HasSlack"
     # The README lists every output
     section = _readme_section("Deploy")
     for name in outputs:
