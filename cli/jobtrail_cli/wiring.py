@@ -102,6 +102,7 @@ class Wiring:
         self._session: Session | None = None
         self._stack: _Stack | None = None
         self._table_found: _Table | None = None
+        self._queries: HistoryQueries | None = None
 
     # -- how times are shown
 
@@ -123,11 +124,14 @@ class Wiring:
     def queries(self) -> HistoryQueries:
         """The history table's listings (what the query commands read): the demo's table with
         ``--local``, else ``--table``, the ``--stack`` stack's or ``$JOBTRAIL_TABLE``; a missing table,
-        region or conflicting options are a one-line error."""
+        region or conflicting options are a one-line error. Made once per run: each one binds the models
+        and opens a connection of its own."""
         from jobtrail.adapters.history_queries import HistoryQueries  # noqa: PLC0415
 
-        table = self._where_the_table_is()
-        return HistoryQueries(table.name, region=table.region, host=table.host)
+        if self._queries is None:
+            table = self._where_the_table_is()
+            self._queries = HistoryQueries(table.name, region=table.region, host=table.host)
+        return self._queries
 
     def store(self) -> HistoryStore:
         """The history table as ingest writes it (what backfill needs), found as ``queries`` finds it."""

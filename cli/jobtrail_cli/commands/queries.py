@@ -90,7 +90,7 @@ def show(args: argparse.Namespace, wiring: Wiring) -> int:
     """``jobtrail show JOB``: the job's summary and final metrics."""
     from jobtrail.core.views import job_view  # noqa: PLC0415
 
-    record = _job(args, wiring)
+    record = find_job(args, wiring)
     return _answer(
         args, lambda: job_view(record), lambda render: render.job_details(record, where=wiring.where())
     )
@@ -100,7 +100,7 @@ def history(args: argparse.Namespace, wiring: Wiring) -> int:
     """``jobtrail history JOB``: the job's status transitions, oldest first, as a timeline."""
     from jobtrail.core.views import transition_view  # noqa: PLC0415
 
-    record = _job(args, wiring)
+    record = find_job(args, wiring)
     return _answer(
         args,
         lambda: [transition_view(t) for t in record.transitions],
@@ -112,7 +112,7 @@ def metrics(args: argparse.Namespace, wiring: Wiring) -> int:
     """``jobtrail metrics JOB``: the job's final metrics."""
     from jobtrail.core.views import metric_view  # noqa: PLC0415
 
-    record = _job(args, wiring)
+    record = find_job(args, wiring)
     return _answer(
         args,
         lambda: [metric_view(m) for m in record.final_metrics],
@@ -120,8 +120,9 @@ def metrics(args: argparse.Namespace, wiring: Wiring) -> int:
     )
 
 
-def _job(args: argparse.Namespace, wiring: Wiring) -> StoredJob:
-    """The ``JOB`` argument's record (or the one recent job whose name it starts); exit 1 if none."""
+def find_job(args: argparse.Namespace, wiring: Wiring) -> StoredJob:
+    """The ``JOB`` argument's record, or the one recent job whose name it starts; exit 1 if none.
+    (``show``, ``history``, ``metrics`` and ``watch`` find their job this way.)"""
     name = _valid_job_name(args.job)
     store = wiring.queries()
     record = wiring.read(lambda: store.get_job(name))

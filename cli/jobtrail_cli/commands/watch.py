@@ -125,9 +125,9 @@ def _watch_job(args: argparse.Namespace, wiring: Wiring, pace: Pace) -> None:
     from jobtrail.core.views import summary_view, transition_view  # noqa: PLC0415
 
     # The same lookup as `show` and `history` (a unique prefix of a recent job's name will do).
-    from jobtrail_cli.commands.queries import _job  # noqa: PLC0415
+    from jobtrail_cli.commands.queries import find_job  # noqa: PLC0415
 
-    first = _job(args, wiring)
+    first = find_job(args, wiring)
     name = first.job_name
     store = wiring.queries()
     where = wiring.where()
