@@ -14,12 +14,13 @@ from functools import cached_property
 from typing import Any
 
 import boto3
-from jobtrail.adapters.sagemaker import SageMakerTrainingJobs
+from jobtrail.adapters.sagemaker import SageMakerJobs
 from jobtrail.core.alerts import DEFAULT_ALERT_ON
 from jobtrail.core.history import WriteConflict, merge
+from jobtrail.core.kinds import JobKey
 from jobtrail.core.model import Alert, Claim, HistoryChanges, StoredAlert, StoredJob
 from jobtrail.usecases.ingest import IngestDeps
-from jobtrail.usecases.ports import TrainingJobs
+from jobtrail.usecases.ports import Jobs
 from jobtrail_local.scripted_sagemaker import ScriptedSageMaker
 
 
@@ -27,20 +28,25 @@ class InMemoryHistories:
     """``JobHistories`` in a dict, with the same version check and alert claims as the DynamoDB store."""
 
     def __init__(self) -> None:
-        self.jobs: dict[str, StoredJob] = {}
+        self.jobs: dict[JobKey, StoredJob] = {}
         self.loads = 0
         self.writes = 0
         self._lock = threading.Lock()
 
-    def load(self, job_name: str) -> StoredJob | None:
+    def load(self, key: JobKey) -> StoredJob | None:
         self.loads += 1
-        return self.jobs.get(job_name)
+        return self.jobs.get(key)
+
+    @property
+    def by_name(self) -> dict[str, StoredJob]:
+        """The stored jobs by name (the fixtures' names are unique across kinds)."""
+        return {key.name: job for key, job in self.jobs.items()}
 
     def apply(self, changes: HistoryChanges, *, claim: Claim | None = None) -> None:
         with self._lock:
-            current = self.jobs.get(changes.job_name)
+            current = self.jobs.get(changes.job)
             if (current.version if current else None) != changes.expected_version:
-                raise WriteConflict(changes.job_name)
+                raise WriteConflict(str(changes.job))
             merged = merge(current, changes)
             assert merged is not None
             self.writes += 1
@@ -54,10 +60,11 @@ class InMemoryHistories:
                 )
                 for alert in changes.new_alerts
             )
-            self.jobs[changes.job_name] = StoredJob(
+            self.jobs[changes.job] = StoredJob(
                 summary=merged.summary,
                 transitions=merged.transitions,
                 final_metrics=merged.final_metrics,
+                steps=merged.steps,
                 version=(current.version if current else 0) + 1,
                 alerts=(current.alerts if current else ()) + new_alerts,
             )
@@ -97,14 +104,14 @@ class InMemoryHistories:
         change: Callable[[StoredAlert], StoredAlert],
     ) -> bool:
         with self._lock:
-            job = self.jobs[alert.job_name]
+            job = self.jobs[alert.job]
             for index, stored in enumerate(job.alerts):
                 if stored.alert.key == alert.key:
                     if not condition(stored):
                         return False
                     self.writes += 1
                     alerts = (*job.alerts[:index], change(stored), *job.alerts[index + 1 :])
-                    self.jobs[alert.job_name] = replace(job, alerts=alerts)
+                    self.jobs[alert.job] = replace(job, alerts=alerts)
                     return True
             raise KeyError(alert.alert_id)
 
@@ -140,11 +147,11 @@ class ListDeadLetters:
         self.parked.append({"body": body, "reason": reason, "event_id": event_id, "message_id": message_id})
 
 
-def scripted_training_jobs(script: ScriptedSageMaker) -> SageMakerTrainingJobs:
+def scripted_training_jobs(script: ScriptedSageMaker) -> SageMakerJobs:
     """The real boto3 adapter, its client answering DescribeTrainingJob from ``script`` (no HTTP)."""
     client = boto3.client("sagemaker", region_name="us-east-1")
     script.attach(client)
-    return SageMakerTrainingJobs(client)
+    return SageMakerJobs(client)
 
 
 @dataclass
@@ -166,11 +173,9 @@ class FakeWorld:
     @cached_property
     def deps(self) -> IngestDeps:
         """Built on first use (after a test swapped any part), then reused like a warm container's."""
-        training_jobs: TrainingJobs = (
-            scripted_training_jobs(self.script) if self.through_boto3 else self.script.training_jobs()
-        )
+        jobs: Jobs = scripted_training_jobs(self.script) if self.through_boto3 else self.script.jobs()
         return IngestDeps(
-            training_jobs=training_jobs,
+            jobs=jobs,
             histories=self.histories,
             dead_letters=self.dead_letters,
             alerts=self.publisher,

@@ -59,11 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo_command.set_defaults(run=demo.demo)
 
     jobs = subcommands.add_parser("jobs", parents=[tables], help="list jobs, newest first")
+    _add_kind_option(jobs, "only jobs of this kind (default: every kind)")
     jobs.add_argument(
         "--status",
         type=status,
-        help="current TrainingJobStatus (Failed, Completed, …) or secondary status (MaxRuntimeExceeded, …), "
-        "any case; past ones, such as a spot job's Interrupted, are in `jobtrail alerts` and `history`",
+        help="current status (Failed, Completed, Executing, Succeeded, …) or a training job's secondary "
+        "status (MaxRuntimeExceeded, …), any case; past ones, such as a spot job's Interrupted, are in "
+        "`jobtrail alerts` and `history`",
     )
     jobs.add_argument("--since", type=moment, help="created at or after: 24h, 7d, 30m or an ISO time")
     jobs.add_argument(
@@ -85,28 +87,14 @@ def build_parser() -> argparse.ArgumentParser:
             "job", metavar="JOB", nargs="?", help="only this job's alerts (a unique prefix will do)"
         )
     )
+    _add_kind_option(alerts, "only alerts of jobs of this kind; with JOB, the kind of that job")
     alerts.add_argument("--since", type=moment, help="transitions at or after: 24h, 7d, 30m or an ISO time")
     alerts.add_argument(
         "--limit", type=positive_int, default=50, help="at most this many alerts (default 50)"
     )
     alerts.set_defaults(run=queries.alerts)
 
-    backfill_command = subcommands.add_parser(
-        "backfill", parents=[output], help="record the history of jobs created before jobtrail was deployed"
-    )
-    backfill_command.add_argument(
-        "--since", type=moment, required=True, help="jobs created since: 30d, 24h or an ISO time"
-    )
-    backfill_command.add_argument(
-        "--alerts", action="store_true", help="also alert on what it finds (default: silent)"
-    )
-    backfill_command.add_argument(
-        "--rate", type=float, default=2.0, help="DescribeTrainingJob calls per second at most (default 2)"
-    )
-    backfill_command.add_argument(
-        "--topic-arn", help="AlertTopic for --alerts (default: the stack's AlertTopicArn)"
-    )
-    backfill_command.set_defaults(run=backfill.backfill)
+    backfill_command = _add_backfill(subcommands, output)
 
     dlq_command = subcommands.add_parser(
         "dlq", help="the dead-letter queue: what sits there, and moving it back"
@@ -137,9 +125,13 @@ def build_parser() -> argparse.ArgumentParser:
         one_job = subcommands.add_parser(name, parents=[kind], help=text)
         _completes_job_names(
             one_job.add_argument(
-                "job", metavar="JOB", help="training job name, or the start of one (a unique prefix)"
+                "job",
+                metavar="JOB",
+                help="job name (a pipeline execution: PIPELINE/EXECUTION-ID), or the start of one (a "
+                "unique prefix)",
             )
         )
+        _add_kind_option(one_job, "the job's kind, when jobs of several kinds have this name")
         one_job.set_defaults(run=run)
         one_job_commands.append(one_job)
 
@@ -151,6 +143,36 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         _add_where_options(command, suppress=True)
     return parser
+
+
+def _add_backfill(
+    subcommands: argparse._SubParsersAction[_CommandParser], output: _CommandParser
+) -> _CommandParser:
+    """``backfill``: the history of jobs created before jobtrail was deployed."""
+    backfill_command = subcommands.add_parser(
+        "backfill", parents=[output], help="record the history of jobs created before jobtrail was deployed"
+    )
+    backfill_command.add_argument(
+        "--since", type=moment, required=True, help="jobs created since: 30d, 24h or an ISO time"
+    )
+    backfill_command.add_argument(
+        "--alerts", action="store_true", help="also alert on what it finds (default: silent)"
+    )
+    backfill_command.add_argument(
+        "--kind",
+        type=kinds,
+        default=None,
+        help="the kinds to backfill, comma-separated (default: every kind: "
+        "training,processing,transform,tuning,pipeline)",
+    )
+    backfill_command.add_argument(
+        "--rate", type=float, default=2.0, help="Describe calls per second at most (default 2)"
+    )
+    backfill_command.add_argument(
+        "--topic-arn", help="AlertTopic for --alerts (default: the stack's AlertTopicArn)"
+    )
+    backfill_command.set_defaults(run=backfill.backfill)
+    return backfill_command
 
 
 def _add_watch_and_status(
@@ -169,6 +191,7 @@ def _add_watch_and_status(
             "jobs",
         )
     )
+    _add_kind_option(watch, "the job's kind, when jobs of several kinds have this name")
     watch.add_argument(
         "--interval",
         type=watch_command.interval,
@@ -325,11 +348,38 @@ def url(text: str) -> str:
     return text
 
 
-def status(text: str) -> str:
-    """A TrainingJobStatus or SecondaryStatus, any case, as SageMaker spells it."""
-    from jobtrail.core.model import SECONDARY_STATUSES, TRAINING_JOB_STATUSES  # noqa: PLC0415
+def _add_kind_option(parser: argparse.ArgumentParser, text: str) -> None:
+    from jobtrail.core.kinds import KINDS  # noqa: PLC0415
 
-    known = {name.lower(): name for name in (*TRAINING_JOB_STATUSES, *SECONDARY_STATUSES)}
+    parser.add_argument("--kind", type=kind, metavar="KIND", help=f"{text}: {', '.join(KINDS)}")
+
+
+def kind(text: str) -> str:
+    """One job kind, any case."""
+    if "," in text:
+        raise argparse.ArgumentTypeError(f"one kind only, not {text!r}")
+    return kinds(text)[0]
+
+
+def kinds(text: str) -> tuple[str, ...]:
+    """Job kinds, comma-separated, any case (``training,pipeline``)."""
+    from jobtrail.core.kinds import parse_kinds  # noqa: PLC0415
+
+    if not text.strip():
+        raise argparse.ArgumentTypeError("no kind given")
+    try:
+        return parse_kinds(text.lower())
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def status(text: str) -> str:
+    """A status of any kind or a training job's SecondaryStatus, any case, as SageMaker spells it."""
+    from jobtrail.core.kinds import SPECS  # noqa: PLC0415
+    from jobtrail.core.model import SECONDARY_STATUSES  # noqa: PLC0415
+
+    every_kind = [name for spec in SPECS.values() for name in spec.statuses]
+    known = {name.lower(): name for name in (*every_kind, *SECONDARY_STATUSES)}
     try:
         return known[text.strip().lower()]
     except KeyError:

@@ -1,4 +1,4 @@
-"""IngestFunction: SQS batches of SageMaker training-job state changes → the history table.
+"""IngestFunction: SQS batches of SageMaker job state changes (every tracked kind) → the history table.
 
 The composition root: the only place that reads this function's environment and creates its clients,
 once per container (the first invocation), then hands them to the use case.
@@ -13,6 +13,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from jobtrail.adapters.aws import AwsAdapters
 from jobtrail.core.alerts import parse_alert_on
+from jobtrail.core.kinds import parse_kinds
 from jobtrail.observability import logger, metrics, tracer
 from jobtrail.usecases.ingest import BatchResponse, IngestDeps, handle_batch
 
@@ -22,11 +23,12 @@ def deps_from_environment() -> IngestDeps:
     """The function's dependencies, from its environment (the template sets every variable)."""
     aws = AwsAdapters(os.environ["JOBTRAIL_TABLE"])
     return IngestDeps(
-        training_jobs=aws.training_jobs(),
+        jobs=aws.jobs(),
         histories=aws.histories,
         dead_letters=aws.dead_letters(os.environ["JOBTRAIL_DEAD_LETTER_QUEUE_URL"]),
         alerts=aws.alerts(os.environ["JOBTRAIL_ALERT_TOPIC_ARN"]),
         alert_on=parse_alert_on(os.environ.get("JOBTRAIL_ALERT_ON")),
+        tracked_kinds=parse_kinds(os.environ.get("JOBTRAIL_TRACKED_KINDS")),
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from jobtrail.adapters.aws import AwsAdapters
 from jobtrail.core.alerts import parse_alert_on
+from jobtrail.core.kinds import parse_kinds
 from jobtrail.observability import logger, metrics, tracer
 from jobtrail.usecases.reconcile import ReconcileDeps, TokenBucket, reconcile, record_metrics
 from jobtrail.usecases.sync import SyncDeps
@@ -23,11 +24,11 @@ from jobtrail.usecases.sync import SyncDeps
 def deps_from_environment() -> ReconcileDeps:
     """The function's dependencies, from its environment (the template sets every variable)."""
     aws = AwsAdapters(os.environ["JOBTRAIL_TABLE"])
-    jobs = aws.training_jobs()
+    jobs = aws.jobs()
     hours = float(os.environ.get("JOBTRAIL_STALLED_AFTER_HOURS", "6"))
     return ReconcileDeps(
         sync=SyncDeps(
-            training_jobs=jobs,
+            jobs=jobs,
             histories=aws.histories,
             alerts=aws.alerts(os.environ["JOBTRAIL_ALERT_TOPIC_ARN"]),
             alert_on=parse_alert_on(os.environ.get("JOBTRAIL_ALERT_ON")),
@@ -36,6 +37,7 @@ def deps_from_environment() -> ReconcileDeps:
         histories=aws.histories,
         bucket=TokenBucket(float(os.environ.get("JOBTRAIL_RECONCILE_DESCRIBE_RATE", "2"))),
         stalled_after=timedelta(hours=hours) if hours > 0 else None,
+        kinds=parse_kinds(os.environ.get("JOBTRAIL_TRACKED_KINDS")),
     )
 
 

@@ -455,7 +455,7 @@ def _collect(engine: Engine, delivery: Delivery, slack: SlackOutcome) -> DemoRes
     alerts = store.list_alerts(AlertQuery(limit=1000))
     jobs = []
     for summary in store.list_jobs(JobQuery(limit=1000)):  # every job, newest first
-        record = store.get_job(summary.job_name)
+        record = store.get_job(summary.key)
         if record is None:
             raise DemoError(f"{summary.job_name} vanished from {DEMO_TABLE} while the demo read it")
         jobs.append(
@@ -472,6 +472,7 @@ def _collect(engine: Engine, delivery: Delivery, slack: SlackOutcome) -> DemoRes
         )
     spot = load_lifecycle(SPOT_LIFECYCLE).job_names[0]
     summaries = store.list_jobs(JobQuery(limit=1000))
+    spot_key = next(s.key for s in summaries if s.job_name == spot and s.kind == "training")
     return DemoResult(
         engine=engine.name,
         notice=engine.notice,
@@ -486,7 +487,7 @@ def _collect(engine: Engine, delivery: Delivery, slack: SlackOutcome) -> DemoRes
         dynamodb=engine,
         spot_job=spot,
         summaries=summaries,
-        spot_record=store.get_job(spot),
+        spot_record=store.get_job(spot_key),
         stored_alerts=alerts,
     )
 

@@ -26,6 +26,7 @@ from typing import Any
 
 import botocore.session
 from botocore.model import StructureShape
+from jobtrail.core.kinds import JobKey, Kind
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -295,6 +296,11 @@ def with_times(value: Any, convert: Callable[[datetime], Any]) -> Any:
     if isinstance(value, list):
         return [with_times(item, convert) for item in value]
     return value
+
+
+def job_key(name: str, kind: Kind = "training") -> JobKey:
+    """A job's identity in the fixtures' account and region."""
+    return JobKey(account=ACCOUNT, region=REGION, kind=kind, name=name)
 
 
 def job_arn(name: str) -> str:

@@ -4,10 +4,10 @@
 a lifecycle, in any order: an older state never replaces a newer one) and answers DescribeTrainingJob and
 ListTrainingJobs from it, success or error, in one place (``answer``). It is used three ways:
 
-- ``training_jobs()``: the ``TrainingJobs`` and ``TrainingJobCatalog`` ports straight from the script, no
+- ``jobs()``: the ``Jobs`` and ``JobCatalog`` ports straight from the script, no
   boto3 at all, in microseconds (the unit tier);
 - ``attach(client)``: a real boto3 ``sagemaker`` client answered in-process, so the real
-  ``SageMakerTrainingJobs`` adapter and botocore's parsing run (the integration tier);
+  ``SageMakerJobs`` adapter and botocore's parsing run (the integration tier);
 - ``ScriptedSageMakerServer``: the same answers over loopback HTTP in SageMaker's JSON protocol, for code
   that builds its own client from ``AWS_ENDPOINT_URL_SAGEMAKER`` (the demo, the benchmark).
 
@@ -31,6 +31,7 @@ from typing import Any, Self
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.exceptions import ClientError
 from jobtrail.adapters.sagemaker import record_from_describe
+from jobtrail.core.kinds import JobKey, Kind, key_from_arn
 from jobtrail.core.model import JobListing, JobRecord
 
 from jobtrail_local.lifecycle_builder import Step
@@ -50,7 +51,7 @@ _SUMMARY_KEYS = (
 )
 #: How often the server thread checks whether it is asked to stop (``stop`` waits for it).
 _POLL_SECONDS = 0.05
-#: The adapter's page size (``SageMakerTrainingJobs.list_jobs``), used by the direct catalog too.
+#: The adapter's page size (``SageMakerJobs.list_jobs``), used by the direct catalog too.
 _PAGE_SIZE = 100
 
 
@@ -130,9 +131,9 @@ class ScriptedSageMaker:
             return 400, {"Error": dict(error.response.get("Error", {}))}
 
     # -- the three ways to use it ----------------------------------------------------------------------
-    def training_jobs(self) -> ScriptedTrainingJobs:
-        """The ``TrainingJobs`` and ``TrainingJobCatalog`` ports answered straight from this script."""
-        return ScriptedTrainingJobs(self)
+    def jobs(self) -> ScriptedJobs:
+        """The ``Jobs`` and ``JobCatalog`` ports answered straight from this script."""
+        return ScriptedJobs(self)
 
     def attach(self, client: Any) -> None:
         """Make ``client`` (a boto3 ``sagemaker`` client) answer DescribeTrainingJob and ListTrainingJobs
@@ -162,20 +163,24 @@ class ScriptedSageMaker:
         return str(uuid.uuid5(_NAMESPACE, f"request:{self._requests}"))
 
 
-class ScriptedTrainingJobs:
-    """``TrainingJobs`` and ``TrainingJobCatalog`` on a script, skipping boto3: what the real adapter would
-    return for the same answers (``record_from_describe`` of the state, ``None`` for an unknown job)."""
+class ScriptedJobs:
+    """``Jobs`` and ``JobCatalog`` on a script, skipping boto3: what the real adapter would return for the
+    same answers (``record_from_describe`` of the state, ``None`` for an unknown job)."""
 
     def __init__(self, script: ScriptedSageMaker) -> None:
         self.script = script
 
-    def describe(self, job_name: str) -> JobRecord | None:
-        state = self.script.current(job_name)
+    def describe(self, key: JobKey) -> JobRecord | None:
+        if key.kind != "training":
+            return None
+        state = self.script.current(key.name)
         return None if state is None else record_from_describe(state)
 
     def list_jobs(
-        self, *, modified_after: datetime | None = None, created_after: datetime | None = None
+        self, kind: Kind, *, modified_after: datetime | None = None, created_after: datetime | None = None
     ) -> Iterator[JobListing]:
+        if kind != "training":
+            return
         request: dict[str, Any] = {
             "SortBy": "CreationTime",
             "SortOrder": "Ascending",
@@ -188,8 +193,11 @@ class ScriptedTrainingJobs:
         while True:
             page = self.script.list_page(request)
             for summary in page["TrainingJobSummaries"]:
+                key = key_from_arn(summary["TrainingJobArn"])
+                if key is None:
+                    continue
                 yield JobListing(
-                    job_name=summary["TrainingJobName"],
+                    key=key,
                     creation_time=summary["CreationTime"],
                     last_modified_time=summary.get("LastModifiedTime") or summary["CreationTime"],
                     status=summary["TrainingJobStatus"],

@@ -18,6 +18,7 @@ from jobtrail.core.model import Claim
 from jobtrail.usecases.ingest import handle_batch
 from jobtrail.usecases.sync import ALERT_CLAIM_SECONDS
 from jobtrail_local.aws_calls import count_aws_calls
+from jobtrail_local.lifecycle_builder import job_key
 from jobtrail_local.lifecycles import lifecycle_names, load_lifecycle, sqs_batch
 from worlds import World
 
@@ -134,7 +135,7 @@ def test_a_claim_keeps_a_second_sender_out_until_it_expires(world: World) -> Non
     now = datetime.now(UTC)
     first = Claim("first", now + timedelta(seconds=ALERT_CLAIM_SECONDS))
     world.store.apply(plan_changes(None, record, frozenset({"Failed"})), claim=first)
-    stored = world.store.load(job)
+    stored = world.store.load(job_key(job))
     assert stored is not None
     [pending] = stored.alerts
     second = Claim("second", now + timedelta(seconds=2 * ALERT_CLAIM_SECONDS))
@@ -146,7 +147,7 @@ def test_a_claim_keeps_a_second_sender_out_until_it_expires(world: World) -> Non
     assert not world.store.mark_sent(pending.alert, first, sent_at=now, sns_message_id="m")
     assert world.store.mark_sent(pending.alert, second, sent_at=now, sns_message_id="m-2")
     assert not world.store.claim_alert(pending.alert, first, now=now + timedelta(days=1))
-    [sent] = world.store.load(job).alerts  # type: ignore[union-attr]
+    [sent] = world.store.load(job_key(job)).alerts  # type: ignore[union-attr]
     assert (sent.state, sent.sns_message_id, sent.claim_token) == ("sent", "m-2", None)
 
 
@@ -177,7 +178,7 @@ def test_two_handlers_racing_on_one_job_publish_each_alert_once(local_world: Wor
     assert errors == []
     received = [n["MessageAttributes"]["alert_type"]["Value"] for n in world.notifications()]
     assert sorted(received) == ["Interrupted", "Interrupted"]
-    stored = world.store.load(lifecycle.job_names[0])
+    stored = world.store.load(job_key(lifecycle.job_names[0]))
     assert stored is not None
     assert [a.state for a in stored.alerts] == ["sent", "sent"]
 

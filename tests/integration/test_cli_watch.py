@@ -22,6 +22,7 @@ from jobtrail_cli.commands.watch import Pace
 from jobtrail_cli.parser import attach_minus_durations, build_parser
 from jobtrail_cli.wiring import Wiring
 from jobtrail_local.aws_calls import count_aws_calls
+from jobtrail_local.lifecycle_builder import job_key
 from jobtrail_local.lifecycles import Lifecycle, load_lifecycle, sqs_batch
 
 pytestmark = pytest.mark.dynamodb_local
@@ -113,7 +114,7 @@ def test_watching_a_job_shows_each_transition_once_and_ends_with_the_job(
     assert len(time.sleeps) == steps - 1
     assert time.sleeps == [5.0] * (steps - 1)  # the fake clock does not move during a poll
     # Then every transition was printed exactly once, in order, the later ones as new
-    stored = failed_job.world.histories.load(job)
+    stored = failed_job.world.histories.load(job_key(job))
     assert stored is not None
     transitions = [line for line in printed if line["kind"] == "transition"]
     assert [(t["transition"]["status"], t["transition"]["start_time"]) for t in transitions] == [

@@ -39,6 +39,7 @@ from jobtrail.core.model import JobSummary, Metric, Transition
 from jobtrail.usecases.ingest import IngestDeps, handle_batch
 from jobtrail.usecases.ports import JobHistories
 from jobtrail.usecases.sync import ALERT_CLAIM_SECONDS
+from jobtrail_local.lifecycle_builder import job_key
 from jobtrail_local.loadgen import Delivery, Load, deliveries, generate, stream_stats
 from jobtrail_local.scripted_sagemaker import ScriptedSageMaker
 from jobtrail_local.table_schema import load_template
@@ -367,7 +368,7 @@ def stored(histories: JobHistories, load: Load) -> tuple[dict[str, JobHistory], 
     result: dict[str, JobHistory] = {}
     states: Counter[str] = Counter()
     for name in load.job_names:
-        job = histories.load(name)
+        job = histories.load(job_key(name))
         assert job is not None, f"{name} was never stored"
         result[name] = (job.summary, job.transitions, _exact(job.final_metrics))
         states.update(alert.state for alert in job.alerts)

@@ -14,6 +14,7 @@ from jobtrail.adapters.history_store import HistoryStore
 from jobtrail.adapters.sagemaker import record_from_describe
 from jobtrail.adapters.sqs import REASON_ATTRIBUTE
 from jobtrail_local.lambda_runtime import LambdaContext
+from jobtrail_local.lifecycle_builder import job_key
 from jobtrail_local.lifecycles import (
     lifecycle_names,
     load_bad_event,
@@ -52,7 +53,7 @@ def test_the_handler_records_what_sagemaker_describes(deployed: dict[str, Any]) 
     response = lambda_handler(load_sqs_event("completed"), LambdaContext())
     # Then no record fails and the history holds SageMaker's (moto's) account of the job
     assert response == {"batchItemFailures": []}
-    stored = HistoryStore(deployed["table"], region="us-east-1").load(job_name)
+    stored = HistoryStore(deployed["table"], region="us-east-1").load(job_key(job_name))
     assert stored is not None
     assert stored.summary.status == "Completed"
     assert [t.status for t in stored.transitions] == ["Starting"]
@@ -82,7 +83,7 @@ def test_each_sqs_fixture_through_the_handler_records_its_jobs(
     jobs = {json.loads(r["body"])["detail"]["TrainingJobName"] for r in event["Records"]}
     assert sorted(script.calls) == sorted(jobs)
     for job in jobs:
-        stored = store.load(job)
+        stored = store.load(job_key(job))
         assert stored is not None
         assert stored.transitions == record_from_describe(script.describe(job)).transitions
 
@@ -91,7 +92,9 @@ def test_the_handler_drops_events_of_unknown_jobs(deployed: dict[str, Any]) -> N
     response = lambda_handler(load_sqs_event("completed"), LambdaContext())
     assert response == {"batchItemFailures": []}
     assert (
-        HistoryStore(deployed["table"], region="us-east-1").load(load_lifecycle("completed").job_names[0])
+        HistoryStore(deployed["table"], region="us-east-1").load(
+            job_key(load_lifecycle("completed").job_names[0])
+        )
         is None
     )
 

@@ -15,6 +15,7 @@ from jobtrail.core.model import Claim, HistoryChanges, JobRecord, StoredJob
 from jobtrail.usecases.ingest import handle_batch
 from jobtrail.usecases.sync import sync_job
 from jobtrail_local.aws_calls import count_aws_calls
+from jobtrail_local.lifecycle_builder import job_key
 from jobtrail_local.lifecycles import (
     bad_event_names,
     lifecycle_names,
@@ -71,7 +72,7 @@ def test_a_shuffled_duplicated_replay_stores_exactly_the_final_describe(world: W
         assert response["batchItemFailures"] == []
     # Then each job's stored history is what DescribeTrainingJob finally shows
     for job_name in lifecycle.job_names:
-        stored = world.store.load(job_name)
+        stored = world.store.load(job_key(job_name))
         truth = record_from_describe(lifecycle.final_describe(job_name))
         expected = lifecycle.expected[job_name]
         assert stored is not None
@@ -140,7 +141,7 @@ def test_the_newest_answer_wins_when_two_invocations_race_on_one_job(local_world
             self.first = threading.local()
 
         def load(self, job_name: str) -> StoredJob | None:
-            stored = world.store.load(job_name)
+            stored = world.store.load(job_key(job_name))
             if not getattr(self.first, "done", False):
                 self.first.done = True
                 both_read.wait()
@@ -171,7 +172,7 @@ def test_the_newest_answer_wins_when_two_invocations_race_on_one_job(local_world
     # Then exactly one wrote first; the other re-read and either merged (newer) or stood down (older)
     assert {results["old"].outcome, results["new"].outcome} <= {"recorded", "stale"}
     assert max(results["old"].attempts, results["new"].attempts) == 2
-    stored = world.store.load(newer.job_name)
+    stored = world.store.load(job_key(newer.job_name))
     assert stored is not None
     assert stored.summary == newer.summary
     assert stored.transitions == newer.transitions
@@ -187,7 +188,7 @@ def test_more_than_a_transaction_of_transitions_is_written_in_chunks(world: Worl
     # Then every transition is stored, in two transactions
     assert result.outcome == "recorded"
     assert calls["dynamodb.TransactWriteItems"] == 2
-    stored = world.store.load(big.job_name)
+    stored = world.store.load(job_key(big.job_name))
     assert stored is not None
     assert stored.transitions == many
 
@@ -217,7 +218,7 @@ def test_a_split_write_cut_short_converges_on_the_retry(
     later = replace(deps, clock=lambda: datetime.now(UTC) + timedelta(hours=1))
     result = sync_job(big.job_name, later)
     # Then the history is complete and every alert went out once
-    stored = world.store.load(big.job_name)
+    stored = world.store.load(job_key(big.job_name))
     assert stored is not None
     assert stored.transitions == many
     assert result.outcome == "recorded"

@@ -26,6 +26,7 @@ from jobtrail.usecases.reconcile import (
 )
 from jobtrail.usecases.sync import SyncDeps
 from jobtrail_local.aws_calls import count_aws_calls
+from jobtrail_local.lifecycle_builder import job_key
 from jobtrail_local.lifecycles import lifecycle_names, load_lifecycle
 from worlds import World
 
@@ -82,7 +83,7 @@ def test_a_pass_recovers_every_lost_event_and_alerts_once(world: World) -> None:
     assert report.synced == report.recorded == len(jobs)
     for job in jobs:
         lifecycle = next(lc for lc in map(load_lifecycle, lifecycle_names()) if job in lc.job_names)
-        stored = world.store.load(job)
+        stored = world.store.load(job_key(job))
         assert stored is not None
         assert stored.transitions == record_from_describe(lifecycle.final_describe(job)).transitions
     assert published(world) == expected_alerts()
@@ -162,7 +163,7 @@ def test_a_stalled_job_alerts_once(world: World) -> None:
     message = json.loads(stalled[0]["Message"])
     assert message["status"] == "InProgress"
     assert "Training" in message["status_message"]
-    assert [a.alert.alert_type for a in world.store.load(job).alerts] == ["Stalled"]  # type: ignore[union-attr]
+    assert [a.alert.alert_type for a in world.store.load(job_key(job)).alerts] == ["Stalled"]  # type: ignore[union-attr]
 
 
 def test_a_job_that_moved_on_in_sagemaker_is_not_called_stalled(world: World) -> None:
@@ -176,7 +177,7 @@ def test_a_job_that_moved_on_in_sagemaker_is_not_called_stalled(world: World) ->
     world.store.advance_watermark(RECONCILE_WATERMARK, NOW + timedelta(days=1))
     reconcile(deps_of(world, now=NOW + timedelta(days=1), stalled_after=timedelta(hours=6)))
     assert "Stalled" not in [n["MessageAttributes"]["alert_type"]["Value"] for n in world.notifications()]
-    stored = world.store.load(lifecycle.job_names[0])
+    stored = world.store.load(job_key(lifecycle.job_names[0]))
     assert stored is not None
     assert stored.summary.status == "Stopped"
 
@@ -234,7 +235,7 @@ def test_backfill_records_history_without_alerting_and_resumes(world: World) -> 
     assert second.failures == []
     assert second.synced == second.listed - second.up_to_date == len(jobs) - 4
     assert calls["sagemaker.DescribeTrainingJob"] == len(jobs) - 4
-    assert all(world.store.load(job) is not None for job in jobs)
+    assert all(world.store.load(job_key(job)) is not None for job in jobs)
     assert world.notifications() == []
     assert world.queries.list_alerts(AlertQuery(limit=100)) == []
 
@@ -274,7 +275,7 @@ def test_a_backfill_from_an_earlier_date_starts_over(world: World) -> None:
     # When the range is widened, the older jobs are covered too (the three done are up to date)
     wide = backfill(deps, datetime(2026, 11, 1, tzinfo=UTC))
     assert wide.synced == len(jobs) - 3
-    assert all(world.store.load(job) is not None for job in jobs)
+    assert all(world.store.load(job_key(job)) is not None for job in jobs)
 
 
 @pytest.mark.parametrize("rate", [5.0])

@@ -9,9 +9,10 @@ from typing import Any
 import boto3
 import pytest
 from jobtrail.adapters.history_store import HistoryStore
-from jobtrail.adapters.sagemaker import SageMakerTrainingJobs
+from jobtrail.adapters.sagemaker import SageMakerJobs
 from jobtrail.usecases.reconcile import RECONCILE_WATERMARK
 from jobtrail_local.lambda_runtime import LambdaContext
+from jobtrail_local.lifecycle_builder import job_key
 from jobtrail_local.lifecycles import load_lifecycle
 from worlds import create_in_moto
 
@@ -53,7 +54,7 @@ def test_the_environment_becomes_the_dependencies(deployed: str, monkeypatch: py
     assert deps.bucket.rate == 5.0
     assert deps.sync.alert_on == frozenset({"Failed", "MaxRuntimeExceeded", "Interrupted"})
     # One SageMaker adapter serves as the Describe port and the listing port; one store as both views
-    assert isinstance(deps.catalog, SageMakerTrainingJobs)
+    assert isinstance(deps.catalog, SageMakerJobs)
     assert deps.catalog is deps.sync.training_jobs
     assert deps.histories is deps.sync.histories
     # StalledAfterHours 0 turns the stalled check off
@@ -73,7 +74,7 @@ def test_a_scheduled_pass_records_the_jobs_sagemaker_lists(deployed: str) -> Non
     assert report["recorded"] == 1
     assert report["failures"] == []
     store = HistoryStore(deployed, region="us-east-1")
-    stored = store.load(describe["TrainingJobName"])
+    stored = store.load(job_key(describe["TrainingJobName"]))
     assert stored is not None
     assert stored.summary.status == "Completed"
     assert store.get_watermark(RECONCILE_WATERMARK) is not None

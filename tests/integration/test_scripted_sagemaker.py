@@ -1,7 +1,7 @@
 """The scripted SageMaker answers the same three ways, and the real adapter on it calls the API as budgeted.
 
-The unit tier asks the script directly (``ScriptedSageMaker.training_jobs()``, no boto3); the real
-``SageMakerTrainingJobs`` adapter asks it through a boto3 client, attached in-process or over loopback HTTP.
+The unit tier asks the script directly (``ScriptedSageMaker.jobs()``, no boto3); the real
+``SageMakerJobs`` adapter asks it through a boto3 client, attached in-process or over loopback HTTP.
 These tests hold the direct answers to what the adapter makes of the others, so the unit tier's fake stays
 honest: same records, same ``None`` for unknown jobs, same listings page after page.
 """
@@ -15,15 +15,15 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from fakes import FakeWorld
-from jobtrail.adapters.sagemaker import CLIENT_CONFIG, SageMakerTrainingJobs
+from jobtrail.adapters.sagemaker import CLIENT_CONFIG, SageMakerJobs
 from jobtrail.usecases.ingest import handle_batch
 from jobtrail_local.aws_calls import count_aws_calls
 from jobtrail_local.lifecycles import lifecycle_names, load_lifecycle, sqs_batch
 from jobtrail_local.loadgen import generate
 from jobtrail_local.scripted_sagemaker import (
+    ScriptedJobs,
     ScriptedSageMaker,
     ScriptedSageMakerServer,
-    ScriptedTrainingJobs,
 )
 
 UNKNOWN_JOB = "never-created-2026-11-20"
@@ -34,17 +34,17 @@ class ThreeWays:
 
     def __init__(self, script: ScriptedSageMaker, server: ScriptedSageMakerServer) -> None:
         self.script = script
-        self.direct = script.training_jobs()
+        self.direct = script.jobs()
         attached = boto3.client("sagemaker", region_name="us-east-1", config=CLIENT_CONFIG)
         script.attach(attached)
-        self.attached = SageMakerTrainingJobs(attached)
+        self.attached = SageMakerJobs(attached)
         self.http_client = boto3.client(
             "sagemaker", region_name="us-east-1", endpoint_url=server.endpoint_url, config=CLIENT_CONFIG
         )
-        self.http = SageMakerTrainingJobs(self.http_client)
+        self.http = SageMakerJobs(self.http_client)
 
     @property
-    def ports(self) -> tuple[ScriptedTrainingJobs | SageMakerTrainingJobs, ...]:
+    def ports(self) -> tuple[ScriptedJobs | SageMakerJobs, ...]:
         return (self.direct, self.attached, self.http)
 
 

@@ -45,7 +45,7 @@ for _step in LOAD.steps:
     SCRIPT.advance(_step)
 #: When the records were sent (given, so that building a record never parses its body).
 SENT_AT = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-TRAINING_JOBS = SCRIPT.training_jobs()
+TRAINING_JOBS = SCRIPT.jobs()
 
 
 # ------------------------------------------------------------------------------------------ strategies
@@ -331,7 +331,7 @@ def test_bad_records_among_good_ones_are_parked_and_the_good_ones_synced_once_pe
     assert [p["message_id"] for p in outcome.parked] == bad_ids
     assert all(p["reason"].strip() and "\n" not in p["reason"] for p in outcome.parked)
     assert Counter(SCRIPT.calls) == Counter(dict.fromkeys({s.job_name for s in good}, 1))
-    assert set(outcome.histories.jobs) == {s.job_name for s in good}
+    assert set(outcome.histories.by_name) == {s.job_name for s in good}
 
 
 @SETTINGS

@@ -61,7 +61,7 @@ def test_replaying_a_lifecycle_in_order_records_exactly_what_describe_shows(name
     replay_in_order(world, lifecycle)
     # Then every job's history is what DescribeTrainingJob finally shows, and what the script expects
     for job_name in lifecycle.job_names:
-        assert_matches_expected(world.histories.jobs.get(job_name), lifecycle, job_name)
+        assert_matches_expected(world.histories.by_name.get(job_name), lifecycle, job_name)
 
 
 @pytest.mark.parametrize("name", lifecycle_names())
@@ -83,7 +83,7 @@ def test_a_batch_describes_each_job_once_however_many_events_it_holds(name: str)
         assert failed_ids(response) == []
         assert sorted(world.script.calls[before:]) == sorted(jobs_in_batch)
     for job_name in lifecycle.job_names:
-        assert_matches_expected(world.histories.jobs.get(job_name), lifecycle, job_name)
+        assert_matches_expected(world.histories.by_name.get(job_name), lifecycle, job_name)
 
 
 def test_a_duplicate_event_that_changes_nothing_writes_nothing() -> None:
@@ -187,8 +187,8 @@ def test_a_transient_failure_fails_only_that_jobs_records() -> None:
     assert expected
     assert failed_ids(response) == expected
     assert flaky.calls.count(throttled) == 1
-    assert throttled not in world.histories.jobs
-    assert set(world.histories.jobs) == {s.job_name for s in lifecycle.steps[:10]} - {throttled}
+    assert throttled not in world.histories.by_name
+    assert set(world.histories.by_name) == {s.job_name for s in lifecycle.steps[:10]} - {throttled}
 
 
 class ConflictingHistories(InMemoryHistories):
@@ -215,4 +215,4 @@ def test_a_write_conflict_is_retried_a_bounded_number_of_times(conflicts: int, f
     world.script.advance(lifecycle.steps[-1])
     response = handle_batch(sqs_batch([lifecycle.steps[-1].sqs_body]), world.deps)
     assert bool(failed_ids(response)) is fails
-    assert (lifecycle.steps[-1].job_name in world.histories.jobs) is not fails
+    assert (lifecycle.steps[-1].job_name in world.histories.by_name) is not fails

@@ -47,7 +47,7 @@ def in_order(name: str) -> dict[str, tuple[object, ...]]:
 def histories(world: FakeWorld) -> dict[str, tuple[object, ...]]:
     return {
         name: (job.summary, job.transitions, tuple(m.value.hex() for m in job.final_metrics))
-        for name, job in world.histories.jobs.items()
+        for name, job in world.histories.by_name.items()
     }
 
 

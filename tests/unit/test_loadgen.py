@@ -319,7 +319,7 @@ def test_delivered_in_sqs_batches_the_load_ends_in_the_final_describes_with_each
         assert response["batchItemFailures"] == []
     # Then every job is stored as its final describe, and every expected alert was published once
     for name in load.job_names:
-        stored = world.histories.jobs[name]
+        stored = world.histories.by_name[name]
         truth = record_from_describe(load.final_describe(name))
         assert (stored.summary, stored.transitions) == (truth.summary, truth.transitions)
     published = Counter(alert.alert_id for alert in world.publisher.published)

@@ -28,7 +28,7 @@ def backfill(args: argparse.Namespace, wiring: Wiring) -> int:
     else:
         from jobtrail_cli import render  # noqa: PLC0415 - rich only when printing
 
-        with render.counting_progress("Backfilling training jobs") as tick:
+        with render.counting_progress("Backfilling jobs") as tick:
             report = wiring.read(lambda: reconcile.backfill(deps, args.since, on_job=lambda _: tick()))
     if args.json:
         print_json(report.as_dict())
@@ -46,19 +46,24 @@ def _deps(args: argparse.Namespace, wiring: Wiring) -> ReconcileDeps:
     """The reconcile use case over this account's SageMaker and the history table; with ``--alerts`` it
     publishes to the AlertTopic, else due alerts go to the outbox for the deployed functions to publish."""
     from jobtrail.adapters import sagemaker, sns  # noqa: PLC0415
+    from jobtrail.core.kinds import KINDS  # noqa: PLC0415
     from jobtrail.usecases import reconcile  # noqa: PLC0415
     from jobtrail.usecases.sync import SyncDeps  # noqa: PLC0415
 
     store = wiring.store()
-    jobs = sagemaker.SageMakerTrainingJobs(wiring.sagemaker())
+    jobs = sagemaker.SageMakerJobs(wiring.sagemaker())
     alerts = None
     if args.alerts:
         alerts = sns.SnsAlertPublisher(
             wiring.sns(), args.topic_arn or wiring.stack_output("AlertTopicArn", "--topic-arn")
         )
-    sync = SyncDeps(training_jobs=jobs, histories=store, alerts=alerts, alert_on=wiring.alert_on())
+    sync = SyncDeps(jobs=jobs, histories=store, alerts=alerts, alert_on=wiring.alert_on())
     deps = reconcile.ReconcileDeps(
-        sync=sync, catalog=jobs, histories=store, bucket=reconcile.TokenBucket(args.rate)
+        sync=sync,
+        catalog=jobs,
+        histories=store,
+        bucket=reconcile.TokenBucket(args.rate),
+        kinds=args.kind or KINDS,
     )
     return deps if args.alerts else reconcile.silent(deps, sync.clock())
 

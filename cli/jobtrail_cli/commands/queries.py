@@ -15,7 +15,8 @@ from jobtrail_cli.wiring import Wiring
 
 if TYPE_CHECKING:
     from jobtrail.adapters.history_queries import HistoryQueries
-    from jobtrail.core.model import StoredAlert, StoredJob
+    from jobtrail.core.kinds import JobKey, Kind
+    from jobtrail.core.model import StoredJob
 
 #: How many of the most recent jobs an unknown name is compared with (one bounded Query, never a Scan).
 RECENT_JOBS = 500
@@ -38,11 +39,13 @@ def jobs(args: argparse.Namespace, wiring: Wiring) -> int:
                 since=args.since,
                 until=args.until,
                 tuning_job=args.tuning_job,
+                kind=args.kind,
                 limit=args.limit,
             )
         )
     )
     filters = [
+        f"{args.kind} jobs" if args.kind else "",
         f"status {args.status}" if args.status else "",
         f"tuning job {args.tuning_job}" if args.tuning_job else "",
         _time_filter("created", args.since, args.until),
@@ -62,21 +65,15 @@ def alerts(args: argparse.Namespace, wiring: Wiring) -> int:
     from jobtrail.adapters.history_queries import AlertQuery  # noqa: PLC0415
     from jobtrail.core.views import alert_view  # noqa: PLC0415
 
-    job = args.job if args.job is None else _valid_job_name(args.job)
+    job = None if args.job is None else find_job_key(args, wiring)
     store = wiring.queries()
-
-    def listed(name: str | None) -> list[StoredAlert]:
-        return wiring.read(
-            lambda: store.list_alerts(AlertQuery(job_name=name, since=args.since, limit=args.limit))
-        )
-
-    found = listed(job)
-    if not found and job:
-        named = job
-        if wiring.read(lambda: store.get_job(named)) is None:
-            job = _unique_recent_job(named, store, wiring)
-            found = listed(job)
-    filters = [f"job {job}" if job else "", _time_filter("transitions", args.since, None)]
+    found = wiring.read(
+        lambda: store.list_alerts(AlertQuery(job=job, kind=args.kind, since=args.since, limit=args.limit))
+    )
+    filters = [
+        f"job {job.name}" if job else (f"{args.kind} jobs" if args.kind else ""),
+        _time_filter("transitions", args.since, None),
+    ]
     return _answer(
         args,
         lambda: [alert_view(a) for a in found],
@@ -121,32 +118,65 @@ def metrics(args: argparse.Namespace, wiring: Wiring) -> int:
 
 
 def find_job(args: argparse.Namespace, wiring: Wiring) -> StoredJob:
-    """The ``JOB`` argument's record, or the one recent job whose name it starts; exit 1 if none.
+    """The ``JOB`` argument's record (``find_job_key``); exit 1 if none.
     (``show``, ``history``, ``metrics`` and ``watch`` find their job this way.)"""
-    name = _valid_job_name(args.job)
+    key = find_job_key(args, wiring)
     store = wiring.queries()
-    record = wiring.read(lambda: store.get_job(name))
-    if record is None:
-        full_name = _unique_recent_job(name, store, wiring)
-        record = wiring.read(lambda: store.get_job(full_name))
-        if record is None:  # deleted in between
-            raise UserError(f"no job named {full_name!r} in {wiring.where()}", EXIT_NOT_FOUND)
+    record = wiring.read(lambda: store.get_job(key))
+    if record is None:  # deleted in between
+        raise UserError(f"no {key.kind} job named {key.name!r} in {wiring.where()}", EXIT_NOT_FOUND)
     return record
 
 
+def find_job_key(args: argparse.Namespace, wiring: Wiring) -> JobKey:
+    """The job the ``JOB`` argument (and ``--kind``) names: the one job of that name (one Query on the
+    ``by-name`` index), else the one recent job whose name it starts. Exit 2 when jobs of several kinds
+    (or accounts, or regions) have the name, saying what to pass; exit 1 when none has."""
+    name = _valid_job_name(args.job)
+    kind: Kind | None = args.kind
+    store = wiring.queries()
+    keys = wiring.read(lambda: store.find_jobs(name, kind=kind))
+    if not keys:
+        return _unique_recent_job(name, kind, store, wiring)
+    if len(keys) == 1:
+        return keys[0]
+    kinds = sorted({key.kind for key in keys})
+    if len(kinds) > 1:
+        raise UserError(
+            f"{len(keys)} jobs are named {name!r}: pass {' or '.join(f'--kind {k}' for k in kinds)}",
+            EXIT_USAGE,
+        )
+    places = ", ".join(sorted({f"{key.account} {key.region}" for key in keys}))
+    raise UserError(
+        f"{len(keys)} {kinds[0]} jobs are named {name!r}, in {places}: pass --region (or a profile for one "
+        "account)",
+        EXIT_USAGE,
+    )
+
+
 def _valid_job_name(name: str) -> str:
-    """``name`` if SageMaker could have given it to a training job; else one line saying why not."""
+    """``name`` if SageMaker could have given it to a job (a pipeline execution:
+    ``<pipeline>/<execution id>``); else one line saying why not."""
     import re  # noqa: PLC0415
 
     from jobtrail.core.events import JOB_NAME_MAX_LENGTH, JOB_NAME_PATTERN  # noqa: PLC0415
 
+    pipeline, slash, execution = name.partition("/")
+    if (
+        slash
+        and re.match(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}\Z", pipeline)
+        and re.match(r"^[a-zA-Z0-9]{0,64}\Z", execution)
+    ):
+        return name
     if re.match(JOB_NAME_PATTERN, name):
         return name
     rule = (
         f"SageMaker's are 1 to {JOB_NAME_MAX_LENGTH} letters, digits and hyphens, beginning and ending "
-        "with a letter or digit"
+        "with a letter or digit; a pipeline execution's is PIPELINE/EXECUTION-ID"
     )
-    if not name:
+    if slash:
+        why = "it is not PIPELINE/EXECUTION-ID"
+    elif not name:
         why = "it is empty"
     elif len(name) > JOB_NAME_MAX_LENGTH:
         why = f"it is {len(name)} characters long"
@@ -157,20 +187,23 @@ def _valid_job_name(name: str) -> str:
     raise UserError(f"{name!r} is not a job name: {why} ({rule})", EXIT_USAGE)
 
 
-def _unique_recent_job(name: str, store: HistoryQueries, wiring: Wiring) -> str:
+def _unique_recent_job(name: str, kind: Kind | None, store: HistoryQueries, wiring: Wiring) -> JobKey:
     """The one recent job whose name starts with ``name`` (told on stderr); else exit 1 naming the
     candidates, or the recent names close to ``name``. Looks at the ``RECENT_JOBS`` newest jobs only."""
     import difflib  # noqa: PLC0415
 
     from jobtrail.adapters.history_queries import JobQuery  # noqa: PLC0415
 
-    recent = [s.job_name for s in wiring.read(lambda: store.list_jobs(JobQuery(limit=RECENT_JOBS)))]
+    summaries = wiring.read(lambda: store.list_jobs(JobQuery(kind=kind, limit=RECENT_JOBS)))
+    recent = [s.job_name for s in summaries]
     looked_at = f"its {len(recent)} {'most recent ' if len(recent) == RECENT_JOBS else ''}jobs"
-    starting = [n for n in recent if n.lower().startswith(name.lower())]
-    if len(starting) == 1:
+    matching = [s.key for s in summaries if s.job_name.lower().startswith(name.lower())]
+    starting = list(dict.fromkeys(key.name for key in matching))
+    if len(matching) == 1:
         print(f"jobtrail: {name} is the start of one job's name: {starting[0]}", file=sys.stderr)
-        return starting[0]
-    unknown = f"no job named {name!r} in {wiring.where()}"
+        return matching[0]
+    of_kind = f"{kind} " if kind else ""
+    unknown = f"no {of_kind}job named {name!r} in {wiring.where()}"
     if starting:
         more = f" and {len(starting) - SHOWN_CANDIDATES} more" if len(starting) > SHOWN_CANDIDATES else ""
         raise UserError(

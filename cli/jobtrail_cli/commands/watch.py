@@ -128,7 +128,8 @@ def _watch_job(args: argparse.Namespace, wiring: Wiring, pace: Pace) -> None:
     from jobtrail_cli.commands.queries import find_job  # noqa: PLC0415
 
     first = find_job(args, wiring)
-    name = first.job_name
+    key = first.key
+    name = key.name
     store = wiring.queries()
     where = wiring.where()
     shown = JobChanges()
@@ -137,7 +138,7 @@ def _watch_job(args: argparse.Namespace, wiring: Wiring, pace: Pace) -> None:
     def read() -> StoredJob:
         if pending:
             return pending.pop()
-        record = wiring.read(lambda: store.get_job(name))
+        record = wiring.read(lambda: store.get_job(key))
         if record is None:
             from jobtrail_cli.errors import EXIT_NOT_FOUND, UserError  # noqa: PLC0415
 

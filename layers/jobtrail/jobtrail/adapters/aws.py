@@ -23,10 +23,8 @@ class AwsAdapters:
         self._session = boto3.session.Session(botocore_session=self.histories.botocore_session())
         self.histories.connect()
 
-    def training_jobs(self) -> sagemaker.SageMakerTrainingJobs:
-        return sagemaker.SageMakerTrainingJobs(
-            self._session.client("sagemaker", config=sagemaker.CLIENT_CONFIG)
-        )
+    def jobs(self) -> sagemaker.SageMakerJobs:
+        return sagemaker.SageMakerJobs(self._session.client("sagemaker", config=sagemaker.CLIENT_CONFIG))
 
     def alerts(self, topic_arn: str) -> sns.SnsAlertPublisher:
         return sns.SnsAlertPublisher(self._session.client("sns", config=sns.CLIENT_CONFIG), topic_arn)

@@ -7,8 +7,10 @@ The functions never list this way: ingest reads one job at a time and reconcilia
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 
 from pynamodb.attributes import UTCDateTimeAttribute
 from pynamodb.expressions.condition import Condition
@@ -17,20 +19,24 @@ from pynamodb.indexes import GlobalSecondaryIndex
 from jobtrail.adapters.history_table import (
     ALERT_PREFIX,
     ALL_ALERTS,
-    ALL_JOBS,
     AlertItem,
     HistoryTable,
     Summary,
     alert_from_item,
     guarded,
     job_pk,
+    key_from_pk,
     read_job,
     summary_from_item,
 )
-from jobtrail.core.model import TRAINING_JOB_STATUSES, JobSummary, StoredAlert, StoredJob
+from jobtrail.core.kinds import KINDS, SPECS, JobKey, Kind
+from jobtrail.core.model import JobSummary, StoredAlert, StoredJob
 
-#: TrainingJobStatus values; ``list_jobs(status=…)`` uses the ``by-status`` index for these.
-PRIMARY_STATUSES = frozenset(TRAINING_JOB_STATUSES)
+#: Every kind's status values; ``list_jobs(status=…)`` uses the ``by-status`` index for these (training's
+#: secondary statuses are a filter).
+PRIMARY_STATUSES = frozenset(status for spec in SPECS.values() for status in spec.statuses)
+#: The most jobs of one name ``find_jobs`` returns (kinds times accounts times regions).
+MAX_NAMESAKES = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,14 +47,18 @@ class JobQuery:
     since: datetime | None = None
     until: datetime | None = None
     tuning_job: str | None = None
+    kind: Kind | None = None
+    account: str | None = None
+    region: str | None = None
     limit: int = 50
 
 
 @dataclass(frozen=True, slots=True)
 class AlertQuery:
-    """Which alerts ``list_alerts`` returns, newest first."""
+    """Which alerts ``list_alerts`` returns, newest first: one job's, or every job's (of one kind)."""
 
-    job_name: str | None = None
+    job: JobKey | None = None
+    kind: Kind | None = None
     since: datetime | None = None
     limit: int = 50
 
@@ -72,54 +82,81 @@ class HistoryQueries:
         self.table_name = table_name
         self._table = HistoryTable.bind(table_name, region=region, host=host)
 
-    def get_job(self, job_name: str) -> StoredJob | None:
-        """The job's summary, transitions, final metrics and alerts (one Query), or ``None``."""
-        return read_job(self._table, job_name)
+    def get_job(self, job: JobKey) -> StoredJob | None:
+        """The job's summary, transitions, steps, final metrics and alerts (one Query), or ``None``."""
+        return read_job(self._table, job)
+
+    def find_jobs(self, name: str, *, kind: Kind | None = None) -> list[JobKey]:
+        """Every job called ``name`` (of ``kind``, if given), newest first: one Query on ``by-name``."""
+        index = self._table.summary.by_name
+        found = guarded(lambda: list(index.query(name, scan_index_forward=False, limit=MAX_NAMESAKES)))
+        keys = [key_from_pk(item.pk) for item in found]
+        return [key for key in keys if kind is None or key.kind == kind]
 
     def list_jobs(self, query: JobQuery) -> list[JobSummary]:
-        """Job summaries newest first, from an index Query (never a Scan)."""
+        """Job summaries newest first, from index Queries (never a Scan): one, or without a kind, a
+        status or a tuning job, one per kind on ``by-creation-time``, merged by creation time."""
         summary = self._table.summary
-        range_condition = _time_range(Summary.creation_time, query.since, query.until)
-        filter_condition = None
+        filters: list[Condition] = []
         index: GlobalSecondaryIndex[Summary]
+        if query.status and not (query.status in PRIMARY_STATUSES and not query.tuning_job):
+            filters.append(_status_filter(query.status))
         if query.tuning_job:
-            index, hash_key = summary.by_tuning_job, query.tuning_job
-            if query.status:
-                filter_condition = _status_filter(query.status)
+            index, hash_keys = summary.by_tuning_job, [query.tuning_job]
         elif query.status and query.status in PRIMARY_STATUSES:
-            index, hash_key = summary.by_status, query.status
+            index, hash_keys = summary.by_status, [query.status]
         else:
-            index, hash_key = summary.by_creation_time, ALL_JOBS
-            if query.status:
-                filter_condition = _status_filter(query.status)
-        found = guarded(
+            index, hash_keys = summary.by_creation_time, [query.kind] if query.kind else list(KINDS)
+        if query.kind and index is not summary.by_creation_time:
+            filters.append(Summary.job_index == query.kind)
+        if query.account:
+            filters.append(Summary.account == query.account)
+        if query.region:
+            filters.append(Summary.region == query.region)
+        listings = [self._query(index, hash_key, query, _all_of(filters)) for hash_key in hash_keys]
+        newest_first = heapq.merge(*listings, key=lambda item: item.creation_time, reverse=True)
+        return [summary_from_item(item) for item in islice(newest_first, query.limit)]
+
+    def _query(
+        self,
+        index: GlobalSecondaryIndex[Summary],
+        hash_key: str,
+        query: JobQuery,
+        condition: Condition | None,
+    ) -> list[Summary]:
+        range_condition = _time_range(Summary.creation_time, query.since, query.until)
+        return guarded(
             lambda: list(
                 index.query(
                     hash_key,
                     range_key_condition=range_condition,
-                    filter_condition=filter_condition,
+                    filter_condition=condition,
                     scan_index_forward=False,
                     limit=query.limit,
                 )
             )
         )
-        return [summary_from_item(item) for item in found]
 
     def last_recorded(self, *, among: int) -> LastRecorded | None:
-        """Of the ``among`` most recently created jobs (one Query on ``by-creation-time``), the one whose
-        summary was written last, or ``None`` if there is none. A job created earlier and updated since is
-        not seen: this dates what the table received lately, not every write."""
+        """Of the ``among`` most recently created jobs of each kind (one Query per kind on
+        ``by-creation-time``), the one whose summary was written last, or ``None`` if there is none. A
+        job created earlier and updated since is not seen: this dates what the table received lately,
+        not every write."""
         index = self._table.summary.by_creation_time
-        found = guarded(lambda: list(index.query(ALL_JOBS, scan_index_forward=False, limit=among)))
-        recorded = [LastRecorded(i.job_name, i.recorded_at) for i in found if i.recorded_at is not None]
+        recorded = [
+            LastRecorded(item.job_name, item.recorded_at)
+            for kind in KINDS
+            for item in self._query(index, kind, JobQuery(limit=among), None)
+            if item.recorded_at is not None
+        ]
         return max(recorded, key=lambda r: r.recorded_at, default=None)
 
     def list_alerts(self, query: AlertQuery) -> list[StoredAlert]:
         """Alerts newest first: one job's (partition Query) or everyone's (``alerts-by-time`` index)."""
         since = _time_range(AlertItem.transition_start_time, query.since, None)
-        if query.job_name:
+        if query.job:
             # Through the root, as PynamoDB would add a filter on the kind through the alert class.
-            partition = job_pk(query.job_name)
+            partition = job_pk(query.job)
             items = guarded(
                 lambda: list(
                     self._table.root.query(
@@ -134,10 +171,15 @@ class HistoryQueries:
             found = [item for item in items if isinstance(item, AlertItem)]
         else:
             index = self._table.alert.by_time
+            of_kind = AlertItem.job_kind == query.kind if query.kind else None
             found = guarded(
                 lambda: list(
                     index.query(
-                        ALL_ALERTS, range_key_condition=since, scan_index_forward=False, limit=query.limit
+                        ALL_ALERTS,
+                        range_key_condition=since,
+                        filter_condition=of_kind,
+                        scan_index_forward=False,
+                        limit=query.limit,
                     )
                 )
             )
@@ -149,6 +191,13 @@ def _status_filter(status: str) -> Condition:
         Summary.secondary_status == status
     )  # PynamoDB's | is unannotated
     return either
+
+
+def _all_of(conditions: list[Condition]) -> Condition | None:
+    combined: Condition | None = None
+    for condition in conditions:
+        combined = condition if combined is None else combined & condition
+    return combined
 
 
 def _time_range(

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, TypeVar, assert_never
 
 from pynamodb.attributes import Attribute
@@ -37,6 +38,7 @@ from jobtrail.adapters.history_table import (
     job_pk,
     metrics_item,
     read_job,
+    step_item,
     store_error,
     summary_from_item,
     summary_item,
@@ -46,6 +48,7 @@ from jobtrail.adapters.history_table import (
     watermark_pk,
 )
 from jobtrail.core.history import WriteConflict
+from jobtrail.core.kinds import RUNNING_STATUSES, JobKey
 from jobtrail.core.model import Alert, Claim, HistoryChanges, JobSummary, StoredAlert, StoredJob
 
 if TYPE_CHECKING:
@@ -129,9 +132,9 @@ class HistoryStore:
 
     # -- ingest ------------------------------------------------------------------------------------
 
-    def load(self, job_name: str) -> StoredJob | None:
+    def load(self, key: JobKey) -> StoredJob | None:
         """The stored job (one strongly consistent Query), or ``None`` if it has no summary yet."""
-        return read_job(self._table, job_name)
+        return read_job(self._table, key)
 
     def apply(self, changes: HistoryChanges, *, claim: Claim | None = None) -> None:
         """Write ``changes`` in one transaction guarded by the summary version; ``WriteConflict`` if raced.
@@ -147,7 +150,7 @@ class HistoryStore:
             return
         now = datetime.now(UTC)
         table = self._table
-        pk = job_pk(changes.job_name)
+        pk = job_pk(changes.job)
         alerts = {alert.key: alert for alert in changes.new_alerts}
         # The summary's save carries the version condition (PynamoDB VersionAttribute) and bumps it.
         groups: list[list[WriteOperation]] = [
@@ -175,6 +178,7 @@ class HistoryStore:
             groups.append([Update(item, actions, TransitionItem.sk.exists())])
         if changes.final_metrics is not None:
             groups.append([Save(metrics_item(table, pk, changes.final_metrics, now))])
+        groups.extend([Save(step_item(table, pk, step, now))] for step in changes.steps)
         written_version = (changes.expected_version or 0) + 1
         still_ours = ConditionCheck(table.summary, pk, SUMMARY_SK, Summary.version == written_version)
         for chunk in _pack(groups, MAX_TRANSACTION_ITEMS, guard=still_ours):
@@ -220,7 +224,7 @@ class HistoryStore:
     def add_alert(self, alert: Alert, claim: Claim) -> bool:
         """Write an alert that no transition brought (``Stalled``), pending and claimed; ``False`` if it
         exists already. Its job must be stored."""
-        item = alert_item(self._table, job_pk(alert.job_name), alert, datetime.now(UTC), claim)
+        item = alert_item(self._table, job_pk(alert.job), alert, datetime.now(UTC), claim)
         try:
             item.save(condition=AlertItem.sk.does_not_exist())
         except PutError as error:
@@ -248,10 +252,17 @@ class HistoryStore:
         guarded(watermark_item(self._table, name, value, datetime.now(UTC)).save)
 
     def in_progress_jobs(self) -> list[JobSummary]:
-        """Every job whose TrainingJobStatus is InProgress (``by-status`` index, newest first)."""
+        """Every running job, of every kind (``by-status`` index: InProgress, then Executing)."""
         index = self._table.summary.by_status
-        found = guarded(lambda: list(index.query("InProgress", scan_index_forward=False, limit=MAX_LISTING)))
-        return [summary_from_item(item) for item in found]
+
+        def running(status: str) -> list[Summary]:
+            return list(index.query(status, scan_index_forward=False, limit=MAX_LISTING))
+
+        return [
+            summary_from_item(item)
+            for status in RUNNING_STATUSES
+            for item in guarded(partial(running, status))
+        ]
 
     def pending_alerts(self, *, since: datetime) -> list[StoredAlert]:
         """Alerts not yet accepted by SNS, for transitions since ``since`` (``alerts-by-time`` index)."""
@@ -272,7 +283,7 @@ class HistoryStore:
     # -- helpers -----------------------------------------------------------------------------------
 
     def _conditional_update(self, alert: Alert, actions: list[Action], condition: Condition) -> bool:
-        item = self._table.alert(job_pk(alert.job_name), alert_sk(alert))
+        item = self._table.alert(job_pk(alert.job), alert_sk(alert))
         try:
             item.update(actions=actions, condition=condition)
         except UpdateError as error:

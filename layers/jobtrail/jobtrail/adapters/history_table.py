@@ -1,22 +1,27 @@
 """The history table's item layout: the only module that knows PynamoDB's models and the attribute names.
 
-One partition per training job (``pk = JOB#<name>``), plus one per watermark (``pk = WATERMARK#<name>``):
+One partition per job, keyed by its identity (``pk = JOB#<account>#<region>#<kind>#<name>``: two kinds
+may share a name, and many accounts and regions may share the table), plus one per watermark
+(``pk = WATERMARK#<name>``):
 
 ==========================================  =====================================================
 ``sk``                                      item
 ==========================================  =====================================================
 ``SUMMARY``                                 the job summary; carries the optimistic-lock ``version``
 ``METRICS``                                 the final metrics (values kept as exact ``repr`` strings)
-``TRANSITION#<start time>#<status>``        one ``SecondaryStatusTransition``
+``TRANSITION#<start time>#<status>``        one status transition (training: each
+                                            ``SecondaryStatusTransition``)
+``STEP#<step name>``                        one step of a pipeline execution
 ``ALERT#<start time>#<alert type>``         one alert, ``pending`` until SNS accepts it, then ``sent``
 ``WATERMARK``                               where a reconciliation or backfill pass got to
 ==========================================  =====================================================
 
-Summary items also carry the keys of three sparse indexes that serve the CLI without a Scan:
-``by-creation-time`` (``job_index``), ``by-status`` (``job_status``), ``by-tuning-job``
-(``tuning_job_name``), each sorted by ``creation_time``; alerts carry ``alerts-by-time``'s
-(``alert_index``, ``transition_start_time``). The table itself belongs to the SAM template
-(``HistoryTable``); its key schema there must match the attributes here (tests compare them).
+Summary items also carry the keys of four sparse indexes that serve the CLI without a Scan, each sorted
+by ``creation_time``: ``by-creation-time`` (``job_index``, which holds the job's kind: one kind's jobs
+newest first), ``by-status`` (``job_status``), ``by-tuning-job`` (``tuning_job_name``) and ``by-name``
+(``job_name``, keys only: which kinds, accounts and regions have a job of that name); alerts carry
+``alerts-by-time``'s (``alert_index``, ``transition_start_time``). The table itself belongs to the SAM
+template (``HistoryTable``); its key schema there must match the attributes here (tests compare them).
 
 The models below are static, so that every attribute has a type; none of them names a table. PynamoDB
 binds a model to its table through ``Meta`` and caches the connection on the class, so
@@ -48,29 +53,34 @@ from pynamodb.attributes import (
 )
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
+from jobtrail.core.history import sort_steps
+from jobtrail.core.kinds import KINDS, JobKey, Kind
 from jobtrail.core.model import (
     Alert,
     AlertState,
     Claim,
     JobSummary,
     Metric,
+    PipelineStep,
     StoredAlert,
     StoredJob,
     Transition,
+    TuningFacts,
 )
 
 JOB_PREFIX = "JOB#"
 SUMMARY_SK = "SUMMARY"
 METRICS_SK = "METRICS"
 TRANSITION_PREFIX = "TRANSITION#"
+STEP_PREFIX = "STEP#"
 ALERT_PREFIX = "ALERT#"
 WATERMARK_PREFIX = "WATERMARK#"
 WATERMARK_SK = "WATERMARK"
-#: The constant partition of the ``by-creation-time`` index: every job, newest first.
-ALL_JOBS = "JOB"
+#: The kinds by their stored value (``job_index`` of summaries, ``job_kind`` of alerts).
+STORED_KINDS: dict[str, Kind] = {kind: kind for kind in KINDS}
 #: The constant partition of the ``alerts-by-time`` index: every alert, newest first.
 ALL_ALERTS = "ALERT"
 #: The states an alert item can be in (``state``), by their stored value.
@@ -153,17 +163,28 @@ class ByTuningJob(GlobalSecondaryIndex["Summary"]):  # type: ignore[no-untyped-c
     creation_time = UTCDateTimeAttribute(range_key=True)
 
 
+class ByName(GlobalSecondaryIndex["Summary"]):  # type: ignore[no-untyped-call]
+    class Meta:
+        index_name = "by-name"
+        projection = KeysOnlyProjection()
+
+    job_name = UnicodeAttribute(hash_key=True)
+    creation_time = UTCDateTimeAttribute(range_key=True)
+
+
 class Summary(Root, discriminator="summary"):
-    job_index = UnicodeAttribute()
+    job_index = UnicodeAttribute()  # the job's kind
     job_name = UnicodeAttribute()
     job_arn = UnicodeAttribute()
+    account = UnicodeAttribute()
+    region = UnicodeAttribute()
     job_status = UnicodeAttribute()
     secondary_status = UnicodeAttribute(null=True)
     failure_reason = UnicodeAttribute(null=True)
     creation_time = UTCDateTimeAttribute()
     last_modified_time = UTCDateTimeAttribute()
-    training_start_time = UTCDateTimeAttribute(null=True)
-    training_end_time = UTCDateTimeAttribute(null=True)
+    start_time = UTCDateTimeAttribute(null=True)
+    end_time = UTCDateTimeAttribute(null=True)
     training_time_seconds = NumberAttribute(null=True)
     billable_time_seconds = NumberAttribute(null=True)
     managed_spot = BooleanAttribute(default=False)
@@ -174,11 +195,21 @@ class Summary(Root, discriminator="summary"):
     max_runtime_seconds = NumberAttribute(null=True)
     max_wait_seconds = NumberAttribute(null=True)
     model_artifacts_uri = UnicodeAttribute(null=True)
+    exit_message = UnicodeAttribute(null=True)
+    model_name = UnicodeAttribute(null=True)
+    failed_step = UnicodeAttribute(null=True)
+    # A tuning job's: {"training": {status: count}, "objective": {status: count}}, and its objective.
+    tuning_counts = MapAttribute[str, object](null=True)  # type: ignore[no-untyped-call]
+    objective_metric = UnicodeAttribute(null=True)
+    objective_type = UnicodeAttribute(null=True)
+    best_training_job = UnicodeAttribute(null=True)
+    best_objective_value = UnicodeAttribute(null=True)  # repr(): exact, like the metrics
     version = VersionAttribute()
 
     by_creation_time = ByCreationTime()
     by_status = ByStatus()
     by_tuning_job = ByTuningJob()
+    by_name = ByName()
 
 
 class TransitionItem(Root, discriminator="transition"):
@@ -187,6 +218,18 @@ class TransitionItem(Root, discriminator="transition"):
     end_time = UTCDateTimeAttribute(null=True)
     message = UnicodeAttribute(null=True)
     position = NumberAttribute(default=0)
+
+
+class StepItem(Root, discriminator="step"):
+    step_name = UnicodeAttribute()
+    status = UnicodeAttribute()
+    start_time = UTCDateTimeAttribute(null=True)
+    end_time = UTCDateTimeAttribute(null=True)
+    step_type = UnicodeAttribute(null=True)
+    failure_reason = UnicodeAttribute(null=True)
+    display_name = UnicodeAttribute(null=True)
+    attempts = NumberAttribute(null=True)
+    step_job = UnicodeAttribute(null=True)  # the partition key of the job the step ran
 
 
 class AlertsByTime(GlobalSecondaryIndex["AlertItem"]):  # type: ignore[no-untyped-call]
@@ -200,6 +243,7 @@ class AlertsByTime(GlobalSecondaryIndex["AlertItem"]):  # type: ignore[no-untype
 
 class AlertItem(Root, discriminator="alert"):
     alert_index = UnicodeAttribute()
+    job_kind = UnicodeAttribute()
     alert_type = UnicodeAttribute()
     transition_start_time = UTCDateTimeAttribute()
     severity = UnicodeAttribute()
@@ -247,6 +291,7 @@ class HistoryTable:
     root: type[Root]
     summary: type[Summary]
     transition: type[TransitionItem]
+    step: type[StepItem]
     alert: type[AlertItem]
     watermark: type[Watermark]
     metrics: type[Metrics]
@@ -260,6 +305,7 @@ class HistoryTable:
         root = _table_root(name, region, host)
         summary = _bound(Summary, root)
         transition = _bound(TransitionItem, root)
+        step = _bound(StepItem, root)
         alert = _bound(AlertItem, root)
         watermark = _bound(Watermark, root)
         metrics = _bound(Metrics, root)
@@ -268,7 +314,7 @@ class HistoryTable:
         # transactions share it: each PynamoDB Connection builds its own botocore session and client on
         # first use, about 45 ms of a cold start apiece.
         connection = root._get_connection().connection
-        return cls(name, root, summary, transition, alert, watermark, metrics, connection)
+        return cls(name, root, summary, transition, step, alert, watermark, metrics, connection)
 
 
 def _table_root(table: str, region_name: str | None, endpoint: str | None) -> type[Root]:
@@ -305,8 +351,19 @@ def _bound(model: type[_Item], root: type[Root]) -> type[_Item]:
 # -- keys ----------------------------------------------------------------------------------------------
 
 
-def job_pk(job_name: str) -> str:
-    return f"{JOB_PREFIX}{job_name}"
+def job_pk(job: JobKey) -> str:
+    """``JOB#<account>#<region>#<kind>#<name>``: names and the rest hold no ``#``, the name comes last."""
+    return f"{JOB_PREFIX}{job.account}#{job.region}#{job.kind}#{job.name}"
+
+
+def key_from_pk(pk: str) -> JobKey:
+    """The job a partition key names (the inverse of ``job_pk``)."""
+    account, region, kind, name = pk.removeprefix(JOB_PREFIX).split("#", 3)
+    return JobKey(account=account, region=region, kind=STORED_KINDS[kind], name=name)
+
+
+def step_sk(step: PipelineStep) -> str:
+    return f"{STEP_PREFIX}{step.name}"
 
 
 def transition_sk(transition: Transition) -> str:
@@ -328,20 +385,23 @@ def _sortable(moment: datetime) -> str:
 # -- the read both the store and the queries make -----------------------------------------------------
 
 
-def read_job(table: HistoryTable, job_name: str) -> StoredJob | None:
+def read_job(table: HistoryTable, job: JobKey) -> StoredJob | None:
     """The stored job (one strongly consistent Query of its partition), or ``None`` if it has no summary
     yet."""
     summary = None
     metrics: tuple[Metric, ...] = ()
     transitions: list[Transition] = []
+    steps: list[PipelineStep] = []
     alerts: list[StoredAlert] = []
-    for item in guarded(lambda: list(table.root.query(job_pk(job_name), consistent_read=True))):
+    for item in guarded(lambda: list(table.root.query(job_pk(job), consistent_read=True))):
         if isinstance(item, Summary):
             summary = item
         elif isinstance(item, Metrics):
             metrics = metrics_from_item(item)
         elif isinstance(item, TransitionItem):
             transitions.append(transition_from_item(item))
+        elif isinstance(item, StepItem):
+            steps.append(step_from_item(item))
         elif isinstance(item, AlertItem):
             alerts.append(alert_from_item(item))
     if summary is None:
@@ -351,6 +411,7 @@ def read_job(table: HistoryTable, job_name: str) -> StoredJob | None:
         summary=summary_from_item(summary),
         transitions=tuple(transitions),
         final_metrics=metrics,
+        steps=sort_steps(steps),
         version=int(summary.version or 0),
         alerts=tuple(alerts),
     )
@@ -361,17 +422,20 @@ def read_job(table: HistoryTable, job_name: str) -> StoredJob | None:
 
 def summary_item(table: HistoryTable, summary: JobSummary, now: datetime, version: int | None) -> Summary:
     """The summary item; ``version`` is the one read (``None`` for a new job), which saving checks."""
-    item = table.summary(job_pk(summary.job_name), SUMMARY_SK)
-    item.job_index = ALL_JOBS
+    key = summary.key
+    item = table.summary(job_pk(key), SUMMARY_SK)
+    item.job_index = key.kind
     item.job_name = summary.job_name
     item.job_arn = summary.job_arn
+    item.account = key.account
+    item.region = key.region
     item.job_status = summary.status
     item.secondary_status = summary.secondary_status
     item.failure_reason = summary.failure_reason
     item.creation_time = summary.creation_time
     item.last_modified_time = summary.last_modified_time
-    item.training_start_time = summary.training_start_time
-    item.training_end_time = summary.training_end_time
+    item.start_time = summary.start_time
+    item.end_time = summary.end_time
     item.training_time_seconds = summary.training_time_seconds
     item.billable_time_seconds = summary.billable_time_seconds
     item.managed_spot = summary.managed_spot
@@ -382,6 +446,19 @@ def summary_item(table: HistoryTable, summary: JobSummary, now: datetime, versio
     item.max_runtime_seconds = summary.max_runtime_seconds
     item.max_wait_seconds = summary.max_wait_seconds
     item.model_artifacts_uri = summary.model_artifacts_uri
+    item.exit_message = summary.exit_message
+    item.model_name = summary.model_name
+    item.failed_step = summary.failed_step
+    tuning = summary.tuning
+    if tuning is not None:
+        item.tuning_counts = MapAttribute(  # type: ignore[no-untyped-call]  # PynamoDB: unannotated
+            training=dict(tuning.training_job_counts), objective=dict(tuning.objective_counts)
+        )
+        item.objective_metric = tuning.objective_metric
+        item.objective_type = tuning.objective_type
+        item.best_training_job = tuning.best_training_job
+        value = tuning.best_objective_value
+        item.best_objective_value = None if value is None else repr(value)
     item.recorded_at = now
     if version is not None:
         item.version = version
@@ -390,6 +467,7 @@ def summary_item(table: HistoryTable, summary: JobSummary, now: datetime, versio
 
 def summary_from_item(item: Summary) -> JobSummary:
     return JobSummary(
+        kind=STORED_KINDS[item.job_index],
         job_name=item.job_name,
         job_arn=item.job_arn,
         status=item.job_status,
@@ -397,8 +475,8 @@ def summary_from_item(item: Summary) -> JobSummary:
         failure_reason=item.failure_reason,
         creation_time=item.creation_time,
         last_modified_time=item.last_modified_time,
-        training_start_time=item.training_start_time,
-        training_end_time=item.training_end_time,
+        start_time=item.start_time,
+        end_time=item.end_time,
         training_time_seconds=_int_or_none(item.training_time_seconds),
         billable_time_seconds=_int_or_none(item.billable_time_seconds),
         managed_spot=bool(item.managed_spot),
@@ -408,6 +486,59 @@ def summary_from_item(item: Summary) -> JobSummary:
         max_runtime_seconds=_int_or_none(item.max_runtime_seconds),
         max_wait_seconds=_int_or_none(item.max_wait_seconds),
         model_artifacts_uri=item.model_artifacts_uri,
+        exit_message=item.exit_message,
+        model_name=item.model_name,
+        failed_step=item.failed_step,
+        tuning=_tuning_from_item(item),
+    )
+
+
+def _tuning_from_item(item: Summary) -> TuningFacts | None:
+    if item.job_index != "tuning":
+        return None
+    counts = item.tuning_counts.as_dict() if item.tuning_counts is not None else {}  # type: ignore[no-untyped-call]
+
+    def pairs(name: str) -> tuple[tuple[str, int], ...]:
+        found = counts.get(name) or {}
+        return tuple((str(status), int(count)) for status, count in found.items())
+
+    value = item.best_objective_value
+    return TuningFacts(
+        training_job_counts=pairs("training"),
+        objective_counts=pairs("objective"),
+        objective_metric=item.objective_metric,
+        objective_type=item.objective_type,
+        best_training_job=item.best_training_job,
+        best_objective_value=None if value is None else float(value),
+    )
+
+
+def step_item(table: HistoryTable, pk: str, step: PipelineStep, now: datetime) -> StepItem:
+    item = table.step(pk, step_sk(step))
+    item.step_name = step.name
+    item.status = step.status
+    item.start_time = step.start_time
+    item.end_time = step.end_time
+    item.step_type = step.step_type
+    item.failure_reason = step.failure_reason
+    item.display_name = step.display_name
+    item.attempts = step.attempts
+    item.step_job = job_pk(step.job) if step.job else None
+    item.recorded_at = now
+    return item
+
+
+def step_from_item(item: StepItem) -> PipelineStep:
+    return PipelineStep(
+        name=item.step_name,
+        status=item.status,
+        start_time=item.start_time,
+        end_time=item.end_time,
+        step_type=item.step_type,
+        failure_reason=item.failure_reason,
+        job=key_from_pk(item.step_job) if item.step_job else None,
+        attempts=_int_or_none(item.attempts),
+        display_name=item.display_name,
     )
 
 
@@ -436,6 +567,7 @@ def alert_item(table: HistoryTable, pk: str, alert: Alert, now: datetime, claim:
     """A new alert, ``pending``; claimed by ``claim`` if given (its writer publishes it next)."""
     item = table.alert(pk, alert_sk(alert))
     item.alert_index = ALL_ALERTS
+    item.job_kind = alert.job.kind
     item.alert_type = alert.alert_type
     item.transition_start_time = alert.transition_start_time
     item.severity = alert.severity
@@ -452,7 +584,7 @@ def alert_item(table: HistoryTable, pk: str, alert: Alert, now: datetime, claim:
 def alert_from_item(item: AlertItem) -> StoredAlert:
     return StoredAlert(
         alert=Alert(
-            job_name=item.pk.removeprefix(JOB_PREFIX),
+            job=key_from_pk(item.pk),
             alert_type=item.alert_type,
             transition_start_time=item.transition_start_time,
             severity=item.severity,

@@ -13,9 +13,10 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
 
-from jobtrail.core.model import Alert, JobRecord, Transition, alert_id_for
+from jobtrail.core.kinds import SPECS, JobKey, Kind
+from jobtrail.core.model import Alert, JobRecord, PipelineStep, Transition, alert_id_for
 from jobtrail.core.times import iso
-from jobtrail.core.views import metric_view
+from jobtrail.core.views import job_ref_view, metric_view, tuning_view
 
 DEFAULT_ALERT_ON = frozenset({"Failed", "MaxRuntimeExceeded", "Interrupted"})
 CRITICAL = frozenset({"Failed", "MaxRuntimeExceeded"})
@@ -56,59 +57,140 @@ def build_alert(
     ``status_message``) for a job whose last transition is too old.
     """
     summary = record.summary
+    job = summary.key
     kind = alert_type or transition.status
-    region = _region_of(summary.job_arn)
     document: dict[str, Any] = {
-        "alert_id": alert_id_for(summary.job_name, kind, transition.start_time),
+        "alert_id": alert_id_for(job, kind, transition.start_time),
         "alert_type": kind,
         "severity": severity_of(kind),
+        "kind": job.kind,
+        "account": job.account,
+        "region": job.region,
         "job_name": summary.job_name,
         "job_arn": summary.job_arn,
         "status": summary.status,
-        "secondary_status": summary.secondary_status,
         "transition_start_time": iso(transition.start_time),
         "status_message": status_message or transition.message,
         "failure_reason": summary.failure_reason,
-        "training_time_seconds": summary.training_time_seconds,
-        "billable_time_seconds": summary.billable_time_seconds,
-        "managed_spot": summary.managed_spot,
-        "spot_savings_percent": summary.spot_savings_percent,
-        "instance_type": summary.instance_type,
-        "instance_count": summary.instance_count,
         "creation_time": iso(summary.creation_time),
-        "training_start_time": iso(summary.training_start_time),
-        "training_end_time": iso(summary.training_end_time),
-        "tuning_job_arn": summary.tuning_job_arn,
-        "final_metrics": [metric_view(m) for m in record.final_metrics] or None,
-        "console_url": console_url(region, summary.job_name),
-        "logs_url": logs_url(region, summary.job_name),
+        "start_time": iso(summary.start_time),
+        "end_time": iso(summary.end_time),
+        **_facts_of_kind(record),
+        "console_url": console_url(job),
+        "logs_url": logs_url(job),
     }
+    if job.kind == "pipeline":
+        step_job = _failed_step_job(record)
+        document["console_url"] = None
+        document["logs_url"] = logs_url(step_job) if step_job else None
+        document["failed_step_console_url"] = console_url(step_job) if step_job else None
     return Alert(
-        job_name=summary.job_name,
+        job=job,
         alert_type=kind,
         transition_start_time=transition.start_time,
         severity=document["severity"],
-        subject=subject_for(kind, summary.job_name),
+        subject=subject_for(kind, summary.job_name, job.kind),
         message=json.dumps(document, ensure_ascii=False, allow_nan=False),
     )
 
 
-def subject_for(alert_type: str, job_name: str) -> str:
-    """``Failed: <job>`` — printable ASCII on one line, at most 100 characters for any input."""
-    text = f"{alert_type}: {job_name}"
+def _facts_of_kind(record: JobRecord) -> dict[str, Any]:
+    """The alert's fields that only one kind has (training keeps every field it always had)."""
+    summary = record.summary
+    metrics = [metric_view(m) for m in record.final_metrics] or None
+    match summary.kind:
+        case "training":
+            return {
+                "secondary_status": summary.secondary_status,
+                "training_time_seconds": summary.training_time_seconds,
+                "billable_time_seconds": summary.billable_time_seconds,
+                "managed_spot": summary.managed_spot,
+                "spot_savings_percent": summary.spot_savings_percent,
+                "instance_type": summary.instance_type,
+                "instance_count": summary.instance_count,
+                "training_start_time": iso(summary.start_time),
+                "training_end_time": iso(summary.end_time),
+                "tuning_job_arn": summary.tuning_job_arn,
+                "final_metrics": metrics,
+            }
+        case "processing":
+            return {
+                "exit_message": summary.exit_message,
+                "instance_type": summary.instance_type,
+                "instance_count": summary.instance_count,
+            }
+        case "transform":
+            return {
+                "model_name": summary.model_name,
+                "instance_type": summary.instance_type,
+                "instance_count": summary.instance_count,
+            }
+        case "tuning":
+            return {**tuning_view(summary.tuning), "final_metrics": metrics}
+        case "pipeline":
+            failed = _failed_step(record)
+            return {
+                "failed_step": summary.failed_step,
+                "failed_step_reason": failed.failure_reason if failed else None,
+                "failed_step_job": job_ref_view(failed.job) if failed and failed.job else None,
+                "steps": len(record.steps),
+            }
+
+
+def _failed_step(record: JobRecord) -> PipelineStep | None:
+    failed = [step for step in record.steps if step.status == "Failed"]
+    named = [step for step in failed if step.name == record.summary.failed_step]
+    return next(iter(named or failed), None)
+
+
+def _failed_step_job(record: JobRecord) -> JobKey | None:
+    failed = _failed_step(record)
+    return failed.job if failed else None
+
+
+def subject_for(alert_type: str, job_name: str, kind: Kind = "training") -> str:
+    """``Failed: <job>`` for a training job (as always), ``Failed: processing job <job>`` for the other
+    kinds — printable ASCII on one line, at most 100 characters for any input."""
+    noun = "" if kind == "training" else f"{SPECS[kind].noun} "
+    text = f"{alert_type}: {noun}{job_name}"
     safe = "".join(c if 32 <= ord(c) < 127 else "?" for c in text)
     return safe if len(safe) <= MAX_SUBJECT_LENGTH else safe[: MAX_SUBJECT_LENGTH - 3] + "..."
 
 
-def console_url(region: str, job_name: str) -> str:
-    """The job's page in the SageMaker console."""
-    return f"https://{region}.console.aws.amazon.com/sagemaker/home?region={region}#/jobs/{quote(job_name)}"
+#: The SageMaker console's page for each kind's jobs (a pipeline execution has none: it lives in Studio).
+_CONSOLE_PAGES: dict[Kind, str] = {
+    "training": "jobs",
+    "processing": "processing-jobs",
+    "transform": "transform-jobs",
+    "tuning": "hyper-tuning-jobs",
+}
+#: Each kind's CloudWatch log group; streams are named ``<job name>/…``. Tuning jobs and pipeline
+#: executions write none (their training jobs and steps do).
+LOG_GROUPS: dict[Kind, str] = {
+    "training": SAGEMAKER_LOG_GROUP,
+    "processing": "/aws/sagemaker/ProcessingJobs",
+    "transform": "/aws/sagemaker/TransformJobs",
+}
 
 
-def logs_url(region: str, job_name: str) -> str:
-    """The job's log streams (``/aws/sagemaker/TrainingJobs``, streams named ``<job>/algo-…``)."""
-    group = _console_escape(SAGEMAKER_LOG_GROUP)
-    prefix = _console_escape(f"{job_name}/")
+def console_url(job: JobKey) -> str | None:
+    """The job's page in the SageMaker console, or ``None`` for a kind that has none."""
+    page = _CONSOLE_PAGES.get(job.kind)
+    if page is None:
+        return None
+    region = job.region or "us-east-1"
+    return f"https://{region}.console.aws.amazon.com/sagemaker/home?region={region}#/{page}/{quote(job.name)}"
+
+
+def logs_url(job: JobKey) -> str | None:
+    """The job's log streams (``/aws/sagemaker/TrainingJobs``, streams named ``<job>/algo-…``), or
+    ``None`` for a kind that writes no logs of its own."""
+    log_group = LOG_GROUPS.get(job.kind)
+    if log_group is None:
+        return None
+    region = job.region or "us-east-1"
+    group = _console_escape(log_group)
+    prefix = _console_escape(f"{job.name}/")
     return (
         f"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}"
         f"#logsV2:log-groups/log-group/{group}$3FlogStreamNameFilter$3D{prefix}"
@@ -118,8 +200,3 @@ def logs_url(region: str, job_name: str) -> str:
 def _console_escape(text: str) -> str:
     """The CloudWatch console's fragment encoding: URL-encode, then ``%`` becomes ``$25``."""
     return quote(text, safe="").replace("%", "$25")
-
-
-def _region_of(arn: str) -> str:
-    parts = arn.split(":")
-    return parts[3] if len(parts) > 3 and parts[3] else "us-east-1"

@@ -1,14 +1,15 @@
-"""Parsing what IngestFunction receives: SQS batches whose record bodies carry "SageMaker Training Job
-State Change" events.
+"""Parsing what IngestFunction receives: SQS batches whose record bodies carry SageMaker's state-change
+events, one detail-type per job kind (``core.kinds``).
 
-The event is only a trigger: ingest needs the job name from it and nothing else (DescribeTrainingJob
-is the source of truth). But a body that is not such an event is rejected here, with a reason a person
-can act on, before anything calls AWS.
+The event is only a trigger: ingest needs the job's identity from it (account and region from the
+envelope, kind from ``detail-type``, name from the detail) and nothing else: the kind's Describe API is
+the source of truth. But a body that is not such an event is rejected here, with a reason a person can
+act on, before anything calls AWS.
 
-The envelope is a msgspec ``Struct`` (the fields of Powertools' ``EventBridgeModel``), decoded straight
-from the JSON text with strict types. msgspec rather than pydantic for one reason, measured by
-``make bench``: importing pydantic and building the models cost about 80 ms of every cold start, msgspec
-about 4 ms.
+The envelope is a msgspec ``Struct`` (the fields of Powertools' ``EventBridgeModel``), one tagged struct
+per detail-type, decoded straight from the JSON text with strict types. msgspec rather than pydantic for
+one reason, measured by ``make bench``: importing pydantic and building the models cost about 80 ms of
+every cold start, msgspec about 4 ms.
 """
 
 from __future__ import annotations
@@ -22,42 +23,127 @@ from typing import Annotated, Any, Final, Literal
 
 import msgspec
 
+from jobtrail.core.kinds import KIND_OF_DETAIL_TYPE, SPECS, JobKey, Kind, key_from_arn
+
 SOURCE: Final = "aws.sagemaker"
 DETAIL_TYPE: Final = "SageMaker Training Job State Change"
-#: SageMaker's TrainingJobName pattern; the hyphen run makes a separate length limit necessary. msgspec
-#: matches with Python's ``re``, whose ``$`` also matches before a final newline: ``\Z`` ends the text.
+#: SageMaker's job name pattern (training, processing, transform, tuning: only the length differs); the
+#: hyphen run makes a separate length limit necessary. msgspec matches with Python's ``re``, whose ``$``
+#: also matches before a final newline: ``\Z`` ends the text.
 JOB_NAME_PATTERN: Final = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}\Z"
 JOB_NAME_MAX_LENGTH: Final = 63
+TUNING_JOB_NAME_MAX_LENGTH: Final = SPECS["tuning"].max_name_length
+#: ``arn:aws:sagemaker:<region>:<account>:pipeline/<pipeline name>/execution/<execution id>``, with the
+#: PipelineName rule (1-256 characters) and an execution id of letters and digits.
+PIPELINE_EXECUTION_ARN_PATTERN: Final = (
+    r"^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:[0-9]{12}:pipeline/[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}"
+    r"/execution/[a-zA-Z0-9]{1,64}\Z"
+)
 
 JobName = Annotated[str, msgspec.Meta(pattern=JOB_NAME_PATTERN, max_length=JOB_NAME_MAX_LENGTH)]
+TuningJobName = Annotated[str, msgspec.Meta(pattern=JOB_NAME_PATTERN, max_length=TUNING_JOB_NAME_MAX_LENGTH)]
+PipelineExecutionArn = Annotated[str, msgspec.Meta(pattern=PIPELINE_EXECUTION_ARN_PATTERN, max_length=2048)]
+Account = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{12}\Z")]
+Region = Annotated[str, msgspec.Meta(pattern=r"^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}\Z")]
 #: EventBridge sends RFC 3339 with a zone ("2026-11-20T10:00:03Z"); a number is not an EventBridge time.
 EventTime = Annotated[datetime, msgspec.Meta(tz=True)]
 
 
-class TrainingJobStateDetail(msgspec.Struct, frozen=True):
-    """The fields of ``detail`` that jobtrail reads or logs; the others (the rest of the describe,
-    times included) are not looked at: DescribeTrainingJob is read for them."""
+# -- the details: the fields jobtrail reads or logs; the rest (the kind's Describe is read for them) -----
 
+
+class TrainingJobStateDetail(msgspec.Struct, frozen=True):
     TrainingJobName: JobName
     TrainingJobStatus: str | None = None
     SecondaryStatus: str | None = None
 
 
-class TrainingJobStateChange(
-    msgspec.Struct, frozen=True, rename={"detail_type": "detail-type", "replay_name": "replay-name"}
+class ProcessingJobStateDetail(msgspec.Struct, frozen=True):
+    ProcessingJobName: JobName
+    ProcessingJobStatus: str | None = None
+
+
+class TransformJobStateDetail(msgspec.Struct, frozen=True):
+    TransformJobName: JobName
+    TransformJobStatus: str | None = None
+
+
+class TuningJobStateDetail(msgspec.Struct, frozen=True):
+    HyperParameterTuningJobName: TuningJobName
+    HyperParameterTuningJobStatus: str | None = None
+
+
+class PipelineExecutionStatusDetail(msgspec.Struct, frozen=True):
+    """Pipeline events use camelCase keys, and name the execution only by its ARN."""
+
+    pipelineExecutionArn: PipelineExecutionArn
+    currentPipelineExecutionStatus: str | None = None
+
+
+class PipelineStepStatusDetail(msgspec.Struct, frozen=True):
+    pipelineExecutionArn: PipelineExecutionArn
+    stepName: str | None = None
+    currentStepStatus: str | None = None
+
+
+# -- the envelope, one tagged struct per detail-type ---------------------------------------------------
+
+
+class _Envelope(
+    msgspec.Struct,
+    frozen=True,
+    kw_only=True,
+    tag_field="detail-type",
+    rename={"replay_name": "replay-name"},
 ):
-    """The EventBridge envelope, narrowed to SageMaker's training-job state changes."""
+    """The EventBridge envelope; ``detail-type`` (the tag) picks the subclass, and so the detail's shape."""
 
     version: str
     id: str
     source: Literal["aws.sagemaker"]
-    detail_type: Literal["SageMaker Training Job State Change"]
-    account: str
+    account: Account
     time: EventTime
-    region: str
+    region: Region
     resources: list[str]
-    detail: TrainingJobStateDetail
     replay_name: str | None = None
+
+
+class TrainingJobStateChange(_Envelope, frozen=True, tag="SageMaker Training Job State Change"):
+    detail: TrainingJobStateDetail
+
+
+class ProcessingJobStateChange(_Envelope, frozen=True, tag="SageMaker Processing Job State Change"):
+    detail: ProcessingJobStateDetail
+
+
+class TransformJobStateChange(_Envelope, frozen=True, tag="SageMaker Transform Job State Change"):
+    detail: TransformJobStateDetail
+
+
+class TuningJobStateChange(_Envelope, frozen=True, tag="SageMaker HyperParameter Tuning Job State Change"):
+    detail: TuningJobStateDetail
+
+
+class PipelineExecutionStatusChange(
+    _Envelope, frozen=True, tag="SageMaker Model Building Pipeline Execution Status Change"
+):
+    detail: PipelineExecutionStatusDetail
+
+
+class PipelineStepStatusChange(
+    _Envelope, frozen=True, tag="SageMaker Model Building Pipeline Execution Step Status Change"
+):
+    detail: PipelineStepStatusDetail
+
+
+StateChangeEvent = (
+    TrainingJobStateChange
+    | ProcessingJobStateChange
+    | TransformJobStateChange
+    | TuningJobStateChange
+    | PipelineExecutionStatusChange
+    | PipelineStepStatusChange
+)
 
 
 class SqsMessage(msgspec.Struct, frozen=True, rename="camel"):
@@ -84,9 +170,9 @@ def parse_sqs_batch(event: Mapping[str, Any]) -> SqsBatch:
         raise NotAnSqsBatch(f"not an SQS batch: {error}") from error
 
 
-_DECODER: Final = msgspec.json.Decoder(TrainingJobStateChange)
+_DECODER: Final = msgspec.json.Decoder(StateChangeEvent)
 #: What a literal field must hold, for the reason when it holds something else.
-_EXPECTED: Final = {"source": SOURCE, "detail-type": DETAIL_TYPE}
+_EXPECTED: Final = {"source": repr(SOURCE), "detail-type": "a SageMaker job state change"}
 #: msgspec ends a validation message with the location: "Expected `str`, got `int` - at `$.detail.x`".
 _LOCATION = re.compile(r"^(?P<problem>.*) - at `\$(?P<location>.*)`$", re.DOTALL)
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x85]+")
@@ -99,9 +185,17 @@ class StateChange:
     """A valid state-change event: which job to look at, and what the event claimed (for logs)."""
 
     event_id: str
-    job_name: str
+    job: JobKey
     status: str | None
-    secondary_status: str | None
+    secondary_status: str | None = None
+
+    @property
+    def job_name(self) -> str:
+        return self.job.name
+
+    @property
+    def kind(self) -> Kind:
+        return self.job.kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,12 +216,53 @@ def parse_state_change(body: str) -> StateChange | Rejection:
         return Rejection(reason=_one_line(f"body: not JSON ({error})"), event_id=_event_id_of(body))
     except RecursionError:  # nested deeper than the decoder goes
         return Rejection(reason="body: JSON nested too deeply", event_id=None)
-    return StateChange(
-        event_id=event.id,
-        job_name=event.detail.TrainingJobName,
-        status=event.detail.TrainingJobStatus,
-        secondary_status=event.detail.SecondaryStatus,
-    )
+    return _state_change(event)
+
+
+def _state_change(event: StateChangeEvent) -> StateChange:
+    """The job an event names, and the statuses it claims (the step's, for a step event)."""
+    kind = KIND_OF_DETAIL_TYPE[_detail_type(event)]
+
+    def key(name: str) -> JobKey:
+        return JobKey(account=event.account, region=event.region, kind=kind, name=name)
+
+    match event:
+        case TrainingJobStateChange(detail=detail):
+            return StateChange(
+                event.id, key(detail.TrainingJobName), detail.TrainingJobStatus, detail.SecondaryStatus
+            )
+        case ProcessingJobStateChange(detail=detail):
+            return StateChange(event.id, key(detail.ProcessingJobName), detail.ProcessingJobStatus)
+        case TransformJobStateChange(detail=detail):
+            return StateChange(event.id, key(detail.TransformJobName), detail.TransformJobStatus)
+        case TuningJobStateChange(detail=detail):
+            return StateChange(
+                event.id, key(detail.HyperParameterTuningJobName), detail.HyperParameterTuningJobStatus
+            )
+        case PipelineExecutionStatusChange(detail=detail):
+            return StateChange(
+                event.id,
+                key(_execution_name(detail.pipelineExecutionArn)),
+                detail.currentPipelineExecutionStatus,
+            )
+        case PipelineStepStatusChange(detail=detail):
+            step = f"{detail.stepName}: {detail.currentStepStatus}" if detail.stepName else None
+            return StateChange(event.id, key(_execution_name(detail.pipelineExecutionArn)), None, step)
+
+
+def _detail_type(event: StateChangeEvent) -> str:
+    tag = type(event).__struct_config__.tag
+    if not isinstance(tag, str):  # every subclass declares its tag
+        raise TypeError(f"{type(event).__name__} has no detail-type")
+    return tag
+
+
+def _execution_name(arn: str) -> str:
+    """``<pipeline name>/<execution id>`` from an execution ARN (the pattern was checked on decoding)."""
+    parsed = key_from_arn(arn)
+    if parsed is None:
+        raise ValueError(f"not a pipeline execution ARN: {arn}")
+    return parsed.name
 
 
 def _explain(error: msgspec.ValidationError) -> str:
@@ -138,8 +273,8 @@ def _explain(error: msgspec.ValidationError) -> str:
         return _one_line(f"body: {message}")
     location = match["location"].removeprefix(".") or "body"
     problem = match["problem"]
-    if location in _EXPECTED and problem.startswith("Invalid enum value"):
-        problem = f"{problem}, expected {_EXPECTED[location]!r}"
+    if location in _EXPECTED and problem.startswith(("Invalid enum value", "Invalid value")):
+        problem = f"{problem}, expected {_EXPECTED[location]}"
     return _one_line(f"{location}: {problem}")
 
 

@@ -1,18 +1,27 @@
-"""The pure core of ingest: how a DescribeTrainingJob answer merges into a stored history.
+"""The pure core of ingest: how a Describe answer merges into a stored history.
 
 DescribeTrainingJob is cumulative: a newer answer holds every transition an older one held, plus what
 happened since. So the merge is monotonic — transitions are only ever added or closed, never removed —
-and an answer older than what is stored (by ``LastModifiedTime``) changes nothing. Replaying the same
-answers in any order, any number of times, therefore converges to the same history.
+and an answer older than what is stored (by ``LastModifiedTime``, then status rank) changes nothing.
+Replaying the same answers in any order, any number of times, therefore converges to the same history.
+
+The other kinds' Describe answers show only the current status. Their adapter gives each answer the
+transitions its own fields date (InProgress from ``CreationTime``, the end from ``…EndTime``; a status
+with no time field of its own starts at the answer's ``LastModifiedTime``), and the merge here keeps one
+transition per status the job was seen in: a status already open is not opened again, each transition
+closes when the next starts, a final one ends where it starts. A status no answer showed is not invented.
+Pipeline executions also merge their steps, by step name, each step as the newest answer shows it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 
 from jobtrail.core.alerts import alerts_due
-from jobtrail.core.model import HistoryChanges, JobRecord, Metric, StoredJob, Transition
+from jobtrail.core.kinds import SPECS, KindSpec
+from jobtrail.core.model import HistoryChanges, JobRecord, Metric, PipelineStep, StoredJob, Transition
 
 
 class WriteConflict(Exception):
@@ -30,32 +39,80 @@ def plan_changes(
     Each new transition whose status is in ``alert_on`` brings an alert, written with it — unless it
     started before ``alert_since`` (a backfill records old history silently).
     """
-    job_name = snapshot.job_name
+    job = snapshot.key
+    spec = SPECS[job.kind]
     if stored is None:
+        transitions = snapshot.transitions if spec.reports_transitions else _seen(spec, (), snapshot)
         return HistoryChanges(
-            job_name=job_name,
+            job=job,
             expected_version=None,
             summary=snapshot.summary,
-            new_transitions=snapshot.transitions,
+            new_transitions=transitions,
             final_metrics=_final_metrics_to_store(snapshot, ()),
-            new_alerts=alerts_due(snapshot, _since(snapshot.transitions, alert_since), alert_on),
+            new_alerts=alerts_due(snapshot, _since(transitions, alert_since), alert_on),
+            steps=snapshot.steps,
         )
-    if snapshot.summary.last_modified_time < stored.summary.last_modified_time:
-        return HistoryChanges(job_name=job_name, expected_version=stored.version, stale=True)
+    if snapshot.summary.progress < stored.summary.progress:
+        return HistoryChanges(job=job, expected_version=stored.version, stale=True)
 
-    new, updated = _diff_transitions(stored.transitions, snapshot.transitions)
+    latest = snapshot.transitions if spec.reports_transitions else _seen(spec, stored.transitions, snapshot)
+    new, updated = _diff_transitions(stored.transitions, latest)
     metrics = _final_metrics_to_store(snapshot, stored.final_metrics)
-    if not new and not updated and metrics is None and snapshot.summary == stored.summary:
-        return HistoryChanges(job_name=job_name, expected_version=stored.version)
+    steps = _changed_steps(stored.steps, snapshot.steps)
+    if not new and not updated and metrics is None and not steps and snapshot.summary == stored.summary:
+        return HistoryChanges(job=job, expected_version=stored.version)
     return HistoryChanges(
-        job_name=job_name,
+        job=job,
         expected_version=stored.version,
         summary=snapshot.summary,
         new_transitions=new,
         updated_transitions=updated,
         final_metrics=metrics,
         new_alerts=alerts_due(snapshot, _since(new, alert_since), alert_on),
+        steps=steps,
     )
+
+
+def _seen(spec: KindSpec, stored: tuple[Transition, ...], snapshot: JobRecord) -> tuple[Transition, ...]:
+    """The history of a kind whose Describe shows only its current status: the stored transitions plus
+    the answer's, one per status run, each closed by the next (a final one ends where it starts).
+
+    A transition of the answer is dropped when the one before or after it (in time) has its status: the
+    job is still in the status it was seen in, or was already seen in it from an earlier date. Stored
+    transitions are never dropped.
+    """
+    known = {t.key for t in stored}
+    merged = {t.key: t for t in stored}
+    for transition in snapshot.transitions:
+        merged.setdefault(transition.key, transition)
+    ordered = sorted(merged.values(), key=lambda t: (t.start_time, spec.rank(t.status)))
+    kept = [
+        t
+        for i, t in enumerate(ordered)
+        if t.key in known
+        or not (
+            (i > 0 and ordered[i - 1].status == t.status)
+            or (i + 1 < len(ordered) and ordered[i + 1].status == t.status and ordered[i + 1].key in known)
+        )
+    ]
+    closed: list[Transition] = []
+    for position, transition in enumerate(kept):
+        if position + 1 < len(kept):
+            end: datetime | None = kept[position + 1].start_time
+        elif transition.status in spec.terminal:
+            end = transition.start_time
+        else:
+            end = None
+        closed.append(replace(transition, end_time=end, position=position))
+    return tuple(closed)
+
+
+def _changed_steps(
+    stored: tuple[PipelineStep, ...], latest: tuple[PipelineStep, ...]
+) -> tuple[PipelineStep, ...]:
+    """The steps of ``latest`` that are not stored as they are now."""
+    known = {step.name: step for step in stored}
+    return tuple(step for step in latest if known.get(step.name) != step)
 
 
 def _since(transitions: tuple[Transition, ...], moment: datetime | None) -> tuple[Transition, ...]:
@@ -110,8 +167,16 @@ def merge(stored: JobRecord | None, changes: HistoryChanges) -> JobRecord | None
         if changes.final_metrics is not None
         else (stored.final_metrics if stored else ())
     )
+    steps = {step.name: step for step in (stored.steps if stored else ())}
+    steps.update((step.name, step) for step in changes.steps)
     return JobRecord(
         summary=changes.summary,
         transitions=tuple(sorted(by_key.values(), key=lambda t: (t.start_time, t.position))),
         final_metrics=metrics,
+        steps=sort_steps(steps.values()),
     )
+
+
+def sort_steps(steps: Iterable[PipelineStep]) -> tuple[PipelineStep, ...]:
+    """Steps in the order they started (steps not started yet last, by name)."""
+    return tuple(sorted(steps, key=lambda s: (s.start_time is None, s.start_time or datetime.min, s.name)))

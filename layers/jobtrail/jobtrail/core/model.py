@@ -1,4 +1,4 @@
-"""The domain records of jobtrail: what a training job looked like, and what its history holds.
+"""The domain records of jobtrail: what a SageMaker job looked like, and what its history holds.
 
 Plain frozen dataclasses with real ``datetime``s (timezone-aware, UTC). Nothing here knows about
 boto3, DynamoDB or JSON: the adapters map to and from these types at the edges.
@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from jobtrail.core.kinds import SPECS, JobKey, Kind, key_from_arn
 from jobtrail.core.times import iso
 
 #: TrainingJobStatus values after which the job never changes again.
-TERMINAL_STATUSES = frozenset({"Completed", "Failed", "Stopped"})
+TERMINAL_STATUSES = SPECS["training"].terminal
 #: SageMaker's TrainingJobStatus and SecondaryStatus values (botocore's service model, newest first seen
 #: in botocore 1.44: Deleting; a test checks that the installed botocore knows no others).
 TRAINING_JOB_STATUSES = ("InProgress", "Completed", "Failed", "Stopping", "Stopped", "Deleting")
@@ -76,8 +77,26 @@ class Metric:
 
 
 @dataclass(frozen=True, slots=True)
+class TuningFacts:
+    """What a hyperparameter tuning job reports about its training jobs and the best one so far."""
+
+    training_job_counts: tuple[tuple[str, int], ...] = ()
+    objective_counts: tuple[tuple[str, int], ...] = ()
+    objective_metric: str | None = None
+    objective_type: str | None = None
+    best_training_job: str | None = None
+    best_objective_value: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class JobSummary:
-    """The current facts about a training job, as DescribeTrainingJob last reported them."""
+    """The current facts about a job, as its kind's Describe API last reported them.
+
+    The fields every kind has come first; ``start_time``/``end_time`` are the kind's own (training:
+    TrainingStartTime/EndTime, processing: ProcessingStartTime/EndTime, transform:
+    TransformStartTime/EndTime, tuning: none/HyperParameterTuningEndTime). The job's account and region
+    come from its ARN. Fields of other kinds stay ``None``.
+    """
 
     job_name: str
     job_arn: str
@@ -86,8 +105,8 @@ class JobSummary:
     last_modified_time: datetime
     creation_time: datetime
     failure_reason: str | None = None
-    training_start_time: datetime | None = None
-    training_end_time: datetime | None = None
+    start_time: datetime | None = None
+    end_time: datetime | None = None
     training_time_seconds: int | None = None
     billable_time_seconds: int | None = None
     managed_spot: bool = False
@@ -97,6 +116,36 @@ class JobSummary:
     max_runtime_seconds: int | None = None
     max_wait_seconds: int | None = None
     model_artifacts_uri: str | None = None
+    kind: Kind = "training"
+    #: processing: the ExitMessage its container wrote.
+    exit_message: str | None = None
+    #: transform: the model it ran.
+    model_name: str | None = None
+    #: tuning: counters, objective and best training job.
+    tuning: TuningFacts | None = None
+    #: pipeline: the name of the step that failed.
+    failed_step: str | None = None
+
+    @property
+    def key(self) -> JobKey:
+        """The job's identity: account and region from its ARN, its kind and name."""
+        parsed = key_from_arn(self.job_arn)
+        account, region = (parsed.account, parsed.region) if parsed else ("", "")
+        return JobKey(account=account, region=region, kind=self.kind, name=self.job_name)
+
+    @property
+    def account(self) -> str:
+        return self.key.account
+
+    @property
+    def region(self) -> str:
+        return self.key.region
+
+    @property
+    def progress(self) -> tuple[datetime, int]:
+        """How far along this answer is: answers are applied in this order (an older one is stale).
+        The status rank orders two answers of the same instant (Stopping after InProgress)."""
+        return (self.last_modified_time, SPECS[self.kind].rank(self.status))
 
     @property
     def tuning_job_name(self) -> str | None:
@@ -112,7 +161,7 @@ class JobSummary:
 
     @property
     def is_terminal(self) -> bool:
-        return self.status in TERMINAL_STATUSES
+        return self.status in SPECS[self.kind].terminal
 
 
 def spot_savings_percent(managed_spot: bool, training: int | None, billable: int | None) -> float | None:
@@ -124,37 +173,69 @@ def spot_savings_percent(managed_spot: bool, training: int | None, billable: int
 
 @dataclass(frozen=True, slots=True)
 class JobListing:
-    """One row of ListTrainingJobs: enough to tell whether the stored history is behind."""
+    """One row of a List API (ListTrainingJobs, ListProcessingJobs, …, ListPipelineExecutions): enough to
+    tell whether the stored history is behind."""
 
-    job_name: str
+    key: JobKey
     creation_time: datetime
     last_modified_time: datetime
     status: str
 
+    @property
+    def job_name(self) -> str:
+        return self.key.name
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineStep:
+    """One step of a pipeline execution (ListPipelineExecutionSteps), identified by its name.
+
+    ``step_type`` is named after the step's metadata (``Training``, ``Processing``, ``Condition``…);
+    ``job`` is the SageMaker job it ran, whose own history jobtrail keeps (``None`` for steps that run
+    none, or a job of a kind jobtrail does not track).
+    """
+
+    name: str
+    status: str
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    step_type: str | None = None
+    failure_reason: str | None = None
+    job: JobKey | None = None
+    attempts: int | None = None
+    display_name: str | None = None
+
 
 @dataclass(frozen=True, slots=True)
 class JobRecord:
-    """A job's summary with its transitions (oldest first) and final metrics."""
+    """A job's summary with its transitions (oldest first), final metrics and, for a pipeline execution,
+    its steps (in the order they started)."""
 
     summary: JobSummary
     transitions: tuple[Transition, ...] = ()
     final_metrics: tuple[Metric, ...] = ()
+    steps: tuple[PipelineStep, ...] = ()
 
     @property
     def job_name(self) -> str:
         return self.summary.job_name
 
+    @property
+    def key(self) -> JobKey:
+        return self.summary.key
 
-def alert_id_for(job_name: str, alert_type: str, transition_start_time: datetime) -> str:
-    """Stable across retries: subscribers can use it to drop the rare duplicate after a crash."""
-    return f"{job_name}/{alert_type}/{iso(transition_start_time)}"
+
+def alert_id_for(job: JobKey, alert_type: str, transition_start_time: datetime) -> str:
+    """Stable across retries: subscribers can use it to drop the rare duplicate after a crash.
+    ``<account>/<region>/<kind>/<name>/<alert type>/<transition start>``."""
+    return f"{job.account}/{job.region}/{job.kind}/{job.name}/{alert_type}/{iso(transition_start_time)}"
 
 
 @dataclass(frozen=True, slots=True)
 class Alert:
     """An alert due for one transition, with the message to publish (rendered once, at creation)."""
 
-    job_name: str
+    job: JobKey
     alert_type: str
     transition_start_time: datetime
     severity: str
@@ -167,12 +248,21 @@ class Alert:
         return (self.alert_type, self.transition_start_time)
 
     @property
+    def job_name(self) -> str:
+        return self.job.name
+
+    @property
     def alert_id(self) -> str:
-        return alert_id_for(self.job_name, self.alert_type, self.transition_start_time)
+        return alert_id_for(self.job, self.alert_type, self.transition_start_time)
 
     def attributes(self) -> dict[str, str]:
         """The SNS message attributes subscribers filter on."""
-        return {"alert_type": self.alert_type, "severity": self.severity, "job_name": self.job_name}
+        return {
+            "alert_type": self.alert_type,
+            "severity": self.severity,
+            "job_name": self.job.name,
+            "job_kind": self.job.kind,
+        }
 
 
 AlertState = Literal["pending", "sent"]
@@ -221,14 +311,20 @@ class HistoryChanges:
     than what is stored (nothing to write).
     """
 
-    job_name: str
+    job: JobKey
     expected_version: int | None
     summary: JobSummary | None = None
     new_transitions: tuple[Transition, ...] = ()
     updated_transitions: tuple[Transition, ...] = ()
     final_metrics: tuple[Metric, ...] | None = None
     new_alerts: tuple[Alert, ...] = ()
+    #: Pipeline steps that are new or changed since the stored ones (written whole).
+    steps: tuple[PipelineStep, ...] = ()
     stale: bool = False
+
+    @property
+    def job_name(self) -> str:
+        return self.job.name
 
     @property
     def is_empty(self) -> bool:

@@ -10,38 +10,124 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from jobtrail.core.model import JobRecord, JobSummary, Metric, StoredAlert, Transition
+from jobtrail.core.kinds import JobKey
+from jobtrail.core.model import (
+    JobRecord,
+    JobSummary,
+    Metric,
+    PipelineStep,
+    StoredAlert,
+    Transition,
+    TuningFacts,
+)
 from jobtrail.core.times import iso
 
 
 def summary_view(summary: JobSummary) -> dict[str, Any]:
-    """The summary object of ``show --json`` and ``jobs --json`` (without ``final_metrics``)."""
+    """The summary object of ``show --json`` and ``jobs --json`` (without ``final_metrics``).
+
+    Every kind has the common fields; a training job keeps every field it always had, and each other
+    kind adds its own (``kind_view``).
+    """
     return {
+        "kind": summary.kind,
+        "account": summary.account,
+        "region": summary.region,
         "job_name": summary.job_name,
         "job_arn": summary.job_arn,
         "status": summary.status,
-        "secondary_status": summary.secondary_status,
         "failure_reason": summary.failure_reason,
         "creation_time": iso(summary.creation_time),
-        "training_start_time": iso(summary.training_start_time),
-        "training_end_time": iso(summary.training_end_time),
+        "start_time": iso(summary.start_time),
+        "end_time": iso(summary.end_time),
         "last_modified_time": iso(summary.last_modified_time),
-        "training_time_seconds": summary.training_time_seconds,
-        "billable_time_seconds": summary.billable_time_seconds,
-        "managed_spot": summary.managed_spot,
-        "spot_savings_percent": summary.spot_savings_percent,
-        "tuning_job_arn": summary.tuning_job_arn,
-        "instance_type": summary.instance_type,
-        "instance_count": summary.instance_count,
-        "max_runtime_seconds": summary.max_runtime_seconds,
-        "max_wait_seconds": summary.max_wait_seconds,
-        "model_artifacts_uri": summary.model_artifacts_uri,
+        **kind_view(summary),
+    }
+
+
+def kind_view(summary: JobSummary) -> dict[str, Any]:
+    """The fields of the summary that only its kind has."""
+    match summary.kind:
+        case "training":
+            return {
+                "secondary_status": summary.secondary_status,
+                "training_start_time": iso(summary.start_time),
+                "training_end_time": iso(summary.end_time),
+                "training_time_seconds": summary.training_time_seconds,
+                "billable_time_seconds": summary.billable_time_seconds,
+                "managed_spot": summary.managed_spot,
+                "spot_savings_percent": summary.spot_savings_percent,
+                "tuning_job_arn": summary.tuning_job_arn,
+                "instance_type": summary.instance_type,
+                "instance_count": summary.instance_count,
+                "max_runtime_seconds": summary.max_runtime_seconds,
+                "max_wait_seconds": summary.max_wait_seconds,
+                "model_artifacts_uri": summary.model_artifacts_uri,
+            }
+        case "processing":
+            return {
+                "exit_message": summary.exit_message,
+                "instance_type": summary.instance_type,
+                "instance_count": summary.instance_count,
+                "max_runtime_seconds": summary.max_runtime_seconds,
+            }
+        case "transform":
+            return {
+                "model_name": summary.model_name,
+                "instance_type": summary.instance_type,
+                "instance_count": summary.instance_count,
+            }
+        case "tuning":
+            return tuning_view(summary.tuning)
+        case "pipeline":
+            return {"failed_step": summary.failed_step}
+
+
+def tuning_view(tuning: TuningFacts | None) -> dict[str, Any]:
+    """A tuning job's counters, objective and best training job."""
+    facts = tuning or TuningFacts()
+    return {
+        "training_job_counts": dict(facts.training_job_counts),
+        "objective_counts": dict(facts.objective_counts),
+        "objective_metric": facts.objective_metric,
+        "objective_type": facts.objective_type,
+        "best_training_job": facts.best_training_job,
+        "best_objective_value": None
+        if facts.best_objective_value is None
+        else json_number(facts.best_objective_value),
     }
 
 
 def job_view(record: JobRecord) -> dict[str, Any]:
-    """``show --json``: the summary plus ``final_metrics``."""
-    return {**summary_view(record.summary), "final_metrics": [metric_view(m) for m in record.final_metrics]}
+    """``show --json``: the summary plus ``final_metrics`` (and a pipeline execution's ``steps``)."""
+    view = {**summary_view(record.summary), "final_metrics": [metric_view(m) for m in record.final_metrics]}
+    if record.summary.kind == "pipeline":
+        view["steps"] = [step_view(step) for step in record.steps]
+    return view
+
+
+def step_view(step: PipelineStep) -> dict[str, Any]:
+    """One step of a pipeline execution, with the job it ran (``kind`` and ``job_name``)."""
+    duration = (
+        (step.end_time - step.start_time).total_seconds() if step.start_time and step.end_time else None
+    )
+    return {
+        "step_name": step.name,
+        "display_name": step.display_name,
+        "step_type": step.step_type,
+        "status": step.status,
+        "start_time": iso(step.start_time),
+        "end_time": iso(step.end_time),
+        "duration_seconds": duration,
+        "failure_reason": step.failure_reason,
+        "attempts": step.attempts,
+        "job": job_ref_view(step.job) if step.job else None,
+    }
+
+
+def job_ref_view(job: JobKey) -> dict[str, str]:
+    """A reference to another job's history: what ``show --kind KIND NAME`` takes."""
+    return {"kind": job.kind, "job_name": job.name, "account": job.account, "region": job.region}
 
 
 def metric_view(metric: Metric) -> dict[str, Any]:
@@ -64,6 +150,9 @@ def alert_view(stored: StoredAlert) -> dict[str, Any]:
     alert = stored.alert
     return {
         "alert_id": alert.alert_id,
+        "kind": alert.job.kind,
+        "account": alert.job.account,
+        "region": alert.job.region,
         "job_name": alert.job_name,
         "alert_type": alert.alert_type,
         "severity": alert.severity,

@@ -1,9 +1,9 @@
 """Ingest: turn a batch of state-change events into an up-to-date history.
 
-For every distinct job in the batch, the job is synced once (``usecases.sync.sync_job``: one
-DescribeTrainingJob, one conditional transaction, the alerts it is due), however many of its events the
-batch holds. Bad records are parked in the dead-letter queue with their reason; a job whose sync fails
-for a transient reason fails only its own records, which SQS redelivers.
+For every distinct job in the batch (identified by account, region, kind and name), the job is synced
+once (``usecases.sync.sync_job``: one Describe, one conditional transaction, the alerts it is due),
+however many of its events the batch holds. Bad records are parked in the dead-letter queue with their
+reason; a job whose sync fails for a transient reason fails only its own records, which SQS redelivers.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, TypedDict
 
 from jobtrail.core.events import Rejection, SqsMessage, parse_sqs_batch, parse_state_change
+from jobtrail.core.kinds import KINDS, JobKey, Kind
 from jobtrail.observability import MetricUnit, logger, metrics
 from jobtrail.usecases.ports import AlertPublisher, DeadLetters
 from jobtrail.usecases.sync import SyncDeps, SyncResult, sync_job
@@ -26,6 +27,8 @@ class IngestDeps(SyncDeps):
 
     alerts: AlertPublisher
     dead_letters: DeadLetters
+    #: The kinds this stack tracks (``TrackedKinds``); an event of another kind is rejected and parked.
+    tracked_kinds: tuple[Kind, ...] = KINDS
 
 
 class JobSyncFailed(Exception):
@@ -37,18 +40,24 @@ class _Batch:
 
     def __init__(self, deps: IngestDeps) -> None:
         self._deps = deps
-        self._results: dict[str, SyncResult | Exception] = {}
+        self._results: dict[JobKey, SyncResult | Exception] = {}
 
     def process_record(self, record: SqsMessage) -> None:
         parsed = parse_state_change(record.body)
+        if not isinstance(parsed, Rejection) and parsed.kind not in self._deps.tracked_kinds:
+            tracked = ", ".join(self._deps.tracked_kinds)
+            parsed = Rejection(
+                f"detail-type: {parsed.kind} jobs are not tracked (TrackedKinds: {tracked})", parsed.event_id
+            )
         if isinstance(parsed, Rejection):
             self._reject(record, parsed)
             return
         logger.set_correlation_id(parsed.event_id)
-        result = self._sync_once(parsed.job_name)
+        result = self._sync_once(parsed.job)
         logger.info(
             "event processed",
             extra={
+                "job_kind": parsed.kind,
                 "job_name": parsed.job_name,
                 "event_status": parsed.status,
                 "event_secondary_status": parsed.secondary_status,
@@ -56,27 +65,33 @@ class _Batch:
             },
         )
 
-    def _sync_once(self, job_name: str) -> SyncResult:
-        known = self._results.get(job_name)
+    def _sync_once(self, job: JobKey) -> SyncResult:
+        known = self._results.get(job)
         if isinstance(known, Exception):
-            raise JobSyncFailed(f"{job_name}: sync failed earlier in this batch") from known
+            raise JobSyncFailed(f"{job}: sync failed earlier in this batch") from known
         if known is not None:
             return known
         try:
-            result = sync_job(job_name, self._deps)
+            result = sync_job(job, self._deps)
         except Exception as error:
-            self._results[job_name] = error
-            logger.exception("job sync failed; its records will be redelivered", extra={"job_name": job_name})
+            self._results[job] = error
+            logger.exception(
+                "job sync failed; its records will be redelivered",
+                extra={"job_kind": job.kind, "job_name": job.name},
+            )
             metrics.add_metric(name="SyncFailures", unit=MetricUnit.Count, value=1)
             raise
-        self._results[job_name] = result
+        self._results[job] = result
         self._record_metrics(result)
         return result
 
     def _record_metrics(self, result: SyncResult) -> None:
         metrics.add_metric(name="JobsDescribed", unit=MetricUnit.Count, value=1)
         if result.outcome == "not_found":
-            logger.warning("SageMaker does not know this job; dropped", extra={"job_name": result.job_name})
+            logger.warning(
+                "SageMaker does not know this job; dropped",
+                extra={"job_kind": result.job.kind, "job_name": result.job_name},
+            )
             metrics.add_metric(name="JobsNotFound", unit=MetricUnit.Count, value=1)
         elif result.outcome == "recorded":
             metrics.add_metric(
@@ -85,6 +100,7 @@ class _Batch:
             logger.info(
                 "history updated",
                 extra={
+                    "job_kind": result.job.kind,
                     "job_name": result.job_name,
                     "new_transitions": [t.status for t in result.new_transitions],
                     "closed_transitions": [t.status for t in result.updated_transitions],
@@ -95,7 +111,7 @@ class _Batch:
     def _reject(self, record: SqsMessage, rejection: Rejection) -> None:
         logger.set_correlation_id(rejection.event_id)
         logger.error(
-            "rejected record: not a valid SageMaker training job state change",
+            "rejected record: not a valid SageMaker job state change",
             extra={
                 "event_id": rejection.event_id,
                 "message_id": record.message_id,

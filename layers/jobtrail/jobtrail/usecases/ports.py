@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:  # annotations only: the Slack notifier imports these ports without the domain model
     from datetime import datetime
 
+    from jobtrail.core.kinds import JobKey, Kind
     from jobtrail.core.model import (
         Alert,
         Claim,
@@ -25,28 +26,28 @@ if TYPE_CHECKING:  # annotations only: the Slack notifier imports these ports wi
     )
 
 
-class TrainingJobs(Protocol):
-    """Reads the current state of a training job (``adapters.sagemaker.SageMakerTrainingJobs``)."""
+class Jobs(Protocol):
+    """Reads the current state of a job of any kind (``adapters.sagemaker.SageMakerJobs``)."""
 
-    def describe(self, job_name: str) -> JobRecord | None:
+    def describe(self, key: JobKey) -> JobRecord | None:
         """The job as SageMaker reports it now, or ``None`` if SageMaker does not know it."""
         ...
 
 
-class TrainingJobCatalog(Protocol):
-    """Lists training jobs, for reconciliation and backfill (``adapters.sagemaker.SageMakerTrainingJobs``)."""
+class JobCatalog(Protocol):
+    """Lists jobs of one kind, for reconciliation and backfill (``adapters.sagemaker.SageMakerJobs``)."""
 
     def list_jobs(
-        self, *, modified_after: datetime | None = None, created_after: datetime | None = None
+        self, kind: Kind, *, modified_after: datetime | None = None, created_after: datetime | None = None
     ) -> Iterator[JobListing]:
-        """Jobs modified (or created) after the given times, oldest creation first, every page."""
+        """Jobs of ``kind`` modified (or created) after the given times, oldest creation first, every page."""
         ...
 
 
 class JobHistories(Protocol):
     """The history table as ingest sees it (``adapters.history_store.HistoryStore``)."""
 
-    def load(self, job_name: str) -> StoredJob | None: ...
+    def load(self, key: JobKey) -> StoredJob | None: ...
 
     def apply(self, changes: HistoryChanges, *, claim: Claim | None = None) -> None: ...
 

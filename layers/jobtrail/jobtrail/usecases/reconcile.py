@@ -1,9 +1,11 @@
 """Reconciliation and backfill: catch what the events missed, through the same path as the events.
 
-Events can be lost. Every period, ``reconcile`` lists the training jobs modified since its watermark
-(``ListTrainingJobs`` with ``LastModifiedTimeAfter``), and every job whose stored history is behind the
-listing goes through ``sync.sync_job`` — the same Describe, merge and alert outbox as an event — so a
-lost Failed event still alerts, once, within one period. Describe calls go through a token bucket, so a
+Events can be lost. Every period, ``reconcile`` lists, for every tracked kind, the jobs modified since its
+watermark (``ListTrainingJobs``, ``ListProcessingJobs``, ``ListTransformJobs``,
+``ListHyperParameterTuningJobs`` with ``LastModifiedTimeAfter``; ``ListPipelines`` then
+``ListPipelineExecutions``), and every job whose stored history is behind the listing goes through
+``sync.sync_job`` — the same Describe, merge and alert outbox as an event — so a lost Failed event still
+alerts, once, within one period. Describe calls go through a token bucket, so a
 pass never pushes SageMaker's (non-adjustable) throttles. ``backfill`` is the same over jobs created
 since a date, resumable, with alerts off unless asked.
 
@@ -20,10 +22,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from jobtrail.core.alerts import build_alert
+from jobtrail.core.kinds import KINDS, SPECS, JobKey, Kind
 from jobtrail.core.model import Claim, JobListing, StoredJob
 from jobtrail.core.times import iso
 from jobtrail.observability import MetricUnit, metrics
-from jobtrail.usecases.ports import ReconcileHistories, TrainingJobCatalog
+from jobtrail.usecases.ports import JobCatalog, ReconcileHistories
 from jobtrail.usecases.sync import ALERT_CLAIM_SECONDS, SyncDeps, deliver_alerts, sync_job
 
 RECONCILE_WATERMARK = "reconcile"
@@ -81,13 +84,15 @@ class TokenBucket:
 
 @dataclass(frozen=True, slots=True)
 class ReconcileDeps:
-    """What a reconciliation or backfill pass talks to; ``sync`` is how each job is synced."""
+    """What a reconciliation or backfill pass talks to; ``sync`` is how each job is synced, ``kinds``
+    which kinds it lists (every tracked one; they share ``bucket``, the Describe rate limit)."""
 
     sync: SyncDeps
-    catalog: TrainingJobCatalog
+    catalog: JobCatalog
     histories: ReconcileHistories
     bucket: TokenBucket
     stalled_after: timedelta | None = None
+    kinds: tuple[Kind, ...] = KINDS
 
 
 @dataclass
@@ -128,8 +133,13 @@ def reconcile(deps: ReconcileDeps) -> PassReport:
     """
     started = deps.sync.clock()
     since = deps.histories.get_watermark(RECONCILE_WATERMARK) or started - FIRST_LOOKBACK
-    listings = deps.catalog.list_jobs(modified_after=since - OVERLAP)
-    report = sync_listed(deps, listings)
+    report = PassReport()
+    for kind in deps.kinds:
+        try:
+            for listing in deps.catalog.list_jobs(kind, modified_after=since - OVERLAP):
+                _sync_one(deps, listing, report)
+        except Exception as error:  # noqa: BLE001 - one kind's listing failing must not stop the others
+            report.failures.append(f"{kind} listing: {type(error).__name__}: {error}")
     send_pending_alerts(deps, report)
     if deps.stalled_after:
         alert_stalled_jobs(deps, deps.stalled_after, report)
@@ -142,29 +152,44 @@ def reconcile(deps: ReconcileDeps) -> PassReport:
 def backfill(
     deps: ReconcileDeps, since: datetime, *, on_job: Callable[[JobListing], None] | None = None
 ) -> PassReport:
-    """Sync every job created since ``since``, resuming after the last job a previous run finished.
+    """Sync every job of ``deps.kinds`` created since ``since``, kind after kind, each resuming after the
+    last job of its kind a previous run finished (progress is kept per kind).
 
     A previous run's progress counts only if it covered ``since`` (give or take ``RESUME_TOLERANCE``,
     so ``--since 30d`` typed again an hour later resumes); an earlier ``since`` starts over, and jobs
     already up to date cost no Describe. Alerting follows ``deps.sync`` (the CLI makes a silent
     backfill alert only on transitions that started after the run began, and leaves them to the stack).
     """
-    covered_since = deps.histories.get_watermark(BACKFILL_SINCE_WATERMARK)
-    progress = deps.histories.get_watermark(BACKFILL_WATERMARK)
-    if covered_since is None or progress is None or since < covered_since - RESUME_TOLERANCE:
-        deps.histories.set_watermark(BACKFILL_SINCE_WATERMARK, since)
-        deps.histories.set_watermark(BACKFILL_WATERMARK, since)
-        progress = since
     report = PassReport()
-    for listing in deps.catalog.list_jobs(created_after=max(since, progress)):
+    for kind in deps.kinds:
+        _backfill_kind(deps, kind, since, report, on_job)
+        if report.failures:
+            break
+    return report
+
+
+def _backfill_kind(
+    deps: ReconcileDeps,
+    kind: Kind,
+    since: datetime,
+    report: PassReport,
+    on_job: Callable[[JobListing], None] | None,
+) -> None:
+    since_mark, progress_mark = f"{BACKFILL_SINCE_WATERMARK}/{kind}", f"{BACKFILL_WATERMARK}/{kind}"
+    covered_since = deps.histories.get_watermark(since_mark)
+    progress = deps.histories.get_watermark(progress_mark)
+    if covered_since is None or progress is None or since < covered_since - RESUME_TOLERANCE:
+        deps.histories.set_watermark(since_mark, since)
+        deps.histories.set_watermark(progress_mark, since)
+        progress = since
+    for listing in deps.catalog.list_jobs(kind, created_after=max(since, progress)):
         _sync_one(deps, listing, report)
         if on_job:
             on_job(listing)
         if report.failures:
-            break  # keep the watermark just before the failed job, so a rerun resumes there
-        deps.histories.set_watermark(BACKFILL_WATERMARK, listing.creation_time)
+            return  # keep the watermark just before the failed job, so a rerun resumes there
+        deps.histories.set_watermark(progress_mark, listing.creation_time)
         report.watermark = iso(listing.creation_time)
-    return report
 
 
 def sync_listed(deps: ReconcileDeps, listings: Iterable[JobListing]) -> PassReport:
@@ -175,16 +200,22 @@ def sync_listed(deps: ReconcileDeps, listings: Iterable[JobListing]) -> PassRepo
 
 
 def _sync_one(deps: ReconcileDeps, listing: JobListing, report: PassReport) -> None:
+    """Sync a listed job unless the stored history is level with the listing (same status, modified
+    no earlier: pipeline executions list only their start time, so their status decides)."""
     report.listed += 1
-    stored = deps.histories.load(listing.job_name)
-    if stored is not None and stored.summary.last_modified_time >= listing.last_modified_time:
+    stored = deps.histories.load(listing.key)
+    if (
+        stored is not None
+        and stored.summary.last_modified_time >= listing.last_modified_time
+        and stored.summary.status == listing.status
+    ):
         report.up_to_date += 1
         return
     deps.bucket.acquire()
     try:
-        result = sync_job(listing.job_name, deps.sync)
+        result = sync_job(listing.key, deps.sync)
     except Exception as error:  # noqa: BLE001 - recorded; the watermark then stays for the next pass
-        report.failures.append(f"{listing.job_name}: {type(error).__name__}: {error}")
+        report.failures.append(f"{listing.key}: {type(error).__name__}: {error}")
         return
     report.synced += 1
     report.recorded += result.outcome == "recorded"
@@ -198,21 +229,22 @@ def send_pending_alerts(deps: ReconcileDeps, report: PassReport) -> None:
     """Jobs with an alert still pending (SNS kept failing until SQS gave up on the event): syncing the job
     publishes it. Claims that are still live are left to their holders."""
     now = deps.sync.clock()
-    jobs = {
-        pending.alert.job_name
+    jobs: set[JobKey] = {
+        pending.alert.job
         for pending in deps.histories.pending_alerts(since=now - PENDING_ALERT_HORIZON)
         if pending.claimable(now)
     }
-    for job_name in sorted(jobs):
+    for job in sorted(jobs):
         deps.bucket.acquire()
         try:
-            report.alerts_sent += len(sync_job(job_name, deps.sync).alerts_sent)
+            report.alerts_sent += len(sync_job(job, deps.sync).alerts_sent)
         except Exception as error:  # noqa: BLE001 - recorded; the alert stays pending for the next pass
-            report.failures.append(f"{job_name}: {type(error).__name__}: {error}")
+            report.failures.append(f"{job}: {type(error).__name__}: {error}")
 
 
 def alert_stalled_jobs(deps: ReconcileDeps, stalled_after: timedelta, report: PassReport) -> None:
-    """One ``Stalled`` alert for each InProgress job whose last transition started too long ago.
+    """One ``Stalled`` alert for each running job (InProgress; a pipeline execution: Executing) whose last
+    transition started too long ago.
 
     SageMaker is asked first (rate-limited), so a job that moved on without telling us is not reported.
     Only a pass that publishes looks for them (a silent backfill never does).
@@ -222,16 +254,19 @@ def alert_stalled_jobs(deps: ReconcileDeps, stalled_after: timedelta, report: Pa
         raise ValueError("looking for stalled jobs needs an alert publisher (deps.sync.alerts)")
     now = deps.sync.clock()
     for summary in deps.histories.in_progress_jobs():
-        stored = deps.histories.load(summary.job_name)
+        if summary.kind not in deps.kinds:
+            continue
+        job = summary.key
+        stored = deps.histories.load(job)
         if not _is_stalled(stored, now, stalled_after):
             continue
         deps.bucket.acquire()
         try:
-            sync_job(summary.job_name, deps.sync)
+            sync_job(job, deps.sync)
         except Exception as error:  # noqa: BLE001 - recorded like any other failed sync
-            report.failures.append(f"{summary.job_name}: {type(error).__name__}: {error}")
+            report.failures.append(f"{job}: {type(error).__name__}: {error}")
             continue
-        stored = deps.histories.load(summary.job_name)
+        stored = deps.histories.load(job)
         if stored is None or not _is_stalled(stored, now, stalled_after):
             continue
         last = stored.transitions[-1]
@@ -244,11 +279,15 @@ def alert_stalled_jobs(deps: ReconcileDeps, stalled_after: timedelta, report: Pa
         try:
             report.stalled_alerts += len(deliver_alerts([alert], claim, publisher, deps.sync))
         except Exception as error:  # noqa: BLE001 - the alert stays pending for the next pass to send
-            report.failures.append(f"{summary.job_name}: {error}")
+            report.failures.append(f"{job}: {error}")
 
 
 def _is_stalled(stored: StoredJob | None, now: datetime, stalled_after: timedelta) -> bool:
-    if stored is None or stored.summary.status != "InProgress" or not stored.transitions:
+    if (
+        stored is None
+        or stored.summary.status != SPECS[stored.summary.kind].running
+        or not stored.transitions
+    ):
         return False
     return now - stored.transitions[-1].start_time > stalled_after
 

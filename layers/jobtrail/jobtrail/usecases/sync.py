@@ -1,9 +1,9 @@
 """Syncing one job: the path every state change takes, whoever noticed it (an event, reconciliation,
 a backfill).
 
-DescribeTrainingJob is asked once; its answer is merged into the stored history
-(``core.history.plan_changes``) and written in one conditional transaction, retried on a concurrent
-write; then the alerts it is due are published through the outbox, each exactly once.
+The job's Describe is asked once (for a pipeline execution, with its steps); its answer is merged into the
+stored history (``core.history.plan_changes``) and written in one conditional transaction, retried on a
+concurrent write; then the alerts it is due are published through the outbox, each exactly once.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from typing import Literal
 
 from jobtrail.core.alerts import DEFAULT_ALERT_ON
 from jobtrail.core.history import WriteConflict, plan_changes
+from jobtrail.core.kinds import JobKey
 from jobtrail.core.model import Alert, Claim, HistoryChanges, StoredJob, Transition
 from jobtrail.observability import MetricUnit, logger, metrics, tracer
-from jobtrail.usecases.ports import AlertPublisher, JobHistories, TrainingJobs
+from jobtrail.usecases.ports import AlertPublisher, JobHistories, Jobs
 
 #: Re-read and re-plan this many times when another invocation writes the same job concurrently.
 MAX_WRITE_ATTEMPTS = 5
@@ -44,7 +45,7 @@ class SyncDeps:
     ``clock`` is injectable so tests can let claims expire.
     """
 
-    training_jobs: TrainingJobs
+    jobs: Jobs
     histories: JobHistories
     alerts: AlertPublisher | None
     alert_on: frozenset[str] = DEFAULT_ALERT_ON
@@ -56,7 +57,7 @@ class SyncDeps:
 class SyncResult:
     """What syncing one job did."""
 
-    job_name: str
+    job: JobKey
     outcome: Outcome
     new_transitions: tuple[Transition, ...] = ()
     updated_transitions: tuple[Transition, ...] = ()
@@ -64,37 +65,45 @@ class SyncResult:
     alerts_sent: tuple[Alert, ...] = ()
     alerts_created: tuple[Alert, ...] = ()
 
+    @property
+    def job_name(self) -> str:
+        return self.job.name
+
 
 class AlertDeliveryFailed(Exception):
     """At least one alert could not be published; it stays pending for the redelivery to send."""
 
 
 @tracer.capture_method
-def sync_job(job_name: str, deps: SyncDeps) -> SyncResult:
-    """Bring the stored history of ``job_name`` up to date with DescribeTrainingJob (one call), then
-    publish the alerts it is due: those it just created and any left pending by an earlier failure.
+def sync_job(key: JobKey, deps: SyncDeps) -> SyncResult:
+    """Bring the stored history of job ``key`` up to date with its Describe (one call), then publish the
+    alerts it is due: those it just created and any left pending by an earlier failure.
+
+    The history is kept under the identity the answer gives (its ARN's account and region), which is the
+    key's for every job SageMaker describes.
 
     Raises on transient failures (throttling that outlasted botocore's retries, DynamoDB errors,
     conflicts that persisted for ``MAX_WRITE_ATTEMPTS`` attempts, an alert SNS did not accept).
     """
-    snapshot = deps.training_jobs.describe(job_name)
+    snapshot = deps.jobs.describe(key)
     if snapshot is None:
-        return SyncResult(job_name=job_name, outcome="not_found")
+        return SyncResult(job=key, outcome="not_found")
+    job = snapshot.key
     claim = Claim(token=uuid.uuid4().hex, until=deps.clock() + timedelta(seconds=ALERT_CLAIM_SECONDS))
     for attempt in range(1, MAX_WRITE_ATTEMPTS + 1):
-        stored = deps.histories.load(job_name)
+        stored = deps.histories.load(job)
         changes = plan_changes(stored, snapshot, deps.alert_on, deps.alert_since)
         if changes.is_empty:
             break
         try:
             deps.histories.apply(changes, claim=claim if deps.alerts is not None else None)
         except WriteConflict:
-            logger.info("concurrent write, re-reading", extra={"job_name": job_name, "attempt": attempt})
+            logger.info("concurrent write, re-reading", extra={"job": str(job), "attempt": attempt})
             metrics.add_metric(name="WriteConflicts", unit=MetricUnit.Count, value=1)
             continue
         break
     else:
-        raise WriteConflict(f"{job_name}: still conflicting after {MAX_WRITE_ATTEMPTS} attempts")
+        raise WriteConflict(f"{job}: still conflicting after {MAX_WRITE_ATTEMPTS} attempts")
 
     if changes.new_alerts:
         metrics.add_metric(name="AlertsCreated", unit=MetricUnit.Count, value=len(changes.new_alerts))
@@ -104,7 +113,7 @@ def sync_job(job_name: str, deps: SyncDeps) -> SyncResult:
         sent = deliver_alerts(_alerts_to_send(stored, changes, claim, deps), claim, deps.alerts, deps)
     outcome: Outcome = "recorded" if not changes.is_empty else ("stale" if changes.stale else "unchanged")
     return SyncResult(
-        job_name=job_name,
+        job=job,
         outcome=outcome,
         new_transitions=changes.new_transitions,
         updated_transitions=changes.updated_transitions,
