@@ -39,7 +39,7 @@ class World:
     @cached_property
     def deps(self) -> IngestDeps:
         return IngestDeps(
-            training_jobs=scripted_training_jobs(self.script),
+            jobs=scripted_training_jobs(self.script),
             histories=self.store,
             dead_letters=SqsDeadLetters(self.sqs, self.dead_letter_queue_url),
             alerts=SnsAlertPublisher(boto3.client("sns", region_name="us-east-1"), self.topic_arn),

@@ -43,6 +43,7 @@ from typing import Any, Literal
 
 from jobtrail_local import lifecycle_builder as builder
 from jobtrail_local.lifecycle_builder import (
+    ACCOUNT,
     CAPACITY_ERROR,
     CUDA_OUT_OF_MEMORY,
     DATA_BUCKET,
@@ -188,10 +189,11 @@ class Load(Lifecycle):
     @property
     def expected_alert_ids(self) -> frozenset[str]:
         """Every alert a correct consumer publishes for this load, by the id subscribers rely on:
-        ``<job>/<alert type>/<transition start, UTC, milliseconds>`` (written out here, not taken from
-        jobtrail's ``alert_id_for``, which it checks)."""
+        ``<account>/<region>/<kind>/<job>/<alert type>/<transition start, UTC, milliseconds>`` (written out
+        here, not taken from jobtrail's ``alert_id_for``, which it checks)."""
         return frozenset(
-            f"{job_name}/{status}/{start.astimezone(UTC).isoformat(timespec='milliseconds')}"
+            f"{ACCOUNT}/{REGION}/training/{job_name}/{status}/"
+            f"{start.astimezone(UTC).isoformat(timespec='milliseconds')}"
             for job_name, expected in self.expected.items()
             for status, start in expected.transitions
             if status in ALERTING

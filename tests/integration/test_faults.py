@@ -354,7 +354,7 @@ class Outcome:
 def deps_for(world: World, replay: Replay) -> IngestDeps:
     """Ingest's dependencies on the world, with clients created now (so that hooks installed reach them)."""
     return IngestDeps(
-        training_jobs=scripted_training_jobs(replay.script),
+        jobs=scripted_training_jobs(replay.script),
         histories=world.store,
         dead_letters=SqsDeadLetters(world.sqs, world.dead_letter_queue_url),
         alerts=SnsAlertPublisher(boto3.client("sns", region_name="us-east-1"), world.topic_arn),

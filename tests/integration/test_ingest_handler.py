@@ -72,7 +72,7 @@ def test_each_sqs_fixture_through_the_handler_records_its_jobs(
     real = deps_from_environment()
     monkeypatch.setattr(
         "functions.ingest.app.deps_from_environment",
-        lambda: replace(real, training_jobs=scripted_training_jobs(script)),
+        lambda: replace(real, jobs=scripted_training_jobs(script)),
     )
     event = load_sqs_event(name)
     # When Lambda invokes the handler with the SQS batch (as `sam local invoke -e events/sqs/…` would)
@@ -137,7 +137,7 @@ def test_no_secret_reaches_the_logs(
     real = deps_from_environment()
     monkeypatch.setattr(
         "functions.ingest.app.deps_from_environment",
-        lambda: replace(real, training_jobs=scripted_training_jobs(script)),
+        lambda: replace(real, jobs=scripted_training_jobs(script)),
     )
     bad = load_bad_event("mixed-batch")
     lambda_handler(load_sqs_event("failed"), LambdaContext())

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from jobtrail.adapters.sagemaker import record_from_describe
 from jobtrail.adapters.sqs import REASON_ATTRIBUTE, SOURCE_MESSAGE_ATTRIBUTE
+from jobtrail.core.kinds import JobKey
 from jobtrail.core.model import Claim, HistoryChanges, JobRecord, StoredJob
 from jobtrail.usecases.ingest import handle_batch
 from jobtrail.usecases.sync import sync_job
@@ -27,12 +28,12 @@ from worlds import World
 
 
 class AnswersWith:
-    """TrainingJobs whose DescribeTrainingJob always gives ``record``."""
+    """``Jobs`` whose Describe always gives ``record``."""
 
     def __init__(self, record: JobRecord) -> None:
         self.record = record
 
-    def describe(self, job_name: str) -> JobRecord:
+    def describe(self, key: JobKey) -> JobRecord:
         return self.record
 
 
@@ -157,8 +158,8 @@ def test_the_newest_answer_wins_when_two_invocations_race_on_one_job(local_world
     results: dict[str, Any] = {}
 
     def run(label: str, answer: Any) -> None:
-        deps = replace(world.deps, training_jobs=AnswersWith(answer), histories=histories)
-        results[label] = sync_job(answer.job_name, deps)
+        deps = replace(world.deps, jobs=AnswersWith(answer), histories=histories)
+        results[label] = sync_job(answer.key, deps)
 
     threads = [
         threading.Thread(target=run, args=(label, answer))
@@ -184,7 +185,7 @@ def test_more_than_a_transaction_of_transitions_is_written_in_chunks(world: Worl
     many = big.transitions
     # When it is synced
     with count_aws_calls() as calls:
-        result = sync_job(big.job_name, replace(world.deps, training_jobs=AnswersWith(big)))
+        result = sync_job(job_key(big.job_name), replace(world.deps, jobs=AnswersWith(big)))
     # Then every transition is stored, in two transactions
     assert result.outcome == "recorded"
     assert calls["dynamodb.TransactWriteItems"] == 2
@@ -200,7 +201,7 @@ def test_a_split_write_cut_short_converges_on_the_retry(
     # transactions), and a process that dies after the first of its transactions
     big = spot_job_with_transitions(150, interrupted_every=10)
     many = big.transitions
-    deps = replace(world.deps, training_jobs=AnswersWith(big))
+    deps = replace(world.deps, jobs=AnswersWith(big))
     real = world.store._transact
     calls = {"n": 0}
 
@@ -212,11 +213,11 @@ def test_a_split_write_cut_short_converges_on_the_retry(
 
     monkeypatch.setattr(world.store, "_transact", dies_after_the_first)
     with pytest.raises(RuntimeError, match="died"):
-        sync_job(big.job_name, deps)
+        sync_job(job_key(big.job_name), deps)
     monkeypatch.setattr(world.store, "_transact", real)
     # When the record is redelivered (claims of the dead process long expired)
     later = replace(deps, clock=lambda: datetime.now(UTC) + timedelta(hours=1))
-    result = sync_job(big.job_name, later)
+    result = sync_job(job_key(big.job_name), later)
     # Then the history is complete and every alert went out once
     stored = world.store.load(job_key(big.job_name))
     assert stored is not None

@@ -12,6 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 from jobtrail.adapters.history_queries import AlertQuery
 from jobtrail.adapters.sagemaker import record_from_describe
+from jobtrail.core.kinds import JobKey
 from jobtrail.usecases.reconcile import (
     BACKFILL_WATERMARK,
     RECONCILE_WATERMARK,
@@ -38,7 +39,7 @@ def deps_of(world: World, *, now: datetime = NOW, stalled_after: timedelta | Non
     sync = replace(world.deps, clock=lambda: now)
     return ReconcileDeps(
         sync=sync,
-        catalog=sync.training_jobs,  # type: ignore[arg-type]
+        catalog=sync.jobs,  # type: ignore[arg-type]
         histories=world.store,
         bucket=TokenBucket(1000.0),
         stalled_after=stalled_after,
@@ -101,7 +102,9 @@ def test_a_second_pass_describes_nothing_that_is_up_to_date(world: World) -> Non
     # When the same jobs are listed again (the overlap window does that every pass)
     deps = deps_of(world, now=NOW + timedelta(minutes=15))
     with count_aws_calls() as calls:
-        report = sync_listed(deps, deps.catalog.list_jobs(modified_after=datetime(2026, 11, 19, tzinfo=UTC)))
+        report = sync_listed(
+            deps, deps.catalog.list_jobs("training", modified_after=datetime(2026, 11, 19, tzinfo=UTC))
+        )
     # Then nothing is described, written or published
     assert report.up_to_date == report.listed > 0
     assert calls["sagemaker.DescribeTrainingJob"] == 0
@@ -130,12 +133,12 @@ def test_a_failed_sync_keeps_the_watermark_so_the_next_pass_retries(world: World
     deps = deps_of(world)
 
     class Throttled:
-        def describe(self, job_name: str) -> Any:
+        def describe(self, key: JobKey) -> Any:
             raise ClientError(
                 {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "Describe"
             )
 
-    failing = replace(deps, sync=replace(deps.sync, training_jobs=Throttled()))
+    failing = replace(deps, sync=replace(deps.sync, jobs=Throttled()))
     report = reconcile(failing)
     assert len(report.failures) == report.listed > 0
     assert world.store.get_watermark(RECONCILE_WATERMARK) == start
@@ -211,21 +214,20 @@ def test_backfill_records_history_without_alerting_and_resumes(world: World) -> 
         def __init__(self, inner: Any, job: str) -> None:
             self.inner, self.job, self.failed = inner, job, False
 
-        def describe(self, job_name: str) -> Any:
-            if job_name == self.job and not self.failed:
+        def describe(self, key: JobKey) -> Any:
+            if key.name == self.job and not self.failed:
                 self.failed = True
                 raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "D")
-            return self.inner.describe(job_name)
+            return self.inner.describe(key)
 
     by_creation = sorted(jobs, key=lambda j: world.script.describe(j)["CreationTime"])
-    flaky = replace(
-        deps, sync=replace(deps.sync, training_jobs=FailsOnce(deps.sync.training_jobs, by_creation[4]))
-    )
+    flaky = replace(deps, sync=replace(deps.sync, jobs=FailsOnce(deps.sync.jobs, by_creation[4])))
     first = backfill(flaky, datetime(2026, 10, 28, tzinfo=UTC))
     assert len(first.failures) == 1
     assert first.synced == 4
     assert (
-        world.store.get_watermark(BACKFILL_WATERMARK) == world.script.describe(by_creation[3])["CreationTime"]
+        world.store.get_watermark(f"{BACKFILL_WATERMARK}/training")
+        == world.script.describe(by_creation[3])["CreationTime"]
     )
     # When it runs again, it resumes after the last job it finished
     with count_aws_calls() as calls:
@@ -296,7 +298,7 @@ def test_describes_are_rate_limited(world: World, rate: float) -> None:
 
 def test_looking_for_stalled_jobs_without_a_publisher_is_refused(world: World) -> None:
     # A silent pass (alerts None) cannot promise the Stalled alert it would write: it refuses to look
-    silent_sync = SyncDeps(training_jobs=world.deps.training_jobs, histories=world.store, alerts=None)
+    silent_sync = SyncDeps(jobs=world.deps.jobs, histories=world.store, alerts=None)
     deps = replace(deps_of(world, stalled_after=timedelta(hours=6)), sync=silent_sync)
     with pytest.raises(ValueError, match="alert publisher"):
         alert_stalled_jobs(deps, timedelta(hours=6), PassReport())

@@ -55,7 +55,7 @@ def test_the_environment_becomes_the_dependencies(deployed: str, monkeypatch: py
     assert deps.sync.alert_on == frozenset({"Failed", "MaxRuntimeExceeded", "Interrupted"})
     # One SageMaker adapter serves as the Describe port and the listing port; one store as both views
     assert isinstance(deps.catalog, SageMakerJobs)
-    assert deps.catalog is deps.sync.training_jobs
+    assert deps.catalog is deps.sync.jobs
     assert deps.histories is deps.sync.histories
     # StalledAfterHours 0 turns the stalled check off
     monkeypatch.setenv("JOBTRAIL_STALLED_AFTER_HOURS", "0")

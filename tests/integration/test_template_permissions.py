@@ -119,7 +119,7 @@ def test_reconcile_calls_exactly_what_its_role_allows_and_reads_indexes(world: W
     sync = replace(world.deps, clock=lambda: NOW)
     deps = ReconcileDeps(
         sync=sync,
-        catalog=sync.training_jobs,  # type: ignore[arg-type]
+        catalog=sync.jobs,  # type: ignore[arg-type]
         histories=world.store,
         bucket=TokenBucket(1000.0),
         stalled_after=timedelta(hours=6),

@@ -161,9 +161,12 @@ def test_the_message_carries_every_documented_field() -> None:
     assert document["failure_reason"] == record.summary.failure_reason
     assert document["transition_start_time"].endswith("+00:00")
     assert document["status_message"] == transition.message
-    assert document["console_url"] == console_url("us-east-1", record.summary.job_name)
+    assert document["kind"] == "training"
+    assert (document["account"], document["region"]) == ("123456789012", "us-east-1")
+    assert document["console_url"] == console_url(record.key)
+    assert document["console_url"].endswith(f"#/jobs/{record.summary.job_name}")
     assert "%2Faws%2Fsagemaker%2FTrainingJobs".replace("%", "$25") in document["logs_url"]
-    assert document["logs_url"] == logs_url("us-east-1", record.summary.job_name)
+    assert document["logs_url"] == logs_url(record.key)
     assert {"training_time_seconds", "billable_time_seconds", "tuning_job_arn", "final_metrics"} <= set(
         document
     )
@@ -171,6 +174,7 @@ def test_the_message_carries_every_documented_field() -> None:
         "alert_type": "Failed",
         "severity": "critical",
         "job_name": record.summary.job_name,
+        "job_kind": "training",
     }
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from jobtrail.core.events import REASON_MAX_LENGTH, Rejection, StateChange, parse_state_change
+from jobtrail.core.kinds import JobKey
 from jobtrail_local.lifecycles import load_bad_event, load_lifecycle
 
 #: Each single-record bad case in events/bad and how its reason must begin (the location, then the problem).
@@ -16,8 +17,7 @@ REASONS = {
     "not-eventbridge": "body: Object missing required field",
     "other-source": "source: Invalid enum value 'aws.ec2', expected 'aws.sagemaker'",
     "other-detail-type": (
-        "detail-type: Invalid enum value 'SageMaker Processing Job State Change', "
-        "expected 'SageMaker Training Job State Change'"
+        "detail-type: Invalid value 'SageMaker Endpoint State Change', expected a SageMaker job state change"
     ),
     "missing-job-name": "detail: Object missing required field `TrainingJobName`",
     "job-name-invalid": "detail.TrainingJobName: Expected `str` matching regex",
@@ -51,7 +51,7 @@ def test_a_valid_event_names_its_job_and_what_it_claimed() -> None:
     # Then it names the event, the job and the statuses it announced
     assert parsed == StateChange(
         event_id=body["id"],
-        job_name=body["detail"]["TrainingJobName"],
+        job=JobKey(body["account"], body["region"], "training", body["detail"]["TrainingJobName"]),
         status=body["detail"]["TrainingJobStatus"],
         secondary_status=body["detail"]["SecondaryStatus"],
     )

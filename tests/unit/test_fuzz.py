@@ -222,9 +222,7 @@ def ingest(bodies: list[str]) -> Outcome:
     """One SQS batch of ``bodies`` through ``handle_batch``, each record its own message."""
     SCRIPT.calls.clear()
     histories, dead_letters, publisher = InMemoryHistories(), ListDeadLetters(), ListAlertPublisher()
-    deps = IngestDeps(
-        training_jobs=TRAINING_JOBS, histories=histories, dead_letters=dead_letters, alerts=publisher
-    )
+    deps = IngestDeps(jobs=TRAINING_JOBS, histories=histories, dead_letters=dead_letters, alerts=publisher)
     records = [sqs_record(body, message_id=f"message-{i}", sent_at=SENT_AT) for i, body in enumerate(bodies)]
     with count_aws_calls() as calls:
         response = handle_batch({"Records": records}, deps)

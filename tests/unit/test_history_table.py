@@ -13,6 +13,7 @@ from jobtrail.adapters.history_table import (
     HistoryTable,
     Metrics,
     Root,
+    StepItem,
     Summary,
     TransitionItem,
     Watermark,
@@ -55,7 +56,7 @@ def test_binding_leaves_the_static_models_alone() -> None:
         HistoryTable.bind(f"table-{n}")
     # Then the static kinds are still exactly the five models, and they reach no table
     assert Root.kind.get_registered_subclasses(Root) == before
-    assert set(before) == {Summary, TransitionItem, AlertItem, Watermark, Metrics}
+    assert set(before) == {Summary, TransitionItem, StepItem, AlertItem, Watermark, Metrics}
     with pytest.raises(AttributeError, match="table_name"):
         Summary._get_connection()
 
@@ -69,5 +70,6 @@ def test_a_bound_table_knows_its_indexes() -> None:
         "by-creation-time",
         "by-status",
         "by-tuning-job",
+        "by-name",
         "alerts-by-time",
     }

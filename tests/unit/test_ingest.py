@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 from fakes import FakeWorld, InMemoryHistories
 from jobtrail.adapters.sagemaker import record_from_describe
 from jobtrail.core.history import WriteConflict
+from jobtrail.core.kinds import JobKey
 from jobtrail.core.model import Claim, HistoryChanges, JobRecord, StoredJob
 from jobtrail.usecases.ingest import handle_batch
 from jobtrail.usecases.sync import MAX_WRITE_ATTEMPTS
@@ -149,20 +150,20 @@ def test_a_job_sagemaker_does_not_know_is_dropped_not_retried() -> None:
 
 
 class ThrottledFor:
-    """TrainingJobs that fails for one job the way botocore does once its retries are spent."""
+    """``Jobs`` that fails for one job the way botocore does once its retries are spent."""
 
     def __init__(self, inner: Any, job_name: str) -> None:
         self.inner = inner
         self.job_name = job_name
         self.calls: list[str] = []
 
-    def describe(self, job_name: str) -> JobRecord | None:
-        self.calls.append(job_name)
-        if job_name == self.job_name:
+    def describe(self, key: JobKey) -> JobRecord | None:
+        self.calls.append(key.name)
+        if key.name == self.job_name:
             raise ClientError(
                 {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "DescribeTrainingJob"
             )
-        result: JobRecord | None = self.inner.describe(job_name)
+        result: JobRecord | None = self.inner.describe(key)
         return result
 
 
@@ -174,10 +175,10 @@ def test_a_transient_failure_fails_only_that_jobs_records() -> None:
         world.script.advance(step)
     throttled = lifecycle.job_names[1]
     deps = world.deps
-    flaky = ThrottledFor(deps.training_jobs, throttled)
+    flaky = ThrottledFor(deps.jobs, throttled)
     records = sqs_batch([s.sqs_body for s in lifecycle.steps[:10]])
     # When it is handled
-    response = handle_batch(records, replace(deps, training_jobs=flaky))
+    response = handle_batch(records, replace(deps, jobs=flaky))
     # Then exactly the throttled job's records are reported for redelivery, described once only
     expected = [
         r["messageId"]

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from jobtrail.core.times import human_duration
+from jobtrail.core.kinds import SPECS
+from jobtrail.core.times import human_duration, parse_moment
 
 HEADER_LIMIT = 150
 SECTION_LIMIT = 3000
@@ -48,17 +49,27 @@ def slack_payload(alert: Mapping[str, Any]) -> dict[str, Any]:
         blocks.append(
             {"type": "section", "text": {"type": "mrkdwn", "text": code_block(str(reason), SECTION_LIMIT)}}
         )
+    exit_message = alert.get("exit_message")
+    if exit_message and exit_message != reason:
+        blocks.append(
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": code_block(str(exit_message), SECTION_LIMIT)},
+            }
+        )
     message = alert.get("status_message")
-    if message and message != reason:
+    if message and message not in (reason, exit_message):
         blocks.append(
             {
                 "type": "context",
                 "elements": [{"type": "mrkdwn", "text": fit(escape(str(message)), FIELD_LIMIT)}],
             }
         )
+    kind = alert.get("kind") or "training"
     buttons = [
         _button("Open in SageMaker", alert.get("console_url"), "console"),
-        _button("Training logs", alert.get("logs_url"), "logs"),
+        _button("Failed step's job", alert.get("failed_step_console_url"), "step"),
+        _button("Training logs" if kind == "training" else "Logs", alert.get("logs_url"), "logs"),
     ]
     if any(buttons):
         blocks.append({"type": "actions", "elements": [b for b in buttons if b]})
@@ -84,11 +95,16 @@ def slack_payload(alert: Mapping[str, Any]) -> dict[str, Any]:
 
 def _summary_line(alert: Mapping[str, Any]) -> str:
     started = alert.get("transition_start_time") or "an unknown time"
-    return escape(f"{alert.get('alert_type')} at {started}")
+    spec = SPECS.get(alert.get("kind") or "training")
+    noun = f" · {spec.noun}" if spec else ""
+    return escape(f"{alert.get('alert_type')} at {started}{noun}")
 
 
 def _facts(alert: Mapping[str, Any]) -> list[tuple[str, str]]:
     """The fields of the main section (Slack shows at most 10)."""
+    kind = alert.get("kind") or "training"
+    if kind != "training":
+        return _facts_of_other_kinds(alert)
     instances = alert.get("instance_type")
     if instances:
         instances = f"{alert.get('instance_count') or 1} x {instances}"
@@ -103,6 +119,39 @@ def _facts(alert: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("Billable time", human_duration(alert.get("billable_time_seconds"))),
         ("Spot savings", "-" if savings is None else f"{float(savings):.1f} %"),
     ]
+
+
+def _facts_of_other_kinds(alert: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Processing, transform, tuning jobs and pipeline executions: status, duration and their own facts."""
+    instances = alert.get("instance_type")
+    facts = [
+        ("Job when alerted", str(alert.get("status") or "-")),
+        ("Duration", human_duration(_seconds_between(alert.get("start_time"), alert.get("end_time")))),
+    ]
+    if instances:
+        facts.append(("Instance", f"{alert.get('instance_count') or 1} x {instances}"))
+    for label, key in (
+        ("Model", "model_name"),
+        ("Failed step", "failed_step"),
+        ("Best training job", "best_training_job"),
+        ("Objective", "objective_metric"),
+        ("Best objective value", "best_objective_value"),
+    ):
+        if alert.get(key) is not None:
+            facts.append((label, str(alert.get(key))))
+    counts = alert.get("training_job_counts")
+    if isinstance(counts, Mapping) and counts:
+        facts.append(("Training jobs", ", ".join(f"{count} {status}" for status, count in counts.items())))
+    return facts[:10]
+
+
+def _seconds_between(start: Any, end: Any) -> float | None:
+    if not isinstance(start, str) or not isinstance(end, str):
+        return None
+    try:
+        return (parse_moment(end) - parse_moment(start)).total_seconds()
+    except ValueError:
+        return None
 
 
 def _field(label: str, value: str) -> dict[str, str]:
