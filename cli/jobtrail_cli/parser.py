@@ -197,7 +197,7 @@ def _add_watch_and_status(
         type=watch_command.interval,
         default=watch_command.DEFAULT_INTERVAL,
         help=f"seconds between polls (default {watch_command.DEFAULT_INTERVAL:g}, at least "
-        f"{watch_command.MIN_INTERVAL:g}); each poll is one Query",
+        f"{watch_command.MIN_INTERVAL:g}); each poll is one Query (without JOB, one per kind)",
     )
     watch.add_argument(
         "--limit",

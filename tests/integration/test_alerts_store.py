@@ -86,9 +86,10 @@ def test_the_sns_message_field_by_field(world: World, name: str, alert_type: str
         "alert_type": alert_type,
         "severity": "warning" if alert_type == "Interrupted" else "critical",
         "job_name": job,
+        "job_kind": "training",
     }
     assert {k: v["Type"] for k, v in notification["MessageAttributes"].items()} == dict.fromkeys(
-        ("alert_type", "severity", "job_name"), "String"
+        ("alert_type", "severity", "job_name", "job_kind"), "String"
     )
     assert message["alert_type"] == alert_type
     assert message["job_name"] == job

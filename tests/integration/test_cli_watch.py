@@ -15,6 +15,7 @@ import pytest
 from fakes import FakeWorld
 from jobtrail.adapters.history_queries import HistoryQueries
 from jobtrail.adapters.history_store import HistoryStore
+from jobtrail.core.kinds import KINDS
 from jobtrail.usecases.ingest import handle_batch
 from jobtrail_cli import main
 from jobtrail_cli.commands import watch
@@ -126,9 +127,10 @@ def test_watching_a_job_shows_each_transition_once_and_ends_with_the_job(
     summaries = [line for line in printed if line["kind"] == "job"]
     assert summaries[0]["change"] == "listed"
     assert summaries[-1]["job"]["status"] == "Failed"
-    # Then each poll was one Query of the job's partition (the first is the lookup), and none a Scan
+    # Then each poll was one Query of the job's partition (the first also looked the name up on by-name),
+    # and none a Scan
     assert calls["dynamodb.Scan"] == 0
-    assert calls["dynamodb.Query"] - failed_job.calls["dynamodb.Query"] == steps
+    assert calls["dynamodb.Query"] - failed_job.calls["dynamodb.Query"] == steps + 1
 
 
 def test_watching_an_ended_job_shows_its_timeline_and_exits(
@@ -173,8 +175,8 @@ def test_watching_the_newest_jobs_prints_a_change_once(
     assert [(line["change"], line["job"]["job_name"]) for line in printed if line["change"] != "listed"] == [
         ("changed", failing)
     ]
-    # Then each poll was one bounded Query on the by-creation-time index, never a Scan
-    assert calls["dynamodb.Query"] - failed_job.calls["dynamodb.Query"] == 3
+    # Then each poll was one bounded Query per kind on the by-creation-time index, never a Scan
+    assert calls["dynamodb.Query"] - failed_job.calls["dynamodb.Query"] == 3 * len(KINDS)
     assert calls["dynamodb.Scan"] == 0
 
 

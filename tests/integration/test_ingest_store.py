@@ -141,8 +141,8 @@ def test_the_newest_answer_wins_when_two_invocations_race_on_one_job(local_world
         def __init__(self) -> None:
             self.first = threading.local()
 
-        def load(self, job_name: str) -> StoredJob | None:
-            stored = world.store.load(job_key(job_name))
+        def load(self, key: JobKey) -> StoredJob | None:
+            stored = world.store.load(key)
             if not getattr(self.first, "done", False):
                 self.first.done = True
                 both_read.wait()

@@ -53,13 +53,13 @@ EXPECTED_KEY_SCHEMA = [
     {"AttributeName": "sk", "KeyType": "RANGE"},
 ]
 # Index name: hash key, range key, projection. by-name finds a job by name across kinds, accounts and
-# regions; its keys lead to the job's partition, so it projects nothing else.
+# regions; its keys lead to the job's partition, so it projects only the item type PynamoDB filters on.
 EXPECTED_INDEXES = {
     "by-creation-time": ("job_index", "creation_time", "ALL"),
     "by-status": ("job_status", "creation_time", "ALL"),
     "by-tuning-job": ("tuning_job_name", "creation_time", "ALL"),
     "alerts-by-time": ("alert_index", "transition_start_time", "ALL"),
-    "by-name": ("job_name", "creation_time", "KEYS_ONLY"),
+    "by-name": ("job_name", "creation_time", {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["kind"]}),
 }
 INTRINSIC_KEYS = {"Ref", "Condition"} | {
     f"Fn::{name}"
@@ -502,7 +502,9 @@ def test_history_table_indexes_keys_and_projections() -> None:
             {"AttributeName": hash_key, "KeyType": "HASH"},
             {"AttributeName": range_key, "KeyType": "RANGE"},
         ]
-        assert index["Projection"] == {"ProjectionType": projection}
+        assert index["Projection"] == (
+            projection if isinstance(projection, dict) else {"ProjectionType": projection}
+        )
 
 
 def test_history_table_survives_stack_deletion_and_replacement(resources: dict[str, Any]) -> None:

@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from botocore.client import BaseClient
+from jobtrail.core.kinds import parse_kinds
 from jobtrail.usecases.ingest import handle_batch
 from jobtrail.usecases.reconcile import RECONCILE_WATERMARK, ReconcileDeps, TokenBucket, reconcile
 from jobtrail_local.lifecycles import (
@@ -133,6 +134,7 @@ def test_reconcile_calls_exactly_what_its_role_allows_and_reads_indexes(world: W
         histories=world.store,
         bucket=TokenBucket(1000.0),
         stalled_after=timedelta(hours=6),
+        kinds=parse_kinds(exercised_kinds()),
     )
 
     class Refusing:

@@ -19,7 +19,7 @@ may share a name, and many accounts and regions may share the table), plus one p
 Summary items also carry the keys of four sparse indexes that serve the CLI without a Scan, each sorted
 by ``creation_time``: ``by-creation-time`` (``job_index``, which holds the job's kind: one kind's jobs
 newest first), ``by-status`` (``job_status``), ``by-tuning-job`` (``tuning_job_name``) and ``by-name``
-(``job_name``, keys only: which kinds, accounts and regions have a job of that name); alerts carry
+(``job_name``, keys and item type only: which kinds, accounts and regions have a job of that name); alerts carry
 ``alerts-by-time``'s (``alert_index``, ``transition_start_time``). The table itself belongs to the SAM
 template (``HistoryTable``); its key schema there must match the attributes here (tests compare them).
 
@@ -53,7 +53,7 @@ from pynamodb.attributes import (
 )
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from jobtrail.core.history import sort_steps
@@ -166,7 +166,8 @@ class ByTuningJob(GlobalSecondaryIndex["Summary"]):  # type: ignore[no-untyped-c
 class ByName(GlobalSecondaryIndex["Summary"]):  # type: ignore[no-untyped-call]
     class Meta:
         index_name = "by-name"
-        projection = KeysOnlyProjection()
+        # The keys and the item type, which PynamoDB filters a subclass's queries on.
+        projection = IncludeProjection(["kind"])
 
     job_name = UnicodeAttribute(hash_key=True)
     creation_time = UTCDateTimeAttribute(range_key=True)
