@@ -86,6 +86,15 @@ def _seen(spec: KindSpec, stored: tuple[Transition, ...], snapshot: JobRecord) -
     for transition in snapshot.transitions:
         merged.setdefault(transition.key, transition)
     ordered = sorted(merged.values(), key=lambda t: (t.start_time, spec.rank(t.status)))
+    current = snapshot.summary
+    if ordered and ordered[-1].status != current.status:
+        # Back in an earlier status (a retried pipeline execution runs again): it started when the answer
+        # last changed, as any status without a field of its own.
+        resumed = Transition(
+            status=current.status, start_time=max(current.last_modified_time, ordered[-1].start_time)
+        )
+        merged.setdefault(resumed.key, resumed)
+        ordered = sorted(merged.values(), key=lambda t: (t.start_time, spec.rank(t.status)))
     kept = [
         t
         for i, t in enumerate(ordered)
