@@ -20,8 +20,9 @@ Summary items also carry the keys of four sparse indexes that serve the CLI with
 by ``creation_time``: ``by-creation-time`` (``job_index``, which holds the job's kind: one kind's jobs
 newest first), ``by-status`` (``job_status``), ``by-tuning-job`` (``tuning_job_name``) and ``by-name``
 (``job_name``, keys and item type only: which kinds, accounts and regions have a job of that name);
-alerts carry ``alerts-by-time``'s (``alert_index``, ``transition_start_time``). The table itself belongs to the SAM
-template (``HistoryTable``); its key schema there must match the attributes here (tests compare them).
+alerts carry ``alerts-by-time``'s (``alert_index``, ``transition_start_time``). The table itself belongs to
+the SAM template (``HistoryTable``); its key schema there must match the attributes here (tests compare
+them).
 
 The models below are static, so that every attribute has a type; none of them names a table. PynamoDB
 binds a model to its table through ``Meta`` and caches the connection on the class, so
