@@ -3,7 +3,8 @@
 A job is identified by ``JobKey``: (account, region, kind, name). Two jobs of different kinds may share a
 name, and the organization-wide mode forwards many accounts' and regions' events into one table, so the
 name alone identifies nothing. A pipeline execution's name is ``<pipeline name>/<execution id>``, taken
-from its ARN (``…:pipeline/<pipeline name>/execution/<execution id>``).
+from its ARN (``…:pipeline/<pipeline name>/execution/<execution id>``), the pipeline name lowercased as
+SageMaker writes it in most ARNs.
 
 The statuses are botocore's enums for each kind (a test compares them with the installed model).
 """
@@ -174,5 +175,6 @@ def key_from_arn(arn: str) -> JobKey | None:
         execution = _EXECUTION.match(name)
         if execution is None:
             return None
-        name = f"{execution['pipeline']}/{execution['execution']}"
+        # SageMaker's pipeline ARNs have carried the pipeline name lowercased and as created: one key.
+        name = f"{execution['pipeline'].lower()}/{execution['execution']}"
     return JobKey(account=match["account"], region=match["region"], kind=kind, name=name)
