@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 from fakes import FakeWorld, InMemoryHistories
-from jobtrail.adapters.sagemaker import record_from_describe
+from jobtrail.adapters.sagemaker import processing_record, record_from_describe
 from jobtrail.core.history import WriteConflict
 from jobtrail.core.kinds import JobKey
 from jobtrail.core.model import Claim, HistoryChanges, JobRecord, StoredJob
@@ -217,3 +219,78 @@ def test_a_write_conflict_is_retried_a_bounded_number_of_times(conflicts: int, f
     response = handle_batch(sqs_batch([lifecycle.steps[-1].sqs_body]), world.deps)
     assert bool(failed_ids(response)) is fails
     assert (lifecycle.steps[-1].job_name in world.histories.by_name) is not fails
+
+
+def _event(detail_type: str, detail: dict[str, Any], event_id: str) -> str:
+    return json.dumps(
+        {
+            "version": "0",
+            "id": event_id,
+            "detail-type": detail_type,
+            "source": "aws.sagemaker",
+            "account": "123456789012",
+            "time": "2026-11-20T10:00:03Z",
+            "region": "us-east-1",
+            "resources": [],
+            "detail": detail,
+        }
+    )
+
+
+class _DescribesEveryKind:
+    """``Jobs`` answering any key with a record of that kind (what was asked is kept)."""
+
+    def __init__(self) -> None:
+        self.asked: list[JobKey] = []
+
+    def describe(self, key: JobKey) -> JobRecord:
+        self.asked.append(key)
+        if key.kind == "training":
+            return record_from_describe(load_lifecycle("completed").final_describe(key.name))
+        return processing_record(
+            {
+                "ProcessingJobName": key.name,
+                "ProcessingJobArn": f"arn:aws:sagemaker:us-east-1:123456789012:processing-job/{key.name}",
+                "ProcessingJobStatus": "Completed",
+                "CreationTime": datetime(2026, 11, 20, 10, tzinfo=UTC),
+                "LastModifiedTime": datetime(2026, 11, 20, 10, 5, tzinfo=UTC),
+                "ProcessingEndTime": datetime(2026, 11, 20, 10, 4, tzinfo=UTC),
+            }
+        )
+
+
+def test_a_processing_job_and_a_training_job_of_one_name_are_two_jobs() -> None:
+    # Given events of a training job and of a processing job with the same name, in one batch
+    name = load_lifecycle("completed").job_names[0]
+    world = FakeWorld()
+    jobs = _DescribesEveryKind()
+    deps = replace(world.deps, jobs=jobs)
+    bodies = [
+        _event("SageMaker Training Job State Change", {"TrainingJobName": name}, "e1"),
+        _event("SageMaker Processing Job State Change", {"ProcessingJobName": name}, "e2"),
+        _event("SageMaker Processing Job State Change", {"ProcessingJobName": name}, "e3"),
+    ]
+    # When ingest handles them
+    assert failed_ids(handle_batch(sqs_batch(bodies), deps)) == []
+    # Then each job was described once, and each has its own history
+    assert sorted(k.kind for k in jobs.asked) == ["processing", "training"]
+    assert {key.kind: job.summary.kind for key, job in world.histories.jobs.items()} == {
+        "training": "training",
+        "processing": "processing",
+    }
+    assert {key.name for key in world.histories.jobs} == {name}
+
+
+def test_an_event_of_a_kind_not_tracked_is_parked_with_the_reason() -> None:
+    # Given a stack that tracks training jobs only, and a processing job's event
+    world = FakeWorld()
+    deps = replace(world.deps, tracked_kinds=("training",))
+    body = _event("SageMaker Processing Job State Change", {"ProcessingJobName": "prep-1"}, "e9")
+    # When ingest handles it
+    response = handle_batch(sqs_batch([body]), deps)
+    # Then it is parked with the reason and nothing is described or stored
+    assert failed_ids(response) == []
+    [parked] = world.dead_letters.parked
+    assert parked["reason"] == "detail-type: processing jobs are not tracked (TrackedKinds: training)"
+    assert world.histories.jobs == {}
+    assert world.script.calls == []
