@@ -15,7 +15,7 @@ from typing import Any, TypeVar, overload
 from jobtrail import __version__
 from jobtrail.core.times import parse_moment
 
-from jobtrail_cli.commands import backfill, completion, demo, dlq, queries
+from jobtrail_cli.commands import backfill, completion, demo, dlq, migrate, queries
 from jobtrail_cli.commands import status as deployment_status
 from jobtrail_cli.commands import watch as watch_command
 from jobtrail_cli.wiring import Wiring
@@ -115,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     redrive.set_defaults(run=dlq.redrive)
 
     _add_completion_command(subcommands)
+    migrate_command = _add_migrate(subcommands, output)
 
     one_job_commands = []
     for name, run, text, kind in (
@@ -138,11 +139,28 @@ def build_parser() -> argparse.ArgumentParser:
     # The same options after the subcommand (`jobtrail jobs --local`), listed after its own: copies whose
     # default is SUPPRESS, so a subcommand given none of them leaves the values parsed before it alone.
     for command in (
-        *(jobs, alerts, backfill_command, dlq_command, dlq_list, redrive, *one_job_commands),
+        *(jobs, alerts, backfill_command, dlq_command, dlq_list, redrive, migrate_command, *one_job_commands),
         *_add_watch_and_status(subcommands, output),  # (here: build_parser is long enough)
     ):
         _add_where_options(command, suppress=True)
     return parser
+
+
+def _add_migrate(
+    subcommands: argparse._SubParsersAction[_CommandParser], output: _CommandParser
+) -> _CommandParser:
+    """``migrate``: a table from before kinds, moved to today's layout."""
+    migrate_command = subcommands.add_parser(
+        "migrate",
+        parents=[output],
+        help="move a table written before jobtrail tracked every kind of job to today's layout (once, after "
+        "upgrading; safe to repeat)",
+    )
+    migrate_command.add_argument(
+        "--dry-run", action="store_true", help="only count the jobs still in the old layout"
+    )
+    migrate_command.set_defaults(run=migrate.migrate)
+    return migrate_command
 
 
 def _add_backfill(

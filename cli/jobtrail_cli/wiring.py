@@ -20,6 +20,7 @@ from jobtrail_cli.timezone import UTC_ZONE, DisplayZone, parse_zone
 
 if TYPE_CHECKING:
     from boto3.session import Session
+    from jobtrail.adapters.history_migration import HistoryMigration
     from jobtrail.adapters.history_queries import HistoryQueries
     from jobtrail.adapters.history_store import HistoryStore
     from mypy_boto3_sagemaker import SageMakerClient
@@ -139,6 +140,13 @@ class Wiring:
 
         table = self._where_the_table_is()
         return HistoryStore(table.name, region=table.region, host=table.host)
+
+    def migration(self) -> HistoryMigration:
+        """The history table, found as ``queries`` finds it, for moving it to today's layout."""
+        from jobtrail.adapters.history_migration import HistoryMigration  # noqa: PLC0415
+
+        table = self._where_the_table_is()
+        return HistoryMigration(table.name, region=table.region, host=table.host)
 
     def where(self) -> str:
         """Where the commands read, for people: ``table NAME in eu-west-1``, ``… in DynamoDB Local (data

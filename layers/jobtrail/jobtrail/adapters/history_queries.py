@@ -24,6 +24,7 @@ from jobtrail.adapters.history_table import (
     Summary,
     alert_from_item,
     guarded,
+    is_legacy_pk,
     job_pk,
     key_from_pk,
     read_job,
@@ -90,7 +91,7 @@ class HistoryQueries:
         """Every job called ``name`` (of ``kind``, if given), newest first: one Query on ``by-name``."""
         index = self._table.summary.by_name
         found = guarded(lambda: list(index.query(name, scan_index_forward=False, limit=MAX_NAMESAKES)))
-        keys = [key_from_pk(item.pk) for item in found]
+        keys = [key_from_pk(item.pk) for item in found if not is_legacy_pk(item.pk)]
         return [key for key in keys if kind is None or key.kind == kind]
 
     def list_jobs(self, query: JobQuery) -> list[JobSummary]:
@@ -115,7 +116,8 @@ class HistoryQueries:
             filters.append(Summary.region == query.region)
         listings = [self._query(index, hash_key, query, _all_of(filters)) for hash_key in hash_keys]
         newest_first = heapq.merge(*listings, key=lambda item: item.creation_time, reverse=True)
-        return [summary_from_item(item) for item in islice(newest_first, query.limit)]
+        current = (item for item in newest_first if not is_legacy_pk(item.pk))
+        return [summary_from_item(item) for item in islice(current, query.limit)]
 
     def _query(
         self,
@@ -183,7 +185,7 @@ class HistoryQueries:
                     )
                 )
             )
-        return [alert_from_item(item) for item in found]
+        return [alert_from_item(item) for item in found if not is_legacy_pk(item.pk)]
 
 
 def _status_filter(status: str) -> Condition:

@@ -35,6 +35,7 @@ from jobtrail.adapters.history_table import (
     alert_item,
     alert_sk,
     guarded,
+    is_legacy_pk,
     job_pk,
     metrics_item,
     read_job,
@@ -277,7 +278,7 @@ class HistoryStore:
                 )
             )
         )
-        alerts = [alert_from_item(item) for item in found]
+        alerts = [alert_from_item(item) for item in found if not is_legacy_pk(item.pk)]
         return [alert for alert in alerts if alert.state == "pending"]
 
     # -- helpers -----------------------------------------------------------------------------------

@@ -358,6 +358,12 @@ def job_pk(job: JobKey) -> str:
     return f"{JOB_PREFIX}{job.account}#{job.region}#{job.kind}#{job.name}"
 
 
+def is_legacy_pk(pk: str) -> bool:
+    """Whether a job partition key is the layout before kinds, ``JOB#<name>`` (names hold no ``#``):
+    indexes still list such items until ``jobtrail migrate`` moves them; readers skip them."""
+    return pk.startswith(JOB_PREFIX) and "#" not in pk.removeprefix(JOB_PREFIX)
+
+
 def key_from_pk(pk: str) -> JobKey:
     """The job a partition key names (the inverse of ``job_pk``)."""
     account, region, kind, name = pk.removeprefix(JOB_PREFIX).split("#", 3)

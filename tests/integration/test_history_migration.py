@@ -1,0 +1,141 @@
+"""Upgrading a table written before jobtrail tracked every kind: ``HistoryMigration`` moves each old
+``JOB#<name>`` partition to ``JOB#<account>#<region>#training#<name>``, and the result reads exactly as if
+today's ingest had written it; readers skip old items until then; a second run changes nothing."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from jobtrail.adapters.history_migration import HistoryMigration
+from jobtrail.adapters.history_queries import AlertQuery, HistoryQueries, JobQuery
+from jobtrail.adapters.history_store import HistoryStore
+from jobtrail.usecases.ingest import handle_batch
+from jobtrail_cli.entry import main
+from jobtrail_local.lifecycle_builder import job_key
+from jobtrail_local.lifecycles import load_lifecycle, sqs_batch
+from worlds import World
+
+#: What the layout before kinds called today's attributes.
+OLD_NAMES = {"start_time": "training_start_time", "end_time": "training_end_time"}
+LIFECYCLES = ("failed", "spot-interrupted", "tuning")
+
+
+def recorded(world: World) -> list[str]:
+    """Ingest every lifecycle in today's layout; the job names."""
+    names: list[str] = []
+    for name in LIFECYCLES:
+        lifecycle = load_lifecycle(name)
+        for step in lifecycle.steps:
+            world.script.advance(step)
+            assert handle_batch(sqs_batch([step.sqs_body]), world.deps)["batchItemFailures"] == []
+        names.extend(lifecycle.job_names)
+    return names
+
+
+def as_before_kinds(client: Any, table: str) -> None:
+    """Rewrite every job item of ``table`` the way the layout before kinds stored it."""
+    items = client.scan(TableName=table)["Items"]  # a test's table: a handful of items
+    for item in items:
+        pk = item["pk"]["S"]
+        if not pk.startswith("JOB#"):
+            old = {**item, "pk": {"S": pk.replace("backfill/training", "backfill")}}
+            if old["pk"] != item["pk"]:
+                client.delete_item(TableName=table, Key={"pk": item["pk"], "sk": item["sk"]})
+                client.put_item(TableName=table, Item=old)
+            continue
+        name = pk.split("#", 4)[4]
+        old = {OLD_NAMES.get(key, key): value for key, value in item.items()}
+        old["pk"] = {"S": f"JOB#{name}"}
+        if item["kind"]["S"] == "summary":
+            old["job_index"] = {"S": "JOB"}
+            del old["account"], old["region"]
+        if item["kind"]["S"] == "alert":
+            del old["job_kind"]
+        client.delete_item(TableName=table, Key={"pk": item["pk"], "sk": item["sk"]})
+        client.put_item(TableName=table, Item=old)
+
+
+def test_an_old_table_reads_as_today_after_the_migration(world: World) -> None:
+    # Given jobs recorded today, a backfill watermark, and what every job looks like when read back
+    names = recorded(world)
+    world.store.set_watermark("backfill/training", datetime(2026, 11, 1, tzinfo=UTC))
+    table = world.store.table_name
+    before = {name: world.queries.get_job(job_key(name)) for name in names}
+    alerts_before = world.queries.list_alerts(AlertQuery(limit=100))
+    # And the same table as the layout before kinds wrote it
+    client = world.store.botocore_session().create_client(
+        "dynamodb", region_name="us-east-1", endpoint_url=_endpoint(world)
+    )
+    as_before_kinds(client, table)
+    # Then readers skip the old items instead of failing
+    fresh = HistoryQueries(table, region="us-east-1", host=_endpoint(world))
+    assert fresh.list_jobs(JobQuery(status="Failed")) == []
+    assert fresh.find_jobs(names[0]) == []
+    assert fresh.list_alerts(AlertQuery(limit=100)) == []
+    assert HistoryStore(table, region="us-east-1", host=_endpoint(world)).in_progress_jobs() == []
+    # When the migration runs
+    migration = HistoryMigration(table, region="us-east-1", host=_endpoint(world))
+    assert len(migration.legacy_jobs()) == len(names)
+    report = migration.migrate()
+    # Then every job reads exactly as before, found by name, and the alerts and watermark are where they were
+    assert (report.jobs, report.items_kept, report.skipped) == (len(names), 0, [])
+    assert report.items_copied == report.items_deleted > len(names)
+    assert report.watermarks_moved == 1
+    assert {name: fresh.get_job(job_key(name)) for name in names} == before
+    assert fresh.find_jobs(names[0]) == [job_key(names[0])]
+    assert fresh.list_alerts(AlertQuery(limit=100)) == alerts_before
+    assert world.store.get_watermark("backfill/training") == datetime(2026, 11, 1, tzinfo=UTC)
+    # And nothing of the old layout is left: a second run finds nothing to do
+    assert migration.legacy_jobs() == []
+    assert migration.migrate().as_dict()["jobs"] == 0
+
+
+def test_what_ingest_wrote_since_the_upgrade_wins(world: World) -> None:
+    # Given an old-layout job, and the same job written again in today's layout after the upgrade
+    lifecycle = load_lifecycle("failed")
+    names = recorded(world)
+    table = world.store.table_name
+    client = world.store.botocore_session().create_client(
+        "dynamodb", region_name="us-east-1", endpoint_url=_endpoint(world)
+    )
+    as_before_kinds(client, table)
+    job = lifecycle.job_names[0]
+    world.script.advance(lifecycle.steps[-1])
+    assert handle_batch(sqs_batch([lifecycle.steps[-1].sqs_body]), world.deps)["batchItemFailures"] == []
+    today = world.queries.get_job(job_key(job))
+    assert today is not None
+    # When the migration runs
+    report = HistoryMigration(table, region="us-east-1", host=_endpoint(world)).migrate()
+    # Then the newer items were kept (not overwritten by the old ones) and every job was moved
+    assert report.items_kept > 0
+    assert report.jobs == len(names)
+    after = world.queries.get_job(job_key(job))
+    assert after is not None
+    assert (after.summary, after.version) == (today.summary, today.version)
+
+
+def _endpoint(world: World) -> str | None:
+    host: str | None = world.store._table.root.Meta.host
+    return host
+
+
+def test_jobtrail_migrate_moves_the_table_and_says_so(world: World, capsys: Any) -> None:
+    # Given an old-layout table
+    names = recorded(world)
+    table = world.store.table_name
+    client = world.store.botocore_session().create_client(
+        "dynamodb", region_name="us-east-1", endpoint_url=_endpoint(world)
+    )
+    as_before_kinds(client, table)
+    where = ["--table", table, *(["--endpoint-url", _endpoint(world) or ""] if _endpoint(world) else [])]
+    # When `jobtrail migrate --dry-run`, then `jobtrail migrate --json` run
+    assert main([*where, "migrate", "--dry-run"]) == 0
+    assert capsys.readouterr().out.startswith(f"would move {len(names)} jobs from the layout before kinds")
+    assert main([*where, "migrate", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    # Then every job moved, and `jobtrail show` finds one
+    assert report["jobs"] == len(names)
+    assert main([*where, "show", names[0], "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["job_name"] == names[0]
