@@ -9,7 +9,7 @@ reason and the job it ran in ``Metadata``). A step's "describe" here holds both,
 
 with the steps oldest start first (ListPipelineExecutionSteps with ``SortOrder="Ascending"``).
 
-The execution's changes, oldest first: it is ``execute``d (Executing), its steps change (``step``:
+The execution's changes, oldest first: it is ``execute``d (Executing), its steps change (``step_status``:
 Starting, Executing, Succeeded, Failed…) and it ``conclude``s (Succeeded, Failed, Stopped; Stopping
 before Stopped). SageMaker sends a "… Pipeline Execution Status Change" event for each change of the
 execution and a "… Pipeline Execution Step Status Change" event for each change of a step: camelCase
@@ -107,7 +107,7 @@ def conclude(at: datetime, status: str, failure_reason: str | None = None) -> Ch
     return Change(at, status, failure_reason=failure_reason)
 
 
-def step(
+def step_status(
     at: datetime,
     name: str,
     step_type: str,
