@@ -24,10 +24,10 @@ from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
+import botocore.session
 from botocore.model import StructureShape
 from jobtrail.core.kinds import SPECS, JobKey, Kind
 
-from jobtrail_local import sagemaker_model
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -384,9 +384,16 @@ def tuning_job_arn(name: str) -> str:
     return job_arn(name, "tuning")
 
 
+@functools.cache
 def describe_output_shape() -> StructureShape:
-    """DescribeTrainingJob's output in the installed botocore ``sagemaker`` model."""
-    return sagemaker_model.output_shape("DescribeTrainingJob")
+    """DescribeTrainingJob's output in the installed botocore ``sagemaker`` model (read here, not through
+    ``sagemaker_model``, so that a training-only load reads the model once and its own cache can be
+    cleared)."""
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    shape = model.operation_model("DescribeTrainingJob").output_shape
+    if not isinstance(shape, StructureShape):
+        raise TypeError("botocore's sagemaker model has no DescribeTrainingJob output structure")
+    return shape
 
 
 @functools.cache

@@ -79,7 +79,7 @@ class Lifecycle:
         return tuple(dict.fromkeys(step.key for step in self.steps))
 
     @property
-    def kinds(self) -> frozenset[Kind]:
+    def job_kinds(self) -> frozenset[Kind]:
         """The kinds of job this lifecycle holds."""
         return frozenset(step.kind for step in self.steps)
 

@@ -41,8 +41,11 @@ from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any, Literal
 
+from jobtrail.core.kinds import JobKey
+
 from jobtrail_local import lifecycle_builder as builder
 from jobtrail_local.lifecycle_builder import (
+    ACCOUNT,
     CAPACITY_ERROR,
     CUDA_OUT_OF_MEMORY,
     DATA_BUCKET,
@@ -61,6 +64,7 @@ from jobtrail_local.lifecycle_builder import (
     XGBOOST_IMAGE,
     ExpectedJob,
     Step,
+    job_label,
     metric_definitions,
     s3_channel,
     tuning_job_arn,
@@ -181,20 +185,22 @@ class Load(Lifecycle):
         """The jobs, in the order they were created."""
         return tuple(self.by_job)
 
-    def steps_of(self, job_name: str) -> tuple[Step, ...]:
-        """The steps that change ``job_name``, oldest first."""
-        return self.by_job.get(job_name, ())
+    def steps_of(self, job: str | JobKey) -> tuple[Step, ...]:
+        """The steps that change ``job`` (a label or a key), oldest first."""
+        return self.by_job.get(job if isinstance(job, str) else job_label(job), ())
 
     @property
     def expected_alert_ids(self) -> frozenset[str]:
         """Every alert a correct consumer publishes for this load, by the id subscribers rely on:
-        ``<job>/<alert type>/<transition start, UTC, milliseconds>`` (written out here, not taken from
-        jobtrail's ``alert_id_for``, which it checks)."""
+        ``<account>/<region>/<kind>/<job>/<alert type>/<transition start, UTC, milliseconds>`` (written out
+        here, not taken from jobtrail's ``alert_id_for``, which it checks)."""
         return frozenset(
-            f"{job_name}/{status}/{start.astimezone(UTC).isoformat(timespec='milliseconds')}"
-            for job_name, expected in self.expected.items()
+            f"{ACCOUNT}/{REGION}/{expected.kind}/{name}/{status}/"
+            f"{start.astimezone(UTC).isoformat(timespec='milliseconds')}"
+            for label, expected in self.expected.items()
+            for name in (label.removeprefix(f"{expected.kind}/"),)
             for status, start in expected.transitions
-            if status in ALERTING
+            if status in expected.alerts
         )
 
 

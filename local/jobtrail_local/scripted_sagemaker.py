@@ -119,7 +119,7 @@ _LISTINGS: Final = MappingProxyType(
     }
 )
 #: Each Describe API: the kind it describes and the request member naming the job.
-_DESCRIBES: Final = MappingProxyType(
+_DESCRIBES: Final[Mapping[str, tuple[Kind, str]]] = MappingProxyType(
     {
         "DescribeTrainingJob": ("training", "TrainingJobName"),
         "DescribeProcessingJob": ("processing", "ProcessingJobName"),

@@ -23,7 +23,7 @@ from jobtrail.adapters.sagemaker import record_from_describe
 from jobtrail.core.events import StateChange, parse_state_change
 from jobtrail.core.model import alert_id_for
 from jobtrail.usecases.ingest import handle_batch
-from jobtrail_local.lifecycle_builder import describe_member_order, describe_output_shape
+from jobtrail_local.lifecycle_builder import describe_member_order, describe_output_shape, job_key
 from jobtrail_local.loadgen import (
     ALERTING,
     MAX_CHANGES,
@@ -247,7 +247,7 @@ def test_the_expected_outcome_is_what_the_final_describe_says(load: Load) -> Non
         assert truth.summary.spot_savings_percent == expected.spot_savings_percent
         assert expected.alerts == tuple(t.status for t in truth.transitions if t.status in ALERTING)
     every = {
-        alert_id_for(name, t.status, t.start_time)
+        alert_id_for(job_key(name), t.status, t.start_time)
         for name in load.job_names
         for t in record_from_describe(load.final_describe(name)).transitions
         if t.status in ALERTING
