@@ -28,7 +28,6 @@ import botocore.session
 from botocore.model import StructureShape
 from jobtrail.core.kinds import SPECS, JobKey, Kind
 
-
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/service-role/AmazonSageMaker-ExecutionRole-20261102T091500"
