@@ -15,7 +15,7 @@ the lifecycle files, the SQS batches ingest receives, the bad records it must re
 Slack notifier receives for each alert. The ``expected`` outcome of each job is written by hand next to its
 spec, not computed here, except the transition list: a training job's is by definition its final
 describe's; the other kinds' follows from the answers, one after the other, by the rule in
-``events/README.md`` (``_seen_transitions``, written here without jobtrail's code).
+``events/README.md`` (``lifecycles.seen_transitions``, written without jobtrail's code).
 
 What the real payloads look like, and where that was checked, is in ``events/README.md``.
 """
@@ -35,10 +35,19 @@ from typing import Any
 from jobtrail.adapters.sns import SnsAlertPublisher
 from jobtrail.core.alerts import DEFAULT_ALERT_ON
 from jobtrail.core.history import merge, plan_changes
-from jobtrail.core.kinds import SPECS, Kind
 from jobtrail.core.model import JobRecord, StoredJob
 from jobtrail_local import job_lifecycles, pipeline_lifecycles
-from jobtrail_local.job_lifecycles import best_training_job, create, end, progress, start, stop
+from jobtrail_local.job_lifecycles import (
+    batch_transform,
+    best_training_job,
+    create,
+    end,
+    progress,
+    sklearn_processing,
+    start,
+    stop,
+    tuning_config,
+)
 from jobtrail_local.lifecycle_builder import (
     ACCOUNT,
     CAPACITY_ERROR,
@@ -80,7 +89,7 @@ from jobtrail_local.lifecycle_builder import (
     tuning_job_arn,
     with_times,
 )
-from jobtrail_local.lifecycles import record_of, sqs_record
+from jobtrail_local.lifecycles import record_of, seen_transitions, sqs_record
 from jobtrail_local.pipeline_lifecycles import STEP_FAILURE, conclude, execute, pipeline_job_name, step_status
 from jobtrail_local.sns_events import PublishRecorder, lambda_event, notification
 
@@ -718,75 +727,6 @@ TRAINING_LIFECYCLES: tuple[LifecycleSpec, ...] = (
 
 
 # -------------------------------------------------------------------- processing, transform, tuning, pipeline
-def _sklearn_processing(
-    script: str, *, team: str, inputs: Mapping[str, str], outputs: Mapping[str, str]
-) -> dict[str, Any]:
-    """A processing job as the SageMaker Python SDK's ``SKLearnProcessor.run`` creates it: the inputs, the
-    script uploaded as the ``code`` input, the outputs, one ml.m5.xlarge."""
-    code = f"{OUTPUT_BUCKET}/{team}/code/{script}"
-    s3_inputs = [
-        {
-            "InputName": name,
-            "AppManaged": False,
-            "S3Input": {
-                "S3Uri": uri,
-                "LocalPath": f"/opt/ml/processing/input/{name}",
-                "S3DataType": "S3Prefix",
-                "S3InputMode": "File",
-                "S3DataDistributionType": "FullyReplicated",
-                "S3CompressionType": "None",
-            },
-        }
-        for name, uri in (*inputs.items(), ("code", code))
-    ]
-    return {
-        "ProcessingInputs": s3_inputs,
-        "ProcessingOutputConfig": {
-            "Outputs": [
-                {
-                    "OutputName": name,
-                    "S3Output": {
-                        "S3Uri": uri,
-                        "LocalPath": f"/opt/ml/processing/output/{name}",
-                        "S3UploadMode": "EndOfJob",
-                    },
-                    "AppManaged": False,
-                }
-                for name, uri in outputs.items()
-            ]
-        },
-        "ProcessingResources": {
-            "ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.xlarge", "VolumeSizeInGB": 30}
-        },
-        "StoppingCondition": {"MaxRuntimeInSeconds": 86400},
-        "AppSpecification": {
-            "ImageUri": SKLEARN_CPU_IMAGE,
-            "ContainerEntrypoint": ["python3", f"/opt/ml/processing/input/code/{script}"],
-        },
-        "RoleArn": ROLE_ARN,
-    }
-
-
-def _batch_transform(model: str, *, source: str, destination: str) -> dict[str, Any]:
-    """A batch transform job as ``Transformer.transform`` creates it: CSV lines in, lines out, one
-    ml.m5.large (the service reports the ``DataProcessing`` defaults even when none were given)."""
-    return {
-        "ModelName": model,
-        "MaxConcurrentTransforms": 1,
-        "MaxPayloadInMB": 6,
-        "BatchStrategy": "MultiRecord",
-        "TransformInput": {
-            "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": source}},
-            "ContentType": "text/csv",
-            "CompressionType": "None",
-            "SplitType": "Line",
-        },
-        "TransformOutput": {"S3OutputPath": destination, "AssembleWith": "Line", "KmsKeyId": ""},
-        "TransformResources": {"InstanceType": "ml.m5.large", "InstanceCount": 1},
-        "DataProcessing": {"InputFilter": "$", "OutputFilter": "$", "JoinSource": "None"},
-    }
-
-
 #: The hyperparameters the churn tuning jobs search, and their ranges.
 _TUNED = ("eta", "max_depth", "min_child_weight", "subsample")
 
@@ -794,44 +734,17 @@ _TUNED = ("eta", "max_depth", "min_child_weight", "subsample")
 def _xgboost_tuning(tuning_job: str, *, max_jobs: int, max_parallel: int) -> dict[str, Any]:
     """A tuning job's configuration and training job definition, the same XGBoost setup its children run
     (``_xgboost_tuning_child``) maximising ``validation:auc``."""
-    child = _xgboost_tuning_child(tuning_job, {})
-    static = {k: v for k, v in child["HyperParameters"].items() if k != "_tuning_objective_metric"}
-    algorithm = child["AlgorithmSpecification"]
-    return {
-        "HyperParameterTuningJobConfig": {
-            "Strategy": "Bayesian",
-            "HyperParameterTuningJobObjective": {"Type": "Maximize", "MetricName": "validation:auc"},
-            "ResourceLimits": {"MaxNumberOfTrainingJobs": max_jobs, "MaxParallelTrainingJobs": max_parallel},
-            "ParameterRanges": {
-                "IntegerParameterRanges": [
-                    {"Name": "max_depth", "MinValue": "3", "MaxValue": "10", "ScalingType": "Auto"}
-                ],
-                "ContinuousParameterRanges": [
-                    {"Name": "eta", "MinValue": "0.01", "MaxValue": "0.5", "ScalingType": "Logarithmic"},
-                    {"Name": "min_child_weight", "MinValue": "1", "MaxValue": "10", "ScalingType": "Auto"},
-                    {"Name": "subsample", "MinValue": "0.5", "MaxValue": "1", "ScalingType": "Auto"},
-                ],
-                "CategoricalParameterRanges": [],
-            },
-            "TrainingJobEarlyStoppingType": "Off",
+    return tuning_config(
+        _xgboost_tuning_child(tuning_job, {}),
+        objective=("Maximize", "validation:auc"),
+        limits=(max_jobs, max_parallel),
+        integer_ranges={"max_depth": ("3", "10")},
+        continuous_ranges={
+            "eta": ("0.01", "0.5"),
+            "min_child_weight": ("1", "10"),
+            "subsample": ("0.5", "1"),
         },
-        "TrainingJobDefinition": {
-            "StaticHyperParameters": static,
-            "AlgorithmSpecification": {
-                "TrainingImage": algorithm["TrainingImage"],
-                "TrainingInputMode": algorithm["TrainingInputMode"],
-                "MetricDefinitions": algorithm["MetricDefinitions"],
-            },
-            "RoleArn": child["RoleArn"],
-            "InputDataConfig": child["InputDataConfig"],
-            "OutputDataConfig": {"S3OutputPath": child["OutputDataConfig"]["S3OutputPath"]},
-            "ResourceConfig": child["ResourceConfig"],
-            "StoppingCondition": child["StoppingCondition"],
-            "EnableNetworkIsolation": False,
-            "EnableInterContainerTrafficEncryption": False,
-            "EnableManagedSpotTraining": False,
-        },
-    }
+    )
 
 
 def _counters(
@@ -1024,7 +937,7 @@ KIND_LIFECYCLES: tuple[LifecycleSpec, ...] = (
                 job=job_lifecycles.Job(
                     "processing",
                     PREPROCESS_OK,
-                    _sklearn_processing(
+                    sklearn_processing(
                         "preprocess.py", team="growth", inputs=_CHURN_INPUTS, outputs=_CHURN_OUTPUTS
                     ),
                     {"team": "growth", "project": "churn"},
@@ -1051,7 +964,7 @@ KIND_LIFECYCLES: tuple[LifecycleSpec, ...] = (
                 job=job_lifecycles.Job(
                     "processing",
                     PREPROCESS_BAD,
-                    _sklearn_processing(
+                    sklearn_processing(
                         "preprocess.py", team="growth", inputs=_CHURN_INPUTS, outputs=_CHURN_OUTPUTS
                     ),
                     {"team": "growth", "project": "churn"},
@@ -1084,7 +997,7 @@ KIND_LIFECYCLES: tuple[LifecycleSpec, ...] = (
                 job=job_lifecycles.Job(
                     "processing",
                     DEDUP,
-                    _sklearn_processing(
+                    sklearn_processing(
                         "dedup.py",
                         team="nlp",
                         inputs={"reviews": f"{DATA_BUCKET}/reviews/2026-11/raw/"},
@@ -1115,7 +1028,7 @@ KIND_LIFECYCLES: tuple[LifecycleSpec, ...] = (
                 job=job_lifecycles.Job(
                     "transform",
                     SCORE_OK,
-                    _batch_transform(
+                    batch_transform(
                         CHURN_MODEL,
                         source=f"{DATA_BUCKET}/churn/scoring/2026-11-26/",
                         destination=f"{OUTPUT_BUCKET}/growth/scores/2026-11-26/",
@@ -1141,7 +1054,7 @@ KIND_LIFECYCLES: tuple[LifecycleSpec, ...] = (
                 job=job_lifecycles.Job(
                     "transform",
                     SCORE_BAD,
-                    _batch_transform(
+                    batch_transform(
                         CHURN_MODEL,
                         source=f"{DATA_BUCKET}/churn/scoring/2026-11-26-adhoc/",
                         destination=f"{OUTPUT_BUCKET}/growth/scores/2026-11-26-adhoc/",
@@ -1292,7 +1205,7 @@ KIND_LIFECYCLES: tuple[LifecycleSpec, ...] = (
                 job=job_lifecycles.Job(
                     "processing",
                     PIPELINE_PREPROCESS_OK,
-                    _sklearn_processing(
+                    sklearn_processing(
                         "preprocess.py", team="growth", inputs=_CHURN_INPUTS, outputs=_CHURN_OUTPUTS
                     ),
                     {"team": "growth", "project": "churn"},
@@ -1385,7 +1298,7 @@ KIND_LIFECYCLES: tuple[LifecycleSpec, ...] = (
                 job=job_lifecycles.Job(
                     "processing",
                     PIPELINE_PREPROCESS_BAD,
-                    _sklearn_processing(
+                    sklearn_processing(
                         "preprocess.py", team="growth", inputs=_CHURN_INPUTS, outputs=_CHURN_OUTPUTS
                     ),
                     {"team": "growth", "project": "churn"},
@@ -1421,7 +1334,7 @@ KIND_LIFECYCLES: tuple[LifecycleSpec, ...] = (
                 job=job_lifecycles.Job(
                     "processing",
                     SHARED_NAME,
-                    _sklearn_processing(
+                    sklearn_processing(
                         "weekly_features.py", team="growth", inputs=_CHURN_INPUTS, outputs=_CHURN_OUTPUTS
                     ),
                     {"team": "growth", "project": "churn-weekly"},
@@ -1510,35 +1423,6 @@ def _sent_at(step: Step) -> datetime:
     return step.modified + _DELIVERY_LAG
 
 
-#: Per kind without SecondaryStatusTransitions: the member holding its status and the one dating its end.
-_STATUS_AND_END: dict[Kind, tuple[str, str | None]] = {
-    "processing": ("ProcessingJobStatus", "ProcessingEndTime"),
-    "transform": ("TransformJobStatus", "TransformEndTime"),
-    "tuning": ("HyperParameterTuningJobStatus", "HyperParameterTuningEndTime"),
-    "pipeline": ("PipelineExecutionStatus", None),
-}
-
-
-def _seen_transitions(kind: Kind, answers: list[dict[str, Any]]) -> list[tuple[str, datetime]]:
-    """The transitions a consumer must record for a job whose Describe shows only its current status, given
-    every answer in order: the running status from CreationTime; each other status once, from the kind's
-    end time if it ended and has one, otherwise from the LastModifiedTime of the first answer showing it."""
-    status_member, end_member = _STATUS_AND_END[kind]
-    running = SPECS[kind].running
-    seen: dict[str, datetime] = {}
-    for answer in answers:
-        job = answer["execution"] if kind == "pipeline" else answer
-        seen.setdefault(running, job["CreationTime"])
-        status = job[status_member]
-        if status in seen:
-            continue
-        ended = job.get(end_member) if end_member and status in SPECS[kind].terminal else None
-        if ended is None and "LastModifiedTime" not in job:
-            raise ValueError(f"{kind}: nothing dates {status} (no end time, no LastModifiedTime)")
-        seen[status] = ended or job["LastModifiedTime"]
-    return sorted(seen.items(), key=lambda item: item[1])
-
-
 def _lifecycle_file(spec: LifecycleSpec, steps: tuple[Step, ...]) -> dict[str, Any]:
     written = [
         {
@@ -1559,7 +1443,7 @@ def _lifecycle_file(spec: LifecycleSpec, steps: tuple[Step, ...]) -> dict[str, A
         if wanted.kind == "training":
             transitions = [(t["Status"], t["StartTime"]) for t in answers[-1]["SecondaryStatusTransitions"]]
         else:
-            transitions = _seen_transitions(wanted.kind, answers)
+            transitions = seen_transitions(wanted.kind, answers)
         expected[job.label] = {
             "kind": wanted.kind,
             "status": wanted.status,

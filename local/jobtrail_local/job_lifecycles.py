@@ -27,6 +27,9 @@ from jobtrail.core.kinds import SPECS
 
 from jobtrail_local import sagemaker_model
 from jobtrail_local.lifecycle_builder import (
+    OUTPUT_BUCKET,
+    ROLE_ARN,
+    SKLEARN_CPU_IMAGE,
     Step,
     check_job_name,
     copy_json,
@@ -322,6 +325,132 @@ def best_training_job(
         {key: item for key, item in summary.items() if item is not None}, shape
     )
     return ordered
+
+
+# --- configuration as the SageMaker Python SDK writes it ---------------------------------------------------
+def sklearn_processing(
+    script: str, *, team: str, inputs: Mapping[str, str], outputs: Mapping[str, str]
+) -> dict[str, Any]:
+    """A processing job as the SageMaker Python SDK's ``SKLearnProcessor.run`` creates it: the inputs, the
+    script uploaded as the ``code`` input, the outputs, one ml.m5.xlarge."""
+    code = f"{OUTPUT_BUCKET}/{team}/code/{script}"
+    s3_inputs = [
+        {
+            "InputName": name,
+            "AppManaged": False,
+            "S3Input": {
+                "S3Uri": uri,
+                "LocalPath": f"/opt/ml/processing/input/{name}",
+                "S3DataType": "S3Prefix",
+                "S3InputMode": "File",
+                "S3DataDistributionType": "FullyReplicated",
+                "S3CompressionType": "None",
+            },
+        }
+        for name, uri in (*inputs.items(), ("code", code))
+    ]
+    return {
+        "ProcessingInputs": s3_inputs,
+        "ProcessingOutputConfig": {
+            "Outputs": [
+                {
+                    "OutputName": name,
+                    "S3Output": {
+                        "S3Uri": uri,
+                        "LocalPath": f"/opt/ml/processing/output/{name}",
+                        "S3UploadMode": "EndOfJob",
+                    },
+                    "AppManaged": False,
+                }
+                for name, uri in outputs.items()
+            ]
+        },
+        "ProcessingResources": {
+            "ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.xlarge", "VolumeSizeInGB": 30}
+        },
+        "StoppingCondition": {"MaxRuntimeInSeconds": 86400},
+        "AppSpecification": {
+            "ImageUri": SKLEARN_CPU_IMAGE,
+            "ContainerEntrypoint": ["python3", f"/opt/ml/processing/input/code/{script}"],
+        },
+        "RoleArn": ROLE_ARN,
+    }
+
+
+def batch_transform(model: str, *, source: str, destination: str) -> dict[str, Any]:
+    """A batch transform job as ``Transformer.transform`` creates it: CSV lines in, lines out, one
+    ml.m5.large (the service reports the ``DataProcessing`` defaults even when none were given)."""
+    return {
+        "ModelName": model,
+        "MaxConcurrentTransforms": 1,
+        "MaxPayloadInMB": 6,
+        "BatchStrategy": "MultiRecord",
+        "TransformInput": {
+            "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": source}},
+            "ContentType": "text/csv",
+            "CompressionType": "None",
+            "SplitType": "Line",
+        },
+        "TransformOutput": {"S3OutputPath": destination, "AssembleWith": "Line", "KmsKeyId": ""},
+        "TransformResources": {"InstanceType": "ml.m5.large", "InstanceCount": 1},
+        "DataProcessing": {"InputFilter": "$", "OutputFilter": "$", "JoinSource": "None"},
+    }
+
+
+def tuning_config(
+    child: Mapping[str, Any],
+    *,
+    objective: tuple[str, str],
+    limits: tuple[int, int],
+    integer_ranges: Mapping[str, tuple[str, str]] = MappingProxyType({}),
+    continuous_ranges: Mapping[str, tuple[str, str]] = MappingProxyType({}),
+) -> dict[str, Any]:
+    """A tuning job's HyperParameterTuningJobConfig and TrainingJobDefinition, for training jobs configured
+    like ``child`` (a DescribeTrainingJob configuration; the searched hyperparameters are left out of the
+    static ones): Bayesian search of ``objective`` (type, metric) within ``limits`` (jobs, in parallel)."""
+    searched = {*integer_ranges, *continuous_ranges, "_tuning_objective_metric"}
+    algorithm = child["AlgorithmSpecification"]
+    definition = {
+        "StaticHyperParameters": {k: v for k, v in child["HyperParameters"].items() if k not in searched},
+        "AlgorithmSpecification": {
+            "TrainingImage": algorithm["TrainingImage"],
+            "TrainingInputMode": algorithm["TrainingInputMode"],
+            "MetricDefinitions": algorithm["MetricDefinitions"],
+        },
+        "RoleArn": child["RoleArn"],
+        "InputDataConfig": child["InputDataConfig"],
+        "OutputDataConfig": {"S3OutputPath": child["OutputDataConfig"]["S3OutputPath"]},
+        "ResourceConfig": child["ResourceConfig"],
+        "StoppingCondition": child["StoppingCondition"],
+        "EnableNetworkIsolation": child.get("EnableNetworkIsolation", False),
+        "EnableInterContainerTrafficEncryption": child.get("EnableInterContainerTrafficEncryption", False),
+        "EnableManagedSpotTraining": child.get("EnableManagedSpotTraining", False),
+    }
+    return copy_json(
+        {
+            "HyperParameterTuningJobConfig": {
+                "Strategy": "Bayesian",
+                "HyperParameterTuningJobObjective": {"Type": objective[0], "MetricName": objective[1]},
+                "ResourceLimits": {
+                    "MaxNumberOfTrainingJobs": limits[0],
+                    "MaxParallelTrainingJobs": limits[1],
+                },
+                "ParameterRanges": {
+                    "IntegerParameterRanges": [
+                        {"Name": name, "MinValue": low, "MaxValue": high, "ScalingType": "Auto"}
+                        for name, (low, high) in integer_ranges.items()
+                    ],
+                    "ContinuousParameterRanges": [
+                        {"Name": name, "MinValue": low, "MaxValue": high, "ScalingType": "Auto"}
+                        for name, (low, high) in continuous_ranges.items()
+                    ],
+                    "CategoricalParameterRanges": [],
+                },
+                "TrainingJobEarlyStoppingType": "Off",
+            },
+            "TrainingJobDefinition": definition,
+        }
+    )
 
 
 # --- internals ---------------------------------------------------------------------------------------------

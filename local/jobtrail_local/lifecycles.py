@@ -34,7 +34,7 @@ from jobtrail.adapters.sagemaker import (
     transform_record,
     tuning_record,
 )
-from jobtrail.core.kinds import KINDS, JobKey, Kind
+from jobtrail.core.kinds import KINDS, SPECS, JobKey, Kind
 from jobtrail.core.model import JobRecord
 
 from jobtrail_local import sagemaker_model
@@ -118,6 +118,36 @@ def record_of(kind: Kind, describe: Mapping[str, Any]) -> JobRecord:
             return tuning_record(describe)
         case "pipeline":
             return pipeline_record(describe["execution"], describe["steps"])
+
+
+#: Per kind without SecondaryStatusTransitions: the member holding its status and the one dating its end.
+_STATUS_AND_END: dict[Kind, tuple[str, str | None]] = {
+    "processing": ("ProcessingJobStatus", "ProcessingEndTime"),
+    "transform": ("TransformJobStatus", "TransformEndTime"),
+    "tuning": ("HyperParameterTuningJobStatus", "HyperParameterTuningEndTime"),
+    "pipeline": ("PipelineExecutionStatus", None),
+}
+
+
+def seen_transitions(kind: Kind, answers: Iterable[Mapping[str, Any]]) -> list[tuple[str, datetime]]:
+    """The (status, start) transitions a consumer must record for a job whose Describe shows only its
+    current status, given every answer in order: the running status from CreationTime; each other status
+    once, from the kind's end time if it ended and has one, otherwise from the LastModifiedTime of the first
+    answer showing it. The oracle of the fixtures and loads, written without jobtrail's code."""
+    status_member, end_member = _STATUS_AND_END[kind]
+    running = SPECS[kind].running
+    seen: dict[str, datetime] = {}
+    for answer in answers:
+        job = answer["execution"] if kind == "pipeline" else answer
+        seen.setdefault(running, job["CreationTime"])
+        status = job[status_member]
+        if status in seen:
+            continue
+        ended = job.get(end_member) if end_member and status in SPECS[kind].terminal else None
+        if ended is None and "LastModifiedTime" not in job:
+            raise ValueError(f"{kind}: nothing dates {status} (no end time, no LastModifiedTime)")
+        seen[status] = ended or job["LastModifiedTime"]
+    return sorted(seen.items(), key=lambda item: item[1])
 
 
 def lifecycle_names(kinds: Iterable[Kind] = KINDS) -> tuple[str, ...]:
