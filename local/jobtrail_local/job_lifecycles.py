@@ -426,7 +426,7 @@ def tuning_config(
         "EnableInterContainerTrafficEncryption": child.get("EnableInterContainerTrafficEncryption", False),
         "EnableManagedSpotTraining": child.get("EnableManagedSpotTraining", False),
     }
-    return copy_json(
+    config: dict[str, Any] = copy_json(
         {
             "HyperParameterTuningJobConfig": {
                 "Strategy": "Bayesian",
@@ -451,6 +451,7 @@ def tuning_config(
             "TrainingJobDefinition": definition,
         }
     )
+    return config
 
 
 # --- internals ---------------------------------------------------------------------------------------------
