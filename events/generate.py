@@ -804,9 +804,8 @@ PREPROCESS_TRACEBACK = (
     '    raise KeyError(f"{not_found} not in index")\n'
     "KeyError: \"['plan_tier'] not in index\"\n"
 )
-#: What SageMaker says of a processing job whose container exited non-zero (the AWS sample event's reason).
-SEE_LOGS = "AlgorithmError: See job logs for more information"
-TRANSFORM_ERROR = "ClientError: See job logs for more information"
+SEE_LOGS = job_lifecycles.ALGORITHM_ERROR
+TRANSFORM_ERROR = job_lifecycles.TRANSFORM_CLIENT_ERROR
 NO_TRAINING_JOB_SUCCEEDED = (
     "No training job succeeded after 5 attempts. Please take a look at the training job failures to get more "
     "details."

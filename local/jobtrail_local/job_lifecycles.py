@@ -152,6 +152,11 @@ KINDS: Final[Mapping[JobKind, KindFacts]] = MappingProxyType(
         ),
     }
 )
+#: What SageMaker says of a processing (or transform) job whose container exited non-zero: the reason of the
+#: AWS sample event; the container's own words go to a processing job's ExitMessage.
+ALGORITHM_ERROR: Final = "AlgorithmError: See job logs for more information"
+#: A transform job whose input the model could not handle (events/README.md).
+TRANSFORM_CLIENT_ERROR: Final = "ClientError: See job logs for more information"
 #: How a tuning job's counters read before any of its training jobs ran.
 NO_TRAINING_JOBS: Final = MappingProxyType(
     {"Completed": 0, "InProgress": 0, "RetryableError": 0, "NonRetryableError": 0, "Stopped": 0}
