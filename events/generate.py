@@ -816,99 +816,68 @@ WEEKLY_TRAIN_ERROR = (
     'Command "/miniconda3/bin/python3 train.py --target churned", exit code: 1'
 )
 
+
+def _hpo_child(
+    suffix: str,
+    hyperparameters: Mapping[str, str],
+    auc: tuple[float, float],
+    times: tuple[str, str, str, str, str, str],
+    seconds: int,
+) -> JobSpec:
+    """A training job of the tuning job ``HPO`` that completes: its tuned ``hyperparameters``, its final
+    train and validation ``auc`` (logged at ``times[0]``), then when it entered Starting, Downloading,
+    Training, Uploading and Completed on November 27; ``seconds`` of training (written out, not computed)."""
+    logged, *changes = (NOV_27(clock) for clock in times)
+    statuses = ("Starting", "Downloading", "Training", "Uploading")
+    messages = (STARTING, DOWNLOADING, TRAINING, UPLOADING)
+    return JobSpec(
+        job=TrainingJob(
+            name=f"{HPO}-{suffix}",
+            config=_xgboost_tuning_child(HPO, hyperparameters),
+            tags={"team": "growth", "project": "churn"},
+            tuning_job_arn=job_arn(HPO, "tuning"),
+            final_metrics=(("train:auc", auc[0], logged), ("validation:auc", auc[1], logged)),
+        ),
+        changes=(
+            *(
+                enter(at, status, message)
+                for at, status, message in zip(changes, statuses, messages, strict=False)
+            ),
+            finish(changes[-1], "Completed", COMPLETED),
+        ),
+        expected=ExpectedJob(
+            status="Completed",
+            secondary_status="Completed",
+            final_metrics=2,
+            training_time_seconds=seconds,
+            billable_time_seconds=seconds,
+            failure_reason_startswith=None,
+            alerts=(),
+        ),
+    )
+
+
 _HPO_CHILDREN = (
-    JobSpec(
-        job=TrainingJob(
-            name=f"{HPO}-001-5b2e9c1d",
-            config=_xgboost_tuning_child(
-                HPO,
-                {"eta": "0.0841273215", "max_depth": "5", "min_child_weight": "3.1187", "subsample": "0.74"},
-            ),
-            tags={"team": "growth", "project": "churn"},
-            tuning_job_arn=job_arn(HPO, "tuning"),
-            final_metrics=(
-                ("train:auc", 0.9432700276374817, NOV_27("10:09:10")),
-                ("validation:auc", 0.9021400213241577, NOV_27("10:09:10")),
-            ),
-        ),
-        changes=(
-            enter(NOV_27("10:00:31.406"), "Starting", STARTING),
-            enter(NOV_27("10:03:02.118"), "Downloading", DOWNLOADING),
-            enter(NOV_27("10:03:40.775"), "Training", TRAINING),
-            enter(NOV_27("10:09:12.604"), "Uploading", UPLOADING),
-            finish(NOV_27("10:09:24.390"), "Completed", COMPLETED),
-        ),
-        expected=ExpectedJob(
-            status="Completed",
-            secondary_status="Completed",
-            final_metrics=2,
-            training_time_seconds=382,
-            billable_time_seconds=382,
-            failure_reason_startswith=None,
-            alerts=(),
-        ),
+    _hpo_child(
+        "001-5b2e9c1d",
+        {"eta": "0.0841273215", "max_depth": "5", "min_child_weight": "3.1187", "subsample": "0.74"},
+        (0.9432700276374817, 0.9021400213241577),
+        ("10:09:10", "10:00:31.406", "10:03:02.118", "10:03:40.775", "10:09:12.604", "10:09:24.390"),
+        382,
     ),
-    JobSpec(
-        job=TrainingJob(
-            name=f"{HPO}-002-e04a7f38",
-            config=_xgboost_tuning_child(
-                HPO,
-                {"eta": "0.1530950827", "max_depth": "7", "min_child_weight": "1.6402", "subsample": "0.88"},
-            ),
-            tags={"team": "growth", "project": "churn"},
-            tuning_job_arn=job_arn(HPO, "tuning"),
-            final_metrics=(
-                ("train:auc", 0.9614899754524231, NOV_27("10:12:38")),
-                ("validation:auc", 0.9187300205230713, NOV_27("10:12:38")),
-            ),
-        ),
-        changes=(
-            enter(NOV_27("10:00:31.988"), "Starting", STARTING),
-            enter(NOV_27("10:02:55.540"), "Downloading", DOWNLOADING),
-            enter(NOV_27("10:03:31.207"), "Training", TRAINING),
-            enter(NOV_27("10:12:40.019"), "Uploading", UPLOADING),
-            finish(NOV_27("10:12:51.846"), "Completed", COMPLETED),
-        ),
-        expected=ExpectedJob(
-            status="Completed",
-            secondary_status="Completed",
-            final_metrics=2,
-            training_time_seconds=596,
-            billable_time_seconds=596,
-            failure_reason_startswith=None,
-            alerts=(),
-        ),
+    _hpo_child(
+        "002-e04a7f38",
+        {"eta": "0.1530950827", "max_depth": "7", "min_child_weight": "1.6402", "subsample": "0.88"},
+        (0.9614899754524231, 0.9187300205230713),
+        ("10:12:38", "10:00:31.988", "10:02:55.540", "10:03:31.207", "10:12:40.019", "10:12:51.846"),
+        596,
     ),
-    JobSpec(
-        job=TrainingJob(
-            name=f"{HPO}-003-7c91d2aa",
-            config=_xgboost_tuning_child(
-                HPO,
-                {"eta": "0.0127361093", "max_depth": "3", "min_child_weight": "8.5521", "subsample": "0.56"},
-            ),
-            tags={"team": "growth", "project": "churn"},
-            tuning_job_arn=job_arn(HPO, "tuning"),
-            final_metrics=(
-                ("train:auc", 0.8970100283622742, NOV_27("10:07:56")),
-                ("validation:auc", 0.8873800039291382, NOV_27("10:07:56")),
-            ),
-        ),
-        changes=(
-            enter(NOV_27("10:00:32.515"), "Starting", STARTING),
-            enter(NOV_27("10:03:10.233"), "Downloading", DOWNLOADING),
-            enter(NOV_27("10:03:52.961"), "Training", TRAINING),
-            enter(NOV_27("10:07:58.330"), "Uploading", UPLOADING),
-            finish(NOV_27("10:08:09.772"), "Completed", COMPLETED),
-        ),
-        expected=ExpectedJob(
-            status="Completed",
-            secondary_status="Completed",
-            final_metrics=2,
-            training_time_seconds=299,
-            billable_time_seconds=299,
-            failure_reason_startswith=None,
-            alerts=(),
-        ),
+    _hpo_child(
+        "003-7c91d2aa",
+        {"eta": "0.0127361093", "max_depth": "3", "min_child_weight": "8.5521", "subsample": "0.56"},
+        (0.8970100283622742, 0.8873800039291382),
+        ("10:07:56", "10:00:32.515", "10:03:10.233", "10:03:52.961", "10:07:58.330", "10:08:09.772"),
+        299,
     ),
 )
 
@@ -924,6 +893,70 @@ _CHURN_OUTPUTS = {
     "validation": f"{DATA_BUCKET}/churn/2026-11/validation/",
 }
 
+
+def _preprocessing(
+    name: str,
+    created: datetime,
+    started: datetime,
+    ended: datetime,
+    *,
+    failed: bool = False,
+    script: str = "preprocess.py",
+    project: str = "churn",
+) -> KindJobSpec:
+    """A churn preprocessing job (``script``): created, started, and Completed, or Failed on a column the
+    data no longer has (SageMaker's AlgorithmError, the script's traceback as ExitMessage)."""
+    last = (
+        end(ended, "Failed", failure_reason=SEE_LOGS, exit_message=PREPROCESS_TRACEBACK)
+        if failed
+        else end(ended, "Completed")
+    )
+    return KindJobSpec(
+        job=job_lifecycles.Job(
+            "processing",
+            name,
+            sklearn_processing(script, team="growth", inputs=_CHURN_INPUTS, outputs=_CHURN_OUTPUTS),
+            {"team": "growth", "project": project},
+        ),
+        changes=(create(created), start(started), last),
+        expected=ExpectedJob(
+            kind="processing",
+            status="Failed" if failed else "Completed",
+            failure_reason_startswith="AlgorithmError:" if failed else None,
+            exit_message_startswith="Traceback (most recent call last):" if failed else None,
+            alerts=("Failed",) if failed else (),
+        ),
+    )
+
+
+def _scoring(
+    name: str, day: str, times: tuple[datetime, datetime, datetime], reason: str | None = None
+) -> KindJobSpec:
+    """A batch transform scoring the churn data of ``day`` with the XGBoost model: created, started at
+    ``times``, Completed, or Failed for ``reason``."""
+    created, started, ended = times
+    last = end(ended, "Failed", failure_reason=reason) if reason else end(ended, "Completed")
+    return KindJobSpec(
+        job=job_lifecycles.Job(
+            "transform",
+            name,
+            batch_transform(
+                CHURN_MODEL,
+                source=f"{DATA_BUCKET}/churn/scoring/{day}/",
+                destination=f"{OUTPUT_BUCKET}/growth/scores/{day}/",
+            ),
+            {"team": "growth", "project": "churn"},
+        ),
+        changes=(create(created), start(started), last),
+        expected=ExpectedJob(
+            kind="transform",
+            status="Failed" if reason else "Completed",
+            failure_reason_startswith=reason.split(" ", 1)[0] if reason else None,
+            alerts=("Failed",) if reason else (),
+        ),
+    )
+
+
 KIND_LIFECYCLES: tuple[LifecycleSpec, ...] = (
     LifecycleSpec(
         name="processing-completed",
@@ -932,23 +965,8 @@ KIND_LIFECYCLES: tuple[LifecycleSpec, ...] = (
             "starts (ProcessingStartTime, still InProgress), Completed."
         ),
         jobs=(
-            KindJobSpec(
-                job=job_lifecycles.Job(
-                    "processing",
-                    PREPROCESS_OK,
-                    sklearn_processing(
-                        "preprocess.py", team="growth", inputs=_CHURN_INPUTS, outputs=_CHURN_OUTPUTS
-                    ),
-                    {"team": "growth", "project": "churn"},
-                ),
-                changes=(
-                    create(NOV_25("08:00:00.482")),
-                    start(NOV_25("08:03:41.905")),
-                    end(NOV_25("08:11:06.337"), "Completed"),
-                ),
-                expected=ExpectedJob(
-                    kind="processing", status="Completed", failure_reason_startswith=None, alerts=()
-                ),
+            _preprocessing(
+                PREPROCESS_OK, NOV_25("08:00:00.482"), NOV_25("08:03:41.905"), NOV_25("08:11:06.337")
             ),
         ),
     ),
@@ -959,32 +977,12 @@ KIND_LIFECYCLES: tuple[LifecycleSpec, ...] = (
             "container's Python traceback as ExitMessage and SageMaker's AlgorithmError as FailureReason."
         ),
         jobs=(
-            KindJobSpec(
-                job=job_lifecycles.Job(
-                    "processing",
-                    PREPROCESS_BAD,
-                    sklearn_processing(
-                        "preprocess.py", team="growth", inputs=_CHURN_INPUTS, outputs=_CHURN_OUTPUTS
-                    ),
-                    {"team": "growth", "project": "churn"},
-                ),
-                changes=(
-                    create(NOV_25("09:30:00.731")),
-                    start(NOV_25("09:33:18.044")),
-                    end(
-                        NOV_25("09:34:02.519"),
-                        "Failed",
-                        failure_reason=SEE_LOGS,
-                        exit_message=PREPROCESS_TRACEBACK,
-                    ),
-                ),
-                expected=ExpectedJob(
-                    kind="processing",
-                    status="Failed",
-                    failure_reason_startswith="AlgorithmError:",
-                    exit_message_startswith="Traceback (most recent call last):",
-                    alerts=("Failed",),
-                ),
+            _preprocessing(
+                PREPROCESS_BAD,
+                NOV_25("09:30:00.731"),
+                NOV_25("09:33:18.044"),
+                NOV_25("09:34:02.519"),
+                failed=True,
             ),
         ),
     ),
@@ -1023,25 +1021,10 @@ KIND_LIFECYCLES: tuple[LifecycleSpec, ...] = (
             "(TransformStartTime), Completed. DescribeTransformJob has no LastModifiedTime."
         ),
         jobs=(
-            KindJobSpec(
-                job=job_lifecycles.Job(
-                    "transform",
-                    SCORE_OK,
-                    batch_transform(
-                        CHURN_MODEL,
-                        source=f"{DATA_BUCKET}/churn/scoring/2026-11-26/",
-                        destination=f"{OUTPUT_BUCKET}/growth/scores/2026-11-26/",
-                    ),
-                    {"team": "growth", "project": "churn"},
-                ),
-                changes=(
-                    create(NOV_26("02:00:00.377")),
-                    start(NOV_26("02:04:12.810")),
-                    end(NOV_26("02:09:47.193"), "Completed"),
-                ),
-                expected=ExpectedJob(
-                    kind="transform", status="Completed", failure_reason_startswith=None, alerts=()
-                ),
+            _scoring(
+                SCORE_OK,
+                "2026-11-26",
+                (NOV_26("02:00:00.377"), NOV_26("02:04:12.810"), NOV_26("02:09:47.193")),
             ),
         ),
     ),
@@ -1049,28 +1032,11 @@ KIND_LIFECYCLES: tuple[LifecycleSpec, ...] = (
         name="transform-failed",
         description="A batch transform whose input the model cannot parse: Failed with a ClientError.",
         jobs=(
-            KindJobSpec(
-                job=job_lifecycles.Job(
-                    "transform",
-                    SCORE_BAD,
-                    batch_transform(
-                        CHURN_MODEL,
-                        source=f"{DATA_BUCKET}/churn/scoring/2026-11-26-adhoc/",
-                        destination=f"{OUTPUT_BUCKET}/growth/scores/2026-11-26-adhoc/",
-                    ),
-                    {"team": "growth", "project": "churn"},
-                ),
-                changes=(
-                    create(NOV_26("14:00:01.052")),
-                    start(NOV_26("14:04:30.667")),
-                    end(NOV_26("14:06:52.408"), "Failed", failure_reason=TRANSFORM_ERROR),
-                ),
-                expected=ExpectedJob(
-                    kind="transform",
-                    status="Failed",
-                    failure_reason_startswith="ClientError:",
-                    alerts=("Failed",),
-                ),
+            _scoring(
+                SCORE_BAD,
+                "2026-11-26-adhoc",
+                (NOV_26("14:00:01.052"), NOV_26("14:04:30.667"), NOV_26("14:06:52.408")),
+                TRANSFORM_ERROR,
             ),
         ),
     ),
@@ -1200,23 +1166,8 @@ KIND_LIFECYCLES: tuple[LifecycleSpec, ...] = (
                     kind="pipeline", status="Succeeded", failure_reason_startswith=None, alerts=()
                 ),
             ),
-            KindJobSpec(
-                job=job_lifecycles.Job(
-                    "processing",
-                    PIPELINE_PREPROCESS_OK,
-                    sklearn_processing(
-                        "preprocess.py", team="growth", inputs=_CHURN_INPUTS, outputs=_CHURN_OUTPUTS
-                    ),
-                    {"team": "growth", "project": "churn"},
-                ),
-                changes=(
-                    create(NOV_28("06:00:01.874")),
-                    start(NOV_28("06:03:20.441")),
-                    end(NOV_28("06:07:52.906"), "Completed"),
-                ),
-                expected=ExpectedJob(
-                    kind="processing", status="Completed", failure_reason_startswith=None, alerts=()
-                ),
+            _preprocessing(
+                PIPELINE_PREPROCESS_OK, NOV_28("06:00:01.874"), NOV_28("06:03:20.441"), NOV_28("06:07:52.906")
             ),
             JobSpec(
                 job=TrainingJob(
@@ -1293,32 +1244,12 @@ KIND_LIFECYCLES: tuple[LifecycleSpec, ...] = (
                     alerts=("Failed",),
                 ),
             ),
-            KindJobSpec(
-                job=job_lifecycles.Job(
-                    "processing",
-                    PIPELINE_PREPROCESS_BAD,
-                    sklearn_processing(
-                        "preprocess.py", team="growth", inputs=_CHURN_INPUTS, outputs=_CHURN_OUTPUTS
-                    ),
-                    {"team": "growth", "project": "churn"},
-                ),
-                changes=(
-                    create(NOV_28("14:00:02.291")),
-                    start(NOV_28("14:03:44.107")),
-                    end(
-                        NOV_28("14:04:31.662"),
-                        "Failed",
-                        failure_reason=SEE_LOGS,
-                        exit_message=PREPROCESS_TRACEBACK,
-                    ),
-                ),
-                expected=ExpectedJob(
-                    kind="processing",
-                    status="Failed",
-                    failure_reason_startswith="AlgorithmError:",
-                    exit_message_startswith="Traceback (most recent call last):",
-                    alerts=("Failed",),
-                ),
+            _preprocessing(
+                PIPELINE_PREPROCESS_BAD,
+                NOV_28("14:00:02.291"),
+                NOV_28("14:03:44.107"),
+                NOV_28("14:04:31.662"),
+                failed=True,
             ),
         ),
     ),
@@ -1329,23 +1260,13 @@ KIND_LIFECYCLES: tuple[LifecycleSpec, ...] = (
             "processing job completes, the training job fails. They are two jobs."
         ),
         jobs=(
-            KindJobSpec(
-                job=job_lifecycles.Job(
-                    "processing",
-                    SHARED_NAME,
-                    sklearn_processing(
-                        "weekly_features.py", team="growth", inputs=_CHURN_INPUTS, outputs=_CHURN_OUTPUTS
-                    ),
-                    {"team": "growth", "project": "churn-weekly"},
-                ),
-                changes=(
-                    create(NOV_28("18:00:00.225")),
-                    start(NOV_28("18:03:05.930")),
-                    end(NOV_28("18:07:40.118"), "Completed"),
-                ),
-                expected=ExpectedJob(
-                    kind="processing", status="Completed", failure_reason_startswith=None, alerts=()
-                ),
+            _preprocessing(
+                SHARED_NAME,
+                NOV_28("18:00:00.225"),
+                NOV_28("18:03:05.930"),
+                NOV_28("18:07:40.118"),
+                script="weekly_features.py",
+                project="churn-weekly",
             ),
             JobSpec(
                 job=TrainingJob(

@@ -31,11 +31,13 @@ from jobtrail_local.lifecycle_builder import (
     ROLE_ARN,
     SKLEARN_CPU_IMAGE,
     Step,
+    check_change_time,
     check_job_name,
     copy_json,
     envelope,
     epoch_millis,
     job_arn,
+    modified_lags,
     with_times,
 )
 
@@ -259,9 +261,7 @@ def job_steps(
     not fail; and for a Describe botocore's model rejects.
     """
     check_job_name(job.name, SPECS[job.kind].max_name_length)
-    lags = [modified_lag] * len(changes) if isinstance(modified_lag, timedelta) else list(modified_lag)
-    if len(lags) != len(changes):
-        raise ValueError(f"{job.name}: {len(changes)} changes but {len(lags)} lags")
+    lags = modified_lags(job.name, len(changes), modified_lag)
     facts = KINDS[job.kind]
     state = _JobState()
     steps: list[Step] = []
@@ -477,10 +477,7 @@ class _JobState:
 
 def _apply(job: Job, state: _JobState, change: Change) -> None:
     moment = change.at
-    if moment.tzinfo is None or moment.microsecond % 1000:
-        raise ValueError(f"{job.name}: SageMaker's times are aware and whole milliseconds, not {moment!r}")
-    if state.last_change is not None and moment <= state.last_change:
-        raise ValueError(f"{job.name}: change at {moment.isoformat()} is not after the previous one")
+    check_change_time(job.name, moment, state.last_change)
     if state.ended is not None:
         raise ValueError(f"{job.name}: the job already ended")
     if state.created is None:

@@ -257,9 +257,7 @@ def job_steps(
     previous one, a message on a closed transition, a change after the end, sub-millisecond times.
     """
     check_job_name(job.name)
-    lags = [modified_lag] * len(changes) if isinstance(modified_lag, timedelta) else list(modified_lag)
-    if len(lags) != len(changes):
-        raise ValueError(f"{job.name}: {len(changes)} changes but {len(lags)} lags")
+    lags = modified_lags(job.name, len(changes), modified_lag)
     state = _JobState()
     steps: list[Step] = []
     for index, (change, lag) in enumerate(zip(changes, lags, strict=True)):
@@ -435,6 +433,25 @@ class _JobState:
     modified: datetime | None = None
 
 
+def modified_lags(
+    job_name: str, changes: int, modified_lag: timedelta | Sequence[timedelta]
+) -> list[timedelta]:
+    """How long after each of ``changes`` changes SageMaker updated the job: one lag for all, or one each."""
+    lags = [modified_lag] * changes if isinstance(modified_lag, timedelta) else list(modified_lag)
+    if len(lags) != changes:
+        raise ValueError(f"{job_name}: {changes} changes but {len(lags)} lags")
+    return lags
+
+
+def check_change_time(job_name: str, moment: datetime, previous: datetime | None) -> None:
+    """Raise ``ValueError`` unless ``moment`` is a time SageMaker could record after ``previous``: aware, in
+    whole milliseconds, later."""
+    if moment.tzinfo is None or moment.microsecond % 1000:
+        raise ValueError(f"{job_name}: SageMaker's times are aware and whole milliseconds, not {moment!r}")
+    if previous is not None and moment <= previous:
+        raise ValueError(f"{job_name}: change at {moment.isoformat()} is not after the previous one")
+
+
 def check_job_name(name: str, max_length: int = MAX_JOB_NAME) -> None:
     """Raise ``ValueError`` unless ``name`` follows SageMaker's job name rule (letters, digits and inner
     hyphens, 1 to ``max_length`` characters: 63 for most kinds, 32 for tuning jobs)."""
@@ -447,10 +464,7 @@ def check_job_name(name: str, max_length: int = MAX_JOB_NAME) -> None:
 
 def _apply(job_name: str, state: _JobState, change: Change) -> None:
     moment = change.at
-    if moment.tzinfo is None or moment.microsecond % 1000:
-        raise ValueError(f"{job_name}: SageMaker's times are aware and whole milliseconds, not {moment!r}")
-    if state.last_change is not None and moment <= state.last_change:
-        raise ValueError(f"{job_name}: change at {moment.isoformat()} is not after the previous one")
+    check_change_time(job_name, moment, state.last_change)
     if state.created is None:
         if change.status != "Starting":
             raise ValueError(f"{job_name}: a job is created Starting")

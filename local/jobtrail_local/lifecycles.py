@@ -290,6 +290,20 @@ def parse_describe(response: Mapping[str, Any], kind: Kind = "training") -> dict
     return converted
 
 
+def answer_problems(kind: Kind, describe: Mapping[str, Any]) -> list[str]:
+    """What botocore's model forbids in a Describe answer of ``kind`` (``sagemaker_model.problems``; for a
+    pipeline execution, in its DescribePipelineExecution answer and in its steps' listing)."""
+    if kind == "pipeline":
+        listing = {"PipelineExecutionSteps": describe["steps"]}
+        return [
+            *sagemaker_model.problems(
+                describe["execution"], sagemaker_model.output_shape("DescribePipelineExecution")
+            ),
+            *sagemaker_model.problems(listing, sagemaker_model.output_shape("ListPipelineExecutionSteps")),
+        ]
+    return sagemaker_model.problems(describe, sagemaker_model.output_shape(DESCRIBE_OPERATIONS[kind]))
+
+
 def _expected_job(spec: Mapping[str, Any]) -> ExpectedJob:
     return ExpectedJob(
         kind=spec["kind"],

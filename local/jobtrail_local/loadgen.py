@@ -959,78 +959,81 @@ def _pipeline_plans(rng: random.Random, start: datetime) -> list[_JobPlan]:
         f"execution-{builder.epoch_millis(start)}",
     )
     label = job_label(builder.job_key(execution.name, "pipeline"))
-    step = pipeline_lifecycles.step_status
     changes = [pipeline_lifecycles.execute(start)]
-    at = _after(start, rng, 1, 2)
-    changes.append(step(at, "Preprocess", "Processing", "Starting"))
-    suffix = "".join(rng.choices(_STEP_SUFFIX_ALPHABET, k=10))
-    name = pipeline_lifecycles.pipeline_job_name(execution, "Preprocess", suffix)
-    processing = _processing_plan(rng, _after(at, rng, 0.3, 0.8), name=name, outcome=_choice(rng, _STEP_ENDS))
-    jobs = [processing]
-    changes.append(
-        step(
-            _after(processing.steps[0].modified, rng, 0.2, 0.5),
-            "Preprocess",
-            "Processing",
-            "Executing",
-            job_arn=builder.job_arn(name, "processing"),
-        )
+    preprocess = _run_step(
+        rng,
+        execution,
+        changes,
+        ("Preprocess", "Processing"),
+        lambda name, at: _processing_plan(rng, at, name=name, outcome=_choice(rng, _STEP_ENDS)),
     )
-    failed = [processing] if processing.expected.status == "Failed" else []
-    at = _after(processing.steps[-1].modified, rng, 1, 2)
-    changes.append(
-        step(
-            at,
-            "Preprocess",
-            "Processing",
-            "Failed" if failed else "Succeeded",
-            failure_reason=processing.steps[-1].describe.get("FailureReason"),
-        )
-    )
-    if not failed:
-        at = _after(at, rng, 1, 2)
-        changes.append(step(at, "Train", "Training", "Starting"))
-        suffix = "".join(rng.choices(_STEP_SUFFIX_ALPHABET, k=10))
-        name = pipeline_lifecycles.pipeline_job_name(execution, "Train", suffix)
+    jobs = [preprocess]
+    if preprocess.expected.status != "Failed":
         outcome: JobKind = "completed" if _choice(rng, _STEP_ENDS) == "completed" else "failed"
-        training = _plan_job(rng, name, outcome, _after(at, rng, 0.3, 0.8), None)
-        jobs.append(training)
-        changes.append(
-            step(
-                _after(training.steps[0].modified, rng, 0.2, 0.5),
-                "Train",
-                "Training",
-                "Executing",
-                job_arn=builder.job_arn(name),
+        jobs.append(
+            _run_step(
+                rng,
+                execution,
+                changes,
+                ("Train", "Training"),
+                lambda name, at: _plan_job(rng, name, outcome, at, None),
             )
         )
-        failed = [training] if training.expected.status == "Failed" else []
-        at = _after(training.steps[-1].modified, rng, 1, 2)
-        changes.append(
-            step(
-                at,
-                "Train",
-                "Training",
-                "Failed" if failed else "Succeeded",
-                failure_reason=training.steps[-1].describe.get("FailureReason"),
-            )
-        )
+    failed = jobs[-1].expected.status == "Failed"
     status = "Failed" if failed else "Succeeded"
     changes.append(
         pipeline_lifecycles.conclude(
-            _after(at, rng, 1, 2), status, pipeline_lifecycles.STEP_FAILURE if failed else None
+            _after(changes[-1].at, rng, 1, 2), status, pipeline_lifecycles.STEP_FAILURE if failed else None
         )
     )
     steps = pipeline_lifecycles.execution_steps(
         execution, changes, modified_lag=_lags(rng, 1)[0], event_id=_event_ids(label)
     )
-    final = steps[-1].describe
     expected = ExpectedJob(
         kind="pipeline",
         status=status,
         transitions=tuple(seen_transitions("pipeline", (s.describe for s in steps))),
         failure_reason_startswith="Step failure" if failed else None,
         alerts=("Failed",) if failed else (),
-        failed_step=next((s["StepName"] for s in final["steps"] if s["StepStatus"] == "Failed"), None),
+        failed_step=next(
+            (s["StepName"] for s in steps[-1].describe["steps"] if s["StepStatus"] == "Failed"), None
+        ),
     )
     return [_JobPlan(execution.name, "failed" if failed else "completed", steps, expected), *jobs]
+
+
+def _run_step(
+    rng: random.Random,
+    execution: pipeline_lifecycles.Execution,
+    changes: list[pipeline_lifecycles.Change],
+    step: tuple[str, str],
+    plan: Callable[[str, datetime], _JobPlan],
+) -> _JobPlan:
+    """A pipeline step (name, type) that runs a job: Starting, the job ``plan`` makes created moments later,
+    Executing once it exists, then Succeeded or Failed (with the job's reason) as the job ended. Appends
+    the step's changes to ``changes``; returns the job."""
+    name, step_type = step
+    starting = _after(changes[-1].at, rng, 1, 2)
+    changes.append(pipeline_lifecycles.step_status(starting, name, step_type, "Starting"))
+    suffix = "".join(rng.choices(_STEP_SUFFIX_ALPHABET, k=10))
+    job = plan(
+        pipeline_lifecycles.pipeline_job_name(execution, name, suffix), _after(starting, rng, 0.3, 0.8)
+    )
+    arn = builder.job_arn(job.name, job.expected.kind)
+    changes.append(
+        pipeline_lifecycles.step_status(
+            _after(job.steps[0].modified, rng, 0.2, 0.5), name, step_type, "Executing", job_arn=arn
+        )
+    )
+    final = job.steps[-1].describe
+    ended = "Failed" if job.expected.status == "Failed" else "Succeeded"
+    changes.append(
+        pipeline_lifecycles.step_status(
+            _after(job.steps[-1].modified, rng, 1, 2),
+            name,
+            step_type,
+            ended,
+            failure_reason=final.get("FailureReason"),
+        )
+    )
+    return job

@@ -29,6 +29,7 @@ from jobtrail_local import sagemaker_model
 from jobtrail_local.lifecycle_builder import (
     ACCOUNT,
     Step,
+    check_change_time,
     copy_json,
     envelope,
     event_time,
@@ -204,10 +205,7 @@ class _ExecutionState:
 def _apply(execution: Execution, state: _ExecutionState, change: Change, modified: datetime) -> None:
     moment = change.at
     name = execution.name
-    if moment.tzinfo is None or moment.microsecond % 1000:
-        raise ValueError(f"{name}: SageMaker's times are aware and whole milliseconds, not {moment!r}")
-    if state.last_change is not None and moment <= state.last_change:
-        raise ValueError(f"{name}: change at {moment.isoformat()} is not after the previous one")
+    check_change_time(name, moment, state.last_change)
     if state.status in _ENDINGS:
         raise ValueError(f"{name}: the execution already ended")
     if state.created is None and change.status != "Executing":

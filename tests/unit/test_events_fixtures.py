@@ -162,18 +162,22 @@ def body_of(record: dict[str, Any]) -> Any:
 
 
 # ------------------------------------------------------------------------------------------ the describes
+TRAINING_ONLY = {
+    "completed",
+    "failed",
+    "failed-capacity",
+    "max-runtime",
+    "spot-interrupted",
+    "stopped",
+    "tuning",
+}
+
+
 def test_every_scripted_lifecycle_is_there() -> None:
     # Given the committed fixtures / When their names are listed
     names = set(LIFECYCLES)
     # Then every scripted scenario is present, the training-only ones among them
-    assert names == {
-        "completed",
-        "failed",
-        "failed-capacity",
-        "max-runtime",
-        "spot-interrupted",
-        "stopped",
-        "tuning",
+    assert names == TRAINING_ONLY | {
         "processing-completed",
         "processing-failed",
         "processing-stopped",
@@ -185,15 +189,7 @@ def test_every_scripted_lifecycle_is_there() -> None:
         "pipeline-failed",
         "same-name",
     }
-    assert set(lifecycle_names(("training",))) == {
-        "completed",
-        "failed",
-        "failed-capacity",
-        "max-runtime",
-        "spot-interrupted",
-        "stopped",
-        "tuning",
-    }
+    assert set(lifecycle_names(("training",))) == TRAINING_ONLY
 
 
 def test_every_describe_is_a_valid_describe_training_job_response(

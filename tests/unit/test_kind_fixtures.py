@@ -25,6 +25,7 @@ from jobtrail_local.lifecycle_builder import Step, epoch_millis, job_arn, with_t
 from jobtrail_local.lifecycles import (
     DESCRIBE_OPERATIONS,
     Lifecycle,
+    answer_problems,
     lifecycle_names,
     load_lifecycle,
     parse_describe,
@@ -76,24 +77,10 @@ def jobs_of_kind(lifecycle: Lifecycle, *kinds: str) -> Iterator[tuple[str, tuple
 def test_every_describe_passes_botocores_strict_model_check(lifecycle: Lifecycle) -> None:
     for step in lifecycle.steps:
         # Given a Describe answer of any kind (a pipeline's: the execution and its steps' listing)
-        if step.kind == "pipeline":
-            checked = [
-                (step.describe["execution"], sagemaker_model.output_shape("DescribePipelineExecution")),
-                (
-                    {"PipelineExecutionSteps": step.describe["steps"]},
-                    sagemaker_model.output_shape("ListPipelineExecutionSteps"),
-                ),
-            ]
-        else:
-            checked = [(step.describe, sagemaker_model.output_shape(DESCRIBE_OPERATIONS[step.kind]))]
-        for answer, shape in checked:
-            # When the model checks every member, enum, length and pattern
-            found = sagemaker_model.problems(answer, shape)
-            # Then nothing is wrong (bar the one documented model quirk of unfinished training jobs)
-            assert [p for p in found if not p.startswith(EMPTY_MODEL_PATH)] == [], (
-                lifecycle.name,
-                step.index,
-            )
+        # When the model checks every member, enum, length and pattern
+        found = answer_problems(step.kind, step.describe)
+        # Then nothing is wrong (bar the one documented model quirk of unfinished training jobs)
+        assert [p for p in found if not p.startswith(EMPTY_MODEL_PATH)] == [], (lifecycle.name, step.index)
 
 
 def test_every_describe_is_what_the_stubbed_client_returns(kind_lifecycle: Lifecycle, client: Any) -> None:

@@ -12,8 +12,7 @@ import pytest
 from fakes import FakeWorld
 from jobtrail.core.kinds import key_from_arn
 from jobtrail.usecases.ingest import handle_batch
-from jobtrail_local import sagemaker_model
-from jobtrail_local.lifecycles import DESCRIBE_OPERATIONS, seen_transitions
+from jobtrail_local.lifecycles import answer_problems, seen_transitions
 from jobtrail_local.loadgen import MIXED_KINDS, Load, deliveries, generate
 from jobtrail_local.scripted_sagemaker import ScriptedSageMaker
 
@@ -56,21 +55,9 @@ def test_each_kind_has_its_share(load: Load) -> None:
 
 
 def test_every_answer_passes_botocores_strict_model_check(load: Load) -> None:
-    sample = random.Random(3).sample(load.steps, 400)
-    for step in sample:
-        if step.kind == "pipeline":
-            answers = [
-                (step.describe["execution"], sagemaker_model.output_shape("DescribePipelineExecution")),
-                (
-                    {"PipelineExecutionSteps": step.describe["steps"]},
-                    sagemaker_model.output_shape("ListPipelineExecutionSteps"),
-                ),
-            ]
-        else:
-            answers = [(step.describe, sagemaker_model.output_shape(DESCRIBE_OPERATIONS[step.kind]))]
-        for answer, shape in answers:
-            found = sagemaker_model.problems(answer, shape)
-            assert [p for p in found if "S3ModelArtifacts: ''" not in p] == []
+    for step in random.Random(3).sample(load.steps, 400):
+        found = answer_problems(step.kind, step.describe)
+        assert [p for p in found if "S3ModelArtifacts: ''" not in p] == []
 
 
 def test_tuning_jobs_follow_their_training_jobs(load: Load) -> None:
