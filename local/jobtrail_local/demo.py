@@ -272,7 +272,7 @@ def _load_handler(path: Path, name: str) -> ModuleType:
 def timeline() -> list[Step]:
     """Every step of every lifecycle, in the order SageMaker made the changes."""
     steps = [step for name in lifecycle_names() for step in load_lifecycle(name).steps]
-    return sorted(steps, key=lambda step: step.describe["LastModifiedTime"])
+    return sorted(steps, key=lambda step: step.modified)
 
 
 def _replay(

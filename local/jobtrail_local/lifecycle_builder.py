@@ -26,7 +26,7 @@ from typing import Any
 
 import botocore.session
 from botocore.model import StructureShape
-from jobtrail.core.kinds import JobKey, Kind
+from jobtrail.core.kinds import SPECS, JobKey, Kind
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -122,16 +122,33 @@ _NAME_ALPHABET = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ
 # --- what a lifecycle is made of ---------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class Step:
-    """One change SageMaker made to a job: the event it sent and what DescribeTrainingJob said right after.
+    """One change SageMaker made to a job: the event it sent and what the job's Describe said right after.
 
     ``index`` is the step's position in its lifecycle (in its job's own steps until ``in_time_order``
-    merges several jobs).
+    merges several jobs). ``describe`` is the kind's Describe response as boto3 returns it; for a pipeline
+    execution it is ``{"execution": DescribePipelineExecution, "steps": [PipelineExecutionStep…]}``
+    (``jobtrail_local.pipeline_lifecycles``). ``modified`` is when SageMaker recorded the change: the job's
+    LastModifiedTime (DescribeTransformJob does not show it, ListTransformJobs does), for a pipeline
+    execution the moment the execution or one of its steps changed. Steps are ordered by it.
     """
 
     index: int
     job_name: str
     event: dict[str, Any]
     describe: dict[str, Any]
+    kind: Kind
+    modified: datetime
+
+    @property
+    def key(self) -> JobKey:
+        """The job's identity in the fixtures' account and region."""
+        return job_key(self.job_name, self.kind)
+
+    @property
+    def label(self) -> str:
+        """How the fixtures name the job: a training job by its name, any other kind ``<kind>/<name>``
+        (two jobs of different kinds may share a name)."""
+        return job_label(self.key)
 
     @property
     def sqs_body(self) -> str:
@@ -141,19 +158,32 @@ class Step:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ExpectedJob:
-    """What a correct consumer must have recorded about one job once every step has been ingested."""
+    """What a correct consumer must have recorded about one job once every step has been ingested.
 
+    The training-only fields stay ``None`` (or 0) for the other kinds, and each kind's own facts ``None``
+    for the kinds without them.
+    """
+
+    kind: Kind = "training"
     status: str
-    secondary_status: str
+    secondary_status: str | None = None
     #: (Status, StartTime) of every transition, oldest first. A hand-written spec in ``events/generate.py``
-    #: leaves it out: there it is by definition the final describe's, and the generator fills it in.
+    #: leaves it out: the generator fills it in (a training job's are its final describe's; the other kinds'
+    #: follow from the answers seen, by the rule in ``events/README.md``).
     transitions: tuple[tuple[str, datetime], ...] = ()
-    final_metrics: int
-    training_time_seconds: int | None
-    billable_time_seconds: int | None
-    spot_savings_percent: float | None
+    final_metrics: int = 0
+    training_time_seconds: int | None = None
+    billable_time_seconds: int | None = None
+    spot_savings_percent: float | None = None
     failure_reason_startswith: str | None
     alerts: tuple[str, ...]
+    #: processing: how the container's ExitMessage begins.
+    exit_message_startswith: str | None = None
+    #: tuning: the best training job and its objective value.
+    best_training_job: str | None = None
+    best_objective_value: float | None = None
+    #: pipeline: the step that failed.
+    failed_step: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,10 +256,8 @@ def job_steps(
     SageMaker would never do: an invalid name, a first status other than Starting, a change not after the
     previous one, a message on a closed transition, a change after the end, sub-millisecond times.
     """
-    _check_name(job.name)
-    lags = [modified_lag] * len(changes) if isinstance(modified_lag, timedelta) else list(modified_lag)
-    if len(lags) != len(changes):
-        raise ValueError(f"{job.name}: {len(changes)} changes but {len(lags)} lags")
+    check_job_name(job.name)
+    lags = modified_lags(job.name, len(changes), modified_lag)
     state = _JobState()
     steps: list[Step] = []
     for index, (change, lag) in enumerate(zip(changes, lags, strict=True)):
@@ -240,7 +268,16 @@ def job_steps(
         state.modified = modified
         describe = _describe(job, state, change, modified)
         event = state_change_event(describe, job.tags, event_id(index))
-        steps.append(Step(index=index, job_name=job.name, event=event, describe=describe))
+        steps.append(
+            Step(
+                index=index,
+                job_name=job.name,
+                event=event,
+                describe=describe,
+                kind="training",
+                modified=modified,
+            )
+        )
     return tuple(steps)
 
 
@@ -248,25 +285,42 @@ def in_time_order(*jobs: Iterable[Step]) -> tuple[Step, ...]:
     """Several jobs' steps as one lifecycle: in the order SageMaker made the changes, renumbered."""
     merged = sorted(
         (step for steps in jobs for step in steps),
-        key=lambda step: (step.describe["LastModifiedTime"], step.job_name),
+        key=lambda step: (step.modified, step.job_name, step.kind),
     )
     return tuple(replace(step, index=index) for index, step in enumerate(merged))
 
 
 def state_change_event(describe: Mapping[str, Any], tags: Mapping[str, str], event_id: str) -> dict[str, Any]:
     """The "SageMaker Training Job State Change" event SageMaker sends for the job ``describe`` shows."""
-    modified: datetime = describe["LastModifiedTime"]
+    return envelope(
+        DETAIL_TYPE,
+        event_id,
+        describe["LastModifiedTime"],
+        [describe["TrainingJobArn"]],
+        event_detail(describe, tags),
+    )
+
+
+def envelope(
+    detail_type: str, event_id: str, at: datetime, resources: list[str], detail: dict[str, Any]
+) -> dict[str, Any]:
+    """An event from ``aws.sagemaker`` as EventBridge delivers it: ``time`` is ``at`` to the second."""
     return {
         "version": "0",
         "id": event_id,
-        "detail-type": DETAIL_TYPE,
+        "detail-type": detail_type,
         "source": "aws.sagemaker",
         "account": ACCOUNT,
-        "time": modified.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "time": event_time(at),
         "region": REGION,
-        "resources": [describe["TrainingJobArn"]],
-        "detail": event_detail(describe, tags),
+        "resources": resources,
+        "detail": detail,
     }
+
+
+def event_time(moment: datetime) -> str:
+    """An instant as EventBridge writes it: ISO 8601 to the second, in UTC, with a ``Z``."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def event_detail(
@@ -303,19 +357,35 @@ def job_key(name: str, kind: Kind = "training") -> JobKey:
     return JobKey(account=ACCOUNT, region=REGION, kind=kind, name=name)
 
 
-def job_arn(name: str) -> str:
-    """The training job's ARN in the fixtures' account and region."""
-    return f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:training-job/{name}"
+def job_label(key: JobKey) -> str:
+    """How the fixtures name a job: a training job by its name, any other kind ``<kind>/<name>``."""
+    return key.name if key.kind == "training" else f"{key.kind}/{key.name}"
+
+
+def job_arn(name: str, kind: Kind = "training") -> str:
+    """The job's ARN in the fixtures' account and region (a pipeline execution's name is
+    ``<pipeline>/<execution id>``)."""
+    if kind == "pipeline":
+        pipeline, _, execution = name.partition("/")
+        return f"{pipeline_arn(pipeline)}/execution/{execution}"
+    return f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:{SPECS[kind].arn_resource}/{name}"
+
+
+def pipeline_arn(pipeline: str) -> str:
+    """The pipeline's ARN in the fixtures' account and region."""
+    return f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:pipeline/{pipeline}"
 
 
 def tuning_job_arn(name: str) -> str:
     """The hyperparameter tuning job's ARN in the fixtures' account and region."""
-    return f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:hyper-parameter-tuning-job/{name}"
+    return job_arn(name, "tuning")
 
 
 @functools.cache
 def describe_output_shape() -> StructureShape:
-    """DescribeTrainingJob's output in the installed botocore ``sagemaker`` model."""
+    """DescribeTrainingJob's output in the installed botocore ``sagemaker`` model (read here, not through
+    ``sagemaker_model``, so that a training-only load reads the model once and its own cache can be
+    cleared)."""
     model = botocore.session.get_session().get_service_model("sagemaker")
     shape = model.operation_model("DescribeTrainingJob").output_shape
     if not isinstance(shape, StructureShape):
@@ -363,20 +433,38 @@ class _JobState:
     modified: datetime | None = None
 
 
-def _check_name(name: str) -> None:
+def modified_lags(
+    job_name: str, changes: int, modified_lag: timedelta | Sequence[timedelta]
+) -> list[timedelta]:
+    """How long after each of ``changes`` changes SageMaker updated the job: one lag for all, or one each."""
+    lags = [modified_lag] * changes if isinstance(modified_lag, timedelta) else list(modified_lag)
+    if len(lags) != changes:
+        raise ValueError(f"{job_name}: {changes} changes but {len(lags)} lags")
+    return lags
+
+
+def check_change_time(job_name: str, moment: datetime, previous: datetime | None) -> None:
+    """Raise ``ValueError`` unless ``moment`` is a time SageMaker could record after ``previous``: aware, in
+    whole milliseconds, later."""
+    if moment.tzinfo is None or moment.microsecond % 1000:
+        raise ValueError(f"{job_name}: SageMaker's times are aware and whole milliseconds, not {moment!r}")
+    if previous is not None and moment <= previous:
+        raise ValueError(f"{job_name}: change at {moment.isoformat()} is not after the previous one")
+
+
+def check_job_name(name: str, max_length: int = MAX_JOB_NAME) -> None:
+    """Raise ``ValueError`` unless ``name`` follows SageMaker's job name rule (letters, digits and inner
+    hyphens, 1 to ``max_length`` characters: 63 for most kinds, 32 for tuning jobs)."""
     valid = (
-        1 <= len(name) <= MAX_JOB_NAME and set(name) <= _NAME_ALPHABET and name[0] != "-" and name[-1] != "-"
+        1 <= len(name) <= max_length and set(name) <= _NAME_ALPHABET and name[0] != "-" and name[-1] != "-"
     )
     if not valid:
-        raise ValueError(f"not a SageMaker training job name: {name!r}")
+        raise ValueError(f"not a SageMaker job name of at most {max_length} characters: {name!r}")
 
 
 def _apply(job_name: str, state: _JobState, change: Change) -> None:
     moment = change.at
-    if moment.tzinfo is None or moment.microsecond % 1000:
-        raise ValueError(f"{job_name}: SageMaker's times are aware and whole milliseconds, not {moment!r}")
-    if state.last_change is not None and moment <= state.last_change:
-        raise ValueError(f"{job_name}: change at {moment.isoformat()} is not after the previous one")
+    check_change_time(job_name, moment, state.last_change)
     if state.created is None:
         if change.status != "Starting":
             raise ValueError(f"{job_name}: a job is created Starting")
@@ -421,7 +509,7 @@ def _describe(job: TrainingJob, state: _JobState, change: Change, modified: date
         "ModelArtifacts": {"S3ModelArtifacts": artifacts if ended and job.saves_model else ""},
         "TrainingJobStatus": PRIMARY_STATUS[secondary],
         "SecondaryStatus": secondary,
-        **_copy(dict(job.config)),
+        **copy_json(dict(job.config)),
         "CreationTime": state.created,
         "LastModifiedTime": modified,
         "SecondaryStatusTransitions": [dict(transition) for transition in state.transitions],
@@ -464,10 +552,11 @@ def _in_model_order(response: Mapping[str, Any]) -> dict[str, Any]:
     return {key: response[key] for key in sorted(response, key=order.__getitem__)}
 
 
-def _copy(value: Any) -> Any:
-    """A deep copy of JSON-like data, several times faster than ``copy.deepcopy``."""
+def copy_json(value: Any) -> Any:
+    """A deep copy of JSON-like data (datetimes, immutable, are shared), several times faster than
+    ``copy.deepcopy``."""
     if isinstance(value, dict):
-        return {key: _copy(item) for key, item in value.items()}
+        return {key: copy_json(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_copy(item) for item in value]
+        return [copy_json(item) for item in value]
     return value

@@ -1,9 +1,15 @@
-"""Scripted SageMaker training-job lifecycles: the fixtures in ``events/`` as typed Python objects.
+"""Scripted SageMaker job lifecycles: the fixtures in ``events/`` as typed Python objects.
 
-``events/generate.py`` writes every fixture (with ``jobtrail_local.lifecycle_builder``); this module reads
-them back for the tests and the local demo. A lifecycle is the sequence of changes SageMaker made to one or
-more training jobs, each step carrying the EventBridge event SageMaker sent and the DescribeTrainingJob
-response that was true right after it.
+``events/generate.py`` writes every fixture (with the builders: ``jobtrail_local.lifecycle_builder`` for
+training jobs, ``jobtrail_local.job_lifecycles`` for processing, transform and tuning jobs,
+``jobtrail_local.pipeline_lifecycles`` for pipeline executions); this module reads them back for the tests
+and the local demo. A lifecycle is the sequence of changes SageMaker made to one or more jobs of any kind,
+each step carrying the EventBridge event SageMaker sent and the kind's Describe answer that was true right
+after it.
+
+Jobs are named by their *label*: a training job by its name, any other kind ``<kind>/<name>``
+(``lifecycle_builder.job_label``), so two jobs of different kinds with the same name stay apart while the
+training-only fixtures read as they always did.
 """
 
 from __future__ import annotations
@@ -21,8 +27,18 @@ from types import MappingProxyType
 from typing import Any
 
 from botocore.model import ListShape, MapShape, Shape, StructureShape
+from jobtrail.adapters.sagemaker import (
+    pipeline_record,
+    processing_record,
+    record_from_describe,
+    transform_record,
+    tuning_record,
+)
+from jobtrail.core.kinds import KINDS, SPECS, JobKey, Kind
+from jobtrail.core.model import JobRecord
 
-from jobtrail_local.lifecycle_builder import ExpectedJob, Step, describe_output_shape, epoch_millis
+from jobtrail_local import sagemaker_model
+from jobtrail_local.lifecycle_builder import ExpectedJob, Step, epoch_millis, job_label
 
 #: The repository's ``events/`` folder (``local/jobtrail_local/`` → ``../../events``).
 EVENTS_DIR: Path = Path(__file__).resolve().parents[2] / "events"
@@ -43,7 +59,8 @@ _RECEIVE_DELAY = timedelta(milliseconds=37)
 
 @dataclass(frozen=True, slots=True)
 class Lifecycle:
-    """A scripted lifecycle: its steps in the order SageMaker produced them, and the expected outcome."""
+    """A scripted lifecycle: its steps in the order SageMaker produced them, and the expected outcome of
+    each job, by label (a training job's name, ``<kind>/<name>`` for the other kinds)."""
 
     name: str
     description: str
@@ -52,24 +69,95 @@ class Lifecycle:
 
     @property
     def job_names(self) -> tuple[str, ...]:
+        """The labels of the jobs this lifecycle touches, in the order they first appear (for training
+        jobs, their names)."""
+        return tuple(dict.fromkeys(step.label for step in self.steps))
+
+    @property
+    def jobs(self) -> tuple[JobKey, ...]:
         """The jobs this lifecycle touches, in the order they first appear."""
-        return tuple(dict.fromkeys(step.job_name for step in self.steps))
+        return tuple(dict.fromkeys(step.key for step in self.steps))
 
-    def steps_of(self, job_name: str) -> tuple[Step, ...]:
-        """The steps that change ``job_name``, oldest first."""
-        return tuple(step for step in self.steps if step.job_name == job_name)
+    @property
+    def job_kinds(self) -> frozenset[Kind]:
+        """The kinds of job this lifecycle holds."""
+        return frozenset(step.kind for step in self.steps)
 
-    def final_describe(self, job_name: str) -> dict[str, Any]:
-        """A copy of the job's DescribeTrainingJob response after its last step; ``KeyError`` if unknown."""
-        steps = self.steps_of(job_name)
+    def steps_of(self, job: str | JobKey) -> tuple[Step, ...]:
+        """The steps that change ``job`` (a label or a key), oldest first."""
+        label = job if isinstance(job, str) else job_label(job)
+        return tuple(step for step in self.steps if step.label == label)
+
+    def final_describe(self, job: str | JobKey) -> dict[str, Any]:
+        """A copy of the job's Describe answer after its last step (for a pipeline execution,
+        ``{"execution": …, "steps": […]}``); ``KeyError`` if unknown."""
+        steps = self.steps_of(job)
         if not steps:
-            raise KeyError(job_name)
+            raise KeyError(job)
         return copy.deepcopy(steps[-1].describe)
 
+    def final_record(self, job: str | JobKey) -> JobRecord:
+        """What jobtrail's SageMaker adapter makes of the job's final Describe answer."""
+        steps = self.steps_of(job)
+        if not steps:
+            raise KeyError(job)
+        return record_of(steps[-1].kind, steps[-1].describe)
 
-def lifecycle_names() -> tuple[str, ...]:
-    """The names of every scripted lifecycle (``events/lifecycles/<name>.json``), sorted."""
-    return _names_in(EVENTS_DIR / "lifecycles")
+
+def record_of(kind: Kind, describe: Mapping[str, Any]) -> JobRecord:
+    """The ``JobRecord`` jobtrail's adapter maps a Describe answer of ``kind`` to (a pipeline execution's
+    answer is ``{"execution": …, "steps": […]}``)."""
+    match kind:
+        case "training":
+            return record_from_describe(describe)
+        case "processing":
+            return processing_record(describe)
+        case "transform":
+            return transform_record(describe)
+        case "tuning":
+            return tuning_record(describe)
+        case "pipeline":
+            return pipeline_record(describe["execution"], describe["steps"])
+
+
+#: Per kind without SecondaryStatusTransitions: the member holding its status and the one dating its end.
+_STATUS_AND_END: dict[Kind, tuple[str, str | None]] = {
+    "processing": ("ProcessingJobStatus", "ProcessingEndTime"),
+    "transform": ("TransformJobStatus", "TransformEndTime"),
+    "tuning": ("HyperParameterTuningJobStatus", "HyperParameterTuningEndTime"),
+    "pipeline": ("PipelineExecutionStatus", None),
+}
+
+
+def seen_transitions(kind: Kind, answers: Iterable[Mapping[str, Any]]) -> list[tuple[str, datetime]]:
+    """The (status, start) transitions a consumer must record for a job whose Describe shows only its
+    current status, given every answer in order: the running status from CreationTime; each other status
+    once, from the kind's end time if it ended and has one, otherwise from the LastModifiedTime of the first
+    answer showing it. The oracle of the fixtures and loads, written without jobtrail's code."""
+    status_member, end_member = _STATUS_AND_END[kind]
+    running = SPECS[kind].running
+    seen: dict[str, datetime] = {}
+    for answer in answers:
+        job = answer["execution"] if kind == "pipeline" else answer
+        seen.setdefault(running, job["CreationTime"])
+        status = job[status_member]
+        if status in seen:
+            continue
+        ended = job.get(end_member) if end_member and status in SPECS[kind].terminal else None
+        if ended is None and "LastModifiedTime" not in job:
+            raise ValueError(f"{kind}: nothing dates {status} (no end time, no LastModifiedTime)")
+        seen[status] = ended or job["LastModifiedTime"]
+    return sorted(seen.items(), key=lambda item: item[1])
+
+
+def lifecycle_names(kinds: Iterable[Kind] = KINDS) -> tuple[str, ...]:
+    """The names of the scripted lifecycles (``events/lifecycles/<name>.json``) whose jobs are all of
+    ``kinds`` (default: every lifecycle), sorted."""
+    names = _names_in(EVENTS_DIR / "lifecycles")
+    wanted = frozenset(kinds)
+    if wanted >= frozenset(KINDS):
+        return names
+    return tuple(name for name in names if _kinds_in(EVENTS_DIR / "lifecycles" / f"{name}.json") <= wanted)
 
 
 def load_lifecycle(name: str) -> Lifecycle:
@@ -80,11 +168,13 @@ def load_lifecycle(name: str) -> Lifecycle:
             index=index,
             job_name=item["job_name"],
             event=item["event"],
-            describe=parse_describe(item["describe"]),
+            describe=parse_describe(item["describe"], item["kind"]),
+            kind=item["kind"],
+            modified=_parse_time(item["modified"]),
         )
         for index, item in enumerate(raw["steps"])
     )
-    expected = {job_name: _expected_job(spec) for job_name, spec in raw["expected"].items()}
+    expected = {label: _expected_job(spec) for label, spec in raw["expected"].items()}
     return Lifecycle(
         name=raw["name"],
         description=raw["description"],
@@ -171,19 +261,52 @@ def sqs_batch(bodies: Iterable[str]) -> dict[str, Any]:
     return {"Records": records}
 
 
-def parse_describe(response: Mapping[str, Any]) -> dict[str, Any]:
-    """Turn a DescribeTrainingJob response as the AWS CLI prints it into what boto3 returns.
+#: Each kind's Describe operation (a pipeline execution's answer also holds ListPipelineExecutionSteps').
+DESCRIBE_OPERATIONS: Mapping[Kind, str] = MappingProxyType(
+    {
+        "training": "DescribeTrainingJob",
+        "processing": "DescribeProcessingJob",
+        "transform": "DescribeTransformJob",
+        "tuning": "DescribeHyperParameterTuningJob",
+        "pipeline": "DescribePipelineExecution",
+    }
+)
+
+
+def parse_describe(response: Mapping[str, Any], kind: Kind = "training") -> dict[str, Any]:
+    """Turn a Describe answer of ``kind`` as the AWS CLI prints it into what boto3 returns.
 
     Every member the botocore model declares a timestamp becomes a timezone-aware ``datetime``; numbers,
     strings and unknown members are kept as they are. The input is not modified.
     """
-    converted = _convert_timestamps(dict(response), describe_output_shape())
-    result: dict[str, Any] = converted
-    return result
+    shape = sagemaker_model.output_shape(DESCRIBE_OPERATIONS[kind])
+    if kind == "pipeline":
+        step = sagemaker_model.structure("PipelineExecutionStep")
+        return {
+            "execution": _convert_timestamps(dict(response["execution"]), shape),
+            "steps": [_convert_timestamps(dict(item), step) for item in response["steps"]],
+        }
+    converted: dict[str, Any] = _convert_timestamps(dict(response), shape)
+    return converted
+
+
+def answer_problems(kind: Kind, describe: Mapping[str, Any]) -> list[str]:
+    """What botocore's model forbids in a Describe answer of ``kind`` (``sagemaker_model.problems``; for a
+    pipeline execution, in its DescribePipelineExecution answer and in its steps' listing)."""
+    if kind == "pipeline":
+        listing = {"PipelineExecutionSteps": describe["steps"]}
+        return [
+            *sagemaker_model.problems(
+                describe["execution"], sagemaker_model.output_shape("DescribePipelineExecution")
+            ),
+            *sagemaker_model.problems(listing, sagemaker_model.output_shape("ListPipelineExecutionSteps")),
+        ]
+    return sagemaker_model.problems(describe, sagemaker_model.output_shape(DESCRIBE_OPERATIONS[kind]))
 
 
 def _expected_job(spec: Mapping[str, Any]) -> ExpectedJob:
     return ExpectedJob(
+        kind=spec["kind"],
         status=spec["status"],
         secondary_status=spec["secondary_status"],
         transitions=tuple((status, _parse_time(start)) for status, start in spec["transitions"]),
@@ -193,7 +316,15 @@ def _expected_job(spec: Mapping[str, Any]) -> ExpectedJob:
         spot_savings_percent=spec["spot_savings_percent"],
         failure_reason_startswith=spec["failure_reason_startswith"],
         alerts=tuple(spec["alerts"]),
+        exit_message_startswith=spec["exit_message_startswith"],
+        best_training_job=spec["best_training_job"],
+        best_objective_value=spec["best_objective_value"],
+        failed_step=spec["failed_step"],
     )
+
+
+def _kinds_in(path: Path) -> frozenset[Kind]:
+    return frozenset(step["kind"] for step in _read_json(path)["steps"])
 
 
 def _convert_timestamps(value: Any, shape: Shape) -> Any:

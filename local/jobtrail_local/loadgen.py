@@ -1,4 +1,5 @@
-"""A deterministic load of SageMaker training jobs, for fault tests and the benchmark.
+"""A deterministic load of SageMaker jobs — training jobs, or a mix of every kind — for fault tests and the
+benchmark.
 
 ``generate(jobs, seed)`` plans ``jobs`` realistic lifecycles at random and builds them with the builder the
 fixtures in ``events/`` are made with (``jobtrail_local.lifecycle_builder``): the same ``Step``s (the
@@ -24,6 +25,14 @@ Each job makes 5-15 state changes; about 15 % of the jobs are children of hyperp
 ``Load.expected`` holds each job's outcome — its alerts among it, one per Failed, MaxRuntimeExceeded or
 Interrupted transition — and ``Load.expected_alert_ids`` the ids ingest must publish, once each.
 
+``generate(jobs, seed, mix=MIXED_KINDS)`` plans a mixed load instead: of the ``jobs``, a share are training
+jobs (the mix above), processing jobs (Completed, Failed with a Python traceback as ExitMessage, or stopped),
+batch transform jobs (Completed or Failed) and pipeline executions (a processing step, then, if it
+succeeded, a training step: each runs a job of its own, also in the load); and the tuning jobs that launched
+the training load's tuning children are in it too, their counters and best training job following their
+children. The training jobs of a mixed load are planned as in a training-only one. They are built by the
+same builders as ``events/`` (``jobtrail_local.job_lifecycles``, ``jobtrail_local.pipeline_lifecycles``).
+
 ``deliveries(load)`` is the stream a consumer sees: each event after its change, a few sent twice —
 by SageMaker with a new event id, or by EventBridge again with the same id — and a few late, after the
 job's next event. Same seed, same load, same stream: no clock, no global randomness.
@@ -41,6 +50,9 @@ from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any, Literal
 
+from jobtrail.core.kinds import JobKey, Kind
+
+from jobtrail_local import job_lifecycles, pipeline_lifecycles
 from jobtrail_local import lifecycle_builder as builder
 from jobtrail_local.lifecycle_builder import (
     ACCOUNT,
@@ -62,11 +74,12 @@ from jobtrail_local.lifecycle_builder import (
     XGBOOST_IMAGE,
     ExpectedJob,
     Step,
+    job_label,
     metric_definitions,
     s3_channel,
     tuning_job_arn,
 )
-from jobtrail_local.lifecycles import Lifecycle, sqs_record
+from jobtrail_local.lifecycles import Lifecycle, seen_transitions, sqs_record
 
 JobKind = Literal["completed", "failed", "capacity", "spot", "max_runtime", "stopped"]
 DeliveryKind = Literal["first", "resent", "redelivered"]
@@ -82,6 +95,19 @@ MIX: tuple[tuple[JobKind, float], ...] = (
 )
 #: The transitions that alert (ingest's default ``AlertOn``).
 ALERTING = frozenset({"Failed", "MaxRuntimeExceeded", "Interrupted"})
+#: A mixed load's shares of the jobs planned (``generate(jobs, seed, mix=MIXED_KINDS)``); its tuning jobs
+#: come with the training jobs they launched.
+MIXED_KINDS: Mapping[Kind, float] = MappingProxyType(
+    {"training": 0.55, "processing": 0.2, "transform": 0.12, "pipeline": 0.13}
+)
+#: How processing, transform jobs and pipeline steps end in a mixed load.
+_PROCESSING_ENDS: tuple[tuple[JobKind, float], ...] = (
+    ("completed", 0.75),
+    ("failed", 0.15),
+    ("stopped", 0.10),
+)
+_TRANSFORM_ENDS: tuple[tuple[JobKind, float], ...] = (("completed", 0.85), ("failed", 0.15))
+_STEP_ENDS: tuple[tuple[JobKind, float], ...] = (("completed", 0.85), ("failed", 0.15))
 #: Share of jobs launched by hyperparameter tuning jobs.
 TUNING_SHARE = 0.15
 MIN_CHANGES, MAX_CHANGES = 5, 15
@@ -170,7 +196,8 @@ class Load(Lifecycle):
     """A generated lifecycle of many jobs: ``steps`` in the order SageMaker made the changes (across jobs).
 
     ``expected`` holds each job's outcome as for the fixtures in ``events/``; ``kinds`` says which kind of
-    lifecycle each job follows.
+    lifecycle each job follows (completed, failed…); both are keyed by label (a training job's name,
+    ``<kind>/<name>`` for the other kinds), as ``by_job`` is.
     """
 
     seed: int = 0
@@ -182,9 +209,9 @@ class Load(Lifecycle):
         """The jobs, in the order they were created."""
         return tuple(self.by_job)
 
-    def steps_of(self, job_name: str) -> tuple[Step, ...]:
-        """The steps that change ``job_name``, oldest first."""
-        return self.by_job.get(job_name, ())
+    def steps_of(self, job: str | JobKey) -> tuple[Step, ...]:
+        """The steps that change ``job`` (a label or a key), oldest first."""
+        return self.by_job.get(job if isinstance(job, str) else job_label(job), ())
 
     @property
     def expected_alert_ids(self) -> frozenset[str]:
@@ -192,11 +219,12 @@ class Load(Lifecycle):
         ``<account>/<region>/<kind>/<job>/<alert type>/<transition start, UTC, milliseconds>`` (written out
         here, not taken from jobtrail's ``alert_id_for``, which it checks)."""
         return frozenset(
-            f"{ACCOUNT}/{REGION}/training/{job_name}/{status}/"
+            f"{ACCOUNT}/{REGION}/{expected.kind}/{name}/{status}/"
             f"{start.astimezone(UTC).isoformat(timespec='milliseconds')}"
-            for job_name, expected in self.expected.items()
+            for label, expected in self.expected.items()
+            for name in (label.removeprefix(f"{expected.kind}/"),)
             for status, start in expected.transitions
-            if status in ALERTING
+            if status in expected.alerts
         )
 
 
@@ -233,13 +261,48 @@ class StreamStats:
         return self.resent + self.redelivered
 
 
-def generate(jobs: int, seed: int) -> Load:
-    """``jobs`` training jobs (see the module docstring), the same for the same ``seed``."""
+def generate(jobs: int, seed: int, *, mix: Mapping[Kind, float] | None = None) -> Load:
+    """``jobs`` training jobs, or with ``mix`` (e.g. ``MIXED_KINDS``) ``jobs`` jobs of those kinds in those
+    shares plus the tuning jobs of their tuning children (see the module docstring); the same for the same
+    arguments."""
     if jobs < 1:
         raise ValueError("a load has at least one job")
+    counts = _counts(jobs, mix) if mix else {"training": jobs}
     rng = random.Random(seed)  # noqa: S311 - a reproducible load, not a secret
-    kinds = _kinds(jobs, rng)
     window = max(MIN_WINDOW_SECONDS, jobs * SECONDS_PER_JOB)
+    plans = _training_plans(rng, counts.get("training", 0), window)
+    description = f"{jobs} generated training jobs (seed {seed}) started within {window:.0f} s"
+    if mix:
+        other = random.Random(f"{seed}/mix")  # noqa: S311 - the training part stays as without a mix
+        plans += _tuning_plans(other, plans)
+        plans += [_processing_plan(other, _start(other, window)) for _ in range(counts.get("processing", 0))]
+        plans += [_transform_plan(other, _start(other, window)) for _ in range(counts.get("transform", 0))]
+        for _ in range(counts.get("pipeline", 0)):
+            plans += _pipeline_plans(other, _start(other, window))
+        made = Counter(plan.expected.kind for plan in plans)
+        description = (
+            f"{jobs} generated jobs (seed {seed}: "
+            + ", ".join(f"{made[kind]} {kind}" for kind in made)
+            + f") started within {window:.0f} s"
+        )
+    steps = builder.in_time_order(*(plan.steps for plan in plans))
+    by_job: dict[str, list[Step]] = {plan.label: [] for plan in plans}
+    for step in steps:
+        by_job[step.label].append(step)
+    return Load(
+        name=f"loadgen-{jobs}-{seed}" if not mix else f"loadgen-mixed-{jobs}-{seed}",
+        description=description,
+        steps=steps,
+        expected=MappingProxyType({plan.label: plan.expected for plan in plans}),
+        seed=seed,
+        kinds=MappingProxyType({plan.label: plan.kind for plan in plans}),
+        by_job=MappingProxyType({label: tuple(job_steps) for label, job_steps in by_job.items()}),
+    )
+
+
+def _training_plans(rng: random.Random, jobs: int, window: float) -> list[_JobPlan]:
+    """``jobs`` training jobs started within ``window`` seconds of the burst's start."""
+    kinds = _kinds(jobs, rng)
     starts = sorted(BURST_START + timedelta(milliseconds=rng.randrange(int(window * 1000))) for _ in kinds)
     tuning = _tuning_parents(kinds, rng)
     names: set[str] = set()
@@ -249,19 +312,18 @@ def generate(jobs: int, seed: int) -> Load:
         parent = tuning.get(position)
         name = _unique_name(rng, names, children, start, parent)
         plans.append(_plan_job(rng, name, kind, start, parent))
-    steps = builder.in_time_order(*(plan.steps for plan in plans))
-    by_job: dict[str, list[Step]] = {plan.name: [] for plan in plans}
-    for step in steps:
-        by_job[step.job_name].append(step)
-    return Load(
-        name=f"loadgen-{jobs}-{seed}",
-        description=f"{jobs} generated training jobs (seed {seed}) started within {window:.0f} s",
-        steps=steps,
-        expected=MappingProxyType({plan.name: plan.expected for plan in plans}),
-        seed=seed,
-        kinds=MappingProxyType({plan.name: plan.kind for plan in plans}),
-        by_job=MappingProxyType({name: tuple(job_steps) for name, job_steps in by_job.items()}),
-    )
+    return plans
+
+
+def _counts(jobs: int, mix: Mapping[Kind, float]) -> dict[Kind, int]:
+    """Exactly the mix's shares of ``jobs`` (largest remainder)."""
+    total = sum(mix.values())
+    quotas = {kind: share * jobs / total for kind, share in mix.items()}
+    counts = {kind: int(quota) for kind, quota in quotas.items()}
+    by_remainder = sorted(quotas, key=lambda kind: quotas[kind] - counts[kind], reverse=True)
+    for kind in by_remainder[: jobs - sum(counts.values())]:
+        counts[kind] += 1
+    return counts
 
 
 def deliveries(
@@ -276,12 +338,12 @@ def deliveries(
     """
     rng = random.Random(seed)  # noqa: S311 - a reproducible stream, not a secret
     arrivals: list[tuple[datetime, int, DeliveryKind, Step, str, dict[str, Any]]] = []
-    for job_name in load.job_names:
-        job_steps = load.steps_of(job_name)
+    for label in load.job_names:
+        job_steps = load.steps_of(label)
         for position, step in enumerate(job_steps):
-            sent = step.describe["LastModifiedTime"] + timedelta(milliseconds=rng.randint(300, 3000))
+            sent = step.modified + timedelta(milliseconds=rng.randint(300, 3000))
             if position + 1 < len(job_steps) and rng.random() < late_rate:
-                following = job_steps[position + 1].describe["LastModifiedTime"]
+                following = job_steps[position + 1].modified
                 sent = max(sent, following) + timedelta(milliseconds=rng.randint(3500, 30000))
             arrivals.append((sent, step.index, "first", step, step.event["id"], step.event))
             if rng.random() >= duplicate_rate:
@@ -297,7 +359,7 @@ def deliveries(
     stream: list[Delivery] = []
     seen_index: dict[str, int] = {}
     for position, (at, index, kind, step, event_id, event) in enumerate(arrivals):
-        newest = seen_index.get(step.job_name, -1)
+        newest = seen_index.get(step.label, -1)
         stream.append(
             Delivery(
                 step=step,
@@ -309,7 +371,7 @@ def deliveries(
                 late=index < newest and kind == "first",
             )
         )
-        seen_index[step.job_name] = max(newest, index)
+        seen_index[step.label] = max(newest, index)
     return tuple(stream)
 
 
@@ -332,6 +394,10 @@ class _JobPlan:
     kind: JobKind
     steps: tuple[Step, ...]
     expected: ExpectedJob
+
+    @property
+    def label(self) -> str:
+        return job_label(builder.job_key(self.name, self.expected.kind))
 
 
 @dataclass
@@ -650,3 +716,324 @@ def _expected(profile: _Profile, final: Mapping[str, Any]) -> ExpectedJob:
         failure_reason_startswith=reason.split(":", 1)[0] if reason else None,
         alerts=tuple(t["Status"] for t in transitions if t["Status"] in ALERTING),
     )
+
+
+# ---------------------------------------------------------------------------- the other kinds (a mixed load)
+_PROCESSING_BASES = (
+    "churn-preprocess",
+    "reviews-dedup",
+    "features-daily",
+    "sagemaker-scikit-learn",
+    "evaluate-model",
+    "data-quality-check",
+)
+_TRANSFORM_BASES = ("churn-score", "fraud-batch-score", "reviews-sentiment-batch")
+_MODELS = ("churn-xgb-model-2026-11-18", "fraud-lgbm-model-2026-11-12", "reviews-distilbert-2026-11-02")
+_PIPELINES = ("churn-train-pipeline", "fraud-train-pipeline", "reviews-pipeline")
+_EXECUTION_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+_STEP_SUFFIX_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+#: The Python errors a mixed load's failing processing scripts end with (their ExitMessage's last line).
+_SCRIPT_ERRORS = (
+    "KeyError: \"['{column}'] not in index\"",
+    "ValueError: could not convert string to float: '{column}'",
+    "MemoryError: Unable to allocate 11.2 GiB for an array with shape (1500000, 2000) and data type float32",
+)
+_TRANSFORM_ERRORS = (
+    job_lifecycles.TRANSFORM_CLIENT_ERROR,
+    "AlgorithmError: See job logs for more information",
+)
+
+
+def _start(rng: random.Random, window: float) -> datetime:
+    return BURST_START + timedelta(milliseconds=rng.randrange(int(window * 1000)))
+
+
+def _choice(rng: random.Random, weights: tuple[tuple[JobKind, float], ...]) -> JobKind:
+    return rng.choices([kind for kind, _ in weights], [weight for _, weight in weights])[0]
+
+
+def _after(moment: datetime, rng: random.Random, low: float, high: float) -> datetime:
+    """``moment`` plus ``low`` to ``high`` seconds, in whole milliseconds (SageMaker's precision)."""
+    return moment + timedelta(milliseconds=rng.randint(int(low * 1000), int(high * 1000)))
+
+
+def _sdk_name(rng: random.Random, base: str, start: datetime) -> str:
+    """The SageMaker Python SDK's ``<base>-<timestamp>`` name for a job started at ``start``."""
+    named = start - timedelta(milliseconds=rng.randint(200, 900))
+    return f"{base}-{named.strftime('%Y-%m-%d-%H-%M-%S-')}{named.microsecond // 1000:03d}"
+
+
+def _lags(rng: random.Random, count: int) -> list[timedelta]:
+    return [timedelta(milliseconds=rng.randint(*_MODIFIED_LAG_MS)) for _ in range(count)]
+
+
+def _event_ids(name: str) -> Callable[[int], str]:
+    return lambda index: str(uuid.uuid5(_NAMESPACE, f"event:{name}:{index}"))
+
+
+def _kind_plan(
+    rng: random.Random, job: job_lifecycles.Job, outcome: JobKind, changes: list[job_lifecycles.Change]
+) -> _JobPlan:
+    """Build a processing, transform or tuning job; its expectation is read off its answers."""
+    label = job_label(builder.job_key(job.name, job.kind))
+    steps = job_lifecycles.job_steps(
+        job, changes, modified_lag=_lags(rng, len(changes)), event_id=_event_ids(label)
+    )
+    final = steps[-1].describe
+    status = final[job_lifecycles.KINDS[job.kind].status_member]
+    reason = final.get("FailureReason")
+    exit_message = final.get("ExitMessage")
+    expected = ExpectedJob(
+        kind=job.kind,
+        status=status,
+        transitions=tuple(seen_transitions(job.kind, (step.describe for step in steps))),
+        final_metrics=1 if final.get("BestTrainingJob") else 0,
+        failure_reason_startswith=reason.split(":", 1)[0] if reason else None,
+        alerts=("Failed",) if status == "Failed" else (),
+        exit_message_startswith=exit_message.split("\n", 1)[0] if exit_message else None,
+        best_training_job=(final.get("BestTrainingJob") or {}).get("TrainingJobName"),
+        best_objective_value=(
+            (final.get("BestTrainingJob") or {}).get("FinalHyperParameterTuningJobObjectiveMetric") or {}
+        ).get("Value"),
+    )
+    return _JobPlan(job.name, outcome, steps, expected)
+
+
+def _processing_plan(
+    rng: random.Random, start: datetime, name: str | None = None, outcome: JobKind | None = None
+) -> _JobPlan:
+    """A processing job: created, its container started, and Completed, Failed (its script's traceback as
+    ExitMessage) or stopped (Stopping, Stopped)."""
+    base = rng.choice(_PROCESSING_BASES)
+    name = name or _sdk_name(rng, base, start)
+    outcome = outcome or _choice(rng, _PROCESSING_ENDS)
+    team = rng.choice(_TEAMS)
+    script = f"{base.replace('-', '_')}.py"
+    config = job_lifecycles.sklearn_processing(
+        script,
+        team=team,
+        inputs={"raw": f"{DATA_BUCKET}/{team}/2026-11/raw/"},
+        outputs={"processed": f"{DATA_BUCKET}/{team}/2026-11/processed/"},
+    )
+    job = job_lifecycles.Job("processing", name, config, {"team": team, "project": f"{team}-data"})
+    started = _after(start, rng, 90, 400)
+    changes = [job_lifecycles.create(start), job_lifecycles.start(started)]
+    if outcome == "completed":
+        changes.append(job_lifecycles.end(_after(started, rng, 60, 1800), "Completed"))
+    elif outcome == "failed":
+        error = rng.choice(_SCRIPT_ERRORS).format(column=rng.choice(("plan_tier", "region", "premium")))
+        traceback = (
+            "Traceback (most recent call last):\n"
+            f'  File "/opt/ml/processing/input/code/{script}", line {rng.randint(20, 300)}, in <module>\n'
+            "    main()\n"
+            f"{error}\n"
+        )
+        ended = _after(started, rng, 10, 600)
+        changes.append(
+            job_lifecycles.end(
+                ended, "Failed", failure_reason=job_lifecycles.ALGORITHM_ERROR, exit_message=traceback
+            )
+        )
+    else:
+        stopping = _after(started, rng, 60, 1200)
+        changes += [
+            job_lifecycles.stop(stopping),
+            job_lifecycles.end(_after(stopping, rng, 20, 120), "Stopped"),
+        ]
+    return _kind_plan(rng, job, outcome, changes)
+
+
+def _transform_plan(rng: random.Random, start: datetime) -> _JobPlan:
+    """A batch transform job: created, started, Completed or Failed."""
+    base = rng.choice(_TRANSFORM_BASES)
+    name = _sdk_name(rng, base, start)
+    outcome = _choice(rng, _TRANSFORM_ENDS)
+    team = rng.choice(_TEAMS)
+    config = job_lifecycles.batch_transform(
+        rng.choice(_MODELS),
+        source=f"{DATA_BUCKET}/{team}/scoring/{name}/",
+        destination=f"{OUTPUT_BUCKET}/{team}/scores/{name}/",
+    )
+    job = job_lifecycles.Job("transform", name, config, {"team": team, "project": f"{team}-scoring"})
+    started = _after(start, rng, 120, 400)
+    ended = _after(started, rng, 30, 1800)
+    if outcome == "completed":
+        last = job_lifecycles.end(ended, "Completed")
+    else:
+        last = job_lifecycles.end(ended, "Failed", failure_reason=rng.choice(_TRANSFORM_ERRORS))
+    return _kind_plan(rng, job, outcome, [job_lifecycles.create(start), job_lifecycles.start(started), last])
+
+
+def _tuning_plans(rng: random.Random, training: list[_JobPlan]) -> list[_JobPlan]:
+    """The tuning jobs that launched the training load's tuning children: each created before its first
+    child, its counters and best training job moving as each child ends, and Completed when one of them
+    reported the objective (else Failed, as SageMaker fails a tuning job none of whose jobs succeeded)."""
+    families: dict[str, list[Mapping[str, Any]]] = {}
+    for plan in training:
+        final = plan.steps[-1].describe
+        if "TuningJobArn" in final:
+            families.setdefault(final["TuningJobArn"].rsplit("/", 1)[1], []).append(final)
+    return [_tuning_plan(rng, name, children) for name, children in families.items()]
+
+
+def _tuning_plan(rng: random.Random, name: str, children: list[Mapping[str, Any]]) -> _JobPlan:
+    by_end = sorted(children, key=lambda child: child["LastModifiedTime"])
+    metrics = [
+        m["MetricName"]
+        for c in by_end
+        if c["TrainingJobStatus"] == "Completed"
+        for m in c.get("FinalMetricDataList") or ()
+    ]
+    objective = metrics[0] if metrics else "validation:loss"
+    created = min(child["CreationTime"] for child in children) - timedelta(
+        milliseconds=rng.randint(20_000, 60_000)
+    )
+    config = job_lifecycles.tuning_config(
+        children[0],
+        objective=("Maximize", objective),
+        limits=(len(children), min(len(children), 3)),
+        integer_ranges={"epochs": ("1", "90")},
+        continuous_ranges={"lr": ("1e-05", "0.1")},
+    )
+    changes = [job_lifecycles.create(created)]
+    best: Mapping[str, Any] | None = None
+    at = created
+    for position, child in enumerate(by_end):
+        at = max(_after(child["LastModifiedTime"], rng, 2, 6), at + timedelta(milliseconds=1))
+        ended = by_end[: position + 1]
+        scored = [
+            c for c in ended if c["TrainingJobStatus"] == "Completed" and _value(c, objective) is not None
+        ]
+        if scored:
+            leader = max(scored, key=lambda c: _value(c, objective) or 0.0)
+            best = job_lifecycles.best_training_job(leader, objective=objective, tuned=("epochs", "lr"))
+        counters = _tuning_counters(children, ended, objective)
+        if position + 1 < len(by_end):
+            changes.append(job_lifecycles.progress(at, best_training_job=best, **counters))
+    status = "Completed" if best else "Failed"
+    reason = (
+        None
+        if best
+        else (
+            f"No training job succeeded after {len(children)} attempts. Please take a look at the training "
+            "job failures to get more details."
+        )
+    )
+    counters = _tuning_counters(children, by_end, objective)
+    changes.append(job_lifecycles.end(at, status, failure_reason=reason, best_training_job=best, **counters))
+    job = job_lifecycles.Job("tuning", name, config, {"team": "ml-platform", "project": "tuning"})
+    return _kind_plan(rng, job, "completed" if best else "failed", changes)
+
+
+def _value(child: Mapping[str, Any], metric: str) -> float | None:
+    return next(
+        (m["Value"] for m in child.get("FinalMetricDataList") or () if m["MetricName"] == metric), None
+    )
+
+
+def _tuning_counters(
+    children: list[Mapping[str, Any]], ended: list[Mapping[str, Any]], objective: str
+) -> dict[str, Any]:
+    """TrainingJobStatusCounters and ObjectiveStatusCounters once the ``ended`` children have ended."""
+    statuses = Counter(child["TrainingJobStatus"] for child in ended)
+    scored = sum(1 for child in ended if _value(child, objective) is not None)
+    running = len(children) - len(ended)
+    return {
+        "training_jobs": {
+            "Completed": statuses["Completed"],
+            "InProgress": running,
+            "RetryableError": 0,
+            "NonRetryableError": statuses["Failed"],
+            "Stopped": statuses["Stopped"],
+        },
+        "objectives": {"Succeeded": scored, "Pending": running, "Failed": len(ended) - scored},
+    }
+
+
+def _pipeline_plans(rng: random.Random, start: datetime) -> list[_JobPlan]:
+    """A pipeline execution, and the jobs its steps ran: a Preprocess processing step, then, if it
+    succeeded, a Train training step; the execution Succeeded or Failed (as its first failed step)."""
+    execution = pipeline_lifecycles.Execution(
+        rng.choice(_PIPELINES),
+        "".join(rng.choices(_EXECUTION_ID_ALPHABET, k=12)),
+        f"execution-{builder.epoch_millis(start)}",
+    )
+    label = job_label(builder.job_key(execution.name, "pipeline"))
+    changes = [pipeline_lifecycles.execute(start)]
+    preprocess = _run_step(
+        rng,
+        execution,
+        changes,
+        ("Preprocess", "Processing"),
+        lambda name, at: _processing_plan(rng, at, name=name, outcome=_choice(rng, _STEP_ENDS)),
+    )
+    jobs = [preprocess]
+    if preprocess.expected.status != "Failed":
+        outcome: JobKind = "completed" if _choice(rng, _STEP_ENDS) == "completed" else "failed"
+        jobs.append(
+            _run_step(
+                rng,
+                execution,
+                changes,
+                ("Train", "Training"),
+                lambda name, at: _plan_job(rng, name, outcome, at, None),
+            )
+        )
+    failed = jobs[-1].expected.status == "Failed"
+    status = "Failed" if failed else "Succeeded"
+    changes.append(
+        pipeline_lifecycles.conclude(
+            _after(changes[-1].at, rng, 1, 2), status, pipeline_lifecycles.STEP_FAILURE if failed else None
+        )
+    )
+    steps = pipeline_lifecycles.execution_steps(
+        execution, changes, modified_lag=_lags(rng, 1)[0], event_id=_event_ids(label)
+    )
+    expected = ExpectedJob(
+        kind="pipeline",
+        status=status,
+        transitions=tuple(seen_transitions("pipeline", (s.describe for s in steps))),
+        failure_reason_startswith="Step failure" if failed else None,
+        alerts=("Failed",) if failed else (),
+        failed_step=next(
+            (s["StepName"] for s in steps[-1].describe["steps"] if s["StepStatus"] == "Failed"), None
+        ),
+    )
+    return [_JobPlan(execution.name, "failed" if failed else "completed", steps, expected), *jobs]
+
+
+def _run_step(
+    rng: random.Random,
+    execution: pipeline_lifecycles.Execution,
+    changes: list[pipeline_lifecycles.Change],
+    step: tuple[str, str],
+    plan: Callable[[str, datetime], _JobPlan],
+) -> _JobPlan:
+    """A pipeline step (name, type) that runs a job: Starting, the job ``plan`` makes created moments later,
+    Executing once it exists, then Succeeded or Failed (with the job's reason) as the job ended. Appends
+    the step's changes to ``changes``; returns the job."""
+    name, step_type = step
+    starting = _after(changes[-1].at, rng, 1, 2)
+    changes.append(pipeline_lifecycles.step_status(starting, name, step_type, "Starting"))
+    suffix = "".join(rng.choices(_STEP_SUFFIX_ALPHABET, k=10))
+    job = plan(
+        pipeline_lifecycles.pipeline_job_name(execution, name, suffix), _after(starting, rng, 0.3, 0.8)
+    )
+    arn = builder.job_arn(job.name, job.expected.kind)
+    changes.append(
+        pipeline_lifecycles.step_status(
+            _after(job.steps[0].modified, rng, 0.2, 0.5), name, step_type, "Executing", job_arn=arn
+        )
+    )
+    final = job.steps[-1].describe
+    ended = "Failed" if job.expected.status == "Failed" else "Succeeded"
+    changes.append(
+        pipeline_lifecycles.step_status(
+            _after(job.steps[-1].modified, rng, 1, 2),
+            name,
+            step_type,
+            ended,
+            failure_reason=final.get("FailureReason"),
+        )
+    )
+    return job

@@ -1,149 +1,329 @@
-"""The one fake SageMaker: training jobs scripted from lifecycle steps, answering as the real service does.
+"""The one fake SageMaker: jobs of every kind scripted from lifecycle steps, answering as the service does.
 
-``ScriptedSageMaker`` holds each job's current DescribeTrainingJob state (``advance`` feeds it the steps of
-a lifecycle, in any order: an older state never replaces a newer one) and answers DescribeTrainingJob and
-ListTrainingJobs from it, success or error, in one place (``answer``). It is used three ways:
+``ScriptedSageMaker`` holds each job's current state — its Describe answer, per ``JobKey`` (account, region,
+kind, name), so a processing job and a training job of the same name are two jobs — and answers from it,
+success or error, in one place (``answer``):
 
-- ``jobs()``: the ``Jobs`` and ``JobCatalog`` ports straight from the script, no
-  boto3 at all, in microseconds (the unit tier);
-- ``attach(client)``: a real boto3 ``sagemaker`` client answered in-process, so the real
-  ``SageMakerJobs`` adapter and botocore's parsing run (the integration tier);
+- the Describe APIs: DescribeTrainingJob, DescribeProcessingJob, DescribeTransformJob,
+  DescribeHyperParameterTuningJob, DescribePipelineExecution, and ListPipelineExecutionSteps;
+- the List APIs reconciliation uses: ListTrainingJobs, ListProcessingJobs, ListTransformJobs,
+  ListHyperParameterTuningJobs, ListPipelines, ListPipelineExecutions, with the filters, sort orders and
+  pages botocore's model defines.
+
+``advance`` feeds it the steps of a lifecycle, in any order: an older state never replaces a newer one. It
+is used three ways:
+
+- ``jobs()``: the ``Jobs`` and ``JobCatalog`` ports straight from the script: jobtrail's own
+  ``SageMakerJobs`` adapter over an in-process stand-in for the boto3 client (no boto3 client, no HTTP), so
+  the unit tier gets exactly what the real adapter makes of these answers, in microseconds;
+- ``attach(client)``: a real boto3 ``sagemaker`` client answered in-process, so botocore's parsing runs
+  (the integration tier);
 - ``ScriptedSageMakerServer``: the same answers over loopback HTTP in SageMaker's JSON protocol, for code
   that builds its own client from ``AWS_ENDPOINT_URL_SAGEMAKER`` (the demo, the benchmark).
 
-Every DescribeTrainingJob asked, any way, is recorded in ``calls``; every ListTrainingJobs page in
-``list_calls``.
+Whichever way it is asked, every Describe is recorded: its job's name in ``calls`` (as it always was for
+training jobs) and its key in ``describes``; every ListPipelineExecutionSteps page in ``step_lists`` (the
+execution's key); every page of a List API in ``list_calls``; every request in ``operations``.
+
+What SageMaker answers for a job it does not know differs by kind (events/README.md): DescribeTrainingJob
+``ValidationException`` "Requested resource not found."; DescribeProcessingJob and DescribeTransformJob
+``ValidationException`` "Could not find requested job with name …"; DescribeHyperParameterTuningJob,
+DescribePipelineExecution and ListPipelineExecutionSteps ``ResourceNotFound``.
 """
 
 from __future__ import annotations
 
-import calendar
 import copy
+import functools
 import json
 import threading
 import uuid
-from collections.abc import Iterator, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Self
+from types import MappingProxyType, SimpleNamespace, TracebackType
+from typing import Any, Final, Self
 
+from botocore import xform_name
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.exceptions import ClientError
-from jobtrail.adapters.sagemaker import record_from_describe
+from botocore.serialize import JSONSerializer
+from jobtrail.adapters.sagemaker import SageMakerJobs
 from jobtrail.core.kinds import JobKey, Kind, key_from_arn
-from jobtrail.core.model import JobListing, JobRecord
 
-from jobtrail_local.lifecycle_builder import Step
+from jobtrail_local import sagemaker_model
+from jobtrail_local.lifecycle_builder import Step, job_key, pipeline_arn
 
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://jobtrail.example/scripted-sagemaker")
 _CONTENT_TYPE = "application/x-amz-json-1.1"
-#: What SageMaker says about a job it does not know (a ValidationException).
-_NOT_FOUND = "Requested resource not found."
-_SUMMARY_KEYS = (
-    "TrainingJobName",
-    "TrainingJobArn",
-    "CreationTime",
-    "TrainingEndTime",
-    "LastModifiedTime",
-    "TrainingJobStatus",
-    "SecondaryStatus",
-)
 #: How often the server thread checks whether it is asked to stop (``stop`` waits for it).
 _POLL_SECONDS = 0.05
-#: The adapter's page size (``SageMakerJobs.list_jobs``), used by the direct catalog too.
-_PAGE_SIZE = 100
+#: A List API's page when the request sets no MaxResults.
+_DEFAULT_PAGE = 10
+
+
+@dataclass(frozen=True, slots=True)
+class _Listing:
+    """One of the job kinds' List APIs: what it lists, how its request and summaries are named."""
+
+    kind: Kind
+    summaries: str
+    summary_shape: str
+    name_member: str
+    status_member: str
+    default_sort_by: str
+    default_order: str
+
+
+#: The List API of each kind with a job name (the defaults are the service's: events/README.md).
+_LISTINGS: Final = MappingProxyType(
+    {
+        "ListTrainingJobs": _Listing(
+            "training",
+            "TrainingJobSummaries",
+            "TrainingJobSummary",
+            "TrainingJobName",
+            "TrainingJobStatus",
+            "CreationTime",
+            "Descending",
+        ),
+        "ListProcessingJobs": _Listing(
+            "processing",
+            "ProcessingJobSummaries",
+            "ProcessingJobSummary",
+            "ProcessingJobName",
+            "ProcessingJobStatus",
+            "CreationTime",
+            "Ascending",
+        ),
+        "ListTransformJobs": _Listing(
+            "transform",
+            "TransformJobSummaries",
+            "TransformJobSummary",
+            "TransformJobName",
+            "TransformJobStatus",
+            "CreationTime",
+            "Descending",
+        ),
+        "ListHyperParameterTuningJobs": _Listing(
+            "tuning",
+            "HyperParameterTuningJobSummaries",
+            "HyperParameterTuningJobSummary",
+            "HyperParameterTuningJobName",
+            "HyperParameterTuningJobStatus",
+            "Name",
+            "Ascending",
+        ),
+    }
+)
+#: Each Describe API: the kind it describes and the request member naming the job.
+_DESCRIBES: Final[Mapping[str, tuple[Kind, str]]] = MappingProxyType(
+    {
+        "DescribeTrainingJob": ("training", "TrainingJobName"),
+        "DescribeProcessingJob": ("processing", "ProcessingJobName"),
+        "DescribeTransformJob": ("transform", "TransformJobName"),
+        "DescribeHyperParameterTuningJob": ("tuning", "HyperParameterTuningJobName"),
+        "DescribePipelineExecution": ("pipeline", "PipelineExecutionArn"),
+    }
+)
+#: Every operation the script answers.
+OPERATIONS: Final = (
+    *_DESCRIBES,
+    "ListPipelineExecutionSteps",
+    *_LISTINGS,
+    "ListPipelines",
+    "ListPipelineExecutions",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """A job's state: its Describe answer and when SageMaker last changed it."""
+
+    modified: datetime
+    describe: dict[str, Any]
 
 
 class ScriptedSageMaker:
-    """Answers DescribeTrainingJob and ListTrainingJobs from scripted state: always the current state."""
+    """Answers SageMaker's Describe and List APIs from scripted state: always the current state."""
 
     def __init__(self) -> None:
-        self._jobs: dict[str, dict[str, Any]] = {}
+        self._jobs: dict[JobKey, _Job] = {}
         self.calls: list[str] = []
+        self.describes: list[JobKey] = []
+        self.step_lists: list[JobKey] = []
         self.list_calls = 0
+        self.operations: Counter[str] = Counter()
         self._requests = 0
 
     def advance(self, step: Step) -> None:
-        """Make ``step.describe`` the job's state, unless the state already held was modified later."""
-        current = self._jobs.get(step.job_name)
-        if current is not None and _last_modified(current) > _last_modified(step.describe):
+        """Make ``step.describe`` the job's state, unless the state already held was changed later."""
+        current = self._jobs.get(step.key)
+        if current is not None and current.modified > step.modified:
             return
-        self._jobs[step.job_name] = copy.deepcopy(step.describe)
+        self._jobs[step.key] = _Job(step.modified, copy.deepcopy(step.describe))
 
     # -- the answers -----------------------------------------------------------------------------------
-    def current(self, job_name: str) -> Mapping[str, Any] | None:
-        """The job's current state, or ``None`` if the script does not know it; records the question in
-        ``calls``. Not a copy, so read it only: ``describe`` is the copy a client gets."""
-        self.calls.append(job_name)
-        return self._jobs.get(job_name)
-
     def describe(self, job_name: str) -> dict[str, Any]:
-        """The job's DescribeTrainingJob response as boto3 returns it (a copy, without ``ResponseMetadata``).
-
-        Raises ``ClientError`` with code ``ValidationException`` for a job the script does not know, as
-        SageMaker does.
-        """
-        state = self.current(job_name)
-        if state is None:
-            raise _client_error("ValidationException", _NOT_FOUND, "DescribeTrainingJob")
-        return copy.deepcopy(dict(state))
-
-    def list_page(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        """A ListTrainingJobs page over the scripted jobs (``LastModifiedTimeAfter``, ``CreationTimeAfter``,
-        ``SortBy`` CreationTime/Name, ``SortOrder``, ``MaxResults``, ``NextToken``); times may be
-        datetimes or epoch seconds, as botocore writes them into a request body."""
-        self.list_calls += 1
-        states = list(self._jobs.values())
-        for key, field_name in (
-            ("LastModifiedTimeAfter", "LastModifiedTime"),
-            ("CreationTimeAfter", "CreationTime"),
-        ):
-            bound = request.get(key)
-            if bound is not None:
-                after = _as_datetime(bound)
-                states = [s for s in states if s[field_name] > after]
-        sort_field = "TrainingJobName" if request.get("SortBy") == "Name" else "CreationTime"
-        descending = request.get("SortOrder", "Descending") == "Descending"
-        states.sort(key=lambda s: s[sort_field], reverse=descending)
-        start = int(request.get("NextToken") or 0)
-        size = int(request.get("MaxResults") or 10)
-        response: dict[str, Any] = {
-            "TrainingJobSummaries": [
-                {key: copy.deepcopy(state[key]) for key in _SUMMARY_KEYS if key in state}
-                for state in states[start : start + size]
-            ]
-        }
-        if start + size < len(states):
-            response["NextToken"] = str(start + size)
-        return response
+        """The training job's DescribeTrainingJob response as boto3 returns it (a copy, without
+        ``ResponseMetadata``); records the question. Raises ``ClientError`` (``ValidationException``) for
+        a job the script does not know, as SageMaker does."""
+        return self._describe("DescribeTrainingJob", {"TrainingJobName": job_name})
 
     def answer(self, operation: str, request: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
-        """The answer to one request, as botocore parses it: ``(200, response)``, or ``(400, {"Error":
-        {"Code", "Message"}})`` for an unknown job or an operation the script does not speak."""
+        """The answer to one request (timestamps in it as datetimes or epoch seconds, as botocore writes
+        them), as botocore parses it: ``(200, response)``, or ``(400, {"Error": {"Code", "Message"}})``
+        for an unknown job or an operation the script does not speak."""
+        self.operations[operation] += 1
         try:
-            if operation == "DescribeTrainingJob":
-                return 200, self.describe(str(request.get("TrainingJobName", "")))
-            if operation == "ListTrainingJobs":
-                return 200, self.list_page(request)
+            if operation in _DESCRIBES:
+                return 200, self._describe(operation, request)
+            if operation == "ListPipelineExecutionSteps":
+                return 200, self._execution_steps(request)
+            if operation in _LISTINGS:
+                self.list_calls += 1
+                return 200, self._list_jobs(_LISTINGS[operation], request)
+            if operation == "ListPipelines":
+                self.list_calls += 1
+                return 200, self._list_pipelines(request)
+            if operation == "ListPipelineExecutions":
+                self.list_calls += 1
+                return 200, self._list_executions(request)
             raise _client_error("UnknownOperationException", f"SageMaker.{operation}", operation)
         except ClientError as error:
             return 400, {"Error": dict(error.response.get("Error", {}))}
 
+    def _describe(self, operation: str, request: Mapping[str, Any]) -> dict[str, Any]:
+        kind, member = _DESCRIBES[operation]
+        asked = str(request.get(member, ""))
+        key = _execution_key(asked) if kind == "pipeline" else job_key(asked, kind)
+        self.calls.append(asked if key is None else key.name)
+        if key is not None:
+            self.describes.append(key)
+        job = None if key is None else self._jobs.get(key)
+        if job is None:
+            raise _not_found(kind, asked, operation)
+        answer = job.describe["execution"] if kind == "pipeline" else job.describe
+        return copy.deepcopy(dict(answer))
+
+    def _execution_steps(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        arn = str(request.get("PipelineExecutionArn", ""))
+        key = _execution_key(arn)
+        job = None if key is None else self._jobs.get(key)
+        if key is not None:
+            self.step_lists.append(key)
+        if job is None:
+            raise _not_found("pipeline", arn, "ListPipelineExecutionSteps")
+        steps = sorted(job.describe["steps"], key=lambda s: (s["StartTime"], s["StepName"]))
+        if request.get("SortOrder", "Descending") == "Descending":
+            steps.reverse()
+        return _page(request, "PipelineExecutionSteps", steps)
+
+    def _list_jobs(self, listing: _Listing, request: Mapping[str, Any]) -> dict[str, Any]:
+        shape = sagemaker_model.structure(listing.summary_shape)
+        summaries = [_summary(job, shape) for key, job in self._jobs.items() if key.kind == listing.kind]
+        for bound, member, keep in (
+            ("CreationTimeAfter", "CreationTime", _after),
+            ("CreationTimeBefore", "CreationTime", _before),
+            ("LastModifiedTimeAfter", "LastModifiedTime", _after),
+            ("LastModifiedTimeBefore", "LastModifiedTime", _before),
+        ):
+            if request.get(bound) is not None:
+                limit = _as_datetime(request[bound])
+                summaries = [s for s in summaries if member in s and keep(s[member], limit)]
+        if request.get("NameContains"):
+            summaries = [s for s in summaries if request["NameContains"] in s[listing.name_member]]
+        if request.get("StatusEquals"):
+            summaries = [s for s in summaries if s[listing.status_member] == request["StatusEquals"]]
+        sort_member = {
+            "Name": listing.name_member,
+            "CreationTime": "CreationTime",
+            "Status": listing.status_member,
+        }[request.get("SortBy", listing.default_sort_by)]
+        summaries.sort(key=lambda s: (s[sort_member], s[listing.name_member]))
+        if request.get("SortOrder", listing.default_order) == "Descending":
+            summaries.reverse()
+        return _page(request, listing.summaries, summaries)
+
+    def _pipelines(self) -> dict[str, list[dict[str, Any]]]:
+        """Each pipeline's executions (their DescribePipelineExecution answers), by pipeline name."""
+        pipelines: dict[str, list[dict[str, Any]]] = {}
+        for key, job in self._jobs.items():
+            if key.kind == "pipeline":
+                pipelines.setdefault(key.name.partition("/")[0], []).append(job.describe["execution"])
+        return pipelines
+
+    def _list_pipelines(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        summaries = [
+            {
+                "PipelineArn": pipeline_arn(name),
+                "PipelineName": name,
+                # The script knows a pipeline by its executions: it was created with the first.
+                "CreationTime": min(e["CreationTime"] for e in executions),
+                "LastModifiedTime": min(e["CreationTime"] for e in executions),
+                "LastExecutionTime": max(e["CreationTime"] for e in executions),
+            }
+            for name, executions in self._pipelines().items()
+        ]
+        prefix = request.get("PipelineNamePrefix")
+        if prefix:
+            summaries = [s for s in summaries if s["PipelineName"].startswith(prefix)]
+        summaries = _created_between(summaries, request, "CreationTime")
+        sort_member = "PipelineName" if request.get("SortBy") == "Name" else "CreationTime"
+        summaries.sort(key=lambda s: (s[sort_member], s["PipelineName"]))
+        if request.get("SortOrder", "Descending") == "Descending":
+            summaries.reverse()
+        return _page(request, "PipelineSummaries", summaries)
+
+    def _list_executions(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        asked = str(request.get("PipelineName", ""))
+        name = asked.rsplit(":pipeline/", 1)[-1]
+        executions = self._pipelines().get(name)
+        if executions is None:
+            raise _client_error(
+                "ResourceNotFound", f"Pipeline '{asked}' does not exist.", "ListPipelineExecutions"
+            )
+        summaries = [
+            {
+                key: value
+                for key, value in (
+                    ("PipelineExecutionArn", e["PipelineExecutionArn"]),
+                    ("StartTime", e["CreationTime"]),
+                    ("PipelineExecutionStatus", e["PipelineExecutionStatus"]),
+                    ("PipelineExecutionDescription", e.get("PipelineExecutionDescription")),
+                    ("PipelineExecutionDisplayName", e.get("PipelineExecutionDisplayName")),
+                    ("PipelineExecutionFailureReason", e.get("FailureReason")),
+                )
+                if value is not None
+            }
+            for e in executions
+        ]
+        summaries = _created_between(summaries, request, "StartTime")
+        sort_member = (
+            "PipelineExecutionArn" if request.get("SortBy") == "PipelineExecutionArn" else "StartTime"
+        )
+        summaries.sort(key=lambda s: (s[sort_member], s["PipelineExecutionArn"]))
+        if request.get("SortOrder", "Descending") == "Descending":
+            summaries.reverse()
+        return _page(request, "PipelineExecutionSummaries", copy.deepcopy(summaries))
+
     # -- the three ways to use it ----------------------------------------------------------------------
-    def jobs(self) -> ScriptedJobs:
-        """The ``Jobs`` and ``JobCatalog`` ports answered straight from this script."""
-        return ScriptedJobs(self)
+    def jobs(self) -> SageMakerJobs:
+        """The ``Jobs`` and ``JobCatalog`` ports answered straight from this script: jobtrail's adapter over
+        an in-process client (no boto3 client, no HTTP)."""
+        return SageMakerJobs(_InProcessClient(self))
 
     def attach(self, client: Any) -> None:
-        """Make ``client`` (a boto3 ``sagemaker`` client) answer DescribeTrainingJob and ListTrainingJobs
-        from this script, without any HTTP.
+        """Make ``client`` (a boto3 ``sagemaker`` client) answer every operation of ``OPERATIONS`` from
+        this script, without any HTTP.
 
         Hooks ``before-call`` the way ``botocore.stub.Stubber`` does: the handler returns ``(http_response,
         parsed)`` and botocore sends nothing. Errors come back with an HTTP 400, so the client raises them
         exactly as it raises the service's.
         """
-        for operation in ("DescribeTrainingJob", "ListTrainingJobs"):
+        for operation in OPERATIONS:
             client.meta.events.register(
                 f"before-call.sagemaker.{operation}",
                 self._answer_call,
@@ -163,48 +343,57 @@ class ScriptedSageMaker:
         return str(uuid.uuid5(_NAMESPACE, f"request:{self._requests}"))
 
 
-class ScriptedJobs:
-    """``Jobs`` and ``JobCatalog`` on a script, skipping boto3: what the real adapter would return for the
-    same answers (``record_from_describe`` of the state, ``None`` for an unknown job)."""
+class _InProcessClient:
+    """Just enough of a boto3 ``sagemaker`` client for ``SageMakerJobs``: each call's request is written
+    as botocore writes it (timestamps as whole epoch seconds) and answered by the script; an error is
+    raised as botocore raises the service's."""
+
+    meta = SimpleNamespace(partition="aws")
 
     def __init__(self, script: ScriptedSageMaker) -> None:
-        self.script = script
+        self._script = script
 
-    def describe(self, key: JobKey) -> JobRecord | None:
-        if key.kind != "training":
-            return None
-        state = self.script.current(key.name)
-        return None if state is None else record_from_describe(state)
+    def __getattr__(self, method: str) -> Callable[..., dict[str, Any]]:
+        operation = _operation_names().get(method)
+        if operation is None:
+            raise AttributeError(method)
+        return functools.partial(self._call, operation)
 
-    def list_jobs(
-        self, kind: Kind, *, modified_after: datetime | None = None, created_after: datetime | None = None
-    ) -> Iterator[JobListing]:
-        if kind != "training":
-            return
-        request: dict[str, Any] = {
-            "SortBy": "CreationTime",
-            "SortOrder": "Ascending",
-            "MaxResults": _PAGE_SIZE,
-        }
-        if modified_after is not None:
-            request["LastModifiedTimeAfter"] = _as_sent(modified_after)
-        if created_after is not None:
-            request["CreationTimeAfter"] = _as_sent(created_after)
+    def get_paginator(self, method: str) -> _Paginator:
+        return _Paginator(functools.partial(self._call, _operation_names()[method]))
+
+    def _call(self, operation: str, **parameters: Any) -> dict[str, Any]:
+        model = sagemaker_model.service_model().operation_model(operation)
+        request = json.loads(JSONSerializer().serialize_to_request(parameters, model)["body"] or b"{}")
+        status, parsed = self._script.answer(operation, request)
+        if status != 200:
+            raise ClientError(parsed, operation)  # type: ignore[arg-type]
+        return parsed
+
+
+class _Paginator:
+    """botocore's paginator for SageMaker's List APIs: ``MaxResults`` from ``PageSize``, ``NextToken``
+    passed on until a page has none."""
+
+    def __init__(self, call: Callable[..., dict[str, Any]]) -> None:
+        self._call = call
+
+    def paginate(self, **parameters: Any) -> Iterator[dict[str, Any]]:
+        config = parameters.pop("PaginationConfig", {}) or {}
+        if "PageSize" in config:
+            parameters["MaxResults"] = config["PageSize"]
         while True:
-            page = self.script.list_page(request)
-            for summary in page["TrainingJobSummaries"]:
-                key = key_from_arn(summary["TrainingJobArn"])
-                if key is None:
-                    continue
-                yield JobListing(
-                    key=key,
-                    creation_time=summary["CreationTime"],
-                    last_modified_time=summary.get("LastModifiedTime") or summary["CreationTime"],
-                    status=summary["TrainingJobStatus"],
-                )
+            page = self._call(**parameters)
+            yield page
             if "NextToken" not in page:
                 return
-            request["NextToken"] = page["NextToken"]
+            parameters["NextToken"] = page["NextToken"]
+
+
+@functools.cache
+def _operation_names() -> Mapping[str, str]:
+    """boto3's method names → the operations the script answers (``describe_processing_job`` → …)."""
+    return MappingProxyType({xform_name(operation): operation for operation in OPERATIONS})
 
 
 class ScriptedSageMakerServer:
@@ -277,6 +466,78 @@ def _handler_class(script: ScriptedSageMaker) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+# --- internals ---------------------------------------------------------------------------------------------
+def _summary(job: _Job, shape: Any) -> dict[str, Any]:
+    """A List API's summary of a job: the members its Describe shares with the summary shape; a transform
+    job's LastModifiedTime (which DescribeTransformJob does not show) and a tuning job's strategy and
+    limits (which sit in its configuration)."""
+    describe = job.describe
+    config = describe.get("HyperParameterTuningJobConfig") or {}
+    extra = {
+        "LastModifiedTime": job.modified,
+        "Strategy": config.get("Strategy"),
+        "ResourceLimits": config.get("ResourceLimits"),
+    }
+    summary = {
+        member: copy.deepcopy(describe[member] if member in describe else extra.get(member))
+        for member in shape.members
+    }
+    return {member: value for member, value in summary.items() if value is not None}
+
+
+def _page(request: Mapping[str, Any], member: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """One page of ``items`` from ``NextToken`` (an offset here), ``MaxResults`` long."""
+    start = int(request.get("NextToken") or 0)
+    size = int(request.get("MaxResults") or _DEFAULT_PAGE)
+    response: dict[str, Any] = {member: copy.deepcopy(items[start : start + size])}
+    if start + size < len(items):
+        response["NextToken"] = str(start + size)
+    return response
+
+
+def _created_between(
+    items: list[dict[str, Any]], request: Mapping[str, Any], member: str
+) -> list[dict[str, Any]]:
+    """The items created after ``CreatedAfter`` and before ``CreatedBefore`` (ListPipelines' and
+    ListPipelineExecutions' only time filters)."""
+    if request.get("CreatedAfter") is not None:
+        items = [i for i in items if _after(i[member], _as_datetime(request["CreatedAfter"]))]
+    if request.get("CreatedBefore") is not None:
+        items = [i for i in items if _before(i[member], _as_datetime(request["CreatedBefore"]))]
+    return items
+
+
+def _after(moment: datetime, limit: datetime) -> bool:
+    return moment > limit
+
+
+def _before(moment: datetime, limit: datetime) -> bool:
+    return moment < limit
+
+
+def _execution_key(arn: str) -> JobKey | None:
+    key = key_from_arn(arn)
+    return key if key is not None and key.kind == "pipeline" else None
+
+
+def _not_found(kind: Kind, asked: str, operation: str) -> ClientError:
+    """What SageMaker answers for a job it does not know (events/README.md says where each was seen)."""
+    match kind:
+        case "training":
+            return _client_error("ValidationException", "Requested resource not found.", operation)
+        case "processing" | "transform":
+            return _client_error(
+                "ValidationException", f"Could not find requested job with name {asked}", operation
+            )
+        case "tuning":
+            message = f"Amazon SageMaker can't find a tuning job called {asked}. Type another name."
+            return _client_error("ResourceNotFound", message, operation)
+        case "pipeline":
+            return _client_error(
+                "ResourceNotFound", f"Pipeline execution '{asked}' does not exist.", operation
+            )
+
+
 def _to_wire(value: Any) -> Any:
     """A boto3-shaped response as the JSON protocol sends it: timestamps as epoch seconds."""
     if isinstance(value, datetime):
@@ -289,14 +550,8 @@ def _to_wire(value: Any) -> Any:
 
 
 def _client_error(code: str, message: str, operation: str) -> ClientError:
-    """An error as botocore raises the service's (SageMaker's are plain ``ClientError``s)."""
+    """An error as botocore raises the service's."""
     return ClientError({"Error": {"Code": code, "Message": message}}, operation)
-
-
-def _as_sent(moment: datetime) -> int:
-    """A request's timestamp as botocore writes it into a JSON body: whole epoch seconds (it truncates), so
-    the direct port filters on exactly what the real adapter's request would carry."""
-    return calendar.timegm(moment.timetuple())
 
 
 def _as_datetime(value: Any) -> datetime:
@@ -304,12 +559,6 @@ def _as_datetime(value: Any) -> datetime:
     if isinstance(value, datetime):
         return value
     return datetime.fromtimestamp(float(value), tz=UTC)
-
-
-def _last_modified(describe: Mapping[str, Any]) -> datetime:
-    """A state without ``LastModifiedTime`` counts as older than any that has one."""
-    moment = describe.get("LastModifiedTime")
-    return moment if isinstance(moment, datetime) else datetime.min.replace(tzinfo=UTC)
 
 
 def _http_headers(request_id: str) -> HTTPHeaders:

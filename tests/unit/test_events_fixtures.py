@@ -1,7 +1,10 @@
 """The fixtures in ``events/`` are realistic, self-consistent and exactly what ``events/generate.py`` builds.
 
-Everything here is pure: files are read from the repository, botocore answers through ``Stubber`` or the
-``ScriptedSageMaker`` hook, Powertools' parser models check the SNS events, and no socket is ever connected.
+This file checks the training jobs (and what every lifecycle shares: the generator, SQS, SNS, bad input,
+the loader); ``test_kind_fixtures.py`` checks processing, transform and tuning jobs and pipeline
+executions. Everything here is pure: files are read from the repository, botocore answers through
+``Stubber`` or the ``ScriptedSageMaker`` hook, Powertools' parser models check the SNS events, and no socket
+is ever connected.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from aws_lambda_powertools.utilities.parser.models import SnsModel
 from botocore.exceptions import ClientError, ParamValidationError
 from botocore.stub import Stubber
 from builders import as_epoch_millis
+from jobtrail.core.kinds import SPECS
 from jobtrail_local import lifecycles
 from jobtrail_local.lifecycle_builder import Step, epoch_millis
 from jobtrail_local.lifecycles import (
@@ -93,8 +97,19 @@ def lifecycle(request: pytest.FixtureRequest) -> Lifecycle:
 
 # ------------------------------------------------------------------------------------------------- helpers
 def per_job(lifecycle: Lifecycle) -> Iterator[tuple[str, tuple[Step, ...]]]:
-    for job_name in lifecycle.job_names:
-        yield job_name, lifecycle.steps_of(job_name)
+    """Each training job of the lifecycle, with its steps."""
+    for job in lifecycle.jobs:
+        if job.kind == "training":
+            yield job.name, lifecycle.steps_of(job)
+
+
+def training_steps(lifecycle: Lifecycle) -> tuple[Step, ...]:
+    return tuple(step for step in lifecycle.steps if step.kind == "training")
+
+
+def training_expected(lifecycle: Lifecycle) -> dict[str, Any]:
+    """The expected outcome of each training job, by name (a training job's label)."""
+    return {label: expected for label, expected in lifecycle.expected.items() if expected.kind == "training"}
 
 
 def leaves(value: Any) -> Iterator[Any]:
@@ -147,19 +162,34 @@ def body_of(record: dict[str, Any]) -> Any:
 
 
 # ------------------------------------------------------------------------------------------ the describes
-def test_the_seven_scripted_lifecycles_are_there() -> None:
+TRAINING_ONLY = {
+    "completed",
+    "failed",
+    "failed-capacity",
+    "max-runtime",
+    "spot-interrupted",
+    "stopped",
+    "tuning",
+}
+
+
+def test_every_scripted_lifecycle_is_there() -> None:
     # Given the committed fixtures / When their names are listed
     names = set(LIFECYCLES)
-    # Then every scripted scenario is present
-    assert names == {
-        "completed",
-        "failed",
-        "failed-capacity",
-        "max-runtime",
-        "spot-interrupted",
-        "stopped",
-        "tuning",
+    # Then every scripted scenario is present, the training-only ones among them
+    assert names == TRAINING_ONLY | {
+        "processing-completed",
+        "processing-failed",
+        "processing-stopped",
+        "transform-completed",
+        "transform-failed",
+        "tuning-completed",
+        "tuning-failed",
+        "pipeline-succeeded",
+        "pipeline-failed",
+        "same-name",
     }
+    assert set(lifecycle_names(("training",))) == TRAINING_ONLY
 
 
 def test_every_describe_is_a_valid_describe_training_job_response(
@@ -167,7 +197,7 @@ def test_every_describe_is_a_valid_describe_training_job_response(
 ) -> None:
     # Given a real sagemaker client whose answers Stubber validates against botocore's service model
     with Stubber(sagemaker_client) as stubber:
-        for step in lifecycle.steps:
+        for step in training_steps(lifecycle):
             stubber.add_response("describe_training_job", step.describe, {"TrainingJobName": step.job_name})
             # When the client asks for the job
             answer = sagemaker_client.describe_training_job(TrainingJobName=step.job_name)
@@ -184,14 +214,14 @@ def test_describe_times_are_timezone_aware_utc_datetimes(lifecycle: Lifecycle) -
     # Then there are times, and each is an aware datetime in UTC, as boto3 returns them
     assert moments
     assert all(moment.utcoffset() == timedelta(0) for moment in moments)
-    for step in lifecycle.steps:
+    for step in training_steps(lifecycle):
         assert isinstance(step.describe["CreationTime"], datetime)
         assert isinstance(step.describe["LastModifiedTime"], datetime)
         assert all(isinstance(t["StartTime"], datetime) for t in step.describe["SecondaryStatusTransitions"])
 
 
 def test_job_names_are_valid_sagemaker_names(lifecycle: Lifecycle) -> None:
-    for step in lifecycle.steps:
+    for step in training_steps(lifecycle):
         # Given a step / Then the job is named the same everywhere, in SageMaker's name pattern
         assert NAME_PATTERN.fullmatch(step.job_name)
         assert step.describe["TrainingJobName"] == step.job_name
@@ -201,15 +231,16 @@ def test_job_names_are_valid_sagemaker_names(lifecycle: Lifecycle) -> None:
 
 def test_last_modified_time_strictly_increases_for_each_job(lifecycle: Lifecycle) -> None:
     for _, steps in per_job(lifecycle):
-        # Given one job's steps / When their LastModifiedTimes are lined up
+        # Given one training job's steps / When their LastModifiedTimes are lined up
         modified = [step.describe["LastModifiedTime"] for step in steps]
-        # Then every change is later than the one before
+        # Then every change is later than the one before, and it is when the step says it was changed
         assert all(earlier < later for earlier, later in pairwise(modified))
+        assert modified == [step.modified for step in steps]
 
 
 def test_steps_are_in_the_order_sagemaker_produced_them(lifecycle: Lifecycle) -> None:
-    # Given all the steps, whichever job they belong to
-    modified = [step.describe["LastModifiedTime"] for step in lifecycle.steps]
+    # Given all the steps, whichever job (and kind of job) they belong to
+    modified = [step.modified for step in lifecycle.steps]
     # Then they are in time order, and their indexes are their positions
     assert modified == sorted(modified)
     assert [step.index for step in lifecycle.steps] == list(range(len(lifecycle.steps)))
@@ -236,7 +267,7 @@ def test_transitions_only_grow_or_update_the_open_one(lifecycle: Lifecycle) -> N
 
 
 def test_closed_transitions_end_when_the_next_one_starts(lifecycle: Lifecycle) -> None:
-    for step in lifecycle.steps:
+    for step in training_steps(lifecycle):
         transitions = step.describe["SecondaryStatusTransitions"]
         # Given a state of a job / Then the transitions chain without gaps
         for current, following in pairwise(transitions):
@@ -273,7 +304,7 @@ def test_fields_appear_only_when_the_service_reports_them(lifecycle: Lifecycle) 
 
 
 def test_expected_transitions_are_those_of_the_final_describe(lifecycle: Lifecycle) -> None:
-    for job_name, expected in lifecycle.expected.items():
+    for job_name, expected in training_expected(lifecycle).items():
         # Given the final state / When its transitions are reduced to their identity
         final = lifecycle.final_describe(job_name)
         identities = tuple((t["Status"], t["StartTime"]) for t in final["SecondaryStatusTransitions"])
@@ -283,7 +314,7 @@ def test_expected_transitions_are_those_of_the_final_describe(lifecycle: Lifecyc
 
 def test_expected_outcome_agrees_with_the_final_describe(lifecycle: Lifecycle) -> None:
     assert set(lifecycle.expected) == set(lifecycle.job_names)
-    for job_name, expected in lifecycle.expected.items():
+    for job_name, expected in training_expected(lifecycle).items():
         # Given the hand-written expectation and the generated final state
         final = lifecycle.final_describe(job_name)
         statuses = [t["Status"] for t in final["SecondaryStatusTransitions"]]
@@ -301,7 +332,7 @@ def test_expected_outcome_agrees_with_the_final_describe(lifecycle: Lifecycle) -
 
 
 def test_expected_spot_savings_follow_the_documented_formula(lifecycle: Lifecycle) -> None:
-    for job_name, expected in lifecycle.expected.items():
+    for job_name, expected in training_expected(lifecycle).items():
         final = lifecycle.final_describe(job_name)
         if expected.spot_savings_percent is None:
             # Given an on-demand job / Then there is nothing saved to report
@@ -317,7 +348,7 @@ def test_expected_spot_savings_follow_the_documented_formula(lifecycle: Lifecycl
 def test_every_event_has_the_eventbridge_envelope(lifecycle: Lifecycle) -> None:
     for step in lifecycle.steps:
         event = step.event
-        # Given an event / Then its envelope is the one EventBridge delivers for SageMaker training jobs
+        # Given an event of any kind / Then its envelope is the one EventBridge delivers for SageMaker
         assert set(event) == {
             "version",
             "id",
@@ -331,21 +362,23 @@ def test_every_event_has_the_eventbridge_envelope(lifecycle: Lifecycle) -> None:
         }
         assert event["version"] == "0"
         assert str(uuid.UUID(event["id"])) == event["id"]
-        assert event["detail-type"] == "SageMaker Training Job State Change"
+        assert event["detail-type"] in SPECS[step.kind].detail_types
         assert event["source"] == "aws.sagemaker"
         assert event["account"] == "123456789012"
         assert event["region"] == "us-east-1"
-        assert event["resources"] == [step.describe["TrainingJobArn"]]
         assert EVENT_TIME_PATTERN.fullmatch(event["time"])
         occurred = datetime.fromisoformat(event["time"].replace("Z", "+00:00"))
-        assert occurred == step.describe["LastModifiedTime"].replace(microsecond=0)
+        assert occurred == step.modified.replace(microsecond=0)
+        if step.kind == "training":
+            assert event["detail-type"] == "SageMaker Training Job State Change"
+            assert event["resources"] == [step.describe["TrainingJobArn"]]
     # And no two events share an id
     ids = [step.event["id"] for step in lifecycle.steps]
     assert len(ids) == len(set(ids))
 
 
 def test_event_detail_is_the_describe_with_epoch_millisecond_times(lifecycle: Lifecycle) -> None:
-    for step in lifecycle.steps:
+    for step in training_steps(lifecycle):
         # Given an event and the describe taken at the same moment
         detail = dict(step.event["detail"])
         tags = detail.pop("Tags")
@@ -359,7 +392,7 @@ def test_event_detail_is_the_describe_with_epoch_millisecond_times(lifecycle: Li
 
 
 def test_event_detail_leaves_out_what_only_describe_returns(lifecycle: Lifecycle) -> None:
-    for step in lifecycle.steps:
+    for step in training_steps(lifecycle):
         # Given an event / Then it carries no metrics, time counters or spot flag, and no float anywhere
         assert not set(ONLY_IN_DESCRIBE) & set(step.event["detail"])
         assert not any(isinstance(leaf, float) for leaf in leaves(step.event["detail"]))
@@ -573,6 +606,8 @@ def test_string_epoch_event_carries_the_same_instants_as_strings() -> None:
 # ------------------------------------------------------------------------------------------------- SNS
 SNS_TIME_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 ALERT_ATTRIBUTES = ("alert_type", "severity", "job_name")
+#: SNS noun for a job of another kind than training in a subject (``Failed: processing job <name>``).
+SUBJECT_NOUNS = {kind: "" if kind == "training" else f"{spec.noun} " for kind, spec in SPECS.items()}
 #: What an SNS record's ``Sns`` holds when SNS invokes Lambda (``…Url``, where SQS subscribers get ``…URL``).
 LAMBDA_SNS_KEYS = frozenset(
     {"Type", "MessageId", "TopicArn", "Subject", "Message", "Timestamp", "SignatureVersion", "Signature"}
@@ -593,24 +628,34 @@ def alert_document(event: dict[str, Any]) -> Any:
     return json.loads(record["Sns"]["Message"])
 
 
+def label_of(document: dict[str, Any]) -> str:
+    """The fixtures' label of the job an alert document is about."""
+    kind, name = document["kind"], document["job_name"]
+    return name if kind == "training" else f"{kind}/{name}"
+
+
 def test_each_expected_alert_of_a_lifecycle_has_its_sns_event_in_order(lifecycle: Lifecycle) -> None:
-    # Given the SNS events made from a lifecycle, and the alerts its hand-written expectations list
+    # Given the SNS events made from a lifecycle, and the alerts its hand-written expectations list, each
+    # for its job's transition of that status
     documents = [alert_document(load_sns_event(name)) for name in sns_files_of(lifecycle.name)]
-    wanted = [
-        (job_name, alert) for job_name in lifecycle.job_names for alert in lifecycle.expected[job_name].alerts
+    wanted = []
+    for label, expected in lifecycle.expected.items():
+        alerting = [
+            (start, label, status) for status, start in expected.transitions if status in expected.alerts
+        ]
+        assert tuple(status for _, _, status in alerting) == expected.alerts
+        wanted += alerting
+    # Then there is one event per expected alert, for that job, transition and kind of alert, in time order
+    published = [
+        (datetime.fromisoformat(d["transition_start_time"]), label_of(d), d["alert_type"]) for d in documents
     ]
-    # Then there is one event per expected alert, for that job and that kind of alert, in order
-    assert [(d["job_name"], d["alert_type"]) for d in documents] == wanted
-    for document in documents:
-        transitions = lifecycle.expected[document["job_name"]].transitions
-        starts = {start for status, start in transitions if status == document["alert_type"]}
-        assert datetime.fromisoformat(document["transition_start_time"]) in starts
+    assert published == sorted(wanted)
 
 
 def test_every_sns_file_is_named_for_a_lifecycle() -> None:
     named = {name for lifecycle in LIFECYCLES for name in sns_files_of(lifecycle)}
     assert set(SNS_FILES) == named
-    assert len(SNS_FILES) == 5
+    assert len(SNS_FILES) == 11
 
 
 @pytest.mark.parametrize("name", SNS_FILES)
@@ -650,14 +695,17 @@ def test_every_sns_event_carries_an_alert_with_its_subject_and_attributes(name: 
     # Given an SNS event and the alert document it carries
     sns = load_sns_event(name)["Records"][0]["Sns"]
     document = json.loads(sns["Message"])
-    # Then the subject names the alert and the job in SNS's limits (printable ASCII, 100 characters)
-    assert sns["Subject"] == f"{document['alert_type']}: {document['job_name']}"
+    # Then the subject names the alert and the job (a training job by its name alone, as it always did) in
+    # SNS's limits (printable ASCII, 100 characters)
+    noun = SUBJECT_NOUNS[document["kind"]]
+    assert sns["Subject"] == f"{document['alert_type']}: {noun}{document['job_name']}"
     assert sns["Subject"].isascii()
     assert sns["Subject"].isprintable()
     assert len(sns["Subject"]) <= 100
     # And the attributes a filter policy can match are the document's, as String attributes
     assert sns["MessageAttributes"] == {
-        key: {"Type": "String", "Value": document[key]} for key in ALERT_ATTRIBUTES
+        **{key: {"Type": "String", "Value": document[key]} for key in ALERT_ATTRIBUTES},
+        "job_kind": {"Type": "String", "Value": document["kind"]},
     }
     assert document["severity"] == ("warning" if document["alert_type"] == "Interrupted" else "critical")
     # And it was published after the transition it reports began
@@ -723,7 +771,8 @@ BAD_CHECKS: dict[str, Callable[[str], bool]] = {
     ),
     "other-detail-type": lambda body: (
         json.loads(body)["source"] == "aws.sagemaker"
-        and json.loads(body)["detail-type"] == "SageMaker Processing Job State Change"
+        and json.loads(body)["detail-type"] == "SageMaker Endpoint State Change"
+        and json.loads(body)["detail"]["EndpointStatus"] == "IN_SERVICE"
     ),
     "missing-job-name": lambda body: "TrainingJobName" not in json.loads(body)["detail"],
     "job-name-invalid": lambda body: {"_", " "} <= set(json.loads(body)["detail"]["TrainingJobName"]),
@@ -733,6 +782,26 @@ BAD_CHECKS: dict[str, Callable[[str], bool]] = {
     ),
     "job-name-not-a-string": lambda body: isinstance(json.loads(body)["detail"]["TrainingJobName"], int),
     "detail-not-object": lambda body: not isinstance(json.loads(body)["detail"], dict),
+    "tuning-job-name-too-long": lambda body: (
+        json.loads(body)["detail-type"] == "SageMaker HyperParameter Tuning Job State Change"
+        and len(name := json.loads(body)["detail"]["HyperParameterTuningJobName"]) == 33
+        and re.fullmatch(r"[a-zA-Z0-9](-*[a-zA-Z0-9])*", name) is not None
+    ),
+    "processing-job-name-invalid": lambda body: (
+        json.loads(body)["detail-type"] == "SageMaker Processing Job State Change"
+        and "_" in json.loads(body)["detail"]["ProcessingJobName"]
+    ),
+    "pipeline-execution-arn-invalid": lambda body: (
+        json.loads(body)["detail-type"] == "SageMaker Model Building Pipeline Execution Status Change"
+        and json.loads(body)["detail"]["pipelineExecutionArn"].endswith(
+            ":pipeline/churn-train-pipeline/execution/"
+        )
+    ),
+    "transform-missing-job-name": lambda body: (
+        json.loads(body)["detail-type"] == "SageMaker Transform Job State Change"
+        and "TransformJobName" not in json.loads(body)["detail"]
+        and "TransformJobArn" in json.loads(body)["detail"]
+    ),
 }
 
 
@@ -829,6 +898,22 @@ def test_job_names_follow_first_appearance() -> None:
         if step.job_name not in first_seen:
             first_seen.append(step.job_name)
     assert lifecycle.job_names == tuple(first_seen)
+
+
+def test_jobs_of_other_kinds_are_labelled_with_their_kind() -> None:
+    # Given the lifecycle of a processing job and a training job that share a name
+    lifecycle = load_lifecycle("same-name")
+    (name,) = {step.job_name for step in lifecycle.steps}
+    # Then they are two jobs: the training job labelled by its name, the other by kind and name
+    assert lifecycle.job_names == (f"processing/{name}", name)
+    assert [job.kind for job in lifecycle.jobs] == ["processing", "training"]
+    assert set(lifecycle.expected) == set(lifecycle.job_names)
+    assert "ProcessingJobName" in lifecycle.final_describe(f"processing/{name}")
+    assert "TrainingJobName" in lifecycle.final_describe(name)
+    assert lifecycle.final_describe(lifecycle.jobs[1]) == lifecycle.final_describe(name)
+    # And the adapter's own mapping of each one's answer keeps its kind
+    assert lifecycle.final_record(f"processing/{name}").key.kind == "processing"
+    assert lifecycle.final_record(name).key.kind == "training"
 
 
 def test_loader_reads_from_the_events_dir_it_is_given(
