@@ -23,6 +23,7 @@ from jobtrail.core.history import plan_changes
 from jobtrail.core.model import Claim
 from jobtrail.usecases.ingest import handle_batch
 from jobtrail.usecases.sync import ALERT_CLAIM_SECONDS
+from jobtrail_local.lifecycle_builder import job_label
 from jobtrail_local.lifecycles import Lifecycle, lifecycle_names, load_lifecycle, sqs_batch
 
 
@@ -43,7 +44,8 @@ def expected_alerts(lifecycle: Lifecycle) -> Counter[tuple[str, str]]:
 
 
 def published(world: FakeWorld) -> Counter[tuple[str, str]]:
-    return Counter((a.job_name, a.alert_type) for a in world.publisher.published)
+    """(job label, alert type) of every alert published: labels as ``Lifecycle.expected`` keys them."""
+    return Counter((job_label(a.job), a.alert_type) for a in world.publisher.published)
 
 
 def alert_ids(world: FakeWorld) -> Counter[str]:

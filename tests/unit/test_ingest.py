@@ -16,12 +16,14 @@ from jobtrail.core.kinds import JobKey
 from jobtrail.core.model import Claim, HistoryChanges, JobRecord, StoredJob
 from jobtrail.usecases.ingest import handle_batch
 from jobtrail.usecases.sync import MAX_WRITE_ATTEMPTS
+from jobtrail_local.lifecycle_builder import job_label
 from jobtrail_local.lifecycles import (
     Lifecycle,
     bad_event_names,
     lifecycle_names,
     load_bad_event,
     load_lifecycle,
+    seen_transitions,
     sqs_batch,
 )
 
@@ -37,13 +39,24 @@ def replay_in_order(world: FakeWorld, lifecycle: Lifecycle) -> None:
         assert failed_ids(handle_batch(sqs_batch([step.sqs_body]), world.deps)) == []
 
 
-def assert_matches_expected(stored: StoredJob | None, lifecycle: Lifecycle, job_name: str) -> None:
-    expected = lifecycle.expected[job_name]
-    truth = record_from_describe(lifecycle.final_describe(job_name))
+def assert_matches_expected(
+    stored: StoredJob | None, lifecycle: Lifecycle, label: str, *, only_final_seen: bool = False
+) -> None:
+    """The job's history is what its final Describe shows and what its script expects (any kind).
+    ``only_final_seen``: Describe gave only the final answer, so the other kinds' statuses dated only by
+    an earlier answer (Stopping) cannot be known."""
+    expected = lifecycle.expected[label]
+    transitions = list(expected.transitions)
+    if only_final_seen and expected.kind != "training":
+        transitions = seen_transitions(expected.kind, [lifecycle.final_describe(label)])
+    truth = lifecycle.final_record(label)
     assert stored is not None
     assert stored.summary == truth.summary
-    assert stored.transitions == truth.transitions
-    assert [(t.status, t.start_time) for t in stored.transitions] == list(expected.transitions)
+    assert stored.summary.kind == expected.kind
+    if expected.kind == "training":  # the other kinds' transitions are what the answers seen date
+        assert stored.transitions == truth.transitions
+    assert [(t.status, t.start_time) for t in stored.transitions] == transitions
+    assert stored.steps == truth.steps
     assert stored.summary.status == expected.status
     assert stored.summary.secondary_status == expected.secondary_status
     assert len(stored.final_metrics) == expected.final_metrics
@@ -53,6 +66,17 @@ def assert_matches_expected(stored: StoredJob | None, lifecycle: Lifecycle, job_
     assert stored.summary.spot_savings_percent == pytest.approx(expected.spot_savings_percent)
     if expected.failure_reason_startswith:
         assert (stored.summary.failure_reason or "").startswith(expected.failure_reason_startswith)
+    if expected.exit_message_startswith:
+        assert (stored.summary.exit_message or "").startswith(expected.exit_message_startswith)
+    tuning = stored.summary.tuning
+    assert (tuning.best_training_job if tuning else None) == expected.best_training_job
+    assert (tuning.best_objective_value if tuning else None) == expected.best_objective_value
+    assert stored.summary.failed_step == expected.failed_step
+
+
+def stored_jobs(world: FakeWorld, lifecycle: Lifecycle) -> dict[str, StoredJob | None]:
+    """Each job of the lifecycle as stored, by its label."""
+    return {job_label(key): world.histories.jobs.get(key) for key in lifecycle.jobs}
 
 
 @pytest.mark.parametrize("name", lifecycle_names())
@@ -62,9 +86,9 @@ def test_replaying_a_lifecycle_in_order_records_exactly_what_describe_shows(name
     world = FakeWorld()
     # When each event arrives as it happens
     replay_in_order(world, lifecycle)
-    # Then every job's history is what DescribeTrainingJob finally shows, and what the script expects
-    for job_name in lifecycle.job_names:
-        assert_matches_expected(world.histories.by_name.get(job_name), lifecycle, job_name)
+    # Then every job's history is what its Describe finally shows, and what the script expects
+    for label, stored in stored_jobs(world, lifecycle).items():
+        assert_matches_expected(stored, lifecycle, label)
 
 
 @pytest.mark.parametrize("name", lifecycle_names())
@@ -77,16 +101,16 @@ def test_a_batch_describes_each_job_once_however_many_events_it_holds(name: str)
     bodies = [step.sqs_body for step in lifecycle.steps]
     for start in range(0, len(bodies), 10):
         batch = bodies[start : start + 10]
-        jobs_in_batch = {s.job_name for s in lifecycle.steps[start : start + 10]}
-        before = len(world.script.calls)
+        jobs_in_batch = {s.key for s in lifecycle.steps[start : start + 10]}
+        before = len(world.script.describes)
         # When a batch is handled
         response = handle_batch(sqs_batch(batch), world.deps)
-        # Then DescribeTrainingJob was asked once per distinct job in it, never once per record (the API
-        # calls the real adapter makes for it are counted in tests/integration/test_scripted_sagemaker.py)
+        # Then Describe was asked once per distinct job in it, never once per record (the API calls the
+        # real adapter makes for it are counted in tests/integration/test_scripted_sagemaker.py)
         assert failed_ids(response) == []
-        assert sorted(world.script.calls[before:]) == sorted(jobs_in_batch)
-    for job_name in lifecycle.job_names:
-        assert_matches_expected(world.histories.by_name.get(job_name), lifecycle, job_name)
+        assert sorted(world.script.describes[before:]) == sorted(jobs_in_batch)
+    for label, stored in stored_jobs(world, lifecycle).items():
+        assert_matches_expected(stored, lifecycle, label, only_final_seen=True)
 
 
 def test_a_duplicate_event_that_changes_nothing_writes_nothing() -> None:

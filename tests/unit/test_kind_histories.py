@@ -155,18 +155,18 @@ def _answer(
             _put(
                 execution, "FailureReason", "Step failure: One or multiple steps failed." if failed else None
             )
-            steps = [
-                {
-                    "StepName": "Preprocess",
-                    "StartTime": created,
-                    "StepStatus": "Failed" if failed and index else ("Succeeded" if index else "Executing"),
-                    "Metadata": {"ProcessingJob": {"Arn": arn("processing", "pipelines-x-preprocess")}},
-                }
-            ]
-            if index:
-                steps[0]["EndTime"] = created + timedelta(seconds=index)
+            step: dict[str, Any] = {
+                "StepName": "Preprocess",
+                "StartTime": created,
+                "StepStatus": ("Failed" if failed else "Succeeded") if final else "Executing",
+                "Metadata": {"ProcessingJob": {"Arn": arn("processing", "pipelines-x-preprocess")}},
+                "AttemptCount": 1,
+            }
+            if final:
+                step["EndTime"] = at
             if failed:
-                steps[0]["FailureReason"] = "ClientError: Failed to run the processing job"
+                step["FailureReason"] = "ClientError: Failed to run the processing job"
+            steps = [step]
             return pipeline_record(execution, steps)
         case "training":
             raise AssertionError("training lives are the lifecycles in events/")

@@ -136,7 +136,10 @@ class SageMakerJobs:
                 if key is None:
                     continue
                 created = _utc(summary["CreationTime"])
-                modified = summary.get("LastModifiedTime") or summary.get(end_member) or created
+                # DescribeTransformJob has no LastModifiedTime: its listing is dated as its Describe is
+                # (``transform_record``), or reconciliation would find every transform job behind.
+                listed = None if kind == "transform" else summary.get("LastModifiedTime")
+                modified = listed or summary.get(end_member) or created
                 yield JobListing(
                     key=key,
                     creation_time=created,
@@ -196,8 +199,9 @@ def execution_arn(key: JobKey, partition: str = "aws") -> str:
 
 
 #: How an unknown job is worded: SageMaker answers DescribeTrainingJob with "Requested resource not
-#: found." (a ValidationException), the others with ResourceNotFound; moto (which the local demo runs on)
-#: says "Could not find training job …". Any other ValidationException is a real error.
+#: found.", DescribeProcessingJob and DescribeTransformJob with "Could not find requested job with name …"
+#: (ValidationExceptions), the tuning and pipeline Describes with ResourceNotFound; moto says "Could not
+#: find training job …". Any other ValidationException is a real error.
 _NOT_FOUND_PHRASES = ("not found", "could not find")
 
 

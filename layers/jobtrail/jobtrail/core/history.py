@@ -52,7 +52,7 @@ def plan_changes(
             new_alerts=alerts_due(snapshot, _since(transitions, alert_since), alert_on),
             steps=snapshot.steps,
         )
-    if snapshot.summary.progress < stored.summary.progress:
+    if progress(snapshot) < progress(stored):
         return HistoryChanges(job=job, expected_version=stored.version, stale=True)
 
     latest = snapshot.transitions if spec.reports_transitions else _seen(spec, stored.transitions, snapshot)
@@ -116,12 +116,43 @@ def _seen(spec: KindSpec, stored: tuple[Transition, ...], snapshot: JobRecord) -
     return tuple(closed)
 
 
+def progress(record: JobRecord) -> tuple[datetime, int, int, int, int, int]:
+    """How far along the job an answer shows it, to tell an older answer from a newer one: its
+    ``LastModifiedTime`` and status rank, then — for what moves while those stand still (a pipeline
+    execution's steps, a tuning job's counters) — its steps started, how far they got and how often they
+    were tried, and its training jobs counted. Every part only grows as a job lives."""
+    summary = record.summary
+    tuning = summary.tuning
+    return (
+        summary.last_modified_time,
+        SPECS[summary.kind].rank(summary.status),
+        len(record.steps),
+        sum(_step_rank(step) for step in record.steps),
+        sum(step.attempts or 0 for step in record.steps),
+        sum(count for _, count in tuning.training_job_counts) if tuning else 0,
+    )
+
+
+def _step_rank(step: PipelineStep) -> int:
+    return SPECS["pipeline"].rank(step.status) * 2 + (step.end_time is not None)
+
+
 def _changed_steps(
     stored: tuple[PipelineStep, ...], latest: tuple[PipelineStep, ...]
 ) -> tuple[PipelineStep, ...]:
-    """The steps of ``latest`` that are not stored as they are now."""
+    """The steps of ``latest`` that are new, or further along than stored (a step never goes back)."""
     known = {step.name: step for step in stored}
-    return tuple(step for step in latest if known.get(step.name) != step)
+    return tuple(step for step in latest if _moved_on(known.get(step.name), step))
+
+
+def _moved_on(stored: PipelineStep | None, latest: PipelineStep) -> bool:
+    if stored is None:
+        return True
+    if latest == stored:
+        return False
+    ahead = (_step_rank(latest), latest.attempts or 0)
+    behind = (_step_rank(stored), stored.attempts or 0)
+    return ahead > behind or (ahead == behind and latest.end_time is None and stored.end_time is None)
 
 
 def _since(transitions: tuple[Transition, ...], moment: datetime | None) -> tuple[Transition, ...]:

@@ -142,12 +142,6 @@ class JobSummary:
         return self.key.region
 
     @property
-    def progress(self) -> tuple[datetime, int]:
-        """How far along this answer is: answers are applied in this order (an older one is stale).
-        The status rank orders two answers of the same instant (Stopping after InProgress)."""
-        return (self.last_modified_time, SPECS[self.kind].rank(self.status))
-
-    @property
     def tuning_job_name(self) -> str | None:
         """The tuning job's name, taken from its ARN (``…:hyper-parameter-tuning-job/NAME``)."""
         if not self.tuning_job_arn:
