@@ -119,7 +119,7 @@ def test_dlq_list_says_why_each_message_is_there(moto_table: Any, capsys: pytest
     ],
 )
 def test_a_dead_letter_names_the_job_of_any_kind(
-    detail_type: str, detail: dict[str, Any], job_name: str
+    detail_type: str, detail: dict[str, Any], job_name: str | None
 ) -> None:
     body = json.dumps({"id": "e-1", "detail-type": detail_type, "source": "aws.sagemaker", "detail": detail})
     letter = describe_dead_letter({"MessageId": "m-1", "Body": body})
