@@ -368,7 +368,8 @@ def url(text: str) -> str:
 def _add_kind_option(parser: argparse.ArgumentParser, text: str) -> None:
     from jobtrail.core.kinds import KINDS  # noqa: PLC0415
 
-    parser.add_argument("--kind", type=kind, metavar="KIND", help=f"{text}: {', '.join(KINDS)}")
+    option = parser.add_argument("--kind", type=kind, metavar="KIND", help=f"{text}: {', '.join(KINDS)}")
+    option.completer = completion.kind_names  # type: ignore[attr-defined]  # argcomplete reads it
 
 
 def kind(text: str) -> str:

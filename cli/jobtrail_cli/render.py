@@ -355,7 +355,7 @@ def _tuning_rows(summary: JobSummary) -> list[tuple[str, str | Text]]:
         ("Ended", when(summary.end_time)),
         ("Last modified", when(summary.last_modified_time)),
         ("Training jobs", counted(tuning.training_job_counts)),
-        ("Objectives", counted(tuning.objective_counts)),
+        ("Objective statuses", counted(tuning.objective_counts)),
         ("Objective", objective),
         ("Best training job", tuning.best_training_job or "-"),
         ("Best objective", "-" if tuning.best_objective_value is None else repr(tuning.best_objective_value)),

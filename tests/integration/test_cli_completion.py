@@ -225,3 +225,16 @@ def test_bash_completes_a_pipeline_execution_name_with_its_slash(
 ) -> None:
     offered = bash_completions(tmp_path, f"jobtrail {' '.join(kinds_where)} history churn-pipeline/zt")
     assert offered == [samples.EXECUTION_FAILED]
+
+
+def test_kinds_are_completed_without_loading_the_aws_sdk(tmp_path: Path) -> None:
+    offered, process = complete("jobtrail show --kind p", tmp_path, python_flags=("-X", "importtime"))
+    assert offered == ["processing", "pipeline"]
+    assert not _loaded(process) & set(HEAVY)
+    assert complete("jobtrail watch --kind ", tmp_path)[0] == [
+        "training",
+        "processing",
+        "transform",
+        "tuning",
+        "pipeline",
+    ]

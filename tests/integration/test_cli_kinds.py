@@ -209,6 +209,15 @@ def test_jobs_of_a_tuning_job_are_its_training_jobs(
     children = run_json(table, "jobs", "--tuning-job", samples.TUNING, capsys=capsys)
     assert {j["job_name"] for j in children} == {*samples.CHILDREN, samples.STOPPED_CHILD}
     assert {j["kind"] for j in children} == {"training"}
+    assert (
+        run_json(table, "jobs", "--tuning-job", samples.TUNING, "--kind", "training", capsys=capsys)
+        == children
+    )
+    code, out, err = run(table, "jobs", "--tuning-job", samples.TUNING, "--kind", "processing", capsys=capsys)
+    assert (code, out) == (2, "")
+    assert err == (
+        "jobtrail: a tuning job's jobs are training jobs: leave out --kind processing with --tuning-job\n"
+    )
 
 
 # -- show, per kind ----------------------------------------------------------------------------------------
@@ -261,7 +270,7 @@ def test_show_of_a_tuning_job_gives_its_counters_and_best_job_and_how_to_list_it
     assert code == 0
     for row in (
         "Training jobs 3 Completed, 1 Stopped",
-        "Objectives 3 Succeeded, 1 Failed",
+        "Objective statuses 3 Succeeded, 1 Failed",
         f"Objective {samples.OBJECTIVE} (maximize)",
         f"Best training job {samples.BEST_CHILD}",
         f"Best objective {samples.BEST_VALUE!r}",

@@ -368,3 +368,7 @@ def test_watching_the_newest_jobs_of_one_kind(
     assert code == 0
     assert {line["job"]["job_name"] for line in printed} == {samples.EXECUTION_OK, samples.EXECUTION_FAILED}
     assert calls["dynamodb.Query"] == 2  # one per poll: the kind's partition of by-creation-time
+    run_watch(ddb_local_table, "--kind", "pipeline", pace=Pace(2, time.sleep, time.clock, polls=1))
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Watching the 20 newest pipeline executions" in out
+    assert "Pipeline executions in table" in out

@@ -55,3 +55,10 @@ def job_names(prefix: str, parsed_args: argparse.Namespace, **_: object) -> list
     except UserError:
         return []  # nothing to offer; the command itself will say why when it runs
     return list(dict.fromkeys(s.job_name for s in summaries if s.job_name.startswith(prefix)))
+
+
+def kind_names(prefix: str, **_: object) -> list[str]:
+    """The job kinds (``--kind``) that start with ``prefix``."""
+    from jobtrail.core.kinds import KINDS  # noqa: PLC0415
+
+    return [kind for kind in KINDS if kind.startswith(prefix.lower())]

@@ -33,6 +33,11 @@ def jobs(args: argparse.Namespace, wiring: Wiring) -> int:
         raise UserError("--since is after --until", EXIT_USAGE)
     if args.kind and args.status:
         _refuse_status_of_other_kinds(args.kind, args.status)
+    if args.tuning_job and args.kind not in {None, "training"}:
+        raise UserError(
+            f"a tuning job's jobs are training jobs: leave out --kind {args.kind} with --tuning-job",
+            EXIT_USAGE,
+        )
     store = wiring.queries()
     summaries = wiring.read(
         lambda: store.list_jobs(

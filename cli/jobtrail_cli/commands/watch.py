@@ -221,6 +221,7 @@ def _watch_job(args: argparse.Namespace, wiring: Wiring, pace: Pace) -> None:
 
 def _watch_jobs(args: argparse.Namespace, wiring: Wiring, pace: Pace) -> None:
     from jobtrail.adapters.history_queries import JobQuery  # noqa: PLC0415
+    from jobtrail.core.kinds import SPECS  # noqa: PLC0415
     from jobtrail.core.views import summary_view  # noqa: PLC0415
 
     store = wiring.queries()
@@ -241,7 +242,7 @@ def _watch_jobs(args: argparse.Namespace, wiring: Wiring, pace: Pace) -> None:
                 )
                 if change != "listed":
                     changed_at[summary.key] = now
-            jobs = f"{args.kind} jobs" if args.kind else "jobs"
+            jobs = f"{SPECS[args.kind].noun}s" if args.kind else "jobs"
             note = (
                 f"Watching the {args.limit} newest {jobs}: every {pace.interval:g}s, Ctrl-C to stop "
                 f"(last poll {_clock_time()}; changed rows are highlighted for a minute)"
