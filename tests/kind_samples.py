@@ -3,17 +3,17 @@
 ``botocore.stub.Stubber``), mapped by the SageMaker adapter's pure mappers and written with
 ``HistoryStore.apply(plan_changes(…))``, as ingest would.
 
-The samples follow the verified ones of the kinds research (/work/notes/validate_samples.py); the training
-jobs are events/' ``completed`` and ``stopped`` jobs renamed and moved in time.
+The samples follow those the kinds research verified against botocore's model; the training jobs are
+events/' ``completed``, ``stopped`` and ``failed`` jobs, renamed and moved in time.
 
 What the table holds, oldest first (all on 2026-11-25, account 123456789012, us-east-1):
 
 - processing ``PROCESSING_OK`` (Completed) and ``PROCESSING_FAILED`` (Failed, with an ExitMessage);
 - transform ``TRANSFORM`` (Completed);
 - tuning ``TUNING`` (Completed: 3 Completed, 1 Stopped) and its four training children;
+- pipeline execution ``EXECUTION_OK`` of ``PIPELINE`` (Succeeded; its steps' jobs are not recorded);
 - a processing job and a training job both named ``SHARED``;
-- pipeline executions ``EXECUTION_OK`` (Succeeded) and ``EXECUTION_FAILED`` (its Train step failed), of
-  ``PIPELINE``; the failed one's two jobs are recorded too.
+- pipeline execution ``EXECUTION_FAILED`` of ``PIPELINE`` (its Train step failed), and its two jobs.
 
 ``EXECUTION_RUNNING`` is not in it: ``running_pipeline`` gives its answers one after the other, for
 ``watch``.
@@ -22,8 +22,8 @@ What the table holds, oldest first (all on 2026-11-25, account 123456789012, us-
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -470,15 +470,7 @@ def record(store: HistoryStore, snapshot: JobRecord) -> None:
     store.apply(plan_changes(stored, snapshot, DEFAULT_ALERT_ON))
 
 
-def record_all(store: HistoryStore, snapshots: Iterator[JobRecord] | Sequence[JobRecord]) -> None:
+def record_all(store: HistoryStore, snapshots: Iterable[JobRecord]) -> None:
+    """``record`` each of ``snapshots``, in order."""
     for snapshot in snapshots:
         record(store, snapshot)
-
-
-def renamed(snapshot: JobRecord, name: str) -> JobRecord:
-    """``snapshot`` for a job of another name (its ARN follows)."""
-    summary = snapshot.summary
-    return replace(
-        snapshot,
-        summary=replace(summary, job_name=name, job_arn=summary.job_arn.rsplit("/", 1)[0] + f"/{name}"),
-    )
