@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from jobtrail.core.kinds import SPECS, JobKey, Kind
-from jobtrail.core.model import JobRecord, JobSummary, PipelineStep, StoredAlert, Transition
+from jobtrail.core.model import JobRecord, JobSummary, PipelineStep, StoredAlert, Transition, TuningFacts
 from jobtrail.core.times import human_duration
 from rich.cells import cell_len
 from rich.console import Console
@@ -344,8 +344,6 @@ def _times(summary: JobSummary) -> list[tuple[str, str | Text]]:
 
 
 def _tuning_rows(summary: JobSummary) -> list[tuple[str, str | Text]]:
-    from jobtrail.core.model import TuningFacts  # noqa: PLC0415
-
     tuning = summary.tuning or TuningFacts()
     objective = tuning.objective_metric or "-"
     if tuning.objective_type:
