@@ -117,6 +117,24 @@ def _event_fields(body: str) -> tuple[str | None, str | None]:
     if not isinstance(document, dict):
         return None, None
     detail = document.get("detail")
-    job = detail.get("TrainingJobName") if isinstance(detail, dict) else None
     event_id = document.get("id")
-    return (event_id if isinstance(event_id, str) else None, job if isinstance(job, str) else None)
+    return (event_id if isinstance(event_id, str) else None, _job_name(detail))
+
+
+#: Where a state change's detail names its job: each job kind's name member; a pipeline execution has
+#: none, its name is taken from its ARN (``<pipeline>/<execution id>``).
+_NAME_MEMBERS = ("TrainingJobName", "ProcessingJobName", "TransformJobName", "HyperParameterTuningJobName")
+
+
+def _job_name(detail: object) -> str | None:
+    """The name of the job an event's detail is about, whatever its kind; ``None`` if it names none."""
+    from jobtrail.core.kinds import key_from_arn  # noqa: PLC0415
+
+    if not isinstance(detail, dict):
+        return None
+    for member in _NAME_MEMBERS:
+        if isinstance(detail.get(member), str):
+            return str(detail[member])
+    execution = detail.get("pipelineExecutionArn")
+    key = key_from_arn(execution) if isinstance(execution, str) else None
+    return key.name if key else None

@@ -29,7 +29,9 @@ Command = Callable[[argparse.Namespace, Wiring], int]
 def build_parser() -> argparse.ArgumentParser:
     """The ``jobtrail`` parser; each subcommand's ``run`` default is its ``Command``."""
     parser = argparse.ArgumentParser(
-        prog="jobtrail", description="The status history of your SageMaker training jobs."
+        prog="jobtrail",
+        description="The status history of your SageMaker jobs: training, processing, transform and "
+        "hyperparameter tuning jobs, and pipeline executions.",
     )
     parser.add_argument("--version", action="version", version=f"jobtrail {__version__}")
     _add_where_options(parser, suppress=False)
@@ -119,9 +121,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     one_job_commands = []
     for name, run, text, kind in (
-        ("show", queries.show, "a job's summary and final metrics", output),
-        ("history", queries.history, "a job's status transitions as a timeline", tables),
-        ("metrics", queries.metrics, "a job's final metrics", output),
+        (
+            "show",
+            queries.show,
+            "a job's summary: a training job's final metrics, a tuning job's best training job, a pipeline "
+            "execution's failed step",
+            output,
+        ),
+        (
+            "history",
+            queries.history,
+            "a job's status transitions as a timeline (a pipeline execution's steps too)",
+            tables,
+        ),
+        ("metrics", queries.metrics, "a job's final metrics (a tuning job's objective)", output),
     ):
         one_job = subcommands.add_parser(name, parents=[kind], help=text)
         _completes_job_names(
@@ -209,7 +222,11 @@ def _add_watch_and_status(
             "jobs",
         )
     )
-    _add_kind_option(watch, "the job's kind, when jobs of several kinds have this name")
+    _add_kind_option(
+        watch,
+        "with JOB, the job's kind, when jobs of several kinds have this name; without, only jobs of "
+        "this kind",
+    )
     watch.add_argument(
         "--interval",
         type=watch_command.interval,
@@ -369,7 +386,8 @@ def url(text: str) -> str:
 def _add_kind_option(parser: argparse.ArgumentParser, text: str) -> None:
     from jobtrail.core.kinds import KINDS  # noqa: PLC0415
 
-    parser.add_argument("--kind", type=kind, metavar="KIND", help=f"{text}: {', '.join(KINDS)}")
+    option = parser.add_argument("--kind", type=kind, metavar="KIND", help=f"{text}: {', '.join(KINDS)}")
+    option.completer = completion.kind_names  # type: ignore[attr-defined]  # argcomplete reads it
 
 
 def kind(text: str) -> str:

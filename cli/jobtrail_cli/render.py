@@ -1,15 +1,16 @@
-"""Human output of the CLI: rich tables and the transition timeline."""
+"""Human output of the CLI: rich tables, the transition timeline and a pipeline execution's steps."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from jobtrail.core.model import JobRecord, JobSummary, StoredAlert, Transition
+from jobtrail.core.kinds import SPECS, JobKey, Kind
+from jobtrail.core.model import JobRecord, JobSummary, PipelineStep, StoredAlert, Transition, TuningFacts
 from jobtrail.core.times import human_duration
 from rich.cells import cell_len
 from rich.console import Console
@@ -29,9 +30,11 @@ if TYPE_CHECKING:
     from jobtrail_cli.commands.status import Health
     from jobtrail_cli.dead_letters import DeadLetter
 
-#: Colours by status (TrainingJobStatus and secondary status alike); anything else stays plain.
+#: Colours by status (every kind's status, a training job's secondary status, a pipeline step's status);
+#: anything else stays plain.
 STATUS_STYLES = {
     "Completed": "green",
+    "Succeeded": "green",
     "Failed": "bold red",
     "MaxRuntimeExceeded": "red",
     "MaxWaitTimeExceeded": "red",
@@ -39,6 +42,8 @@ STATUS_STYLES = {
     "Stopped": "magenta",
     "Stopping": "magenta",
     "InProgress": "cyan",
+    "Executing": "cyan",
+    "Starting": "cyan",
     "Training": "cyan",
 }
 BAR_WIDTH = 30
@@ -68,19 +73,41 @@ def jobs_table(summaries: Sequence[JobSummary], *, where: str, filters: str = ""
     columns = [
         _Column("Job", [s.job_name for s in summaries], rank=0),
         _Column("Status", [styled(s.status) for s in summaries], rank=1),
-        _Column("Secondary", [styled(s.secondary_status) for s in summaries], rank=2),
+        _Column("Kind", [s.kind for s in summaries], rank=2),
+        _Column("Secondary", [styled(s.secondary_status) for s in summaries], rank=3),
         _Column(
             "Created",
             [when(s.creation_time) for s in summaries],
-            rank=3,
-            narrow=_Column("Created", [_short_when(s.creation_time) for s in summaries], rank=3),
+            rank=4,
+            narrow=_Column("Created", [_short_when(s.creation_time) for s in summaries], rank=4),
         ),
-        _Column("Training", [human_duration(s.training_time_seconds) for s in summaries], rank=4),
-        _Column("Billable", [human_duration(s.billable_time_seconds) for s in summaries], rank=6),
-        _Column("Instance", [_instances(s) for s in summaries], rank=7),
-        _Column("Spot", [_percent(s.spot_savings_percent) for s in summaries], rank=5),
+        _Column("Training", [human_duration(s.training_time_seconds) for s in summaries], rank=5),
+        _Column("Billable", [human_duration(s.billable_time_seconds) for s in summaries], rank=7),
+        _Column("Instance", [_instances(s) for s in summaries], rank=8),
+        _Column("Spot", [_percent(s.spot_savings_percent) for s in summaries], rank=6),
     ]
-    _print_fitted(f"Training jobs in {where}, newest first ({zone()})", columns, wide=wide)
+    _print_fitted(
+        f"{listed(s.kind for s in summaries)} in {where}, newest first ({zone()})", columns, wide=wide
+    )
+
+
+def listed(kinds: Iterable[Kind]) -> str:
+    """What a listing holds, for its title: ``Processing jobs``, ``Pipeline executions``; ``Jobs`` when it
+    mixes kinds."""
+    distinct = set(kinds)
+    if len(distinct) != 1:
+        return "Jobs"
+    return plural(SPECS[distinct.pop()].noun).capitalize()
+
+
+def plural(noun: str) -> str:
+    """``training jobs``, ``pipeline executions``."""
+    return f"{noun}s"
+
+
+def job_ref(job: JobKey) -> str:
+    """Another job, as ``show --kind KIND NAME`` takes it: ``training pipelines-…-Train-…``."""
+    return f"{job.kind} {job.name}"
 
 
 def alerts_table(alerts: Sequence[StoredAlert], *, where: str, filters: str = "", wide: bool = False) -> None:
@@ -99,6 +126,7 @@ def alerts_table(alerts: Sequence[StoredAlert], *, where: str, filters: str = ""
         ),
         _Column("Alert", [styled(a.alert.alert_type) for a in alerts], rank=1),
         _Column("Severity", [_severity(a.alert.severity) for a in alerts], rank=4),
+        _Column("Kind", [a.alert.job.kind for a in alerts], rank=5),
         _Column("Job", [a.alert.job_name for a in alerts], rank=0),
         _Column(
             "Delivery",
@@ -230,6 +258,9 @@ def _at_least(width: int) -> Iterator[None]:
 
 
 def job_details(record: JobRecord, *, where: str) -> None:
+    """``show``: the job's facts, a row each (those of its kind), then what else there is to see: a
+    training job's final metrics, the commands that list a tuning job's training jobs or a pipeline
+    execution's steps."""
     summary = record.summary
     table = Table(
         show_header=False,
@@ -242,39 +273,182 @@ def job_details(record: JobRecord, *, where: str) -> None:
     table.add_column(style="bold")
     table.add_column(overflow="fold")
     rows: list[tuple[str, str | Text]] = [
+        ("Kind", summary.kind),
         ("ARN", summary.job_arn),
         ("Status", styled(summary.status)),
-        ("Secondary status", styled(summary.secondary_status)),
-        ("Created", when(summary.creation_time)),
-        ("Training started", when(summary.start_time)),
-        ("Training ended", when(summary.end_time)),
-        ("Last modified", when(summary.last_modified_time)),
-        ("Training time", human_duration(summary.training_time_seconds)),
-        ("Billable time", human_duration(summary.billable_time_seconds)),
-        ("Managed spot", "yes" if summary.managed_spot else "no"),
-        ("Spot savings", _percent(summary.spot_savings_percent)),
-        ("Instances", _instances(summary)),
-        ("Max runtime", human_duration(summary.max_runtime_seconds)),
-        ("Max wait", human_duration(summary.max_wait_seconds)),
-        ("Tuning job", summary.tuning_job_name or "-"),
-        ("Model artifacts", summary.model_artifacts_uri or "-"),
+        *_rows_of_kind(record),
     ]
     if summary.failure_reason:
         rows.append(("Failure reason", Text(summary.failure_reason, style="red")))
     for label, value in rows:
         table.add_row(label, value)
     console.print(table)
-    metrics_table(record)
+    if summary.kind == "training":
+        metrics_table(record)
+    for hint in _hints(record):
+        console.print(hint, soft_wrap=True)
+
+
+def _rows_of_kind(record: JobRecord) -> list[tuple[str, str | Text]]:
+    """``show``'s rows that depend on the job's kind (a training job's are those it always had)."""
+    summary = record.summary
+    match summary.kind:
+        case "training":
+            return [
+                ("Secondary status", styled(summary.secondary_status)),
+                ("Created", when(summary.creation_time)),
+                ("Training started", when(summary.start_time)),
+                ("Training ended", when(summary.end_time)),
+                ("Last modified", when(summary.last_modified_time)),
+                ("Training time", human_duration(summary.training_time_seconds)),
+                ("Billable time", human_duration(summary.billable_time_seconds)),
+                ("Managed spot", "yes" if summary.managed_spot else "no"),
+                ("Spot savings", _percent(summary.spot_savings_percent)),
+                ("Instances", _instances(summary)),
+                ("Max runtime", human_duration(summary.max_runtime_seconds)),
+                ("Max wait", human_duration(summary.max_wait_seconds)),
+                ("Tuning job", summary.tuning_job_name or "-"),
+                ("Model artifacts", summary.model_artifacts_uri or "-"),
+            ]
+        case "processing":
+            return [
+                *_times(summary),
+                ("Instances", _instances(summary)),
+                ("Max runtime", human_duration(summary.max_runtime_seconds)),
+                ("Exit message", Text(summary.exit_message or "-")),
+            ]
+        case "transform":
+            return [
+                *_times(summary),
+                ("Model", summary.model_name or "-"),
+                ("Instances", _instances(summary)),
+            ]
+        case "tuning":
+            return _tuning_rows(summary)
+        case "pipeline":
+            return _pipeline_rows(record)
+
+
+def _times(summary: JobSummary) -> list[tuple[str, str | Text]]:
+    """Created, started, ended, last modified, and the time it ran (ended or not)."""
+    ran = None
+    if summary.start_time:
+        ran = ((summary.end_time or datetime.now(UTC)) - summary.start_time).total_seconds()
+    return [
+        ("Created", when(summary.creation_time)),
+        ("Started", when(summary.start_time)),
+        ("Ended", when(summary.end_time)),
+        ("Last modified", when(summary.last_modified_time)),
+        ("Ran", human_duration(ran) + ("" if summary.end_time or ran is None else " so far")),
+    ]
+
+
+def _tuning_rows(summary: JobSummary) -> list[tuple[str, str | Text]]:
+    tuning = summary.tuning or TuningFacts()
+    objective = tuning.objective_metric or "-"
+    if tuning.objective_type:
+        objective = f"{objective} ({tuning.objective_type.lower()})"
+    return [
+        ("Created", when(summary.creation_time)),
+        ("Ended", when(summary.end_time)),
+        ("Last modified", when(summary.last_modified_time)),
+        ("Training jobs", counted(tuning.training_job_counts)),
+        ("Objective statuses", counted(tuning.objective_counts)),
+        ("Objective", objective),
+        ("Best training job", tuning.best_training_job or "-"),
+        ("Best objective", "-" if tuning.best_objective_value is None else repr(tuning.best_objective_value)),
+    ]
+
+
+def counted(counters: Sequence[tuple[str, int]]) -> str:
+    """A tuning job's counters as people say them: ``3 Completed, 1 Stopped`` (the zero ones left out),
+    ``none`` when all are zero."""
+    return ", ".join(f"{count} {name}" for name, count in counters if count) or "none"
+
+
+def _pipeline_rows(record: JobRecord) -> list[tuple[str, str | Text]]:
+    summary = record.summary
+    pipeline, _, execution = summary.job_name.partition("/")
+    rows: list[tuple[str, str | Text]] = [
+        ("Pipeline", pipeline),
+        ("Execution", execution),
+        ("Created", when(summary.creation_time)),
+        ("Last modified", when(summary.last_modified_time)),
+        ("Steps", _step_count(record.steps)),
+    ]
+    failed = _failed_step(record)
+    if failed is not None:
+        rows.append(("Failed step", Text(failed.name, style="bold red")))
+        if failed.failure_reason:
+            rows.append(("Step failure", Text(failed.failure_reason, style="red")))
+        if failed.job is not None:
+            rows.append(("Step's job", job_ref(failed.job)))
+    elif summary.failed_step:
+        rows.append(("Failed step", Text(summary.failed_step, style="bold red")))
+    return rows
+
+
+def _step_count(steps: Sequence[PipelineStep]) -> str:
+    """``3 (2 Succeeded, 1 Failed)``."""
+    if not steps:
+        return "0"
+    statuses: dict[str, int] = {}
+    for step in steps:
+        statuses[step.status] = statuses.get(step.status, 0) + 1
+    return f"{len(steps)} ({counted(tuple(statuses.items()))})"
+
+
+def _failed_step(record: JobRecord) -> PipelineStep | None:
+    """The step the execution names as failed, else the first failed step (in the order they started)."""
+    steps = record.steps
+    named = [s for s in steps if s.name == record.summary.failed_step]
+    return next(iter(named or [s for s in steps if s.status == "Failed"]), None)
+
+
+def _hints(record: JobRecord) -> list[str]:
+    """The commands that show what ``show`` only names: a tuning job's training jobs and its best one, a
+    pipeline execution's steps and its failed step's job."""
+    summary = record.summary
+    name = summary.job_name
+    if summary.kind == "tuning":
+        hints = [f"Its training jobs: jobtrail jobs --tuning-job {name}"]
+        best = summary.tuning.best_training_job if summary.tuning else None
+        if best:
+            hints.append(f"The best one: jobtrail show --kind training {best}")
+        return hints
+    if summary.kind == "pipeline":
+        hints = [f"Its steps as a timeline: jobtrail history {name}"]
+        failed = _failed_step(record)
+        if failed is not None and failed.job is not None:
+            hints.append(f"The failed step's job: jobtrail show --kind {job_ref(failed.job)}")
+        return hints
+    return []
 
 
 def metrics_table(record: JobRecord, *, where: str = "") -> None:
-    """The final metrics; ``where`` (the table) is told when they are shown alone."""
-    if not record.final_metrics:
+    """The final metrics (a tuning job's: its objective, as its best training job reached it); ``where``
+    (the table) is told when they are shown alone. Kinds without metrics say so in one line."""
+    summary = record.summary
+    in_where = f" in {where}" if where else ""
+    if summary.kind == "tuning":
+        _objective_table(record, in_where)
+        return
+    if summary.kind != "training":
+        steps = (
+            f" (its steps' jobs may: `jobtrail history {record.job_name}` names them)"
+            if summary.kind == "pipeline"
+            else ""
+        )
         console.print(
-            f"No final metrics recorded for {record.job_name}" + (f" in {where}." if where else ".")
+            f"{plural(SPECS[summary.kind].noun).capitalize()} report no metrics: none for "
+            f"{record.job_name}{in_where}{steps}.",
+            soft_wrap=True,
         )
         return
-    title = f"Final metrics of {record.job_name} in {where}" if where else "Final metrics"
+    if not record.final_metrics:
+        console.print(f"No final metrics recorded for {record.job_name}{in_where}.")
+        return
+    title = f"Final metrics of {record.job_name}{in_where}" if where else "Final metrics"
     table = Table(title=title, title_justify="left")
     table.add_column("Metric")
     table.add_column("Value", justify="right")
@@ -284,11 +458,38 @@ def metrics_table(record: JobRecord, *, where: str = "") -> None:
     console.print(table)
 
 
+def _objective_table(record: JobRecord, in_where: str) -> None:
+    """A tuning job's objective: its metric, the best value and the training job that reached it."""
+    tuning = record.summary.tuning
+    if tuning is None or tuning.best_objective_value is None:
+        metric = tuning.objective_metric if tuning and tuning.objective_metric else "its objective"
+        console.print(
+            f"No objective value yet for {record.job_name}{in_where}: none of its training jobs "
+            f"has reported {metric}."
+        )
+        return
+    table = Table(title=f"Objective of {record.job_name}{in_where}", title_justify="left")
+    for header in ("Metric", "Type", "Best value", "Best training job"):
+        table.add_column(header, justify="right" if header == "Best value" else "left")
+    table.add_row(
+        tuning.objective_metric or "-",
+        tuning.objective_type or "-",
+        repr(tuning.best_objective_value),
+        tuning.best_training_job or "-",
+    )
+    console.print(table)
+
+
 def timeline(record: JobRecord, *, where: str = "", wide: bool = False, now: datetime | None = None) -> None:
-    """Each transition with its duration and a bar proportional to the longest one, a line each."""
-    view, width = timeline_view(record, where=where, wide=wide, now=now)
+    """Each transition with its duration and a bar proportional to the longest one, a line each; for a
+    pipeline execution, then its steps the same way, with the job each ran, and under them each failed
+    step's reason and how to see a step's job (whole lines, which the terminal wraps: a command stays
+    whole to copy)."""
+    view, width = timeline_view(record, where=where, wide=wide, now=now, notes=False)
     with _at_least(width):
         console.print(view)
+    for note in step_notes(record):
+        console.print(note, soft_wrap=True)
 
 
 def timeline_view(
@@ -298,13 +499,26 @@ def timeline_view(
     wide: bool = False,
     now: datetime | None = None,
     widen: str | None = "--wide",
+    notes: bool = True,
 ) -> tuple[RenderableType, int]:
-    """``timeline``'s table (or the line saying there is none), and the width it needs; ``widen`` as for
-    ``_fitted``."""
+    """``timeline``'s tables (or the line saying there is none), with the ``step_notes`` of a pipeline
+    execution unless ``notes`` is false, and the width they need; ``widen`` as for ``_fitted``."""
+    from rich.console import Group  # noqa: PLC0415
+
+    now = now or datetime.now(UTC)
+    transitions, width = _transitions_view(record, where=where, wide=wide, now=now, widen=widen)
+    if record.summary.kind != "pipeline":
+        return transitions, width
+    steps, steps_width = steps_view(record, wide=wide, now=now, widen=widen)
+    return Group(transitions, steps, *(step_notes(record) if notes else ())), max(width, steps_width)
+
+
+def _transitions_view(
+    record: JobRecord, *, where: str, wide: bool, now: datetime, widen: str | None
+) -> tuple[RenderableType, int]:
     transitions = record.transitions
     if not transitions:
         return Text(f"No transitions recorded for {record.job_name}."), 0
-    now = now or datetime.now(UTC)
     durations = [t.duration_seconds(now) or 0.0 for t in transitions]
     bar = _Column("Time spent", ["█" * MIN_BAR_WIDTH], rank=1)  # measured at its narrowest
     columns = [
@@ -314,16 +528,84 @@ def timeline_view(
         bar,
         _Column("Message", [t.message or "" for t in transitions], rank=4, folds=True),
     ]
+    _fill_bars(bar, columns, durations, [t.status for t in transitions], wide=wide)
+    noun = SPECS[record.summary.kind].noun
+    title = f"{noun.capitalize()} {record.job_name} — {record.summary.status}" + (
+        f" ({where})" if where else ""
+    )
+    return _fitted(title, columns, wide=wide, widen=widen)
+
+
+def steps_view(
+    record: JobRecord, *, wide: bool = False, now: datetime | None = None, widen: str | None = "--wide"
+) -> tuple[RenderableType, int]:
+    """A pipeline execution's steps in the order they started: type, status, start, duration with a bar
+    proportional to the longest step, and the job each ran (``kind name``). Returns it with the width it
+    needs."""
+    steps = record.steps
+    if not steps:
+        return Text(f"No steps recorded for {record.job_name}."), 0
+    now = now or datetime.now(UTC)
+    durations = [_step_seconds(step, now) for step in steps]
+    bar = _Column("Time spent", ["█" * MIN_BAR_WIDTH], rank=3)
+    columns = [
+        _Column("Step", [Text(step.name) for step in steps], rank=0),
+        _Column("Type", [step.step_type or "-" for step in steps], rank=6),
+        _Column("Status", [styled(step.status) for step in steps], rank=1),
+        _Column(f"Started ({zone()})", [when(step.start_time) for step in steps], rank=5),
+        _Column(
+            "Duration",
+            [_step_duration(step, seconds) for step, seconds in zip(steps, durations, strict=True)],
+            rank=2,
+        ),
+        bar,
+        _Column("Job", [job_ref(step.job) if step.job else "-" for step in steps], rank=4),
+    ]
+    _fill_bars(bar, columns, [seconds or 0.0 for seconds in durations], [s.status for s in steps], wide=wide)
+    return _fitted(f"Steps of {record.job_name}, in the order they started", columns, wide=wide, widen=widen)
+
+
+def step_notes(record: JobRecord) -> list[Text]:
+    """What the steps table leaves out or only names: each failed step's reason, and the command that
+    shows a step's job (the failed step's, else the last one that ran a job)."""
+    notes = [
+        Text.assemble((f"{step.name} failed: ", "bold red"), step.failure_reason or "no reason given")
+        for step in record.steps
+        if step.status == "Failed"
+    ]
+    failed = _failed_step(record)
+    ran = [s.job for s in record.steps if s.job is not None]
+    job = failed.job if failed is not None and failed.job is not None else (ran[-1] if ran else None)
+    if job is not None:
+        notes.append(Text(f"A step's job has its own history: jobtrail show --kind {job_ref(job)}"))
+    return notes
+
+
+def _step_seconds(step: PipelineStep, now: datetime) -> float | None:
+    """How long the step ran (so far, if it has not ended); ``None`` if it has not started."""
+    if step.start_time is None:
+        return None
+    return ((step.end_time or now) - step.start_time).total_seconds()
+
+
+def _step_duration(step: PipelineStep, seconds: float | None) -> str:
+    text = human_duration(seconds)
+    return f"{text} (open)" if seconds is not None and step.end_time is None else text
+
+
+def _fill_bars(
+    bar: _Column, columns: Sequence[_Column], seconds: Sequence[float], statuses: Sequence[str], *, wide: bool
+) -> None:
+    """The bar column's cells: as wide as the terminal leaves room for (``BAR_WIDTH`` at most, and with
+    ``wide``), the longest duration the whole bar."""
     kept, _ = _fit(columns, console.width, wide=wide)
     spare = max(console.width - _table_width(kept), 0)
     bar_width = BAR_WIDTH if wide else min(BAR_WIDTH, MIN_BAR_WIDTH + spare)
-    longest = max(durations) or 1.0
+    longest = max(seconds) or 1.0
     bar.cells = [
-        _bar(seconds, longest, STATUS_STYLES.get(t.status, "blue"), bar_width)
-        for t, seconds in zip(transitions, durations, strict=True)
+        _bar(duration, longest, STATUS_STYLES.get(status, "blue"), bar_width)
+        for duration, status in zip(seconds, statuses, strict=True)
     ]
-    title = f"{record.job_name} — {record.summary.status}" + (f" ({where})" if where else "")
-    return _fitted(title, columns, wide=wide, widen=widen)
 
 
 def _duration(transition: Transition, seconds: float) -> str:
@@ -557,7 +839,8 @@ HIGHLIGHT_SECONDS = 60.0
 
 
 def watched_job(record: JobRecord, *, where: str, note: str) -> RenderableType:
-    """``watch JOB``'s screen: the job's timeline, under a line of what is watched (``note``)."""
+    """``watch JOB``'s screen: the job's timeline (a pipeline execution's steps too), under a line of what
+    is watched (``note``)."""
     from rich.console import Group  # noqa: PLC0415
 
     view, _ = timeline_view(record, where=where, widen=None)
@@ -565,31 +848,32 @@ def watched_job(record: JobRecord, *, where: str, note: str) -> RenderableType:
 
 
 def watched_jobs(
-    summaries: Sequence[JobSummary], changed: Mapping[str, float], *, now: float, where: str, note: str
+    summaries: Sequence[JobSummary], changed: Mapping[JobKey, float], *, now: float, where: str, note: str
 ) -> RenderableType:
     """``watch``'s screen of the newest jobs: a row each, those that changed in the last
-    ``HIGHLIGHT_SECONDS`` highlighted; ``changed`` maps a job's name to when the watch saw it change and
-    ``now`` is the same clock's reading."""
+    ``HIGHLIGHT_SECONDS`` highlighted; ``changed`` maps a job to when the watch saw it change and ``now``
+    is the same clock's reading."""
     from rich.console import Group  # noqa: PLC0415
 
     if not summaries:
         return Group(Text(note, style="dim"), Text(f"No jobs in {where} yet."))
 
-    def age(name: str) -> float | None:
-        return now - changed[name] if name in changed else None
+    def age(job: JobKey) -> float | None:
+        return now - changed[job] if job in changed else None
 
-    ages = [age(s.job_name) for s in summaries]
+    ages = [age(s.key) for s in summaries]
     columns = [
         _Column("Job", [s.job_name for s in summaries], rank=0),
         _Column("Status", [styled(s.status) for s in summaries], rank=1),
-        _Column("Secondary", [styled(s.secondary_status) for s in summaries], rank=3),
+        _Column("Kind", [s.kind for s in summaries], rank=3),
+        _Column("Secondary", [styled(s.secondary_status) for s in summaries], rank=4),
         _Column("Changed", [f"{human_duration(a)} ago" if a is not None else "-" for a in ages], rank=2),
-        _Column("Last modified", [when(s.last_modified_time) for s in summaries], rank=4),
-        _Column("Created", [when(s.creation_time) for s in summaries], rank=5),
+        _Column("Last modified", [when(s.last_modified_time) for s in summaries], rank=5),
+        _Column("Created", [when(s.creation_time) for s in summaries], rank=6),
     ]
     styles = ["bold reverse" if a is not None and a < HIGHLIGHT_SECONDS else "" for a in ages]
     table, _ = _fitted(
-        f"Training jobs in {where}, newest first ({zone()})",
+        f"{listed(s.kind for s in summaries)} in {where}, newest first ({zone()})",
         columns,
         wide=False,
         row_styles=styles,

@@ -1,4 +1,5 @@
-"""The ``jobtrail`` CLI against DynamoDB Local, filled by replaying every lifecycle in events/."""
+"""The ``jobtrail`` CLI against DynamoDB Local, filled by replaying events/' training-job lifecycles (the
+other kinds: ``test_cli_kinds``)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from jobtrail_cli import main, render
 from jobtrail_cli.commands import queries
 from jobtrail_local.aws_calls import count_aws_calls
 from jobtrail_local.dynamodb_local import DynamoDBLocal
-from jobtrail_local.lifecycles import lifecycle_names, load_lifecycle, sqs_batch
+from jobtrail_local.lifecycles import load_lifecycle, sqs_batch
 from jobtrail_local.table_schema import create_history_table
 from rich.console import Console
 
@@ -35,6 +36,11 @@ SUMMARY_KEYS = {
     "training_start_time", "training_end_time", "last_modified_time", "training_time_seconds",
     "billable_time_seconds", "spot_savings_percent", "tuning_job_arn", "instance_type", "instance_count",
 }  # fmt: skip
+#: The lifecycles of events/ this module replays: training jobs only, whose Describe answers ``all_jobs``
+#: reads (events/ gains lifecycles of the other kinds).
+TRAINING_LIFECYCLES = (
+    "completed", "failed", "failed-capacity", "max-runtime", "spot-interrupted", "stopped", "tuning",
+)  # fmt: skip
 NO_CREDENTIALS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 REPO = Path(__file__).resolve().parents[2]
 #: No region anywhere: empty variables (botocore would build "https://dynamodb..amazonaws.com") and no file.
@@ -43,13 +49,13 @@ NO_REGION = {"AWS_DEFAULT_REGION": "", "AWS_REGION": "", "AWS_CONFIG_FILE": "/no
 
 @pytest.fixture(scope="module")
 def table(dynamodb_local: DynamoDBLocal) -> Iterator[dict[str, str]]:
-    """A table holding every lifecycle's jobs, recorded through ingest."""
+    """A table holding the training lifecycles' jobs, recorded through ingest."""
     name = f"jobtrail-cli-{uuid.uuid4().hex[:8]}"
     client = boto3.client("dynamodb", region_name="us-east-1", endpoint_url=dynamodb_local.endpoint_url)
     create_history_table(client, name)
     world = FakeWorld(through_boto3=True)
     world.histories = HistoryStore(name, region="us-east-1", host=dynamodb_local.endpoint_url)  # type: ignore[assignment]
-    for lifecycle in map(load_lifecycle, lifecycle_names()):
+    for lifecycle in map(load_lifecycle, TRAINING_LIFECYCLES):
         for step in lifecycle.steps:
             world.script.advance(step)
             assert handle_batch(sqs_batch([step.sqs_body]), world.deps)["batchItemFailures"] == []
@@ -73,7 +79,7 @@ def all_jobs() -> dict[str, dict[str, Any]]:
     """Every job in events/ with its final DescribeTrainingJob answer."""
     return {
         job: lifecycle.final_describe(job)
-        for lifecycle in map(load_lifecycle, lifecycle_names())
+        for lifecycle in map(load_lifecycle, TRAINING_LIFECYCLES)
         for job in lifecycle.job_names
     }
 
@@ -96,7 +102,7 @@ def test_jobs_filters_by_status_or_secondary_status(
 ) -> None:
     expected = {
         job
-        for lifecycle in map(load_lifecycle, lifecycle_names())
+        for lifecycle in map(load_lifecycle, TRAINING_LIFECYCLES)
         for job, outcome in lifecycle.expected.items()
         if status in {outcome.status, outcome.secondary_status}
     }
@@ -311,7 +317,7 @@ def test_alerts_lists_every_alert_with_its_delivery_state(
     alerts = run_json(table, "alerts", capsys=capsys)
     expected = sorted(
         (job, alert)
-        for lifecycle in map(load_lifecycle, lifecycle_names())
+        for lifecycle in map(load_lifecycle, TRAINING_LIFECYCLES)
         for job, outcome in lifecycle.expected.items()
         for alert in outcome.alerts
     )
@@ -425,8 +431,9 @@ def test_history_bars_never_wrap_and_their_column_has_a_header(
 @pytest.mark.parametrize(
     ("command", "expected"),
     [
-        (["jobs"], ["Job", "Status", "Secondary", "Created", "Training", "Billable", "Instance", "Spot"]),
-        (["alerts"], ["Transition", "Alert", "Severity", "Job", "Delivery"]),
+        (["jobs"],
+         ["Job", "Status", "Kind", "Secondary", "Created", "Training", "Billable", "Instance", "Spot"]),
+        (["alerts"], ["Transition", "Alert", "Severity", "Kind", "Job", "Delivery"]),
         (["history", "detr-coco-spot-2026-11-21-02-00-00-456"],
          ["Status", "Started (UTC)", "Duration", "Time spent", "Message"]),
     ],

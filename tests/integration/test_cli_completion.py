@@ -12,13 +12,18 @@ import re
 import shutil
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import boto3
+import kind_samples as samples
 import pytest
 from cli_process import SOURCE_PATH, run_jobtrail
+from jobtrail.adapters.history_store import HistoryStore
 from jobtrail_local.dynamodb_local import DynamoDBLocal
 from jobtrail_local.lifecycles import load_lifecycle
+from jobtrail_local.table_schema import create_history_table
 from recorded_tables import recorded_table
 
 pytestmark = pytest.mark.dynamodb_local
@@ -149,20 +154,27 @@ def test_completion_prints_the_script_to_source(shell: str, registers: str) -> N
 
 def test_bash_completes_with_the_printed_script(tmp_path: Path, where: list[str]) -> None:
     # Given `jobtrail` on PATH, and bash with the script `jobtrail completion bash` prints
+    # When bash asks for the completions of a job name
+    offered = bash_completions(tmp_path, f"jobtrail {' '.join(where)} show xgb")
+    # Then it gets the tuning job's three jobs
+    assert sorted(offered) == TUNING_JOBS
+
+
+def bash_completions(tmp_path: Path, line: str) -> list[str]:
+    """What bash offers for the last word of ``line``, with ``jobtrail`` on PATH and the script
+    ``jobtrail completion bash`` prints loaded."""
     bash = shutil.which("bash")
     if bash is None:
         pytest.skip("no bash here")
     (tmp_path / "jobtrail").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m jobtrail "$@"\n')
     (tmp_path / "jobtrail").chmod(0o755)
-    line = f"jobtrail {' '.join(where)} show xgb"
     script = f"""
         source <(jobtrail completion bash)
         COMP_LINE={line!r}; COMP_POINT=${{#COMP_LINE}}; read -ra COMP_WORDS <<< "$COMP_LINE"
         COMP_CWORD=$(( ${{#COMP_WORDS[@]}} - 1 ))
-        _python_argcomplete jobtrail xgb "${{COMP_WORDS[COMP_CWORD-1]}}"
+        _python_argcomplete jobtrail "${{COMP_WORDS[COMP_CWORD]}}" "${{COMP_WORDS[COMP_CWORD-1]}}"
         printf '%s\\n' "${{COMPREPLY[@]}}"
     """
-    # When bash asks for the completions of a job name
     result = subprocess.run(
         [bash, "-c", script],
         capture_output=True,
@@ -171,6 +183,58 @@ def test_bash_completes_with_the_printed_script(tmp_path: Path, where: list[str]
         timeout=60,
         check=False,
     )
-    # Then it gets the tuning job's three jobs
     assert result.returncode == 0, result.stderr
-    assert sorted(word.strip() for word in result.stdout.split()) == TUNING_JOBS
+    return [word.strip() for word in result.stdout.split()]
+
+
+# -- every kind: pipeline executions (PIPELINE/EXECUTION-ID), --kind, names several kinds share -----------
+
+
+@pytest.fixture(scope="module")
+def kinds_where(dynamodb_local: DynamoDBLocal) -> Iterator[list[str]]:
+    """A table holding ``kind_samples``' jobs of every kind; the options that name it."""
+    name = f"jobtrail-cli-{uuid.uuid4().hex[:8]}"
+    client = boto3.client("dynamodb", region_name=samples.REGION, endpoint_url=dynamodb_local.endpoint_url)
+    create_history_table(client, name)
+    store = HistoryStore(name, region=samples.REGION, host=dynamodb_local.endpoint_url)
+    samples.record_all(store, samples.records())
+    yield ["--table", name, "--endpoint-url", dynamodb_local.endpoint_url]
+    client.delete_table(TableName=name)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        (f"show {samples.PIPELINE}/", [samples.EXECUTION_FAILED, samples.EXECUTION_OK]),
+        ("history churn-pipeline/zt", [samples.EXECUTION_FAILED]),
+        ("show churn-eval", [samples.SHARED]),  # a processing and a training job: the name once
+        ("show --kind pipeline churn-", [samples.EXECUTION_FAILED, samples.EXECUTION_OK]),
+        ("metrics --kind tuning churn-", [samples.TUNING]),
+    ],
+)
+def test_job_names_of_every_kind_are_completed(
+    tmp_path: Path, kinds_where: list[str], typed: str, expected: list[str]
+) -> None:
+    offered, process = complete(f"jobtrail {' '.join(kinds_where)} {typed}", tmp_path)
+    assert (process.returncode, process.stderr) == (0, "")
+    assert offered == expected
+
+
+def test_bash_completes_a_pipeline_execution_name_with_its_slash(
+    tmp_path: Path, kinds_where: list[str]
+) -> None:
+    offered = bash_completions(tmp_path, f"jobtrail {' '.join(kinds_where)} history churn-pipeline/zt")
+    assert offered == [samples.EXECUTION_FAILED]
+
+
+def test_kinds_are_completed_without_loading_the_aws_sdk(tmp_path: Path) -> None:
+    offered, process = complete("jobtrail show --kind p", tmp_path, python_flags=("-X", "importtime"))
+    assert offered == ["processing", "pipeline"]
+    assert not _loaded(process) & set(HEAVY)
+    assert complete("jobtrail watch --kind ", tmp_path)[0] == [
+        "training",
+        "processing",
+        "transform",
+        "tuning",
+        "pipeline",
+    ]

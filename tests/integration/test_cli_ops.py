@@ -10,7 +10,7 @@ import pytest
 from botocore.stub import Stubber
 from jobtrail.adapters.sqs import REASON_ATTRIBUTE
 from jobtrail_cli import main
-from jobtrail_cli.dead_letters import DeadLetterQueue
+from jobtrail_cli.dead_letters import DeadLetterQueue, describe_dead_letter
 from jobtrail_local.aws_calls import count_aws_calls
 from jobtrail_local.lifecycles import load_bad_event, load_lifecycle
 
@@ -98,6 +98,32 @@ def test_dlq_list_says_why_each_message_is_there(moto_table: Any, capsys: pytest
     code, out, _ = run("dlq", "list", "--dlq-url", url, capsys=capsys)
     assert code == 0
     assert "rejected:" in out
+
+
+@pytest.mark.parametrize(
+    ("detail_type", "detail", "job_name"),
+    [
+        ("SageMaker Processing Job State Change", {"ProcessingJobName": "featurize-1"}, "featurize-1"),
+        ("SageMaker Transform Job State Change", {"TransformJobName": "score-1"}, "score-1"),
+        (
+            "SageMaker HyperParameter Tuning Job State Change",
+            {"HyperParameterTuningJobName": "hpo-1"},
+            "hpo-1",
+        ),
+        (
+            "SageMaker Model Building Pipeline Execution Status Change",
+            {"pipelineExecutionArn": "arn:aws:sagemaker:us-east-1:123456789012:pipeline/p/execution/x1y2z3"},
+            "p/x1y2z3",
+        ),
+        ("SageMaker Endpoint State Change", {"EndpointName": "e"}, None),
+    ],
+)
+def test_a_dead_letter_names_the_job_of_any_kind(
+    detail_type: str, detail: dict[str, Any], job_name: str | None
+) -> None:
+    body = json.dumps({"id": "e-1", "detail-type": detail_type, "source": "aws.sagemaker", "detail": detail})
+    letter = describe_dead_letter({"MessageId": "m-1", "Body": body})
+    assert (letter.event_id, letter.job_name) == ("e-1", job_name)
 
 
 def test_dlq_without_a_queue_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

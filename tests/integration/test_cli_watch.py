@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+import kind_samples as samples
 import pytest
 from fakes import FakeWorld
 from jobtrail.adapters.history_queries import HistoryQueries
@@ -252,3 +253,122 @@ def test_ctrl_c_ends_the_watch_with_130_and_one_line(
         argv = ["--table", ddb_local_table.name, "--endpoint-url", ddb_local_table.endpoint_url]
         code = main([*argv, "watch", failed_job.lifecycle.job_names[0], *json_lines])
         assert (code, capsys.readouterr().err) == (130, "jobtrail: interrupted\n")
+
+
+# -- every kind: a pipeline execution's steps, the kind of the newest jobs, namesakes kept apart ----------
+
+
+def kinds_store(table: Any) -> HistoryStore:
+    return HistoryStore(table.name, region=table.region, host=table.endpoint_url)
+
+
+def test_watching_a_pipeline_execution_shows_its_steps_as_they_change(
+    ddb_local_table: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given an execution whose first step runs, and whose next answer is recorded between every two polls
+    store = kinds_store(ddb_local_table)
+    answers = [samples.pipeline_answer(answer).record() for answer in samples.running_pipeline()]
+    samples.record(store, answers[0])
+    later = iter(answers[1:])
+    recorded: Counter[str] = Counter()
+
+    def record_next() -> None:
+        with count_aws_calls() as calls:
+            samples.record(store, next(later))
+        recorded.update(calls)
+
+    time = FakeTime(between_polls=record_next)
+    # When it is watched with --json
+    with count_aws_calls() as calls:
+        code = run_watch(
+            ddb_local_table,
+            samples.EXECUTION_RUNNING,
+            "--json",
+            pace=Pace(5, time.sleep, time.clock, polls=10),
+        )
+    printed = lines(capsys.readouterr().out)
+    # Then each step was reported when it appeared and each time it changed, in the order they started
+    assert code == 0
+    assert len(time.sleeps) == len(answers) - 1
+    steps = [
+        (line["change"], line["step"]["step_name"], line["step"]["status"])
+        for line in printed
+        if line["kind"] == "step"
+    ]
+    assert steps == [
+        ("listed", "Featurize", "Executing"),
+        ("changed", "Featurize", "Succeeded"),
+        ("new", "Train", "Executing"),
+        ("changed", "Train", "Succeeded"),
+    ]
+    assert {line["job_name"] for line in printed if line["kind"] == "step"} == {samples.EXECUTION_RUNNING}
+    train = next(line["step"] for line in printed if line["kind"] == "step" and line["change"] == "new")
+    assert train["job"]["kind"] == "training"
+    # And the watch ended with the execution, one Query a poll (and one on by-name to find it)
+    assert [line["job"]["status"] for line in printed if line["kind"] == "job"] == [
+        "Executing",
+        "Executing",
+        "Succeeded",
+    ]
+    assert (calls["dynamodb.Query"] - recorded["dynamodb.Query"], calls["dynamodb.Scan"]) == (
+        1 + len(answers),
+        0,
+    )
+
+
+def test_the_live_view_of_a_pipeline_execution_shows_its_steps(
+    ddb_local_table: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = kinds_store(ddb_local_table)
+    samples.record_all(store, samples.records())
+    time = FakeTime()
+    code = run_watch(ddb_local_table, samples.EXECUTION_FAILED, pace=Pace(5, time.sleep, time.clock, polls=3))
+    out = " ".join(capsys.readouterr().out.split())
+    assert code == 0
+    assert time.sleeps == []
+    assert f"Watching pipeline execution {samples.EXECUTION_FAILED}: ended Failed" in out
+    assert f"Steps of {samples.EXECUTION_FAILED}" in out
+    assert f"Train failed: {samples.TRAIN_FAILURE}" in out
+
+
+def test_watching_the_newest_jobs_shows_their_kind_and_keeps_namesakes_apart(
+    ddb_local_table: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given jobs of every kind, two of them (of different kinds) with the same name, and nothing changing
+    samples.record_all(kinds_store(ddb_local_table), samples.records())
+    time = FakeTime()
+    # When the newest jobs are watched for three polls
+    code = run_watch(
+        ddb_local_table, "--json", "--limit", "50", pace=Pace(2, time.sleep, time.clock, polls=3)
+    )
+    printed = lines(capsys.readouterr().out)
+    # Then every job was listed once, with its kind, and none is said to change
+    assert code == 0
+    assert sorted((line["job"]["kind"], line["job"]["job_name"]) for line in printed) == sorted(
+        (r.key.kind, r.job_name) for r in samples.records()
+    )
+    assert {line["change"] for line in printed} == {"listed"}
+    # And the live view has a Kind column
+    run_watch(ddb_local_table, "--limit", "50", pace=Pace(2, time.sleep, time.clock, polls=1))
+    out = capsys.readouterr().out
+    assert "Kind" in out
+    assert "pipeline" in out
+
+
+def test_watching_the_newest_jobs_of_one_kind(
+    ddb_local_table: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    samples.record_all(kinds_store(ddb_local_table), samples.records())
+    time = FakeTime()
+    with count_aws_calls() as calls:
+        code = run_watch(
+            ddb_local_table, "--json", "--kind", "pipeline", pace=Pace(2, time.sleep, time.clock, polls=2)
+        )
+    printed = lines(capsys.readouterr().out)
+    assert code == 0
+    assert {line["job"]["job_name"] for line in printed} == {samples.EXECUTION_OK, samples.EXECUTION_FAILED}
+    assert calls["dynamodb.Query"] == 2  # one per poll: the kind's partition of by-creation-time
+    run_watch(ddb_local_table, "--kind", "pipeline", pace=Pace(2, time.sleep, time.clock, polls=1))
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Watching the 20 newest pipeline executions" in out
+    assert "Pipeline executions in table" in out

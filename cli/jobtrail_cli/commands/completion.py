@@ -34,22 +34,31 @@ def complete(parser: argparse.ArgumentParser) -> None:
 
 
 def job_names(prefix: str, parsed_args: argparse.Namespace, **_: object) -> list[str]:
-    """The names of the most recent jobs (``queries.RECENT_JOBS``, one Query on the creation-time index)
-    that start with ``prefix``, read from the table the words typed so far name (``--table``, ``--local``…);
-    none when that table cannot be read (no table, no credentials): a completion prints no error."""
+    """The names of the most recent jobs (``queries.RECENT_JOBS``, one Query per kind on the creation-time
+    index; of the ``--kind`` typed so far, if any) that start with ``prefix``, each once (jobs of several
+    kinds may share a name; a pipeline execution's is ``PIPELINE/EXECUTION-ID``), read from the table the
+    words typed so far name (``--table``, ``--local``…); none when that table cannot be read (no table, no
+    credentials): a completion prints no error."""
     from jobtrail.adapters.history_queries import JobQuery  # noqa: PLC0415 - only for a JOB argument
 
     from jobtrail_cli.commands.queries import RECENT_JOBS  # noqa: PLC0415
 
     where = argparse.Namespace(
-        table=None, stack=None, region=None, profile=None, endpoint_url=None, local=False
+        table=None, stack=None, region=None, profile=None, endpoint_url=None, local=False, kind=None
     )
     where.__dict__.update(vars(parsed_args))
     try:
         with ExitStack() as cleanup:
             wiring = Wiring(where, cleanup)
             store = wiring.queries()
-            summaries = wiring.read(lambda: store.list_jobs(JobQuery(limit=RECENT_JOBS)))
+            summaries = wiring.read(lambda: store.list_jobs(JobQuery(kind=where.kind, limit=RECENT_JOBS)))
     except UserError:
         return []  # nothing to offer; the command itself will say why when it runs
-    return [s.job_name for s in summaries if s.job_name.startswith(prefix)]
+    return list(dict.fromkeys(s.job_name for s in summaries if s.job_name.startswith(prefix)))
+
+
+def kind_names(prefix: str, **_: object) -> list[str]:
+    """The job kinds (``--kind``) that start with ``prefix``."""
+    from jobtrail.core.kinds import KINDS  # noqa: PLC0415
+
+    return [kind for kind in KINDS if kind.startswith(prefix.lower())]

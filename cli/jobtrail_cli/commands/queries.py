@@ -31,6 +31,13 @@ def jobs(args: argparse.Namespace, wiring: Wiring) -> int:
 
     if args.since and args.until and args.since > args.until:
         raise UserError("--since is after --until", EXIT_USAGE)
+    if args.kind and args.status:
+        _refuse_status_of_other_kinds(args.kind, args.status)
+    if args.tuning_job and args.kind not in {None, "training"}:
+        raise UserError(
+            f"a tuning job's jobs are training jobs: leave out --kind {args.kind} with --tuning-job",
+            EXIT_USAGE,
+        )
     store = wiring.queries()
     summaries = wiring.read(
         lambda: store.list_jobs(
@@ -45,7 +52,7 @@ def jobs(args: argparse.Namespace, wiring: Wiring) -> int:
         )
     )
     filters = [
-        f"{args.kind} jobs" if args.kind else "",
+        f"kind {args.kind}" if args.kind else "",
         f"status {args.status}" if args.status else "",
         f"tuning job {args.tuning_job}" if args.tuning_job else "",
         _time_filter("created", args.since, args.until),
@@ -56,6 +63,20 @@ def jobs(args: argparse.Namespace, wiring: Wiring) -> int:
         lambda render: render.jobs_table(
             summaries, where=wiring.where(), filters=_joined(filters), wide=args.wide
         ),
+    )
+
+
+def _refuse_status_of_other_kinds(kind: Kind, status: str) -> None:
+    """``--kind pipeline --status Completed`` matches nothing, always: say so (exit 2) rather than list
+    nothing. A training job's secondary statuses count as its statuses."""
+    from jobtrail.core.kinds import SPECS  # noqa: PLC0415
+    from jobtrail.core.model import SECONDARY_STATUSES  # noqa: PLC0415
+
+    spec = SPECS[kind]
+    if status in spec.statuses or (kind == "training" and status in SECONDARY_STATUSES):
+        return
+    raise UserError(
+        f"{spec.noun}s are never {status}: their statuses are {', '.join(spec.statuses)}", EXIT_USAGE
     )
 
 
@@ -71,7 +92,7 @@ def alerts(args: argparse.Namespace, wiring: Wiring) -> int:
         lambda: store.list_alerts(AlertQuery(job=job, kind=args.kind, since=args.since, limit=args.limit))
     )
     filters = [
-        f"job {job.name}" if job else (f"{args.kind} jobs" if args.kind else ""),
+        f"job {job.name}" if job else (f"kind {args.kind}" if args.kind else ""),
         _time_filter("transitions", args.since, None),
     ]
     return _answer(
@@ -84,7 +105,8 @@ def alerts(args: argparse.Namespace, wiring: Wiring) -> int:
 
 
 def show(args: argparse.Namespace, wiring: Wiring) -> int:
-    """``jobtrail show JOB``: the job's summary and final metrics."""
+    """``jobtrail show JOB``: the job's summary, with a training job's final metrics and a pipeline
+    execution's steps."""
     from jobtrail.core.views import job_view  # noqa: PLC0415
 
     record = find_job(args, wiring)
@@ -94,7 +116,9 @@ def show(args: argparse.Namespace, wiring: Wiring) -> int:
 
 
 def history(args: argparse.Namespace, wiring: Wiring) -> int:
-    """``jobtrail history JOB``: the job's status transitions, oldest first, as a timeline."""
+    """``jobtrail history JOB``: the job's status transitions, oldest first, as a timeline; a pipeline
+    execution's steps too (on screen: ``--json`` keeps to the transitions, for every kind, and ``show
+    --json`` has the steps)."""
     from jobtrail.core.views import transition_view  # noqa: PLC0415
 
     record = find_job(args, wiring)
@@ -106,7 +130,8 @@ def history(args: argparse.Namespace, wiring: Wiring) -> int:
 
 
 def metrics(args: argparse.Namespace, wiring: Wiring) -> int:
-    """``jobtrail metrics JOB``: the job's final metrics."""
+    """``jobtrail metrics JOB``: the job's final metrics (a tuning job's: its objective, the best value a
+    training job of it reached; none for the kinds without metrics)."""
     from jobtrail.core.views import metric_view  # noqa: PLC0415
 
     record = find_job(args, wiring)
@@ -124,7 +149,7 @@ def find_job(args: argparse.Namespace, wiring: Wiring) -> StoredJob:
     store = wiring.queries()
     record = wiring.read(lambda: store.get_job(key))
     if record is None:  # deleted in between
-        raise UserError(f"no {key.kind} job named {key.name!r} in {wiring.where()}", EXIT_NOT_FOUND)
+        raise UserError(f"no {_noun(key.kind)} named {key.name!r} in {wiring.where()}", EXIT_NOT_FOUND)
     return record
 
 
@@ -138,6 +163,11 @@ def find_job_key(args: argparse.Namespace, wiring: Wiring) -> JobKey:
     keys = wiring.read(lambda: store.find_jobs(name, kind=kind))
     if not keys:
         return _unique_recent_job(name, kind, store, wiring)
+    return _one_of(name, keys)
+
+
+def _one_of(name: str, keys: list[JobKey]) -> JobKey:
+    """The one job called ``name`` among ``keys``; exit 2 saying what to pass when there are several."""
     if len(keys) == 1:
         return keys[0]
     kinds = sorted({key.kind for key in keys})
@@ -146,12 +176,21 @@ def find_job_key(args: argparse.Namespace, wiring: Wiring) -> JobKey:
             f"{len(keys)} jobs are named {name!r}: pass {' or '.join(f'--kind {k}' for k in kinds)}",
             EXIT_USAGE,
         )
+    # The table holds jobs of several accounts or regions (the organization-wide mode): the CLI has no
+    # option to choose among them yet, and --region names the table's region, not the job's.
     places = ", ".join(sorted({f"{key.account} {key.region}" for key in keys}))
     raise UserError(
-        f"{len(keys)} {kinds[0]} jobs are named {name!r}, in {places}: pass --region (or a profile for one "
-        "account)",
+        f"{len(keys)} {_noun(kinds[0])}s are named {name!r}, in {places}: this CLI cannot choose among "
+        "accounts and regions yet",
         EXIT_USAGE,
     )
+
+
+def _noun(kind: Kind | None) -> str:
+    """``processing job``, ``pipeline execution``; ``job`` for any kind."""
+    from jobtrail.core.kinds import SPECS  # noqa: PLC0415
+
+    return SPECS[kind].noun if kind else "job"
 
 
 def _valid_job_name(name: str) -> str:
@@ -195,15 +234,18 @@ def _unique_recent_job(name: str, kind: Kind | None, store: HistoryQueries, wiri
     from jobtrail.adapters.history_queries import JobQuery  # noqa: PLC0415
 
     summaries = wiring.read(lambda: store.list_jobs(JobQuery(kind=kind, limit=RECENT_JOBS)))
-    recent = [s.job_name for s in summaries]
-    looked_at = f"its {len(recent)} {'most recent ' if len(recent) == RECENT_JOBS else ''}jobs"
+    recent = list(dict.fromkeys(s.job_name for s in summaries))
+    looked_at = (
+        f"its {len(summaries)} {'most recent ' if len(summaries) == RECENT_JOBS else ''}{_noun(kind)}s"
+    )
     matching = [s.key for s in summaries if s.job_name.lower().startswith(name.lower())]
     starting = list(dict.fromkeys(key.name for key in matching))
-    if len(matching) == 1:
-        print(f"jobtrail: {name} is the start of one job's name: {starting[0]}", file=sys.stderr)
-        return matching[0]
-    of_kind = f"{kind} " if kind else ""
-    unknown = f"no {of_kind}job named {name!r} in {wiring.where()}"
+    if len(starting) == 1:
+        # One name (of jobs of several kinds, maybe: then the same choice as for the whole name).
+        key = _one_of(starting[0], matching)
+        print(f"jobtrail: {name} is the start of one {_noun(kind)}'s name: {starting[0]}", file=sys.stderr)
+        return key
+    unknown = f"no {_noun(kind)} named {name!r} in {wiring.where()}"
     if starting:
         more = f" and {len(starting) - SHOWN_CANDIDATES} more" if len(starting) > SHOWN_CANDIDATES else ""
         raise UserError(

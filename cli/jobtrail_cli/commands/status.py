@@ -11,7 +11,7 @@ What it reads, all found from the stack (DescribeStacks, DescribeStackResources)
 - the reconcile watermark (where the last successful pass started): unhealthy if missing, or older than
   ``STALE_PERIODS`` periods of ``ReconcileSchedule`` (a ``rate(...)``; a cron schedule is not judged);
 - the last job recorded: the newest ``recorded_at`` among the ``RECENT_JOBS`` newest jobs' summaries
-  (written by ingest or reconciliation), shown, not judged: no training means no events.
+  (written by ingest or reconciliation), shown, not judged: no SageMaker job means no events.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ DEAD_LETTER_QUEUES = frozenset(
 #: The watermark is stale when no pass succeeded for this many reconcile periods (plus its timeout).
 STALE_PERIODS = 3
 RECONCILE_TIMEOUT = timedelta(minutes=5)
-#: How many of the newest jobs "last job recorded" looks at (one Query on ``by-creation-time``).
+#: How many of the newest jobs "last job recorded" looks at (one Query per kind on ``by-creation-time``).
 RECENT_JOBS = 50
 #: DescribeAlarms takes at most this many names per call.
 ALARM_NAMES_PER_CALL = 100

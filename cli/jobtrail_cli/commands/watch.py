@@ -1,8 +1,10 @@
-"""``jobtrail watch [JOB]``: follow one job's transitions, or the newest jobs, as they change.
+"""``jobtrail watch [JOB]``: follow one job's transitions (a pipeline execution's steps too), or the newest
+jobs, as they change.
 
-Every ``--interval`` seconds one Query: the job's partition (``watch JOB``) or the ``by-creation-time``
-index, newest first, at most ``--limit`` jobs (``watch``); never a Scan. What changed since the previous
-poll is shown in a rich live view, or printed as JSON Lines with ``--json``. ``watch JOB`` ends by itself
+Every ``--interval`` seconds: one Query of the job's partition (``watch JOB``), or of the
+``by-creation-time`` index per kind, newest first, at most ``--limit`` jobs (``watch``); never a Scan.
+What changed since the previous poll is shown in a rich live view, or printed as JSON Lines with
+``--json``. ``watch JOB`` ends by itself
 (exit 0) when the job has ended; Ctrl-C ends either (exit 130, see ``entry``).
 
 The loop (``follow``) takes its clock and sleep from a ``Pace``, so tests run it for a given number of
@@ -26,7 +28,8 @@ from jobtrail_cli.errors import EXIT_OK
 from jobtrail_cli.wiring import Wiring
 
 if TYPE_CHECKING:
-    from jobtrail.core.model import JobSummary, StoredJob, Transition
+    from jobtrail.core.kinds import JobKey
+    from jobtrail.core.model import JobSummary, PipelineStep, StoredJob, Transition
     from rich.console import RenderableType
     from rich.live import Live
 
@@ -66,29 +69,51 @@ def follow(poll: Callable[[], bool], pace: Pace) -> bool:
 # -- what changed between two polls (pure) -------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """What one poll of ``watch JOB`` found new: the summary ``listed`` (first poll), ``changed`` or not
+    (``None``); the transitions not seen before, oldest first; a pipeline execution's steps that are
+    ``listed``, ``new`` or ``changed``, in the order they started."""
+
+    summary: str | None
+    transitions: list[Transition]
+    steps: list[tuple[str, PipelineStep]]
+
+
 @dataclass
 class JobChanges:
     """What ``watch JOB`` has shown of one job: the transitions (by SageMaker's identity, status and start
-    time) and the summary as last seen."""
+    time), a pipeline execution's steps (by name) and the summary, as last seen."""
 
     seen: set[tuple[str, datetime]] = field(default_factory=set)
     summary: JobSummary | None = None
+    steps: dict[str, PipelineStep] = field(default_factory=dict)
 
-    def update(self, record: StoredJob) -> tuple[str | None, list[Transition]]:
-        """Take a poll's record: whether the summary is ``listed`` (first poll) or ``changed`` (else
-        ``None``), and the transitions not seen before, oldest first (each is shown once, when first seen)."""
-        change = "listed" if self.summary is None else "changed" if record.summary != self.summary else None
+    def update(self, record: StoredJob) -> Seen:
+        """Take a poll's record: what is new in it (each transition is shown once, when first seen; a
+        step each time it changes)."""
+        first = self.summary is None
+        change = "listed" if first else "changed" if record.summary != self.summary else None
         self.summary = record.summary
         new = [t for t in record.transitions if t.key not in self.seen]
         self.seen.update(t.key for t in new)
-        return change, new
+        steps = []
+        for step in record.steps:
+            before = self.steps.get(step.name)
+            if before is None:
+                steps.append(("listed" if first else "new", step))
+            elif before != step:
+                steps.append(("changed", step))
+        self.steps = {step.name: step for step in record.steps}
+        return Seen(change, new, steps)
 
 
 @dataclass
 class JobsChanges:
-    """What ``watch`` has shown of the newest jobs: each one's summary as last seen."""
+    """What ``watch`` has shown of the newest jobs: each one's summary as last seen (by its identity: two
+    jobs of different kinds may share a name)."""
 
-    summaries: dict[str, JobSummary] = field(default_factory=dict)
+    summaries: dict[JobKey, JobSummary] = field(default_factory=dict)
     polls: int = 0
 
     def update(self, listed: Sequence[JobSummary]) -> list[tuple[str, JobSummary]]:
@@ -98,12 +123,12 @@ class JobsChanges:
         self.polls += 1
         changes = []
         for summary in listed:
-            before = self.summaries.get(summary.job_name)
+            before = self.summaries.get(summary.key)
             if before is None:
                 changes.append(("listed" if first else "new", summary))
             elif before != summary:
                 changes.append(("changed", summary))
-        self.summaries = {s.job_name: s for s in listed}
+        self.summaries = {s.key: s for s in listed}
         return changes
 
 
@@ -122,7 +147,8 @@ def watch(args: argparse.Namespace, wiring: Wiring, pace: Pace | None = None) ->
 
 
 def _watch_job(args: argparse.Namespace, wiring: Wiring, pace: Pace) -> None:
-    from jobtrail.core.views import summary_view, transition_view  # noqa: PLC0415
+    from jobtrail.core.kinds import SPECS  # noqa: PLC0415
+    from jobtrail.core.views import step_view, summary_view, transition_view  # noqa: PLC0415
 
     # The same lookup as `show` and `history` (a unique prefix of a recent job's name will do).
     from jobtrail_cli.commands.queries import find_job  # noqa: PLC0415
@@ -149,32 +175,43 @@ def _watch_job(args: argparse.Namespace, wiring: Wiring, pace: Pace) -> None:
 
         def poll() -> bool:
             record = read()
-            change, transitions = shown.update(record)
+            seen = shown.update(record)
             observed = _now()
-            if change:
+            if seen.summary:
                 show.line(
                     {
                         "kind": "job",
-                        "change": change,
+                        "change": seen.summary,
                         "observed_at": observed,
                         "job": summary_view(record.summary),
                     }
                 )
-            for transition in transitions:
+            for transition in seen.transitions:
                 show.line(
                     {
                         "kind": "transition",
-                        "change": "listed" if change == "listed" else "new",
+                        "change": "listed" if seen.summary == "listed" else "new",
                         "observed_at": observed,
                         "job_name": name,
                         "transition": transition_view(transition),
                     }
                 )
+            for change, step in seen.steps:
+                show.line(
+                    {
+                        "kind": "step",
+                        "change": change,
+                        "observed_at": observed,
+                        "job_name": name,
+                        "step": step_view(step),
+                    }
+                )
             ended = record.summary.is_terminal
             state = f"ended {record.summary.status}" if ended else f"every {pace.interval:g}s, Ctrl-C to stop"
+            noun = SPECS[key.kind].noun
             show.screen(
                 lambda render: render.watched_job(
-                    record, where=where, note=f"Watching {name}: {state} (last poll {_clock_time()})"
+                    record, where=where, note=f"Watching {noun} {name}: {state} (last poll {_clock_time()})"
                 )
             )
             return ended
@@ -184,13 +221,14 @@ def _watch_job(args: argparse.Namespace, wiring: Wiring, pace: Pace) -> None:
 
 def _watch_jobs(args: argparse.Namespace, wiring: Wiring, pace: Pace) -> None:
     from jobtrail.adapters.history_queries import JobQuery  # noqa: PLC0415
+    from jobtrail.core.kinds import SPECS  # noqa: PLC0415
     from jobtrail.core.views import summary_view  # noqa: PLC0415
 
     store = wiring.queries()
     where = wiring.where()
     shown = JobsChanges()
-    changed_at: dict[str, float] = {}
-    query = JobQuery(limit=args.limit)
+    changed_at: dict[JobKey, float] = {}
+    query = JobQuery(kind=args.kind, limit=args.limit)
 
     with _screen(args) as show:
 
@@ -203,9 +241,10 @@ def _watch_jobs(args: argparse.Namespace, wiring: Wiring, pace: Pace) -> None:
                     {"kind": "job", "change": change, "observed_at": observed, "job": summary_view(summary)}
                 )
                 if change != "listed":
-                    changed_at[summary.job_name] = now
+                    changed_at[summary.key] = now
+            jobs = f"{SPECS[args.kind].noun}s" if args.kind else "jobs"
             note = (
-                f"Watching the {args.limit} newest jobs: every {pace.interval:g}s, Ctrl-C to stop "
+                f"Watching the {args.limit} newest {jobs}: every {pace.interval:g}s, Ctrl-C to stop "
                 f"(last poll {_clock_time()}; changed rows are highlighted for a minute)"
             )
             show.screen(
