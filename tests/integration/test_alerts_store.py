@@ -48,13 +48,14 @@ def test_every_lifecycle_alerts_once_per_alerting_transition(world: World) -> No
     # Then subscribers got one notification per expected alert: 1.0 publish per alert
     notifications = world.notifications()
     expected = Counter(
-        (job, alert)
+        (outcome.kind, label.removeprefix(f"{outcome.kind}/"), alert)
         for name in lifecycle_names()
-        for job, outcome in load_lifecycle(name).expected.items()
+        for label, outcome in load_lifecycle(name).expected.items()
         for alert in outcome.alerts
     )
+    assert {kind for kind, _, _ in expected} == {"training", "processing", "transform", "tuning", "pipeline"}
     received = Counter(
-        (n["MessageAttributes"]["job_name"]["Value"], n["MessageAttributes"]["alert_type"]["Value"])
+        tuple(n["MessageAttributes"][name]["Value"] for name in ("job_kind", "job_name", "alert_type"))
         for n in notifications
     )
     assert received == expected

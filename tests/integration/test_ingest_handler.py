@@ -11,8 +11,8 @@ import boto3
 import pytest
 from fakes import scripted_training_jobs
 from jobtrail.adapters.history_store import HistoryStore
-from jobtrail.adapters.sagemaker import record_from_describe
 from jobtrail.adapters.sqs import REASON_ATTRIBUTE
+from jobtrail.core.events import parse_state_change
 from jobtrail_local.lambda_runtime import LambdaContext
 from jobtrail_local.lifecycle_builder import job_key
 from jobtrail_local.lifecycles import (
@@ -80,12 +80,17 @@ def test_each_sqs_fixture_through_the_handler_records_its_jobs(
     # Then nothing fails and every job in the batch is stored as SageMaker describes it now
     assert response == {"batchItemFailures": []}
     store = HistoryStore(deployed["table"], region="us-east-1")
-    jobs = {json.loads(r["body"])["detail"]["TrainingJobName"] for r in event["Records"]}
-    assert sorted(script.calls) == sorted(jobs)
+    jobs = {parsed.job for parsed in map(parse_state_change, (r["body"] for r in event["Records"]))}
+    assert sorted(script.describes) == sorted(jobs)  # type: ignore[type-var]
     for job in jobs:
-        stored = store.load(job_key(job))
+        stored = store.load(job)
         assert stored is not None
-        assert stored.transitions == record_from_describe(script.describe(job)).transitions
+        truth = script.jobs().describe(job)
+        assert truth is not None
+        assert stored.summary == truth.summary
+        assert stored.steps == truth.steps
+        if job.kind == "training":
+            assert stored.transitions == truth.transitions
 
 
 def test_the_handler_drops_events_of_unknown_jobs(deployed: dict[str, Any]) -> None:

@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from expectations import assert_matches_expected
 from jobtrail.adapters.history_queries import AlertQuery
 from jobtrail.adapters.sagemaker import record_from_describe
-from jobtrail.core.kinds import JobKey
+from jobtrail.core.kinds import KINDS, JobKey, Kind
 from jobtrail.usecases.reconcile import (
     BACKFILL_WATERMARK,
     RECONCILE_WATERMARK,
@@ -27,15 +28,31 @@ from jobtrail.usecases.reconcile import (
 )
 from jobtrail.usecases.sync import SyncDeps
 from jobtrail_local.aws_calls import count_aws_calls
-from jobtrail_local.lifecycle_builder import job_key
-from jobtrail_local.lifecycles import lifecycle_names, load_lifecycle
+from jobtrail_local.lifecycle_builder import job_key, job_label
+from jobtrail_local.lifecycles import Lifecycle, lifecycle_names, load_lifecycle
 from worlds import World
 
 #: A week after the fixtures' jobs: every InProgress job in them would look stalled by then.
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
 
-def deps_of(world: World, *, now: datetime = NOW, stalled_after: timedelta | None = None) -> ReconcileDeps:
+#: Every Describe API, whatever the kind.
+DESCRIBES = (
+    "sagemaker.DescribeTrainingJob",
+    "sagemaker.DescribeProcessingJob",
+    "sagemaker.DescribeTransformJob",
+    "sagemaker.DescribeHyperParameterTuningJob",
+    "sagemaker.DescribePipelineExecution",
+)
+
+
+def deps_of(
+    world: World,
+    *,
+    now: datetime = NOW,
+    stalled_after: timedelta | None = None,
+    kinds: tuple[Kind, ...] = KINDS,
+) -> ReconcileDeps:
     sync = replace(world.deps, clock=lambda: now)
     return ReconcileDeps(
         sync=sync,
@@ -43,37 +60,45 @@ def deps_of(world: World, *, now: datetime = NOW, stalled_after: timedelta | Non
         histories=world.store,
         bucket=TokenBucket(1000.0),
         stalled_after=stalled_after,
+        kinds=kinds,
     )
 
 
-def everything_happened(world: World) -> list[str]:
-    jobs = []
-    for lifecycle in map(load_lifecycle, lifecycle_names()):
+def everything_happened(world: World, kinds: tuple[Kind, ...] = KINDS) -> list[JobKey]:
+    """Every lifecycle of ``kinds`` has run to its end in SageMaker; the jobs."""
+    jobs: list[JobKey] = []
+    for lifecycle in map(load_lifecycle, lifecycle_names(kinds)):
         for step in lifecycle.steps:
             world.script.advance(step)
-        jobs += lifecycle.job_names
+        jobs += lifecycle.jobs
     return jobs
 
 
-def expected_alerts() -> Counter[tuple[str, str]]:
+def expected_alerts() -> Counter[tuple[str, str, str]]:
+    """(kind, job name, alert type) of every alert the lifecycles expect."""
     return Counter(
-        (job, alert)
+        (outcome.kind, label.removeprefix(f"{outcome.kind}/"), alert)
         for lifecycle in map(load_lifecycle, lifecycle_names())
-        for job, outcome in lifecycle.expected.items()
+        for label, outcome in lifecycle.expected.items()
         for alert in outcome.alerts
     )
 
 
-def published(world: World) -> Counter[tuple[str, str]]:
+def published(world: World) -> Counter[tuple[str, str, str]]:
     return Counter(
-        (n["MessageAttributes"]["job_name"]["Value"], n["MessageAttributes"]["alert_type"]["Value"])
+        tuple(n["MessageAttributes"][name]["Value"] for name in ("job_kind", "job_name", "alert_type"))
         for n in world.notifications()
     )
 
 
+def lifecycle_of(job: JobKey) -> Lifecycle:
+    return next(lc for lc in map(load_lifecycle, lifecycle_names()) if job in lc.jobs)
+
+
 def test_a_pass_recovers_every_lost_event_and_alerts_once(world: World) -> None:
-    # Given every event was lost: SageMaker knows nine jobs, the table none
+    # Given every event was lost: SageMaker knows every kind's jobs, the table none
     jobs = everything_happened(world)
+    assert {job.kind for job in jobs} == set(KINDS)
     # When reconciliation runs (first pass: looks back a day... from a week later, so widen it)
     world.store.advance_watermark(RECONCILE_WATERMARK, datetime(2026, 11, 19, tzinfo=UTC))
     with count_aws_calls() as calls:
@@ -83,12 +108,13 @@ def test_a_pass_recovers_every_lost_event_and_alerts_once(world: World) -> None:
     assert report.listed == len(jobs)
     assert report.synced == report.recorded == len(jobs)
     for job in jobs:
-        lifecycle = next(lc for lc in map(load_lifecycle, lifecycle_names()) if job in lc.job_names)
-        stored = world.store.load(job_key(job))
-        assert stored is not None
-        assert stored.transitions == record_from_describe(lifecycle.final_describe(job)).transitions
+        assert_matches_expected(
+            world.store.load(job), lifecycle_of(job), job_label(job), only_final_seen=True
+        )
     assert published(world) == expected_alerts()
-    assert calls["sagemaker.DescribeTrainingJob"] == len(jobs)
+    # And each job was described once (a pipeline execution: with one page of its steps)
+    assert sum(calls[describe] for describe in DESCRIBES) == len(jobs)
+    assert calls["sagemaker.ListPipelineExecutionSteps"] == sum(job.kind == "pipeline" for job in jobs)
     assert calls["sns.Publish"] == sum(expected_alerts().values())
     assert report.watermark is not None
     assert world.store.get_watermark(RECONCILE_WATERMARK) == NOW
@@ -99,26 +125,29 @@ def test_a_second_pass_describes_nothing_that_is_up_to_date(world: World) -> Non
     world.store.advance_watermark(RECONCILE_WATERMARK, datetime(2026, 11, 19, tzinfo=UTC))
     reconcile(deps_of(world))
     world.notifications()
-    # When the same jobs are listed again (the overlap window does that every pass)
+    # When the same jobs of every kind are listed again (the overlap window does that every pass)
     deps = deps_of(world, now=NOW + timedelta(minutes=15))
+    since = datetime(2026, 11, 19, tzinfo=UTC)
     with count_aws_calls() as calls:
         report = sync_listed(
-            deps, deps.catalog.list_jobs("training", modified_after=datetime(2026, 11, 19, tzinfo=UTC))
+            deps,
+            [listing for kind in KINDS for listing in deps.catalog.list_jobs(kind, modified_after=since)],
         )
-    # Then nothing is described, written or published
-    assert report.up_to_date == report.listed > 0
-    assert calls["sagemaker.DescribeTrainingJob"] == 0
+    # Then nothing is described, written or published (transform jobs, listed with a LastModifiedTime their
+    # Describe lacks, and pipeline executions, listed with their start time, included)
+    assert report.up_to_date == report.listed == len(everything_happened(world))
+    assert sum(calls[describe] for describe in DESCRIBES) == 0
     assert calls["dynamodb.TransactWriteItems"] == 0
     assert world.notifications() == []
 
 
 def test_only_jobs_modified_after_the_watermark_are_listed(world: World) -> None:
-    everything_happened(world)
+    everything_happened(world, ("training",))
     world.store.advance_watermark(RECONCILE_WATERMARK, datetime(2026, 11, 23, tzinfo=UTC))
-    report = reconcile(deps_of(world))
+    report = reconcile(deps_of(world, kinds=("training",)))
     newer = {
         job
-        for lc in map(load_lifecycle, lifecycle_names())
+        for lc in map(load_lifecycle, lifecycle_names(("training",)))
         for job in lc.job_names
         if lc.final_describe(job)["LastModifiedTime"]
         > datetime(2026, 11, 23, tzinfo=UTC) - timedelta(minutes=5)
@@ -203,12 +232,12 @@ def test_a_pending_alert_is_sent_by_the_next_pass(world: World) -> None:
     report = reconcile(deps)
     # Then the alert goes out, once
     assert report.failures == []
-    assert published(world) == Counter({(lifecycle.job_names[0], "Failed"): 1})
+    assert published(world) == Counter({("training", lifecycle.job_names[0], "Failed"): 1})
 
 
 def test_backfill_records_history_without_alerting_and_resumes(world: World) -> None:
-    jobs = everything_happened(world)
-    deps = silent(deps_of(world), NOW)
+    jobs = [job.name for job in everything_happened(world, ("training",))]
+    deps = silent(deps_of(world, kinds=("training",)), NOW)
 
     class FailsOnce:
         def __init__(self, inner: Any, job: str) -> None:
@@ -266,12 +295,31 @@ def test_a_silent_backfill_leaves_live_alerts_to_the_stack(world: World) -> None
     # ...which the stack's next reconciliation pass publishes, once
     world.store.advance_watermark(RECONCILE_WATERMARK, started)
     reconcile(deps_of(world, now=started + timedelta(minutes=15)))
-    assert published(world) == Counter({(job, "Failed"): 1})
+    assert published(world) == Counter({("training", job, "Failed"): 1})
+
+
+def test_a_backfill_of_every_kind_records_each_silently_and_one_kind_alone_only_its_own(world: World) -> None:
+    # Given every kind's jobs, none recorded
+    jobs = everything_happened(world)
+    # When a backfill of the pipeline executions alone runs, then one of every kind
+    only = backfill(silent(deps_of(world, kinds=("pipeline",)), NOW), datetime(2026, 10, 28, tzinfo=UTC))
+    every = backfill(silent(deps_of(world), NOW), datetime(2026, 10, 28, tzinfo=UTC))
+    # Then the first recorded the pipeline executions only, the second the rest, and nothing alerted
+    pipelines = [job for job in jobs if job.kind == "pipeline"]
+    assert (only.failures, only.synced) == ([], len(pipelines))
+    assert (every.failures, every.synced) == ([], len(jobs) - len(pipelines))
+    for job in jobs:
+        assert_matches_expected(
+            world.store.load(job), lifecycle_of(job), job_label(job), only_final_seen=True
+        )
+    assert world.notifications() == []
+    # And each kind keeps its own resume point
+    assert all(world.store.get_watermark(f"{BACKFILL_WATERMARK}/{kind}") is not None for kind in KINDS)
 
 
 def test_a_backfill_from_an_earlier_date_starts_over(world: World) -> None:
-    jobs = everything_happened(world)
-    deps = silent(deps_of(world), NOW)
+    jobs = [job.name for job in everything_happened(world, ("training",))]
+    deps = silent(deps_of(world, kinds=("training",)), NOW)
     late = backfill(deps, datetime(2026, 11, 22, tzinfo=UTC))
     assert late.synced == 3
     # When the range is widened, the older jobs are covered too (the three done are up to date)

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from jobtrail.adapters.sagemaker import record_from_describe
 from jobtrail.adapters.slack import SlackPostFailed, WebhookPoster, webhook_url_from_secret
 from jobtrail.core.alerts import build_alert
+from jobtrail.core.kinds import SPECS
 from jobtrail.core.model import JobRecord
 from jobtrail.core.slack_message import (
     BUTTON_TEXT_LIMIT,
@@ -111,25 +112,34 @@ def test_every_fixture_alert_is_posted_as_block_kit(slack: FakeSlack) -> None:
     deps = NotifierDeps(WebhookPoster(lambda: slack.url))
     posted = [alert_id for event in events for alert_id in notify(event, deps)]
     assert posted == [d["alert_id"] for d in documents]
-    assert len(slack.posts) == len(documents) == 5
+    assert len(slack.posts) == len(documents) == len(sns_event_names())
+    assert {d["kind"] for d in documents} == {"training", "processing", "transform", "tuning", "pipeline"}
     for post, document in zip(slack.posts, documents, strict=True):
         assert_within_limits(post)
         header = post["blocks"][0]
         assert header["type"] == "header"
         assert header["text"]["text"] == f"{document['alert_type']}: {document['job_name']}"
+        assert post["blocks"][1]["text"]["text"].endswith(f"{SPECS[document['kind']].noun}")
         fields = [f["text"].split("\n")[0] for f in post["blocks"][1]["fields"]]
-        assert fields == [
-            "*Job when alerted*",
-            "*Duration*",
-            "*Instance*",
-            "*Billable time*",
-            "*Spot savings*",
-        ]
-        # the job's status when alerted, which for an interruption is the job's, not the alert's
         seen = post["blocks"][1]["fields"][0]["text"].split("\n")[1]
-        assert seen == " · ".join(dict.fromkeys([document["status"], document["secondary_status"]]))
+        if document["kind"] == "training":
+            assert fields == [
+                "*Job when alerted*",
+                "*Duration*",
+                "*Instance*",
+                "*Billable time*",
+                "*Spot savings*",
+            ]
+            # the job's status when alerted, which for an interruption is the job's, not the alert's
+            assert seen == " · ".join(dict.fromkeys([document["status"], document["secondary_status"]]))
+        else:
+            assert fields[:2] == ["*Job when alerted*", "*Duration*"]
+            assert seen == document["status"]
+        if document["kind"] == "pipeline":
+            assert "*Failed step*" in fields
         buttons = next(b for b in post["blocks"] if b["type"] == "actions")["elements"]
-        assert [b["url"] for b in buttons] == [document["console_url"], document["logs_url"]]
+        links = ("console_url", "failed_step_console_url", "logs_url")
+        assert [b["url"] for b in buttons] == [document[key] for key in links if document.get(key)]
         if document["failure_reason"]:
             assert any(b["type"] == "section" and b["text"]["text"].startswith("```") for b in post["blocks"])
 
@@ -140,7 +150,7 @@ def test_an_event_with_several_records_posts_each_in_order(slack: FakeSlack) -> 
     combined = {"Records": [record for event in events for record in event["Records"]]}
     posted = notify(combined, NotifierDeps(WebhookPoster(lambda: slack.url)))
     assert posted == [document_of(event)["alert_id"] for event in events]
-    assert len(slack.posts) == len(events) == 5
+    assert len(slack.posts) == len(events) == len(sns_event_names())
 
 
 def test_a_429_is_retried_after_retry_after_then_succeeds(slack: FakeSlack) -> None:

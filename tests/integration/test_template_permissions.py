@@ -163,11 +163,6 @@ def test_no_role_reads_single_items(function_name: str) -> None:
     assert "dynamodb:GetItem" not in actions
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12: lifecycles of processing, transform, tuning and pipeline jobs come with their code; "
-    "then remove this mark",
-)
 def test_every_trackable_kind_is_exercised() -> None:
     # The tests above check the roles only for the kinds the lifecycles hold: the default deployment also
     # grants the others, whose calls nothing here records yet

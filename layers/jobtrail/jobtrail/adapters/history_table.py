@@ -508,7 +508,7 @@ def _tuning_from_item(item: Summary) -> TuningFacts | None:
 
     def pairs(name: str) -> tuple[tuple[str, int], ...]:
         found = counts.get(name) or {}
-        return tuple((str(status), int(count)) for status, count in found.items())
+        return tuple(sorted((str(status), int(count)) for status, count in found.items()))
 
     value = item.best_objective_value
     return TuningFacts(

@@ -439,7 +439,8 @@ def _step(step: Mapping[str, Any]) -> PipelineStep:
 
 
 def _counts(counters: Mapping[str, int] | None) -> tuple[tuple[str, int], ...]:
-    return tuple((name, int(value)) for name, value in (counters or {}).items())
+    """Counters by status name (a DynamoDB map keeps no order: stored and described compare equal)."""
+    return tuple(sorted((name, int(value)) for name, value in (counters or {}).items()))
 
 
 def _first_instance_group_type(resources: Mapping[str, Any]) -> str | None:
