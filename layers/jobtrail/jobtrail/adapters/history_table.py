@@ -60,6 +60,8 @@ from pynamodb.models import Model
 from jobtrail.core.history import sort_steps
 from jobtrail.core.kinds import KINDS, JobKey, Kind
 from jobtrail.core.model import (
+    OBJECTIVE_COUNTERS,
+    TRAINING_JOB_COUNTERS,
     Alert,
     AlertState,
     Claim,
@@ -70,6 +72,7 @@ from jobtrail.core.model import (
     StoredJob,
     Transition,
     TuningFacts,
+    ordered_counts,
 )
 
 JOB_PREFIX = "JOB#"
@@ -506,14 +509,14 @@ def _tuning_from_item(item: Summary) -> TuningFacts | None:
         return None
     counts = item.tuning_counts.as_dict() if item.tuning_counts is not None else {}  # type: ignore[no-untyped-call]
 
-    def pairs(name: str) -> tuple[tuple[str, int], ...]:
+    def pairs(name: str, order: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
         found = counts.get(name) or {}
-        return tuple(sorted((str(status), int(count)) for status, count in found.items()))
+        return ordered_counts(((str(status), int(count)) for status, count in found.items()), order)
 
     value = item.best_objective_value
     return TuningFacts(
-        training_job_counts=pairs("training"),
-        objective_counts=pairs("objective"),
+        training_job_counts=pairs("training", TRAINING_JOB_COUNTERS),
+        objective_counts=pairs("objective", OBJECTIVE_COUNTERS),
         objective_metric=item.objective_metric,
         objective_type=item.objective_type,
         best_training_job=item.best_training_job,

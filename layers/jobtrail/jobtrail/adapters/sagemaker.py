@@ -21,6 +21,8 @@ from botocore.exceptions import ClientError
 
 from jobtrail.core.kinds import SPECS, JobKey, Kind, key_from_arn
 from jobtrail.core.model import (
+    OBJECTIVE_COUNTERS,
+    TRAINING_JOB_COUNTERS,
     JobListing,
     JobRecord,
     JobSummary,
@@ -28,6 +30,7 @@ from jobtrail.core.model import (
     PipelineStep,
     Transition,
     TuningFacts,
+    ordered_counts,
 )
 
 #: The client the adapter expects. Describe throttles cannot be raised, so botocore's adaptive retry mode
@@ -333,8 +336,8 @@ def tuning_record(response: Mapping[str, Any]) -> JobRecord:
         last_modified_time=_utc(response.get("LastModifiedTime") or ended or created),
         end_time=ended,
         tuning=TuningFacts(
-            training_job_counts=_counts(response.get("TrainingJobStatusCounters")),
-            objective_counts=_counts(response.get("ObjectiveStatusCounters")),
+            training_job_counts=_counts(response.get("TrainingJobStatusCounters"), TRAINING_JOB_COUNTERS),
+            objective_counts=_counts(response.get("ObjectiveStatusCounters"), OBJECTIVE_COUNTERS),
             objective_metric=objective.get("MetricName"),
             objective_type=objective.get("Type"),
             best_training_job=best.get("TrainingJobName"),
@@ -438,9 +441,8 @@ def _step(step: Mapping[str, Any]) -> PipelineStep:
     )
 
 
-def _counts(counters: Mapping[str, int] | None) -> tuple[tuple[str, int], ...]:
-    """Counters by status name (a DynamoDB map keeps no order: stored and described compare equal)."""
-    return tuple(sorted((name, int(value)) for name, value in (counters or {}).items()))
+def _counts(counters: Mapping[str, int] | None, order: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
+    return ordered_counts(((name, int(value)) for name, value in (counters or {}).items()), order)
 
 
 def _first_instance_group_type(resources: Mapping[str, Any]) -> str | None:

@@ -6,6 +6,7 @@ boto3, DynamoDB or JSON: the adapters map to and from these types at the edges.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -74,6 +75,19 @@ class Metric:
     name: str
     value: float
     timestamp: datetime | None = None
+
+
+#: The counters a tuning job reports, in botocore's model's order (``TrainingJobStatusCounters``,
+#: ``ObjectiveStatusCounters``): what the counters are sorted by, wherever they come from.
+TRAINING_JOB_COUNTERS = ("Completed", "InProgress", "RetryableError", "NonRetryableError", "Stopped")
+OBJECTIVE_COUNTERS = ("Succeeded", "Pending", "Failed")
+
+
+def ordered_counts(counts: Iterable[tuple[str, int]], order: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
+    """``counts`` in ``order`` (a DynamoDB map keeps none), statuses it does not list last, by name."""
+    return tuple(
+        sorted(counts, key=lambda item: (order.index(item[0]) if item[0] in order else len(order), item[0]))
+    )
 
 
 @dataclass(frozen=True, slots=True)
