@@ -7,7 +7,6 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from jobtrail.adapters.sagemaker import record_from_describe
 from jobtrail.core.alerts import build_alert
 from jobtrail.core.kinds import KINDS
 from jobtrail.core.slack_message import slack_payload
@@ -24,7 +23,7 @@ def test_the_slack_sample_is_the_payload_of_the_failed_fixture() -> None:
     )
     assert match, "README lost its Slack sample"
     lifecycle = load_lifecycle("failed")
-    record = record_from_describe(lifecycle.final_describe(lifecycle.job_names[0]))
+    record = lifecycle.final_record(lifecycle.jobs[0])
     expected = slack_payload(json.loads(build_alert(record, record.transitions[-1]).message))
     assert json.loads(match.group(1)) == expected
 
