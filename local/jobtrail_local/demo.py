@@ -558,11 +558,11 @@ def kind_counts(summaries: Sequence[JobSummary], alerts: Sequence[StoredAlert]) 
 
 def _ordered(counts: Counter[str], order: Sequence[str]) -> dict[str, int]:
     """``counts`` as a dict, keys in ``order`` first, any other after them by name."""
-    return {key: counts[key] for key in sorted(counts, key=lambda k: (k not in order, _index(order, k), k))}
 
+    def place(key: str) -> tuple[int, str]:
+        return (order.index(key) if key in order else len(order), key)
 
-def _index(order: Sequence[str], key: str) -> int:
-    return order.index(key) if key in order else len(order)
+    return {key: counts[key] for key in sorted(counts, key=place)}
 
 
 def showcase() -> Showcase:
