@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Any
 
-    from jobtrail_local.demo import DemoResult
+    from jobtrail_local.demo import DemoResult, KindCount
     from rich.console import ConsoleOptions, RenderableType
     from rich.progress import Progress, TaskID
 
@@ -177,7 +177,8 @@ class _Column:
 
     def width(self) -> int:
         """Cells of the widest line (a folding column counts at most ``MIN_TEXT_WIDTH``)."""
-        widest = max([cell_len(self.header), *(cell_len(str(cell)) for cell in self.cells)])
+        lines = (line for cell in self.cells for line in str(cell).splitlines())
+        widest = max([cell_len(self.header), *(cell_len(line) for line in lines)])
         return min(widest, MIN_TEXT_WIDTH) if self.folds else widest
 
 
@@ -670,8 +671,12 @@ class DemoProgress:
             self._task = None
 
 
-def demo_report(result: DemoResult, directory: Path, commands: Sequence[str], program: str) -> None:
-    """What the demo did: delivery figures, the jobs, the spot job's timeline, the alerts and Slack posts."""
+def demo_report(
+    result: DemoResult, directory: Path, queries: Sequence[tuple[str, str]], program: str
+) -> None:
+    """What the demo did: delivery figures, what happened per kind, the jobs, the spot job's timeline, the
+    failed pipeline execution's steps, the alerts and Slack posts, then ``queries`` (command, what it
+    shows) to explore the data."""
     from jobtrail_local.local_stack import DEMO_TABLE  # noqa: PLC0415
 
     if result.notice:
@@ -687,9 +692,11 @@ def demo_report(result: DemoResult, directory: Path, commands: Sequence[str], pr
             f"This run replaced the earlier demo's history in {DEMO_TABLE}: "
             "each run starts from an empty table."
         )
+    kinds_table(result.kinds, where=f"table {DEMO_TABLE}")
     jobs_table(result.summaries, where=f"table {DEMO_TABLE}")
-    if result.spot_record is not None:
-        timeline(result.spot_record)
+    for record in (result.spot_record, result.failed_pipeline_record):
+        if record is not None:
+            timeline(record)
     alerts_table(result.stored_alerts, where=f"table {DEMO_TABLE}")
     total = len(result.slack_payloads)
     if result.slack_failure is None:
@@ -706,13 +713,59 @@ def demo_report(result: DemoResult, directory: Path, commands: Sequence[str], pr
     if result.engine == "DynamoDB Local":
         # soft_wrap: paths and commands stay whole (the terminal wraps them), so they can be copied.
         console.print(f"The history stays in {directory}. Query it with the same CLI:", soft_wrap=True)
-        for command in commands:
-            console.print(f"  [bold]{command}[/bold]", soft_wrap=True)
-        console.print(
-            f"  {program} demo --reset   [dim]# stop DynamoDB Local and wipe the demo data[/dim]",
-            soft_wrap=True,
+        commented(
+            [*queries, (f"{program} demo --reset", "stop DynamoDB Local, wipe the data")],
+            bold=len(queries),
         )
         console.print(_engine_note(result, program))
+
+
+def kinds_table(counts: Sequence[KindCount], *, where: str) -> None:
+    """A row per kind: how many jobs, how many of them in each status, their alerts by type; on a narrow
+    terminal the counts go one per line rather than fold."""
+
+    def column(header: str, rank: int, cells: Sequence[Mapping[str, int]]) -> _Column:
+        return _Column(
+            header,
+            [_counts(cell, ", ") for cell in cells],
+            rank=rank,
+            narrow=_Column(header, [_counts(cell, "\n") for cell in cells], rank=rank),
+        )
+
+    columns = [
+        _Column("Kind", [count.kind for count in counts], rank=0),
+        _Column("Jobs", [str(count.jobs) for count in counts], rank=0, justify="right"),
+        column("Statuses", 1, [count.statuses for count in counts]),
+        column("Alerts", 2, [count.alerts for count in counts]),
+    ]
+    jobs = sum(count.jobs for count in counts)
+    table, width = _fitted(
+        f"What happened, per kind ({jobs} jobs in {where})", columns, wide=False, widen=None
+    )
+    with _at_least(width):
+        console.print(table)
+
+
+def _counts(counts: Mapping[str, int], separator: str) -> Text:
+    """``8 Completed, 3 Failed`` (``separator`` between two), each status in its colour; ``-`` for none."""
+    parts: list[str | tuple[str, str]] = []
+    for name, count in counts.items():
+        parts.extend([separator if parts else "", f"{count} ", (name, STATUS_STYLES.get(name, ""))])
+    return Text.assemble(*parts) if parts else Text("-")
+
+
+def commented(lines: Sequence[tuple[str, str]], *, bold: int) -> None:
+    """Commands to copy, each followed by a dim ``# what it does``, the comments lined up when the
+    terminal is wide enough; the first ``bold`` commands in bold. A command is never broken (the terminal
+    wraps it)."""
+    widest = max(cell_len(command) for command, _ in lines)
+    aligned = all(2 + widest + 4 + cell_len(comment) <= console.width for _, comment in lines)
+    for index, (command, comment) in enumerate(lines):
+        padding = " " * ((widest - cell_len(command)) if aligned else 0)
+        line = Text.assemble(
+            "  ", (command, "bold" if index < bold else ""), padding, (f"  # {comment}", "dim")
+        )
+        console.print(line, soft_wrap=True)
 
 
 def _engine_note(result: DemoResult, program: str) -> str:

@@ -3,9 +3,10 @@
 What runs for real: the ``IngestFunction`` and Slack notifier code from ``functions/`` (loaded from
 their files the way Lambda loads a handler), botocore clients built by the handler from its environment,
 DynamoDB Local (the official engine) as the history table created from ``template.yaml``, and the
-scripted lifecycles of ``events/``. What stands in for AWS: moto in-process for SQS and SNS, a loopback
-endpoint answering DescribeTrainingJob from the scripts, and a loopback Slack that records posts (or
-your channel when ``SLACK_WEBHOOK_URL`` is set). Nothing leaves the loopback interface otherwise.
+scripted lifecycles of ``events/``, jobs of every kind. What stands in for AWS: moto in-process for SQS
+and SNS, a loopback endpoint answering each kind's Describe (and ListPipelineExecutionSteps) from the
+scripts, and a loopback Slack that records posts (or your channel when ``SLACK_WEBHOOK_URL`` is set).
+Nothing leaves the loopback interface otherwise.
 
 A webhook that does not take the posts (not a URL, unreachable, revoked) does not stop the demo: the first
 failure is kept as a one-line warning (without the URL, which is a secret), the rest is not posted, and the
@@ -24,7 +25,7 @@ import os
 import random
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from http.client import HTTPException
@@ -35,7 +36,8 @@ from typing import Any, Protocol
 from urllib.error import URLError
 from urllib.parse import urlsplit
 
-from jobtrail.core.model import JobRecord, JobSummary, StoredAlert
+from jobtrail.core.kinds import KINDS, SPECS, JobKey, Kind
+from jobtrail.core.model import JobRecord, JobSummary, StoredAlert, StoredJob
 
 from jobtrail_local.lambda_runtime import LambdaContext, load_function, sqs_lambda_record
 from jobtrail_local.lifecycle_builder import Step
@@ -58,7 +60,13 @@ LATE_RATE = 0.15
 #: How many state changes happen between two looks at the queue.
 CHANGES_PER_TICK = 5
 MAX_POLLS = 500
+#: The statuses that alert (the template's ``AlertOn`` default), in the order counts list them.
+ALERT_ON = ("Failed", "MaxRuntimeExceeded", "Interrupted")
+#: The lifecycles of ``events/`` whose jobs the report shows in full or the suggested commands name.
 SPOT_LIFECYCLE = "spot-interrupted"
+FAILED_PIPELINE_LIFECYCLE = "pipeline-failed"
+SAME_NAME_LIFECYCLE = "same-name"
+TUNING_LIFECYCLE = "tuning-completed"
 
 
 class DemoError(Exception):
@@ -113,6 +121,33 @@ class Delivery:
     redelivered: int = 0
 
 
+@dataclass(frozen=True)
+class Showcase:
+    """The demo's jobs worth a closer look, picked from the fixtures (``showcase``): what the report shows
+    in full and what the suggested commands name."""
+
+    #: The managed-spot training job interrupted twice: its timeline is printed.
+    spot: JobKey
+    #: The pipeline execution whose processing step failed: its transitions and steps are printed.
+    failed_pipeline: JobKey
+    #: A processing job whose name a training job has too (``show`` needs ``--kind``).
+    shared_name: JobKey
+    #: A tuning job that ran three training jobs: its counters and best training job.
+    tuning: JobKey
+
+
+@dataclass(frozen=True)
+class KindCount:
+    """What happened to the jobs of one kind: how many, their statuses now, their alerts by type."""
+
+    kind: Kind
+    jobs: int
+    #: Status → jobs, in the order the kind's jobs pass through them.
+    statuses: dict[str, int]
+    #: Alert type → alerts, in ``ALERT_ON`` order.
+    alerts: dict[str, int]
+
+
 @dataclass
 class DemoResult:
     engine: str
@@ -128,9 +163,11 @@ class DemoResult:
     #: The table held an earlier demo's history, which this run replaced.
     replaced_history: bool = False
     dynamodb: Engine | None = None
-    spot_job: str = ""
     summaries: list[JobSummary] = field(default_factory=list)
+    #: Per kind, every kind in ``KINDS`` order.
+    kinds: list[KindCount] = field(default_factory=list)
     spot_record: JobRecord | None = None
+    failed_pipeline_record: JobRecord | None = None
     stored_alerts: list[StoredAlert] = field(default_factory=list)
 
 
@@ -165,7 +202,7 @@ def run(directory: Path, *, progress: Progress | None = None, keep_engine: bool 
             JOBTRAIL_TABLE=DEMO_TABLE,
             JOBTRAIL_DEAD_LETTER_QUEUE_URL=queues["dlq"],
             JOBTRAIL_ALERT_TOPIC_ARN=queues["topic"],
-            JOBTRAIL_ALERT_ON="Failed,MaxRuntimeExceeded,Interrupted",
+            JOBTRAIL_ALERT_ON=",".join(ALERT_ON),
         )
         ingest = _load_handler(functions / "ingest" / "app.py", "jobtrail_demo_ingest_app")
         report.step("Replaying SageMaker state changes")
@@ -449,35 +486,23 @@ def _post_failure(error: Exception, url: str) -> str:
 def _collect(engine: Engine, delivery: Delivery, slack: SlackOutcome) -> DemoResult:
     from jobtrail.adapters.history_queries import AlertQuery, HistoryQueries, JobQuery  # noqa: PLC0415
     from jobtrail.core.slack_message import payload_as_text  # noqa: PLC0415
-    from jobtrail.core.views import alert_view, summary_view  # noqa: PLC0415
+    from jobtrail.core.views import alert_view  # noqa: PLC0415
 
     store = HistoryQueries(DEMO_TABLE, region=REGION)
     alerts = store.list_alerts(AlertQuery(limit=1000))
-    jobs = []
-    for summary in store.list_jobs(JobQuery(limit=1000)):  # every job, newest first
+    summaries = store.list_jobs(JobQuery(limit=1000))  # every job of every kind, newest first
+    records: dict[JobKey, StoredJob] = {}
+    for summary in summaries:
         record = store.get_job(summary.key)
         if record is None:
             raise DemoError(f"{summary.job_name} vanished from {DEMO_TABLE} while the demo read it")
-        jobs.append(
-            {
-                **summary_view(summary),
-                "transitions": len(record.transitions),
-                # A count here; `show --json`'s final_metrics is the array itself.
-                "final_metric_count": len(record.final_metrics),
-                "alerts": [
-                    a.alert.alert_type
-                    for a in sorted(record.alerts, key=lambda a: a.alert.transition_start_time)
-                ],
-            }
-        )
-    spot = load_lifecycle(SPOT_LIFECYCLE).job_names[0]
-    summaries = store.list_jobs(JobQuery(limit=1000))
-    spot_key = next(s.key for s in summaries if s.job_name == spot and s.kind == "training")
+        records[summary.key] = record
+    featured = showcase()
     return DemoResult(
         engine=engine.name,
         notice=engine.notice,
         delivery=delivery,
-        jobs=jobs,
+        jobs=[_job_entry(records[summary.key]) for summary in summaries],
         alerts=[alert_view(a) for a in alerts],
         slack_destination=slack.destination,
         slack_texts=[payload_as_text(payload) for payload in slack.payloads],
@@ -485,16 +510,96 @@ def _collect(engine: Engine, delivery: Delivery, slack: SlackOutcome) -> DemoRes
         slack_posted=slack.posted,
         slack_failure=slack.failure,
         dynamodb=engine,
-        spot_job=spot,
         summaries=summaries,
-        spot_record=store.get_job(spot_key),
+        kinds=kind_counts(summaries, alerts),
+        spot_record=records.get(featured.spot),
+        failed_pipeline_record=records.get(featured.failed_pipeline),
         stored_alerts=alerts,
     )
 
 
-def query_commands(spot_job: str, program: str = "jobtrail") -> list[str]:
-    """The commands that explore the demo data, spelled the way this CLI was started."""
-    return [f"{program} --local jobs", f"{program} --local history {spot_job}", f"{program} --local alerts"]
+def _job_entry(record: StoredJob) -> dict[str, Any]:
+    """A job of ``--json``'s ``jobs``: ``jobs --json``'s object, with counts of what ``show`` and
+    ``history`` list and the alert types in the order their transitions started."""
+    from jobtrail.core.views import summary_view  # noqa: PLC0415
+
+    entry = {
+        **summary_view(record.summary),
+        "transitions": len(record.transitions),
+        # A count here; `show --json`'s final_metrics is the array itself.
+        "final_metric_count": len(record.final_metrics),
+    }
+    if record.summary.kind == "pipeline":
+        entry["step_count"] = len(record.steps)  # `show --json`'s steps is the array
+    entry["alerts"] = [
+        a.alert.alert_type for a in sorted(record.alerts, key=lambda a: a.alert.transition_start_time)
+    ]
+    return entry
+
+
+def kind_counts(summaries: Sequence[JobSummary], alerts: Sequence[StoredAlert]) -> list[KindCount]:
+    """Per kind (every kind, in ``KINDS`` order): its jobs, how many are in each status, its alerts by
+    type."""
+    counts = []
+    for kind in KINDS:
+        statuses = Counter(s.status for s in summaries if s.kind == kind)
+        types = Counter(a.alert.alert_type for a in alerts if a.alert.job.kind == kind)
+        lifecycle = SPECS[kind].statuses
+        counts.append(
+            KindCount(
+                kind=kind,
+                jobs=statuses.total(),
+                statuses=_ordered(statuses, lifecycle),
+                alerts=_ordered(types, ALERT_ON),
+            )
+        )
+    return counts
+
+
+def _ordered(counts: Counter[str], order: Sequence[str]) -> dict[str, int]:
+    """``counts`` as a dict, keys in ``order`` first, any other after them by name."""
+
+    def place(key: str) -> tuple[int, str]:
+        return (order.index(key) if key in order else len(order), key)
+
+    return {key: counts[key] for key in sorted(counts, key=place)}
+
+
+def showcase() -> Showcase:
+    """The jobs the report shows in full and the suggested commands name, found in their lifecycles."""
+    return Showcase(
+        spot=_job_of(SPOT_LIFECYCLE, "training"),
+        failed_pipeline=_job_of(FAILED_PIPELINE_LIFECYCLE, "pipeline"),
+        shared_name=_job_of(SAME_NAME_LIFECYCLE, "processing"),
+        tuning=_job_of(TUNING_LIFECYCLE, "tuning"),
+    )
+
+
+def _job_of(lifecycle: str, kind: Kind) -> JobKey:
+    """The first job of ``kind`` in ``events/lifecycles/<lifecycle>.json``."""
+    return next(job for job in load_lifecycle(lifecycle).jobs if job.kind == kind)
+
+
+def query_suggestions(program: str = "jobtrail") -> list[tuple[str, str]]:
+    """The commands that explore the demo's data, spelled the way this CLI was started, each with what it
+    shows (a few words: the report lines them up beside the commands)."""
+    jobs = showcase()
+    local = f"{program} --local"
+    shared, pipeline = jobs.shared_name, jobs.failed_pipeline.kind
+    return [
+        (f"{local} jobs", "every kind, newest first"),
+        (f"{local} jobs --kind {pipeline}", f"only {SPECS[pipeline].noun}s"),
+        (f"{local} history {jobs.spot.name}", "the spot job's timeline"),
+        (f"{local} history {jobs.failed_pipeline.name}", "the failed execution's steps"),
+        (f"{local} show --kind {shared.kind} {shared.name}", "a training job has this name too"),
+        (f"{local} show {jobs.tuning.name}", "a tuning job's best training job"),
+        (f"{local} alerts", "every alert and its delivery"),
+    ]
+
+
+def query_commands(program: str = "jobtrail") -> list[str]:
+    """``query_suggestions``' commands alone."""
+    return [command for command, _ in query_suggestions(program)]
 
 
 def summary_document(
@@ -523,6 +628,10 @@ def summary_document(
             "redelivered": result.delivery.redelivered,
         },
         "jobs": result.jobs,
+        "jobs_by_kind": {
+            count.kind: {"jobs": count.jobs, "statuses": count.statuses, "alerts": count.alerts}
+            for count in result.kinds
+        },
         "alerts": result.alerts,
         "alerts_by_type": dict(Counter(a["alert_type"] for a in result.alerts)),
         "slack": {
@@ -531,7 +640,5 @@ def summary_document(
             "failure": result.slack_failure,
             "messages": result.slack_texts,
         },
-        "query_commands": query_commands(result.spot_job, program)
-        if result.engine == "DynamoDB Local"
-        else [],
+        "query_commands": query_commands(program) if result.engine == "DynamoDB Local" else [],
     }

@@ -1,13 +1,17 @@
 """``jobtrail demo`` as a new user runs it, in a fresh process, then the same CLI on its data.
 
-The demo leaves DynamoDB Local running for the queries; every test that runs it stops it again
-(``demo --stop`` or ``local_stack.stop``), so no test leaves a process behind.
+The demo replays every lifecycle of ``events/``, jobs of every kind; what it must show is computed from
+those fixtures (each job's expected outcome and final Describe answer), never hard-coded. The demo leaves
+DynamoDB Local running for the queries; every test that runs it stops it again (``demo --stop`` or
+``local_stack.stop``), so no test leaves a process behind.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+import shlex
 import subprocess
 import sys
 import threading
@@ -19,9 +23,11 @@ from typing import Any
 
 import pytest
 from cli_process import run_jobtrail
-from jobtrail.adapters.sagemaker import record_from_describe
+from jobtrail.core.kinds import KINDS, SPECS, JobKey, Kind
+from jobtrail.core.model import JobRecord
 from jobtrail_local import local_stack
 from jobtrail_local.dynamodb_local import command_line
+from jobtrail_local.lifecycle_builder import ExpectedJob, job_label
 from jobtrail_local.lifecycles import lifecycle_names, load_lifecycle
 
 REPO = Path(__file__).resolve().parents[2]
@@ -53,12 +59,37 @@ def own_home(tmp_path: Path) -> Iterator[Path]:
     local_stack.stop(home)
 
 
-def expected_jobs() -> dict[str, Any]:
-    return {
-        job: (lifecycle.expected[job], record_from_describe(lifecycle.final_describe(job)))
+@functools.cache
+def expected_jobs() -> dict[str, tuple[JobKey, ExpectedJob, JobRecord]]:
+    """Every job of every lifecycle, by label: its key, its expected outcome and what jobtrail's adapter
+    makes of its final Describe answer."""
+    jobs = {
+        job_label(job): (job, lifecycle.expected[job_label(job)], lifecycle.final_record(job_label(job)))
         for lifecycle in map(load_lifecycle, lifecycle_names())
-        for job in lifecycle.job_names
+        for job in lifecycle.jobs
     }
+    assert len(jobs) == sum(len(load_lifecycle(name).jobs) for name in lifecycle_names()), (
+        "a job in two files"
+    )
+    return jobs
+
+
+def expected_alerts() -> Counter[str]:
+    return Counter(alert for _, outcome, _ in expected_jobs().values() for alert in outcome.alerts)
+
+
+def replayed_steps() -> int:
+    return sum(len(load_lifecycle(name).steps) for name in lifecycle_names())
+
+
+def job_of(lifecycle: str, kind: Kind) -> JobKey:
+    """The first job of ``kind`` in a lifecycle."""
+    return next(job for job in load_lifecycle(lifecycle).jobs if job.kind == kind)
+
+
+def label_of(job: dict[str, Any]) -> str:
+    """A job of ``--json`` output by its fixtures' label (``<kind>/<name>`` unless a training job)."""
+    return job_label(JobKey(job["account"], job["region"], job["kind"], job["job_name"]))
 
 
 @pytest.fixture(scope="module")
@@ -79,26 +110,72 @@ def demo(
 def test_every_job_ends_as_its_script_says(demo: tuple[Path, dict[str, Any]]) -> None:
     _, summary = demo
     expected = expected_jobs()
-    jobs = {job["job_name"]: job for job in summary["jobs"]}
+    jobs = {label_of(job): job for job in summary["jobs"]}
+    assert len(jobs) == len(summary["jobs"])  # each job once
     assert set(jobs) == set(expected)
-    for name, (outcome, final) in expected.items():
-        assert jobs[name]["status"] == outcome.status
-        assert jobs[name]["secondary_status"] == outcome.secondary_status
-        assert jobs[name]["transitions"] == len(final.transitions)
-        assert jobs[name]["final_metric_count"] == outcome.final_metrics
-        assert "final_metrics" not in jobs[name]  # `show --json`'s key, an array there
-        assert jobs[name]["alerts"] == list(outcome.alerts)
+    for label, (key, outcome, final) in expected.items():
+        job = jobs[label]
+        assert (job["kind"], job["job_name"]) == (key.kind, key.name) == (final.key.kind, final.job_name)
+        assert job["status"] == outcome.status == final.summary.status
+        assert job.get("secondary_status") == outcome.secondary_status  # a training job's only
+        assert job["failure_reason"] == final.summary.failure_reason
+        assert job["transitions"] == len(outcome.transitions)
+        assert job["final_metric_count"] == outcome.final_metrics
+        assert "final_metrics" not in job  # `show --json`'s key, an array there
+        assert job.get("step_count") == (len(final.steps) if key.kind == "pipeline" else None)
+        assert job["alerts"] == list(outcome.alerts)
+
+
+def test_a_processing_job_and_a_training_job_with_one_name_are_both_there(
+    demo: tuple[Path, dict[str, Any]],
+) -> None:
+    _, summary = demo
+    shared = {job.name for job in load_lifecycle("same-name").jobs}
+    assert len(shared) == 1
+
+    listed = [job for job in summary["jobs"] if job["job_name"] in shared]
+
+    assert sorted(job["kind"] for job in listed) == ["processing", "training"]
+    assert {job["job_arn"].split(":")[-1].split("/")[0] for job in listed} == {
+        "processing-job",
+        "training-job",
+    }
+
+
+def test_jobs_are_counted_per_kind(demo: tuple[Path, dict[str, Any]]) -> None:
+    _, summary = demo
+    expected: dict[str, dict[str, Any]] = {}
+    for kind in KINDS:
+        outcomes = [outcome for key, outcome, _ in expected_jobs().values() if key.kind == kind]
+        expected[kind] = {
+            "jobs": len(outcomes),
+            "statuses": dict(Counter(outcome.status for outcome in outcomes)),
+            "alerts": dict(Counter(alert for outcome in outcomes for alert in outcome.alerts)),
+        }
+
+    assert summary["jobs_by_kind"] == expected
+    assert list(summary["jobs_by_kind"]) == list(KINDS)
+    assert all(count["jobs"] > 0 for count in expected.values())  # the demo shows every kind
 
 
 def test_alerts_are_counted_per_type_and_each_reached_slack_once(demo: tuple[Path, dict[str, Any]]) -> None:
     _, summary = demo
-    expected = Counter(alert for outcome, _ in expected_jobs().values() for alert in outcome.alerts)
+    expected = expected_alerts()
     assert summary["alerts_by_type"] == dict(expected)
-    assert summary["alerts_by_type"] == {"Failed": 2, "MaxRuntimeExceeded": 1, "Interrupted": 2}
+    assert {a["kind"] for a in summary["alerts"]} == set(KINDS)  # every kind alerts on Failed
     assert {a["state"] for a in summary["alerts"]} == {"sent"}
-    assert summary["slack"]["posts"] == sum(expected.values())
+    assert summary["slack"]["posts"] == expected.total()
     assert summary["slack"]["destination"].startswith("a local capture")
-    assert all(text.splitlines()[0].split(":")[0] in expected for text in summary["slack"]["messages"])
+    # One message per alert, saying what failed, which job and its kind
+    said = Counter(
+        (lines[0], lines[1].rpartition(" · ")[2])
+        for lines in (text.splitlines() for text in summary["slack"]["messages"])
+    )
+    assert said == Counter(
+        (f"{alert}: {key.name}", SPECS[key.kind].noun)
+        for key, outcome, _ in expected_jobs().values()
+        for alert in outcome.alerts
+    )
 
 
 def test_events_went_through_the_queue_with_duplicates_and_late_deliveries(
@@ -106,25 +183,61 @@ def test_events_went_through_the_queue_with_duplicates_and_late_deliveries(
 ) -> None:
     _, summary = demo
     events = summary["events"]
-    steps = sum(len(load_lifecycle(name).steps) for name in lifecycle_names())
     assert summary["dynamodb"] == "DynamoDB Local"
     assert events["duplicates"] > 0
     assert events["late"] > 0
-    assert events["sent"] == steps + events["duplicates"]
+    assert events["sent"] == replayed_steps() + events["duplicates"]
     assert events["batches"] >= events["sent"] / 10
 
 
-def test_the_printed_query_commands_return_the_same_jobs(demo: tuple[Path, dict[str, Any]]) -> None:
+def test_every_printed_query_command_works_as_printed(demo: tuple[Path, dict[str, Any]]) -> None:
     home, summary = demo
-    assert summary["query_commands"][0] == f"{sys.executable} -m jobtrail --local jobs"
-    listed = jobtrail(home, "--local", "jobs", "--json")
-    assert listed.returncode == 0, listed.stderr
-    assert [j["job_name"] for j in json.loads(listed.stdout)] == [j["job_name"] for j in summary["jobs"]]
-    spot = summary["query_commands"][1].split()[-1]
-    history = jobtrail(home, "--local", "history", spot, "--json")
-    assert [h["status"] for h in json.loads(history.stdout)].count("Interrupted") == 2
-    alerts = jobtrail(home, "--local", "alerts", "--json")
-    assert len(json.loads(alerts.stdout)) == len(summary["alerts"])
+    program = f"{sys.executable} -m jobtrail"
+    spot = job_of("spot-interrupted", "training")
+    pipeline = job_of("pipeline-failed", "pipeline")
+    shared = job_of("same-name", "processing")
+    tuning = job_of("tuning-completed", "tuning")
+    commands = summary["query_commands"]
+    assert all(command.startswith(f"{program} --local ") for command in commands)
+    printed = [tuple(shlex.split(command.removeprefix(program))) for command in commands]
+    assert printed == [
+        ("--local", "jobs"),
+        ("--local", "jobs", "--kind", "pipeline"),
+        ("--local", "history", spot.name),
+        ("--local", "history", pipeline.name),
+        ("--local", "show", "--kind", "processing", shared.name),
+        ("--local", "show", tuning.name),
+        ("--local", "alerts"),
+    ]
+
+    # Each runs as printed, and its --json says what the demo recorded
+    ran = {}
+    for args in printed:
+        result = jobtrail(home, *args, env={"COLUMNS": "120"})
+        assert (result.returncode, result.stderr) == (0, ""), args
+        ran[args] = result.stdout
+    as_json = {args: json.loads(jobtrail(home, *args, "--json").stdout) for args in printed}
+
+    expected = expected_jobs()
+    jobs, pipelines, spot_history, pipeline_history, processing, tuning_job, alerts = as_json.values()
+    assert [label_of(job) for job in jobs] == [label_of(job) for job in summary["jobs"]]
+    assert sorted(label_of(job) for job in pipelines) == sorted(
+        label for label, (key, _, _) in expected.items() if key.kind == "pipeline"
+    )
+    for history, job in ((spot_history, spot), (pipeline_history, pipeline)):
+        assert [h["status"] for h in history] == [s for s, _ in expected[job_label(job)][1].transitions]
+    assert [h["status"] for h in spot_history].count("Interrupted") == 2
+    failed_step = expected[job_label(pipeline)][1].failed_step
+    assert f"Steps of {pipeline.name}" in ran[printed[3]]
+    assert f"{failed_step} failed: " in ran[printed[3]]
+    assert (processing["kind"], processing["job_name"]) == ("processing", shared.name)
+    assert processing["status"] == expected[job_label(shared)][1].status
+    assert tuning_job["best_training_job"] == expected[job_label(tuning)][1].best_training_job
+    assert len(alerts) == len(summary["alerts"])
+    # Without --kind, the shared name is refused with the kinds to pick from
+    ambiguous = jobtrail(home, "--local", "show", shared.name)
+    assert ambiguous.returncode == 2
+    assert "--kind processing or --kind training" in ambiguous.stderr
 
 
 def test_reset_stops_dynamodb_local_and_wipes_the_demo_data(own_home: Path, dynamodb_local: Any) -> None:
@@ -160,7 +273,8 @@ def test_without_dynamodb_local_the_demo_falls_back_to_moto_with_a_notice(tmp_pa
     summary = json.loads(result.stdout)
     assert summary["dynamodb"] == "moto"
     assert "DynamoDB Local unavailable" in summary["notice"]
-    assert summary["alerts_by_type"] == {"Failed": 2, "MaxRuntimeExceeded": 1, "Interrupted": 2}
+    assert summary["alerts_by_type"] == dict(expected_alerts())
+    assert len(summary["jobs"]) == len(expected_jobs())
     assert summary["query_commands"] == []
     assert summary["engine"]["kept_running"] is False
 
@@ -210,22 +324,34 @@ def test_a_second_demo_says_what_it_does_and_reuses_the_running_engine(
 
     assert again.returncode == 0, again.stderr
     out = again.stdout
+    steps = replayed_steps()
+    spot, pipeline = job_of("spot-interrupted", "training"), job_of("pipeline-failed", "pipeline")
     assert out.splitlines()[0] == f"Local data: {home} ($JOBTRAIL_HOME)"
     for step in (
         f"Using the DynamoDB Local already running (pid {first['engine']['pid']})",
         "Replacing the earlier demo's history (table jobtrail-demo)",
         "Replaying SageMaker state changes",
-        "51/51",
+        f"{steps}/{steps}",
         "This run replaced the earlier demo's history in jobtrail-demo",
+        f"What happened, per kind ({len(expected_jobs())} jobs in table jobtrail-demo)",
+        "Jobs in table jobtrail-demo",
+        f"Training job {spot.name} — Completed",
+        f"Pipeline execution {pipeline.name} — Failed",
+        f"Steps of {pipeline.name}",
         "demo --stop",
     ):
         assert step in out
     assert "0/?" not in out
+    # A row per kind in the counts; every suggested command whole on its line, to copy
+    for kind in KINDS:
+        assert re.search(rf"^ {kind} +│ +{first['jobs_by_kind'][kind]['jobs']} │", out, re.M), kind
+    for command in first["query_commands"]:
+        assert re.search(rf"^  {re.escape(command)}  +# \S", out, re.M), command
     # The Slack messages: code blocks as boxes, not fences; every alert id's timestamp whole
     assert "```" not in out
     assert "┌──" in out
     footers = [line for line in out.splitlines() if line.startswith("jobtrail · ")]
-    assert len(footers) == 5
+    assert len(footers) == expected_alerts().total()
     assert len(TIMESTAMP.findall(out.split("alerts sent")[1])) >= 2 * len(footers)
     assert local_stack.running(home) is not None
     again_json = json.loads(jobtrail(home, "demo", "--json").stdout)
@@ -287,10 +413,11 @@ def test_a_bad_webhook_is_one_warning_and_the_demo_still_completes(
     assert summary["jobs"] == first["jobs"]
     assert summary["slack"]["posts"] == 0
     assert said in summary["slack"]["failure"]
-    assert len(summary["slack"]["messages"]) == 5
+    alerts = expected_alerts().total()
+    assert len(summary["slack"]["messages"]) == alerts
     # One line on stderr says so, without the webhook's secret path
     assert result.stderr.splitlines() == [
-        f"jobtrail: warning: Slack got 0 of 5 alerts: {summary['slack']['failure']} "
+        f"jobtrail: warning: Slack got 0 of {alerts} alerts: {summary['slack']['failure']} "
         "(check SLACK_WEBHOOK_URL, or unset it to use the local capture)"
     ]
     assert said in result.stderr
@@ -306,9 +433,11 @@ def test_a_bad_webhook_still_prints_every_table(demo: tuple[Path, dict[str, Any]
     assert "Traceback" not in result.stderr
     assert len(result.stderr.splitlines()) == 1
     for title in (
-        "Training jobs in table jobtrail-demo",
+        "What happened, per kind",
+        "Jobs in table jobtrail-demo",
+        "Steps of ",
         "Alerts in table jobtrail-demo",
-        "0 of 5 alerts reached",
+        f"0 of {expected_alerts().total()} alerts reached",
     ):
         assert title in result.stdout
 

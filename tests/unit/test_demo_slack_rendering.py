@@ -9,7 +9,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-from jobtrail.adapters.sagemaker import record_from_describe
 from jobtrail.core.alerts import build_alert
 from jobtrail.core.slack_message import slack_payload
 from jobtrail_cli.render import slack_message
@@ -22,7 +21,7 @@ TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00")
 
 def failed_fixture_payload() -> dict[str, Any]:
     lifecycle = load_lifecycle("failed")
-    record = record_from_describe(lifecycle.final_describe(lifecycle.job_names[0]))
+    record = lifecycle.final_record(lifecycle.jobs[0])
     return slack_payload(json.loads(build_alert(record, record.transitions[-1]).message))
 
 

@@ -49,7 +49,7 @@ def demo(args: argparse.Namespace, wiring: Wiring) -> int:
     if args.json:
         print_json(local_demo.summary_document(result, home.path, program, data_dir_why=home.why))
     else:
-        render.demo_report(result, home.path, local_demo.query_commands(result.spot_job, program), program)
+        render.demo_report(result, home.path, local_demo.query_suggestions(program), program)
     if result.slack_failure is not None:
         print(
             f"jobtrail: warning: Slack got {result.slack_posted} of {len(result.slack_payloads)} alerts: "
