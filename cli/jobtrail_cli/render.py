@@ -258,7 +258,7 @@ def _at_least(width: int) -> Iterator[None]:
         console.width = real
 
 
-def job_details(record: JobRecord, *, where: str) -> None:
+def job_details(record: JobRecord, *, where: str, command: str = "jobtrail") -> None:
     """``show``: the job's facts, a row each (those of its kind), then what else there is to see: a
     training job's final metrics, the commands that list a tuning job's training jobs or a pipeline
     execution's steps."""
@@ -286,7 +286,7 @@ def job_details(record: JobRecord, *, where: str) -> None:
     console.print(table)
     if summary.kind == "training":
         metrics_table(record)
-    for hint in _hints(record):
+    for hint in _hints(record, command):
         console.print(hint, soft_wrap=True)
 
 
@@ -406,27 +406,27 @@ def _failed_step(record: JobRecord) -> PipelineStep | None:
     return next(iter(named or [s for s in steps if s.status == "Failed"]), None)
 
 
-def _hints(record: JobRecord) -> list[str]:
+def _hints(record: JobRecord, command: str) -> list[str]:
     """The commands that show what ``show`` only names: a tuning job's training jobs and its best one, a
-    pipeline execution's steps and its failed step's job."""
+    pipeline execution's steps and its failed step's job; ``command`` runs this CLI on the same table."""
     summary = record.summary
     name = summary.job_name
     if summary.kind == "tuning":
-        hints = [f"Its training jobs: jobtrail jobs --tuning-job {name}"]
+        hints = [f"Its training jobs: {command} jobs --tuning-job {name}"]
         best = summary.tuning.best_training_job if summary.tuning else None
         if best:
-            hints.append(f"The best one: jobtrail show --kind training {best}")
+            hints.append(f"The best one: {command} show --kind training {best}")
         return hints
     if summary.kind == "pipeline":
-        hints = [f"Its steps as a timeline: jobtrail history {name}"]
+        hints = [f"Its steps as a timeline: {command} history {name}"]
         failed = _failed_step(record)
         if failed is not None and failed.job is not None:
-            hints.append(f"The failed step's job: jobtrail show --kind {job_ref(failed.job)}")
+            hints.append(f"The failed step's job: {command} show --kind {job_ref(failed.job)}")
         return hints
     return []
 
 
-def metrics_table(record: JobRecord, *, where: str = "") -> None:
+def metrics_table(record: JobRecord, *, where: str = "", command: str = "jobtrail") -> None:
     """The final metrics (a tuning job's: its objective, as its best training job reached it); ``where``
     (the table) is told when they are shown alone. Kinds without metrics say so in one line."""
     summary = record.summary
@@ -436,7 +436,7 @@ def metrics_table(record: JobRecord, *, where: str = "") -> None:
         return
     if summary.kind != "training":
         steps = (
-            f" (its steps' jobs may: `jobtrail history {record.job_name}` names them)"
+            f" (its steps' jobs may: `{command} history {record.job_name}` names them)"
             if summary.kind == "pipeline"
             else ""
         )
@@ -481,7 +481,14 @@ def _objective_table(record: JobRecord, in_where: str) -> None:
     console.print(table)
 
 
-def timeline(record: JobRecord, *, where: str = "", wide: bool = False, now: datetime | None = None) -> None:
+def timeline(
+    record: JobRecord,
+    *,
+    where: str = "",
+    wide: bool = False,
+    now: datetime | None = None,
+    command: str = "jobtrail",
+) -> None:
     """Each transition with its duration and a bar proportional to the longest one, a line each; for a
     pipeline execution, then its steps the same way, with the job each ran, and under them each failed
     step's reason and how to see a step's job (whole lines, which the terminal wraps: a command stays
@@ -489,7 +496,7 @@ def timeline(record: JobRecord, *, where: str = "", wide: bool = False, now: dat
     view, width = timeline_view(record, where=where, wide=wide, now=now, notes=False)
     with _at_least(width):
         console.print(view)
-    for note in step_notes(record):
+    for note in step_notes(record, command):
         console.print(note, soft_wrap=True)
 
 
@@ -501,6 +508,7 @@ def timeline_view(
     now: datetime | None = None,
     widen: str | None = "--wide",
     notes: bool = True,
+    command: str = "jobtrail",
 ) -> tuple[RenderableType, int]:
     """``timeline``'s tables (or the line saying there is none), with the ``step_notes`` of a pipeline
     execution unless ``notes`` is false, and the width they need; ``widen`` as for ``_fitted``."""
@@ -511,7 +519,7 @@ def timeline_view(
     if record.summary.kind != "pipeline":
         return transitions, width
     steps, steps_width = steps_view(record, wide=wide, now=now, widen=widen)
-    return Group(transitions, steps, *(step_notes(record) if notes else ())), max(width, steps_width)
+    return Group(transitions, steps, *(step_notes(record, command) if notes else ())), max(width, steps_width)
 
 
 def _transitions_view(
@@ -566,9 +574,10 @@ def steps_view(
     return _fitted(f"Steps of {record.job_name}, in the order they started", columns, wide=wide, widen=widen)
 
 
-def step_notes(record: JobRecord) -> list[Text]:
+def step_notes(record: JobRecord, command: str = "jobtrail") -> list[Text]:
     """What the steps table leaves out or only names: each failed step's reason, and the command that
-    shows a step's job (the failed step's, else the last one that ran a job)."""
+    shows a step's job (the failed step's, else the last one that ran a job); ``command`` runs this CLI
+    on the same table."""
     notes = [
         Text.assemble((f"{step.name} failed: ", "bold red"), step.failure_reason or "no reason given")
         for step in record.steps
@@ -578,7 +587,7 @@ def step_notes(record: JobRecord) -> list[Text]:
     ran = [s.job for s in record.steps if s.job is not None]
     job = failed.job if failed is not None and failed.job is not None else (ran[-1] if ran else None)
     if job is not None:
-        notes.append(Text(f"A step's job has its own history: jobtrail show --kind {job_ref(job)}"))
+        notes.append(Text(f"A step's job has its own history: {command} show --kind {job_ref(job)}"))
     return notes
 
 
@@ -696,7 +705,7 @@ def demo_report(
     jobs_table(result.summaries, where=f"table {DEMO_TABLE}")
     for record in (result.spot_record, result.failed_pipeline_record):
         if record is not None:
-            timeline(record)
+            timeline(record, command=f"{program} --local")
     alerts_table(result.stored_alerts, where=f"table {DEMO_TABLE}")
     total = len(result.slack_payloads)
     if result.slack_failure is None:
@@ -891,12 +900,12 @@ def dead_letters_table(letters: Sequence[DeadLetter]) -> None:
 HIGHLIGHT_SECONDS = 60.0
 
 
-def watched_job(record: JobRecord, *, where: str, note: str) -> RenderableType:
+def watched_job(record: JobRecord, *, where: str, note: str, command: str = "jobtrail") -> RenderableType:
     """``watch JOB``'s screen: the job's timeline (a pipeline execution's steps too), under a line of what
     is watched (``note``)."""
     from rich.console import Group  # noqa: PLC0415
 
-    view, _ = timeline_view(record, where=where, widen=None)
+    view, _ = timeline_view(record, where=where, widen=None, command=command)
     return Group(Text(note, style="dim"), view)
 
 

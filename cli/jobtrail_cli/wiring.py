@@ -148,6 +148,25 @@ class Wiring:
         table = self._where_the_table_is()
         return HistoryMigration(table.name, region=table.region, host=table.host)
 
+    def again(self) -> str:
+        """How to run this CLI again on the same table, for the commands a table suggests: the program,
+        then the options that chose the table (``--local``, ``--table``, ``--stack``, ``--region``…)."""
+        import shlex  # noqa: PLC0415
+
+        from jobtrail_cli.output import program_name  # noqa: PLC0415
+
+        parts = [program_name(), *(["--local"] if self._local else [])]
+        for option, value in (
+            ("--table", self._table),
+            ("--stack", self._stack_name),
+            ("--region", self._region_option),
+            ("--profile", self._profile),
+            ("--endpoint-url", self._endpoint_url),
+        ):
+            if value:
+                parts += [option, shlex.quote(value)]
+        return " ".join(parts)
+
     def where(self) -> str:
         """Where the commands read, for people: ``table NAME in eu-west-1``, ``… in DynamoDB Local (data
         in DIR)`` or ``… at ENDPOINT``."""

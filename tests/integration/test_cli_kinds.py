@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from io import StringIO
@@ -54,6 +56,21 @@ def run(table: dict[str, str], *args: str, capsys: pytest.CaptureFixture[str]) -
     code = main(["--table", table["name"], "--endpoint-url", table["endpoint"], *args])
     captured = capsys.readouterr()
     return code, captured.out, captured.err
+
+
+def again(table: dict[str, str]) -> str:
+    """How the CLI's hints spell running it again on this table (from a test: ``python -m jobtrail``)."""
+    return f"{sys.executable} -m jobtrail --table {table['name']} --endpoint-url {table['endpoint']}"
+
+
+def run_suggested(command: str, capsys: pytest.CaptureFixture[str]) -> Any:
+    """Run a suggested command as the user would paste it (``python -m jobtrail`` in-process), ``--json``."""
+    program, module, name, *args = shlex.split(command)
+    assert (program, module, name) == (sys.executable, "-m", "jobtrail")
+    code = main([*args, "--json"])
+    captured = capsys.readouterr()
+    assert (code, captured.err) == (0, "")
+    return json.loads(captured.out)
 
 
 def run_json(table: dict[str, str], *args: str, capsys: pytest.CaptureFixture[str]) -> Any:
@@ -276,12 +293,15 @@ def test_show_of_a_tuning_job_gives_its_counters_and_best_job_and_how_to_list_it
         f"Best objective {samples.BEST_VALUE!r}",
     ):
         assert row in words(out)
-    # The hints are commands that work
-    hints = re.findall(r"^.*: jobtrail (.+)$", out, re.MULTILINE)
-    assert hints == [f"jobs --tuning-job {samples.TUNING}", f"show --kind training {samples.BEST_CHILD}"]
-    children = run_json(table, *hints[0].split(), capsys=capsys)
+    # The hints are commands that work, on the same table, pasted as they are
+    hints = re.findall(rf"^.*?: ({re.escape(again(table))} .+)$", out, re.MULTILINE)
+    assert hints == [
+        f"{again(table)} jobs --tuning-job {samples.TUNING}",
+        f"{again(table)} show --kind training {samples.BEST_CHILD}",
+    ]
+    children = run_suggested(hints[0], capsys)
     assert len(children) == sum(truth["TrainingJobStatusCounters"].values())
-    assert run_json(table, *hints[1].split(), capsys=capsys)["job_name"] == samples.BEST_CHILD
+    assert run_suggested(hints[1], capsys)["job_name"] == samples.BEST_CHILD
 
 
 def test_show_of_a_pipeline_execution_gives_its_failed_step_and_steps(
@@ -311,7 +331,7 @@ def test_show_of_a_pipeline_execution_gives_its_failed_step_and_steps(
         f"Step's job training {samples.TRAIN_JOB}",
     ):
         assert row in words(out)
-    assert f"jobtrail history {samples.EXECUTION_FAILED}" in out
+    assert f"{again(table)} history {samples.EXECUTION_FAILED}" in out
     assert f"jobtrail show --kind training {samples.TRAIN_JOB}" in out
 
 
@@ -456,7 +476,7 @@ def test_history_of_a_pipeline_execution_shows_its_steps_as_a_timeline(
     assert len(bars[0]) < len(bars[1]) == render.BAR_WIDTH
     # And under them the failed step's reason, and the command that shows a step's job, whole
     assert f"Train failed: {samples.TRAIN_FAILURE}" in output
-    hint = f"A step's job has its own history: jobtrail show --kind training {samples.TRAIN_JOB}"
+    hint = f"A step's job has its own history: {again(table)} show --kind training {samples.TRAIN_JOB}"
     assert hint in output.splitlines()
 
 
@@ -465,8 +485,8 @@ def test_the_step_jobs_hint_is_a_command_that_works(
 ) -> None:
     code, out, _ = run(table, "history", samples.EXECUTION_FAILED, capsys=capsys)
     assert code == 0
-    [command] = re.findall(r"has its own history: jobtrail (.+)$", out, re.MULTILINE)
-    shown = run_json(table, *command.split(), capsys=capsys)
+    [command] = re.findall(r"has its own history: (.+)$", out, re.MULTILINE)
+    shown = run_suggested(command, capsys)
     assert (shown["kind"], shown["job_name"], shown["status"]) == ("training", samples.TRAIN_JOB, "Failed")
 
 
@@ -483,7 +503,9 @@ def test_the_steps_of_a_pipeline_fit_narrow_terminals(
     assert "left out at" in output
     # Tables fit; only the command under them is longer (whole, for copying: the terminal wraps it)
     long_lines = [line for line in output.splitlines() if len(line) > width]
-    assert all(line.startswith("A step's job has its own history: jobtrail show") for line in long_lines)
+    assert all(
+        line.startswith(f"A step's job has its own history: {again(table)} show") for line in long_lines
+    )
 
 
 # -- metrics --------------------------------------------------------------------------------------------

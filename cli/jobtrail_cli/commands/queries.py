@@ -111,7 +111,9 @@ def show(args: argparse.Namespace, wiring: Wiring) -> int:
 
     record = find_job(args, wiring)
     return _answer(
-        args, lambda: job_view(record), lambda render: render.job_details(record, where=wiring.where())
+        args,
+        lambda: job_view(record),
+        lambda render: render.job_details(record, where=wiring.where(), command=wiring.again()),
     )
 
 
@@ -125,7 +127,7 @@ def history(args: argparse.Namespace, wiring: Wiring) -> int:
     return _answer(
         args,
         lambda: [transition_view(t) for t in record.transitions],
-        lambda render: render.timeline(record, where=wiring.where(), wide=args.wide),
+        lambda render: render.timeline(record, where=wiring.where(), wide=args.wide, command=wiring.again()),
     )
 
 
@@ -138,7 +140,7 @@ def metrics(args: argparse.Namespace, wiring: Wiring) -> int:
     return _answer(
         args,
         lambda: [metric_view(m) for m in record.final_metrics],
-        lambda render: render.metrics_table(record, where=wiring.where()),
+        lambda render: render.metrics_table(record, where=wiring.where(), command=wiring.again()),
     )
 
 

@@ -158,6 +158,7 @@ def _watch_job(args: argparse.Namespace, wiring: Wiring, pace: Pace) -> None:
     name = key.name
     store = wiring.queries()
     where = wiring.where()
+    again = wiring.again()
     shown = JobChanges()
     pending: list[StoredJob] = [first]
 
@@ -211,7 +212,10 @@ def _watch_job(args: argparse.Namespace, wiring: Wiring, pace: Pace) -> None:
             noun = SPECS[key.kind].noun
             show.screen(
                 lambda render: render.watched_job(
-                    record, where=where, note=f"Watching {noun} {name}: {state} (last poll {_clock_time()})"
+                    record,
+                    where=where,
+                    note=f"Watching {noun} {name}: {state} (last poll {_clock_time()})",
+                    command=again,
                 )
             )
             return ended
