@@ -332,7 +332,7 @@ def test_show_of_a_pipeline_execution_gives_its_failed_step_and_steps(
     ):
         assert row in words(out)
     assert f"{again(table)} history {samples.EXECUTION_FAILED}" in out
-    assert f"jobtrail show --kind training {samples.TRAIN_JOB}" in out
+    assert f"{again(table)} show --kind training {samples.TRAIN_JOB}" in out
 
 
 def test_show_of_a_training_job_keeps_its_fields_and_names(
