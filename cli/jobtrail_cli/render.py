@@ -989,7 +989,10 @@ def deployment_health(health: Health, *, where: str) -> None:
     )
     last = health.last_recorded
     table.add_row(
-        "", "last job recorded", last.job_name if last else "-", ago(last.recorded_at if last else None)
+        "",
+        "last job recorded",
+        f"{SPECS[last.job.kind].noun} {last.job_name}" if last else "-",
+        ago(last.recorded_at if last else None),
     )
     console.print(table)
     problems = health.problems()

@@ -122,7 +122,7 @@ def test_a_healthy_deployment_exits_0(
     assert 290 < watermark["age_seconds"] < 400
     assert watermark["stale_after_seconds"] == 3 * 15 * 60 + 5 * 60
     assert report["last_job_recorded"] == {
-        "job_name": None, "recorded_at": None, "age_seconds": None, "among_newest_jobs": 50
+        "job_name": None, "kind": None, "recorded_at": None, "age_seconds": None, "among_newest_jobs": 50
     }  # fmt: skip
     # Then it asked each service once per resource, and read the table without a Scan
     assert calls["cloudformation.DescribeStackResources"] == 1

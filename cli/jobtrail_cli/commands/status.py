@@ -174,6 +174,7 @@ class Health:
             },
             "last_job_recorded": {
                 "job_name": last.job_name if last else None,
+                "kind": last.job.kind if last else None,
                 "recorded_at": iso(last.recorded_at) if last else None,
                 "age_seconds": _seconds(self.age(last.recorded_at if last else None)),
                 "among_newest_jobs": RECENT_JOBS,

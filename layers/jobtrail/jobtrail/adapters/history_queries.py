@@ -68,8 +68,12 @@ class AlertQuery:
 class LastRecorded:
     """The job whose summary was written last (by ingest or reconciliation), and when."""
 
-    job_name: str
+    job: JobKey
     recorded_at: datetime
+
+    @property
+    def job_name(self) -> str:
+        return self.job.name
 
 
 class HistoryQueries:
@@ -146,7 +150,7 @@ class HistoryQueries:
         not every write."""
         index = self._table.summary.by_creation_time
         recorded = [
-            LastRecorded(item.job_name, item.recorded_at)
+            LastRecorded(key_from_pk(item.pk), item.recorded_at)
             for kind in KINDS
             for item in self._query(index, kind, JobQuery(limit=among), None)
             if item.recorded_at is not None
