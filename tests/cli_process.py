@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 #: PYTHONPATH for a CLI process: the working tree's runtime, CLI and local tooling packages, whatever the
@@ -26,3 +27,12 @@ def run_jobtrail(
         check=False,
         cwd=cwd,
     )
+
+
+def run_on(table: dict[str, str], *args: str, capsys: Any) -> tuple[int, str, str]:
+    """``jobtrail --table NAME --endpoint-url URL ARGS`` in this process: (exit status, stdout, stderr)."""
+    from jobtrail_cli.entry import main  # noqa: PLC0415 - only the in-process runs need the CLI imported
+
+    code = main(["--table", table["name"], "--endpoint-url", table["endpoint"], *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err

@@ -16,7 +16,7 @@ from typing import Any
 
 import boto3
 import pytest
-from cli_process import SOURCE_PATH, run_jobtrail
+from cli_process import SOURCE_PATH, run_jobtrail, run_on
 from fakes import FakeWorld
 from jobtrail.adapters.history_store import HistoryStore
 from jobtrail.adapters.sagemaker import record_from_describe
@@ -64,9 +64,7 @@ def table(dynamodb_local: DynamoDBLocal) -> Iterator[dict[str, str]]:
 
 
 def run(table: dict[str, str], *args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = main(["--table", table["name"], "--endpoint-url", table["endpoint"], *args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+    return run_on(table, *args, capsys=capsys)
 
 
 def run_json(table: dict[str, str], *args: str, capsys: pytest.CaptureFixture[str]) -> Any:

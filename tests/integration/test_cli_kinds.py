@@ -19,6 +19,7 @@ import boto3
 import kind_samples as samples
 import pytest
 from botocore.stub import Stubber
+from cli_process import run_on
 from jobtrail.adapters.history_store import HistoryStore
 from jobtrail.core.kinds import KINDS, key_from_arn
 from jobtrail_cli import main, render
@@ -53,9 +54,7 @@ def table(dynamodb_local: DynamoDBLocal) -> Iterator[dict[str, str]]:
 
 
 def run(table: dict[str, str], *args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = main(["--table", table["name"], "--endpoint-url", table["endpoint"], *args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+    return run_on(table, *args, capsys=capsys)
 
 
 def again(table: dict[str, str]) -> str:

@@ -16,7 +16,7 @@ from urllib.parse import quote
 from jobtrail.core.kinds import SPECS, JobKey, Kind
 from jobtrail.core.model import Alert, JobRecord, PipelineStep, Transition, alert_id_for
 from jobtrail.core.times import iso
-from jobtrail.core.views import job_ref_view, metric_view, tuning_view
+from jobtrail.core.views import job_ref_view, kind_view, metric_view
 
 DEFAULT_ALERT_ON = frozenset({"Failed", "MaxRuntimeExceeded", "Interrupted"})
 CRITICAL = frozenset({"Failed", "MaxRuntimeExceeded"})
@@ -113,20 +113,6 @@ def _facts_of_kind(record: JobRecord) -> dict[str, Any]:
                 "tuning_job_arn": summary.tuning_job_arn,
                 "final_metrics": metrics,
             }
-        case "processing":
-            return {
-                "exit_message": summary.exit_message,
-                "instance_type": summary.instance_type,
-                "instance_count": summary.instance_count,
-            }
-        case "transform":
-            return {
-                "model_name": summary.model_name,
-                "instance_type": summary.instance_type,
-                "instance_count": summary.instance_count,
-            }
-        case "tuning":
-            return {**tuning_view(summary.tuning), "final_metrics": metrics}
         case "pipeline":
             failed = _failed_step(record)
             return {
@@ -135,6 +121,10 @@ def _facts_of_kind(record: JobRecord) -> dict[str, Any]:
                 "failed_step_job": job_ref_view(failed.job) if failed and failed.job else None,
                 "steps": len(record.steps),
             }
+        case "tuning":
+            return {**kind_view(summary), "final_metrics": metrics}
+        case "processing" | "transform":
+            return kind_view(summary)
 
 
 def _failed_step(record: JobRecord) -> PipelineStep | None:
