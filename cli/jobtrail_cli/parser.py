@@ -193,8 +193,8 @@ def _add_backfill(
         "--kind",
         type=kinds,
         default=None,
-        help="the kinds to backfill, comma-separated (default: every kind: "
-        "training,processing,transform,tuning,pipeline)",
+        help="the kinds to backfill, comma-separated (default: the kinds the stack tracks with --stack, "
+        "else every kind: training,processing,transform,tuning,pipeline)",
     )
     backfill_command.add_argument(
         "--rate", type=float, default=2.0, help="Describe calls per second at most (default 2)"

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from jobtrail.adapters.history_migration import HistoryMigration
     from jobtrail.adapters.history_queries import HistoryQueries
     from jobtrail.adapters.history_store import HistoryStore
+    from jobtrail.core.kinds import Kind
     from mypy_boto3_sagemaker import SageMakerClient
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_sqs import SQSClient
@@ -338,6 +339,18 @@ class Wiring:
             return DEFAULT_ALERT_ON
         self.stack_output(TABLE_OUTPUT_KEY)  # a jobtrail stack, or one line saying it is not
         return parse_alert_on(self._described_stack(self._stack_name).parameters.get("AlertOn"))
+
+    def tracked_kinds(self) -> tuple[Kind, ...]:
+        """The kinds the stack tracks: its TrackedKinds parameter with --stack, else every kind."""
+        from jobtrail.core.kinds import KINDS, parse_kinds  # noqa: PLC0415
+
+        if not self._stack_name:
+            return KINDS
+        self.stack_output(TABLE_OUTPUT_KEY)  # a jobtrail stack, or one line saying it is not
+        try:
+            return parse_kinds(self._described_stack(self._stack_name).parameters.get("TrackedKinds"))
+        except ValueError as error:
+            raise UserError(f"stack {self._stack_name!r}: TrackedKinds: {error}") from None
 
     def _described_stack(self, name: str) -> _Stack:
         if self._stack is None:

@@ -62,6 +62,49 @@ def test_backfill_records_existing_jobs_silently_then_resumes(
     assert calls["sagemaker.DescribeTrainingJob"] == 0
 
 
+def test_backfill_of_one_kind_lists_only_that_kind(
+    moto_table: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given training jobs in SageMaker
+    create_moto_jobs(2)
+    # When only processing jobs are backfilled, then training and pipeline executions
+    with count_aws_calls() as calls:
+        code, out, _ = run(
+            "--table",
+            moto_table.name,
+            "backfill",
+            "--since",
+            "30d",
+            "--kind",
+            "processing",
+            "--json",
+            capsys=capsys,
+        )
+    # Then the first asked ListProcessingJobs only, and recorded none of the training jobs
+    assert code == 0
+    assert json.loads(out)["listed"] == 0
+    assert calls["sagemaker.ListProcessingJobs"] == 1
+    assert calls["sagemaker.ListTrainingJobs"] == 0
+    code, out, _ = run(
+        "--table",
+        moto_table.name,
+        "backfill",
+        "--since",
+        "30d",
+        "--kind",
+        "training,pipeline",
+        "--json",
+        capsys=capsys,
+    )
+    assert (code, json.loads(out)["synced"]) == (0, 2)
+    # And a kind that does not exist is a usage error, in one line
+    code, _, err = run(
+        "--table", moto_table.name, "backfill", "--since", "30d", "--kind", "trainig", capsys=capsys
+    )
+    assert code == 2
+    assert "unknown job kind trainig" in err
+
+
 def test_backfill_with_alerts_needs_a_topic(moto_table: Any, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run("--table", moto_table.name, "backfill", "--since", "7d", "--alerts", capsys=capsys)
     assert code == 2
