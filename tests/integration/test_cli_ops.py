@@ -98,11 +98,10 @@ def test_backfill_of_one_kind_lists_only_that_kind(
     )
     assert (code, json.loads(out)["synced"]) == (0, 2)
     # And a kind that does not exist is a usage error, in one line
-    code, _, err = run(
-        "--table", moto_table.name, "backfill", "--since", "30d", "--kind", "trainig", capsys=capsys
-    )
-    assert code == 2
-    assert "unknown job kind trainig" in err
+    with pytest.raises(SystemExit) as exited:
+        run("--table", moto_table.name, "backfill", "--since", "30d", "--kind", "trainig", capsys=capsys)
+    assert exited.value.code == 2
+    assert "unknown job kind trainig" in capsys.readouterr().err
 
 
 def test_backfill_with_alerts_needs_a_topic(moto_table: Any, capsys: pytest.CaptureFixture[str]) -> None:
