@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from jobtrail.core.events import REASON_MAX_LENGTH, Rejection, StateChange, parse_state_change
 from jobtrail.core.kinds import JobKey
-from jobtrail_local.lifecycles import load_bad_event, load_lifecycle
+from jobtrail_local.lifecycles import bad_event_names, load_bad_event, load_lifecycle
 
 #: Each single-record bad case in events/bad and how its reason must begin (the location, then the problem).
 REASONS = {
@@ -24,7 +24,16 @@ REASONS = {
     "job-name-too-long": "detail.TrainingJobName: Expected `str` of length <= 63",
     "job-name-not-a-string": "detail.TrainingJobName: Expected `str`, got `int`",
     "detail-not-object": "detail: Expected `object`, got `str`",
+    "processing-job-name-invalid": "detail.ProcessingJobName: Expected `str` matching regex",
+    "tuning-job-name-too-long": "detail.HyperParameterTuningJobName: Expected `str` of length <= 32",
+    "transform-missing-job-name": "detail: Object missing required field `TransformJobName`",
+    "pipeline-execution-arn-invalid": "detail.pipelineExecutionArn: Expected `str` matching regex",
 }
+
+
+def test_every_single_record_bad_fixture_has_its_reason_here() -> None:
+    single = {name for name in bad_event_names() if len(load_bad_event(name)["Records"]) == 1}
+    assert single == set(REASONS)
 
 
 def good_event() -> dict[str, Any]:
