@@ -268,7 +268,7 @@ def lambda_environment(function: str, layer: Path) -> dict[str, str]:
     }
     task_root = REPO / "functions" / function
     return _clean_env() | {
-        **{name: _placeholder(name, str(value), template) for name, value in variables.items()},
+        **{name: _placeholder(name, value, template) for name, value in variables.items()},
         "AWS_LAMBDA_FUNCTION_NAME": f"jobtrail-{function}-bench",
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
@@ -282,8 +282,15 @@ def lambda_environment(function: str, layer: Path) -> dict[str, str]:
     }
 
 
-def _placeholder(name: str, value: str, template: dict[str, Any]) -> str:
-    """A ``!Ref`` read as its name: a parameter's default, or a plausible value for the resource."""
+def _placeholder(name: str, value: Any, template: dict[str, Any]) -> str:
+    """A ``!Ref`` read as its name: a parameter's default, or a plausible value for the resource; a
+    ``!Join [delimiter, values]`` (``load_template`` reads it as that list) joins its values so read."""
+    if isinstance(value, list) and len(value) == 2 and isinstance(value[0], str):
+        delimiter, values = value
+        return delimiter.join(
+            _placeholder(name, part, template) for part in (values if isinstance(values, list) else [values])
+        )
+    value = str(value)
     parameters = template.get("Parameters", {})
     if value in parameters:
         return str(parameters[value].get("Default", ""))
