@@ -106,6 +106,11 @@ class EngineRun:
         return sum(float(b["units_by_kind"].get(kind, {}).get(key, 0.0)) for b in self.raw["batches"])
 
     @property
+    def jobs(self) -> int:
+        """The jobs of the load (a mixed load's pipeline steps and tuners add jobs to those planned)."""
+        return sum(int(n) for n in self.raw["jobs_per_kind"].values())
+
+    @property
     def events(self) -> int:
         return sum(b["events"] for b in self.raw["batches"])
 
@@ -357,15 +362,15 @@ def engine_table(runs: list[EngineRun]) -> Table:
 
     operations = sorted({op for run in runs for op in total_calls(run.batches)})
     rows = [
-        row("jobs / events / batches", lambda r: f"{r.raw['jobs']} / {r.events} / {len(r.raw['batches'])}"),
+        row("jobs / events / batches", lambda r: f"{r.jobs} / {r.events} / {len(r.raw['batches'])}"),
         row(
             "distinct jobs per batch (mean)",
-            lambda r: f"{sum(b.jobs for b in r.batches) / len(r.batches):.2f}",
+            lambda r: f"{sum(b.job_count for b in r.batches) / len(r.batches):.2f}",
         ),
         *[row(f"{op} per event", lambda r, op=op: f"{r.per_event(op):.3f}") for op in operations],
         row("DynamoDB RRU per event", lambda r: _units(r, "read_units")),
         row("DynamoDB WRU per event", lambda r: _units(r, "write_units")),
-        row("  of which on the 3 job GSIs", lambda r: _units(r, "index_write_units")),
+        row("  of which on the GSIs", lambda r: _units(r, "index_write_units")),
         row("events per second (handler time)", lambda r: f"{r.events / sum(r.seconds):.1f}"),
         row(
             "batch latency p50 / p99",
@@ -384,7 +389,7 @@ def engine_table(runs: list[EngineRun]) -> Table:
             "no-op redelivery: calls per event",
             lambda r: (
                 ", ".join(
-                    f"{op.split('.')[1]} {n / sum(b.events for b in r.noop_batches):.2f}"
+                    f"{op.split('.')[1]} {n / sum(b.event_count for b in r.noop_batches):.2f}"
                     for op, n in sorted(total_calls(r.noop_batches).items())
                 )
                 or "none"
@@ -427,7 +432,7 @@ class Share:
     @classmethod
     def whole(cls, run: EngineRun) -> Share:
         units = {key: run.units(key) * run.events for key in UNIT_KEYS} if run.capacity_reported else None
-        return cls(run.raw["jobs"], run.events, dict(total_calls(run.batches)), units)
+        return cls(run.jobs, run.events, dict(total_calls(run.batches)), units)
 
     @classmethod
     def of_kind(cls, run: EngineRun, kind: str) -> Share:
@@ -461,7 +466,7 @@ def kind_table(mixed: EngineRun, training: EngineRun | None) -> Table:
         ],
         ["DynamoDB RRU per event", *[share.units_per_event("read_units") for share in shares]],
         ["DynamoDB WRU per event", *[share.units_per_event("write_units") for share in shares]],
-        ["  of which on the job GSIs", *[share.units_per_event("index_write_units") for share in shares]],
+        ["  of which on the GSIs", *[share.units_per_event("index_write_units") for share in shares]],
     ]
     unattributed = mixed.calls_of("none")
     if unattributed:
@@ -659,7 +664,7 @@ def write_doc(
         f"Then {noop_events} of the events delivered again, once nothing was new. moto runs fewer jobs: "
         "its TransactWriteItems deep-copies the whole table for every item (its rollback), so its time "
         "grows with the square of the table.",
-        *[_mixed_load_line(run) for run in runs if run.mixed][:1],
+        *_mixed_load_lines(runs),
         "",
         *[table.markdown() for table in tables],
         "### Where the ingest function's cold start goes",
@@ -680,27 +685,41 @@ def write_doc(
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
-def _mixed_load_line(run: EngineRun) -> str:
-    raw = run.raw
-    noop = Counter[str]()
-    for batch in raw["noop_batches"]:
-        noop.update(batch["events_by_kind"])
-    return (
-        f"- **Mixed load**: `loadgen.generate(jobs, seed {raw['seed']}, mix=MIXED_KINDS)`, the same way: "
-        + ", ".join(
-            f"{raw['jobs_per_kind'][kind]} {kind}" for kind in KINDS if raw["jobs_per_kind"].get(kind)
+def _mixed_load_lines(runs: list[EngineRun]) -> list[str]:
+    """The mixed loads, as the load line above tells the training-only ones."""
+    mixed = [run for run in runs if run.mixed]
+    if not mixed:
+        return []
+    first = mixed[0].raw
+    return [
+        f"- **Mixed load**: `jobtrail_local.loadgen` seed {first['seed']} with `mix=MIXED_KINDS`, the same "
+        "way (the Describe of each kind, DescribePipelineExecution and ListPipelineExecutionSteps for a "
+        "pipeline execution, answered by the same server), then events of every kind delivered again. "
+        "Planned jobs are the mix's shares; a pipeline execution's steps run jobs of their own, and the "
+        "training jobs' tuners are tuning jobs; a pipeline's events are its execution's and its steps' "
+        "status changes. "
+        + " ".join(
+            f"On {run.engine}, {run.raw['jobs']} planned: "
+            + _per_kind(run.raw["jobs_per_kind"])
+            + f" jobs; {run.events} events: "
+            + _per_kind(run.raw["events_per_kind"])
+            + "; delivered again: "
+            + _per_kind(_noop_events(run))
+            + "."
+            for run in mixed
         )
-        + f" jobs ({raw['jobs']} planned on {run.engine}; a pipeline execution's steps run jobs of their "
-        "own, and the training jobs' tuners are tuning jobs), "
-        + ", ".join(
-            f"{raw['events_per_kind'][kind]} {kind}" for kind in KINDS if raw["events_per_kind"].get(kind)
-        )
-        + f" events ({raw['events']}; a pipeline's are its execution's and its steps' status changes). The "
-        "Describe of each kind (DescribePipelineExecution and ListPipelineExecutionSteps for a pipeline "
-        "execution) answered by the same server. The redelivery holds events of every kind: "
-        + ", ".join(f"{noop[kind]} {kind}" for kind in KINDS if noop[kind])
-        + "."
-    )
+    ]
+
+
+def _per_kind(counts: dict[str, int]) -> str:
+    return ", ".join(f"{counts[kind]} {kind}" for kind in KINDS if counts.get(kind))
+
+
+def _noop_events(run: EngineRun) -> dict[str, int]:
+    counted: Counter[str] = Counter()
+    for batch in run.raw["noop_batches"]:
+        counted.update(batch["events_by_kind"])
+    return dict(counted)
 
 
 def notes_for(runs: list[EngineRun], colds: list[ColdStart], heaviest: list[tuple[str, float]]) -> list[str]:
@@ -729,9 +748,11 @@ def notes_for(runs: list[EngineRun], colds: list[ColdStart], heaviest: list[tupl
     if ddb.capacity_reported and ddb.units("write_units"):
         share = ddb.units("index_write_units") / ddb.units("write_units")
         notes.append(
-            f"{share:.0%} of the write units go to the three job indexes (`by-creation-time`, "
+            f"{share:.0%} of the write units (training-only load) go to the global secondary indexes, "
+            "nearly all to the three job indexes that project every attribute (`by-creation-time`, "
             "`by-status`, `by-tuning-job`): every transaction rewrites the summary item, and with "
-            "`ProjectionType: ALL` each rewrite is also written to every index the item is in."
+            "`ProjectionType: ALL` each rewrite is also written to every index the item is in (`by-name` "
+            "projects keys that never change, so a rewrite leaves it alone)."
         )
     ingest = next(c for c in colds if c.function == "ingest")
     if ingest.untraced_s is not None:
@@ -771,10 +792,11 @@ def _mismatch_notes(runs: list[EngineRun]) -> list[str]:
         if all(job.startswith("tuning ") and job.endswith(": summary.tuning differ") for job in wrong):
             notes.append(
                 f"{run.label}: those tuning jobs differ only in the order of their counters "
-                "(`TuningFacts.training_job_counts`, tuples of pairs): the adapter keeps the Describe "
-                "answer's order, the history table gives back the stored map in the engine's order. The "
-                "same inequality makes `plan_changes` see a changed summary on every event of a tuning job, "
-                "hence a transaction even when nothing is new (see the budget 'Writes when nothing is new')."
+                "(`TuningFacts.training_job_counts`, a tuple of (status, count) pairs): the SageMaker "
+                "adapter keeps the Describe answer's order, the history table gives the stored map back "
+                "in the engine's order (DynamoDB Local's differs; moto keeps the order written). The same "
+                "inequality makes `plan_changes` see a changed summary at every event of a tuning job, "
+                "hence a transaction even when nothing is new (the budget 'Writes when nothing is new')."
             )
     return notes
 

@@ -24,6 +24,7 @@ from bench.budgets import (
     PUBLISH,
     TRANSACT_WRITE,
     Batch,
+    Budget,
     call_budgets,
     noop_budget,
     replay_budgets,
@@ -76,8 +77,8 @@ def deliver_again(world: World, events: Sequence[Delivery]) -> list[Batch]:
     return [deliver(world, events[i : i + BATCH_SIZE]) for i in range(0, len(events), BATCH_SIZE)]
 
 
-def report(budgets: Sequence[object]) -> None:
-    print("\n" + "\n".join(f"{b.verdict} {b.name}: {b.measured} (limit {b.limit})" for b in budgets))  # type: ignore[attr-defined]
+def report(budgets: Sequence[Budget]) -> None:
+    print("\n" + "\n".join(f"{b.verdict} {b.name}: {b.measured} (limit {b.limit})" for b in budgets))
 
 
 @pytest.fixture(scope="module")
