@@ -752,7 +752,7 @@ def notes_for(runs: list[EngineRun], colds: list[ColdStart], heaviest: list[tupl
         share = ddb.units("index_write_units") / ddb.units("write_units")
         notes.append(
             f"{share:.0%} of the write units (training-only load) go to the global secondary indexes, "
-            "nearly all to the three job indexes that project every attribute (`by-creation-time`, "
+            "most of them to the three job indexes that project every attribute (`by-creation-time`, "
             "`by-status`, `by-tuning-job`): every transaction rewrites the summary item, and with "
             "`ProjectionType: ALL` each rewrite is also written to every index the item is in (`by-name` "
             "projects keys that never change, so a rewrite leaves it alone)."
