@@ -117,7 +117,8 @@ clean:
 		| xargs -0 rm -rf
 
 # What ingest costs per event (AWS calls, DynamoDB capacity, latency, memory, cold start, dollars), checked
-# against its budgets; prints the tables and writes docs/benchmarks.md. About two minutes on 2 cores.
+# against its budgets, for training jobs and for a load of every kind; prints the tables and writes
+# docs/benchmarks.md. About three minutes on 2 cores (2 min 50 s - 3 min measured 2026-12-01).
 .PHONY: bench
 bench: install
 	$(BIN)/python bench/run.py

@@ -9,9 +9,11 @@ one as EventBridge sends them, received ten at a time and handed to the handler 
 source does, deleted afterwards. SageMaker answers with its state as of the newest event of the batch.
 
 Every botocore call the handler makes is counted, and for DynamoDB its consumed capacity is read from
-the response (``ReturnConsumedCapacity=TOTAL``, which PynamoDB already asks for, is made sure of). Then a
-sample of the events is delivered again, when nothing is new any more, and the outcome is checked: every
-job stored as SageMaker has it, every expected alert received once. The figures go to a JSON file.
+the response (``ReturnConsumedCapacity=INDEXES``; PynamoDB already asks for ``TOTAL``); each call and its
+capacity is also put down to the kind of job it was about (``aws_calls.kind_of_call``). Then a sample of
+the events is delivered again, when nothing is new any more (topped up so that it holds events of every
+kind of the load), and the outcome is checked: every job stored as SageMaker has it, every expected alert
+received once. The figures go to a JSON file.
 """
 
 from __future__ import annotations
@@ -24,16 +26,17 @@ import resource
 import sys
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import boto3
 from jobtrail.adapters.history_store import HistoryStore
-from jobtrail_local.aws_calls import ConsumedCapacity, count_aws_calls
+from jobtrail.core.kinds import KINDS
+from jobtrail_local.aws_calls import CallsByKind, ConsumedCapacity, count_aws_calls
 from jobtrail_local.dynamodb_local import DynamoDBLocal
 from jobtrail_local.lambda_runtime import LambdaContext, load_function, sqs_lambda_record
 from jobtrail_local.loadgen import MIXED_KINDS, Delivery, Load, deliveries, generate, stream_stats
@@ -48,6 +51,10 @@ REGION = "us-east-1"
 TABLE = "jobtrail-bench"
 BATCH_SIZE = 10
 ENGINES = ("dynamodb-local", "moto")
+#: The no-op redelivery holds at least this many events of each kind of the load (all it has, if fewer).
+NOOP_EVENTS_PER_KIND = 10
+#: How calls about no job, or about jobs of several kinds, are filed in ``calls_by_kind``.
+NO_KIND = "none"
 #: What Lambda passes the handler (Powertools logs its name, memory and request id with every line).
 CONTEXT = LambdaContext(function_name="jobtrail-IngestFunction-bench")
 
@@ -56,7 +63,13 @@ CONTEXT = LambdaContext(function_name="jobtrail-IngestFunction-bench")
 class BatchFigures:
     events: int
     jobs: int
+    #: The events and the distinct jobs of each kind in the batch.
+    events_by_kind: dict[str, int]
+    jobs_by_kind: dict[str, int]
     calls: dict[str, int]
+    #: ``calls`` and the capacity units, by the kind of job each call was about (``NO_KIND``: none).
+    calls_by_kind: dict[str, dict[str, int]]
+    units_by_kind: dict[str, dict[str, float]]
     seconds: float
     read_units: float
     write_units: float
@@ -92,10 +105,11 @@ class Harness:
             self.requests["ReceiveMessage"] += 1
             messages += received.get("Messages", [])
         event = {"Records": [sqs_lambda_record(m, self.queue_arn) for m in messages]}
-        jobs = len({delivery.step.key for delivery in chunk})
+        keys = {delivery.step.key for delivery in chunk}
         capacity = ConsumedCapacity()
+        by_kind = CallsByKind()
         started = time.perf_counter()
-        with count_aws_calls(capacity=capacity) as calls:
+        with count_aws_calls(capacity=capacity, by_kind=by_kind) as calls:
             response = self.handler(event, CONTEXT)
         seconds = time.perf_counter() - started
         self.capacity_responses += capacity.responses
@@ -108,8 +122,19 @@ class Harness:
         self.requests["DeleteMessageBatch"] += 1
         return BatchFigures(
             events=len(messages),
-            jobs=jobs,
+            jobs=len(keys),
+            events_by_kind=dict(Counter(delivery.step.kind for delivery in chunk)),
+            jobs_by_kind=dict(Counter(key.kind for key in keys)),
             calls=dict(calls),
+            calls_by_kind={kind or NO_KIND: dict(counted) for kind, counted in by_kind.calls.items()},
+            units_by_kind={
+                kind or NO_KIND: {
+                    "read_units": units.read_units,
+                    "write_units": units.write_units,
+                    "index_write_units": units.index_write_units,
+                }
+                for kind, units in by_kind.capacity.items()
+            },
             seconds=seconds,
             read_units=capacity.read_units,
             write_units=capacity.write_units,
@@ -154,11 +179,10 @@ def replay(
             started = time.perf_counter()
             batches = _replay_stream(harness, load, stream)
             wall = time.perf_counter() - started
-            pick = random.Random(seed)  # noqa: S311 - a reproducible sample, not a secret
-            sample = pick.sample(list(stream), min(noop_events, len(stream)))
+            sample = noop_sample(stream, noop_events, seed)
             noop = [harness.deliver(sample[i : i + BATCH_SIZE]) for i in range(0, len(sample), BATCH_SIZE)]
         published = _published_alert_ids(subscriber)
-        mismatches = _history_mismatches(load)
+        mismatches = history_mismatches(load)
         stats = stream_stats(stream)
         expected = load.expected_alert_ids
         return {
@@ -185,8 +209,23 @@ def replay(
             "expected_alerts": len(expected),
             "alerts_received": sum(published.values()),
             "alerts_each_once": set(published) == expected and set(published.values()) == {1},
-            "history_mismatches": mismatches,
+            "history_mismatches": len(mismatches),
+            "mismatched_jobs": mismatches,
         }
+
+
+def noop_sample(stream: Sequence[Delivery], events: int, seed: int) -> list[Delivery]:
+    """``events`` of the stream picked at random, topped up (at random too) to ``NOOP_EVENTS_PER_KIND``
+    events of each kind the stream holds: a mixed load's rare kinds are redelivered too. A training-only
+    stream gives the sample it always gave."""
+    pick = random.Random(seed)  # noqa: S311 - a reproducible sample, not a secret
+    sample = pick.sample(list(stream), min(events, len(stream)))
+    for kind in KINDS:
+        held = sum(1 for delivery in sample if delivery.step.kind == kind)
+        chosen = {id(delivery) for delivery in sample}
+        others = [d for d in stream if d.step.kind == kind and id(d) not in chosen]
+        sample += pick.sample(others, min(len(others), max(0, NOOP_EVENTS_PER_KIND - held)))
+    return sample
 
 
 def _replay_stream(harness: Harness, load: Load, stream: tuple[Delivery, ...]) -> list[BatchFigures]:
@@ -237,12 +276,12 @@ def _published_alert_ids(subscriber: str) -> Counter[str]:
         )
 
 
-def _history_mismatches(load: Load) -> int:
+def history_mismatches(load: Load) -> list[str]:
     """Jobs whose stored summary differs from SageMaker's final answer, or whose transitions differ from
     it (training) or from those the answers dated (the other kinds; a status no answer the handler read
-    showed is not invented, so the stored ones may be fewer)."""
+    showed is not invented, so the stored ones may be fewer): each as ``"<kind> <name>: <what differs>"``."""
     store = HistoryStore(TABLE, region=REGION)
-    mismatches = 0
+    mismatches: list[str] = []
     for job in load.jobs:
         stored = store.load(job)
         truth = load.final_record(job)
@@ -255,8 +294,17 @@ def _history_mismatches(load: Load) -> int:
             and recorded[-1] == expected[-1]
             and [t for t in expected if t in recorded] == recorded
         )
-        if stored is None or stored.summary != truth.summary or not transitions_ok:
-            mismatches += 1
+        if stored is None:
+            mismatches.append(f"{job.kind} {job.name}: not stored")
+            continue
+        wrong = [
+            f"summary.{member.name}"
+            for member in fields(truth.summary)
+            if getattr(stored.summary, member.name) != getattr(truth.summary, member.name)
+        ]
+        wrong += [] if transitions_ok else ["transitions"]
+        if wrong:
+            mismatches.append(f"{job.kind} {job.name}: {', '.join(wrong)} differ")
     return mismatches
 
 

@@ -3,9 +3,11 @@ dollars — measured on this machine, checked against its budgets, written to ``
 
 1. A generated load (``jobtrail_local.loadgen``: 500 jobs, about 3,300 events, 5 % duplicates, late
    events) goes through the real ``IngestFunction`` handler in SQS batches of ten (``bench/replay.py``,
-   one process per engine): against DynamoDB Local, then against moto with fewer jobs (moto's
+   one process per replay): against DynamoDB Local, then against moto with fewer jobs (moto's
    TransactWriteItems copies the whole table for every item, so its time grows with the square of the
-   table).
+   table). Then the same for a mixed load of every kind (``loadgen.MIXED_KINDS``: training, processing,
+   transform jobs, pipeline executions and the tuning jobs of the training jobs' tuners), whose calls and
+   capacity are also told per kind of job.
 2. The layer is built for this machine by the same recipe ``sam build`` runs (``layers/jobtrail/Makefile``:
    the requirements, then bytecode), and each function's cold start is timed in fresh processes with
    only that layer and the function's folder importable and a Lambda-like environment, next to a
@@ -34,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -45,8 +48,10 @@ import budgets
 import prices
 from budgets import Batch, Budget, call_budgets, cold_import_budget, total_calls
 from cold_start import MEASURING
+from jobtrail.core.kinds import KINDS
+from jobtrail_local.aws_calls import DESCRIBES, LIST_STEPS
 from jobtrail_local.table_schema import load_template
-from local_query import LocalQueryTimes, measure_local_query
+from local_query import SOURCE_PATH, LocalQueryTimes, measure_local_query
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -64,18 +69,46 @@ _UNSAFE = re.compile(r"^(AWS_|_X_AMZN|POWERTOOLS_|JOBTRAIL_)")
 # ------------------------------------------------------------------------------------------ the replays
 @dataclass
 class EngineRun:
-    """One engine's replay, as ``bench/replay.py`` reported it, with the figures derived from it."""
+    """One replay on one engine, as ``bench/replay.py`` reported it, with the figures derived from it."""
 
     engine: str
     raw: dict[str, Any]
 
     @property
+    def mixed(self) -> bool:
+        return bool(self.raw.get("mixed"))
+
+    @property
+    def label(self) -> str:
+        """The engine, and ``mixed`` for the load of every kind."""
+        return f"{self.engine}, mixed" if self.mixed else self.engine
+
+    @property
     def batches(self) -> list[Batch]:
-        return [Batch(b["events"], b["jobs"], b["calls"]) for b in self.raw["batches"]]
+        return [_batch(b) for b in self.raw["batches"]]
 
     @property
     def noop_batches(self) -> list[Batch]:
-        return [Batch(b["events"], b["jobs"], b["calls"]) for b in self.raw["noop_batches"]]
+        return [_batch(b) for b in self.raw["noop_batches"]]
+
+    def events_of(self, kind: str) -> int:
+        return sum(int(b["events_by_kind"].get(kind, 0)) for b in self.raw["batches"])
+
+    def calls_of(self, kind: str) -> dict[str, int]:
+        """The replay's calls about jobs of ``kind`` (``replay.NO_KIND``: about none)."""
+        calls: dict[str, int] = {}
+        for b in self.raw["batches"]:
+            for operation, n in b["calls_by_kind"].get(kind, {}).items():
+                calls[operation] = calls.get(operation, 0) + n
+        return calls
+
+    def units_of(self, kind: str, key: str) -> float:
+        return sum(float(b["units_by_kind"].get(kind, {}).get(key, 0.0)) for b in self.raw["batches"])
+
+    @property
+    def jobs(self) -> int:
+        """The jobs of the load (a mixed load's pipeline steps and tuners add jobs to those planned)."""
+        return sum(int(n) for n in self.raw["jobs_per_kind"].values())
 
     @property
     def events(self) -> int:
@@ -96,15 +129,26 @@ class EngineRun:
         return total_calls(self.batches)[operation] / self.events
 
 
-def run_replay(engine: str, jobs: int, seed: int, noop_events: int, workdir: Path) -> EngineRun:
-    output = workdir / f"{engine}.json"
+def _batch(figures: dict[str, Any]) -> Batch:
+    return Batch(
+        figures["events_by_kind"], figures["jobs_by_kind"], figures["calls"], figures["calls_by_kind"]
+    )
+
+
+def run_replay(
+    engine: str, jobs: int, seed: int, noop_events: int, workdir: Path, *, mixed: bool = False
+) -> EngineRun:
+    name = f"{engine}-mixed" if mixed else engine
+    output = workdir / f"{name}.json"
     env = _clean_env() | {
+        # This checkout's code, whatever the virtualenv's editable install points at.
+        "PYTHONPATH": SOURCE_PATH,
         "POWERTOOLS_SERVICE_NAME": "jobtrail-ingest",
         "POWERTOOLS_METRICS_NAMESPACE": "jobtrail",
         "POWERTOOLS_LOG_LEVEL": _template_default("LogLevel"),
         # No X-Ray daemon here: tracing stays off in the replay (its cold-import cost is measured below).
         "POWERTOOLS_TRACE_DISABLED": "true",
-        "JOBTRAIL_BENCH_LABEL": engine,
+        "JOBTRAIL_BENCH_LABEL": name,
     }
     command = [
         sys.executable,
@@ -113,10 +157,11 @@ def run_replay(engine: str, jobs: int, seed: int, noop_events: int, workdir: Pat
         f"--jobs={jobs}",
         f"--seed={seed}",
         f"--noop-events={noop_events}",
-        f"--log={workdir / f'{engine}.log'}",
+        f"--log={workdir / f'{name}.log'}",
         f"--output={output}",
+        *(["--mixed"] if mixed else []),
     ]
-    _progress(f"replay on {engine}: {jobs} jobs")
+    _progress(f"replay on {engine}: {jobs} jobs{' of every kind' if mixed else ''}")
     subprocess.run(command, env=env, cwd=REPO, check=True)  # noqa: S603 - our own script
     return EngineRun(engine, json.loads(output.read_text(encoding="utf-8")))
 
@@ -228,7 +273,7 @@ def lambda_environment(function: str, layer: Path) -> dict[str, str]:
     }
     task_root = REPO / "functions" / function
     return _clean_env() | {
-        **{name: _placeholder(name, str(value), template) for name, value in variables.items()},
+        **{name: _placeholder(name, value, template) for name, value in variables.items()},
         "AWS_LAMBDA_FUNCTION_NAME": f"jobtrail-{function}-bench",
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
@@ -242,8 +287,15 @@ def lambda_environment(function: str, layer: Path) -> dict[str, str]:
     }
 
 
-def _placeholder(name: str, value: str, template: dict[str, Any]) -> str:
-    """A ``!Ref`` read as its name: a parameter's default, or a plausible value for the resource."""
+def _placeholder(name: str, value: Any, template: dict[str, Any]) -> str:
+    """A ``!Ref`` read as its name: a parameter's default, or a plausible value for the resource; a
+    ``!Join [delimiter, values]`` (``load_template`` reads it as that list) joins its values so read."""
+    if isinstance(value, list) and len(value) == 2 and isinstance(value[0], str):
+        delimiter, values = value
+        return delimiter.join(
+            _placeholder(name, part, template) for part in (values if isinstance(values, list) else [values])
+        )
+    value = str(value)
     parameters = template.get("Parameters", {})
     if value in parameters:
         return str(parameters[value].get("Default", ""))
@@ -310,15 +362,15 @@ def engine_table(runs: list[EngineRun]) -> Table:
 
     operations = sorted({op for run in runs for op in total_calls(run.batches)})
     rows = [
-        row("jobs / events / batches", lambda r: f"{r.raw['jobs']} / {r.events} / {len(r.raw['batches'])}"),
+        row("jobs / events / batches", lambda r: f"{r.jobs} / {r.events} / {len(r.raw['batches'])}"),
         row(
             "distinct jobs per batch (mean)",
-            lambda r: f"{sum(b.jobs for b in r.batches) / len(r.batches):.2f}",
+            lambda r: f"{sum(b.job_count for b in r.batches) / len(r.batches):.2f}",
         ),
         *[row(f"{op} per event", lambda r, op=op: f"{r.per_event(op):.3f}") for op in operations],
         row("DynamoDB RRU per event", lambda r: _units(r, "read_units")),
         row("DynamoDB WRU per event", lambda r: _units(r, "write_units")),
-        row("  of which on the 3 job GSIs", lambda r: _units(r, "index_write_units")),
+        row("  of which on the GSIs", lambda r: _units(r, "index_write_units")),
         row("events per second (handler time)", lambda r: f"{r.events / sum(r.seconds):.1f}"),
         row(
             "batch latency p50 / p99",
@@ -337,7 +389,7 @@ def engine_table(runs: list[EngineRun]) -> Table:
             "no-op redelivery: calls per event",
             lambda r: (
                 ", ".join(
-                    f"{op.split('.')[1]} {n / sum(b.events for b in r.noop_batches):.2f}"
+                    f"{op.split('.')[1]} {n / sum(b.event_count for b in r.noop_batches):.2f}"
                     for op, n in sorted(total_calls(r.noop_batches).items())
                 )
                 or "none"
@@ -352,7 +404,87 @@ def engine_table(runs: list[EngineRun]) -> Table:
             ),
         ),
     ]
-    return Table("Ingest, per engine", ["", *[r.engine for r in runs]], rows)
+    return Table("Ingest, per engine and load", ["", *[r.label for r in runs]], rows)
+
+
+#: The rows of the per-kind table: each kind's own Describe (None), then the calls every kind makes.
+KIND_TABLE_CALLS = (
+    ("Describe (the kind's own)", None),
+    ("ListPipelineExecutionSteps", LIST_STEPS),
+    ("Query", budgets.QUERY),
+    ("TransactWriteItems", budgets.TRANSACT_WRITE),
+    ("UpdateItem", "dynamodb.UpdateItem"),
+    ("Publish", budgets.PUBLISH),
+)
+UNIT_KEYS = ("read_units", "write_units", "index_write_units")
+
+
+@dataclass(frozen=True)
+class Share:
+    """A replay's jobs, events, calls and capacity units, or the part of them about one kind of job."""
+
+    jobs: int
+    events: int
+    calls: dict[str, int]
+    #: Capacity units by ``UNIT_KEYS``; ``None`` where the engine does not report them.
+    units: dict[str, float] | None
+
+    @classmethod
+    def whole(cls, run: EngineRun) -> Share:
+        units = {key: run.units(key) * run.events for key in UNIT_KEYS} if run.capacity_reported else None
+        return cls(run.jobs, run.events, dict(total_calls(run.batches)), units)
+
+    @classmethod
+    def of_kind(cls, run: EngineRun, kind: str) -> Share:
+        units = {key: run.units_of(kind, key) for key in UNIT_KEYS} if run.capacity_reported else None
+        return cls(run.raw["jobs_per_kind"].get(kind, 0), run.events_of(kind), run.calls_of(kind), units)
+
+    def calls_per_event(self, operation: str | None) -> str:
+        """``operation`` per event; ``None``: the Describe calls of every kind."""
+        operations = [operation] if operation else list(DESCRIBES.values())
+        return f"{sum(self.calls.get(op, 0) for op in operations) / self.events:.3f}"
+
+    def units_per_event(self, key: str) -> str:
+        return "n/a (not reported)" if self.units is None else f"{self.units[key] / self.events:.2f}"
+
+
+def kind_table(mixed: EngineRun, training: EngineRun | None) -> Table:
+    """Calls and capacity units per event of each kind in the mixed replay (each call put down to the kind
+    of job it was about), next to the whole mixed load and the training-only load on the same engine."""
+    columns: list[tuple[str, Share]] = [
+        (kind, Share.of_kind(mixed, kind)) for kind in KINDS if mixed.events_of(kind)
+    ]
+    columns.append(("mixed load, all kinds", Share.whole(mixed)))
+    if training is not None:
+        columns.append(("training-only load", Share.whole(training)))
+    shares = [share for _, share in columns]
+    rows = [
+        ["jobs / events", *[f"{share.jobs} / {share.events}" for share in shares]],
+        *[
+            [f"{label} per event", *[share.calls_per_event(operation) for share in shares]]
+            for label, operation in KIND_TABLE_CALLS
+        ],
+    ]
+    if any(share.units is not None for share in shares):  # moto does not report them
+        rows += [
+            ["DynamoDB RRU per event", *[share.units_per_event("read_units") for share in shares]],
+            ["DynamoDB WRU per event", *[share.units_per_event("write_units") for share in shares]],
+            ["  of which on the GSIs", *[share.units_per_event("index_write_units") for share in shares]],
+        ]
+    unattributed = mixed.calls_of("none")
+    if unattributed:
+        rows.append(
+            [
+                "calls about no single job (in the mixed load's total)",
+                ", ".join(f"{op} {n}" for op, n in sorted(unattributed.items())),
+                *["" for _ in shares[1:]],
+            ]
+        )
+    return Table(
+        f"Calls per event, by kind of job ({mixed.engine})",
+        ["", *[header for header, _ in columns]],
+        rows,
+    )
 
 
 def _units(run: EngineRun, key: str) -> str:
@@ -396,7 +528,8 @@ def cold_table(colds: list[ColdStart]) -> Table:
     )
 
 
-def cost_table(run: EngineRun) -> tuple[Table, float]:
+def cost_lines(run: EngineRun) -> list[tuple[str, float, str, prices.Price]]:
+    """What a million events of ``run``'s load cost: (item, quantity, unit, price) for each item."""
     events = run.events
     invocations = len(run.raw["batches"])
     gb_seconds = sum(run.seconds) * MEMORY_GB
@@ -407,7 +540,7 @@ def cost_table(run: EngineRun) -> tuple[Table, float]:
         + invocations * 2  # one ReceiveMessage and one DeleteMessageBatch per batch, as the event source does
     )
     million = 1_000_000 / events
-    lines = [
+    return [
         ("Lambda duration", gb_seconds * million, "GB-s", prices.LAMBDA_ARM_GB_SECOND),
         ("Lambda requests", invocations * million, "invocations", prices.LAMBDA_REQUEST),
         ("DynamoDB reads", run.units("read_units") * 1_000_000, "RRU", prices.DYNAMODB_READ_REQUEST_UNIT),
@@ -420,21 +553,27 @@ def cost_table(run: EngineRun) -> tuple[Table, float]:
             prices.SNS_PUBLISH,
         ),
     ]
-    rows = [
-        [
-            item,
-            f"{quantity:,.0f} {unit}",
-            f"${price.usd:.10f}".rstrip("0") + f" / {price.per}",
-            f"${quantity * price.usd:,.2f}",
-        ]
-        for item, quantity, unit, price in lines
-    ]
-    total = sum(quantity * price.usd for _, quantity, _, price in lines)
-    rows.append(["total", "", "", f"${total:,.2f}"])
-    title = (
-        f"Cost per million events (us-east-1 list prices checked {prices.PRICES_CHECKED}; {run.engine} run)"
-    )
-    return Table(title, ["item", "quantity", "price", "cost"], rows), total
+
+
+def cost_table(runs: list[EngineRun]) -> tuple[Table, list[float]]:
+    """The cost per million events of each run's load, side by side, with the same prices."""
+    per_run = [cost_lines(run) for run in runs]
+    rows = []
+    for position, (item, _, _, price) in enumerate(per_run[0]):
+        row = [item, f"${price.usd:.10f}".rstrip("0") + f" / {price.per}"]
+        for lines in per_run:
+            _, quantity, unit, _ = lines[position]
+            row += [f"{quantity:,.0f} {unit}", f"${quantity * price.usd:,.2f}"]
+        rows.append(row)
+    totals = [sum(quantity * price.usd for _, quantity, _, price in lines) for lines in per_run]
+    rows.append(["total", "", *[cell for total in totals for cell in ("", f"${total:,.2f}")]])
+    engines = ", ".join(dict.fromkeys(run.engine for run in runs))
+    title = f"Cost per million events (us-east-1 list prices checked {prices.PRICES_CHECKED}; {engines} runs)"
+    header = ["item", "price"]
+    for run in runs:
+        load = "mixed load" if run.mixed else "training-only load"
+        header += [f"{load}: quantity", f"{load}: cost"]
+    return Table(title, header, rows), totals
 
 
 def local_query_table(times: LocalQueryTimes) -> Table:
@@ -528,6 +667,7 @@ def write_doc(
         f"Then {noop_events} of the events delivered again, once nothing was new. moto runs fewer jobs: "
         "its TransactWriteItems deep-copies the whole table for every item (its rollback), so its time "
         "grows with the square of the table.",
+        *_mixed_load_lines(runs),
         "",
         *[table.markdown() for table in tables],
         "### Where the ingest function's cold start goes",
@@ -548,6 +688,43 @@ def write_doc(
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
+def _mixed_load_lines(runs: list[EngineRun]) -> list[str]:
+    """The mixed loads, as the load line above tells the training-only ones."""
+    mixed = [run for run in runs if run.mixed]
+    if not mixed:
+        return []
+    first = mixed[0].raw
+    return [
+        f"- **Mixed load**: `jobtrail_local.loadgen` seed {first['seed']} with `mix=MIXED_KINDS`, the same "
+        "way (the Describe of each kind, DescribePipelineExecution and ListPipelineExecutionSteps for a "
+        "pipeline execution, answered by the same server), then events of every kind delivered again. "
+        "Planned jobs are the mix's shares; a pipeline execution's steps run jobs of their own, and the "
+        "training jobs' tuners are tuning jobs; a pipeline's events are its execution's and its steps' "
+        "status changes. "
+        + " ".join(
+            f"On {run.engine}, {run.raw['jobs']} planned: "
+            + _per_kind(run.raw["jobs_per_kind"])
+            + f" jobs; {run.events} events: "
+            + _per_kind(run.raw["events_per_kind"])
+            + "; delivered again: "
+            + _per_kind(_noop_events(run))
+            + "."
+            for run in mixed
+        )
+    ]
+
+
+def _per_kind(counts: dict[str, int]) -> str:
+    return ", ".join(f"{counts[kind]} {kind}" for kind in KINDS if counts.get(kind))
+
+
+def _noop_events(run: EngineRun) -> dict[str, int]:
+    counted: Counter[str] = Counter()
+    for batch in run.raw["noop_batches"]:
+        counted.update(batch["events_by_kind"])
+    return dict(counted)
+
+
 def notes_for(runs: list[EngineRun], colds: list[ColdStart], heaviest: list[tuple[str, float]]) -> list[str]:
     ddb = runs[0]
     notes = [
@@ -561,12 +738,24 @@ def notes_for(runs: list[EngineRun], colds: list[ColdStart], heaviest: list[tupl
         "the queue is idle come on top, whatever the traffic. X-Ray traces (`Tracing: Active`) and "
         "CloudWatch Logs ingestion are not in the cost table; the log volume is in the engine table.",
     ]
+    if any(run.mixed for run in runs):
+        notes.append(
+            "Calls per event by kind: each call is put down to the kind of job it was about "
+            "(`jobtrail_local.aws_calls.kind_of_call`: the Describe operation's kind, the kind in the job "
+            "partition key a DynamoDB request names, an SNS alert's `job_kind` attribute) and divided by the "
+            "events of that kind (the events that make ingest sync a job of that kind: a pipeline "
+            "execution's own and its steps'). A batch holds several kinds, so the per-kind columns share "
+            "batches; the distinct-job budgets are checked per batch and kind."
+        )
+    notes += _mismatch_notes(runs)
     if ddb.capacity_reported and ddb.units("write_units"):
         share = ddb.units("index_write_units") / ddb.units("write_units")
         notes.append(
-            f"{share:.0%} of the write units go to the three job indexes (`by-creation-time`, "
+            f"{share:.0%} of the write units (training-only load) go to the global secondary indexes, "
+            "most of them to the three job indexes that project every attribute (`by-creation-time`, "
             "`by-status`, `by-tuning-job`): every transaction rewrites the summary item, and with "
-            "`ProjectionType: ALL` each rewrite is also written to every index the item is in."
+            "`ProjectionType: ALL` each rewrite is also written to every index the item is in (`by-name` "
+            "projects keys that never change, so a rewrite leaves it alone)."
         )
     ingest = next(c for c in colds if c.function == "ingest")
     if ingest.untraced_s is not None:
@@ -591,6 +780,27 @@ def notes_for(runs: list[EngineRun], colds: list[ColdStart], heaviest: list[tupl
             f"The cold start is over budget ({ingest.cold_s / ingest.baseline_s:.2f}x for ingest). "
             f"Top-level imports: {top}."
         )
+    return notes
+
+
+def _mismatch_notes(runs: list[EngineRun]) -> list[str]:
+    """The jobs a replay stored differently from SageMaker's final answer, and why where it is known."""
+    notes = []
+    for run in runs:
+        wrong: list[str] = run.raw.get("mismatched_jobs", [])
+        if not wrong:
+            continue
+        shown = "; ".join(f"`{job}`" for job in wrong[:5]) + ("; …" if len(wrong) > 5 else "")
+        notes.append(f"{run.label}: {len(wrong)} jobs stored unlike SageMaker's final answer: {shown}.")
+        if all(job.startswith("tuning ") and job.endswith(": summary.tuning differ") for job in wrong):
+            notes.append(
+                f"{run.label}: those tuning jobs differ only in the order of their counters "
+                "(`TuningFacts.training_job_counts`, a tuple of (status, count) pairs): the SageMaker "
+                "adapter keeps the Describe answer's order, the history table gives the stored map back "
+                "in the engine's order (DynamoDB Local's differs; moto keeps the order written). The same "
+                "inequality makes `plan_changes` see a changed summary at every event of a tuning job, "
+                "hence a transaction even when nothing is new (the budget 'Writes when nothing is new')."
+            )
     return notes
 
 
@@ -622,6 +832,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--jobs", type=int, default=500, help="jobs in the DynamoDB Local replay")
     parser.add_argument("--moto-jobs", type=int, default=100, help="jobs in the moto replay")
+    parser.add_argument(
+        "--mixed-jobs", type=int, default=500, help="jobs in the mixed DynamoDB Local replay (0: none)"
+    )
+    parser.add_argument(
+        "--moto-mixed-jobs", type=int, default=100, help="jobs in the mixed moto replay (0: none)"
+    )
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--noop-events", type=int, default=300, help="events delivered again at the end")
     parser.add_argument("--repeats", type=int, default=5, help="fresh processes per cold-import figure")
@@ -638,6 +854,14 @@ def main(argv: list[str] | None = None) -> int:
             run_replay("dynamodb-local", args.jobs, args.seed, args.noop_events, workdir),
             run_replay("moto", args.moto_jobs, args.seed, min(args.noop_events, 100), workdir),
         ]
+        runs += [
+            run_replay(engine, jobs, args.seed, noop_events, workdir, mixed=True)
+            for engine, jobs, noop_events in (
+                ("dynamodb-local", args.mixed_jobs, args.noop_events),
+                ("moto", args.moto_mixed_jobs, min(args.noop_events, 100)),
+            )
+            if jobs
+        ]
         layer = build_layer(workdir)
         colds, heaviest = measure_cold_starts(args.repeats, layer)
     _progress(f"jobtrail demo, then jobtrail --local jobs ({args.repeats} runs)")
@@ -645,19 +869,29 @@ def main(argv: list[str] | None = None) -> int:
     checks: list[tuple[str, Budget]] = []
     for run in runs:
         checks += [
-            (run.engine, b) for b in call_budgets(run.batches, run.noop_batches, run.raw["expected_alerts"])
+            (run.label, b) for b in call_budgets(run.batches, run.noop_batches, run.raw["expected_alerts"])
         ]
     cold_checks = [cold_import_budget(c.function, c.cold_s, c.baseline_s) for c in colds]
     cold_checks.append(budgets.local_query_budget(local.first_after_demo_s, local.booting_engine_s))
     checks += [("fresh process", b) for b in cold_checks]
-    costs, total = cost_table(runs[0])
-    tables = [engine_table(runs), costs, cold_table(colds), local_query_table(local), budget_table(checks)]
+    training = {run.engine: run for run in runs if not run.mixed}
+    mixed = [run for run in runs if run.mixed]
+    costed = [runs[0], *[run for run in mixed if run.engine == runs[0].engine]]
+    costs, totals = cost_table(costed)
+    tables = [
+        engine_table(runs),
+        *[kind_table(run, training.get(run.engine)) for run in mixed],
+        costs,
+        cold_table(colds),
+        local_query_table(local),
+        budget_table(checks),
+    ]
     prices_table = Table(
         "Prices used",
         ["item", "price", "source"],
         [[p.item, f"${p.usd:.10f}".rstrip("0") + f" per {p.per}", p.source] for p in prices.ALL],
     )
-    tables.insert(2, prices_table)
+    tables.insert(tables.index(costs) + 1, prices_table)
     elapsed = time.perf_counter() - clock
     command = (
         "`make bench`"
@@ -668,7 +902,14 @@ def main(argv: list[str] | None = None) -> int:
         print(table.text())
     print("Where the ingest function's cold start goes (ms, cumulative)")
     print("\n".join(f"{milliseconds:7.1f}  {module}" for module, milliseconds in heaviest))
-    print(f"\ncost per million events: ${total:,.2f}")
+    print(
+        "\ncost per million events: "
+        + ", ".join(
+            f"${total:,.2f} ({'mixed' if run.mixed else 'training-only'} load)"
+            for run, total in zip(costed, totals, strict=True)
+        )
+    )
+    print(f"{elapsed:.0f} s")
     write_doc(
         args.output,
         command=command,

@@ -4,17 +4,24 @@ Tests count calls to check budgets ("one Describe, one Query, one transaction pe
 counts them and adds up DynamoDB's consumed capacity. Both go through ``count_aws_calls``, the one place
 that patches ``BaseClient._make_api_call``, so PynamoDB's calls, the handler's own clients and an attached
 scripted SageMaker's answers are all seen. Blocks may nest; each sees every call made inside it.
+
+With ``by_kind`` the calls and the capacity are also split by the kind of job each call is about
+(``kind_of_call``: the Describe operation's kind, the job partition key a DynamoDB request names, an SNS
+alert's ``job_kind`` attribute), so a mixed load's cost can be told per kind.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Final
 
 from botocore.client import BaseClient
+from jobtrail.adapters.history_table import JOB_PREFIX, is_legacy_pk, key_from_pk
+from jobtrail.core.kinds import KINDS, Kind
 
 #: DynamoDB operations that accept ``ReturnConsumedCapacity``.
 CAPACITY_OPERATIONS = frozenset(
@@ -32,6 +39,21 @@ CAPACITY_OPERATIONS = frozenset(
     }
 )
 _READS = frozenset({"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"})
+#: The call that describes a job of each kind, as ``count_aws_calls`` names it; a pipeline execution's
+#: steps come on top, from ``LIST_STEPS`` (one page per 100 steps).
+DESCRIBES: Final[Mapping[Kind, str]] = MappingProxyType(
+    {
+        "training": "sagemaker.DescribeTrainingJob",
+        "processing": "sagemaker.DescribeProcessingJob",
+        "transform": "sagemaker.DescribeTransformJob",
+        "tuning": "sagemaker.DescribeHyperParameterTuningJob",
+        "pipeline": "sagemaker.DescribePipelineExecution",
+    }
+)
+LIST_STEPS: Final = "sagemaker.ListPipelineExecutionSteps"
+_KIND_OF_OPERATION: Final[Mapping[str, Kind]] = MappingProxyType(
+    {**{operation: kind for kind, operation in DESCRIBES.items()}, LIST_STEPS: "pipeline"}
+)
 
 
 @dataclass
@@ -63,26 +85,92 @@ class ConsumedCapacity:
                 self.index_write_units += float(index.get("CapacityUnits") or 0)
 
 
+@dataclass
+class CallsByKind:
+    """Calls (``"service.Operation"``) and DynamoDB capacity per kind of job they were about; under
+    ``None`` those that name no job (or jobs of several kinds)."""
+
+    calls: dict[Kind | None, Counter[str]] = field(default_factory=dict)
+    capacity: dict[Kind | None, ConsumedCapacity] = field(default_factory=dict)
+
+    def add(self, kind: Kind | None, call: str) -> None:
+        self.calls.setdefault(kind, Counter())[call] += 1
+
+    def capacity_of(self, kind: Kind | None) -> ConsumedCapacity:
+        return self.capacity.setdefault(kind, ConsumedCapacity())
+
+
+def kind_of_call(call: str, params: Mapping[str, Any]) -> Kind | None:
+    """The kind of job a call (``"service.Operation"``, its request) is about: a SageMaker Describe's (or
+    ListPipelineExecutionSteps') kind; for DynamoDB, the kind in the job partition keys (``pk``) the request
+    names; for an SNS alert, its ``job_kind`` attribute. ``None`` if it names none, or several kinds."""
+    if call in _KIND_OF_OPERATION:
+        return _KIND_OF_OPERATION[call]
+    if call == "sns.Publish":
+        kind = params.get("MessageAttributes", {}).get("job_kind", {}).get("StringValue")
+        return next((known for known in KINDS if known == kind), None)
+    if call == "dynamodb.Query":
+        # The key condition's value (PynamoDB names its placeholders :0, :1…): a job's partition key.
+        pks = [_job_pk(value) for value in params.get("ExpressionAttributeValues", {}).values()]
+    elif call.startswith("dynamodb."):
+        pks = [_job_pk(value) for value in _values_named("pk", params)]
+    else:
+        return None
+    kinds = {key_from_pk(pk).kind for pk in pks if pk is not None}
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def _values_named(name: str, params: Any) -> Iterator[Any]:
+    """Every value of a ``name`` member at any depth of a request (the keys and items of a transaction)."""
+    if isinstance(params, Mapping):
+        for member, value in params.items():
+            if member == name:
+                yield value
+            else:
+                yield from _values_named(name, value)
+    elif isinstance(params, list):
+        for value in params:
+            yield from _values_named(name, value)
+
+
+def _job_pk(attribute: Any) -> str | None:
+    """A job partition key held in a DynamoDB attribute value (``{"S": "JOB#…"}``), else ``None``."""
+    value = attribute.get("S") if isinstance(attribute, Mapping) else None
+    if isinstance(value, str) and value.startswith(JOB_PREFIX) and not is_legacy_pk(value):
+        return value
+    return None
+
+
 @contextmanager
-def count_aws_calls(*, capacity: ConsumedCapacity | None = None) -> Iterator[Counter[str]]:
+def count_aws_calls(
+    *, capacity: ConsumedCapacity | None = None, by_kind: CallsByKind | None = None
+) -> Iterator[Counter[str]]:
     """Count every botocore API call made inside the block, as ``"service.Operation"``.
 
     With ``capacity``, DynamoDB operations that can report their consumed capacity are asked to
     (``ReturnConsumedCapacity=INDEXES``: the total and each index's share) and what they report is added
-    to it.
+    to it. With ``by_kind`` too, each call and its capacity are also added to the kind of job it is about
+    (``kind_of_call``).
     """
     calls: Counter[str] = Counter()
     original: Callable[..., Any] = BaseClient._make_api_call  # type: ignore[attr-defined]
 
     def counting(client: BaseClient, operation: str, params: Any) -> Any:
         service = client.meta.service_model.service_name
-        calls[f"{service}.{operation}"] += 1
+        call = f"{service}.{operation}"
+        calls[call] += 1
+        kind = kind_of_call(call, params) if by_kind is not None else None
+        if by_kind is not None:
+            by_kind.add(kind, call)
         metered = capacity is not None and service == "dynamodb" and operation in CAPACITY_OPERATIONS
         if metered:
             params = {**params, "ReturnConsumedCapacity": "INDEXES"}
         response = original(client, operation, params)
         if metered and capacity is not None:
-            capacity.add(operation, response.get("ConsumedCapacity"))
+            consumed = response.get("ConsumedCapacity")
+            capacity.add(operation, consumed)
+            if by_kind is not None:
+                by_kind.capacity_of(kind).add(operation, consumed)
         return response
 
     BaseClient._make_api_call = counting  # type: ignore[attr-defined]
