@@ -134,12 +134,6 @@ def test_every_kind_stays_within_its_call_budgets(
 
 
 @pytest.mark.dynamodb_local
-@pytest.mark.xfail(
-    strict=True,
-    reason="core: a tuning job's counters (TuningFacts.training_job_counts, a tuple of pairs) come back "
-    "from DynamoDB in another order than Describe gives them, so plan_changes sees a changed summary and "
-    "writes one TransactWriteItems per event even when nothing is new",
-)
 def test_a_tuning_job_writes_nothing_when_nothing_is_new(
     local_world: World, mixed_load: tuple[Load, tuple[Delivery, ...]]
 ) -> None:
