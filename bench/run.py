@@ -784,7 +784,7 @@ def notes_for(runs: list[EngineRun], colds: list[ColdStart], heaviest: list[tupl
 
 
 def _mismatch_notes(runs: list[EngineRun]) -> list[str]:
-    """The jobs a replay stored differently from SageMaker's final answer, and why where it is known."""
+    """The jobs a replay stored differently from SageMaker's final answer."""
     notes = []
     for run in runs:
         wrong: list[str] = run.raw.get("mismatched_jobs", [])
@@ -792,15 +792,6 @@ def _mismatch_notes(runs: list[EngineRun]) -> list[str]:
             continue
         shown = "; ".join(f"`{job}`" for job in wrong[:5]) + ("; …" if len(wrong) > 5 else "")
         notes.append(f"{run.label}: {len(wrong)} jobs stored unlike SageMaker's final answer: {shown}.")
-        if all(job.startswith("tuning ") and job.endswith(": summary.tuning differ") for job in wrong):
-            notes.append(
-                f"{run.label}: those tuning jobs differ only in the order of their counters "
-                "(`TuningFacts.training_job_counts`, a tuple of (status, count) pairs): the SageMaker "
-                "adapter keeps the Describe answer's order, the history table gives the stored map back "
-                "in the engine's order (DynamoDB Local's differs; moto keeps the order written). The same "
-                "inequality makes `plan_changes` see a changed summary at every event of a tuning job, "
-                "hence a transaction even when nothing is new (the budget 'Writes when nothing is new')."
-            )
     return notes
 
 
