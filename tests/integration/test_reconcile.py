@@ -350,3 +350,18 @@ def test_looking_for_stalled_jobs_without_a_publisher_is_refused(world: World) -
     deps = replace(deps_of(world, stalled_after=timedelta(hours=6)), sync=silent_sync)
     with pytest.raises(ValueError, match="alert publisher"):
         alert_stalled_jobs(deps, timedelta(hours=6), PassReport())
+
+
+def test_a_long_run_of_another_kind_is_not_called_stalled(world: World) -> None:
+    # Given a processing job and a tuning job seen running, whose status alone says nothing of progress
+    for name, kind in (("processing-completed", "processing"), ("tuning-completed", "tuning")):
+        world.script.advance(next(s for s in load_lifecycle(name).steps if s.kind == kind))
+    world.store.advance_watermark(RECONCILE_WATERMARK, datetime(2026, 11, 19, tzinfo=UTC))
+    reconcile(deps_of(world))
+    running = [s for s in world.store.in_progress_jobs() if s.kind != "training"]
+    assert {s.kind for s in running} == {"processing", "tuning"}
+    # When passes look for stalled jobs a day later
+    report = reconcile(deps_of(world, now=NOW + timedelta(days=1), stalled_after=timedelta(hours=6)))
+    # Then none is raised for them
+    assert report.stalled_alerts == 0
+    assert "Stalled" not in [n["MessageAttributes"]["alert_type"]["Value"] for n in world.notifications()]

@@ -9,8 +9,8 @@ alerts, once, within one period. Describe calls go through a token bucket, so a
 pass never pushes SageMaker's (non-adjustable) throttles. ``backfill`` is the same over jobs created
 since a date, resumable, with alerts off unless asked.
 
-Jobs that stay InProgress with no new transition for longer than ``stalled_after`` raise one ``Stalled``
-alert per stalled transition, through the same outbox.
+Training jobs that stay InProgress with no new transition for longer than ``stalled_after`` raise one
+``Stalled`` alert per stalled transition, through the same outbox.
 """
 
 from __future__ import annotations
@@ -243,8 +243,7 @@ def send_pending_alerts(deps: ReconcileDeps, report: PassReport) -> None:
 
 
 def alert_stalled_jobs(deps: ReconcileDeps, stalled_after: timedelta, report: PassReport) -> None:
-    """One ``Stalled`` alert for each running job (InProgress; a pipeline execution: Executing) whose last
-    transition started too long ago.
+    """One ``Stalled`` alert for each InProgress training job whose last transition started too long ago.
 
     SageMaker is asked first (rate-limited), so a job that moved on without telling us is not reported.
     Only a pass that publishes looks for them (a silent backfill never does).
@@ -254,7 +253,9 @@ def alert_stalled_jobs(deps: ReconcileDeps, stalled_after: timedelta, report: Pa
         raise ValueError("looking for stalled jobs needs an alert publisher (deps.sync.alerts)")
     now = deps.sync.clock()
     for summary in deps.histories.in_progress_jobs():
-        if summary.kind not in deps.kinds:
+        # Training jobs only: theirs are the transitions that move while a job is healthy (secondary
+        # statuses). The other kinds report one status for the whole run, so a long run is not a stall.
+        if summary.kind != "training" or summary.kind not in deps.kinds:
             continue
         job = summary.key
         stored = deps.histories.load(job)
