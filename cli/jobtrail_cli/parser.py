@@ -401,7 +401,7 @@ def kinds(text: str) -> tuple[str, ...]:
     """Job kinds, comma-separated, any case (``training,pipeline``)."""
     from jobtrail.core.kinds import parse_kinds  # noqa: PLC0415
 
-    if not text.strip():
+    if not any(part.strip() for part in text.split(",")):
         raise argparse.ArgumentTypeError("no kind given")
     try:
         return parse_kinds(text.lower())

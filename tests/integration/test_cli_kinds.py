@@ -407,6 +407,24 @@ def test_a_pipeline_execution_is_found_by_its_name_or_a_prefix_with_its_slash(
     )
 
 
+def test_a_pipeline_execution_is_found_whatever_the_case_of_its_pipeline_name(
+    table: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # SageMaker's pipeline ARNs carry the name lowercased: the name as created finds it at once
+    code, out, err = run(
+        table, "show", samples.EXECUTION_FAILED.replace("churn-", "Churn-"), "--json", capsys=capsys
+    )
+    assert (code, err) == (0, "")
+    assert json.loads(out)["job_name"] == samples.EXECUTION_FAILED
+
+
+def test_backfill_needs_a_kind_when_given_the_option(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--table", "any", "backfill", "--since", "1d", "--kind", ","])
+    assert exited.value.code == 2
+    assert "no kind given" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("prefix", [samples.PIPELINE, f"{samples.PIPELINE}/"])
 def test_a_pipeline_name_alone_lists_its_executions(
     table: dict[str, str], capsys: pytest.CaptureFixture[str], prefix: str

@@ -281,3 +281,28 @@ def test_pipeline_executions_are_listed_per_recently_run_pipeline_over_a_window(
 def test_an_execution_arn_is_rebuilt_from_its_key() -> None:
     assert execution_arn(EXECUTION) == EXECUTION_ARN
     assert execution_arn(EXECUTION, "aws-cn").startswith("arn:aws-cn:sagemaker:")
+
+
+def test_a_listed_job_is_named_by_its_name_not_its_arn(stubbed: tuple[SageMakerJobs, Stubber]) -> None:
+    # ListHyperParameterTuningJobs has returned ARNs with the name lowercased (boto3#4606)
+    jobs, stubber = stubbed
+    stubber.add_response(
+        "list_hyper_parameter_tuning_jobs",
+        {
+            "HyperParameterTuningJobSummaries": [
+                {
+                    "HyperParameterTuningJobName": "ChurnHPO",
+                    "HyperParameterTuningJobArn": (
+                        f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:hyper-parameter-tuning-job/churnhpo"
+                    ),
+                    "HyperParameterTuningJobStatus": "Completed",
+                    "Strategy": "Bayesian",
+                    "CreationTime": T0,
+                    "TrainingJobStatusCounters": {},
+                    "ObjectiveStatusCounters": {},
+                }
+            ]
+        },
+    )
+    [listing] = jobs.list_jobs("tuning", modified_after=T0)
+    assert listing.key == JobKey(ACCOUNT, REGION, "tuning", "ChurnHPO")

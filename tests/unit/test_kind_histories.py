@@ -387,3 +387,70 @@ def _stored(record: JobRecord) -> Any:
     histories = InMemoryHistories()
     sync_job(record.key, SyncDeps(jobs=_always(record), histories=histories, alerts=None))
     return histories.jobs[record.key]
+
+
+def test_an_end_time_before_the_stopping_answer_gives_one_stopped_whatever_the_order() -> None:
+    # Given a processing job seen Stopping at 10:05 whose end time SageMaker gives as 10:04
+    base = {
+        "ProcessingJobName": "dedupe-1",
+        "ProcessingJobArn": arn("processing", "dedupe-1"),
+        "CreationTime": T0,
+        "ProcessingResources": {"ClusterConfig": {"InstanceType": "ml.m5.xlarge", "InstanceCount": 1}},
+    }
+    stopping = processing_record(
+        {**base, "ProcessingJobStatus": "Stopping", "LastModifiedTime": T0 + timedelta(minutes=5)}
+    )
+    stopped = processing_record(
+        {
+            **base,
+            "ProcessingJobStatus": "Stopped",
+            "LastModifiedTime": T0 + timedelta(minutes=6),
+            "ProcessingEndTime": T0 + timedelta(minutes=4),
+        }
+    )
+    # When the answers arrive in order, and the final one again
+    histories = InMemoryHistories()
+    for record in (stopping, stopped, stopped):
+        sync_job(record.key, SyncDeps(jobs=_always(record), histories=histories, alerts=None))
+    # Then it stopped once, not before it was seen stopping
+    statuses = [(t.status, t.start_time) for t in histories.jobs[stopped.key].transitions]
+    assert statuses == [
+        ("InProgress", T0),
+        ("Stopping", T0 + timedelta(minutes=5)),
+        ("Stopped", T0 + timedelta(minutes=5)),
+    ]
+
+
+def test_a_retried_step_that_failed_then_succeeded_ends_succeeded() -> None:
+    # Given a pipeline execution whose step failed, then ran again (a retry policy) and succeeded
+    key = JobKey(ACCOUNT, REGION, "pipeline", "train-pipe/r3try0000001")
+
+    def answer(status: str, started: int, ended: int | None, attempts: int | None) -> JobRecord:
+        step: dict[str, Any] = {
+            "StepName": "Train",
+            "StepStatus": status,
+            "StartTime": T0 + timedelta(minutes=started),
+        }
+        if ended is not None:
+            step["EndTime"] = T0 + timedelta(minutes=ended)
+        if attempts is not None:
+            step["AttemptCount"] = attempts
+        execution = {
+            "PipelineExecutionArn": arn("pipeline", key.name),
+            "PipelineExecutionStatus": "Executing",
+            "CreationTime": T0,
+            "LastModifiedTime": T0,
+        }
+        return pipeline_record(execution, [step])
+
+    for attempts in (None, 2):
+        histories = InMemoryHistories()
+        for record in (answer("Failed", 1, 5, 1 if attempts else None), answer("Succeeded", 6, 9, attempts)):
+            sync_job(key, SyncDeps(jobs=_always(record), histories=histories, alerts=None))
+        # Then the step is the retry's: it succeeded
+        [step] = histories.jobs[key].steps
+        assert (step.status, step.start_time) == ("Succeeded", T0 + timedelta(minutes=6))
+        # And the older answer, delivered late, changes nothing
+        late = answer("Failed", 1, 5, 1 if attempts else None)
+        sync_job(key, SyncDeps(jobs=_always(late), histories=histories, alerts=None))
+        assert histories.jobs[key].steps == (step,)

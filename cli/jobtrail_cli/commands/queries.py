@@ -160,6 +160,9 @@ def find_job_key(args: argparse.Namespace, wiring: Wiring) -> JobKey:
     ``by-name`` index), else the one recent job whose name it starts. Exit 2 when jobs of several kinds
     (or accounts, or regions) have the name, saying what to pass; exit 1 when none has."""
     name = _valid_job_name(args.job)
+    if "/" in name:  # a pipeline execution: its key holds the pipeline's name lowercased, as its ARN does
+        pipeline, _, execution = name.partition("/")
+        name = f"{pipeline.lower()}/{execution}"
     kind: Kind | None = args.kind
     store = wiring.queries()
     keys = wiring.read(lambda: store.find_jobs(name, kind=kind))

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import partial
 from typing import TYPE_CHECKING, TypeVar, assert_never
 
 from pynamodb.attributes import Attribute
@@ -49,7 +48,7 @@ from jobtrail.adapters.history_table import (
     watermark_pk,
 )
 from jobtrail.core.history import WriteConflict
-from jobtrail.core.kinds import RUNNING_STATUSES, JobKey
+from jobtrail.core.kinds import JobKey
 from jobtrail.core.model import Alert, Claim, HistoryChanges, JobSummary, StoredAlert, StoredJob
 
 if TYPE_CHECKING:
@@ -253,17 +252,11 @@ class HistoryStore:
         guarded(watermark_item(self._table, name, value, datetime.now(UTC)).save)
 
     def in_progress_jobs(self) -> list[JobSummary]:
-        """Every running job, of every kind (``by-status`` index: InProgress, then Executing)."""
+        """Every job whose status is InProgress (``by-status`` index, newest first): the training jobs
+        reconciliation looks for stalls among, and the processing, transform and tuning jobs running."""
         index = self._table.summary.by_status
-
-        def running(status: str) -> list[Summary]:
-            return list(index.query(status, scan_index_forward=False, limit=MAX_LISTING))
-
-        return [
-            summary_from_item(item)
-            for status in RUNNING_STATUSES
-            for item in guarded(partial(running, status))
-        ]
+        found = guarded(lambda: list(index.query("InProgress", scan_index_forward=False, limit=MAX_LISTING)))
+        return [summary_from_item(item) for item in found if not is_legacy_pk(item.pk)]
 
     def pending_alerts(self, *, since: datetime) -> list[StoredAlert]:
         """Alerts not yet accepted by SNS, for transitions since ``since`` (``alerts-by-time`` index)."""

@@ -43,11 +43,13 @@ PAGE_SIZE: Final = 100
 #: the window is still seen.
 PIPELINE_EXECUTION_WINDOW: Final = timedelta(days=7)
 
-#: Each kind's List API: operation, summaries key, name, ARN, status and end-time members.
-_LISTINGS: Final[dict[Kind, tuple[str, str, str, str, str]]] = {
+#: Each kind's List API: operation, summaries key, name, ARN, status and end-time members. The name comes
+#: from its own member, account and region from the ARN (ARNs have carried names lowercased).
+_LISTINGS: Final[dict[Kind, tuple[str, str, str, str, str, str]]] = {
     "training": (
         "list_training_jobs",
         "TrainingJobSummaries",
+        "TrainingJobName",
         "TrainingJobArn",
         "TrainingJobStatus",
         "TrainingEndTime",
@@ -55,6 +57,7 @@ _LISTINGS: Final[dict[Kind, tuple[str, str, str, str, str]]] = {
     "processing": (
         "list_processing_jobs",
         "ProcessingJobSummaries",
+        "ProcessingJobName",
         "ProcessingJobArn",
         "ProcessingJobStatus",
         "ProcessingEndTime",
@@ -62,6 +65,7 @@ _LISTINGS: Final[dict[Kind, tuple[str, str, str, str, str]]] = {
     "transform": (
         "list_transform_jobs",
         "TransformJobSummaries",
+        "TransformJobName",
         "TransformJobArn",
         "TransformJobStatus",
         "TransformEndTime",
@@ -69,6 +73,7 @@ _LISTINGS: Final[dict[Kind, tuple[str, str, str, str, str]]] = {
     "tuning": (
         "list_hyper_parameter_tuning_jobs",
         "HyperParameterTuningJobSummaries",
+        "HyperParameterTuningJobName",
         "HyperParameterTuningJobArn",
         "HyperParameterTuningJobStatus",
         "HyperParameterTuningEndTime",
@@ -124,7 +129,7 @@ class SageMakerJobs:
         if kind == "pipeline":
             yield from self._list_executions(modified_after=modified_after, created_after=created_after)
             return
-        operation, summaries, arn_member, status_member, end_member = _LISTINGS[kind]
+        operation, summaries, name_member, arn_member, status_member, end_member = _LISTINGS[kind]
         arguments: dict[str, Any] = {"SortBy": "CreationTime", "SortOrder": "Ascending"}
         if modified_after is not None:
             arguments["LastModifiedTimeAfter"] = modified_after
@@ -135,9 +140,10 @@ class SageMakerJobs:
         )
         for page in pages:
             for summary in page.get(summaries, ()):
-                key = key_from_arn(summary[arn_member])
-                if key is None:
+                in_arn = key_from_arn(summary[arn_member])
+                if in_arn is None:
                     continue
+                key = JobKey(in_arn.account, in_arn.region, kind, summary[name_member])
                 created = _utc(summary["CreationTime"])
                 # DescribeTransformJob has no LastModifiedTime: its listing is dated as its Describe is
                 # (``transform_record``), or reconciliation would find every transform job behind.
@@ -168,28 +174,29 @@ class SageMakerJobs:
         ):
             for pipeline in page.get("PipelineSummaries", ()):
                 last_run = pipeline.get("LastExecutionTime")
-                if last_run is None or (since is not None and _utc(last_run) < since):
+                name = pipeline.get("PipelineName")
+                if name is None or last_run is None or (since is not None and _utc(last_run) < since):
                     continue
-                arguments: dict[str, Any] = {
-                    "PipelineName": pipeline["PipelineName"],
-                    "SortOrder": "Ascending",
-                }
+                arguments: dict[str, Any] = {"PipelineName": name, "SortOrder": "Ascending"}
                 if since is not None:
                     arguments["CreatedAfter"] = since
                 for executions in self._client.get_paginator("list_pipeline_executions").paginate(
                     **arguments, SortBy="CreationTime", PaginationConfig={"PageSize": PAGE_SIZE}
                 ):
                     for execution in executions.get("PipelineExecutionSummaries", ()):
-                        key = key_from_arn(execution["PipelineExecutionArn"])
-                        if key is None:
+                        # Every member is optional in the model: an execution it cannot name, date or
+                        # place is left to its events rather than failing the pass for every kind.
+                        key = key_from_arn(execution.get("PipelineExecutionArn") or "")
+                        started = execution.get("StartTime")
+                        status = execution.get("PipelineExecutionStatus")
+                        if key is None or started is None or status is None:
                             continue
-                        started = _utc(execution["StartTime"])
                         listings.append(
                             JobListing(
                                 key=key,
-                                creation_time=started,
-                                last_modified_time=started,
-                                status=execution["PipelineExecutionStatus"],
+                                creation_time=_utc(started),
+                                last_modified_time=_utc(started),
+                                status=status,
                             )
                         )
         yield from sorted(listings, key=lambda listing: (listing.creation_time, listing.key))
@@ -366,7 +373,7 @@ def pipeline_record(execution: Mapping[str, Any], steps: Sequence[Mapping[str, A
         raise ValueError(f"not a pipeline execution ARN: {execution['PipelineExecutionArn']}")
     mapped = tuple(
         sorted(
-            (_step(step) for step in steps),
+            (_step(step) for step in steps if step.get("StepName")),
             key=lambda s: (s.start_time is None, s.start_time or _EPOCH, s.name),
         )
     )

@@ -26,7 +26,6 @@ import msgspec
 from jobtrail.core.kinds import KIND_OF_DETAIL_TYPE, SPECS, JobKey, Kind, key_from_arn
 
 SOURCE: Final = "aws.sagemaker"
-DETAIL_TYPE: Final = "SageMaker Training Job State Change"
 #: SageMaker's job name pattern (training, processing, transform, tuning: only the length differs); the
 #: hyphen run makes a separate length limit necessary. msgspec matches with Python's ``re``, whose ``$``
 #: also matches before a final newline: ``\Z`` ends the text.

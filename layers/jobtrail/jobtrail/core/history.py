@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from jobtrail.core.alerts import alerts_due
 from jobtrail.core.kinds import SPECS, KindSpec
@@ -83,7 +83,12 @@ def _seen(spec: KindSpec, stored: tuple[Transition, ...], snapshot: JobRecord) -
     """
     known = {t.key for t in stored}
     merged = {t.key: t for t in stored}
-    for transition in snapshot.transitions:
+    # A status is never dated before one already recorded after it: an end time can precede the
+    # LastModifiedTime of the Stopping answer before it (Stopping seen at 10:05, ProcessingEndTime 10:04).
+    floor = max((t.start_time for t in stored), default=None)
+    for seen in snapshot.transitions:
+        late = floor is not None and seen.status != spec.running and seen.start_time < floor
+        transition = replace(seen, start_time=floor) if late and floor is not None else seen
         merged.setdefault(transition.key, transition)
     ordered = sorted(merged.values(), key=lambda t: (t.start_time, spec.rank(t.status)))
     current = snapshot.summary
@@ -116,25 +121,34 @@ def _seen(spec: KindSpec, stored: tuple[Transition, ...], snapshot: JobRecord) -
     return tuple(closed)
 
 
-def progress(record: JobRecord) -> tuple[datetime, int, int, int, int, int]:
+def progress(record: JobRecord) -> tuple[datetime, int, int, datetime, int, int, int]:
     """How far along the job an answer shows it, to tell an older answer from a newer one: its
     ``LastModifiedTime`` and status rank, then — for what moves while those stand still (a pipeline
-    execution's steps, a tuning job's counters) — its steps started, how far they got and how often they
-    were tried, and its training jobs counted. Every part only grows as a job lives."""
+    execution's steps, a tuning job's counters) — its steps started, the latest step (attempt) start,
+    how often they were tried, how far they got, and its training jobs counted. A retried step starts
+    again later, so every part but the last steps' progress only grows as a job lives."""
     summary = record.summary
     tuning = summary.tuning
     return (
         summary.last_modified_time,
         SPECS[summary.kind].rank(summary.status),
         len(record.steps),
-        sum(_step_rank(step) for step in record.steps),
+        max((step.start_time for step in record.steps if step.start_time), default=_NEVER),
         sum(step.attempts or 0 for step in record.steps),
+        sum(_step_rank(step) for step in record.steps),
         sum(count for _, count in tuning.training_job_counts) if tuning else 0,
     )
 
 
+#: Before any step started (``progress`` of an answer without steps).
+_NEVER = datetime.min.replace(tzinfo=UTC)
+_STEP_STATUSES = frozenset({"Starting", "Executing", "Stopping", "Stopped", "Failed", "Succeeded"})
+
+
 def _step_rank(step: PipelineStep) -> int:
-    return SPECS["pipeline"].rank(step.status) * 2 + (step.end_time is not None)
+    """How far a step got: its status (one SageMaker does not list counts as just started), then ended."""
+    rank = SPECS["pipeline"].rank(step.status) if step.status in _STEP_STATUSES else 0
+    return rank * 2 + (step.end_time is not None)
 
 
 def _changed_steps(
@@ -146,12 +160,15 @@ def _changed_steps(
 
 
 def _moved_on(stored: PipelineStep | None, latest: PipelineStep) -> bool:
+    """Whether ``latest`` is a later state of the step than ``stored``: a later attempt (started later,
+    or counted higher) whatever its status — a retried step that failed may run and succeed — then, in
+    the same attempt, a status further along."""
     if stored is None:
         return True
     if latest == stored:
         return False
-    ahead = (_step_rank(latest), latest.attempts or 0)
-    behind = (_step_rank(stored), stored.attempts or 0)
+    ahead = (latest.start_time or _NEVER, latest.attempts or 0, _step_rank(latest))
+    behind = (stored.start_time or _NEVER, stored.attempts or 0, _step_rank(stored))
     return ahead > behind or (ahead == behind and latest.end_time is None and stored.end_time is None)
 
 

@@ -122,8 +122,6 @@ SPECS: Final[dict[Kind, KindSpec]] = {
 KIND_OF_DETAIL_TYPE: Final[dict[str, Kind]] = {
     detail_type: spec.kind for spec in SPECS.values() for detail_type in spec.detail_types
 }
-#: Statuses that mean "running", over every kind (reconciliation's stalled-job listing).
-RUNNING_STATUSES: Final = tuple(sorted({spec.running for spec in SPECS.values()}))
 
 
 def parse_kinds(text: str | None) -> tuple[Kind, ...]:

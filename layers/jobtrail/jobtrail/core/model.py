@@ -14,8 +14,6 @@ from typing import Literal
 from jobtrail.core.kinds import SPECS, JobKey, Kind, key_from_arn
 from jobtrail.core.times import iso
 
-#: TrainingJobStatus values after which the job never changes again.
-TERMINAL_STATUSES = SPECS["training"].terminal
 #: SageMaker's TrainingJobStatus and SecondaryStatus values (botocore's service model, newest first seen
 #: in botocore 1.44: Deleting; a test checks that the installed botocore knows no others).
 TRAINING_JOB_STATUSES = ("InProgress", "Completed", "Failed", "Stopping", "Stopped", "Deleting")
