@@ -172,6 +172,11 @@ def _add_migrate(
     migrate_command.add_argument(
         "--dry-run", action="store_true", help="only count the jobs still in the old layout"
     )
+    migrate_command.add_argument(
+        "--keep-old",
+        action="store_true",
+        help="copy, and leave the old items: before updating a stack that still reads them",
+    )
     migrate_command.set_defaults(run=migrate.migrate)
     return migrate_command
 

@@ -140,3 +140,25 @@ def test_jobtrail_migrate_moves_the_table_and_says_so(world: World, capsys: Any)
     assert report["jobs"] == len(names)
     assert main([*where, "show", names[0], "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["job_name"] == names[0]
+
+
+def test_a_copy_that_keeps_the_old_items_serves_both_layouts_until_the_move(world: World) -> None:
+    # Given an old-layout table
+    names = recorded(world)
+    table = world.store.table_name
+    client = world.store.botocore_session().create_client(
+        "dynamodb", region_name="us-east-1", endpoint_url=_endpoint(world)
+    )
+    as_before_kinds(client, table)
+    migration = HistoryMigration(table, region="us-east-1", host=_endpoint(world))
+    # When it is copied, keeping the old items (a stack not yet updated still reads them)
+    copied = migration.migrate(keep_old=True)
+    # Then today's layout reads every job, and the old layout is all still there
+    assert (copied.jobs, copied.items_deleted, copied.watermarks_moved) == (len(names), 0, 0)
+    fresh = HistoryQueries(table, region="us-east-1", host=_endpoint(world))
+    assert all(fresh.get_job(job_key(name)) is not None for name in names)
+    assert len(migration.legacy_jobs()) == len(names)
+    # And the move after the update deletes them, copying nothing twice
+    moved = migration.migrate()
+    assert (moved.items_copied, moved.items_deleted) == (0, moved.items_kept)
+    assert migration.legacy_jobs() == []

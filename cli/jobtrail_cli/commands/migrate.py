@@ -15,11 +15,11 @@ def migrate(args: argparse.Namespace, wiring: Wiring) -> int:
     """Move every old-layout job (``--dry-run``: only count them); safe to run again, and to run while the
     stack is ingesting (what ingest wrote since the upgrade is kept)."""
     migration = wiring.migration()
-    report = wiring.read(lambda: migration.migrate(dry_run=args.dry_run))
+    report = wiring.read(lambda: migration.migrate(dry_run=args.dry_run, keep_old=args.keep_old))
     if args.json:
         print_json(report.as_dict())
         return EXIT_OK
-    verb = "would move" if args.dry_run else "moved"
+    verb = "would move" if args.dry_run else ("copied" if args.keep_old else "moved")
     print(
         f"{verb} {report.jobs} jobs from the layout before kinds in {wiring.where()}"
         + (

@@ -76,9 +76,10 @@ class HistoryMigration:
         return [item["pk"]["S"] for item in self._pages(self._legacy_summaries_request())]
 
     def migrate(
-        self, *, dry_run: bool = False, on_job: Callable[[str], None] | None = None
+        self, *, dry_run: bool = False, keep_old: bool = False, on_job: Callable[[str], None] | None = None
     ) -> MigrationReport:
-        """Move every old-layout job (``dry_run``: only count them and their items)."""
+        """Move every old-layout job (``dry_run``: only count them and their items; ``keep_old``: copy
+        them and leave the old items, which a stack not yet updated still reads and writes)."""
         report = MigrationReport()
         for old_pk in self.legacy_jobs():
             items = list(self._pages(self._partition_request(old_pk)))
@@ -95,10 +96,11 @@ class HistoryMigration:
                         report.items_copied += 1
                     else:
                         report.items_kept += 1
-                report.items_deleted += self._delete(items)
+                if not keep_old:
+                    report.items_deleted += self._delete(items)
             if on_job:
                 on_job(old_pk)
-        report.watermarks_moved = 0 if dry_run else self._move_watermarks()
+        report.watermarks_moved = 0 if dry_run or keep_old else self._move_watermarks()
         return report
 
     # -- DynamoDB ---------------------------------------------------------------------------------------
