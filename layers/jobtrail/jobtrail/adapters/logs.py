@@ -22,7 +22,9 @@ from jobtrail.core.kinds import JobKey
 from jobtrail.core.log_tail import LogTail, StreamInfo, build_log_tail, streams_to_read
 
 #: The client the adapter expects: an alert must not wait long for its log lines.
-CLIENT_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 2}, connect_timeout=2, read_timeout=4)
+CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "total_max_attempts": 2}, connect_timeout=2, read_timeout=4
+)
 #: No call starts after this many seconds of reading one job's log (each call is bounded by the config).
 READ_BUDGET_SECONDS = 8.0
 #: DescribeLogStreams' page size (its maximum): the streams of one job, hosts and restarts together.
