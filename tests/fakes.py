@@ -18,6 +18,7 @@ from jobtrail.adapters.sagemaker import SageMakerJobs
 from jobtrail.core.alerts import DEFAULT_ALERT_ON
 from jobtrail.core.history import WriteConflict, merge
 from jobtrail.core.kinds import JobKey
+from jobtrail.core.log_tail import LogTail
 from jobtrail.core.model import Alert, Claim, HistoryChanges, StoredAlert, StoredJob
 from jobtrail.usecases.ingest import IngestDeps
 from jobtrail.usecases.ports import Jobs
@@ -132,6 +133,18 @@ class ListAlertPublisher:
             raise ConnectionError("SNS unreachable")
         self.published.append(alert)
         return f"message-{len(self.published)}"
+
+
+@dataclass
+class ScriptedJobLogs:
+    """``JobLogs`` answering every read with ``answer``; ``reads`` lists the jobs and line counts asked."""
+
+    answer: LogTail = field(default_factory=LogTail)
+    reads: list[tuple[JobKey, int]] = field(default_factory=list)
+
+    def tail(self, job: JobKey, lines: int) -> LogTail:
+        self.reads.append((job, lines))
+        return self.answer
 
 
 @dataclass

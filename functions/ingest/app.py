@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from jobtrail.adapters.aws import AwsAdapters
 from jobtrail.core.alerts import parse_alert_on
 from jobtrail.core.kinds import parse_kinds
+from jobtrail.core.log_tail import parse_log_lines
 from jobtrail.observability import logger, metrics, tracer
 from jobtrail.usecases.ingest import BatchResponse, IngestDeps, handle_batch
 
@@ -28,6 +29,8 @@ def deps_from_environment() -> IngestDeps:
         dead_letters=aws.dead_letters(os.environ["JOBTRAIL_DEAD_LETTER_QUEUE_URL"]),
         alerts=aws.alerts(os.environ["JOBTRAIL_ALERT_TOPIC_ARN"]),
         alert_on=parse_alert_on(os.environ.get("JOBTRAIL_ALERT_ON")),
+        logs=aws.job_logs(),
+        log_lines=parse_log_lines(os.environ.get("JOBTRAIL_ALERT_LOG_LINES")),
         tracked_kinds=parse_kinds(os.environ.get("JOBTRAIL_TRACKED_KINDS")),
     )
 

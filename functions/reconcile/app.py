@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from jobtrail.adapters.aws import AwsAdapters
 from jobtrail.core.alerts import parse_alert_on
 from jobtrail.core.kinds import parse_kinds
+from jobtrail.core.log_tail import parse_log_lines
 from jobtrail.observability import logger, metrics, tracer
 from jobtrail.usecases.reconcile import ReconcileDeps, TokenBucket, reconcile, record_metrics
 from jobtrail.usecases.sync import SyncDeps
@@ -32,6 +33,8 @@ def deps_from_environment() -> ReconcileDeps:
             histories=aws.histories,
             alerts=aws.alerts(os.environ["JOBTRAIL_ALERT_TOPIC_ARN"]),
             alert_on=parse_alert_on(os.environ.get("JOBTRAIL_ALERT_ON")),
+            logs=aws.job_logs(),
+            log_lines=parse_log_lines(os.environ.get("JOBTRAIL_ALERT_LOG_LINES")),
         ),
         catalog=jobs,
         histories=aws.histories,

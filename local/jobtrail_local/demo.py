@@ -203,6 +203,8 @@ def run(directory: Path, *, progress: Progress | None = None, keep_engine: bool 
             JOBTRAIL_DEAD_LETTER_QUEUE_URL=queues["dlq"],
             JOBTRAIL_ALERT_TOPIC_ARN=queues["topic"],
             JOBTRAIL_ALERT_ON=",".join(ALERT_ON),
+            # The demo scripts no CloudWatch Logs yet: its Failed alerts quote no log lines.
+            JOBTRAIL_ALERT_LOG_LINES="0",
         )
         ingest = _load_handler(functions / "ingest" / "app.py", "jobtrail_demo_ingest_app")
         report.step("Replaying SageMaker state changes")

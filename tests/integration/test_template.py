@@ -1232,6 +1232,7 @@ def test_each_role_holds_exactly_these_actions(resources: dict[str, Any], scenar
         "sagemaker:DescribeTransformJob",
         "sagemaker:ListPipelineExecutionSteps",
     ]
+    job_logs = ["logs:DescribeLogStreams", "logs:GetLogEvents"]
     list_jobs = [
         "sagemaker:ListHyperParameterTuningJobs",
         "sagemaker:ListPipelineExecutions",
@@ -1246,6 +1247,7 @@ def test_each_role_holds_exactly_these_actions(resources: dict[str, Any], scenar
             table
             + kms
             + describe
+            + job_logs
             + [
                 "sns:Publish",
                 "sqs:DeleteMessage",
@@ -1254,7 +1256,7 @@ def test_each_role_holds_exactly_these_actions(resources: dict[str, Any], scenar
                 "sqs:SendMessage",
             ]
         ),
-        "ReconcileFunction": sorted(table + kms + describe + list_jobs + ["sns:Publish"]),
+        "ReconcileFunction": sorted(table + kms + describe + job_logs + list_jobs + ["sns:Publish"]),
         # kms:Decrypt also for the Slack secret's key (HasSlackSecretKey in both scenarios)
         "SlackNotifierFunction": sorted({"secretsmanager:GetSecretValue", "kms:Decrypt", *kms}),
     }
@@ -1578,6 +1580,39 @@ def _readme_section(title: str) -> str:
     start = text.index(f"\n## {title}\n")
     end = text.index("\n## ", start + 1)
     return text[start:end]
+
+
+@pytest.mark.parametrize("function_name", ["IngestFunction", "ReconcileFunction"])
+def test_the_functions_read_only_sagemakers_job_logs_in_this_account(
+    resources: dict[str, Any], function_name: str
+) -> None:
+    # The log statement names SageMaker's three job log groups of this account and region, nothing else
+    function = resources[function_name]
+    [statement] = [
+        s
+        for s in deployed_statements(function, WITHOUT_KEY)
+        if any(a.startswith("logs:") for a in _as_list(s["Action"]))
+    ]
+    prefix = "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/sagemaker/"
+
+    assert sorted(_as_list(statement["Action"])) == ["logs:DescribeLogStreams", "logs:GetLogEvents"]
+    assert statement["Resource"] == [
+        {"Fn::Sub": f"{prefix}{group}:*"} for group in ("TrainingJobs", "ProcessingJobs", "TransformJobs")
+    ]
+    assert function["Properties"]["Environment"]["Variables"]["JOBTRAIL_ALERT_LOG_LINES"] == {
+        "Ref": "AlertLogLines"
+    }
+
+
+def test_alert_log_lines_is_bounded(template: dict[str, Any]) -> None:
+    parameter = template["Parameters"]["AlertLogLines"]
+
+    assert (parameter["Type"], parameter["Default"], parameter["MinValue"], parameter["MaxValue"]) == (
+        "Number",
+        20,
+        0,
+        200,
+    )
 
 
 def test_the_readme_deploys_with_make_deploy_and_says_what_to_expect(template: dict[str, Any]) -> None:

@@ -20,10 +20,14 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import boto3
 import pytest
 from botocore.client import BaseClient
+from job_logs import TRACEBACK, write_job_log
+from jobtrail.adapters.logs import CloudWatchJobLogs
+from jobtrail.core.alerts import LOG_GROUPS
 from jobtrail.core.kinds import parse_kinds
-from jobtrail.usecases.ingest import handle_batch
+from jobtrail.usecases.ingest import IngestDeps, handle_batch
 from jobtrail.usecases.reconcile import RECONCILE_WATERMARK, ReconcileDeps, TokenBucket, reconcile
 from jobtrail_local.lifecycles import (
     bad_event_names,
@@ -100,17 +104,29 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def with_job_logs(deps: IngestDeps) -> IngestDeps:
+    """``deps`` reading job logs from moto, where every lifecycle job that logs has written a traceback."""
+    client = boto3.client("logs", region_name="us-east-1")
+    for lifecycle in map(load_lifecycle, lifecycle_names()):
+        for job in lifecycle.jobs:
+            if job.kind in LOG_GROUPS:
+                write_job_log(client, job, TRACEBACK)
+    return replace(deps, logs=CloudWatchJobLogs(client))
+
+
 def test_ingest_calls_exactly_what_its_role_allows_and_no_index(world: World) -> None:
-    # Given every lifecycle's events, each batch handled as SageMaker reaches that step, then bad events
+    # Given every lifecycle's events, each batch handled as SageMaker reaches that step, then bad events;
+    # the jobs wrote logs, which their Failed alerts quote
+    deps = with_job_logs(world.deps)
     calls: set[Call] = set()
     for lifecycle in map(load_lifecycle, lifecycle_names()):
         for step in lifecycle.steps:
             world.script.advance(step)
             with recording(calls):
-                handle_batch(sqs_batch([step.sqs_body, step.sqs_body]), world.deps)
+                handle_batch(sqs_batch([step.sqs_body, step.sqs_body]), deps)
     for name in bad_event_names():
         with recording(calls):
-            handle_batch(load_bad_event(name), world.deps)
+            handle_batch(load_bad_event(name), deps)
     actions, indexes = granted("IngestFunction", exercised_kinds())
 
     # Then every call is allowed, every allowed action is used, and no read touches an index
@@ -127,7 +143,7 @@ def test_reconcile_calls_exactly_what_its_role_allows_and_reads_indexes(world: W
         for step in lifecycle.steps:
             world.script.advance(step)
     world.store.advance_watermark(RECONCILE_WATERMARK, datetime(2026, 11, 19, tzinfo=UTC))
-    sync = replace(world.deps, clock=lambda: NOW)
+    sync = replace(with_job_logs(world.deps), clock=lambda: NOW)
     deps = ReconcileDeps(
         sync=sync,
         catalog=sync.jobs,  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import boto3
 
-from jobtrail.adapters import sagemaker, sns, sqs
+from jobtrail.adapters import logs, sagemaker, sns, sqs
 from jobtrail.adapters.history_store import HistoryStore
 
 
@@ -31,3 +31,6 @@ class AwsAdapters:
 
     def dead_letters(self, queue_url: str) -> sqs.SqsDeadLetters:
         return sqs.SqsDeadLetters(self._session.client("sqs", config=sqs.CLIENT_CONFIG), queue_url)
+
+    def job_logs(self) -> logs.CloudWatchJobLogs:
+        return logs.CloudWatchJobLogs(self._session.client("logs", config=logs.CLIENT_CONFIG))

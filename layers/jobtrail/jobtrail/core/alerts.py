@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from jobtrail.core.kinds import SPECS, JobKey, Kind
+from jobtrail.core.log_tail import NO_LOG_TAIL, LogTail, console_escape
 from jobtrail.core.model import Alert, JobRecord, PipelineStep, Transition, alert_id_for
 from jobtrail.core.times import iso
 from jobtrail.core.views import job_ref_view, kind_view, metric_view
@@ -23,6 +24,8 @@ CRITICAL = frozenset({"Failed", "MaxRuntimeExceeded"})
 #: SNS limits the subject to 100 printable ASCII characters, without line breaks.
 MAX_SUBJECT_LENGTH = 100
 SAGEMAKER_LOG_GROUP = "/aws/sagemaker/TrainingJobs"
+#: The alert type that carries the last lines of the job's log.
+LOG_TAIL_ALERT = "Failed"
 
 
 def parse_alert_on(text: str | None) -> frozenset[str]:
@@ -36,12 +39,30 @@ def severity_of(alert_type: str) -> str:
 
 
 def alerts_due(
-    record: JobRecord, new_transitions: Iterable[Transition], alert_on: frozenset[str]
+    record: JobRecord,
+    new_transitions: Iterable[Transition],
+    alert_on: frozenset[str],
+    log_tail: LogTail | None = None,
 ) -> tuple[Alert, ...]:
-    """One alert per new transition whose status is in ``alert_on``."""
+    """One alert per new transition whose status is in ``alert_on``; a ``Failed`` one carries
+    ``log_tail`` (read by the caller: ``log_tail_wanted`` says when)."""
     return tuple(
-        build_alert(record, transition) for transition in new_transitions if transition.status in alert_on
+        build_alert(record, transition, log_tail=log_tail)
+        for transition in new_transitions
+        if transition.status in alert_on
     )
+
+
+def log_tail_wanted(alerts: Iterable[Alert]) -> bool:
+    """Whether any of ``alerts`` would carry the job's log tail (only ``Failed`` alerts do)."""
+    return any(alert.alert_type == LOG_TAIL_ALERT for alert in alerts)
+
+
+def log_source(record: JobRecord) -> JobKey | None:
+    """The job whose log a ``Failed`` alert of ``record`` quotes: the job itself, a pipeline
+    execution's failed step's job, or ``None`` for a kind that writes no log (tuning)."""
+    job = _failed_step_job(record) if record.key.kind == "pipeline" else record.key
+    return job if job is not None and job.kind in LOG_GROUPS else None
 
 
 def build_alert(
@@ -50,11 +71,13 @@ def build_alert(
     *,
     alert_type: str | None = None,
     status_message: str | None = None,
+    log_tail: LogTail | None = None,
 ) -> Alert:
     """The alert for ``transition`` of the job described by ``record``.
 
     ``alert_type`` defaults to the transition's status; reconciliation passes ``Stalled`` (with its own
-    ``status_message``) for a job whose last transition is too old.
+    ``status_message``) for a job whose last transition is too old. A ``Failed`` alert carries
+    ``log_tail`` (``log_tail``/``log_tail_error``; both ``null`` for the other alerts or without a tail).
     """
     summary = record.summary
     job = summary.key
@@ -84,6 +107,8 @@ def build_alert(
         document["console_url"] = None
         document["logs_url"] = logs_url(step_job) if step_job else None
         document["failed_step_console_url"] = console_url(step_job) if step_job else None
+    tail = log_tail.message_fields() if log_tail is not None and kind == LOG_TAIL_ALERT else NO_LOG_TAIL
+    document.update(tail)
     return Alert(
         job=job,
         alert_type=kind,
@@ -179,14 +204,9 @@ def logs_url(job: JobKey) -> str | None:
     if log_group is None:
         return None
     region = job.region or "us-east-1"
-    group = _console_escape(log_group)
-    prefix = _console_escape(f"{job.name}/")
+    group = console_escape(log_group)
+    prefix = console_escape(f"{job.name}/")
     return (
         f"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}"
         f"#logsV2:log-groups/log-group/{group}$3FlogStreamNameFilter$3D{prefix}"
     )
-
-
-def _console_escape(text: str) -> str:
-    """The CloudWatch console's fragment encoding: URL-encode, then ``%`` becomes ``$25``."""
-    return quote(text, safe="").replace("%", "$25")

@@ -8,6 +8,7 @@ stricter of the ways Slack may count, so an emoji never tips a block over.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -65,6 +66,7 @@ def slack_payload(alert: Mapping[str, Any]) -> dict[str, Any]:
                 "elements": [{"type": "mrkdwn", "text": fit(escape(str(message)), FIELD_LIMIT)}],
             }
         )
+    blocks.extend(_log_tail_blocks(alert))
     kind = alert.get("kind") or "training"
     buttons = [
         _button("Open in SageMaker", alert.get("console_url"), "console"),
@@ -91,6 +93,38 @@ def slack_payload(alert: Mapping[str, Any]) -> dict[str, Any]:
         "text": fit(f"{headline} ({alert.get('severity', '')})", FALLBACK_LIMIT),
         "blocks": blocks[:MAX_BLOCKS],
     }
+
+
+#: Log streams linked under the excerpt (the alert carries at most 3).
+MAX_LOG_LINKS = 3
+
+
+def _log_tail_blocks(alert: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The first stream's last lines (the one that failed) as a code block, its newest lines kept when
+    cut, and a link to each stream; or the one line saying why the alert has no excerpt."""
+    streams = [s for s in alert.get("log_tail") or () if isinstance(s, Mapping) and s.get("lines")]
+    if not streams:
+        error = alert.get("log_tail_error")
+        if not error:
+            return []
+        text = fit(escape(f"No log lines: {error}"), FIELD_LIMIT)
+        return [{"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}]
+    first = streams[0]
+    excerpt = code_block_tail("\n".join(str(line) for line in first["lines"]), SECTION_LIMIT)
+    links = [_stream_link(stream) for stream in streams[:MAX_LOG_LINKS]]
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": excerpt}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": link} for link in links]},
+    ]
+
+
+def _stream_link(stream: Mapping[str, Any]) -> str:
+    name = escape(str(stream.get("log_stream") or "log stream"))
+    url = stream.get("logs_url")
+    label = fit(name, 200)
+    if isinstance(url, str) and url.startswith("https://") and utf16_length(url) <= URL_LIMIT:
+        return fit(f":page_facing_up: <{url}|{label}>", FIELD_LIMIT)
+    return fit(f":page_facing_up: {label}", FIELD_LIMIT)
 
 
 def _summary_line(alert: Mapping[str, Any]) -> str:
@@ -182,6 +216,28 @@ def code_block(text: str, limit: int) -> str:
     body = escape(text.replace(CODE_FENCE, "`\u200b`\u200b`"))
     room = limit - 2 * utf16_length(CODE_FENCE) - 1  # the newline after the opening fence
     return f"{CODE_FENCE}\n{fit(body, room)}{CODE_FENCE}"
+
+
+def code_block_tail(text: str, limit: int) -> str:
+    """Like ``code_block``, but a text too long keeps its *end* (a log's last lines hold the error),
+    starting with an ellipsis."""
+    body = escape(text.replace(CODE_FENCE, "`\u200b`\u200b`"))
+    room = limit - 2 * utf16_length(CODE_FENCE) - 1
+    if utf16_length(body) > room:
+        kept: list[str] = []
+        used = utf16_length(ELLIPSIS)
+        for char in reversed(body):
+            size = utf16_length(char)
+            if used + size > room:
+                break
+            kept.append(char)
+            used += size
+        cut = "".join(reversed(kept))
+        entity_end = cut.find(";")
+        if entity_end != -1 and "&" not in cut[:entity_end] and re.match(r"^[a-z]+;", cut):
+            cut = cut[entity_end + 1 :]
+        body = ELLIPSIS + cut
+    return f"{CODE_FENCE}\n{body}{CODE_FENCE}"
 
 
 def fit(text: str, limit: int) -> str:

@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # annotations only: the Slack notifier imports these ports wi
     from datetime import datetime
 
     from jobtrail.core.kinds import JobKey, Kind
+    from jobtrail.core.log_tail import LogTail
     from jobtrail.core.model import (
         Alert,
         Claim,
@@ -76,6 +77,15 @@ class Bookkeeping(Protocol):
 
 class ReconcileHistories(JobHistories, Bookkeeping, Protocol):
     """The history table as reconciliation sees it (``adapters.history_store.HistoryStore``)."""
+
+
+class JobLogs(Protocol):
+    """Reads the end of a job's CloudWatch log (``adapters.logs.CloudWatchJobLogs``)."""
+
+    def tail(self, job: JobKey, lines: int) -> LogTail:
+        """The last ``lines`` lines of the job's streams, or why there are none: never raises for a
+        missing log group, throttling, a denied permission or a timeout, and returns within seconds."""
+        ...
 
 
 class AlertPublisher(Protocol):

@@ -4,6 +4,10 @@ a backfill).
 The job's Describe is asked once (for a pipeline execution, with its steps); its answer is merged into the
 stored history (``core.history.plan_changes``) and written in one conditional transaction, retried on a
 concurrent write; then the alerts it is due are published through the outbox, each exactly once.
+
+A ``Failed`` alert quotes the end of the job's log. The log is read only when the plan creates such an
+alert, once per sync, and the excerpt is rendered into the alert's stored message: a publish that fails
+and the batch's redelivery send that message again without reading the log again.
 """
 
 from __future__ import annotations
@@ -14,12 +18,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from jobtrail.core.alerts import DEFAULT_ALERT_ON
+from jobtrail.core.alerts import DEFAULT_ALERT_ON, log_source, log_tail_wanted
 from jobtrail.core.history import WriteConflict, plan_changes
 from jobtrail.core.kinds import JobKey
-from jobtrail.core.model import Alert, Claim, HistoryChanges, StoredJob, Transition
+from jobtrail.core.log_tail import DEFAULT_LOG_LINES, LogTail
+from jobtrail.core.model import Alert, Claim, HistoryChanges, JobRecord, StoredJob, Transition
 from jobtrail.observability import MetricUnit, logger, metrics, tracer
-from jobtrail.usecases.ports import AlertPublisher, JobHistories, Jobs
+from jobtrail.usecases.ports import AlertPublisher, JobHistories, JobLogs, Jobs
 
 #: Re-read and re-plan this many times when another invocation writes the same job concurrently.
 MAX_WRITE_ATTEMPTS = 5
@@ -42,7 +47,8 @@ class SyncDeps:
 
     ``alerts`` None (a silent backfill) writes due alerts to the outbox unclaimed and publishes nothing:
     the deployed functions send them. ``alert_since`` (backfill) keeps older transitions from alerting.
-    ``clock`` is injectable so tests can let claims expire.
+    ``clock`` is injectable so tests can let claims expire. ``logs`` (None: alerts quote no log) gives a
+    ``Failed`` alert the last ``log_lines`` lines of the job's log (``AlertLogLines``; 0 turns it off).
     """
 
     jobs: Jobs
@@ -51,6 +57,8 @@ class SyncDeps:
     alert_on: frozenset[str] = DEFAULT_ALERT_ON
     clock: Callable[[], datetime] = utc_now
     alert_since: datetime | None = None
+    logs: JobLogs | None = None
+    log_lines: int = DEFAULT_LOG_LINES
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,9 +98,14 @@ def sync_job(key: JobKey, deps: SyncDeps) -> SyncResult:
         return SyncResult(job=key, outcome="not_found")
     job = snapshot.key
     claim = Claim(token=uuid.uuid4().hex, until=deps.clock() + timedelta(seconds=ALERT_CLAIM_SECONDS))
+    log_tail: LogTail | None = None
     for attempt in range(1, MAX_WRITE_ATTEMPTS + 1):
         stored = deps.histories.load(job)
-        changes = plan_changes(stored, snapshot, deps.alert_on, deps.alert_since)
+        changes = plan_changes(stored, snapshot, deps.alert_on, deps.alert_since, log_tail)
+        if log_tail is None and log_tail_wanted(changes.new_alerts):
+            log_tail = _read_log_tail(snapshot, deps)
+            if log_tail is not None:
+                changes = plan_changes(stored, snapshot, deps.alert_on, deps.alert_since, log_tail)
         if changes.is_empty:
             break
         try:
@@ -121,6 +134,23 @@ def sync_job(key: JobKey, deps: SyncDeps) -> SyncResult:
         alerts_sent=sent,
         alerts_created=changes.new_alerts,
     )
+
+
+def _read_log_tail(snapshot: JobRecord, deps: SyncDeps) -> LogTail | None:
+    """The end of the log a ``Failed`` alert of ``snapshot`` quotes (one read), or ``None`` when it
+    quotes none (no logs port, ``log_lines`` 0, a kind without logs)."""
+    source = log_source(snapshot)
+    if deps.logs is None or deps.log_lines <= 0 or source is None:
+        return None
+    tail = deps.logs.tail(source, deps.log_lines)
+    metrics.add_metric(name="AlertLogReads", unit=MetricUnit.Count, value=1)
+    if tail.error:
+        logger.warning(
+            "the alert goes out without its log lines",
+            extra={"job": str(source), "log_tail_error": tail.error},
+        )
+        metrics.add_metric(name="AlertLogReadFailures", unit=MetricUnit.Count, value=1)
+    return tail
 
 
 def _alerts_to_send(
