@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ReadTimeoutError
 from botocore.stub import Stubber
 from job_logs import START_MS, TRACEBACK, write_job_log
-from jobtrail.adapters.logs import CLIENT_CONFIG, CloudWatchJobLogs
+from jobtrail.adapters.logs import CLIENT_CONFIG, COOL_DOWN_SECONDS, CloudWatchJobLogs
 from jobtrail.core.kinds import JobKey
 from jobtrail.core.log_tail import MAX_STREAMS
 from jobtrail_local.aws_calls import count_aws_calls
@@ -145,7 +145,7 @@ def test_a_timeout_is_a_reason_and_the_budget_stops_further_calls() -> None:
             "describe_log_streams",
             {"logStreams": [{"logStreamName": f"{JOB.name}/algo-{i}-1"} for i in range(3)]},
         )
-        ticks = iter([0.0, 1.0, 100.0])  # the budget runs out before the first GetLogEvents
+        ticks = iter([0.0, 1.0, 100.0, 100.0])  # the budget runs out before the first GetLogEvents
         tail = CloudWatchJobLogs(client, clock=lambda: next(ticks)).tail(JOB, 20)
     assert tail.error == "reading /aws/sagemaker/TrainingJobs took longer than 8 s"
 
@@ -162,3 +162,37 @@ def test_the_client_is_bounded_in_time() -> None:
     assert CLIENT_CONFIG.retries is not None
     assert CLIENT_CONFIG.retries["total_max_attempts"] == 2
     assert CLIENT_CONFIG.connect_timeout + CLIENT_CONFIG.read_timeout <= 10
+
+
+def test_after_a_throttle_the_next_alerts_do_not_wait_for_cloudwatch_logs() -> None:
+    # Given CloudWatch Logs throttling the first read
+    client = boto3.client("logs", region_name="us-east-1")
+    now = [0.0]
+    logs = CloudWatchJobLogs(client, clock=lambda: now[0])
+    with Stubber(client) as stub:
+        stub.add_client_error("describe_log_streams", service_error_code="ThrottlingException")
+        first = logs.tail(JOB, 20)
+        # When more failed jobs want their excerpt within the cool-down
+        second = logs.tail(JOB, 20)
+        # Then they get none at once (no call made), with the reason
+        stub.assert_no_pending_responses()
+    assert first.error is not None
+    assert first.error.startswith("CloudWatch Logs throttled")
+    assert second.error == "CloudWatch Logs did not answer a moment ago; not asked again yet"
+    # And after it, the logs are asked again
+    now[0] = COOL_DOWN_SECONDS + 1
+    with Stubber(client) as stub:
+        stub.add_response("describe_log_streams", {"logStreams": []})
+        assert logs.tail(JOB, 20).error == f"no log streams {JOB.name}/… in /aws/sagemaker/TrainingJobs"
+        stub.assert_no_pending_responses()
+
+
+def test_a_job_without_a_log_group_does_not_stop_the_next_read() -> None:
+    client = boto3.client("logs", region_name="us-east-1")
+    logs = CloudWatchJobLogs(client)
+    with Stubber(client) as stub:
+        stub.add_client_error("describe_log_streams", service_error_code="ResourceNotFoundException")
+        stub.add_response("describe_log_streams", {"logStreams": []})
+        logs.tail(JOB, 20)
+        assert logs.tail(JOB, 20).error == f"no log streams {JOB.name}/… in /aws/sagemaker/TrainingJobs"
+        stub.assert_no_pending_responses()

@@ -31,6 +31,12 @@ READ_BUDGET_SECONDS = 8.0
 STREAMS_PAGE = 50
 #: GetLogEvents pages read per stream; the newest page may be empty while older events exist.
 PAGES_PER_STREAM = 3
+#: After CloudWatch Logs was slow, unreachable or throttling, the alerts of the next this many seconds go
+#: out without an excerpt at once: a batch of many failed jobs (a tuning job's children) must not spend
+#: its Lambda time waiting for a service that is not answering.
+COOL_DOWN_SECONDS = 60.0
+#: The errors that say CloudWatch Logs is not answering (as opposed to this job having no log).
+_UNAVAILABLE = frozenset({"ThrottlingException", "TooManyRequestsException", "LimitExceededException"})
 
 
 class LogReadTooSlow(Exception):
@@ -45,25 +51,39 @@ class CloudWatchJobLogs:
         client: Any,
         *,
         budget_seconds: float = READ_BUDGET_SECONDS,
+        cool_down_seconds: float = COOL_DOWN_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = client
         self._budget = budget_seconds
+        self._cool_down = cool_down_seconds
         self._clock = clock
+        self._unavailable_until: float | None = None
 
     def tail(self, job: JobKey, lines: int) -> LogTail:
         log_group = LOG_GROUPS.get(job.kind)
         if log_group is None or lines <= 0:
             return LogTail()
-        deadline = self._clock() + self._budget
+        now = self._clock()
+        if self._unavailable_until is not None and now < self._unavailable_until:
+            return LogTail.failed("CloudWatch Logs did not answer a moment ago; not asked again yet")
+        deadline = now + self._budget
         try:
             return self._read(job, log_group, lines, deadline)
         except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in _UNAVAILABLE:
+                self._rest()
             return LogTail.failed(_reason(error, log_group))
         except LogReadTooSlow:
+            self._rest()
             return LogTail.failed(f"reading {log_group} took longer than {self._budget:g} s")
         except BotoCoreError as error:  # timeouts, connection errors
+            self._rest()
             return LogTail.failed(f"{log_group} could not be read: {error}")
+
+    def _rest(self) -> None:
+        """Stop asking for a while (``COOL_DOWN_SECONDS``): the service is slow or throttling."""
+        self._unavailable_until = self._clock() + self._cool_down
 
     def _read(self, job: JobKey, log_group: str, lines: int, deadline: float) -> LogTail:
         self._within(deadline)
