@@ -196,3 +196,25 @@ def test_a_job_without_a_log_group_does_not_stop_the_next_read() -> None:
         logs.tail(JOB, 20)
         assert logs.tail(JOB, 20).error == f"no log streams {JOB.name}/… in /aws/sagemaker/TrainingJobs"
         stub.assert_no_pending_responses()
+
+
+def test_the_functions_make_their_logs_client_only_when_an_alert_wants_a_log() -> None:
+    # Given the adapters a function builds at its cold start (moto: nothing leaves the process)
+    from jobtrail.adapters.aws import AwsAdapters  # noqa: PLC0415 - the composition roots' builder
+    from moto import mock_aws  # noqa: PLC0415
+
+    with mock_aws():
+        aws = AwsAdapters("jobtrail-history")
+        made: list[str] = []
+        session = aws._session  # noqa: SLF001 - the clients' session, to see which clients are made
+        session.events.register(
+            "creating-client-class", lambda **kw: made.append(kw["event_name"].rsplit(".", 1)[-1])
+        )
+        job_logs = aws.job_logs()
+        # Then no CloudWatch Logs client exists until a Failed alert asks for a log
+        assert made == []
+        tail = job_logs.tail(JOB, 20)
+        assert made == ["cloudwatch-logs"]
+        assert (
+            tail.error == "log group /aws/sagemaker/TrainingJobs does not exist yet (no container has logged)"
+        )

@@ -8,6 +8,9 @@ they read.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import boto3
 
 from jobtrail.adapters import logs, sagemaker, sns, sqs
@@ -33,4 +36,20 @@ class AwsAdapters:
         return sqs.SqsDeadLetters(self._session.client("sqs", config=sqs.CLIENT_CONFIG), queue_url)
 
     def job_logs(self) -> logs.CloudWatchJobLogs:
-        return logs.CloudWatchJobLogs(self._session.client("logs", config=logs.CLIENT_CONFIG))
+        """Made when a ``Failed`` alert first wants a log, not in every cold start (about 10 ms)."""
+        return logs.CloudWatchJobLogs(
+            _OnFirstUse(lambda: self._session.client("logs", config=logs.CLIENT_CONFIG))
+        )
+
+
+class _OnFirstUse:
+    """A client made the first time one of its attributes is asked for."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make = make
+        self._client: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._client is None:
+            self._client = self._make()
+        return getattr(self._client, name)
