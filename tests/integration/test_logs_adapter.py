@@ -206,7 +206,7 @@ def test_the_functions_make_their_logs_client_only_when_an_alert_wants_a_log() -
     with mock_aws():
         aws = AwsAdapters("jobtrail-history")
         made: list[str] = []
-        session = aws._session  # noqa: SLF001 - the clients' session, to see which clients are made
+        session = aws._session
         session.events.register(
             "creating-client-class", lambda **kw: made.append(kw["event_name"].rsplit(".", 1)[-1])
         )
