@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - log lines are data, as long as the containers printed them
 """The CloudWatch Logs of the fixtures' failed jobs: what their containers printed before they stopped.
 
 A ``Failed`` alert quotes the end of the job's log (``jobtrail.adapters.logs``); the demo seeds these
@@ -94,7 +95,7 @@ _LINES: dict[tuple[str, Kind], tuple[str, ...]] = {
         "2026-11-28 18:04:02,771 sagemaker-training-toolkit ERROR    Reporting training FAILURE",
         "2026-11-28 18:04:02,771 sagemaker-training-toolkit ERROR    ExecuteUserScriptError:",
         "ExitCode 1",
-        'ErrorMessage "ValueError: could not convert string to float: \'premium\'"',
+        "ErrorMessage \"ValueError: could not convert string to float: 'premium'\"",
         'Command "/miniconda3/bin/python3 train.py --target churned", exit code: 1',
     ),
     **{
