@@ -820,7 +820,7 @@ def slack_message(payload: Mapping[str, Any]) -> RenderableType:
             if block.get("fields"):
                 parts.append(_slack_fields(block["fields"]))
         elif kind == "context":
-            parts.extend(_Breakable(_plain(e["text"]), "dim") for e in block["elements"])
+            parts.extend(_Breakable(Emoji.replace(_link_labels(e["text"])), "dim") for e in block["elements"])
         elif kind == "actions":
             parts.append(Text("  ".join(f"[ {e['text']['text']} ]" for e in block["elements"]), style="cyan"))
     return Group(*parts)
@@ -836,6 +836,13 @@ def _slack_fields(fields: Sequence[Mapping[str, Any]]) -> Table:
     for start in range(0, len(cells), 4):
         grid.add_row(*cells[start : start + 4])
     return grid
+
+
+def _link_labels(mrkdwn: str) -> str:
+    """mrkdwn with each link ``<url|label>`` shown as its label, as Slack shows it (plain otherwise)."""
+    import re  # noqa: PLC0415 - only the demo draws these
+
+    return _plain(re.sub(r"<[^|<>]+\|([^<>]+)>", r"\1", mrkdwn))
 
 
 def _plain(mrkdwn: str) -> str:

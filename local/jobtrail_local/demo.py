@@ -3,9 +3,10 @@
 What runs for real: the ``IngestFunction`` and Slack notifier code from ``functions/`` (loaded from
 their files the way Lambda loads a handler), botocore clients built by the handler from its environment,
 DynamoDB Local (the official engine) as the history table created from ``template.yaml``, and the
-scripted lifecycles of ``events/``, jobs of every kind. What stands in for AWS: moto in-process for SQS
-and SNS, a loopback endpoint answering each kind's Describe (and ListPipelineExecutionSteps) from the
-scripts, and a loopback Slack that records posts (or your channel when ``SLACK_WEBHOOK_URL`` is set).
+scripted lifecycles of ``events/``, jobs of every kind. What stands in for AWS: moto in-process for SQS,
+SNS and CloudWatch Logs (the failed jobs' logs of ``scripted_logs``, which their alerts quote), a
+loopback endpoint answering each kind's Describe (and ListPipelineExecutionSteps) from the scripts, and a
+loopback Slack that records posts (or your channel when ``SLACK_WEBHOOK_URL`` is set).
 Nothing leaves the loopback interface otherwise.
 
 A webhook that does not take the posts (not a URL, unreachable, revoked) does not stop the demo: the first
@@ -24,6 +25,7 @@ import logging
 import os
 import random
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
@@ -36,6 +38,7 @@ from typing import Any, Protocol
 from urllib.error import URLError
 from urllib.parse import urlsplit
 
+from jobtrail.core.alerts import LOG_GROUPS
 from jobtrail.core.kinds import KINDS, SPECS, JobKey, Kind
 from jobtrail.core.model import JobRecord, JobSummary, StoredAlert, StoredJob
 
@@ -50,6 +53,7 @@ from jobtrail_local.local_stack import (
     running,
     use_local_credentials,
 )
+from jobtrail_local.scripted_logs import scripted_logs
 from jobtrail_local.scripted_sagemaker import ScriptedSageMaker, ScriptedSageMakerServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -183,7 +187,9 @@ def run(directory: Path, *, progress: Progress | None = None, keep_engine: bool 
     os.environ.update(
         POWERTOOLS_SERVICE_NAME="jobtrail-demo",
         POWERTOOLS_METRICS_NAMESPACE="jobtrail",
-        POWERTOOLS_LOG_LEVEL="WARNING",
+        # The handlers' one expected warning (the capacity failure's alert goes out without log lines) is
+        # what its Slack message says; on stdout it would break the report and --json.
+        POWERTOOLS_LOG_LEVEL="ERROR",
         POWERTOOLS_METRICS_DISABLED="true",
         POWERTOOLS_TRACE_DISABLED="true",
     )
@@ -203,9 +209,9 @@ def run(directory: Path, *, progress: Progress | None = None, keep_engine: bool 
             JOBTRAIL_DEAD_LETTER_QUEUE_URL=queues["dlq"],
             JOBTRAIL_ALERT_TOPIC_ARN=queues["topic"],
             JOBTRAIL_ALERT_ON=",".join(ALERT_ON),
-            # The demo scripts no CloudWatch Logs yet: its Failed alerts quote no log lines.
-            JOBTRAIL_ALERT_LOG_LINES="0",
         )
+        os.environ.pop("JOBTRAIL_ALERT_LOG_LINES", None)  # the template's default: Failed alerts quote logs
+        _job_logs()
         ingest = _load_handler(functions / "ingest" / "app.py", "jobtrail_demo_ingest_app")
         report.step("Replaying SageMaker state changes")
         delivery = _replay(script, queues, ingest.lambda_handler, report)
@@ -270,6 +276,28 @@ def _queues_and_topic() -> dict[str, str]:
         "topic": topic,
         "subscriber": subscriber,
     }
+
+
+def _job_logs() -> None:
+    """The failed jobs' CloudWatch Logs (``scripted_logs``), in moto: every group of a kind that logs,
+    one stream per job that ran, its events a second apart."""
+    import boto3  # noqa: PLC0415
+
+    logs = boto3.client("logs", region_name=REGION)
+    for group in sorted(set(LOG_GROUPS.values())):
+        logs.create_log_group(logGroupName=group)
+    # CloudWatch Logs takes events of the last 14 days only: the lines are stamped as of now, not as of
+    # the fixtures' dates (the alert quotes their messages, not their times).
+    start_ms = int(time.time() * 1000) - 3_600_000
+    for log in scripted_logs():
+        logs.create_log_stream(logGroupName=log.log_group, logStreamName=log.log_stream)
+        logs.put_log_events(
+            logGroupName=log.log_group,
+            logStreamName=log.log_stream,
+            logEvents=[
+                {"timestamp": start_ms + 1000 * i, "message": line} for i, line in enumerate(log.lines)
+            ],
+        )
 
 
 def _queue_arn(sqs: Any, url: str) -> str:

@@ -24,11 +24,13 @@ from typing import Any
 import pytest
 from cli_process import run_jobtrail
 from jobtrail.core.kinds import KINDS, SPECS, JobKey, Kind
+from jobtrail.core.log_tail import DEFAULT_LOG_LINES, last_lines
 from jobtrail.core.model import JobRecord
 from jobtrail_local import local_stack
 from jobtrail_local.dynamodb_local import command_line
 from jobtrail_local.lifecycle_builder import ExpectedJob, job_label
 from jobtrail_local.lifecycles import lifecycle_names, load_lifecycle
+from jobtrail_local.scripted_logs import scripted_logs
 
 REPO = Path(__file__).resolve().parents[2]
 #: The demo's exit status when it ran but the Slack webhook did not take the alerts.
@@ -176,6 +178,44 @@ def test_alerts_are_counted_per_type_and_each_reached_slack_once(demo: tuple[Pat
         for key, outcome, _ in expected_jobs().values()
         for alert in outcome.alerts
     )
+
+
+def slack_message_of(summary: dict[str, Any], alert: str, job: JobKey) -> str:
+    """The demo's one Slack message (``payload_as_text``) of ``job``'s ``alert``."""
+    [text] = [
+        text
+        for text in summary["slack"]["messages"]
+        if text.startswith(f"{alert}: {job.name}\n")
+        and text.splitlines()[1].endswith(f" · {SPECS[job.kind].noun}")
+    ]
+    return str(text)
+
+
+def test_failed_alerts_quote_the_end_of_the_jobs_scripted_log(demo: tuple[Path, dict[str, Any]]) -> None:
+    _, summary = demo
+    logs = list(scripted_logs())
+    assert {log.job.kind for log in logs} == {"training", "processing", "transform"}
+
+    for log in logs:
+        text = slack_message_of(summary, "Failed", log.job)
+        tail = last_lines(log.lines, DEFAULT_LOG_LINES)
+        assert any(_ERROR_LINE.search(line) for line in tail[-8:]), log.job  # the error is in the excerpt
+        assert f"```\n{chr(10).join(tail)}```" in text, log.job  # the last lines, in order, nothing else
+        assert f"|{log.log_stream}>" in text  # the stream's link
+
+
+def test_a_job_that_never_ran_alerts_without_an_excerpt_and_says_why(
+    demo: tuple[Path, dict[str, Any]],
+) -> None:
+    _, summary = demo
+    [job] = load_lifecycle("failed-capacity").jobs
+
+    text = slack_message_of(summary, "Failed", job)
+
+    assert f"No log lines: no log streams {job.name}/… in /aws/sagemaker/TrainingJobs" in text
+
+
+_ERROR_LINE = re.compile(r"Error:|exit code")
 
 
 def test_events_went_through_the_queue_with_duplicates_and_late_deliveries(
