@@ -377,7 +377,7 @@ def _pipeline_rows(record: JobRecord) -> list[tuple[str, str | Text]]:
         ("Last modified", when(summary.last_modified_time)),
         ("Steps", _step_count(record.steps)),
     ]
-    failed = _failed_step(record)
+    failed = record.step_that_failed
     if failed is not None:
         rows.append(("Failed step", Text(failed.name, style="bold red")))
         if failed.failure_reason:
@@ -399,13 +399,6 @@ def _step_count(steps: Sequence[PipelineStep]) -> str:
     return f"{len(steps)} ({counted(tuple(statuses.items()))})"
 
 
-def _failed_step(record: JobRecord) -> PipelineStep | None:
-    """The step the execution names as failed, else the first failed step (in the order they started)."""
-    steps = record.steps
-    named = [s for s in steps if s.name == record.summary.failed_step]
-    return next(iter(named or [s for s in steps if s.status == "Failed"]), None)
-
-
 def _hints(record: JobRecord, command: str) -> list[str]:
     """The commands that show what ``show`` only names: a tuning job's training jobs and its best one, a
     pipeline execution's steps and its failed step's job; ``command`` runs this CLI on the same table."""
@@ -419,7 +412,7 @@ def _hints(record: JobRecord, command: str) -> list[str]:
         return hints
     if summary.kind == "pipeline":
         hints = [f"Its steps as a timeline: {command} history {name}"]
-        failed = _failed_step(record)
+        failed = record.step_that_failed
         if failed is not None and failed.job is not None:
             hints.append(f"The failed step's job: {command} show --kind {job_ref(failed.job)}")
         return hints
@@ -583,7 +576,7 @@ def step_notes(record: JobRecord, command: str = "jobtrail") -> list[Text]:
         for step in record.steps
         if step.status == "Failed"
     ]
-    failed = _failed_step(record)
+    failed = record.step_that_failed
     ran = [s.job for s in record.steps if s.job is not None]
     job = failed.job if failed is not None and failed.job is not None else (ran[-1] if ran else None)
     if job is not None:

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from jobtrail.core.kinds import SPECS, JobKey, Kind
 from jobtrail.core.log_tail import NO_LOG_TAIL, LogTail, console_escape
-from jobtrail.core.model import Alert, JobRecord, PipelineStep, Transition, alert_id_for
+from jobtrail.core.model import Alert, JobRecord, Transition, alert_id_for
 from jobtrail.core.times import iso
 from jobtrail.core.views import job_ref_view, kind_view, metric_view
 
@@ -139,7 +139,7 @@ def _facts_of_kind(record: JobRecord) -> dict[str, Any]:
                 "final_metrics": metrics,
             }
         case "pipeline":
-            failed = _failed_step(record)
+            failed = record.step_that_failed
             return {
                 "failed_step": summary.failed_step,
                 "failed_step_reason": failed.failure_reason if failed else None,
@@ -152,14 +152,8 @@ def _facts_of_kind(record: JobRecord) -> dict[str, Any]:
             return kind_view(summary)
 
 
-def _failed_step(record: JobRecord) -> PipelineStep | None:
-    failed = [step for step in record.steps if step.status == "Failed"]
-    named = [step for step in failed if step.name == record.summary.failed_step]
-    return next(iter(named or failed), None)
-
-
 def _failed_step_job(record: JobRecord) -> JobKey | None:
-    failed = _failed_step(record)
+    failed = record.step_that_failed
     return failed.job if failed else None
 
 

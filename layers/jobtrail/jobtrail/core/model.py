@@ -230,6 +230,13 @@ class JobRecord:
     def key(self) -> JobKey:
         return self.summary.key
 
+    @property
+    def step_that_failed(self) -> PipelineStep | None:
+        """A pipeline execution's failed step: the one its summary names, else the first that failed."""
+        failed = [step for step in self.steps if step.status == "Failed"]
+        named = [step for step in failed if step.name == self.summary.failed_step]
+        return next(iter(named or failed), None)
+
 
 def alert_id_for(job: JobKey, alert_type: str, transition_start_time: datetime) -> str:
     """Stable across retries: subscribers can use it to drop the rare duplicate after a crash.
