@@ -157,3 +157,15 @@ def history_table(request: pytest.FixtureRequest) -> TableTarget:
     """The history table on each engine in turn: the test runs once with moto, once with DynamoDB Local."""
     target: TableTarget = request.getfixturevalue(_ENGINE_FIXTURES[request.param])
     return target
+
+
+@pytest.fixture(autouse=True)
+def no_metrics_left_over() -> Iterator[None]:
+    """Each test starts with an empty Powertools metrics buffer. The use cases add metrics outside a
+    handler's ``log_metrics``; left to pile up across a worker's tests, they would reach Powertools'
+    100-metric flush inside some later test and print EMF on its stdout, in the middle of a CLI's JSON."""
+    from jobtrail.observability import metrics  # noqa: PLC0415 - after the fake environment is in place
+
+    metrics.clear_metrics()
+    yield
+    metrics.clear_metrics()
