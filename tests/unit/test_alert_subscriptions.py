@@ -3,7 +3,13 @@ policy lets the test alert through; and how ``alerts test`` is told from ``alert
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
 import pytest
+from jobtrail.core.alerts import build_test_alert
+from jobtrail_cli.commands.alert_check import print_report, report_of
 from jobtrail_cli.parser import ALERTS_TEST, build_parser, route_alerts_test
 from jobtrail_cli.subscriptions import Subscription, mask_endpoint, policy_matches
 
@@ -134,3 +140,37 @@ def test_the_routed_command_parses_as_alerts_test_and_alerts_job_as_before() -> 
     )
     named = PARSER.parse_args(route_alerts_test(["alerts", "--job", "test"], PARSER))
     assert (named.command, named.job, named.job_option) == ("alerts", None, "test")
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_the_readmes_sample_is_what_alerts_test_prints(capsys: pytest.CaptureFixture[str]) -> None:
+    sample = re.search(
+        r"### Send a test alert after deploy.*?```text\n(.*?)```", README.read_text(encoding="utf-8"), re.S
+    )
+    assert sample, "README lost its `alerts test` sample"
+    caller = "arn:aws:sts::111122223333:assumed-role/jobtrail-publisher/alice"
+    alert = build_test_alert(
+        datetime(2026, 11, 20, 14, 5, 6, 123456, tzinfo=UTC),
+        account="111122223333",
+        region="eu-west-1",
+        sent_by=caller,
+    )
+    report = report_of(
+        alert,
+        topic_arn="arn:aws:sns:eu-west-1:111122223333:jobtrail-AlertTopic-AbCdEf",
+        message_id="5f0c1c9e-8f5e-5b7e-9d0a-4c2b1e7a9f10",
+        caller=caller,
+        subscriptions=[
+            Subscription("lambda", "jobtrail-SlackNotifierFunction-XyZ", confirmed=True),
+            Subscription("email", "o***@example.com", confirmed=True),
+            Subscription("email", "b***@example.com", confirmed=False),
+            Subscription("sqs", "pager-critical", confirmed=True, filter_policy={"severity": ["critical"]}),
+        ],
+        why_unlisted=None,
+    )
+
+    print_report(report)
+
+    assert capsys.readouterr().out == sample.group(1)

@@ -26,7 +26,9 @@ if TYPE_CHECKING:
     from jobtrail_cli.subscriptions import Subscription
 
 #: ``arn:<partition>:sns:<region>:<account>:<topic name>``
-_TOPIC_ARN = re.compile(r"^arn:aws[\w-]*:sns:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):[\w-]{1,256}$")
+_TOPIC_ARN = re.compile(
+    r"^arn:aws[\w-]*:sns:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):[\w-]{1,251}(\.fifo)?$"
+)
 #: The template's output that names the topic.
 TOPIC_OUTPUT_KEY = "AlertTopicArn"
 
@@ -55,7 +57,7 @@ def send_test_alert(args: argparse.Namespace, wiring: Wiring) -> int:
     sns = wiring.sns(region)
     message_id = _on_topic(lambda: SnsAlertPublisher(sns, topic_arn).publish(alert), topic_arn, named_by)
     subscriptions, why_unlisted = _subscriptions(sns, topic_arn)
-    report = _report(
+    report = report_of(
         alert,
         topic_arn=topic_arn,
         message_id=message_id,
@@ -66,7 +68,7 @@ def send_test_alert(args: argparse.Namespace, wiring: Wiring) -> int:
     if args.json:
         print_json(report)
     else:
-        _print_report(report)
+        print_report(report)
     if why_unlisted:
         print(f"jobtrail: the test alert was sent, but {why_unlisted}", file=sys.stderr)
     return EXIT_OK
@@ -109,7 +111,7 @@ def _subscriptions(sns: Any, topic_arn: str) -> tuple[list[Subscription], str | 
         return [], f"its subscriptions could not be listed: {error}"
 
 
-def _report(
+def report_of(
     alert: Alert,
     *,
     topic_arn: str,
@@ -147,7 +149,7 @@ def _report(
     }
 
 
-def _print_report(report: dict[str, Any]) -> None:
+def print_report(report: dict[str, Any]) -> None:
     print(f"Sent a test alert to {report['topic_arn']}")
     print(f"  SNS message id  {report['message_id']}")
     print(f"  alert id        {report['alert_id']}")
