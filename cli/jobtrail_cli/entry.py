@@ -13,7 +13,7 @@ from contextlib import ExitStack
 
 from jobtrail_cli.commands.completion import complete
 from jobtrail_cli.errors import EXIT_INTERRUPTED, EXIT_SIGPIPE, EXIT_USAGE, UserError
-from jobtrail_cli.parser import Command, attach_minus_durations, build_parser
+from jobtrail_cli.parser import Command, attach_minus_durations, build_parser, route_alerts_test
 from jobtrail_cli.timezone import show_times_in
 from jobtrail_cli.wiring import Wiring, shell_asks_for_completions
 
@@ -23,7 +23,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     if shell_asks_for_completions():
         complete(parser)  # answers the shell, then exits
-    args = parser.parse_args(attach_minus_durations(sys.argv[1:] if argv is None else argv))
+    words = attach_minus_durations(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(route_alerts_test(words, parser))
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE

@@ -15,7 +15,7 @@ from typing import Any, TypeVar, overload
 from jobtrail import __version__
 from jobtrail.core.times import parse_moment
 
-from jobtrail_cli.commands import backfill, completion, demo, dlq, migrate, queries
+from jobtrail_cli.commands import alert_check, backfill, completion, demo, dlq, migrate, queries
 from jobtrail_cli.commands import status as deployment_status
 from jobtrail_cli.commands import watch as watch_command
 from jobtrail_cli.wiring import Wiring
@@ -81,20 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     jobs.add_argument("--limit", type=positive_int, default=50, help="at most this many jobs (default 50)")
     jobs.set_defaults(run=queries.jobs)
 
-    alerts = subcommands.add_parser(
-        "alerts", parents=[tables], help="alerts and their delivery state, newest first"
-    )
-    _completes_job_names(
-        alerts.add_argument(
-            "job", metavar="JOB", nargs="?", help="only this job's alerts (a unique prefix will do)"
-        )
-    )
-    _add_kind_option(alerts, "only alerts of jobs of this kind; with JOB, the kind of that job")
-    alerts.add_argument("--since", type=moment, help="transitions at or after: 24h, 7d, 30m or an ISO time")
-    alerts.add_argument(
-        "--limit", type=positive_int, default=50, help="at most this many alerts (default 50)"
-    )
-    alerts.set_defaults(run=queries.alerts)
+    alerts, alerts_test = _add_alerts(subcommands, tables, output)
 
     backfill_command = _add_backfill(subcommands, output)
 
@@ -151,12 +138,111 @@ def build_parser() -> argparse.ArgumentParser:
 
     # The same options after the subcommand (`jobtrail jobs --local`), listed after its own: copies whose
     # default is SUPPRESS, so a subcommand given none of them leaves the values parsed before it alone.
+    named = (jobs, alerts, alerts_test, backfill_command, dlq_command, dlq_list, redrive, migrate_command)
     for command in (
-        *(jobs, alerts, backfill_command, dlq_command, dlq_list, redrive, migrate_command, *one_job_commands),
+        *named,
+        *one_job_commands,
         *_add_watch_and_status(subcommands, output),  # (here: build_parser is long enough)
     ):
         _add_where_options(command, suppress=True)
     return parser
+
+
+def _add_alerts(
+    subcommands: argparse._SubParsersAction[_CommandParser], tables: _CommandParser, output: _CommandParser
+) -> tuple[_CommandParser, _CommandParser]:
+    """``alerts [JOB]`` (the alerts in the table) and ``alerts test`` (a test alert through the topic)."""
+    alerts = subcommands.add_parser(
+        "alerts",
+        parents=[tables],
+        help="alerts and their delivery state, newest first",
+        description="Alerts and their delivery state, newest first. `jobtrail alerts test` sends a test "
+        "alert instead (see `jobtrail alerts test --help`); the alerts of a job named test: "
+        "`jobtrail alerts --job test`.",
+    )
+    alerts.add_argument(
+        "job",
+        metavar="JOB",
+        nargs="?",
+        help="only this job's alerts (a unique prefix will do)",
+    ).completer = _job_names_or_test  # type: ignore[attr-defined]  # argcomplete reads it
+    _completes_job_names(
+        alerts.add_argument(
+            "--job",
+            dest="job_option",
+            metavar="JOB",
+            help="the same as JOB, whatever its name: a job named test is `--job test`",
+        )
+    )
+    _add_kind_option(alerts, "only alerts of jobs of this kind; with JOB, the kind of that job")
+    alerts.add_argument("--since", type=moment, help="transitions at or after: 24h, 7d, 30m or an ISO time")
+    alerts.add_argument(
+        "--limit", type=positive_int, default=50, help="at most this many alerts (default 50)"
+    )
+    alerts.set_defaults(run=queries.alerts)
+    return alerts, _add_alerts_test(subcommands, output)
+
+
+#: ``jobtrail alerts test``: one command word for argparse (``route_alerts_test`` joins the two).
+ALERTS_TEST = "alerts test"
+
+
+def _add_alerts_test(
+    subcommands: argparse._SubParsersAction[_CommandParser], output: _CommandParser
+) -> _CommandParser:
+    """``alerts test``: a test alert through the deployed AlertTopic, and where it went."""
+    command = subcommands.add_parser(
+        ALERTS_TEST,
+        parents=[output],
+        help="send a test alert through the deployed AlertTopic (to Slack and e-mail) and show where it went",
+        description='Publish a clearly marked test alert (type Test, severity info, "test": true) to the '
+        "AlertTopic, so that it reaches Slack and e-mail like any alert, then show its SNS message id and "
+        "the topic's subscriptions: who receives it, who has not confirmed yet, whose filter policy drops "
+        "it. It is not stored in the history table. SNS accepts it only from the stack's functions and the "
+        "AlertPublisherRoleArn role: run this as that role.",
+    )
+    command.add_argument(
+        "--topic-arn", help="the AlertTopic to test (default: the stack's AlertTopicArn output)"
+    )
+    command.add_argument(
+        "--team",
+        type=team,
+        help="route it to this team: its team field and message attribute, as subscribers' filter "
+        "policies see them",
+    )
+    command.set_defaults(run=alert_check.send_test_alert)
+    return command
+
+
+def route_alerts_test(argv: Sequence[str], parser: argparse.ArgumentParser) -> list[str]:
+    """``alerts test …`` as the command ``alerts test``: argparse cannot tell a subcommand of ``alerts``
+    from its optional JOB, so ``test`` right after ``alerts`` is the test command (a job named test is
+    ``alerts --job test``). The options before the command are skipped with their values."""
+    with_value = {
+        option for action in parser._actions if action.nargs != 0 for option in action.option_strings
+    }
+    words = list(argv)
+    index = 0
+    while index < len(words):
+        word = words[index]
+        if word == "--":
+            break
+        if word.startswith("-"):
+            takes_value = "=" not in word and any(
+                option == word or (word.startswith("--") and option.startswith(word)) for option in with_value
+            )
+            index += 2 if takes_value else 1
+            continue
+        if word == "alerts" and words[index + 1 : index + 2] == ["test"]:
+            return [*words[:index], ALERTS_TEST, *words[index + 2 :]]
+        break
+    return words
+
+
+def _job_names_or_test(prefix: str, parsed_args: argparse.Namespace, **more: object) -> list[str]:
+    """``alerts``' JOB: ``test`` (the test command) and the recent jobs' names."""
+    test = ["test"] if "test".startswith(prefix) else []
+    return test + completion.job_names(prefix, parsed_args, **more)
 
 
 def _add_migrate(
@@ -206,6 +292,13 @@ def _add_backfill(
     )
     backfill_command.add_argument(
         "--topic-arn", help="AlertTopic for --alerts (default: the stack's AlertTopicArn)"
+    )
+    backfill_command.add_argument(
+        "--log-lines",
+        type=log_lines,
+        metavar="N",
+        help="a Failed alert it creates quotes the last N lines of the job's log, 0 for none (default: the "
+        "stack's AlertLogLines with --stack, else 20)",
     )
     backfill_command.set_defaults(run=backfill.backfill)
     return backfill_command
@@ -386,6 +479,27 @@ def url(text: str) -> str:
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise argparse.ArgumentTypeError(f"not an http(s) URL: {text!r} (e.g. http://127.0.0.1:8000)")
     return text
+
+
+def team(text: str) -> str:
+    """``--team``: a team's name, as a message attribute carries it (printable, at most 100 characters)."""
+    name = text.strip()
+    if not name or len(name) > 100 or not name.isprintable():
+        raise argparse.ArgumentTypeError(f"a team's name: printable, 1 to 100 characters, not {text!r}")
+    return name
+
+
+def log_lines(text: str) -> int:
+    """``--log-lines``: 0 to 200 (AlertLogLines' range)."""
+    from jobtrail.core.log_tail import MAX_LOG_LINES  # noqa: PLC0415
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of lines: {text!r}") from None
+    if not 0 <= value <= MAX_LOG_LINES:
+        raise argparse.ArgumentTypeError(f"from 0 to {MAX_LOG_LINES}, not {value}")
+    return value
 
 
 def _add_kind_option(parser: argparse.ArgumentParser, text: str) -> None:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from jobtrail.adapters.history_migration import HistoryMigration
     from jobtrail.adapters.history_queries import HistoryQueries
     from jobtrail.adapters.history_store import HistoryStore
+    from jobtrail.adapters.logs import CloudWatchJobLogs
     from jobtrail.core.kinds import Kind
     from mypy_boto3_sagemaker import SageMakerClient
     from mypy_boto3_sns import SNSClient
@@ -281,12 +282,30 @@ class Wiring:
         session, region = self._session_and_region()
         return aws_call(lambda: session.client("sagemaker", region_name=region, config=CLIENT_CONFIG))
 
-    def sns(self) -> SNSClient:
-        """SNS, with the retries its adapter is made for."""
+    def sns(self, region: str | None = None) -> SNSClient:
+        """SNS, with the retries its adapter is made for; in ``region`` (a topic's) if given."""
         from jobtrail.adapters.sns import CLIENT_CONFIG  # noqa: PLC0415
 
+        session = self._boto3_session()
+        where = region or self._region()
+        return aws_call(lambda: session.client("sns", region_name=where, config=CLIENT_CONFIG))
+
+    def sts(self, region: str | None = None) -> Any:  # no type stubs for STS are declared
+        """STS, to say who the caller is; in ``region`` if given."""
+        session = self._boto3_session()
+        where = region or self._region()
+        return aws_call(lambda: session.client("sts", region_name=where))
+
+    def job_logs(self) -> CloudWatchJobLogs:
+        """The end of a job's CloudWatch log, for the ``Failed`` alerts a backfill creates; the Logs client
+        is made when the first such alert wants it, not before."""
+        from jobtrail.adapters import logs  # noqa: PLC0415
+        from jobtrail.adapters.aws import OnFirstUse  # noqa: PLC0415
+
         session, region = self._session_and_region()
-        return aws_call(lambda: session.client("sns", region_name=region, config=CLIENT_CONFIG))
+        return logs.CloudWatchJobLogs(
+            OnFirstUse(lambda: session.client("logs", region_name=region, config=logs.CLIENT_CONFIG))
+        )
 
     def sqs(self) -> SQSClient:
         """SQS, for the dead-letter queue."""
@@ -339,6 +358,19 @@ class Wiring:
             return DEFAULT_ALERT_ON
         self.stack_output(TABLE_OUTPUT_KEY)  # a jobtrail stack, or one line saying it is not
         return parse_alert_on(self._described_stack(self._stack_name).parameters.get("AlertOn"))
+
+    def alert_log_lines(self) -> int:
+        """How many lines of a job's log a ``Failed`` alert quotes: the stack's AlertLogLines parameter
+        with --stack, else the default (20)."""
+        from jobtrail.core.log_tail import DEFAULT_LOG_LINES, parse_log_lines  # noqa: PLC0415
+
+        if not self._stack_name:
+            return DEFAULT_LOG_LINES
+        self.stack_output(TABLE_OUTPUT_KEY)  # a jobtrail stack, or one line saying it is not
+        try:
+            return parse_log_lines(self._described_stack(self._stack_name).parameters.get("AlertLogLines"))
+        except ValueError as error:
+            raise UserError(f"stack {self._stack_name!r}: AlertLogLines: {error}") from None
 
     def tracked_kinds(self) -> tuple[Kind, ...]:
         """The kinds the stack tracks: its TrackedKinds parameter with --stack, else every kind."""

@@ -238,3 +238,15 @@ def test_kinds_are_completed_without_loading_the_aws_sdk(tmp_path: Path) -> None
         "tuning",
         "pipeline",
     ]
+
+
+def test_alerts_test_is_offered_after_alerts_never_as_one_word(tmp_path: Path, where: list[str]) -> None:
+    # `alerts test` is one command word for argparse only: the shell offers `test` after `alerts`
+    assert complete("jobtrail al", tmp_path)[0] == ["alerts"]
+    assert complete("jobtrail alerts te", tmp_path, {"JOBTRAIL_TABLE": ""})[0] == ["test"]
+    # beside the job names of the table
+    offered = [
+        word for word in complete(f"jobtrail alerts {' '.join(where)} ", tmp_path)[0] if word[0] != "-"
+    ]
+    assert offered[0] == "test"
+    assert set(offered[1:]) >= {*TUNING_JOBS, SPOT_JOB}

@@ -7,6 +7,7 @@ import logging
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -16,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jobtrail.adapters.sagemaker import record_from_describe
 from jobtrail.adapters.slack import SlackPostFailed, WebhookPoster, webhook_url_from_secret
-from jobtrail.core.alerts import build_alert
+from jobtrail.core.alerts import build_alert, build_test_alert
 from jobtrail.core.kinds import SPECS
 from jobtrail.core.model import JobRecord
 from jobtrail.core.slack_message import (
@@ -252,3 +253,26 @@ def test_a_long_unicode_reason_is_cut_safely_inside_its_code_block() -> None:
     assert utf16_length(code) <= SECTION_LIMIT
     assert "&amp;" in code
     assert "<tags>" not in code
+
+
+@settings(max_examples=50, deadline=None)
+@given(team=st.text(min_size=1, max_size=100), caller=st.text(max_size=2048))
+def test_a_test_alert_stays_within_slack_limits(team: str, caller: str) -> None:
+    alert = build_test_alert(
+        datetime.now(UTC), account="123456789012", region="us-east-1", sent_by=caller, team=team
+    )
+    assert_within_limits(slack_payload(json.loads(alert.message)))
+
+
+def test_the_notifier_posts_a_test_alert_as_a_test(slack: FakeSlack) -> None:
+    # Given the SNS event a test alert makes (as `jobtrail alerts test` publishes it)
+    alert = build_test_alert(datetime.now(UTC), account="123456789012", region="us-east-1", team="nlp")
+    event = {"Records": [{"Sns": {"Message": alert.message, "Subject": alert.subject}}]}
+    # When the notifier handles it
+    posted = notify(event, NotifierDeps(WebhookPoster(lambda: slack.url)))
+    # Then Slack got it like any alert, marked as a test
+    assert posted == [alert.alert_id]
+    [post] = slack.posts
+    assert post["blocks"][0]["text"]["text"] == ":test_tube: TEST — jobtrail alert wiring"
+    assert "Nothing failed." in post["blocks"][1]["text"]["text"]
+    assert_within_limits(post)

@@ -44,7 +44,9 @@ def backfill(args: argparse.Namespace, wiring: Wiring) -> int:
 
 def _deps(args: argparse.Namespace, wiring: Wiring) -> ReconcileDeps:
     """The reconcile use case over this account's SageMaker and the history table; with ``--alerts`` it
-    publishes to the AlertTopic, else due alerts go to the outbox for the deployed functions to publish."""
+    publishes to the AlertTopic, else due alerts go to the outbox for the deployed functions to publish.
+    Either way a ``Failed`` alert it creates quotes the end of the job's log, as the deployed functions'
+    do (``--log-lines``, else the stack's AlertLogLines)."""
     from jobtrail.adapters import sagemaker, sns  # noqa: PLC0415
     from jobtrail.usecases import reconcile  # noqa: PLC0415
     from jobtrail.usecases.sync import SyncDeps  # noqa: PLC0415
@@ -56,7 +58,15 @@ def _deps(args: argparse.Namespace, wiring: Wiring) -> ReconcileDeps:
         alerts = sns.SnsAlertPublisher(
             wiring.sns(), args.topic_arn or wiring.stack_output("AlertTopicArn", "--topic-arn")
         )
-    sync = SyncDeps(jobs=jobs, histories=store, alerts=alerts, alert_on=wiring.alert_on())
+    log_lines = wiring.alert_log_lines() if args.log_lines is None else args.log_lines
+    sync = SyncDeps(
+        jobs=jobs,
+        histories=store,
+        alerts=alerts,
+        alert_on=wiring.alert_on(),
+        logs=wiring.job_logs() if log_lines > 0 else None,
+        log_lines=log_lines,
+    )
     deps = reconcile.ReconcileDeps(
         sync=sync,
         catalog=jobs,

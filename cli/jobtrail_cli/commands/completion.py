@@ -30,7 +30,8 @@ def complete(parser: argparse.ArgumentParser) -> None:
     """Answer the shell's completion request (its words are in argcomplete's variables) and exit."""
     import argcomplete  # noqa: PLC0415 - only when a shell asks
 
-    argcomplete.autocomplete(parser)
+    # `alerts test` is one command word for argparse only: the shell offers `test` after `alerts`.
+    argcomplete.autocomplete(parser, exclude=["alerts test"])
 
 
 def job_names(prefix: str, parsed_args: argparse.Namespace, **_: object) -> list[str]:

@@ -86,6 +86,7 @@ def alerts(args: argparse.Namespace, wiring: Wiring) -> int:
     from jobtrail.adapters.history_queries import AlertQuery  # noqa: PLC0415
     from jobtrail.core.views import alert_view  # noqa: PLC0415
 
+    _job_named_once(args)
     job = None if args.job is None else find_job_key(args, wiring)
     store = wiring.queries()
     found = wiring.read(
@@ -102,6 +103,21 @@ def alerts(args: argparse.Namespace, wiring: Wiring) -> int:
             found, where=wiring.where(), filters=_joined(filters), wide=args.wide
         ),
     )
+
+
+def _job_named_once(args: argparse.Namespace) -> None:
+    """``alerts``' job, from JOB or ``--job`` (not both). A JOB ``test`` anywhere but right after
+    ``alerts`` is refused: it reads like the test command; ``--job test`` names a job called test."""
+    if args.job is not None and args.job_option is not None:
+        raise UserError("name the job once: JOB or --job, not both", EXIT_USAGE)
+    if args.job == "test":
+        raise UserError(
+            "`jobtrail alerts test` sends a test alert (its options go after `test`); the alerts of a job "
+            "named test: `jobtrail alerts --job test`",
+            EXIT_USAGE,
+        )
+    if args.job_option is not None:
+        args.job = args.job_option
 
 
 def show(args: argparse.Namespace, wiring: Wiring) -> int:

@@ -38,11 +38,11 @@ class AwsAdapters:
     def job_logs(self) -> logs.CloudWatchJobLogs:
         """Made when a ``Failed`` alert first wants a log, not in every cold start (about 10 ms)."""
         return logs.CloudWatchJobLogs(
-            _OnFirstUse(lambda: self._session.client("logs", config=logs.CLIENT_CONFIG))
+            OnFirstUse(lambda: self._session.client("logs", config=logs.CLIENT_CONFIG))
         )
 
 
-class _OnFirstUse:
+class OnFirstUse:
     """A client made the first time one of its attributes is asked for."""
 
     def __init__(self, make: Callable[[], Any]) -> None:

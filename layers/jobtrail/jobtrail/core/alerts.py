@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 from jobtrail.core.kinds import SPECS, JobKey, Kind
 from jobtrail.core.log_tail import NO_LOG_TAIL, LogTail, console_escape
-from jobtrail.core.model import Alert, JobRecord, Transition, alert_id_for
+from jobtrail.core.model import Alert, JobRecord, Transition, alert_id_for, alert_id_for_test
 from jobtrail.core.times import iso
 from jobtrail.core.views import job_ref_view, kind_view, metric_view
 
@@ -203,4 +204,76 @@ def logs_url(job: JobKey) -> str | None:
     return (
         f"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}"
         f"#logsV2:log-groups/log-group/{group}$3FlogStreamNameFilter$3D{prefix}"
+    )
+
+
+# -- the test alert of ``jobtrail alerts test``: is the wiring right, from the topic to Slack and e-mail?
+
+TEST_ALERT_TYPE = "Test"
+TEST_SEVERITY = "info"
+TEST_JOB_NAME = "jobtrail-test-alert"
+TEST_SUBJECT = "Test: jobtrail alert wiring"
+#: The fields only a training job's alert has: ``null`` in a test alert, so that it has them all.
+_TRAINING_FACTS = (
+    "secondary_status",
+    "training_time_seconds",
+    "billable_time_seconds",
+    "managed_spot",
+    "spot_savings_percent",
+    "instance_type",
+    "instance_count",
+    "training_start_time",
+    "training_end_time",
+    "tuning_job_arn",
+    "final_metrics",
+)
+
+
+def build_test_alert(
+    now: datetime, *, account: str, region: str, sent_by: str | None = None, team: str | None = None
+) -> Alert:
+    """A clearly marked alert about no job: every field a training job's alert has (so subscribers'
+    parsers take it), ``"test": true``, type ``Test``, severity ``info``, an id of its own
+    (``test/<uuid>``), and a ``status_message`` saying who sent it and that nothing failed; routed to
+    ``team`` when given (``team`` and ``route`` fields, ``team`` message attribute).
+
+    Published by the CLI straight to the topic, never stored in the history table."""
+    job = JobKey(account, region, "training", TEST_JOB_NAME)
+    by = f" by {sent_by}" if sent_by else ""
+    document: dict[str, Any] = {
+        "alert_id": alert_id_for_test(job, now),
+        "alert_type": TEST_ALERT_TYPE,
+        "severity": TEST_SEVERITY,
+        "test": True,
+        "kind": job.kind,
+        "account": account,
+        "region": region,
+        "job_name": TEST_JOB_NAME,
+        "job_arn": None,
+        "status": None,
+        "transition_start_time": iso(now),
+        "status_message": f"A test alert, sent{by} with `jobtrail alerts test` to check that alerts reach "
+        "their subscribers. No job failed: there is nothing to do.",
+        "failure_reason": None,
+        "creation_time": None,
+        "start_time": None,
+        "end_time": None,
+        **dict.fromkeys(_TRAINING_FACTS),
+        "console_url": None,
+        "logs_url": None,
+        **NO_LOG_TAIL,
+        "team": team,
+        "route": None
+        if team is None
+        else {"team": team, "slack_channel": None, "slack_webhook_secret": None, "reason": "test alert"},
+    }
+    return Alert(
+        job=job,
+        alert_type=TEST_ALERT_TYPE,
+        transition_start_time=now,
+        severity=TEST_SEVERITY,
+        subject=TEST_SUBJECT,
+        message=json.dumps(document, ensure_ascii=False, allow_nan=False),
+        test=True,
+        team=team,
     )

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
+from uuid import NAMESPACE_URL, uuid5
 
 from jobtrail.core.kinds import SPECS, JobKey, Kind, key_from_arn
 from jobtrail.core.times import iso
@@ -244,6 +245,12 @@ def alert_id_for(job: JobKey, alert_type: str, transition_start_time: datetime) 
     return f"{job.account}/{job.region}/{job.kind}/{job.name}/{alert_type}/{iso(transition_start_time)}"
 
 
+def alert_id_for_test(job: JobKey, sent_at: datetime) -> str:
+    """``test/<uuid>``: a test alert's id, its own at each send (subscribers that drop duplicates by id
+    must not drop the second test); a UUID derived from the account, region and microsecond it was sent."""
+    return f"test/{uuid5(NAMESPACE_URL, f'jobtrail:{job.account}:{job.region}:{sent_at.isoformat()}')}"
+
+
 @dataclass(frozen=True, slots=True)
 class Alert:
     """An alert due for one transition, with the message to publish (rendered once, at creation)."""
@@ -254,6 +261,10 @@ class Alert:
     severity: str
     subject: str
     message: str  # the JSON document published as the SNS Message
+    #: A test of the wiring (``jobtrail alerts test``), about no job and never stored.
+    test: bool = False
+    #: The team the alert is routed to, for subscribers' filter policies.
+    team: str | None = None
 
     @property
     def key(self) -> tuple[str, datetime]:
@@ -266,15 +277,19 @@ class Alert:
 
     @property
     def alert_id(self) -> str:
+        if self.test:
+            return alert_id_for_test(self.job, self.transition_start_time)
         return alert_id_for(self.job, self.alert_type, self.transition_start_time)
 
     def attributes(self) -> dict[str, str]:
-        """The SNS message attributes subscribers filter on."""
+        """The SNS message attributes subscribers filter on (``test`` and ``team`` only when set)."""
         return {
             "alert_type": self.alert_type,
             "severity": self.severity,
             "job_name": self.job.name,
             "job_kind": self.job.kind,
+            **({"test": "true"} if self.test else {}),
+            **({"team": self.team} if self.team else {}),
         }
 
 

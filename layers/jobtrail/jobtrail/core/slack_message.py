@@ -30,6 +30,8 @@ CODE_FENCE = "```"
 
 def slack_payload(alert: Mapping[str, Any]) -> dict[str, Any]:
     """The incoming-webhook payload (``text`` fallback plus ``blocks``) for one alert document."""
+    if alert.get("test") is True:
+        return _test_payload(alert)
     alert_type = str(alert.get("alert_type") or "Alert")
     job_name = str(alert.get("job_name") or "unknown job")
     icon = ICONS.get(str(alert.get("severity")), ":information_source:")
@@ -93,6 +95,32 @@ def slack_payload(alert: Mapping[str, Any]) -> dict[str, Any]:
         "text": fit(f"{headline} ({alert.get('severity', '')})", FALLBACK_LIMIT),
         "blocks": blocks[:MAX_BLOCKS],
     }
+
+
+TEST_HEADLINE = ":test_tube: TEST — jobtrail alert wiring"
+
+
+def _test_payload(alert: Mapping[str, Any]) -> dict[str, Any]:
+    """A test alert (``jobtrail alerts test``), marked as one in its header and its fallback text: it
+    says that nothing failed, who sent it, when, and the team it was routed to."""
+    said = alert.get("status_message") or "A test alert sent with `jobtrail alerts test`."
+    facts = [("Sent", str(alert.get("transition_start_time") or "-"))]
+    if alert.get("team"):
+        facts.append(("Team", str(alert.get("team"))))
+    footer = f"jobtrail · test · {alert.get('alert_id', '')}"
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": TEST_HEADLINE, "emoji": True}},
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": fit(f"*Nothing failed.* {escape(str(said))}", SECTION_LIMIT),
+            },
+            "fields": [_field(label, value) for label, value in facts],
+        },
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": fit(escape(footer), FIELD_LIMIT)}]},
+    ]
+    return {"text": "TEST — jobtrail alert wiring: nothing failed", "blocks": blocks}
 
 
 #: Log streams linked under the excerpt (the alert carries at most 3).
