@@ -46,6 +46,7 @@ def _deps(args: argparse.Namespace, wiring: Wiring) -> ReconcileDeps:
     """The reconcile use case over this account's SageMaker and the history table; with ``--alerts`` it
     publishes to the AlertTopic, else due alerts go to the outbox for the deployed functions to publish."""
     from jobtrail.adapters import sagemaker, sns  # noqa: PLC0415
+    from jobtrail.core.rate_limit import TokenBucket  # noqa: PLC0415
     from jobtrail.usecases import reconcile  # noqa: PLC0415
     from jobtrail.usecases.sync import SyncDeps  # noqa: PLC0415
 
@@ -61,7 +62,7 @@ def _deps(args: argparse.Namespace, wiring: Wiring) -> ReconcileDeps:
         sync=sync,
         catalog=jobs,
         histories=store,
-        bucket=reconcile.TokenBucket(args.rate),
+        bucket=TokenBucket(args.rate),
         kinds=args.kind or wiring.tracked_kinds(),
     )
     return deps if args.alerts else reconcile.silent(deps, sync.clock())
