@@ -81,6 +81,7 @@ class _Injection:
     error: str | None
     retry_after: int | None
     times: int
+    after: int
 
 
 @dataclass
@@ -171,15 +172,16 @@ class FakeSlackWebApi:
         error: str | None = None,
         retry_after: int | None = None,
         times: int = 1,
+        after: int = 0,
     ) -> None:
-        """Fail the next ``times`` calls of ``method`` (any if ``None``), in ``channel`` if given: with
-        ``status`` (``429`` carries ``Retry-After: retry_after``, default 1), or ``ok: false`` and
-        ``error`` with status 200."""
+        """Fail ``times`` calls of ``method`` (any if ``None``), in ``channel`` if given, once ``after``
+        such calls have succeeded: with ``status`` (``429`` carries ``Retry-After: retry_after``, default
+        1), or ``ok: false`` and ``error`` with status 200."""
         if status == 200 and error is None:
             raise ValueError("inject a status other than 200, or an error")
         wanted = None if channel is None else self.channel_id(channel)
         with self._lock:
-            self._injections.append(_Injection(method, wanted, status, error, retry_after, times))
+            self._injections.append(_Injection(method, wanted, status, error, retry_after, times, after))
 
     def channel_id(self, channel: str) -> str:
         """The ID the fake gives ``channel`` (a name, with or without ``#``, or an ID)."""
@@ -241,6 +243,9 @@ class FakeSlackWebApi:
             if injection.channel is not None and (
                 not channel or self.channel_id(channel) != injection.channel
             ):
+                continue
+            if injection.after > 0:
+                injection.after -= 1
                 continue
             injection.times -= 1
             if injection.times <= 0:

@@ -201,7 +201,7 @@ class SlackWebApi:
             ),
         )
         posted = PostedMessage(channel_id=str(response["channel"]), ts=str(response["ts"]))
-        self._ids[channel] = posted.channel_id
+        self._remember(channel, posted.channel_id)
         return posted
 
     def update(self, channel_id: str, ts: str, message: Mapping[str, Any]) -> None:
@@ -217,6 +217,15 @@ class SlackWebApi:
                 blocks=list(message.get("blocks") or ()),
             ),
         )
+
+    def _remember(self, channel: str, channel_id: str) -> None:
+        """From now on ``channel`` (a name) and ``channel_id`` share the bucket the name had."""
+        if channel == channel_id or self._ids.get(channel) == channel_id:
+            return
+        self._ids[channel] = channel_id
+        bucket = self._channels.pop(channel, None)
+        if bucket is not None:
+            self._channels.setdefault(channel_id, bucket)
 
     def _bucket(self, channel: str) -> TokenBucket:
         key = self._ids.get(channel, channel)
