@@ -86,6 +86,8 @@ SCHEMA_KEYS = ("KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes")
 
 CUSTOMER_KEY = {"Ref": "KmsKeyArn"}
 SLACK_SECRET_KEY = {"Ref": "SlackWebhookSecretKmsKeyArn"}
+#: The routes' webhook secrets, which the notifier may read in webhook mode.
+ROUTE_SECRETS = "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:jobtrail/*"
 
 # Each SageMaker job kind jobtrail can track (a TrackedKinds member) and the EventBridge detail-types of its
 # state changes (SageMaker developer guide, "Events that Amazon SageMaker sends to Amazon EventBridge"). A
@@ -1163,9 +1165,7 @@ def test_a_slack_secret_under_a_customer_key_is_decrypted_through_secrets_manage
         "StringLike": {
             "kms:EncryptionContext:SecretARN": [
                 {"Ref": "SlackWebhookSecretArn"},
-                {
-                    "Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:jobtrail/*"
-                },
+                {"Fn::Sub": ROUTE_SECRETS},
             ]
         },
     }

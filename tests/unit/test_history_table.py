@@ -92,7 +92,8 @@ def test_a_transitions_keys_name_it_again() -> None:
     ref = transition_ref_from_keys(job_pk(job), transition_sk(transition))
     # Then they name the same job and transition
     assert ref == TransitionRef(job=job, status="Executing", start_time=transition.start_time)
-    assert ref is not None and ref.key == transition.key
+    assert ref is not None
+    assert ref.key == transition.key
 
 
 @pytest.mark.parametrize(
