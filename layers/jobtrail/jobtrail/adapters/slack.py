@@ -35,6 +35,9 @@ SECRET_MAX_AGE = 300
 #: slack_sdk logs request URLs at DEBUG: its client gets a logger that never goes below WARNING.
 _SDK_LOGGER = logging.getLogger("jobtrail.slack_sdk")
 _SDK_LOGGER.setLevel(logging.WARNING)
+#: botocore logs every response body at DEBUG, a secret's value included (GetSecretValue): in a process
+#: that reads Slack's secrets, its parser never logs below INFO, whatever the root logger's level.
+logging.getLogger("botocore.parsers").setLevel(logging.INFO)
 
 
 class SlackPostFailed(Exception):

@@ -182,11 +182,12 @@ class JobCard:
 def card_from_record(record: JobRecord, *, team: str | None) -> JobCard:
     """The card of a stored job (its summary as last recorded)."""
     summary = record.summary
+    # A training job's own counter (as its alerts show it), else its start to its end
     duration: float | None = None
-    if summary.start_time is not None and summary.end_time is not None:
-        duration = (summary.end_time - summary.start_time).total_seconds()
-    elif summary.training_time_seconds is not None:
+    if summary.training_time_seconds is not None:
         duration = float(summary.training_time_seconds)
+    elif summary.start_time is not None and summary.end_time is not None:
+        duration = (summary.end_time - summary.start_time).total_seconds()
     source = log_source(record)
     console = console_url(summary.key)
     if console is None and summary.kind == "pipeline":
