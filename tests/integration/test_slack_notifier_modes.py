@@ -20,6 +20,9 @@ from jobtrail_local.lambda_runtime import LambdaContext
 from jobtrail_local.lifecycles import load_sns_event
 from jobtrail_local.slack_web_api import FakeSlackWebApi
 from slack_sdk.webhook import WebhookClient, WebhookResponse
+from test_template import TEMPLATE, _as_list, deployed_statements
+from test_template_permissions import Call, recording
+from test_template_slack import APP, STREAM_ACTIONS
 
 from functions.slack_notifier import app
 
@@ -162,3 +165,20 @@ def test_the_bot_token_never_reaches_the_logs(
     assert TOKEN not in everything
     assert "SECRETxBOTxTOKEN" not in everything
     assert "xoxb-" not in everything
+
+
+def test_app_mode_calls_exactly_what_its_role_allows(app_mode: FakeSlackWebApi) -> None:
+    # Given the notifier posting a job's first alert (secret, thread claimed and recorded) and a second
+    calls: set[Call] = set()
+    with recording(calls):
+        app.lambda_handler(alert_event(), CONTEXT)
+        app.lambda_handler(alert_event(transition_start_time="2026-11-20T13:50:00.000+00:00"), CONTEXT)
+    statements = deployed_statements(TEMPLATE["Resources"]["SlackNotifierFunction"], APP)
+    granted = {action for statement in statements for action in _as_list(statement["Action"])}
+
+    # Then every call is allowed and every action the code needs is one it calls; Lambda itself uses the
+    # rest (the stream, the failure queue), and the secret's customer key's
+    used = {action for action, _ in calls}
+    assert used <= granted
+    assert granted - STREAM_ACTIONS - {"sqs:SendMessage", "kms:Decrypt"} == used
+    assert not any(index for _, index in calls)
