@@ -171,11 +171,14 @@ def test_the_layer_ships_exactly_what_the_functions_load(runtime_layer: Path) ->
     assert loaded == shipped_modules(runtime_layer)
 
 
+BOT_TOKEN_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:slack-bot-AbCdEf"
+
+
 def test_the_slack_notifier_builds_its_app_mode_from_the_layer(runtime_layer: Path) -> None:
     # Given the notifier's environment in Slack app mode (bot token, channel; the table from the globals)
     function = REPO / "functions" / "slack_notifier"
     app_mode = {
-        "JOBTRAIL_SLACK_BOT_TOKEN_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:b-AbCdEf",
+        "JOBTRAIL_SLACK_BOT_TOKEN_SECRET_ARN": BOT_TOKEN_SECRET,
         "JOBTRAIL_SLACK_CHANNEL": "#ml-alerts",
         "JOBTRAIL_SLACK_THREAD_ALL": "true",
     }
