@@ -117,6 +117,8 @@ class SlackAppWorld:
     slack: FakeSlackWebApi
     store: SlackThreadStore
     stream: TableStream
+    #: DynamoDB Local's endpoint, for notifiers of their own (other containers).
+    host: str
     clock: Clock = field(default_factory=Clock)
     time: FakeTime = field(default_factory=FakeTime)
     thread_all: bool = False

@@ -52,7 +52,9 @@ def app_world(ddb_local_table: Any, slack: FakeSlackWebApi) -> Iterator[SlackApp
     stream = TableStream(str(table.endpoint_url), table.name, table.region)
     with world_on(table) as world:
         store = SlackThreadStore(table.name, region=table.region, host=table.endpoint_url)
-        yield SlackAppWorld(world=world, slack=slack, store=store, stream=stream)
+        yield SlackAppWorld(
+            world=world, slack=slack, store=store, stream=stream, host=str(table.endpoint_url)
+        )
 
 
 def document_of(event: dict[str, Any]) -> dict[str, Any]:
@@ -214,7 +216,7 @@ def test_racing_notifiers_post_one_parent(app_world: SlackAppWorld) -> None:
     errors: list[BaseException] = []
 
     def notifier(n: int) -> None:
-        store = SlackThreadStore(app_world.store.table_name, region="us-east-1", host=_host(app_world))
+        store = SlackThreadStore(app_world.store.table_name, region="us-east-1", host=app_world.host)
         messages = SlackWebApi(lambda: TOKEN, base_url=app_world.slack.base_url, sleep=lambda _: None)
         deps = app_world.app(
             messages=messages, threads=store, clock=lambda: datetime.now(UTC), sleep=time.sleep
@@ -240,12 +242,6 @@ def test_racing_notifiers_post_one_parent(app_world: SlackAppWorld) -> None:
     assert thread is not None
     assert thread.ts == parent.ts
     assert len(thread.posted) == 8
-
-
-def _host(app_world: SlackAppWorld) -> str:
-    host = app_world.world.store._table.root.Meta.host
-    assert isinstance(host, str)
-    return host
 
 
 def test_a_claim_held_by_a_notifier_that_died_before_posting_expires(app_world: SlackAppWorld) -> None:
