@@ -16,8 +16,9 @@ from jobtrail.adapters.aws import AwsAdapters
 from jobtrail.core.alerts import parse_alert_on
 from jobtrail.core.kinds import parse_kinds
 from jobtrail.core.log_tail import parse_log_lines
+from jobtrail.core.rate_limit import TokenBucket
 from jobtrail.observability import logger, metrics, tracer
-from jobtrail.usecases.reconcile import ReconcileDeps, TokenBucket, reconcile, record_metrics
+from jobtrail.usecases.reconcile import ReconcileDeps, reconcile, record_metrics
 from jobtrail.usecases.sync import SyncDeps
 
 

@@ -1,7 +1,11 @@
-"""SlackNotifierFunction: every alert published on AlertTopic, posted to Slack.
+"""SlackNotifierFunction: every alert published on AlertTopic, and in Slack app mode every transition the
+history table's stream brings, posted to Slack.
 
-The composition root: the only place that reads this function's environment; the webhook URL itself
-is read from Secrets Manager when the first post needs it, and never logged.
+The composition root: the only place that reads this function's environment. The template sets one of
+two modes: webhook mode (``JOBTRAIL_SLACK_WEBHOOK_SECRET_ARN``: incoming webhooks, the stack's and the
+routes') or app mode (``JOBTRAIL_SLACK_BOT_TOKEN_SECRET_ARN``: a bot token, one thread per job in
+``JOBTRAIL_SLACK_CHANNEL`` or the route's channel). Secrets are read from Secrets Manager when the first
+post needs them, and never logged.
 """
 
 from __future__ import annotations
@@ -11,21 +15,55 @@ from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from jobtrail.adapters.slack import WebhookPoster, webhook_url_from_secret
+from jobtrail.adapters.slack import SlackWebApi, WebhookPoster, bot_token_from_secret, webhook_url_from_secret
+from jobtrail.adapters.slack_threads import SlackThreadStore
+from jobtrail.core.model import JobSummary
 from jobtrail.observability import logger
 from jobtrail.usecases.notify import NotifierDeps, notify
+from jobtrail.usecases.ports import SlackPoster
+from jobtrail.usecases.slack_threads import SlackAppDeps
 
 
 @cache
 def deps_from_environment() -> NotifierDeps:
-    """The function's dependencies, from its environment (the template sets the secret's ARN)."""
+    """The function's dependencies, from its environment (the template sets the mode's variables)."""
+    token_secret = os.environ.get("JOBTRAIL_SLACK_BOT_TOKEN_SECRET_ARN")
+    if not token_secret:
+        default = WebhookPoster(webhook_url_from_secret(os.environ["JOBTRAIL_SLACK_WEBHOOK_SECRET_ARN"]))
+        return NotifierDeps(default, webhook_for=_route_webhook)
+    channel = os.environ["JOBTRAIL_SLACK_CHANNEL"]
+
+    def channel_for(job: JobSummary) -> str:
+        """The channel of a job's first-seen thread (SlackThreadAll): the default channel, until the
+        routing rules are wired here (the job's route's channel)."""
+        return channel
+
     return NotifierDeps(
-        poster=WebhookPoster(webhook_url_from_secret(os.environ["JOBTRAIL_SLACK_WEBHOOK_SECRET_ARN"]))
+        app=SlackAppDeps(
+            messages=SlackWebApi(
+                bot_token_from_secret(token_secret),
+                # Not set by the template: tests and the demo point the client at a loopback fake.
+                base_url=os.environ.get("JOBTRAIL_SLACK_API_URL") or None,
+            ),
+            threads=SlackThreadStore(os.environ["JOBTRAIL_TABLE"]),
+            default_channel=channel,
+            thread_all=os.environ.get("JOBTRAIL_SLACK_THREAD_ALL", "false").strip().lower() == "true",
+            channel_for=channel_for,
+        )
     )
+
+
+@cache
+def _route_webhook(secret: str) -> SlackPoster:
+    """A route's webhook (``route.slack_webhook_secret``), one poster per secret per container."""
+    return WebhookPoster(webhook_url_from_secret(secret))
 
 
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    posted = notify(event, deps_from_environment())
-    logger.info("alerts posted to Slack", extra={"alert_ids": posted})
-    return {"posted": posted}
+    result = notify(event, deps_from_environment())
+    logger.info(
+        "transitions posted to Slack" if result.stream else "alerts posted to Slack",
+        extra={"posted": result.posted, "skipped": result.skipped, "retry_from": result.retry_from},
+    )
+    return result.response()

@@ -1,5 +1,6 @@
-"""Lambda's side of an invocation, on this machine: the handler loaded from its file, the SQS records the
-event source mapping hands it, and the context object it is called with.
+"""Lambda's side of an invocation, on this machine: the handler loaded from its file, the SQS records and
+DynamoDB stream records the event source mappings hand it (a stream's after its filter), and the context
+object it is called with.
 
 The demo, the benchmark and the tests run the real ``functions/*/app.py`` through these.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -41,6 +43,41 @@ def sqs_lambda_record(message: Mapping[str, Any], queue_arn: str) -> dict[str, A
         "eventSourceARN": queue_arn,
         "awsRegion": REGION,
     }
+
+
+def stream_lambda_record(record: Mapping[str, Any], stream_arn: str) -> dict[str, Any]:
+    """A DynamoDB Streams ``GetRecords`` record as Lambda's event source mapping hands it to the function:
+    ``ApproximateCreationDateTime`` in epoch seconds, and the stream's ARN."""
+    stream = dict(record["dynamodb"])
+    created = stream.get("ApproximateCreationDateTime")
+    if isinstance(created, datetime):
+        stream["ApproximateCreationDateTime"] = created.timestamp()
+    return {**record, "awsRegion": REGION, "dynamodb": stream, "eventSourceARN": stream_arn}
+
+
+def matches_filter(pattern: Mapping[str, Any], record: Mapping[str, Any]) -> bool:
+    """Whether an event source mapping's filter ``pattern`` (``FilterCriteria``, the EventBridge pattern
+    syntax) lets ``record`` through. The subset the template uses: nested objects, lists of exact values
+    and ``{"prefix": …}``; anything else raises rather than guess."""
+    for key, wanted in pattern.items():
+        value = record.get(key) if isinstance(record, Mapping) else None
+        if isinstance(wanted, Mapping):
+            if not isinstance(value, Mapping) or not matches_filter(wanted, value):
+                return False
+        elif isinstance(wanted, list):
+            if not any(_matches_value(option, value) for option in wanted):
+                return False
+        else:
+            raise TypeError(f"not a filter pattern: {key!r} is {wanted!r}")
+    return True
+
+
+def _matches_value(option: Any, value: Any) -> bool:
+    if isinstance(option, Mapping):
+        if set(option) != {"prefix"}:
+            raise ValueError(f"unsupported filter operator {sorted(option)}")
+        return isinstance(value, str) and value.startswith(str(option["prefix"]))
+    return bool(option == value)
 
 
 @dataclass(frozen=True)

@@ -98,9 +98,17 @@ def runtime_layer(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return artifacts / "python"
 
 
-def in_lambda_python(layer: Path, script: str, *args: str, tracing: bool, path: Path | None = None) -> object:
+def in_lambda_python(
+    layer: Path,
+    script: str,
+    *args: str,
+    tracing: bool,
+    path: Path | None = None,
+    variables: dict[str, str] | None = None,
+) -> object:
     """Run ``script`` in a fresh ``python -S`` that sees only ``layer`` (and ``path``), as Lambda sees
-    ``/opt/python`` (and ``/var/task``); returns the JSON it prints."""
+    ``/opt/python`` (and ``/var/task``), with the function's ``variables`` besides the usual ones;
+    returns the JSON it prints."""
     environment = {
         "PATH": os.environ.get("PATH", ""),
         "PYTHONPATH": os.pathsep.join(str(p) for p in (path, layer) if p is not None),
@@ -113,6 +121,7 @@ def in_lambda_python(layer: Path, script: str, *args: str, tracing: bool, path: 
         "POWERTOOLS_SERVICE_NAME": "jobtrail",
         "POWERTOOLS_METRICS_NAMESPACE": "jobtrail",
         **FUNCTION_ENVIRONMENT,
+        **(variables or {}),
     }
     if tracing:  # as in Lambda with the template's Tracing: Active: the X-Ray SDK is imported too
         environment["AWS_LAMBDA_FUNCTION_NAME"] = "jobtrail-IngestFunction"
@@ -160,6 +169,30 @@ def test_the_layer_ships_exactly_what_the_functions_load(runtime_layer: Path) ->
     # Then together they load every shipped jobtrail module, and nothing else of ours is shipped
     assert len(FUNCTIONS) == 3
     assert loaded == shipped_modules(runtime_layer)
+
+
+BOT_TOKEN_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:slack-bot-AbCdEf"
+
+
+def test_the_slack_notifier_builds_its_app_mode_from_the_layer(runtime_layer: Path) -> None:
+    # Given the notifier's environment in Slack app mode (bot token, channel; the table from the globals)
+    function = REPO / "functions" / "slack_notifier"
+    app_mode = {
+        "JOBTRAIL_SLACK_BOT_TOKEN_SECRET_ARN": BOT_TOKEN_SECRET,
+        "JOBTRAIL_SLACK_CHANNEL": "#ml-alerts",
+        "JOBTRAIL_SLACK_THREAD_ALL": "true",
+    }
+    names = in_lambda_python(
+        runtime_layer,
+        _LOAD_FUNCTION,
+        str(function / "app.py"),
+        tracing=True,
+        path=function,
+        variables=app_mode,
+    )
+    # Then its dependencies build with the layer alone, the thread store and use case among them
+    assert isinstance(names, list)
+    assert {"jobtrail.adapters.slack_threads", "jobtrail.usecases.slack_threads"} <= set(names)
 
 
 def test_the_layer_holds_the_requirements_and_no_cli_or_local_tooling(runtime_layer: Path) -> None:

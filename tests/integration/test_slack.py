@@ -111,7 +111,7 @@ def test_every_fixture_alert_is_posted_as_block_kit(slack: FakeSlack) -> None:
     events = alert_events()
     documents = [document_of(event) for event in events]
     deps = NotifierDeps(WebhookPoster(lambda: slack.url))
-    posted = [alert_id for event in events for alert_id in notify(event, deps)]
+    posted = [alert_id for event in events for alert_id in notify(event, deps).posted]
     assert posted == [d["alert_id"] for d in documents]
     assert len(slack.posts) == len(documents) == len(sns_event_names())
     assert {d["kind"] for d in documents} == {"training", "processing", "transform", "tuning", "pipeline"}
@@ -149,7 +149,7 @@ def test_an_event_with_several_records_posts_each_in_order(slack: FakeSlack) -> 
     # SNS invokes Lambda with one record, but the notifier does not rely on it: every record is posted
     events = alert_events()
     combined = {"Records": [record for event in events for record in event["Records"]]}
-    posted = notify(combined, NotifierDeps(WebhookPoster(lambda: slack.url)))
+    posted = notify(combined, NotifierDeps(WebhookPoster(lambda: slack.url))).posted
     assert posted == [document_of(event)["alert_id"] for event in events]
     assert len(slack.posts) == len(events) == len(sns_event_names())
 

@@ -86,6 +86,8 @@ SCHEMA_KEYS = ("KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes")
 
 CUSTOMER_KEY = {"Ref": "KmsKeyArn"}
 SLACK_SECRET_KEY = {"Ref": "SlackWebhookSecretKmsKeyArn"}
+#: The routes' webhook secrets, which the notifier may read in webhook mode.
+ROUTE_SECRETS = "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:jobtrail/*"
 
 # Each SageMaker job kind jobtrail can track (a TrackedKinds member) and the EventBridge detail-types of its
 # state changes (SageMaker developer guide, "Events that Amazon SageMaker sends to Amazon EventBridge"). A
@@ -197,11 +199,13 @@ def _conditions(template: Mapping[str, Any], given: Mapping[str, str]) -> dict[s
 
 
 def _rules_hold(template: Mapping[str, Any], given: Mapping[str, str]) -> bool:
-    """Whether every assertion of the template's Rules holds (if not, CloudFormation refuses the stack)."""
+    """Whether every assertion of the template's Rules holds (if not, CloudFormation refuses the stack);
+    a rule with a ``RuleCondition`` asserts only when its condition holds."""
     parameters = _parameter_values(template, given)
     return all(
         _evaluate(template, assertion["Assert"], parameters)
         for rule in template["Rules"].values()
+        if _evaluate(template, rule.get("RuleCondition", {"Fn::Equals": ["", ""]}), parameters)
         for assertion in rule["Assertions"]
     )
 
@@ -227,6 +231,8 @@ WITHOUT_KEY = {
     "HasKmsKey": False,
     "NoKmsKey": True,
     "HasSlack": True,
+    "HasSlackWebhook": True,
+    "HasSlackApp": False,
     "HasSlackSecretKey": True,
     "HasAlertEmail": True,
     "HasOpsEmail": True,
@@ -579,7 +585,7 @@ def test_tracked_kinds_default_to_every_kind(template: dict[str, Any]) -> None:
 
 def test_a_rule_checks_every_tracked_kind_against_the_known_ones(template: dict[str, Any]) -> None:
     # AllowedValues cannot check a list's members one by one: the Rules section does, before any change
-    (rule,) = template["Rules"].values()
+    rule = template["Rules"]["TrackedKindsAreKnown"]
     (assertion,) = rule["Assertions"]
 
     assert "RuleCondition" not in rule  # always applies
@@ -1153,11 +1159,15 @@ def test_a_slack_secret_under_a_customer_key_is_decrypted_through_secrets_manage
         return
     (statement,) = decrypting
     assert statement["Action"] == "kms:Decrypt"
+    # Webhook mode: the stack's webhook and the routes' (jobtrail/...) only
     assert statement["Condition"] == {
-        "StringEquals": {
-            "kms:ViaService": {"Fn::Sub": "secretsmanager.${AWS::Region}.amazonaws.com"},
-            "kms:EncryptionContext:SecretARN": {"Ref": "SlackWebhookSecretArn"},
-        }
+        "StringEquals": {"kms:ViaService": {"Fn::Sub": "secretsmanager.${AWS::Region}.amazonaws.com"}},
+        "StringLike": {
+            "kms:EncryptionContext:SecretARN": [
+                {"Ref": "SlackWebhookSecretArn"},
+                {"Fn::Sub": ROUTE_SECRETS},
+            ]
+        },
     }
 
 
@@ -1357,7 +1367,7 @@ KEYS_BAD = ["alias/aws/secretsmanager", "arn:aws:kms:eu-west-1:111122223333:alia
     ("parameters", "good", "bad"),
     [
         (["AlertEmail", "OpsEmail"], EMAILS_OK, EMAILS_BAD),
-        (["SlackWebhookSecretArn"], SECRETS_OK, SECRETS_BAD),
+        (["SlackWebhookSecretArn", "SlackBotTokenSecretArn"], SECRETS_OK, SECRETS_BAD),
         (["KmsKeyArn", "SlackWebhookSecretKmsKeyArn"], KEYS_OK, KEYS_BAD),
         (["AlertPublisherRoleArn"], ROLES_OK, ROLES_BAD),
     ],
@@ -1519,6 +1529,7 @@ def test_outputs_are_described(template: dict[str, Any]) -> None:
         "ReconcileFunctionName",
         "SlackNotifierFunctionName",
         "SlackDeliveryFailureQueueUrl",
+        "SlackMode",
         "AlertTopicArn",
         "OpsTopicArn",
         "DashboardUrl",
@@ -1526,6 +1537,7 @@ def test_outputs_are_described(template: dict[str, Any]) -> None:
     assert all(output.get("Description") for output in outputs.values())
     assert outputs["SlackNotifierFunctionName"]["Condition"] == "HasSlack"
     assert outputs["SlackDeliveryFailureQueueUrl"]["Condition"] == "HasSlack"
+    assert outputs["SlackMode"]["Condition"] == "HasSlack"
     # The README lists every output
     section = _readme_section("Deploy")
     for name in outputs:

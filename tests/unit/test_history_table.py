@@ -13,12 +13,19 @@ from jobtrail.adapters.history_table import (
     HistoryTable,
     Metrics,
     Root,
+    SlackThreadItem,
     StepItem,
     Summary,
     TransitionItem,
     Watermark,
+    job_pk,
+    transition_ref_from_keys,
+    transition_sk,
     watermark_item,
 )
+from jobtrail.core.kinds import JobKey
+from jobtrail.core.model import Transition
+from jobtrail.core.slack_thread import TransitionRef
 
 
 def test_each_binding_talks_to_its_own_table_through_one_connection() -> None:
@@ -56,7 +63,7 @@ def test_binding_leaves_the_static_models_alone() -> None:
         HistoryTable.bind(f"table-{n}")
     # Then the static kinds are still exactly the five models, and they reach no table
     assert Root.kind.get_registered_subclasses(Root) == before
-    assert set(before) == {Summary, TransitionItem, StepItem, AlertItem, Watermark, Metrics}
+    assert set(before) == {Summary, TransitionItem, StepItem, AlertItem, Watermark, Metrics, SlackThreadItem}
     with pytest.raises(AttributeError, match="table_name"):
         Summary._get_connection()
 
@@ -73,3 +80,34 @@ def test_a_bound_table_knows_its_indexes() -> None:
         "by-name",
         "alerts-by-time",
     }
+
+
+def test_a_transitions_keys_name_it_again() -> None:
+    # Given a pipeline execution's transition (its name holds a slash) at a microsecond
+    job = JobKey(account="123456789012", region="eu-west-1", kind="pipeline", name="churn/r5t8w2n6v3cd")
+    transition = Transition(
+        status="Executing", start_time=datetime(2026, 11, 20, 13, 35, 1, 234567, tzinfo=UTC)
+    )
+    # When its item's keys are read back (what a stream record carries)
+    ref = transition_ref_from_keys(job_pk(job), transition_sk(transition))
+    # Then they name the same job and transition
+    assert ref == TransitionRef(job=job, status="Executing", start_time=transition.start_time)
+    assert ref is not None
+    assert ref.key == transition.key
+
+
+@pytest.mark.parametrize(
+    ("pk", "sk"),
+    [
+        ("JOB#123456789012#us-east-1#training#bert", "SUMMARY"),
+        ("JOB#123456789012#us-east-1#training#bert", "ALERT#2026-11-20T13:35:01.000000Z#Failed"),
+        ("JOB#123456789012#us-east-1#training#bert", "SLACK#alerts"),
+        ("JOB#bert", "TRANSITION#2026-11-20T13:35:01.000000Z#Failed"),  # the layout before kinds
+        ("JOB#123456789012#us-east-1#training#bert", "TRANSITION#yesterday#Failed"),
+        ("JOB#123456789012#us-east-1#training#bert", "TRANSITION#2026-11-20T13:35:01.000000Z#"),
+        ("JOB#123456789012#us-east-1#cooking#bert", "TRANSITION#2026-11-20T13:35:01.000000Z#Failed"),
+        ("WATERMARK#reconcile", "WATERMARK"),
+    ],
+)
+def test_other_keys_name_no_transition(pk: str, sk: str) -> None:
+    assert transition_ref_from_keys(pk, sk) is None

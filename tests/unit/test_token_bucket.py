@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from jobtrail.usecases.reconcile import TokenBucket
+from jobtrail.core.rate_limit import TokenBucket
 
 
 class FakeTime:

@@ -48,6 +48,7 @@ def _deps(args: argparse.Namespace, wiring: Wiring) -> ReconcileDeps:
     Either way a ``Failed`` alert it creates quotes the end of the job's log, as the deployed functions'
     do (``--log-lines``, else the stack's AlertLogLines)."""
     from jobtrail.adapters import sagemaker, sns  # noqa: PLC0415
+    from jobtrail.core.rate_limit import TokenBucket  # noqa: PLC0415
     from jobtrail.usecases import reconcile  # noqa: PLC0415
     from jobtrail.usecases.sync import SyncDeps  # noqa: PLC0415
 
@@ -71,7 +72,7 @@ def _deps(args: argparse.Namespace, wiring: Wiring) -> ReconcileDeps:
         sync=sync,
         catalog=jobs,
         histories=store,
-        bucket=reconcile.TokenBucket(args.rate),
+        bucket=TokenBucket(args.rate),
         kinds=args.kind or wiring.tracked_kinds(),
     )
     return deps if args.alerts else reconcile.silent(deps, sync.clock())

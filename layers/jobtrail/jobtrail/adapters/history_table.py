@@ -13,6 +13,8 @@ may share a name, and many accounts and regions may share the table), plus one p
                                             ``SecondaryStatusTransition``)
 ``STEP#<step name>``                        one step of a pipeline execution
 ``ALERT#<start time>#<alert type>``         one alert, ``pending`` until SNS accepts it, then ``sent``
+``SLACK#<channel>``                         the job's Slack thread in that channel (app mode): its
+                                            parent's ``ts``, or the claim to post it; replies posted
 ``WATERMARK``                               where a reconciliation or backfill pass got to
 ==========================================  =====================================================
 
@@ -49,6 +51,7 @@ from pynamodb.attributes import (
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
 )
@@ -74,6 +77,7 @@ from jobtrail.core.model import (
     TuningFacts,
     ordered_counts,
 )
+from jobtrail.core.slack_thread import SlackThread, TransitionRef
 
 JOB_PREFIX = "JOB#"
 SUMMARY_SK = "SUMMARY"
@@ -81,6 +85,7 @@ METRICS_SK = "METRICS"
 TRANSITION_PREFIX = "TRANSITION#"
 STEP_PREFIX = "STEP#"
 ALERT_PREFIX = "ALERT#"
+SLACK_THREAD_PREFIX = "SLACK#"
 WATERMARK_PREFIX = "WATERMARK#"
 WATERMARK_SK = "WATERMARK"
 #: The kinds by their stored value (``job_index`` of summaries, ``job_kind`` of alerts).
@@ -264,6 +269,19 @@ class AlertItem(Root, discriminator="alert"):
     by_time = AlertsByTime()
 
 
+class SlackThreadItem(Root, discriminator="slack_thread"):
+    """A job's Slack thread in one channel (``SLACK#<channel>``): written only by the Slack notifier."""
+
+    channel = UnicodeAttribute()
+    channel_id = UnicodeAttribute(null=True)
+    ts = UnicodeAttribute(null=True)
+    team = UnicodeAttribute(null=True)
+    claim_token = UnicodeAttribute(null=True)
+    claimed_until = UTCDateTimeAttribute(null=True)
+    posted = UnicodeSetAttribute(null=True)
+    parent_digest = UnicodeAttribute(null=True)
+
+
 class Watermark(Root, discriminator="watermark"):
     value = UTCDateTimeAttribute()
 
@@ -301,6 +319,7 @@ class HistoryTable:
     watermark: type[Watermark]
     metrics: type[Metrics]
     connection: Connection
+    slack_thread: type[SlackThreadItem]
 
     @classmethod
     def bind(cls, name: str, *, region: str | None = None, host: str | None = None) -> HistoryTable:
@@ -314,12 +333,13 @@ class HistoryTable:
         alert = _bound(AlertItem, root)
         watermark = _bound(Watermark, root)
         metrics = _bound(Metrics, root)
+        slack_thread = _bound(SlackThreadItem, root)
         # Only now, with every kind registered, does the root know the indexes its connection must
         # describe. The bound classes find the root's connection through inheritance, so they and the
         # transactions share it: each PynamoDB Connection builds its own botocore session and client on
         # first use, about 45 ms of a cold start apiece.
         connection = root._get_connection().connection
-        return cls(name, root, summary, transition, step, alert, watermark, metrics, connection)
+        return cls(name, root, summary, transition, step, alert, watermark, metrics, connection, slack_thread)
 
 
 def _table_root(table: str, region_name: str | None, endpoint: str | None) -> type[Root]:
@@ -385,6 +405,24 @@ def alert_sk(alert: Alert) -> str:
     return f"{ALERT_PREFIX}{_sortable(alert.transition_start_time)}#{alert.alert_type}"
 
 
+def slack_thread_sk(channel: str) -> str:
+    return f"{SLACK_THREAD_PREFIX}{channel}"
+
+
+def transition_ref_from_keys(pk: str, sk: str) -> TransitionRef | None:
+    """The transition an item's keys name (the inverse of ``job_pk`` and ``transition_sk``), or ``None``
+    for keys of another item, of the layout before kinds, or unreadable."""
+    if not pk.startswith(JOB_PREFIX) or is_legacy_pk(pk) or not sk.startswith(TRANSITION_PREFIX):
+        return None
+    moment, _, status = sk.removeprefix(TRANSITION_PREFIX).partition("#")
+    try:
+        job = key_from_pk(pk)
+        start = datetime.strptime(moment, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    except (ValueError, KeyError):
+        return None
+    return TransitionRef(job=job, status=status, start_time=start) if status else None
+
+
 def watermark_pk(name: str) -> str:
     return f"{WATERMARK_PREFIX}{name}"
 
@@ -399,11 +437,19 @@ def _sortable(moment: datetime) -> str:
 def read_job(table: HistoryTable, job: JobKey) -> StoredJob | None:
     """The stored job (one strongly consistent Query of its partition), or ``None`` if it has no summary
     yet."""
+    return read_job_and_threads(table, job)[0]
+
+
+def read_job_and_threads(
+    table: HistoryTable, job: JobKey
+) -> tuple[StoredJob | None, tuple[SlackThread, ...]]:
+    """The stored job and its Slack threads, from the same Query (the notifier's one read per event)."""
     summary = None
     metrics: tuple[Metric, ...] = ()
     transitions: list[Transition] = []
     steps: list[PipelineStep] = []
     alerts: list[StoredAlert] = []
+    threads: list[SlackThread] = []
     for item in guarded(lambda: list(table.root.query(job_pk(job), consistent_read=True))):
         if isinstance(item, Summary):
             summary = item
@@ -415,10 +461,12 @@ def read_job(table: HistoryTable, job: JobKey) -> StoredJob | None:
             steps.append(step_from_item(item))
         elif isinstance(item, AlertItem):
             alerts.append(alert_from_item(item))
+        elif isinstance(item, SlackThreadItem):
+            threads.append(slack_thread_from_item(item))
     if summary is None:
-        return None
+        return None, tuple(threads)
     transitions.sort(key=lambda t: (t.start_time, t.position))
-    return StoredJob(
+    stored = StoredJob(
         summary=summary_from_item(summary),
         transitions=tuple(transitions),
         final_metrics=metrics,
@@ -426,6 +474,7 @@ def read_job(table: HistoryTable, job: JobKey) -> StoredJob | None:
         version=int(summary.version or 0),
         alerts=tuple(alerts),
     )
+    return stored, tuple(threads)
 
 
 # -- mapping between items and domain records ----------------------------------------------------------
@@ -608,6 +657,19 @@ def alert_from_item(item: AlertItem) -> StoredAlert:
         claim_token=item.claim_token,
         sent_at=item.sent_at,
         sns_message_id=item.sns_message_id,
+    )
+
+
+def slack_thread_from_item(item: SlackThreadItem) -> SlackThread:
+    return SlackThread(
+        channel=item.channel,
+        channel_id=item.channel_id,
+        ts=item.ts,
+        team=item.team,
+        claim_token=item.claim_token,
+        claimed_until=item.claimed_until,
+        posted=frozenset(item.posted or ()),
+        parent_digest=item.parent_digest,
     )
 
 

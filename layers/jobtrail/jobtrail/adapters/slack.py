@@ -1,25 +1,43 @@
-"""Slack: the incoming-webhook adapter of the ``SlackPoster`` port, and the webhook secret.
+"""Slack: the incoming-webhook adapter of the ``SlackPoster`` port, the Web API adapter of the
+``SlackMessages`` port (app mode: a bot token, threads), and their secrets.
 
-The webhook URL is a secret. It is read from Secrets Manager through Powertools parameters (cached),
-handed straight to ``slack_sdk``'s ``WebhookClient`` and never logged: log lines name the alert, not the
-destination. A post that still fails after slack_sdk's retries (429 with ``Retry-After``, 5xx) raises.
+The webhook URL and the bot token are secrets. They are read from Secrets Manager through Powertools
+parameters (cached), handed straight to ``slack_sdk``'s clients and never logged: log lines and errors
+name the alert, the method and the channel, not the credential. slack_sdk logs requests at DEBUG; its
+clients get a logger that never goes below WARNING. A post that still fails after slack_sdk's retries
+(429 with ``Retry-After``, 5xx, connection errors) raises.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from jobtrail.core.rate_limit import TokenBucket
+from jobtrail.core.slack_thread import PostedMessage
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
 
 #: Retries slack_sdk makes inside one post, per kind of failure.
 RATE_LIMIT_RETRIES = 2
 SERVER_ERROR_RETRIES = 2
+CONNECTION_ERROR_RETRIES = 2
+#: Slack's limit for chat.postMessage: about one message per second per channel (short bursts allowed).
+MESSAGES_PER_SECOND_PER_CHANNEL = 1.0
+#: chat.update is a Tier 3 method: 50 or more a minute per workspace.
+UPDATES_PER_SECOND = 50 / 60
 #: Seconds Powertools keeps the webhook secret before reading it again.
 SECRET_MAX_AGE = 300
 #: slack_sdk logs request URLs at DEBUG: its client gets a logger that never goes below WARNING.
 _SDK_LOGGER = logging.getLogger("jobtrail.slack_sdk")
 _SDK_LOGGER.setLevel(logging.WARNING)
+#: botocore logs every response body at DEBUG, a secret's value included (GetSecretValue): in a process
+#: that reads Slack's secrets, its parser never logs below INFO, whatever the root logger's level.
+logging.getLogger("botocore.parsers").setLevel(logging.INFO)
 
 
 class SlackPostFailed(Exception):
@@ -59,18 +77,191 @@ class WebhookPoster:
 
 
 def webhook_url_from_secret(secret_arn: str) -> Callable[[], str]:
-    """A callable returning the webhook URL stored in ``secret_arn`` (plain, or JSON ``{"url": …}``)."""
+    """A callable returning the webhook URL stored in ``secret_arn`` (plain, or JSON ``{"url": …}``).
+    ``secret_arn`` may also be a secret's name (a route's ``jobtrail/…`` webhook)."""
 
     def read() -> str:
-        from aws_lambda_powertools.utilities import parameters  # noqa: PLC0415
-
-        value = parameters.get_secret(secret_arn, max_age=SECRET_MAX_AGE)
-        text = value.decode() if isinstance(value, bytes) else str(value)
-        if text.lstrip().startswith("{"):
-            text = str(json.loads(text).get("url", ""))
-        text = text.strip()
+        text = _secret_value(secret_arn, "url")
         if not text.startswith("https://"):
             raise SlackPostFailed("the Slack webhook secret does not hold an https URL")
         return text
 
     return read
+
+
+def bot_token_from_secret(secret_arn: str) -> Callable[[], str]:
+    """A callable returning the bot token stored in ``secret_arn`` (plain ``xoxb-…``, or JSON
+    ``{"token": …}``)."""
+
+    def read() -> str:
+        text = _secret_value(secret_arn, "token")
+        if not text.startswith("xox"):
+            raise SlackPostFailed("the Slack bot token secret does not hold a Slack token (xoxb-…)")
+        return text
+
+    return read
+
+
+def _secret_value(secret_id: str, key: str) -> str:
+    """The secret's text, or its JSON object's ``key``; stripped. Cached by Powertools."""
+    from aws_lambda_powertools.utilities import parameters  # noqa: PLC0415
+
+    value = parameters.get_secret(secret_id, max_age=SECRET_MAX_AGE)
+    text = value.decode() if isinstance(value, bytes) else str(value)
+    if text.lstrip().startswith("{"):
+        try:
+            text = str(json.loads(text).get(key, ""))
+        except (ValueError, AttributeError):
+            raise SlackPostFailed(f"the Slack secret is not valid JSON with a {key!r} key") from None
+    return text.strip()
+
+
+class SlackApiFailed(SlackPostFailed):
+    """Slack's Web API refused a call (``ok: false``, or an HTTP error after the retries): the method,
+    the channel and Slack's error code, with what to do about the common ones. Never the token."""
+
+    def __init__(self, method: str, channel: str, error: str, status: int | None) -> None:
+        self.method = method
+        self.channel = channel
+        self.error = error
+        self.status = status
+        hint = _HINTS.get(error)
+        answer = f"{error} (HTTP {status})" if status and status != 200 else error
+        super().__init__(f"Slack refused {method} in {channel}: {answer}" + (f": {hint}" if hint else ""))
+
+
+#: What to do about the errors a person can fix (Slack's error codes for chat.postMessage and chat.update).
+_HINTS = {
+    "channel_not_found": "no such channel, or a private one the app was not invited to "
+    "(check SlackChannel and the routes' channels)",
+    "not_in_channel": "invite the app to the channel (/invite @app), or give it the chat:write.public scope",
+    "is_archived": "the channel is archived",
+    "invalid_auth": "the bot token is not valid: check the token's secret (SlackBotTokenSecretArn)",
+    "not_authed": "no bot token was sent: check the token's secret (SlackBotTokenSecretArn)",
+    "token_revoked": "the bot token was revoked: reinstall the app and update the token's secret",
+    "account_inactive": "the app's token belongs to a deactivated user or workspace",
+    "missing_scope": "the app lacks a scope: it needs chat:write (and chat:write.public for channels it "
+    "has not joined)",
+    "ratelimited": "Slack kept answering 429 after the retries; the next attempt waits longer",
+    "message_not_found": "the thread's parent message was deleted",
+}
+
+
+class SlackWebApi:
+    """The ``SlackMessages`` port through slack_sdk's ``WebClient``: ``chat.postMessage`` (a parent,
+    or a reply in a thread, broadcast or not) and ``chat.update``, with slack_sdk's retry handlers for
+    429 (honouring ``Retry-After``), server and connection errors.
+
+    Slack allows about one message per second per channel: every post first takes a token from that
+    channel's bucket (waiting if need be), and updates from one shared bucket (Tier 3). The buckets live
+    as long as this object (a container); the function's reserved concurrency of 1 makes that the whole
+    deployment. ``token`` is a callable (see ``WebhookPoster``); ``base_url`` points the client elsewhere
+    than ``https://slack.com/api/`` (tests and the demo: a loopback fake); ``clock`` and ``sleep`` drive
+    the buckets.
+    """
+
+    def __init__(
+        self,
+        token: Callable[[], str],
+        *,
+        base_url: str | None = None,
+        timeout: int = 10,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._token = token
+        self._base_url = base_url
+        self._timeout = timeout
+        self._clock = clock
+        self._sleep = sleep
+        self._channels: dict[str, TokenBucket] = {}
+        self._updates = TokenBucket(UPDATES_PER_SECOND, capacity=5, clock=clock, sleep=sleep)
+        # A channel's name and its ID (Slack answers with the ID) share one bucket.
+        self._ids: dict[str, str] = {}
+
+    def post(
+        self,
+        channel: str,
+        message: Mapping[str, Any],
+        *,
+        thread_ts: str | None = None,
+        reply_broadcast: bool = False,
+    ) -> PostedMessage:
+        """Post ``message`` (``text`` and ``blocks``) in ``channel`` (a name or an ID), in the thread of
+        ``thread_ts`` if given, also shown in the channel with ``reply_broadcast``."""
+        self._bucket(channel).acquire()
+        response = self._call(
+            "chat.postMessage",
+            channel,
+            lambda client: client.chat_postMessage(
+                channel=channel,
+                text=str(message.get("text") or ""),
+                blocks=list(message.get("blocks") or ()),
+                thread_ts=thread_ts,
+                reply_broadcast=reply_broadcast if thread_ts else None,
+                unfurl_links=False,
+                unfurl_media=False,
+            ),
+        )
+        posted = PostedMessage(channel_id=str(response["channel"]), ts=str(response["ts"]))
+        self._remember(channel, posted.channel_id)
+        return posted
+
+    def update(self, channel_id: str, ts: str, message: Mapping[str, Any]) -> None:
+        """Replace the message ``ts`` in ``channel_id`` with ``message``."""
+        self._updates.acquire()
+        self._call(
+            "chat.update",
+            channel_id,
+            lambda client: client.chat_update(
+                channel=channel_id,
+                ts=ts,
+                text=str(message.get("text") or ""),
+                blocks=list(message.get("blocks") or ()),
+            ),
+        )
+
+    def _remember(self, channel: str, channel_id: str) -> None:
+        """From now on ``channel`` (a name) and ``channel_id`` share the bucket the name had."""
+        if channel == channel_id or self._ids.get(channel) == channel_id:
+            return
+        self._ids[channel] = channel_id
+        bucket = self._channels.pop(channel, None)
+        if bucket is not None:
+            self._channels.setdefault(channel_id, bucket)
+
+    def _bucket(self, channel: str) -> TokenBucket:
+        key = self._ids.get(channel, channel)
+        if key not in self._channels:
+            self._channels[key] = TokenBucket(
+                MESSAGES_PER_SECOND_PER_CHANNEL, capacity=1, clock=self._clock, sleep=self._sleep
+            )
+        return self._channels[key]
+
+    def _call(self, method: str, channel: str, call: Callable[[WebClient], Any]) -> Any:
+        from slack_sdk import WebClient  # noqa: PLC0415 - only the notifier needs it
+        from slack_sdk.errors import SlackApiError  # noqa: PLC0415
+        from slack_sdk.http_retry.builtin_handlers import (  # noqa: PLC0415
+            ConnectionErrorRetryHandler,
+            RateLimitErrorRetryHandler,
+            ServerErrorRetryHandler,
+        )
+
+        options: dict[str, Any] = {"base_url": self._base_url} if self._base_url else {}
+        client = WebClient(
+            token=self._token(),
+            timeout=self._timeout,
+            logger=_SDK_LOGGER,
+            retry_handlers=[
+                RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+                ServerErrorRetryHandler(max_retry_count=SERVER_ERROR_RETRIES),
+                ConnectionErrorRetryHandler(max_retry_count=CONNECTION_ERROR_RETRIES),
+            ],
+            **options,
+        )
+        try:
+            return call(client)
+        except SlackApiError as error:
+            response = error.response
+            code = str(response.get("error") or "unknown_error") if isinstance(response.data, dict) else ""
+            raise SlackApiFailed(method, channel, code or "no JSON answer", response.status_code) from None

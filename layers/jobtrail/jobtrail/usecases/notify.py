@@ -1,30 +1,140 @@
-"""Alerts to Slack: the SNS records of ``AlertTopic`` become Block Kit posts.
+"""Alerts and transitions to Slack: one handler for the notifier's two event sources.
 
-A post that Slack does not accept raises, so Lambda retries the invocation and finally sends it to the
-on-failure destination.
+- SNS records of ``AlertTopic`` (``EventSource: aws:sns``): an alert document each. In webhook mode it is
+  posted as Block Kit to its route's webhook (``route.slack_webhook_secret``, a ``jobtrail/…`` secret) or
+  the stack's; in app mode, as a reply in its job's thread (``slack_threads.post_alert``). A post that
+  Slack does not accept raises, so Lambda retries the invocation and finally sends it to the on-failure
+  destination.
+- DynamoDB stream records of the history table (``eventSource: aws:dynamodb``, app mode only): the
+  transitions just recorded, each a reply in its job's threads (``slack_threads.post_transition``). They
+  are handled in order; at the first that fails, the rest of the batch is reported as failed from there
+  (``batchItemFailures``), so that Lambda retries from that record and a job's replies keep their order.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 
 from jobtrail.core.slack_message import slack_payload
+from jobtrail.core.slack_thread import alert_route, is_route_secret
+from jobtrail.observability import logger
+from jobtrail.usecases import slack_threads
 from jobtrail.usecases.ports import SlackPoster
+from jobtrail.usecases.slack_threads import SlackAppDeps
+
+SNS = "aws:sns"
+DYNAMODB_STREAM = "aws:dynamodb"
 
 
 @dataclass(frozen=True, slots=True)
 class NotifierDeps:
-    poster: SlackPoster
+    """Webhook mode: ``poster`` (the stack's webhook) and ``webhook_for`` (a route's webhook secret → its
+    poster). App mode: ``app`` (the bot token's Web API and the threads in the table)."""
+
+    poster: SlackPoster | None = None
+    _: KW_ONLY
+    webhook_for: Callable[[str], SlackPoster] | None = None
+    app: SlackAppDeps | None = None
 
 
-def notify(event: Mapping[str, Any], deps: NotifierDeps) -> list[str]:
-    """Post every alert of an SNS event to Slack; returns the alert ids posted. Raises on failure."""
-    posted: list[str] = []
+@dataclass
+class NotifyResult:
+    """What one invocation did: the alerts and transitions posted or skipped, and for a stream batch
+    the record to retry from."""
+
+    posted: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    retry_from: str | None = None
+    stream: bool = False
+
+    def response(self) -> dict[str, Any]:
+        """The function's return value: a stream batch's partial failure report (Lambda reads it), or
+        for SNS (which ignores it) what was posted."""
+        if self.stream:
+            failures = [{"itemIdentifier": self.retry_from}] if self.retry_from else []
+            return {"batchItemFailures": failures}
+        return {"posted": self.posted}
+
+
+def notify(event: Mapping[str, Any], deps: NotifierDeps) -> NotifyResult:
+    """Post every alert (SNS) or transition (DynamoDB stream) of ``event`` to Slack. Raises on a failed
+    alert; a failed transition stops the batch there (``NotifyResult.retry_from``)."""
+    result = NotifyResult()
     for record in event.get("Records", ()):
+        source = record.get("EventSource") or record.get("eventSource")
+        if source == SNS:
+            _notify_alert(record, deps, result)
+        elif source == DYNAMODB_STREAM:
+            result.stream = True
+            if not _notify_transition(record, deps, result):
+                break
+        else:
+            raise ValueError(f"not an SNS or DynamoDB stream record: eventSource {source!r}")
+    return result
+
+
+def _notify_alert(record: Mapping[str, Any], deps: NotifierDeps, result: NotifyResult) -> None:
+    try:
         document = json.loads(record["Sns"]["Message"])
-        deps.poster.post(slack_payload(document))
-        posted.append(str(document.get("alert_id")))
-    return posted
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValueError(f"an SNS record without an alert document: {error}") from error
+    if not isinstance(document, dict):
+        raise TypeError("an SNS record whose message is not a JSON object")
+    alert_id = str(document.get("alert_id"))
+    if deps.app is not None:
+        outcome = slack_threads.post_alert(document, deps.app)
+        logger.info("alert posted to Slack", extra={"alert_id": alert_id, "outcome": outcome})
+    else:
+        _poster_for(document, deps).post(slack_payload(document))
+    result.posted.append(alert_id)
+
+
+def _poster_for(document: Mapping[str, Any], deps: NotifierDeps) -> SlackPoster:
+    """The webhook of the alert's route, or the stack's (a route's secret outside ``jobtrail/`` is one
+    the function may not read: the alert goes to the stack's webhook, and the log says why)."""
+    secret = alert_route(document).slack_webhook_secret
+    if secret and deps.webhook_for is not None:
+        if is_route_secret(secret):
+            return deps.webhook_for(secret)
+        logger.warning(
+            "the route's webhook secret is not under jobtrail/: posting to the stack's webhook",
+            extra={"alert_id": document.get("alert_id"), "secret": secret},
+        )
+    if deps.poster is None:
+        raise ValueError("no Slack webhook configured")
+    return deps.poster
+
+
+def _notify_transition(record: Mapping[str, Any], deps: NotifierDeps, result: NotifyResult) -> bool:
+    """Post one stream record's transition; ``False`` (and ``retry_from`` set) if it failed."""
+    stream = record.get("dynamodb")
+    sequence = str(stream.get("SequenceNumber")) if isinstance(stream, Mapping) else ""
+    if deps.app is None:
+        raise ValueError("a DynamoDB stream record reached the notifier in webhook mode")
+    keys = stream.get("Keys") if isinstance(stream, Mapping) else None
+    ref = deps.app.threads.transition_ref(keys) if isinstance(keys, Mapping) else None
+    if ref is None or record.get("eventName") != "INSERT":
+        logger.warning("stream record skipped: not a new transition", extra={"sequence_number": sequence})
+        result.skipped.append(sequence)
+        return True
+    name = f"{ref.job} {ref.status}"
+    try:
+        outcome = slack_threads.post_transition(ref, deps.app)
+    except Exception as error:  # noqa: BLE001 - reported to Lambda, which retries from this record
+        logger.exception(
+            "transition not posted to Slack; the batch is retried from it",
+            extra={
+                "job": str(ref.job),
+                "status": ref.status,
+                "sequence_number": sequence,
+                "error": str(error),
+            },
+        )
+        result.retry_from = sequence
+        return False
+    logger.info("transition handled", extra={"job": str(ref.job), "status": ref.status, "outcome": outcome})
+    (result.posted if outcome in {"posted", "parent created"} else result.skipped).append(name)
+    return True

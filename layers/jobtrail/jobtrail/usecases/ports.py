@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # annotations only: the Slack notifier imports these ports wi
         StoredAlert,
         StoredJob,
     )
+    from jobtrail.core.slack_thread import PostedMessage, SlackThread, TransitionRef
 
 
 class Jobs(Protocol):
@@ -106,3 +107,56 @@ class SlackPoster(Protocol):
     (``adapters.slack.WebhookPoster``)."""
 
     def post(self, payload: Mapping[str, Any]) -> None: ...
+
+
+class SlackMessages(Protocol):
+    """Slack's Web API with a bot token (app mode): post a message or a reply, edit a message
+    (``adapters.slack.SlackWebApi``). Raises if Slack did not accept the call."""
+
+    def post(
+        self,
+        channel: str,
+        message: Mapping[str, Any],
+        *,
+        thread_ts: str | None = None,
+        reply_broadcast: bool = False,
+    ) -> PostedMessage: ...
+
+    def update(self, channel_id: str, ts: str, message: Mapping[str, Any]) -> None: ...
+
+
+class SlackThreads(Protocol):
+    """The jobs' Slack threads, stored with the jobs (``adapters.slack_threads.SlackThreadStore``)."""
+
+    def load(self, job: JobKey) -> tuple[StoredJob | None, dict[str, SlackThread]]: ...
+
+    def thread(self, job: JobKey, channel: str) -> SlackThread | None: ...
+
+    def claim_parent(self, job: JobKey, channel: str, claim: Claim, *, now: datetime) -> bool: ...
+
+    def record_parent(
+        self,
+        job: JobKey,
+        channel: str,
+        claim: Claim,
+        posted: PostedMessage,
+        *,
+        parent_digest: str,
+        team: str | None,
+        now: datetime,
+    ) -> SlackThread | None: ...
+
+    def release_parent(self, job: JobKey, channel: str, claim: Claim) -> bool: ...
+
+    def record_reply(
+        self,
+        job: JobKey,
+        channel: str,
+        key: str,
+        *,
+        parent_digest: str | None,
+        team: str | None,
+        now: datetime,
+    ) -> SlackThread: ...
+
+    def transition_ref(self, keys: Mapping[str, Any]) -> TransitionRef | None: ...

@@ -15,7 +15,6 @@ Training jobs that stay InProgress with no new transition for longer than ``stal
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -24,6 +23,7 @@ from datetime import datetime, timedelta
 from jobtrail.core.alerts import build_alert
 from jobtrail.core.kinds import KINDS, SPECS, JobKey, Kind
 from jobtrail.core.model import Claim, JobListing, StoredJob
+from jobtrail.core.rate_limit import TokenBucket
 from jobtrail.core.times import iso
 from jobtrail.observability import MetricUnit, metrics
 from jobtrail.usecases.ports import JobCatalog, ReconcileHistories
@@ -43,43 +43,6 @@ FIRST_LOOKBACK = timedelta(days=1)
 STALLED = "Stalled"
 #: Pending alerts older than this are not retried by reconciliation any more (they stay visible).
 PENDING_ALERT_HORIZON = timedelta(days=7)
-
-
-class TokenBucket:
-    """At most ``rate`` acquisitions per second on average, bursts up to ``capacity``."""
-
-    def __init__(
-        self,
-        rate: float,
-        capacity: float | None = None,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        if rate <= 0:
-            raise ValueError("rate must be positive")
-        self.rate = rate
-        self.capacity = capacity if capacity is not None else max(rate, 1.0)
-        self._tokens = self.capacity
-        self._clock = clock
-        self._sleep = sleep
-        self._last = clock()
-        self.waited = 0.0
-
-    def acquire(self) -> None:
-        """Take one token, sleeping until one is there."""
-        self._refill()
-        if self._tokens < 1:
-            pause = (1 - self._tokens) / self.rate
-            self._sleep(pause)
-            self.waited += pause
-            self._refill()
-        self._tokens -= 1
-
-    def _refill(self) -> None:
-        now = self._clock()
-        self._tokens = min(self.capacity, self._tokens + (now - self._last) * self.rate)
-        self._last = now
 
 
 @dataclass(frozen=True, slots=True)

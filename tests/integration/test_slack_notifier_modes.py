@@ -1,0 +1,184 @@
+"""SlackNotifierFunction as deployed: its composition root builds webhook mode or Slack app mode from the
+environment the template sets, with its secrets in Secrets Manager (moto).
+
+Webhook mode posts a routed alert to its route's webhook (a ``jobtrail/…`` secret); app mode posts
+threads through slack_sdk to the loopback fake of Slack's Web API, and never logs the bot token.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from aws_lambda_powertools.utilities import parameters
+from jobtrail.adapters.slack import SlackApiFailed
+from jobtrail_local.lambda_runtime import LambdaContext
+from jobtrail_local.lifecycles import load_sns_event
+from jobtrail_local.slack_web_api import FakeSlackWebApi
+from slack_sdk.webhook import WebhookClient, WebhookResponse
+from test_template import TEMPLATE, _as_list, deployed_statements
+from test_template_permissions import Call, recording
+from test_template_slack import APP, STREAM_ACTIONS
+
+from functions.slack_notifier import app
+
+CONTEXT = LambdaContext(function_name="jobtrail-SlackNotifierFunction")
+DEFAULT_WEBHOOK = "https://hooks.slack.com/services/T000/B000/DEFAULTxDEFAULT"
+NLP_WEBHOOK = "https://hooks.slack.com/services/T000/B111/NLPxNLPxNLP"
+TOKEN = "xoxb-3333333333-4444444444-SECRETxBOTxTOKENx"
+
+
+@pytest.fixture(autouse=True)
+def fresh_root() -> Iterator[None]:
+    """Each test builds the function's dependencies, and reads its secrets, anew."""
+    app.deps_from_environment.cache_clear()
+    app._route_webhook.cache_clear()
+    parameters.clear_caches()
+    yield
+    app.deps_from_environment.cache_clear()
+    app._route_webhook.cache_clear()
+    parameters.clear_caches()
+
+
+def alert_event(**changes: Any) -> dict[str, Any]:
+    """The failed lifecycle's alert as SNS invokes the function, its document changed by ``changes``."""
+    event = load_sns_event("failed")
+    (record,) = event["Records"]
+    document = json.loads(record["Sns"]["Message"]) | changes
+    record["Sns"]["Message"] = json.dumps(document)
+    return event
+
+
+def create_secret(name: str, value: str) -> str:
+    arn: str = boto3.client("secretsmanager", region_name="us-east-1").create_secret(
+        Name=name, SecretString=value
+    )["ARN"]
+    return arn
+
+
+# ---- webhook mode ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def webhooks(moto_table: Any, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
+    """Webhook mode's environment (the stack's webhook and a route's in Secrets Manager); what would be
+    posted to which URL is recorded instead of sent (the URLs are https, as the secret must hold)."""
+    monkeypatch.setenv(
+        "JOBTRAIL_SLACK_WEBHOOK_SECRET_ARN",
+        create_secret("jobtrail/slack-webhook", json.dumps({"url": DEFAULT_WEBHOOK})),
+    )
+    create_secret("jobtrail/nlp-webhook", NLP_WEBHOOK)
+    create_secret("prod/other-webhook", "https://hooks.slack.com/services/T000/B222/OTHER")
+    posted: list[tuple[str, dict[str, Any]]] = []
+
+    def send_dict(client: WebhookClient, body: dict[str, Any], headers: Any = None) -> WebhookResponse:
+        posted.append((client.url, body))
+        return WebhookResponse(url=client.url, status_code=200, body="ok", headers={})
+
+    monkeypatch.setattr(WebhookClient, "send_dict", send_dict)
+    return posted
+
+
+def test_a_routed_alert_goes_to_its_routes_webhook(webhooks: list[tuple[str, dict[str, Any]]]) -> None:
+    route = {"team": "nlp", "slack_channel": None, "slack_webhook_secret": "jobtrail/nlp-webhook"}
+
+    app.lambda_handler(alert_event(team="nlp", route=route), CONTEXT)
+    app.lambda_handler(alert_event(team=None, route=None), CONTEXT)  # an alert routed nowhere
+    app.lambda_handler(alert_event(), CONTEXT)  # an alert from before routing
+
+    assert [url for url, _ in webhooks] == [NLP_WEBHOOK, DEFAULT_WEBHOOK, DEFAULT_WEBHOOK]
+    assert webhooks[0][1] == webhooks[1][1]  # the same Block Kit wherever it goes
+
+
+def test_a_routes_secret_outside_jobtrail_is_not_read(
+    webhooks: list[tuple[str, dict[str, Any]]], caplog: pytest.LogCaptureFixture
+) -> None:
+    route = {"slack_webhook_secret": "prod/other-webhook"}
+
+    app.lambda_handler(alert_event(route=route), CONTEXT)
+
+    assert [url for url, _ in webhooks] == [DEFAULT_WEBHOOK]
+    assert "the route's webhook secret is not under jobtrail/" in caplog.text
+
+
+def test_a_routes_webhook_that_cannot_be_read_fails_the_invocation(
+    webhooks: list[tuple[str, dict[str, Any]]],
+) -> None:
+    # A missing secret is not quietly sent elsewhere: Lambda retries, then parks the alert
+    with pytest.raises(parameters.exceptions.GetParameterError):
+        app.lambda_handler(alert_event(route={"slack_webhook_secret": "jobtrail/missing"}), CONTEXT)
+    assert webhooks == []
+
+
+# ---- Slack app mode ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def app_mode(moto_table: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeSlackWebApi]:
+    """App mode's environment: the bot token's secret (JSON form), the default channel, the table (moto);
+    Slack's Web API is the loopback fake."""
+    with FakeSlackWebApi(token=TOKEN) as slack:
+        monkeypatch.setenv(
+            "JOBTRAIL_SLACK_BOT_TOKEN_SECRET_ARN",
+            create_secret("jobtrail/slack-bot-token", json.dumps({"token": TOKEN})),
+        )
+        monkeypatch.setenv("JOBTRAIL_SLACK_CHANNEL", "#ml-alerts")
+        monkeypatch.setenv("JOBTRAIL_SLACK_THREAD_ALL", "false")
+        monkeypatch.setenv("JOBTRAIL_TABLE", moto_table.name)
+        monkeypatch.setenv("JOBTRAIL_SLACK_API_URL", slack.base_url)
+        yield slack
+
+
+def test_app_mode_posts_the_alert_in_its_jobs_thread(app_mode: FakeSlackWebApi) -> None:
+    result = app.lambda_handler(alert_event(), CONTEXT)
+
+    (parent, reply) = app_mode.messages_in("#ml-alerts")
+    assert reply.thread_ts == parent.ts
+    assert reply.reply_broadcast
+    assert result == {"posted": [json.loads(alert_event()["Records"][0]["Sns"]["Message"])["alert_id"]]}
+    assert {call.token for call in app_mode.calls} == {TOKEN}
+
+
+def test_the_bot_token_never_reaches_the_logs(
+    app_mode: FakeSlackWebApi,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Given every logger at DEBUG, Slack rate limiting then refusing the token
+    caplog.set_level(logging.DEBUG)
+    app_mode.inject("chat.postMessage", status=429, retry_after=0)
+    app.lambda_handler(alert_event(), CONTEXT)
+    app_mode.inject(error="invalid_auth")
+    with pytest.raises(SlackApiFailed) as refused:
+        app.lambda_handler(alert_event(transition_start_time="2026-11-20T13:50:00.000+00:00"), CONTEXT)
+
+    # Then the token was in use, and appears nowhere: logs, output, the error
+    output = capsys.readouterr()
+    everything = "\n".join([caplog.text, output.out, output.err, str(refused.value), repr(refused.value)])
+    assert {call.token for call in app_mode.calls} == {TOKEN}
+    assert "alerts posted to Slack" in everything
+    assert "invalid_auth" in str(refused.value)
+    assert TOKEN not in everything
+    assert "SECRETxBOTxTOKEN" not in everything
+    assert "xoxb-" not in everything
+
+
+def test_app_mode_calls_exactly_what_its_role_allows(app_mode: FakeSlackWebApi) -> None:
+    # Given the notifier posting a job's first alert (secret, thread claimed and recorded) and a second
+    calls: set[Call] = set()
+    with recording(calls):
+        app.lambda_handler(alert_event(), CONTEXT)
+        app.lambda_handler(alert_event(transition_start_time="2026-11-20T13:50:00.000+00:00"), CONTEXT)
+    statements = deployed_statements(TEMPLATE["Resources"]["SlackNotifierFunction"], APP)
+    granted = {action for statement in statements for action in _as_list(statement["Action"])}
+
+    # Then every call is allowed and every action the code needs is one it calls; Lambda itself uses the
+    # rest (the stream, the failure queue), and the secret's customer key's
+    used = {action for action, _ in calls}
+    assert used <= granted
+    assert granted - STREAM_ACTIONS - {"sqs:SendMessage", "kms:Decrypt"} == used
+    assert not any(index for _, index in calls)
