@@ -20,11 +20,11 @@ from jobtrail.adapters.slack_threads import SlackThreadStore
 from jobtrail.usecases.ingest import handle_batch
 from jobtrail.usecases.notify import NotifierDeps, NotifyResult, notify
 from jobtrail.usecases.slack_threads import SlackAppDeps
-from jobtrail_local.lambda_runtime import matches_filter, stream_lambda_record
 from jobtrail_local.lifecycles import load_lifecycle, sqs_batch
 from jobtrail_local.slack_web_api import FakeSlackWebApi
 from jobtrail_local.sns_events import lambda_event
 from jobtrail_local.table_schema import load_template
+from jobtrail_local.table_stream import TableStream
 from worlds import World
 
 TOKEN = "xoxb-1111111111-2222222222-SECRETxTOKENxSECRETx"
@@ -67,46 +67,19 @@ class FakeTime:
         self.now += seconds
 
 
-class TableStream:
-    """The history table's stream in DynamoDB Local: turned on, then read from its start, record by record."""
+def stream_of(endpoint_url: str, table_name: str, region: str) -> TableStream:
+    """The history table's stream in DynamoDB Local, turned on and read from its start."""
+    return TableStream.enable(
+        boto3.client("dynamodb", endpoint_url=endpoint_url, region_name=region),
+        boto3.client("dynamodbstreams", endpoint_url=endpoint_url, region_name=region),
+        table_name,
+    )
 
-    def __init__(self, endpoint_url: str, table_name: str, region: str) -> None:
-        client = boto3.client("dynamodb", endpoint_url=endpoint_url, region_name=region)
-        client.update_table(
-            TableName=table_name, StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}
-        )
-        self.arn: str = client.describe_table(TableName=table_name)["Table"]["LatestStreamArn"]
-        self._streams = boto3.client("dynamodbstreams", endpoint_url=endpoint_url, region_name=region)
-        self._iterators: dict[str, str | None] = {}
 
-    def new_records(self) -> list[dict[str, Any]]:
-        """The records written since the last call, as Lambda hands them over (unfiltered)."""
-        records: list[dict[str, Any]] = []
-        shards = self._streams.describe_stream(StreamArn=self.arn)["StreamDescription"]["Shards"]
-        for shard in shards:
-            shard_id = shard["ShardId"]
-            if shard_id not in self._iterators:
-                self._iterators[shard_id] = self._streams.get_shard_iterator(
-                    StreamArn=self.arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
-                )["ShardIterator"]
-            while (iterator := self._iterators[shard_id]) is not None:
-                page = self._streams.get_records(ShardIterator=iterator)
-                records.extend(stream_lambda_record(r, self.arn) for r in page["Records"])
-                self._iterators[shard_id] = page.get("NextShardIterator")
-                if not page["Records"]:
-                    break
-        return records
-
-    def all_records(self) -> list[dict[str, Any]]:
-        """Every record of the stream, from its start (a second reader: ``new_records`` is not moved)."""
-        reader = TableStream.__new__(TableStream)
-        reader.arn, reader._streams, reader._iterators = self.arn, self._streams, {}
-        return reader.new_records()
-
-    def new_events(self, batch_size: int = 10) -> list[dict[str, Any]]:
-        """The new records that pass the template's filter, in events of at most ``batch_size``."""
-        passed = [record for record in self.new_records() if matches_filter(STREAM_FILTER, record)]
-        return [{"Records": passed[i : i + batch_size]} for i in range(0, len(passed), batch_size)]
+def stream_events(stream: TableStream, batch_size: int = 10) -> list[dict[str, Any]]:
+    """The new records that pass the template's filter, in events of at most ``batch_size``."""
+    passed = stream.poll([STREAM_FILTER])
+    return [{"Records": passed[i : i + batch_size]} for i in range(0, len(passed), batch_size)]
 
 
 @dataclass
@@ -161,7 +134,7 @@ class SlackAppWorld:
             self.deliver_stream()
 
     def deliver_stream(self) -> list[NotifyResult]:
-        results = [notify(event, self.deps()) for event in self.stream.new_events()]
+        results = [notify(event, self.deps()) for event in stream_events(self.stream)]
         self.results.extend(results)
         return results
 

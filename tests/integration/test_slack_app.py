@@ -34,7 +34,7 @@ from jobtrail.usecases.slack_threads import (
 from jobtrail_local.lambda_runtime import matches_filter
 from jobtrail_local.lifecycles import load_lifecycle
 from jobtrail_local.slack_web_api import FakeSlackWebApi
-from slack_app_world import CHANNEL, STREAM_FILTER, TOKEN, FakeTime, SlackAppWorld, TableStream
+from slack_app_world import CHANNEL, STREAM_FILTER, TOKEN, FakeTime, SlackAppWorld, stream_events, stream_of
 from worlds import world_on
 
 pytestmark = pytest.mark.dynamodb_local
@@ -49,7 +49,7 @@ def slack() -> Iterator[FakeSlackWebApi]:
 @pytest.fixture
 def app_world(ddb_local_table: Any, slack: FakeSlackWebApi) -> Iterator[SlackAppWorld]:
     table = ddb_local_table
-    stream = TableStream(str(table.endpoint_url), table.name, table.region)
+    stream = stream_of(str(table.endpoint_url), table.name, table.region)
     with world_on(table) as world:
         store = SlackThreadStore(table.name, region=table.region, host=table.endpoint_url)
         yield SlackAppWorld(
@@ -189,7 +189,7 @@ def test_the_stream_filter_lets_only_new_transitions_through(app_world: SlackApp
     # and the notifier writing its thread items into the same partitions
     app_world.run("spot-interrupted")
     app_world.run("failed")
-    records = app_world.stream.all_records()
+    records = app_world.stream.from_start().poll()
 
     # Then the filter passes exactly the INSERTs of transition items, and nothing the notifier writes
     passed = [r for r in records if matches_filter(STREAM_FILTER, r)]
@@ -433,7 +433,7 @@ def test_a_failed_transition_stops_its_batch_there_for_lambda_to_retry(app_world
     # Given SlackThreadAll and a job's transitions in one batch; Slack fails the second one's reply
     app_world.thread_all = True
     app_world.ingest("completed")
-    (event,) = app_world.stream.new_events(batch_size=100)
+    (event,) = stream_events(app_world.stream, batch_size=100)
     records = event["Records"]
     assert len(records) >= 3
     app_world.clock.now = datetime(2026, 11, 21, tzinfo=UTC)
