@@ -21,7 +21,6 @@ from jobtrail.core.kinds import JobKey
 from jobtrail.core.log_tail import LogTail
 from jobtrail.core.model import Alert, Claim, HistoryChanges, StoredAlert, StoredJob
 from jobtrail.usecases.ingest import IngestDeps
-from jobtrail.usecases.ports import Jobs
 from jobtrail_local.scripted_sagemaker import ScriptedSageMaker
 
 
@@ -186,9 +185,10 @@ class FakeWorld:
     @cached_property
     def deps(self) -> IngestDeps:
         """Built on first use (after a test swapped any part), then reused like a warm container's."""
-        jobs: Jobs = scripted_training_jobs(self.script) if self.through_boto3 else self.script.jobs()
+        jobs = scripted_training_jobs(self.script) if self.through_boto3 else self.script.jobs()
         return IngestDeps(
             jobs=jobs,
+            tags=jobs,
             histories=self.histories,
             dead_letters=self.dead_letters,
             alerts=self.publisher,

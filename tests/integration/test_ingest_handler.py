@@ -9,6 +9,7 @@ from typing import Any
 
 import boto3
 import pytest
+from expectations import described
 from fakes import scripted_training_jobs
 from jobtrail.adapters.history_store import HistoryStore
 from jobtrail.adapters.sqs import REASON_ATTRIBUTE
@@ -72,7 +73,7 @@ def test_each_sqs_fixture_through_the_handler_records_its_jobs(
     real = deps_from_environment()
     monkeypatch.setattr(
         "functions.ingest.app.deps_from_environment",
-        lambda: replace(real, jobs=scripted_training_jobs(script)),
+        lambda: replace(real, jobs=(jobs := scripted_training_jobs(script)), tags=jobs),
     )
     event = load_sqs_event(name)
     # When Lambda invokes the handler with the SQS batch (as `sam local invoke -e events/sqs/…` would)
@@ -87,7 +88,8 @@ def test_each_sqs_fixture_through_the_handler_records_its_jobs(
         assert stored is not None
         truth = script.jobs().describe(job)
         assert truth is not None
-        assert stored.summary == truth.summary
+        assert described(stored.summary) == truth.summary
+        assert stored.summary.tags == script.jobs().tags(truth.summary)
         assert stored.steps == truth.steps
         if job.kind == "training":
             assert stored.transitions == truth.transitions
@@ -142,7 +144,7 @@ def test_no_secret_reaches_the_logs(
     real = deps_from_environment()
     monkeypatch.setattr(
         "functions.ingest.app.deps_from_environment",
-        lambda: replace(real, jobs=scripted_training_jobs(script)),
+        lambda: replace(real, jobs=(jobs := scripted_training_jobs(script)), tags=jobs),
     )
     bad = load_bad_event("mixed-batch")
     lambda_handler(load_sqs_event("failed"), LambdaContext())

@@ -6,7 +6,7 @@ boto3, DynamoDB or JSON: the adapters map to and from these types at the edges.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -137,6 +137,9 @@ class JobSummary:
     tuning: TuningFacts | None = None
     #: pipeline: the name of the step that failed.
     failed_step: str | None = None
+    #: The job's tags (a pipeline execution: its pipeline's), read once with ListTags and kept bounded
+    #: (``core.routing.kept_tags``); ``None`` until they were read. Not part of the hash: a dict.
+    tags: Mapping[str, str] | None = field(default=None, hash=False)
 
     @property
     def key(self) -> JobKey:
@@ -254,6 +257,8 @@ class Alert:
     severity: str
     subject: str
     message: str  # the JSON document published as the SNS Message
+    #: The team the routes document gave the job when the alert was created (``None``: none).
+    team: str | None = None
 
     @property
     def key(self) -> tuple[str, datetime]:
@@ -269,12 +274,14 @@ class Alert:
         return alert_id_for(self.job, self.alert_type, self.transition_start_time)
 
     def attributes(self) -> dict[str, str]:
-        """The SNS message attributes subscribers filter on."""
+        """The SNS message attributes subscribers filter on; ``team`` only when the alert has one (SNS
+        refuses an empty value)."""
         return {
             "alert_type": self.alert_type,
             "severity": self.severity,
             "job_name": self.job.name,
             "job_kind": self.job.kind,
+            **({"team": self.team} if self.team else {}),
         }
 
 
