@@ -20,6 +20,7 @@ from jobtrail.core.history import WriteConflict, merge
 from jobtrail.core.kinds import JobKey
 from jobtrail.core.log_tail import LogTail
 from jobtrail.core.model import Alert, Claim, HistoryChanges, StoredAlert, StoredJob
+from jobtrail.core.routing import Routes, RoutesUnreadable, parse_routes
 from jobtrail.usecases.ingest import IngestDeps
 from jobtrail_local.scripted_sagemaker import ScriptedSageMaker
 
@@ -144,6 +145,23 @@ class ScriptedJobLogs:
     def tail(self, job: JobKey, lines: int) -> LogTail:
         self.reads.append((job, lines))
         return self.answer
+
+
+@dataclass
+class DocumentRoutes:
+    """``AlertRoutes`` over a routes document held as text (as people write it in the SSM parameter):
+    ``load`` parses it as the SSM adapter does; ``unreadable`` makes it fail as a read SSM refused does.
+    ``loads`` counts the reads."""
+
+    text: str = '{"routes": []}'
+    unreadable: str | None = None
+    loads: int = 0
+
+    def load(self) -> Routes:
+        self.loads += 1
+        if self.unreadable is not None:
+            raise RoutesUnreadable(self.unreadable)
+        return parse_routes(self.text)
 
 
 @dataclass

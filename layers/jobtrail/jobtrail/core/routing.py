@@ -305,7 +305,9 @@ def parse_routes(text: str) -> Routes:
     try:
         document = msgspec.convert(raw, _Document)
     except msgspec.ValidationError as error:
-        raise RoutesError(_explain(str(error), raw)) from None
+        # One line, whatever a key or value holds (msgspec quotes them as they are).
+        explained = _explain(str(error), raw).replace("\r", "\\r").replace("\n", "\\n")
+        raise RoutesError(explained) from None
     default = document.default
     return Routes(
         rules=tuple(
@@ -366,14 +368,14 @@ def _explain(message: str, raw: Any) -> str:
     key = "rule" if in_rule and not member else member
     holder = {"": "the routes document", "rule": "the rule"}.get(key, key)
     prefix = f"{where}: " if where else ""
-    if expected := re.fullmatch(r"Expected `.*`, got `.*`", what):
+    if expected := re.fullmatch(r"(?s)Expected `.*`, got `.*`", what):
         return f"{prefix}{holder} must be {_SHAPES.get(key, expected[0])}"
-    if unknown := re.fullmatch(r"Object contains unknown field `(.*)`", what):
+    if unknown := re.fullmatch(r"(?s)Object contains unknown field `(.*)`", what):
         known = ", ".join(_MEMBERS.get(key, ()))
         return f"{prefix}{holder} has an unknown key {unknown[1]!r} (known: {known})"
-    if missing := re.fullmatch(r"Object missing required field `(.*)`", what):
+    if missing := re.fullmatch(r"(?s)Object missing required field `(.*)`", what):
         return f"{prefix}{member + '.' if member else ''}{missing[1]} is required"
-    if enum := re.fullmatch(r"Invalid enum value (.*)", what):
+    if enum := re.fullmatch(r"(?s)Invalid enum value (.*)", what):
         return f"{prefix}{member} must be {_SHAPES.get(member, 'one of its values')}, not {enum[1]}"
     # A check of ours (``__post_init__``): its message starts with the member it is about.
     return f"{prefix}{member + '.' if member else ''}{what}"
