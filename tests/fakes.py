@@ -20,8 +20,8 @@ from jobtrail.core.history import WriteConflict, merge
 from jobtrail.core.kinds import JobKey
 from jobtrail.core.log_tail import LogTail
 from jobtrail.core.model import Alert, Claim, HistoryChanges, StoredAlert, StoredJob
+from jobtrail.core.routing import Routes, RoutesUnreadable, parse_routes
 from jobtrail.usecases.ingest import IngestDeps
-from jobtrail.usecases.ports import Jobs
 from jobtrail_local.scripted_sagemaker import ScriptedSageMaker
 
 
@@ -148,6 +148,23 @@ class ScriptedJobLogs:
 
 
 @dataclass
+class DocumentRoutes:
+    """``AlertRoutes`` over a routes document held as text (as people write it in the SSM parameter):
+    ``load`` parses it as the SSM adapter does; ``unreadable`` makes it fail as a read SSM refused does.
+    ``loads`` counts the reads."""
+
+    text: str = '{"routes": []}'
+    unreadable: str | None = None
+    loads: int = 0
+
+    def load(self) -> Routes:
+        self.loads += 1
+        if self.unreadable is not None:
+            raise RoutesUnreadable(self.unreadable)
+        return parse_routes(self.text)
+
+
+@dataclass
 class ListDeadLetters:
     """``DeadLetters`` that keeps parked records in a list; ``fail`` makes ``park`` raise."""
 
@@ -186,9 +203,10 @@ class FakeWorld:
     @cached_property
     def deps(self) -> IngestDeps:
         """Built on first use (after a test swapped any part), then reused like a warm container's."""
-        jobs: Jobs = scripted_training_jobs(self.script) if self.through_boto3 else self.script.jobs()
+        jobs = scripted_training_jobs(self.script) if self.through_boto3 else self.script.jobs()
         return IngestDeps(
             jobs=jobs,
+            tags=jobs,
             histories=self.histories,
             dead_letters=self.dead_letters,
             alerts=self.publisher,

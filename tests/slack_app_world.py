@@ -122,19 +122,20 @@ class SlackAppWorld:
             events.extend(lambda_event(sent) for sent in self.world.notifications())
         return events
 
-    def run(self, lifecycle_name: str) -> None:
+    def run(self, lifecycle_name: str, **changes: Any) -> None:
         """Replay a lifecycle as the stack would: after each step, the alerts SNS delivers, then the
-        stream's new transitions; the notifier's clock just after each step's event."""
+        stream's new transitions; the notifier's clock just after each step's event. ``changes`` replace
+        fields of the notifier's ``SlackAppDeps`` (``routes=…``)."""
         for step in load_lifecycle(lifecycle_name).steps:
             self.world.script.advance(step)
             handle_batch(sqs_batch([step.sqs_body]), self.world.deps)
             self.clock.now = max(self.clock.now, step.modified + timedelta(seconds=1))
             for sent in self.world.notifications():
-                self.results.append(notify(lambda_event(sent), self.deps()))
-            self.deliver_stream()
+                self.results.append(notify(lambda_event(sent), self.deps(**changes)))
+            self.deliver_stream(**changes)
 
-    def deliver_stream(self) -> list[NotifyResult]:
-        results = [notify(event, self.deps()) for event in stream_events(self.stream)]
+    def deliver_stream(self, **changes: Any) -> list[NotifyResult]:
+        results = [notify(event, self.deps(**changes)) for event in stream_events(self.stream)]
         self.results.extend(results)
         return results
 

@@ -38,8 +38,10 @@ class World:
 
     @cached_property
     def deps(self) -> IngestDeps:
+        jobs = scripted_training_jobs(self.script)
         return IngestDeps(
-            jobs=scripted_training_jobs(self.script),
+            jobs=jobs,
+            tags=jobs,
             histories=self.store,
             dead_letters=SqsDeadLetters(self.sqs, self.dead_letter_queue_url),
             alerts=SnsAlertPublisher(boto3.client("sns", region_name="us-east-1"), self.topic_arn),

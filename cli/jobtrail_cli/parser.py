@@ -15,7 +15,7 @@ from typing import Any, TypeVar, overload
 from jobtrail import __version__
 from jobtrail.core.times import parse_moment
 
-from jobtrail_cli.commands import alert_check, backfill, completion, demo, dlq, migrate, queries
+from jobtrail_cli.commands import alert_check, backfill, completion, demo, dlq, migrate, queries, routes
 from jobtrail_cli.commands import status as deployment_status
 from jobtrail_cli.commands import watch as watch_command
 from jobtrail_cli.wiring import Wiring
@@ -105,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_completion_command(subcommands)
     migrate_command = _add_migrate(subcommands, output)
+    routes_commands = _add_routes(subcommands, output)
 
     one_job_commands = []
     for name, run, text, kind in (
@@ -142,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     for command in (
         *named,
         *one_job_commands,
+        *routes_commands,
         *_add_watch_and_status(subcommands, output),  # (here: build_parser is long enough)
     ):
         _add_where_options(command, suppress=True)
@@ -265,6 +267,65 @@ def _add_migrate(
     )
     migrate_command.set_defaults(run=migrate.migrate)
     return migrate_command
+
+
+def _add_routes(
+    subcommands: argparse._SubParsersAction[_CommandParser], output: _CommandParser
+) -> tuple[_CommandParser, ...]:
+    """``routes test`` (which route a job's alerts take, and why) and ``routes check`` (a document is
+    valid): the routes document from ``--routes FILE``, ``--parameter NAME`` or the ``--stack`` stack."""
+    routes_command = subcommands.add_parser(
+        "routes", help="the teams alerts are routed to: try the routes document on a job, or check it"
+    )
+    actions = routes_command.add_subparsers(dest="routes_command", metavar="ACTION", required=True)
+    test = actions.add_parser(
+        "test", parents=[output], help="which route a job's alerts take and why: team, Slack channel, webhook"
+    )
+    _completes_job_names(
+        test.add_argument(
+            "job",
+            metavar="NAME",
+            help="job name (a pipeline execution: PIPELINE/EXECUTION-ID), or a unique prefix",
+        )
+    )
+    _add_kind_option(test, "the job's kind, when jobs of several kinds have this name")
+    source = test.add_mutually_exclusive_group()
+    source.add_argument(
+        "--routes",
+        metavar="FILE",
+        help="try this routes document (JSON; - reads stdin) instead of the deployed one",
+    )
+    source.add_argument(
+        "--parameter",
+        metavar="NAME",
+        help="the SSM parameter holding the routes document (default: the --stack stack's "
+        "AlertRoutesParameterName)",
+    )
+    test.add_argument(
+        "--read-tags",
+        action="store_true",
+        help="when the job's tags are not stored yet, read them from SageMaker (ListTags), as its next sync "
+        "will",
+    )
+    test.set_defaults(run=routes.test)
+    check = actions.add_parser(
+        "check",
+        parents=[output],
+        help="validate a routes document; one line naming the bad rule if it is not",
+    )
+    check.add_argument(
+        "routes",
+        metavar="FILE",
+        nargs="?",
+        help="the routes document (JSON; - reads stdin); default: the deployed one",
+    )
+    check.add_argument(
+        "--parameter",
+        metavar="NAME",
+        help="the SSM parameter holding it (default: the --stack stack's AlertRoutesParameterName)",
+    )
+    check.set_defaults(run=routes.check)
+    return routes_command, test, check
 
 
 def _add_backfill(

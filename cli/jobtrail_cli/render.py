@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Any
 
+    from jobtrail.core.routing import RouteChoice
     from jobtrail_local.demo import DemoResult, KindCount
     from rich.console import ConsoleOptions, RenderableType
     from rich.progress import Progress, TaskID
@@ -288,6 +289,46 @@ def job_details(record: JobRecord, *, where: str, command: str = "jobtrail") -> 
         metrics_table(record)
     for hint in _hints(record, command):
         console.print(hint, soft_wrap=True)
+
+
+def route_details(
+    job: JobKey,
+    tags: Mapping[str, str] | None,
+    tags_from: str | None,
+    choice: RouteChoice,
+    *,
+    source: str,
+    where: str,
+) -> None:
+    """``routes test``: the job, its tags and where they come from, the route it takes and why, its team,
+    Slack channel and webhook secret (or what stands in for them)."""
+    table = Table(
+        show_header=False,
+        title=f"Route of {SPECS[job.kind].noun} {job.name}",
+        title_justify="left",
+        caption=f"Routes: {source}. Job from {where}.",
+        caption_justify="left",
+        box=None,
+    )
+    table.add_column(style="bold")
+    table.add_column(overflow="fold")
+    if tags is None:
+        shown_tags = Text(
+            "not read yet: its next sync reads them (--read-tags reads them now)", style="yellow"
+        )
+    else:
+        listed = ", ".join(f"{key}={value}" for key, value in sorted(tags.items())) or "none"
+        shown_tags = Text(f"{listed} ({'from SageMaker now' if tags_from == 'sagemaker' else 'stored'})")
+    for label, value in (
+        ("Job", f"{job_ref(job)} ({job.account}, {job.region})"),
+        ("Tags", shown_tags),
+        ("Route", choice.reason),
+        ("Team", choice.team or Text("none: the alert has no team attribute", style="dim")),
+        ("Slack channel", choice.slack_channel or Text("the stack's default", style="dim")),
+        ("Webhook secret", choice.slack_webhook_secret or Text("the stack's default", style="dim")),
+    ):
+        table.add_row(label, value)
+    console.print(table)
 
 
 def _rows_of_kind(record: JobRecord) -> list[tuple[str, str | Text]]:

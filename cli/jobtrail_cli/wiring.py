@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Callable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from jobtrail_cli.errors import EXIT_USAGE, UserError
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from jobtrail.adapters.history_queries import HistoryQueries
     from jobtrail.adapters.history_store import HistoryStore
     from jobtrail.adapters.logs import CloudWatchJobLogs
+    from jobtrail.adapters.routes import SsmAlertRoutes
     from jobtrail.core.kinds import Kind
     from mypy_boto3_sagemaker import SageMakerClient
     from mypy_boto3_sns import SNSClient
@@ -268,6 +269,36 @@ class Wiring:
 
         return DEMO_TABLE
 
+    @staticmethod
+    @contextmanager
+    def function_logs_to_stderr() -> Iterator[None]:
+        """Within the block, the log lines the use cases write as the functions do (Powertools' JSON, on
+        stdout for CloudWatch) go to stderr: a backfill that warns (a job's tags not read) keeps ``--json``
+        on stdout clean."""
+        import logging  # noqa: PLC0415
+        import sys  # noqa: PLC0415
+
+        from jobtrail.observability import logger  # noqa: PLC0415
+
+        class CurrentStderr:
+            """Whatever ``sys.stderr`` is when a line is written (tests swap it)."""
+
+            def write(self, text: str) -> int:
+                return sys.stderr.write(text)
+
+            def flush(self) -> None:
+                sys.stderr.flush()
+
+        handler = logger.registered_handler
+        if not isinstance(handler, logging.StreamHandler):
+            yield
+            return
+        before = handler.setStream(CurrentStderr())
+        try:
+            yield
+        finally:
+            handler.setStream(before)
+
     def refuse_local(self, command: str, why: str) -> None:
         """Stop here, in one line, when ``--local`` is given to a command that needs an AWS account."""
         if self._local:
@@ -311,6 +342,16 @@ class Wiring:
         """SQS, for the dead-letter queue."""
         session, region = self._session_and_region()
         return aws_call(lambda: session.client("sqs", region_name=region))
+
+    def alert_routes(self, parameter_name: str) -> SsmAlertRoutes:
+        """The routes document in SSM parameter ``parameter_name``, read as the functions read it."""
+        from jobtrail.adapters.routes import CLIENT_CONFIG, SsmAlertRoutes  # noqa: PLC0415
+
+        session, region = self._session_and_region()
+        return SsmAlertRoutes(
+            lambda: aws_call(lambda: session.client("ssm", region_name=region, config=CLIENT_CONFIG)),
+            parameter_name,
+        )
 
     def _session_and_region(self) -> tuple[Session, str]:
         return self._boto3_session(), self._region()
@@ -411,6 +452,14 @@ class Wiring:
         if not self._stack_name:
             raise UserError("which deployment? pass --stack STACK (the jobtrail stack's name)", EXIT_USAGE)
         return self._stack_name
+
+    def jobtrail_stack_parameter(self, key: str, instead: str) -> str:
+        """A parameter of the ``--stack`` jobtrail stack (``""`` when empty); without ``--stack``, one line
+        asking for it or for what to pass ``instead``."""
+        if not self._stack_name:
+            raise UserError(f"{instead}, or --stack STACK", EXIT_USAGE)
+        self.stack_output(TABLE_OUTPUT_KEY)  # a jobtrail stack, or one line saying it is not
+        return self._described_stack(self._stack_name).parameters.get(key) or ""
 
     def stack_parameter(self, key: str) -> str | None:
         """A parameter of the ``--stack`` stack (the same DescribeStacks as its outputs)."""

@@ -23,14 +23,17 @@ from jobtrail.usecases.ingest import BatchResponse, IngestDeps, handle_batch
 def deps_from_environment() -> IngestDeps:
     """The function's dependencies, from its environment (the template sets every variable)."""
     aws = AwsAdapters(os.environ["JOBTRAIL_TABLE"])
+    jobs = aws.jobs()
     return IngestDeps(
-        jobs=aws.jobs(),
+        jobs=jobs,
         histories=aws.histories,
         dead_letters=aws.dead_letters(os.environ["JOBTRAIL_DEAD_LETTER_QUEUE_URL"]),
         alerts=aws.alerts(os.environ["JOBTRAIL_ALERT_TOPIC_ARN"]),
         alert_on=parse_alert_on(os.environ.get("JOBTRAIL_ALERT_ON")),
         logs=aws.job_logs(),
         log_lines=parse_log_lines(os.environ.get("JOBTRAIL_ALERT_LOG_LINES")),
+        tags=jobs,
+        routes=aws.alert_routes(os.environ.get("JOBTRAIL_ROUTES_PARAMETER", "")),
         tracked_kinds=parse_kinds(os.environ.get("JOBTRAIL_TRACKED_KINDS")),
     )
 

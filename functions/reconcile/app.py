@@ -36,6 +36,8 @@ def deps_from_environment() -> ReconcileDeps:
             alert_on=parse_alert_on(os.environ.get("JOBTRAIL_ALERT_ON")),
             logs=aws.job_logs(),
             log_lines=parse_log_lines(os.environ.get("JOBTRAIL_ALERT_LOG_LINES")),
+            tags=jobs,
+            routes=aws.alert_routes(os.environ.get("JOBTRAIL_ROUTES_PARAMETER", "")),
         ),
         catalog=jobs,
         histories=aws.histories,

@@ -4,7 +4,8 @@ history table's stream brings, posted to Slack.
 The composition root: the only place that reads this function's environment. The template sets one of
 two modes: webhook mode (``JOBTRAIL_SLACK_WEBHOOK_SECRET_ARN``: incoming webhooks, the stack's and the
 routes') or app mode (``JOBTRAIL_SLACK_BOT_TOKEN_SECRET_ARN``: a bot token, one thread per job in
-``JOBTRAIL_SLACK_CHANNEL`` or the route's channel). Secrets are read from Secrets Manager when the first
+``JOBTRAIL_SLACK_CHANNEL`` or the route's channel; a first-seen thread under ``SlackThreadAll`` reads the
+routes document of ``JOBTRAIL_ROUTES_PARAMETER``). Secrets are read from Secrets Manager when the first
 post needs them, and never logged.
 """
 
@@ -15,9 +16,10 @@ from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from jobtrail.adapters import routes
+from jobtrail.adapters.routes import SsmAlertRoutes
 from jobtrail.adapters.slack import SlackWebApi, WebhookPoster, bot_token_from_secret, webhook_url_from_secret
 from jobtrail.adapters.slack_threads import SlackThreadStore
-from jobtrail.core.model import JobSummary
 from jobtrail.observability import logger
 from jobtrail.usecases.notify import NotifierDeps, notify
 from jobtrail.usecases.ports import SlackPoster
@@ -31,13 +33,8 @@ def deps_from_environment() -> NotifierDeps:
     if not token_secret:
         default = WebhookPoster(webhook_url_from_secret(os.environ["JOBTRAIL_SLACK_WEBHOOK_SECRET_ARN"]))
         return NotifierDeps(default, webhook_for=_route_webhook)
-    channel = os.environ["JOBTRAIL_SLACK_CHANNEL"]
-
-    def channel_for(job: JobSummary) -> str:
-        """The channel of a job's first-seen thread (SlackThreadAll): the default channel, until the
-        routing rules are wired here (the job's route's channel)."""
-        return channel
-
+    thread_all = os.environ.get("JOBTRAIL_SLACK_THREAD_ALL", "false").strip().lower() == "true"
+    routes_parameter = os.environ.get("JOBTRAIL_ROUTES_PARAMETER", "")
     return NotifierDeps(
         app=SlackAppDeps(
             messages=SlackWebApi(
@@ -46,11 +43,19 @@ def deps_from_environment() -> NotifierDeps:
                 base_url=os.environ.get("JOBTRAIL_SLACK_API_URL") or None,
             ),
             threads=SlackThreadStore(os.environ["JOBTRAIL_TABLE"]),
-            default_channel=channel,
-            thread_all=os.environ.get("JOBTRAIL_SLACK_THREAD_ALL", "false").strip().lower() == "true",
-            channel_for=channel_for,
+            default_channel=os.environ["JOBTRAIL_SLACK_CHANNEL"],
+            thread_all=thread_all,
+            # An alert carries its route; only a first-seen thread (SlackThreadAll) reads the document.
+            routes=SsmAlertRoutes(_ssm_client, routes_parameter) if thread_all and routes_parameter else None,
         )
     )
+
+
+def _ssm_client() -> Any:
+    """The routes document's SSM client, made when a first-seen thread first wants a route."""
+    import boto3  # noqa: PLC0415 - not in every cold start
+
+    return boto3.client("ssm", config=routes.CLIENT_CONFIG)
 
 
 @cache

@@ -155,6 +155,13 @@ class Step:
         """The event as EventBridge puts it on the queue: the JSON text an SQS record's ``body`` holds."""
         return json.dumps(self.event)
 
+    @property
+    def tags(self) -> dict[str, str]:
+        """The job's tags, as its state-change event carries them (``detail.Tags``) and ListTags answers
+        them; a pipeline execution's events carry none (its pipeline's tags are its own)."""
+        carried = (self.event.get("detail") or {}).get("Tags")
+        return {str(k): str(v) for k, v in carried.items()} if isinstance(carried, dict) else {}
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ExpectedJob:

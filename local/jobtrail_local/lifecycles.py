@@ -96,6 +96,14 @@ class Lifecycle:
             raise KeyError(job)
         return copy.deepcopy(steps[-1].describe)
 
+    def tags(self, job: str | JobKey) -> dict[str, str]:
+        """The job's tags (what ListTags answers, as its events carry them; ``{}`` for a pipeline
+        execution, whose pipeline the fixtures do not tag); ``KeyError`` if unknown."""
+        steps = self.steps_of(job)
+        if not steps:
+            raise KeyError(job)
+        return steps[0].tags
+
     def final_record(self, job: str | JobKey) -> JobRecord:
         """What jobtrail's SageMaker adapter makes of the job's final Describe answer."""
         steps = self.steps_of(job)

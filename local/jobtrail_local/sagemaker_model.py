@@ -164,6 +164,18 @@ def _check_range(size: int, shape: Shape, path: str, found: list[str], unit: str
         found.append(f"{path}: {size} {unit} is over {shape.name}'s maximum {high}".replace("  ", " "))
 
 
+#: The Unicode property classes the model's patterns use (tags: ``[\p{L}\p{Z}\p{N}_.:/=+\-@]``), which
+#: Python's ``re`` lacks, as the characters they stand for inside a class: ``\w`` is letters, numbers and
+#: ``_``, so ``\p{L}`` and ``\p{N}`` may each become it; ``\p{Z}`` is the space and line separators.
+_PROPERTY_CLASSES = {
+    r"\p{L}": r"\w",
+    r"\p{N}": r"\w",
+    r"\p{Z}": "\u0020\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000",
+}
+
+
 @functools.cache
 def _compiled(pattern: str) -> re.Pattern[str]:
+    for prop, characters in _PROPERTY_CLASSES.items():
+        pattern = pattern.replace(prop, characters)
     return re.compile(pattern, re.DOTALL)

@@ -8,7 +8,9 @@ success or error, in one place (``answer``):
   DescribeHyperParameterTuningJob, DescribePipelineExecution, and ListPipelineExecutionSteps;
 - the List APIs reconciliation uses: ListTrainingJobs, ListProcessingJobs, ListTransformJobs,
   ListHyperParameterTuningJobs, ListPipelines, ListPipelineExecutions, with the filters, sort orders and
-  pages botocore's model defines.
+  pages botocore's model defines;
+- ListTags: a job's tags as its state-change events carry them (``tag`` sets others, a pipeline's
+  included: its executions have none of their own), each answer checked against botocore's model.
 
 ``advance`` feeds it the steps of a lifecycle, in any order: an older state never replaces a newer one. It
 is used three ways:
@@ -23,12 +25,14 @@ is used three ways:
 
 Whichever way it is asked, every Describe is recorded: its job's name in ``calls`` (as it always was for
 training jobs) and its key in ``describes``; every ListPipelineExecutionSteps page in ``step_lists`` (the
-execution's key); every page of a List API in ``list_calls``; every request in ``operations``.
+execution's key); every page of a List API in ``list_calls``; every ListTags in ``tag_reads`` (the ARN
+asked); every request in ``operations``. ``refuse_tags`` makes ListTags fail, as a denied permission does.
 
 What SageMaker answers for a job it does not know differs by kind (events/README.md): DescribeTrainingJob
 ``ValidationException`` "Requested resource not found."; DescribeProcessingJob and DescribeTransformJob
 ``ValidationException`` "Could not find requested job with name …"; DescribeHyperParameterTuningJob,
-DescribePipelineExecution and ListPipelineExecutionSteps ``ResourceNotFound``.
+DescribePipelineExecution and ListPipelineExecutionSteps ``ResourceNotFound``. ListTags of a resource
+SageMaker does not have is a ``ValidationException`` (the message here is the script's own).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import re
 import threading
 import uuid
 from collections import Counter
@@ -135,7 +140,10 @@ OPERATIONS: Final = (
     *_LISTINGS,
     "ListPipelines",
     "ListPipelineExecutions",
+    "ListTags",
 )
+#: A pipeline's ARN (``…:pipeline/<name>``): what ListTags takes for a pipeline execution's tags.
+_PIPELINE_ARN: Final = re.compile(r"arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:[0-9]{12}:pipeline/(?P<name>[^/]+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,15 +163,35 @@ class ScriptedSageMaker:
         self.describes: list[JobKey] = []
         self.step_lists: list[JobKey] = []
         self.list_calls = 0
+        self.tag_reads: list[str] = []
         self.operations: Counter[str] = Counter()
         self._requests = 0
+        self._tags: dict[JobKey, dict[str, str]] = {}
+        self._pipeline_tags: dict[str, dict[str, str]] = {}
+        self._tags_refused: tuple[str, str] | None = None
 
     def advance(self, step: Step) -> None:
-        """Make ``step.describe`` the job's state, unless the state already held was changed later."""
+        """Make ``step.describe`` the job's state, unless the state already held was changed later; the
+        job's tags are those its events carry (``Tags``), unless ``tag`` set them."""
+        if step.kind != "pipeline":
+            self._tags.setdefault(step.key, step.tags)
         current = self._jobs.get(step.key)
         if current is not None and current.modified > step.modified:
             return
         self._jobs[step.key] = _Job(step.modified, copy.deepcopy(step.describe))
+
+    def tag(self, key: JobKey, tags: Mapping[str, str]) -> None:
+        """Give job ``key`` these tags (a pipeline execution's key: its pipeline's), replacing any."""
+        if key.kind == "pipeline":
+            self._pipeline_tags[key.name.partition("/")[0]] = dict(tags)
+        else:
+            self._tags[key] = dict(tags)
+
+    def refuse_tags(
+        self, code: str | None = "AccessDeniedException", message: str = "not authorized"
+    ) -> None:
+        """Make every ListTags answer the error ``code`` (``None``: answer again)."""
+        self._tags_refused = None if code is None else (code, message)
 
     # -- the answers -----------------------------------------------------------------------------------
     def describe(self, job_name: str) -> dict[str, Any]:
@@ -185,12 +213,12 @@ class ScriptedSageMaker:
             if operation in _LISTINGS:
                 self.list_calls += 1
                 return 200, self._list_jobs(_LISTINGS[operation], request)
-            if operation == "ListPipelines":
+            if operation in {"ListPipelines", "ListPipelineExecutions"}:
                 self.list_calls += 1
-                return 200, self._list_pipelines(request)
-            if operation == "ListPipelineExecutions":
-                self.list_calls += 1
-                return 200, self._list_executions(request)
+                pipelines = operation == "ListPipelines"
+                return 200, (self._list_pipelines if pipelines else self._list_executions)(request)
+            if operation == "ListTags":
+                return 200, self._list_tags(request)
             raise _client_error("UnknownOperationException", f"SageMaker.{operation}", operation)
         except ClientError as error:
             return 400, {"Error": dict(error.response.get("Error", {}))}
@@ -246,6 +274,24 @@ class ScriptedSageMaker:
         if request.get("SortOrder", listing.default_order) == "Descending":
             summaries.reverse()
         return _page(request, listing.summaries, summaries)
+
+    def _list_tags(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        """A job's tags (a pipeline's, for a pipeline ARN), a page of ``MaxResults``, model-checked."""
+        arn = str(request.get("ResourceArn", ""))
+        self.tag_reads.append(arn)
+        if self._tags_refused is not None:
+            raise _client_error(*self._tags_refused, "ListTags")
+        pipeline = _PIPELINE_ARN.fullmatch(arn)
+        key = key_from_arn(arn)
+        if pipeline is not None and pipeline["name"].lower() in self._pipelines():
+            tags = self._pipeline_tags.get(pipeline["name"].lower(), {})
+        elif key is not None and key.kind != "pipeline" and key in self._jobs:
+            tags = self._tags.get(key, {})
+        else:
+            raise _client_error("ValidationException", f"Resource {arn} does not exist.", "ListTags")
+        answer = _page(request, "Tags", [{"Key": k, "Value": v} for k, v in sorted(tags.items())])
+        sagemaker_model.check(answer, sagemaker_model.output_shape("ListTags"), f"ListTags of {arn}")
+        return answer
 
     def _pipelines(self) -> dict[str, list[dict[str, Any]]]:
         """Each pipeline's executions (their DescribePipelineExecution answers), by pipeline name."""

@@ -20,7 +20,7 @@ import itertools
 import json
 import random
 from collections import Counter, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -31,6 +31,7 @@ import botocore.session
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.parsers import create_parser
+from expectations import described
 from fakes import FakeWorld, scripted_training_jobs
 from jobtrail.adapters.sagemaker import record_from_describe
 from jobtrail.adapters.sns import SnsAlertPublisher
@@ -148,11 +149,14 @@ class Faults:
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
+        # ListTags draws from its own sequence, so the other calls fail where they always did.
+        self._tags_rng = random.Random(self.seed + 1)
 
     def before_call(self, model: Any, params: dict[str, Any], **_: Any) -> tuple[AWSResponse, Any] | None:
         operation = f"{model.service_model.service_name}.{model.name}"
         self.calls[operation] += 1
-        if not self.enabled or self._rng.random() >= self.rate:
+        rng = self._tags_rng if operation == "sagemaker.ListTags" else self._rng
+        if not self.enabled or rng.random() >= self.rate:
             return None
         fault = self._fault(operation, params)
         if fault is None:
@@ -166,6 +170,8 @@ class Faults:
         coin = self._rng.random() < 0.5
         if operation == "sagemaker.DescribeTrainingJob":
             return "Describe ThrottlingException", 400, json.dumps(_THROTTLED_DESCRIBE).encode(), json_11
+        if operation == "sagemaker.ListTags":
+            return "ListTags ThrottlingException", 400, json.dumps(_THROTTLED_DESCRIBE).encode(), json_11
         if operation == "dynamodb.TransactWriteItems":
             if coin:
                 body = _transaction_conflict(params, self._rng)
@@ -202,6 +208,7 @@ class Faults:
 
 FAULT_KINDS = {
     "Describe ThrottlingException",
+    "ListTags ThrottlingException",
     "Query ProvisionedThroughputExceeded",
     "TransactWriteItems ProvisionedThroughputExceeded",
     "TransactWriteItems TransactionConflict",
@@ -212,6 +219,7 @@ FAULT_KINDS = {
 }
 _FAULTABLE = (
     "before-call.sagemaker.DescribeTrainingJob",
+    "before-call.sagemaker.ListTags",
     "before-call.dynamodb.Query",
     "before-call.dynamodb.TransactWriteItems",
     "before-call.dynamodb.UpdateItem",
@@ -341,6 +349,7 @@ class Replay:
 
 # --------------------------------------------------------------------------------------------- helpers
 JobHistory = tuple[JobSummary, tuple[Transition, ...], tuple[tuple[str, str, datetime | None], ...]]
+JobTags = dict[str, Mapping[str, str] | None]
 
 
 @dataclass
@@ -349,12 +358,15 @@ class Outcome:
     history: dict[str, JobHistory]
     published: Counter[str]
     alert_states: Counter[str]
+    tags: JobTags
 
 
 def deps_for(world: World, replay: Replay) -> IngestDeps:
     """Ingest's dependencies on the world, with clients created now (so that hooks installed reach them)."""
+    jobs = scripted_training_jobs(replay.script)
     return IngestDeps(
-        jobs=scripted_training_jobs(replay.script),
+        jobs=jobs,
+        tags=jobs,
         histories=world.store,
         dead_letters=SqsDeadLetters(world.sqs, world.dead_letter_queue_url),
         alerts=SnsAlertPublisher(boto3.client("sns", region_name="us-east-1"), world.topic_arn),
@@ -363,16 +375,22 @@ def deps_for(world: World, replay: Replay) -> IngestDeps:
 
 
 def stored(histories: JobHistories, load: Load) -> tuple[dict[str, JobHistory], Counter[str]]:
-    """Per job: the summary, every transition (ends and messages included) and the exact final metrics;
-    and the states of all alerts in the outbox."""
+    """Per job: the summary as Describe shows it, every transition (ends and messages included) and the
+    exact final metrics; and the states of all alerts in the outbox."""
     result: dict[str, JobHistory] = {}
     states: Counter[str] = Counter()
     for name in load.job_names:
         job = histories.load(job_key(name))
         assert job is not None, f"{name} was never stored"
-        result[name] = (job.summary, job.transitions, _exact(job.final_metrics))
+        result[name] = (described(job.summary), job.transitions, _exact(job.final_metrics))
         states.update(alert.state for alert in job.alerts)
     return result, states
+
+
+def stored_tags(histories: JobHistories, load: Load) -> JobTags:
+    """Per job: the tags kept with it (``None``: not read yet)."""
+    found = {name: histories.load(job_key(name)) for name in load.job_names}
+    return {name: job.summary.tags if job else None for name, job in found.items()}
 
 
 def truth(load: Load) -> dict[str, JobHistory]:
@@ -399,7 +417,8 @@ def run_without_faults(load: Load, stream: tuple[Delivery, ...]) -> Outcome:
     replay = Replay(load, stream, world.script)
     stats = replay.run(replace(world.deps, clock=replay.clock))
     history, states = stored(world.histories, load)
-    return Outcome(stats, history, Counter(a.alert_id for a in world.publisher.published), states)
+    published = Counter(a.alert_id for a in world.publisher.published)
+    return Outcome(stats, history, published, states, stored_tags(world.histories, load))
 
 
 def run_with_faults(world: World, load: Load, stream: tuple[Delivery, ...], faults: Faults) -> Outcome:
@@ -409,7 +428,8 @@ def run_with_faults(world: World, load: Load, stream: tuple[Delivery, ...], faul
         stats = replay.run(deps_for(world, replay))
         faults.enabled = False
         history, states = stored(world.store, load)
-    return Outcome(stats, history, published_alerts(world), states)
+        tags = stored_tags(world.store, load)
+    return Outcome(stats, history, published_alerts(world), states, tags)
 
 
 def report(
@@ -467,6 +487,11 @@ def replay_with_faults(world: World, jobs: int, seed: int, title: str) -> None:
     # And the history is the fault-free run's, which is what SageMaker says: no transition lost
     assert clean.history == truth(load)
     assert faulty.history == clean.history
+    # And each job keeps its tags; a job whose every ListTags failed has none yet, and was recorded anyway
+    assert clean.tags == {name: load.tags(name) for name in load.job_names}
+    assert all(faulty.tags[name] in (None, load.tags(name)) for name in load.job_names)
+    unknown = sum(tags is None for tags in faulty.tags.values())
+    assert unknown <= faults.injected["ListTags ThrottlingException"]
     # And every expected alert reached the subscriber exactly once, and is marked sent
     once = Counter(dict.fromkeys(load.expected_alert_ids, 1))
     assert clean.published == once

@@ -9,6 +9,7 @@ from typing import Any
 
 import boto3
 import pytest
+from expectations import described
 from fakes import scripted_training_jobs
 from jobtrail.adapters.history_store import HistoryStore
 from jobtrail.adapters.sqs import REASON_ATTRIBUTE
@@ -40,7 +41,7 @@ def deployed(moto_table: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[
     ]
     monkeypatch.setenv("JOBTRAIL_ALERT_TOPIC_ARN", topic_arn)
     deps_from_environment.cache_clear()
-    yield {"table": moto_table.name, "sqs": sqs, "dlq_url": dlq_url}
+    yield {"table": moto_table.name, "sqs": sqs, "dlq_url": dlq_url, "topic_arn": topic_arn}
     deps_from_environment.cache_clear()
 
 
@@ -72,7 +73,7 @@ def test_each_sqs_fixture_through_the_handler_records_its_jobs(
     real = deps_from_environment()
     monkeypatch.setattr(
         "functions.ingest.app.deps_from_environment",
-        lambda: replace(real, jobs=scripted_training_jobs(script)),
+        lambda: replace(real, jobs=(jobs := scripted_training_jobs(script)), tags=jobs),
     )
     event = load_sqs_event(name)
     # When Lambda invokes the handler with the SQS batch (as `sam local invoke -e events/sqs/…` would)
@@ -87,7 +88,8 @@ def test_each_sqs_fixture_through_the_handler_records_its_jobs(
         assert stored is not None
         truth = script.jobs().describe(job)
         assert truth is not None
-        assert stored.summary == truth.summary
+        assert described(stored.summary) == truth.summary
+        assert stored.summary.tags == script.jobs().tags(truth.summary)
         assert stored.steps == truth.steps
         if job.kind == "training":
             assert stored.transitions == truth.transitions
@@ -142,7 +144,7 @@ def test_no_secret_reaches_the_logs(
     real = deps_from_environment()
     monkeypatch.setattr(
         "functions.ingest.app.deps_from_environment",
-        lambda: replace(real, jobs=scripted_training_jobs(script)),
+        lambda: replace(real, jobs=(jobs := scripted_training_jobs(script)), tags=jobs),
     )
     bad = load_bad_event("mixed-batch")
     lambda_handler(load_sqs_event("failed"), LambdaContext())
@@ -154,3 +156,38 @@ def test_no_secret_reaches_the_logs(
     assert "rejected record" in everything
     assert "SECRETxKEY" not in everything
     assert "SESSIONxTOKEN" not in everything
+
+
+def test_the_function_routes_alerts_by_the_parameter_its_environment_names(
+    deployed: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the stack's routes parameter (JOBTRAIL_ROUTES_PARAMETER), a subscriber, and SageMaker after the
+    # failed lifecycle (the job tagged team=nlp)
+    routes = {"routes": [{"team": "nlp", "match": {"tags": {"team": "nlp"}}}]}
+    boto3.client("ssm", region_name="us-east-1").put_parameter(
+        Name="/jobtrail/routes", Type="String", Value=json.dumps(routes)
+    )
+    monkeypatch.setenv("JOBTRAIL_ROUTES_PARAMETER", "/jobtrail/routes")
+    topic_arn = deployed["topic_arn"]
+    subscriber = deployed["sqs"].create_queue(QueueName="alert-subscriber")["QueueUrl"]
+    subscriber_arn = deployed["sqs"].get_queue_attributes(QueueUrl=subscriber, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    boto3.client("sns", region_name="us-east-1").subscribe(
+        TopicArn=topic_arn, Protocol="sqs", Endpoint=subscriber_arn
+    )
+    script = ScriptedSageMaker()
+    for step in load_lifecycle("failed").steps:
+        script.advance(step)
+    real = deps_from_environment()
+    monkeypatch.setattr(
+        "functions.ingest.app.deps_from_environment",
+        lambda: replace(real, jobs=(jobs := scripted_training_jobs(script)), tags=jobs),
+    )
+    # When the handler gets the lifecycle's events
+    assert lambda_handler(load_sqs_event("failed"), LambdaContext()) == {"batchItemFailures": []}
+    # Then the alert went out with its team, as a message attribute and in the message
+    [message] = deployed["sqs"].receive_message(QueueUrl=subscriber, MaxNumberOfMessages=10)["Messages"]
+    notification = json.loads(message["Body"])
+    assert notification["MessageAttributes"]["team"] == {"Type": "String", "Value": "nlp"}
+    assert json.loads(notification["Message"])["route"]["reason"] == 'rule 1 "nlp": tag team=nlp'

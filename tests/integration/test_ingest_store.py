@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from expectations import assert_matches_expected
+from expectations import assert_matches_expected, described
 from jobtrail.adapters.sagemaker import record_from_describe
 from jobtrail.adapters.sqs import REASON_ATTRIBUTE, SOURCE_MESSAGE_ATTRIBUTE
 from jobtrail.core.kinds import JobKey
@@ -183,7 +183,7 @@ def test_the_newest_answer_wins_when_two_invocations_race_on_one_job(local_world
     assert max(results["old"].attempts, results["new"].attempts) == 2
     stored = world.store.load(job_key(newer.job_name))
     assert stored is not None
-    assert stored.summary == newer.summary
+    assert described(stored.summary) == newer.summary
     assert stored.transitions == newer.transitions
 
 

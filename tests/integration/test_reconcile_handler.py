@@ -9,6 +9,7 @@ from typing import Any
 import boto3
 import pytest
 from jobtrail.adapters.history_store import HistoryStore
+from jobtrail.adapters.routes import SsmAlertRoutes
 from jobtrail.adapters.sagemaker import SageMakerJobs
 from jobtrail.usecases.reconcile import RECONCILE_WATERMARK
 from jobtrail_local.lambda_runtime import LambdaContext
@@ -61,6 +62,21 @@ def test_the_environment_becomes_the_dependencies(deployed: str, monkeypatch: py
     monkeypatch.setenv("JOBTRAIL_STALLED_AFTER_HOURS", "0")
     deps_from_environment.cache_clear()
     assert deps_from_environment().stalled_after is None
+
+
+def test_the_routes_parameter_and_the_tags_are_wired_when_named(
+    deployed: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without JOBTRAIL_ROUTES_PARAMETER (AlertRoutesParameterName empty) alerts are not routed; tags are read
+    deps = deps_from_environment()
+    assert deps.sync.routes is None
+    assert deps.sync.tags is deps.sync.jobs
+    # With it, the routes document is that parameter's
+    monkeypatch.setenv("JOBTRAIL_ROUTES_PARAMETER", "/jobtrail/routes")
+    deps_from_environment.cache_clear()
+    routes = deps_from_environment().sync.routes
+    assert isinstance(routes, SsmAlertRoutes)
+    assert routes.name == "/jobtrail/routes"
 
 
 def test_a_scheduled_pass_records_the_jobs_sagemaker_lists(deployed: str) -> None:

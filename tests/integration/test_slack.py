@@ -267,11 +267,12 @@ def test_a_test_alert_stays_within_slack_limits(team: str, caller: str) -> None:
 def test_the_notifier_posts_a_test_alert_as_a_test(slack: FakeSlack) -> None:
     # Given the SNS event a test alert makes (as `jobtrail alerts test` publishes it)
     alert = build_test_alert(datetime.now(UTC), account="123456789012", region="us-east-1", team="nlp")
-    event = {"Records": [{"Sns": {"Message": alert.message, "Subject": alert.subject}}]}
+    record = {"EventSource": "aws:sns", "Sns": {"Message": alert.message, "Subject": alert.subject}}
+    event = {"Records": [record]}
     # When the notifier handles it
-    posted = notify(event, NotifierDeps(WebhookPoster(lambda: slack.url)))
+    result = notify(event, NotifierDeps(WebhookPoster(lambda: slack.url)))
     # Then Slack got it like any alert, marked as a test
-    assert posted == [alert.alert_id]
+    assert result.posted == [alert.alert_id]
     [post] = slack.posts
     assert post["blocks"][0]["text"]["text"] == ":test_tube: TEST — jobtrail alert wiring"
     assert "Nothing failed." in post["blocks"][1]["text"]["text"]

@@ -20,6 +20,7 @@ from jobtrail.adapters.slack import SlackApiFailed, SlackWebApi
 from jobtrail.adapters.slack_threads import SlackThreadStore
 from jobtrail.core.kinds import JobKey
 from jobtrail.core.model import Claim
+from jobtrail.core.routing import Routes, parse_routes
 from jobtrail.core.slack_message import slack_payload
 from jobtrail.core.slack_thread import alert_reply_key, card_from_record, parent_message
 from jobtrail.usecases.notify import NotifierDeps, notify
@@ -539,3 +540,52 @@ def test_updates_share_one_budget_of_50_a_minute(slack: FakeSlackWebApi) -> None
     assert fake_time.now - 1000.0 == pytest.approx(10 * 60 / 50)
     (message,) = slack.messages_in("#a")
     assert (message.text, message.edits) == ("edit 14", 15)
+
+
+class _Routes:
+    """The routes document as the SSM adapter gives it (``AlertRoutes``): parsed, or its refusal."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.loads = 0
+
+    def load(self) -> Routes:
+        self.loads += 1
+        return parse_routes(self.text)
+
+
+def test_with_thread_all_a_first_seen_thread_goes_to_its_routes_channel(app_world: SlackAppWorld) -> None:
+    # Given SlackThreadAll=true and a routes document whose rule matches the job by its name
+    (job,) = load_lifecycle("completed").jobs
+    routes = _Routes(
+        json.dumps(
+            {
+                "routes": [
+                    {"team": "nlp", "match": {"name_prefix": job.name[:6]}, "slack_channel": "#nlp-alerts"},
+                ],
+                "default": {"team": "platform", "slack_channel": "#ml-alerts"},
+            }
+        )
+    )
+    app_world.thread_all = True
+    app_world.run("completed", routes=routes)
+
+    # Then the job's thread is in the team's channel, with the team on the parent, and none in the default
+    (parent,) = app_world.parents("#nlp-alerts")
+    assert "nlp" in json.dumps(parent.blocks)
+    assert app_world.slack.messages_in(CHANNEL) == []
+    thread = app_world.store.thread(job, "#nlp-alerts")
+    assert thread is not None
+    assert thread.team == "nlp"
+    # And the document was read for the first-seen parent only (the later transitions reply in its thread)
+    assert routes.loads == 1
+
+
+def test_with_an_invalid_routes_document_a_first_seen_thread_goes_to_the_default_channel(
+    app_world: SlackAppWorld,
+) -> None:
+    app_world.thread_all = True
+    app_world.run("completed", routes=_Routes('{"routes": [{"team": "nlp", "match": {}}]}'))
+
+    (parent,) = app_world.parents()
+    assert parent.channel == app_world.slack.channel_id(CHANNEL)

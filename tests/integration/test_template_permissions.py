@@ -25,6 +25,7 @@ import pytest
 from botocore.client import BaseClient
 from job_logs import TRACEBACK, write_job_log
 from jobtrail.adapters.logs import CloudWatchJobLogs
+from jobtrail.adapters.routes import SsmAlertRoutes
 from jobtrail.core.alerts import LOG_GROUPS
 from jobtrail.core.kinds import parse_kinds
 from jobtrail.usecases.ingest import IngestDeps, handle_batch
@@ -52,6 +53,10 @@ TRANSACTION_ITEM_ACTIONS = {
 }
 #: A week after the fixtures' jobs.
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+ROUTES_PARAMETER = "/jobtrail/routes"
+ROUTES = json.dumps(
+    {"routes": [{"team": "nlp", "match": {"tags": {"team": "nlp"}}}], "default": {"team": "ml"}}
+)
 
 Call = tuple[str, bool]  # (IAM action, reads an index)
 
@@ -105,13 +110,18 @@ def _as_list(value: Any) -> list[Any]:
 
 
 def with_job_logs(deps: IngestDeps) -> IngestDeps:
-    """``deps`` reading job logs from moto, where every lifecycle job that logs has written a traceback."""
+    """``deps`` reading job logs from moto, where every lifecycle job that logs has written a traceback,
+    and routing alerts by a routes document in an SSM parameter on moto (the stack's
+    AlertRoutesParameterName, a path: the scenarios' AlertRoutesParameterIsPath)."""
     client = boto3.client("logs", region_name="us-east-1")
     for lifecycle in map(load_lifecycle, lifecycle_names()):
         for job in lifecycle.jobs:
             if job.kind in LOG_GROUPS:
                 write_job_log(client, job, TRACEBACK)
-    return replace(deps, logs=CloudWatchJobLogs(client))
+    ssm = boto3.client("ssm", region_name="us-east-1")
+    ssm.put_parameter(Name=ROUTES_PARAMETER, Type="String", Value=ROUTES, Overwrite=True)
+    routes = SsmAlertRoutes(lambda: ssm, ROUTES_PARAMETER)
+    return replace(deps, logs=CloudWatchJobLogs(client), routes=routes)
 
 
 def test_ingest_calls_exactly_what_its_role_allows_and_no_index(world: World) -> None:

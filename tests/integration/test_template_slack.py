@@ -289,3 +289,43 @@ def test_the_mode_is_an_output() -> None:
     assert output["Condition"] == "HasSlack"
     assert _resolve(output["Value"], APP) == "app"
     assert _resolve(output["Value"], WEBHOOK) == "webhook"
+
+
+# ---- routing a first-seen thread ---------------------------------------------------------------------
+
+ROUTES = {"AlertRoutesParameterName": "/jobtrail/routes"}
+
+
+def routed(parameters: Mapping[str, str]) -> dict[str, bool]:
+    """The scenario of ``parameters`` with the Slack and routing conditions as the template evaluates them."""
+    conditions = _conditions(TEMPLATE, parameters)
+    names = (*SLACK_CONDITIONS, "HasAlertRoutes", "AlertRoutesParameterIsPath", "SlackThreadsReadRoutes")
+    return {**WITHOUT_KEY, **{name: conditions[name] for name in names}}
+
+
+@pytest.mark.parametrize(
+    ("parameters", "reads"),
+    [
+        (APP_PARAMETERS | ROUTES | {"SlackThreadAll": "true"}, True),
+        (APP_PARAMETERS | ROUTES, False),  # an alert carries its route: threads start with alerts
+        (APP_PARAMETERS | {"SlackThreadAll": "true"}, False),  # no document
+        (WEBHOOK_PARAMETERS | ROUTES, False),
+    ],
+)
+def test_the_notifier_reads_the_routes_document_only_for_first_seen_threads(
+    parameters: dict[str, str], reads: bool
+) -> None:
+    scenario = routed(parameters)
+    variables = notifier(scenario)["Properties"]["Environment"]["Variables"]
+    grants = [s for s in statements(scenario).values() if str(s["Action"]).startswith("ssm:")]
+
+    if reads:
+        assert variables["JOBTRAIL_ROUTES_PARAMETER"] == {"Ref": "AlertRoutesParameterName"}
+        [grant] = grants
+        assert grant["Action"] == "ssm:GetParameter"
+        arn = "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter"
+        arn += "${AlertRoutesParameterName}"
+        assert grant["Resource"] == {"Fn::Sub": arn}
+    else:
+        assert "JOBTRAIL_ROUTES_PARAMETER" not in variables
+        assert grants == []

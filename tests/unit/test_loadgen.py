@@ -18,6 +18,7 @@ import botocore.session
 import pytest
 from botocore.stub import Stubber
 from builders import as_epoch_millis
+from expectations import described
 from fakes import FakeWorld
 from jobtrail.adapters.sagemaker import record_from_describe
 from jobtrail.core.events import StateChange, parse_state_change
@@ -321,7 +322,8 @@ def test_delivered_in_sqs_batches_the_load_ends_in_the_final_describes_with_each
     for name in load.job_names:
         stored = world.histories.by_name[name]
         truth = record_from_describe(load.final_describe(name))
-        assert (stored.summary, stored.transitions) == (truth.summary, truth.transitions)
+        assert (described(stored.summary), stored.transitions) == (truth.summary, truth.transitions)
+        assert stored.summary.tags == load.tags(name)
     published = Counter(alert.alert_id for alert in world.publisher.published)
     assert set(published) == load.expected_alert_ids
     assert set(published.values()) == {1}

@@ -9,6 +9,7 @@ import random
 from collections import Counter
 
 import pytest
+from expectations import described
 from fakes import FakeWorld
 from jobtrail.core.kinds import key_from_arn
 from jobtrail.usecases.ingest import handle_batch
@@ -127,7 +128,8 @@ def test_delivered_in_sqs_batches_the_mixed_load_ends_in_the_final_answers_with_
     for job in load.jobs:
         stored = world.histories.jobs[job]
         truth = load.final_record(job)
-        assert stored.summary == truth.summary
+        assert described(stored.summary) == truth.summary
+        assert stored.summary.tags == load.tags(job)
         expected = list(load.expected[load.steps_of(job)[0].label].transitions)
         recorded = [(t.status, t.start_time) for t in stored.transitions]
         # And its transitions are the expected ones; for a kind without transitions of its own, a status

@@ -24,11 +24,12 @@ def backfill(args: argparse.Namespace, wiring: Wiring) -> int:
     wiring.refuse_local(args.command, "backfill reads SageMaker in your account")
     deps = _deps(args, wiring)
     if args.json:
-        report = wiring.read(lambda: reconcile.backfill(deps, args.since))
+        with wiring.function_logs_to_stderr():
+            report = wiring.read(lambda: reconcile.backfill(deps, args.since))
     else:
         from jobtrail_cli import render  # noqa: PLC0415 - rich only when printing
 
-        with render.counting_progress("Backfilling jobs") as tick:
+        with wiring.function_logs_to_stderr(), render.counting_progress("Backfilling jobs") as tick:
             report = wiring.read(lambda: reconcile.backfill(deps, args.since, on_job=lambda _: tick()))
     if args.json:
         print_json(report.as_dict())
@@ -46,7 +47,9 @@ def _deps(args: argparse.Namespace, wiring: Wiring) -> ReconcileDeps:
     """The reconcile use case over this account's SageMaker and the history table; with ``--alerts`` it
     publishes to the AlertTopic, else due alerts go to the outbox for the deployed functions to publish.
     Either way a ``Failed`` alert it creates quotes the end of the job's log, as the deployed functions'
-    do (``--log-lines``, else the stack's AlertLogLines)."""
+    do (``--log-lines``, else the stack's AlertLogLines).
+    Each new job's tags are read (ListTags) and stored as the functions do; alerts are routed by the
+    stack's routes document (``AlertRoutesParameterName``) with ``--stack``, else carry no team."""
     from jobtrail.adapters import sagemaker, sns  # noqa: PLC0415
     from jobtrail.core.rate_limit import TokenBucket  # noqa: PLC0415
     from jobtrail.usecases import reconcile  # noqa: PLC0415
@@ -60,6 +63,7 @@ def _deps(args: argparse.Namespace, wiring: Wiring) -> ReconcileDeps:
             wiring.sns(), args.topic_arn or wiring.stack_output("AlertTopicArn", "--topic-arn")
         )
     log_lines = wiring.alert_log_lines() if args.log_lines is None else args.log_lines
+    routes_parameter = wiring.stack_parameter("AlertRoutesParameterName") if args.stack else None
     sync = SyncDeps(
         jobs=jobs,
         histories=store,
@@ -67,6 +71,8 @@ def _deps(args: argparse.Namespace, wiring: Wiring) -> ReconcileDeps:
         alert_on=wiring.alert_on(),
         logs=wiring.job_logs() if log_lines > 0 else None,
         log_lines=log_lines,
+        tags=jobs,
+        routes=wiring.alert_routes(routes_parameter) if routes_parameter else None,
     )
     deps = reconcile.ReconcileDeps(
         sync=sync,

@@ -13,7 +13,7 @@ from typing import Any
 
 import boto3
 
-from jobtrail.adapters import logs, sagemaker, sns, sqs
+from jobtrail.adapters import logs, routes, sagemaker, sns, sqs
 from jobtrail.adapters.history_store import HistoryStore
 
 
@@ -34,6 +34,15 @@ class AwsAdapters:
 
     def dead_letters(self, queue_url: str) -> sqs.SqsDeadLetters:
         return sqs.SqsDeadLetters(self._session.client("sqs", config=sqs.CLIENT_CONFIG), queue_url)
+
+    def alert_routes(self, parameter_name: str) -> routes.SsmAlertRoutes | None:
+        """The routes document in SSM parameter ``parameter_name`` (``None`` for an empty name: no routes);
+        its client is made when an alert first wants a route."""
+        if not parameter_name:
+            return None
+        return routes.SsmAlertRoutes(
+            lambda: self._session.client("ssm", config=routes.CLIENT_CONFIG), parameter_name
+        )
 
     def job_logs(self) -> logs.CloudWatchJobLogs:
         """Made when a ``Failed`` alert first wants a log, not in every cold start (about 10 ms)."""

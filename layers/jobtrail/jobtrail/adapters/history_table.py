@@ -214,6 +214,8 @@ class Summary(Root, discriminator="summary"):
     objective_type = UnicodeAttribute(null=True)
     best_training_job = UnicodeAttribute(null=True)
     best_objective_value = UnicodeAttribute(null=True)  # repr(): exact, like the metrics
+    # The job's tags, {key: value}, bounded by core.routing.kept_tags; absent until they were read.
+    tags = MapAttribute[str, str](null=True)  # type: ignore[no-untyped-call]
     version = VersionAttribute()
 
     by_creation_time = ByCreationTime()
@@ -265,6 +267,7 @@ class AlertItem(Root, discriminator="alert"):
     claim_token = UnicodeAttribute(null=True)
     sent_at = UTCDateTimeAttribute(null=True)
     sns_message_id = UnicodeAttribute(null=True)
+    team = UnicodeAttribute(null=True)  # the route's team, the message's `team` attribute
 
     by_time = AlertsByTime()
 
@@ -519,6 +522,8 @@ def summary_item(table: HistoryTable, summary: JobSummary, now: datetime, versio
         item.best_training_job = tuning.best_training_job
         value = tuning.best_objective_value
         item.best_objective_value = None if value is None else repr(value)
+    if summary.tags is not None:
+        item.tags = MapAttribute(**summary.tags)  # type: ignore[no-untyped-call]  # PynamoDB: unannotated
     item.recorded_at = now
     if version is not None:
         item.version = version
@@ -550,7 +555,15 @@ def summary_from_item(item: Summary) -> JobSummary:
         model_name=item.model_name,
         failed_step=item.failed_step,
         tuning=_tuning_from_item(item),
+        tags=_tags_from_item(item),
     )
+
+
+def _tags_from_item(item: Summary) -> dict[str, str] | None:
+    if item.tags is None:
+        return None
+    stored = item.tags.as_dict()  # type: ignore[no-untyped-call]  # PynamoDB: unannotated
+    return {str(key): str(value) for key, value in stored.items()}
 
 
 def _tuning_from_item(item: Summary) -> TuningFacts | None:
@@ -637,6 +650,7 @@ def alert_item(table: HistoryTable, pk: str, alert: Alert, now: datetime, claim:
     item.created_at = now
     item.claimed_until = claim.until if claim else None
     item.claim_token = claim.token if claim else None
+    item.team = alert.team
     item.recorded_at = now
     return item
 
@@ -650,6 +664,7 @@ def alert_from_item(item: AlertItem) -> StoredAlert:
             severity=item.severity,
             subject=item.subject,
             message=item.message,
+            team=item.team,
         ),
         state=ALERT_STATES[item.state],
         created_at=item.created_at,

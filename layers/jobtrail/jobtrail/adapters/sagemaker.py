@@ -1,8 +1,10 @@
-"""SageMaker, the source of truth: the adapter of the ``Jobs`` and ``JobCatalog`` ports, for every kind.
+"""SageMaker, the source of truth: the adapter of the ``Jobs``, ``JobCatalog`` and ``JobTags`` ports, for
+every kind.
 
 One Describe per job (DescribeTrainingJob, DescribeProcessingJob, DescribeTransformJob,
 DescribeHyperParameterTuningJob; a pipeline execution: DescribePipelineExecution plus
-ListPipelineExecutionSteps), and each kind's List API for reconciliation and backfill.
+ListPipelineExecutionSteps), each kind's List API for reconciliation and backfill, and ListTags for the
+tags that route a job's alerts.
 
 The ``*_record`` functions map a response (as boto3 returns it: aware datetimes, Python floats) to a
 ``JobRecord``; they are pure, so the fixtures in ``events/`` exercise them directly. Training jobs list
@@ -32,12 +34,15 @@ from jobtrail.core.model import (
     TuningFacts,
     ordered_counts,
 )
+from jobtrail.core.routing import MAX_TAGS
 
 #: The client the adapter expects. Describe throttles cannot be raised, so botocore's adaptive retry mode
 #: adds client-side rate limiting on top of standard retries.
 CLIENT_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 8}, connect_timeout=5, read_timeout=15)
 #: The List APIs' largest page.
 PAGE_SIZE: Final = 100
+#: ListTags' page (its smallest and, as SageMaker allows 50 tags per resource, enough for one call).
+TAG_PAGE_SIZE: Final = 50
 #: Pipeline executions have no LastModifiedTime filter: reconciliation lists those created this long
 #: before its window (and their pipelines' executions since then), so a long execution that ends inside
 #: the window is still seen.
@@ -82,7 +87,7 @@ _LISTINGS: Final[dict[Kind, tuple[str, str, str, str, str, str]]] = {
 
 
 class SageMakerJobs:
-    """The ``Jobs`` and ``JobCatalog`` ports: each kind's Describe and List APIs.
+    """The ``Jobs``, ``JobCatalog`` and ``JobTags`` ports: each kind's Describe and List APIs, ListTags.
 
     Throttling and 5xx errors are retried by the client's retry mode (configure it standard or adaptive);
     what still fails propagates so the record is redelivered.
@@ -121,6 +126,19 @@ class SageMakerJobs:
             if is_not_found(error):
                 return None
             raise
+
+    def tags(self, job: JobSummary) -> dict[str, str]:
+        """The job's tags (ListTags on the ARN its Describe gave; one call for up to 50 tags, more pages
+        only up to ``MAX_TAGS``). A pipeline execution's are its pipeline's: StartPipelineExecution takes
+        no tags, and ListTags takes a pipeline's ARN but not an execution's."""
+        request: dict[str, Any] = {"ResourceArn": tagged_arn(job), "MaxResults": TAG_PAGE_SIZE}
+        found: dict[str, str] = {}
+        while True:
+            page = self._client.list_tags(**request)
+            found.update((tag["Key"], tag.get("Value", "")) for tag in page.get("Tags", ()))
+            if not page.get("NextToken") or len(found) >= MAX_TAGS:
+                return found
+            request["NextToken"] = page["NextToken"]
 
     def list_jobs(
         self, kind: Kind, *, modified_after: datetime | None = None, created_after: datetime | None = None
@@ -206,6 +224,13 @@ def execution_arn(key: JobKey, partition: str = "aws") -> str:
     """A pipeline execution's ARN from its key (``<pipeline>/<execution id>``)."""
     pipeline, _, execution = key.name.partition("/")
     return f"arn:{partition}:sagemaker:{key.region}:{key.account}:pipeline/{pipeline}/execution/{execution}"
+
+
+def tagged_arn(job: JobSummary) -> str:
+    """The ARN whose tags are the job's: its own, a pipeline execution's pipeline's."""
+    if job.kind == "pipeline":
+        return job.job_arn.partition("/execution/")[0]
+    return job.job_arn
 
 
 #: How an unknown job is worded: SageMaker answers DescribeTrainingJob with "Requested resource not

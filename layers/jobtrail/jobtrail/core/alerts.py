@@ -3,7 +3,7 @@
 An alert is due for each *transition* whose status is in the alert set (``AlertOn``), identified like the
 transition by ``(status, start time)`` — so a spot job interrupted twice alerts twice, and a duplicate
 event never alerts again. The SNS message is built once, when the alert is created, and stored with it:
-a retry publishes exactly the same document.
+a retry publishes exactly the same document, routed to the same team (``core.routing``).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from urllib.parse import quote
 from jobtrail.core.kinds import SPECS, JobKey, Kind
 from jobtrail.core.log_tail import NO_LOG_TAIL, LogTail, console_escape
 from jobtrail.core.model import Alert, JobRecord, Transition, alert_id_for, alert_id_for_test
+from jobtrail.core.routing import RouteChoice, route_for
 from jobtrail.core.times import iso
 from jobtrail.core.views import job_ref_view, kind_view, metric_view
 
@@ -44,11 +45,12 @@ def alerts_due(
     new_transitions: Iterable[Transition],
     alert_on: frozenset[str],
     log_tail: LogTail | None = None,
+    route: RouteChoice | None = None,
 ) -> tuple[Alert, ...]:
-    """One alert per new transition whose status is in ``alert_on``; a ``Failed`` one carries
-    ``log_tail`` (read by the caller: ``log_tail_wanted`` says when)."""
+    """One alert per new transition whose status is in ``alert_on``, routed by ``route``; a ``Failed``
+    one carries ``log_tail`` (read by the caller: ``log_tail_wanted`` says when)."""
     return tuple(
-        build_alert(record, transition, log_tail=log_tail)
+        build_alert(record, transition, log_tail=log_tail, route=route)
         for transition in new_transitions
         if transition.status in alert_on
     )
@@ -73,16 +75,19 @@ def build_alert(
     alert_type: str | None = None,
     status_message: str | None = None,
     log_tail: LogTail | None = None,
+    route: RouteChoice | None = None,
 ) -> Alert:
     """The alert for ``transition`` of the job described by ``record``.
 
     ``alert_type`` defaults to the transition's status; reconciliation passes ``Stalled`` (with its own
     ``status_message``) for a job whose last transition is too old. A ``Failed`` alert carries
     ``log_tail`` (``log_tail``/``log_tail_error``; both ``null`` for the other alerts or without a tail).
+    ``route`` (the caller's ``route_for``; ``None``: no routes document) gives ``team`` and ``route``.
     """
     summary = record.summary
     job = summary.key
     kind = alert_type or transition.status
+    chosen = route if route is not None else route_for(None, job, summary.tags)
     document: dict[str, Any] = {
         "alert_id": alert_id_for(job, kind, transition.start_time),
         "alert_type": kind,
@@ -110,6 +115,7 @@ def build_alert(
         document["failed_step_console_url"] = console_url(step_job) if step_job else None
     tail = log_tail.message_fields() if log_tail is not None and kind == LOG_TAIL_ALERT else NO_LOG_TAIL
     document.update(tail)
+    document.update(team=chosen.team, route=chosen.view())
     return Alert(
         job=job,
         alert_type=kind,
@@ -117,6 +123,7 @@ def build_alert(
         severity=document["severity"],
         subject=subject_for(kind, summary.job_name, job.kind),
         message=json.dumps(document, ensure_ascii=False, allow_nan=False),
+        team=chosen.team,
     )
 
 

@@ -23,6 +23,7 @@ from jobtrail.core.alerts import alerts_due
 from jobtrail.core.kinds import SPECS, KindSpec
 from jobtrail.core.log_tail import LogTail
 from jobtrail.core.model import HistoryChanges, JobRecord, Metric, PipelineStep, StoredJob, Transition
+from jobtrail.core.routing import RouteChoice
 
 
 class WriteConflict(Exception):
@@ -34,13 +35,15 @@ def plan_changes(
     snapshot: JobRecord,
     alert_on: frozenset[str] = frozenset(),
     alert_since: datetime | None = None,
+    *,
     log_tail: LogTail | None = None,
+    route: RouteChoice | None = None,
 ) -> HistoryChanges:
     """The writes that bring ``stored`` up to date with ``snapshot`` (empty when nothing is new).
 
     Each new transition whose status is in ``alert_on`` brings an alert, written with it — unless it
     started before ``alert_since`` (a backfill records old history silently). A ``Failed`` alert
-    carries ``log_tail``, read by the caller once it knows one is due.
+    carries ``log_tail``, and every alert ``route``: both found by the caller once it knows one is due.
     """
     job = snapshot.key
     spec = SPECS[job.kind]
@@ -52,7 +55,7 @@ def plan_changes(
             summary=snapshot.summary,
             new_transitions=transitions,
             final_metrics=_final_metrics_to_store(snapshot, ()),
-            new_alerts=alerts_due(snapshot, _since(transitions, alert_since), alert_on, log_tail),
+            new_alerts=alerts_due(snapshot, _since(transitions, alert_since), alert_on, log_tail, route),
             steps=snapshot.steps,
         )
     if progress(snapshot) < progress(stored):
@@ -71,7 +74,7 @@ def plan_changes(
         new_transitions=new,
         updated_transitions=updated,
         final_metrics=metrics,
-        new_alerts=alerts_due(snapshot, _since(new, alert_since), alert_on, log_tail),
+        new_alerts=alerts_due(snapshot, _since(new, alert_since), alert_on, log_tail, route),
         steps=steps,
     )
 

@@ -6,7 +6,7 @@ boto3, DynamoDB or JSON: the adapters map to and from these types at the edges.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -138,6 +138,9 @@ class JobSummary:
     tuning: TuningFacts | None = None
     #: pipeline: the name of the step that failed.
     failed_step: str | None = None
+    #: The job's tags (a pipeline execution: its pipeline's), read once with ListTags and kept bounded
+    #: (``core.routing.kept_tags``); ``None`` until they were read. Not part of the hash: a dict.
+    tags: Mapping[str, str] | None = field(default=None, hash=False)
 
     @property
     def key(self) -> JobKey:
@@ -263,7 +266,7 @@ class Alert:
     message: str  # the JSON document published as the SNS Message
     #: A test of the wiring (``jobtrail alerts test``), about no job and never stored.
     test: bool = False
-    #: The team the alert is routed to, for subscribers' filter policies.
+    #: The team the routes document gave the job when the alert was created (``None``: none).
     team: str | None = None
 
     @property
@@ -282,7 +285,8 @@ class Alert:
         return alert_id_for(self.job, self.alert_type, self.transition_start_time)
 
     def attributes(self) -> dict[str, str]:
-        """The SNS message attributes subscribers filter on (``test`` and ``team`` only when set)."""
+        """The SNS message attributes subscribers filter on; ``test`` and ``team`` only when set (SNS
+        refuses an empty value)."""
         return {
             "alert_type": self.alert_type,
             "severity": self.severity,

@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # annotations only: the Slack notifier imports these ports wi
         StoredAlert,
         StoredJob,
     )
+    from jobtrail.core.routing import Routes
     from jobtrail.core.slack_thread import PostedMessage, SlackThread, TransitionRef
 
 
@@ -33,6 +34,24 @@ class Jobs(Protocol):
 
     def describe(self, key: JobKey) -> JobRecord | None:
         """The job as SageMaker reports it now, or ``None`` if SageMaker does not know it."""
+        ...
+
+
+class JobTags(Protocol):
+    """Reads a job's tags (``adapters.sagemaker.SageMakerJobs``: ListTags)."""
+
+    def tags(self, job: JobSummary) -> Mapping[str, str]:
+        """The tags of ``job`` (a pipeline execution: its pipeline's, which executions do not have their
+        own), as SageMaker holds them now. Raises if they could not be read."""
+        ...
+
+
+class AlertRoutes(Protocol):
+    """The routes document (``adapters.routes.SsmAlertRoutes``: an SSM parameter)."""
+
+    def load(self) -> Routes:
+        """The current document (cached briefly); raises ``core.routing.RoutesError`` when it is invalid
+        and ``RoutesUnreadable`` when it could not be read, never anything else."""
         ...
 
 

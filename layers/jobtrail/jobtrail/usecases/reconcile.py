@@ -27,6 +27,7 @@ from jobtrail.core.rate_limit import TokenBucket
 from jobtrail.core.times import iso
 from jobtrail.observability import MetricUnit, metrics
 from jobtrail.usecases.ports import JobCatalog, ReconcileHistories
+from jobtrail.usecases.routes import choose_route
 from jobtrail.usecases.sync import ALERT_CLAIM_SECONDS, SyncDeps, deliver_alerts, sync_job
 
 RECONCILE_WATERMARK = "reconcile"
@@ -236,7 +237,8 @@ def alert_stalled_jobs(deps: ReconcileDeps, stalled_after: timedelta, report: Pa
         last = stored.transitions[-1]
         hours = (now - last.start_time).total_seconds() / 3600
         message = f"No new transition for {hours:.1f} h: still {last.status} since {iso(last.start_time)}"
-        alert = build_alert(stored, last, alert_type=STALLED, status_message=message)
+        route = choose_route(job, stored.summary.tags, deps.sync.routes)
+        alert = build_alert(stored, last, alert_type=STALLED, status_message=message, route=route)
         claim = Claim(token=uuid.uuid4().hex, until=now + timedelta(seconds=ALERT_CLAIM_SECONDS))
         if not deps.histories.add_alert(alert, claim):
             continue  # already raised for this transition

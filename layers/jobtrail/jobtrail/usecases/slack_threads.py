@@ -4,7 +4,8 @@ An alert (from SNS) goes to its route's channel (``route.slack_channel``) or the
 parent there is created if need be, the alert is posted as a reply broadcast to the channel, and the
 parent is edited to show the job as it is now. A transition (from the table's stream) is a reply in each
 thread the job has; a job without one is skipped, unless ``thread_all`` makes its first transition
-create the parent (in ``channel_for(job)``). A transition that raised an alert is left to the alert.
+create the parent (in the channel of the job's route: ``usecases.routes``). A transition that raised an
+alert is left to the alert.
 
 **Exactly one parent per job and channel.** Before posting it, a notifier claims the thread with a
 conditional write (``SlackThreads.claim_parent``); it posts, then records the parent's ``ts`` under its
@@ -48,7 +49,8 @@ from jobtrail.core.slack_thread import (
     was_alerted,
 )
 from jobtrail.observability import logger
-from jobtrail.usecases.ports import SlackMessages, SlackThreads
+from jobtrail.usecases.ports import AlertRoutes, SlackMessages, SlackThreads
+from jobtrail.usecases.routes import choose_route
 
 #: How long a notifier holds the right to post a job's parent. Twice the function's timeout (60 s): once
 #: it expires, the claimer's invocation has ended for sure, and a retry may post the parent itself.
@@ -87,7 +89,7 @@ class SlackAppDeps:
 
     ``default_channel`` (``SlackChannel``) takes the alerts whose route names no channel.
     ``thread_all`` (``SlackThreadAll``) gives every job a thread from its first transition, in
-    ``channel_for(job)`` (the job's route's channel; the default channel until routing is wired).
+    the channel of the job's route by the routes document (``routes``; ``None``: none), else the default.
     ``clock`` and ``sleep`` are injectable so tests can let claims expire and waits pass.
     """
 
@@ -95,14 +97,14 @@ class SlackAppDeps:
     threads: SlackThreads
     default_channel: str
     thread_all: bool = False
-    channel_for: Callable[[JobSummary], str | None] | None = None
+    routes: AlertRoutes | None = None
     clock: Callable[[], datetime] = utc_now
     sleep: Callable[[float], None] = time.sleep
 
-    def channel_of(self, job: JobSummary) -> str:
-        """The channel of a job's first-seen thread."""
-        chosen = self.channel_for(job) if self.channel_for is not None else None
-        return chosen or self.default_channel
+    def route_of(self, job: JobSummary) -> tuple[str, str | None]:
+        """The channel and team of a job's first-seen thread: its route's, else the default channel."""
+        route = choose_route(job.key, job.tags, self.routes)
+        return route.slack_channel or self.default_channel, route.team
 
 
 def post_alert(document: Mapping[str, Any], deps: SlackAppDeps) -> Outcome:
@@ -145,14 +147,16 @@ def post_transition(ref: TransitionRef, deps: SlackAppDeps) -> Outcome:
     if transition.start_time < deps.clock() - NEWS_WINDOW:
         return "old transition"
     targets: dict[str, SlackThread | None] = dict(threads)
+    first_team: str | None = None
     if not targets:
         if not deps.thread_all:
             return "no thread"
-        targets = {deps.channel_of(stored.summary): None}
+        channel, first_team = deps.route_of(stored.summary)
+        targets = {channel: None}
     key = transition_reply_key(transition)
     outcomes: list[Outcome] = []
     for channel, found in targets.items():
-        card = card_from_record(stored, team=found.team if found else None)
+        card = card_from_record(stored, team=found.team if found else first_team)
         thread, created = ensure_parent(ref.job, channel, card, found, deps)
         if created and not threads:  # the first-seen parent: it is this transition's message
             deps.threads.record_reply(ref.job, channel, key, parent_digest=None, team=None, now=deps.clock())

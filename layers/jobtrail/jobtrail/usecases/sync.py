@@ -8,13 +8,19 @@ concurrent write; then the alerts it is due are published through the outbox, ea
 A ``Failed`` alert quotes the end of the job's log. The log is read only when the plan creates such an
 alert, once per sync, and the excerpt is rendered into the alert's stored message: a publish that fails
 and the batch's redelivery send that message again without reading the log again.
+
+Alerts are routed to the team that owns the job (``core.routing``) by its tags, read once per job (one
+ListTags when its summary is first written, kept with it) and by its name. The routes document is read
+only when an alert is due, and its route is fixed in the stored message like the excerpt. Neither a
+failed ListTags nor a bad or unreadable routes document holds anything back: the tags are read again at
+the job's next sync, the alert goes to the default route, and both are logged and counted.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -23,8 +29,10 @@ from jobtrail.core.history import WriteConflict, plan_changes
 from jobtrail.core.kinds import JobKey
 from jobtrail.core.log_tail import DEFAULT_LOG_LINES, LogTail
 from jobtrail.core.model import Alert, Claim, HistoryChanges, JobRecord, StoredJob, Transition
+from jobtrail.core.routing import RouteChoice, kept_tags
 from jobtrail.observability import MetricUnit, logger, metrics, tracer
-from jobtrail.usecases.ports import AlertPublisher, JobHistories, JobLogs, Jobs
+from jobtrail.usecases.ports import AlertPublisher, AlertRoutes, JobHistories, JobLogs, Jobs, JobTags
+from jobtrail.usecases.routes import choose_route
 
 #: Re-read and re-plan this many times when another invocation writes the same job concurrently.
 MAX_WRITE_ATTEMPTS = 5
@@ -49,6 +57,8 @@ class SyncDeps:
     the deployed functions send them. ``alert_since`` (backfill) keeps older transitions from alerting.
     ``clock`` is injectable so tests can let claims expire. ``logs`` (None: alerts quote no log) gives a
     ``Failed`` alert the last ``log_lines`` lines of the job's log (``AlertLogLines``; 0 turns it off).
+    ``tags`` (None: not read) gives a new job its tags; ``routes`` (None: no routes document, every alert
+    without a team) routes each alert.
     """
 
     jobs: Jobs
@@ -59,6 +69,8 @@ class SyncDeps:
     alert_since: datetime | None = None
     logs: JobLogs | None = None
     log_lines: int = DEFAULT_LOG_LINES
+    tags: JobTags | None = None
+    routes: AlertRoutes | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,13 +111,25 @@ def sync_job(key: JobKey, deps: SyncDeps) -> SyncResult:
     job = snapshot.key
     claim = Claim(token=uuid.uuid4().hex, until=deps.clock() + timedelta(seconds=ALERT_CLAIM_SECONDS))
     log_tail: LogTail | None = None
+    route: RouteChoice | None = None
+    read_tags: Mapping[str, str] | None = None
+    tags_tried = False
     for attempt in range(1, MAX_WRITE_ATTEMPTS + 1):
         stored = deps.histories.load(job)
-        changes = plan_changes(stored, snapshot, deps.alert_on, deps.alert_since, log_tail)
-        if log_tail is None and log_tail_wanted(changes.new_alerts):
-            log_tail = _read_log_tail(snapshot, deps)
-            if log_tail is not None:
-                changes = plan_changes(stored, snapshot, deps.alert_on, deps.alert_since, log_tail)
+        known = stored.summary.tags if stored else None
+        if known is None and not tags_tried:
+            read_tags, tags_tried = _read_tags(snapshot, deps), True
+        current = _with_tags(snapshot, known if known is not None else read_tags)
+        changes = plan_changes(
+            stored, current, deps.alert_on, deps.alert_since, log_tail=log_tail, route=route
+        )
+        tail_wanted = log_tail is None and log_tail_wanted(changes.new_alerts)
+        if changes.new_alerts and (route is None or tail_wanted):
+            route = route or choose_route(job, current.summary.tags, deps.routes)
+            log_tail = _read_log_tail(current, deps) if tail_wanted else log_tail
+            changes = plan_changes(
+                stored, current, deps.alert_on, deps.alert_since, log_tail=log_tail, route=route
+            )
         if changes.is_empty:
             break
         try:
@@ -134,6 +158,30 @@ def sync_job(key: JobKey, deps: SyncDeps) -> SyncResult:
         alerts_sent=sent,
         alerts_created=changes.new_alerts,
     )
+
+
+def _with_tags(snapshot: JobRecord, tags: Mapping[str, str] | None) -> JobRecord:
+    """``snapshot`` (a Describe answer, which holds no tags) with the job's tags, as they are kept."""
+    if tags is None:
+        return snapshot
+    return replace(snapshot, summary=replace(snapshot.summary, tags=tags))
+
+
+def _read_tags(snapshot: JobRecord, deps: SyncDeps) -> dict[str, str] | None:
+    """The job's tags as it keeps them (one read), or ``None`` without a tags port or when the read
+    failed: logged and counted, and the job's next sync tries again."""
+    if deps.tags is None:
+        return None
+    try:
+        tags = deps.tags.tags(snapshot.summary)
+    except Exception as error:  # noqa: BLE001 - tags only route alerts: they never hold the history back
+        logger.warning(
+            "job tags not read; its next sync tries again",
+            extra={"job": str(snapshot.key), "error": f"{type(error).__name__}: {error}"},
+        )
+        metrics.add_metric(name="TagReadFailures", unit=MetricUnit.Count, value=1)
+        return None
+    return kept_tags(tags)
 
 
 def _read_log_tail(snapshot: JobRecord, deps: SyncDeps) -> LogTail | None:
