@@ -9,7 +9,6 @@ hands it the new items that pass the event source mapping's filter (read from ``
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,18 +22,13 @@ from jobtrail.usecases.slack_threads import SlackAppDeps
 from jobtrail_local.lifecycles import load_lifecycle, sqs_batch
 from jobtrail_local.slack_web_api import FakeSlackWebApi
 from jobtrail_local.sns_events import lambda_event
-from jobtrail_local.table_schema import load_template
-from jobtrail_local.table_stream import TableStream
+from jobtrail_local.table_stream import TableStream, transition_filters
 from worlds import World
 
 TOKEN = "xoxb-1111111111-2222222222-SECRETxTOKENxSECRETx"
 CHANNEL = "#ml-alerts"
 #: What the event source mapping in template.yaml lets through to the notifier.
-STREAM_FILTER: dict[str, Any] = json.loads(
-    load_template()["Resources"]["SlackNotifierFunctionTransitions"]["Properties"]["FilterCriteria"][
-        "Filters"
-    ][0]["Pattern"]
-)
+(STREAM_FILTER,) = transition_filters()
 
 
 @dataclass

@@ -4,10 +4,11 @@ What runs for real: the ``IngestFunction`` and Slack notifier code from ``functi
 their files the way Lambda loads a handler), botocore clients built by the handler from its environment,
 DynamoDB Local (the official engine) as the history table created from ``template.yaml``, and the
 scripted lifecycles of ``events/``, jobs of every kind. What stands in for AWS: moto in-process for SQS,
-SNS and CloudWatch Logs (the failed jobs' logs of ``scripted_logs``, which their alerts quote), a
-loopback endpoint answering each kind's Describe (and ListPipelineExecutionSteps) from the scripts, and a
-loopback Slack that records posts (or your channel when ``SLACK_WEBHOOK_URL`` is set).
-Nothing leaves the loopback interface otherwise.
+SNS, SSM (the demo's routes document), Secrets Manager (the bot token) and CloudWatch Logs (the failed
+jobs' logs of ``scripted_logs``, which their alerts quote), a loopback endpoint answering each kind's
+Describe, ListPipelineExecutionSteps and ListTags from the scripts, and a loopback fake of Slack's Web API
+on which the notifier keeps one thread per job (``demo_slack``; or your channel's incoming webhook when
+``SLACK_WEBHOOK_URL`` is set). Nothing leaves the loopback interface otherwise.
 
 A webhook that does not take the posts (not a URL, unreachable, revoked) does not stop the demo: the first
 failure is kept as a one-line warning (without the URL, which is a secret), the rest is not posted, and the
@@ -21,27 +22,23 @@ to ten, some twice, some late and out of order.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import random
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from http.client import HTTPException
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Protocol
-from urllib.error import URLError
-from urllib.parse import urlsplit
 
 from jobtrail.core.alerts import LOG_GROUPS
 from jobtrail.core.kinds import KINDS, SPECS, JobKey, Kind
 from jobtrail.core.model import JobRecord, JobSummary, StoredAlert, StoredJob
 
+from jobtrail_local.demo_slack import DemoSlack, SlackOutcome, ThreadShown, write_routes
 from jobtrail_local.lambda_runtime import LambdaContext, load_function, sqs_lambda_record
 from jobtrail_local.lifecycle_builder import Step
 from jobtrail_local.lifecycles import lifecycle_names, load_lifecycle
@@ -103,18 +100,6 @@ class Engine:
 
 
 @dataclass
-class SlackOutcome:
-    """Where the alerts went, and whether the destination took them."""
-
-    destination: str
-    #: The Block Kit payload of every alert, posted or not.
-    payloads: list[dict[str, Any]] = field(default_factory=list)
-    posted: int = 0
-    #: One line on the first post that failed (the rest were not tried), else None. Never the URL.
-    failure: str | None = None
-
-
-@dataclass
 class Delivery:
     """What went through the queue."""
 
@@ -173,6 +158,10 @@ class DemoResult:
     spot_record: JobRecord | None = None
     failed_pipeline_record: JobRecord | None = None
     stored_alerts: list[StoredAlert] = field(default_factory=list)
+    #: Where the alerts went: app mode's threads, or the webhook's posts.
+    slack: SlackOutcome | None = None
+    #: The demo's routes document, as a file (``routes test --routes``).
+    routes_file: Path | None = None
 
 
 def run(directory: Path, *, progress: Progress | None = None, keep_engine: bool = True) -> DemoResult:
@@ -212,14 +201,18 @@ def run(directory: Path, *, progress: Progress | None = None, keep_engine: bool 
         )
         os.environ.pop("JOBTRAIL_ALERT_LOG_LINES", None)  # the template's default: Failed alerts quote logs
         _job_logs()
+        routes = write_routes(directory)
         ingest = _load_handler(functions / "ingest" / "app.py", "jobtrail_demo_ingest_app")
-        report.step("Replaying SageMaker state changes")
-        delivery = _replay(script, queues, ingest.lambda_handler, report)
-        report.step("Sending the alerts to Slack")
-        slack = _notify_slack(queues, _slack_destination(stack))
+        slack = DemoSlack(stack, queues, functions, DEMO_TABLE)
+        report.step("Replaying SageMaker state changes (alerts and threads to Slack as they happen)")
+        delivery = _replay(script, queues, ingest.lambda_handler, report, slack.deliver)
+        webhook = slack.outcome.mode == "webhook"
+        report.step("Sending the alerts to Slack" if webhook else "Reading the Slack threads back")
+        outcome = slack.finish()
         report.step("Reading back what jobtrail recorded")
-        result = _collect(engine, delivery, slack)
+        result = _collect(engine, delivery, outcome)
         result.replaced_history = replaced
+        result.routes_file = routes
         return result
 
 
@@ -347,6 +340,7 @@ def _replay(
     queues: dict[str, str],
     handler: Callable[[dict[str, Any], Any], Any],
     progress: Progress,
+    after_tick: Callable[[datetime], None],
 ) -> Delivery:
     import boto3  # noqa: PLC0415
 
@@ -376,6 +370,9 @@ def _replay(
             sqs.send_message(QueueUrl=queues["queue"], MessageBody=step.sqs_body)
         delivery.sent += len(outgoing)
         _drain(sqs, queues, handler, context, delivery)
+        # What the notifier gets meanwhile, its clock just after the tick's first change (the next may be
+        # days later: the fixtures' jobs ran at different times).
+        after_tick(min(step.modified for step in happened) + timedelta(seconds=1))
         progress.replayed(min(start + CHANGES_PER_TICK, len(steps)), len(steps))
     return delivery
 
@@ -409,107 +406,6 @@ def _drain(
     raise DemoError(f"the queue did not drain after {MAX_POLLS} polls")
 
 
-# -- Slack ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Capture:
-    posts: list[dict[str, Any]] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class _Destination:
-    url: str
-    description: str
-    #: Why nothing can be posted there (a webhook that is not a URL), else None.
-    unusable: str | None = None
-
-
-def _slack_destination(stack: ExitStack) -> _Destination:
-    url = os.environ.get("SLACK_WEBHOOK_URL")
-    if url:
-        parts = urlsplit(url)
-        unusable = (
-            None
-            if parts.scheme in {"http", "https"} and parts.hostname
-            else "SLACK_WEBHOOK_URL is not an http(s) URL"
-        )
-        return _Destination(url, "your Slack channel (SLACK_WEBHOOK_URL)", unusable)
-    capture = _Capture()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            capture.posts.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(200)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, *args: Any) -> None:
-            """Quiet."""
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, name="slack-capture", daemon=True)
-    thread.start()
-
-    def stop() -> None:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-    stack.callback(stop)
-    return _Destination(
-        f"http://127.0.0.1:{server.server_address[1]}/services/demo", "a local capture of Slack (loopback)"
-    )
-
-
-def _notify_slack(queues: dict[str, str], destination: _Destination) -> SlackOutcome:
-    """Hand every notification SNS delivered to the Slack notifier code, as SNS invokes Lambda; after the
-    first post that fails, the rest are only rendered."""
-    import boto3  # noqa: PLC0415
-    from jobtrail.adapters.slack import SlackPostFailed, WebhookPoster  # noqa: PLC0415
-    from jobtrail.core.slack_message import slack_payload  # noqa: PLC0415
-    from jobtrail.usecases.notify import NotifierDeps, notify  # noqa: PLC0415
-
-    from jobtrail_local.sns_events import lambda_event  # noqa: PLC0415
-
-    sqs = boto3.client("sqs", region_name=REGION)
-    # slack_sdk logs a failed request at ERROR on the adapter's logger; the demo reports it once, itself.
-    logging.getLogger("jobtrail.slack_sdk").addHandler(logging.NullHandler())
-    deps = NotifierDeps(WebhookPoster(lambda: destination.url))
-    outcome = SlackOutcome(destination.description, failure=destination.unusable)
-    for _ in range(MAX_POLLS):
-        messages = sqs.receive_message(QueueUrl=queues["subscriber"], MaxNumberOfMessages=10).get(
-            "Messages", []
-        )
-        if not messages:
-            return outcome
-        for message in messages:
-            envelope = json.loads(message["Body"])
-            outcome.payloads.append(slack_payload(json.loads(envelope["Message"])))
-            if outcome.failure is None:
-                try:
-                    notify(lambda_event(envelope), deps)  # what SNS would invoke the notifier with
-                except (SlackPostFailed, OSError, HTTPException) as error:
-                    outcome.failure = _post_failure(error, destination.url)
-                else:
-                    outcome.posted += 1
-            sqs.delete_message(QueueUrl=queues["subscriber"], ReceiptHandle=message["ReceiptHandle"])
-    raise DemoError("the alert subscription did not drain")
-
-
-def _post_failure(error: Exception, url: str) -> str:
-    """One line on a failed post, naming the host at most: the webhook's path is its secret."""
-    from jobtrail.adapters.slack import SlackPostFailed  # noqa: PLC0415
-
-    if isinstance(error, SlackPostFailed):
-        return f"the Slack webhook refused the post: {error}"
-    parts = urlsplit(url)
-    host = f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
-    reason = error.reason if isinstance(error, URLError) else error
-    return f"could not reach the Slack webhook's host {host}: {reason}"
-
-
 # -- what happened -------------------------------------------------------------------------------------
 
 
@@ -539,6 +435,7 @@ def _collect(engine: Engine, delivery: Delivery, slack: SlackOutcome) -> DemoRes
         slack_payloads=slack.payloads,
         slack_posted=slack.posted,
         slack_failure=slack.failure,
+        slack=slack,
         dynamodb=engine,
         summaries=summaries,
         kinds=kind_counts(summaries, alerts),
@@ -546,6 +443,23 @@ def _collect(engine: Engine, delivery: Delivery, slack: SlackOutcome) -> DemoRes
         failed_pipeline_record=records.get(featured.failed_pipeline),
         stored_alerts=alerts,
     )
+
+
+def _thread_entry(thread: ThreadShown) -> dict[str, Any]:
+    """A job's Slack thread in ``--json``: its channel, job and team, the parent's text now, how often it
+    was edited, and each reply's text (``broadcast``: also sent to the channel)."""
+    from jobtrail.core.slack_message import payload_as_text  # noqa: PLC0415
+
+    return {
+        "channel": thread.channel,
+        "job": {"kind": thread.job.kind, "name": thread.job.name} if thread.job else None,
+        "team": thread.team,
+        "parent": payload_as_text(thread.parent),
+        "edits": thread.edits,
+        "replies": [
+            {"text": payload_as_text(reply), "broadcast": broadcast} for reply, broadcast in thread.replies
+        ],
+    }
 
 
 def _job_entry(record: StoredJob) -> dict[str, Any]:
@@ -665,10 +579,14 @@ def summary_document(
         "alerts": result.alerts,
         "alerts_by_type": dict(Counter(a["alert_type"] for a in result.alerts)),
         "slack": {
+            "mode": result.slack.mode if result.slack else None,
             "destination": result.slack_destination,
             "posts": result.slack_posted,
             "failure": result.slack_failure,
             "messages": result.slack_texts,
+            "threads": [_thread_entry(thread) for thread in result.slack.threads] if result.slack else [],
+            "rate_limited_seconds": round(result.slack.rate_limited_seconds, 1) if result.slack else 0,
         },
+        "routes_file": str(result.routes_file) if result.routes_file else None,
         "query_commands": query_commands(program) if result.engine == "DynamoDB Local" else [],
     }

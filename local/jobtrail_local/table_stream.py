@@ -8,11 +8,16 @@ shard from where it last stopped and hands back the records in the shape Lambda 
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from jobtrail_local.lambda_runtime import matches_filter, stream_lambda_record
+from jobtrail_local.table_schema import load_template
 
+#: The template's event source mapping of the table's stream (Slack app mode's transitions).
+TRANSITIONS_MAPPING = "SlackNotifierFunctionTransitions"
 #: Pages read per shard in one ``poll`` at most: a bound, not a limit the demo or a test reaches.
 MAX_PAGES = 1000
 
@@ -62,3 +67,11 @@ class TableStream:
                 if not page["Records"]:
                     break
         return [r for r in records if not filters or any(matches_filter(f, r) for f in filters)]
+
+
+@functools.cache
+def transition_filters() -> tuple[dict[str, Any], ...]:
+    """The ``FilterCriteria`` patterns of the template's ``SlackNotifierFunctionTransitions``: what the
+    stream lets through to the Slack notifier."""
+    mapping = load_template()["Resources"][TRANSITIONS_MAPPING]["Properties"]
+    return tuple(json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"])

@@ -23,6 +23,8 @@ from jobtrail.core.model import Claim
 from jobtrail.core.routing import Routes, parse_routes
 from jobtrail.core.slack_message import slack_payload
 from jobtrail.core.slack_thread import alert_reply_key, card_from_record, parent_message
+from jobtrail.core.times import iso
+from jobtrail.usecases.ingest import handle_batch
 from jobtrail.usecases.notify import NotifierDeps, notify
 from jobtrail.usecases.slack_threads import (
     PARENT_CLAIM_SECONDS,
@@ -33,8 +35,9 @@ from jobtrail.usecases.slack_threads import (
     post_alert,
 )
 from jobtrail_local.lambda_runtime import matches_filter
-from jobtrail_local.lifecycles import load_lifecycle
+from jobtrail_local.lifecycles import load_lifecycle, sqs_batch
 from jobtrail_local.slack_web_api import FakeSlackWebApi
+from jobtrail_local.sns_events import lambda_event
 from slack_app_world import CHANNEL, STREAM_FILTER, TOKEN, FakeTime, SlackAppWorld, stream_events, stream_of
 from worlds import world_on
 
@@ -589,3 +592,80 @@ def test_with_an_invalid_routes_document_a_first_seen_thread_goes_to_the_default
 
     (parent,) = app_world.parents()
     assert parent.channel == app_world.slack.channel_id(CHANNEL)
+
+
+def _deliver_only(app_world: SlackAppWorld, lifecycle: str, delivered: set[int], *, sns_first: bool) -> None:
+    """Replay ``lifecycle`` with only the events at ``delivered`` (the others lost: each sync then
+    records every transition since the last); after each, SNS and the stream in the order given."""
+    for index, step in enumerate(load_lifecycle(lifecycle).steps):
+        app_world.world.script.advance(step)
+        if index not in delivered:
+            continue
+        handle_batch(sqs_batch([step.sqs_body]), app_world.world.deps)
+        app_world.clock.now = max(app_world.clock.now, step.modified + timedelta(seconds=1))
+        alerts = [lambda_event(sent) for sent in app_world.world.notifications()]
+        if not sns_first:
+            app_world.deliver_stream()
+        for event in alerts:
+            app_world.results.append(notify(event, app_world.deps()))
+        if sns_first:
+            app_world.deliver_stream()
+
+
+def _reply_times(app_world: SlackAppWorld, job: JobKey) -> list[tuple[str, str]]:
+    stored, _ = app_world.store.load(job)
+    assert stored is not None
+    (parent,) = app_world.parents()
+    texts = [json.dumps(r.blocks) for r in app_world.slack.threads()[parent.ts]]
+    starts = {iso(t.start_time): t.status for t in stored.transitions}
+    return [next((start, status) for start, status in starts.items() if start in text) for text in texts]
+
+
+def test_a_thread_reads_in_the_jobs_order_when_one_write_records_many_transitions(
+    app_world: SlackAppWorld,
+) -> None:
+    # Given a spot job whose events were lost but for its two interruptions and its end: each of those
+    # syncs records every transition since the last in one write, the alert with them
+    steps = load_lifecycle("spot-interrupted").steps
+    interrupts = {i for i, step in enumerate(steps) if step.describe.get("SecondaryStatus") == "Interrupted"}
+    assert len(interrupts) == 2
+    _deliver_only(app_world, "spot-interrupted", interrupts | {len(steps) - 1}, sns_first=True)
+    (job,) = {step.key for step in steps}
+
+    replies = _reply_times(app_world, job)
+    stored, _ = app_world.store.load(job)
+    assert stored is not None
+    first_alert = min(a.alert.transition_start_time for a in stored.alerts)
+
+    # Then the replies come in the job's order, alerts among their transitions, none twice
+    assert [start for start, _ in replies] == sorted(start for start, _ in replies)
+    assert len(replies) == len(set(replies))
+    # And the thread starts with the first alert: nothing before it is a reply
+    assert replies[0] == (iso(first_alert), "Interrupted")
+    # And every transition since is there, up to Completed
+    since = [(iso(t.start_time), t.status) for t in stored.transitions if t.start_time >= first_alert]
+    assert replies == since
+    assert replies[-1][1] == "Completed"
+
+
+def test_a_transition_that_overtakes_its_alert_starts_the_thread_in_the_alerts_channel(
+    app_world: SlackAppWorld,
+) -> None:
+    # Given a write that records a spot job's interruption with the transitions after it, and the stream
+    # bringing those transitions before SNS brings the alert
+    steps = load_lifecycle("spot-interrupted").steps
+    first = next(i for i, step in enumerate(steps) if step.describe.get("SecondaryStatus") == "Interrupted")
+    _deliver_only(app_world, "spot-interrupted", {first + 2}, sns_first=False)
+    (job,) = {step.key for step in steps}
+
+    # Then the job has its thread all the same, in order: the alert, then the transitions after it
+    (parent,) = app_world.parents()
+    replies = _reply_times(app_world, job)
+    stored, _ = app_world.store.load(job)
+    assert stored is not None
+    first_alert = min(a.alert.transition_start_time for a in stored.alerts)
+    assert replies == [
+        (iso(t.start_time), t.status) for t in stored.transitions if t.start_time >= first_alert
+    ]
+    assert [status for _, status in replies] == ["Interrupted", "Starting", "Downloading"]
+    assert "Downloading" in json.dumps(parent.blocks)

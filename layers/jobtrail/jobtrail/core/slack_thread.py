@@ -31,6 +31,7 @@ from jobtrail.core.slack_message import (
     URL_LIMIT,
     escape,
     fit,
+    slack_payload,
     utf16_length,
 )
 from jobtrail.core.times import human_duration, iso
@@ -160,6 +161,45 @@ def was_alerted(job: StoredJob, transition: Transition) -> bool:
     """Whether ``transition`` raised an alert (stored with the job, in the transition's transaction): that
     alert, sent through SNS, is the thread's reply for it."""
     return any(stored.alert.key == transition.key for stored in job.alerts)
+
+
+def thread_start(job: StoredJob, *, thread_all: bool) -> datetime | None:
+    """When the job's thread begins, in the job's time: at its first alert's transition (a thread starts
+    with the job's first alert), or ``None`` with ``SlackThreadAll`` (it starts with the job)."""
+    if thread_all or not job.alerts:
+        return None
+    return min(stored.alert.transition_start_time for stored in job.alerts)
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A reply a thread shows: its key, its message, and whether it is also sent to the channel."""
+
+    key: str
+    message: dict[str, Any]
+    broadcast: bool
+    start_time: datetime
+
+
+def replies_before(job: StoredJob, until: datetime, *, since: datetime | None) -> list[Reply]:
+    """What a thread shows before the moment ``until`` (a transition's or an alert's start), in the job's
+    order: the transitions and alerts that started since the thread began (``since``; ``None``: from the
+    first) and before ``until``; a transition that raised an alert is shown by its alert. Recorded in one
+    write, they reach the notifier in any order (SNS, the table's stream): each post first posts those
+    not in the thread yet, so the thread reads in order."""
+    replies = [
+        Reply(transition_reply_key(t), transition_message(job.key, t), False, t.start_time)
+        for t in job.transitions
+        if not was_alerted(job, t)
+    ]
+    for stored in job.alerts:
+        document = json.loads(stored.alert.message)
+        start = stored.alert.transition_start_time
+        replies.append(Reply(alert_reply_key(document), slack_payload(document), True, start))
+    return sorted(
+        (r for r in replies if (since is None or r.start_time >= since) and r.start_time < until),
+        key=lambda r: (r.start_time, not r.broadcast),
+    )
 
 
 # -- the parent: a card of the job ---------------------------------------------------------------------

@@ -5,7 +5,9 @@ parent there is created if need be, the alert is posted as a reply broadcast to 
 parent is edited to show the job as it is now. A transition (from the table's stream) is a reply in each
 thread the job has; a job without one is skipped, unless ``thread_all`` makes its first transition
 create the parent (in the channel of the job's route: ``usecases.routes``). A transition that raised an
-alert is left to the alert.
+alert is left to the alert. A thread reads in the job's order: it starts with the job's first alert (the
+transitions before it are not replies), and an alert's reply comes after the transitions before it, even
+those recorded in the same write, which the stream brings later.
 
 **Exactly one parent per job and channel.** Before posting it, a notifier claims the thread with a
 conditional write (``SlackThreads.claim_parent``); it posts, then records the parent's ``ts`` under its
@@ -22,6 +24,7 @@ concurrent deliveries of one SNS message) between the post and that write repeat
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -30,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from jobtrail.core.kinds import JobKey
-from jobtrail.core.model import Claim, JobSummary
+from jobtrail.core.model import Claim, JobSummary, StoredJob, Transition
 from jobtrail.core.slack_message import slack_payload
 from jobtrail.core.slack_thread import (
     JobCard,
@@ -44,6 +47,8 @@ from jobtrail.core.slack_thread import (
     digest,
     is_test_alert,
     parent_message,
+    replies_before,
+    thread_start,
     transition_message,
     transition_reply_key,
     was_alerted,
@@ -72,6 +77,7 @@ Outcome = Literal[
     "covered by its alert",
     "old transition",
     "unknown transition",
+    "before its thread",
 ]
 
 
@@ -122,10 +128,35 @@ def post_alert(document: Mapping[str, Any], deps: SlackAppDeps) -> Outcome:
     team = route.team or (thread.team if thread else None)
     card = card_from_record(stored, team=team) if stored else card_from_alert(document, job, team=team)
     thread, created = ensure_parent(job, channel, card, thread, deps)
+    alerts = stored.alerts if stored is not None else ()
+    alert = next((a.alert for a in alerts if a.alert.alert_id == document.get("alert_id")), None)
+    if stored is not None and alert is not None:
+        _catch_up(stored, thread, alert.transition_start_time, card=card, deps=deps)
     key = alert_reply_key(document)
     return _reply(
         job, thread, key, slack_payload(document), card=card, deps=deps, broadcast=True, fresh=created
     )
+
+
+def _catch_up(
+    stored: StoredJob, thread: SlackThread, until: datetime, *, card: JobCard, deps: SlackAppDeps
+) -> None:
+    """Before a reply for the moment ``until``, the thread's earlier replies that it does not have yet, in
+    the job's order (``slack_thread.replies_before``): an alert and the transitions recorded with it
+    reach the notifier in any order, through SNS and the stream."""
+    since = thread_start(stored, thread_all=deps.thread_all)
+    for reply in replies_before(stored, until, since=since):
+        if reply.key not in thread.posted:
+            _reply(
+                stored.key,
+                thread,
+                reply.key,
+                reply.message,
+                card=card,
+                deps=deps,
+                fresh=True,
+                broadcast=reply.broadcast,
+            )
 
 
 def post_transition(ref: TransitionRef, deps: SlackAppDeps) -> Outcome:
@@ -142,29 +173,55 @@ def post_transition(ref: TransitionRef, deps: SlackAppDeps) -> Outcome:
     transition = next((t for t in stored.transitions if t.key == ref.key), None)
     if transition is None:
         return "unknown transition"
-    if was_alerted(stored, transition):
-        return "covered by its alert"
-    if transition.start_time < deps.clock() - NEWS_WINDOW:
-        return "old transition"
+    skipped = _not_news(stored, transition, deps)
+    if skipped is not None:
+        return skipped
     targets: dict[str, SlackThread | None] = dict(threads)
     first_team: str | None = None
+    alerted = _alert_route(stored, deps)
     if not targets:
-        if not deps.thread_all:
+        if alerted is None and not deps.thread_all:
             return "no thread"
-        channel, first_team = deps.route_of(stored.summary)
+        # The job alerted but its alert has not reached Slack yet (the stream can overtake SNS): its
+        # thread is due now, in the alert's channel; else SlackThreadAll's first-seen thread.
+        channel, first_team = alerted or deps.route_of(stored.summary)
         targets = {channel: None}
     key = transition_reply_key(transition)
     outcomes: list[Outcome] = []
     for channel, found in targets.items():
         card = card_from_record(stored, team=found.team if found else first_team)
         thread, created = ensure_parent(ref.job, channel, card, found, deps)
-        if created and not threads:  # the first-seen parent: it is this transition's message
+        if created and not threads and alerted is None:  # the first-seen parent: this transition's message
             deps.threads.record_reply(ref.job, channel, key, parent_digest=None, team=None, now=deps.clock())
             outcomes.append("parent created")
             continue
+        _catch_up(stored, thread, transition.start_time, card=card, deps=deps)
         message = transition_message(ref.job, transition)
         outcomes.append(_reply(ref.job, thread, key, message, card=card, deps=deps, fresh=created))
     return "posted" if "posted" in outcomes else outcomes[0]
+
+
+def _alert_route(stored: StoredJob, deps: SlackAppDeps) -> tuple[str, str | None] | None:
+    """The channel and team of the job's first alert (its route, fixed in its message), or ``None`` for
+    a job that has not alerted."""
+    if not stored.alerts:
+        return None
+    first = min(stored.alerts, key=lambda a: a.alert.transition_start_time).alert
+    route = alert_route(json.loads(first.message))
+    return route.slack_channel or deps.default_channel, route.team
+
+
+def _not_news(stored: StoredJob, transition: Transition, deps: SlackAppDeps) -> Outcome | None:
+    """Why a recorded transition is not a reply (``None``: it is): its alert is the reply, it started more
+    than ``NEWS_WINDOW`` ago (a backfill), or before the job's thread began (its first alert)."""
+    if was_alerted(stored, transition):
+        return "covered by its alert"
+    if transition.start_time < deps.clock() - NEWS_WINDOW:
+        return "old transition"
+    since = thread_start(stored, thread_all=deps.thread_all)
+    if since is not None and transition.start_time < since:
+        return "before its thread"
+    return None
 
 
 def ensure_parent(
