@@ -741,6 +741,22 @@ def demo_report(
         if record is not None:
             timeline(record, command=f"{program} --local")
     alerts_table(result.stored_alerts, where=f"table {DEMO_TABLE}")
+    if result.slack is not None and result.slack.mode == "app":
+        slack_threads_report(result, program)
+    else:
+        _slack_webhook_report(result)
+    if result.engine == "DynamoDB Local":
+        # soft_wrap: paths and commands stay whole (the terminal wraps them), so they can be copied.
+        console.print(f"The history stays in {directory}. Query it with the same CLI:", soft_wrap=True)
+        commented(
+            [*queries, (f"{program} demo --reset", "stop DynamoDB Local, wipe the data")],
+            bold=len(queries),
+        )
+        console.print(_engine_note(result, program))
+
+
+def _slack_webhook_report(result: DemoResult) -> None:
+    """Every alert as Slack shows it, after where it went."""
     total = len(result.slack_payloads)
     if result.slack_failure is None:
         console.print(f"[bold]{total} alerts sent[/bold] through SNS to {result.slack_destination}:")
@@ -753,14 +769,78 @@ def demo_report(
         console.rule(style="dim")
         console.print(slack_message(payload))
     console.rule(style="dim")
-    if result.engine == "DynamoDB Local":
-        # soft_wrap: paths and commands stay whole (the terminal wraps them), so they can be copied.
-        console.print(f"The history stays in {directory}. Query it with the same CLI:", soft_wrap=True)
-        commented(
-            [*queries, (f"{program} demo --reset", "stop DynamoDB Local, wipe the data")],
-            bold=len(queries),
-        )
-        console.print(_engine_note(result, program))
+
+
+def slack_threads_report(result: DemoResult, program: str) -> None:
+    """App mode: a row per job's thread (its channel, team, status and replies), the rate limit's waits,
+    then the featured jobs' threads as Slack shows them, and the command that explains a route."""
+    from jobtrail_local.demo import featured_threads, routes_command  # noqa: PLC0415
+
+    slack = result.slack
+    if slack is None:
+        return
+    statuses = {summary.key: summary.status for summary in result.summaries}
+    channels = dict.fromkeys(thread.channel for thread in slack.threads)
+    routes = f" ({result.routes_file})" if result.routes_file else ""
+    console.print(
+        f"[bold]{len(result.slack_payloads)} alerts[/bold] through SNS, and the jobs' transitions through "
+        f"the table's stream, to {slack.destination}: [bold]{len(slack.threads)} threads[/bold], one per "
+        f"job, in {len(channels)} channels, routed by the demo's routes document{routes}.",
+        soft_wrap=False,
+    )
+    if slack.failure is not None:
+        console.print(f"[bold yellow]The notifier stopped: {slack.failure}.[/bold yellow]")
+    columns = [
+        _Column("Channel", [thread.channel for thread in slack.threads], rank=0),
+        _Column("Team", [thread.team or "-" for thread in slack.threads], rank=2),
+        _Column("Job", [_thread_job(thread.job) for thread in slack.threads], rank=0),
+        _Column(
+            "Status",
+            [_status_text(statuses.get(thread.job, "-")) if thread.job else "-" for thread in slack.threads],
+            rank=1,
+        ),
+        _Column("Replies", [_replies_count(thread.replies) for thread in slack.threads], rank=1),
+    ]
+    table, width = _fitted("Slack threads (app mode)", columns, wide=False, widen=None)
+    with _at_least(width):
+        console.print(table)
+    console.print(
+        f"Slack takes one message per second per channel: the notifier spaced its posts by "
+        f"{slack.rate_limited_seconds:.0f} s in all (a simulated clock: the demo does not wait)."
+    )
+    for thread in featured_threads(slack.threads):
+        _print_thread(thread)
+    command = routes_command(result, program)
+    if command:
+        console.print("Why an alert went to its channel:", soft_wrap=True)
+        commented([(command, "the rule, the tag it matched, the channel")], bold=0)
+
+
+def _thread_job(job: JobKey | None) -> str:
+    return f"{job.kind} {job.name}" if job else "-"
+
+
+def _status_text(status: str) -> Text:
+    return Text(status, style=STATUS_STYLES.get(status, ""))
+
+
+def _replies_count(replies: Sequence[tuple[Mapping[str, Any], bool]]) -> str:
+    alerts = sum(1 for _, broadcast in replies if broadcast)
+    return f"{len(replies)} ({alerts} alert{'s' if alerts != 1 else ''})"
+
+
+def _print_thread(thread: Any) -> None:
+    """One thread as its channel shows it: the parent (as last edited), each reply indented under it."""
+    from rich.padding import Padding  # noqa: PLC0415
+
+    edited = f", edited {thread.edits} time{'s' if thread.edits != 1 else ''}" if thread.edits else ""
+    console.rule(f"{thread.channel} · the thread of {_thread_job(thread.job)}{edited}", style="dim")
+    console.print(slack_message(thread.parent))
+    for reply, broadcast in thread.replies:
+        mark = f"  ↳ also sent to {thread.channel}" if broadcast else "  ↳"
+        console.print(Text(mark, style="dim"))
+        console.print(Padding(slack_message(reply), (0, 0, 0, 4)))
+    console.rule(style="dim")
 
 
 def kinds_table(counts: Sequence[KindCount], *, where: str) -> None:
@@ -850,7 +930,7 @@ def slack_message(payload: Mapping[str, Any]) -> RenderableType:
                 code.no_wrap, code.overflow = True, "ellipsis"
                 parts.append(Panel(code, box=box.SQUARE, width=SLACK_CODE_WIDTH))
             else:
-                parts.append(Text(Emoji.replace(text)))
+                parts.append(_mrkdwn_text(Emoji.replace(text)))
             if block.get("fields"):
                 parts.append(_slack_fields(block["fields"]))
         elif kind == "context":
@@ -877,6 +957,16 @@ def _link_labels(mrkdwn: str) -> str:
     import re  # noqa: PLC0415 - only the demo draws these
 
     return _plain(re.sub(r"<[^|<>]+\|([^<>]+)>", r"\1", mrkdwn))
+
+
+def _mrkdwn_text(text: str) -> Text:
+    """Text with mrkdwn's ``*bold*`` spans in bold (without their asterisks)."""
+    import re  # noqa: PLC0415
+
+    parts: list[str | tuple[str, str]] = []
+    for index, piece in enumerate(re.split(r"\*([^*\n]+)\*", text)):
+        parts.append((piece, "bold") if index % 2 else piece)
+    return Text.assemble(*parts)
 
 
 def _plain(mrkdwn: str) -> str:

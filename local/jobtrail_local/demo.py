@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shlex
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -68,6 +69,8 @@ SPOT_LIFECYCLE = "spot-interrupted"
 FAILED_PIPELINE_LIFECYCLE = "pipeline-failed"
 SAME_NAME_LIFECYCLE = "same-name"
 TUNING_LIFECYCLE = "tuning-completed"
+#: The failed training job whose alert quotes its log: its thread is shown, its route explained.
+FAILED_LIFECYCLE = "failed"
 
 
 class DemoError(Exception):
@@ -541,6 +544,21 @@ def query_suggestions(program: str = "jobtrail") -> list[tuple[str, str]]:
     ]
 
 
+def featured_threads(threads: Sequence[ThreadShown]) -> list[ThreadShown]:
+    """The threads the report shows in full: the failed training job's (its alert quotes its log) and
+    the spot job's (interrupted twice, its parent edited as it moved on)."""
+    wanted = [_job_of(FAILED_LIFECYCLE, "training"), showcase().spot]
+    return [thread for job in wanted for thread in threads if thread.job == job]
+
+
+def routes_command(result: DemoResult, program: str = "jobtrail") -> str | None:
+    """The command that explains the failed training job's route by the demo's routes document."""
+    if result.routes_file is None or result.engine != "DynamoDB Local":
+        return None
+    job = _job_of(FAILED_LIFECYCLE, "training")
+    return f"{program} --local routes test {job.name} --routes {shlex.quote(str(result.routes_file))}"
+
+
 def query_commands(program: str = "jobtrail") -> list[str]:
     """``query_suggestions``' commands alone."""
     return [command for command, _ in query_suggestions(program)]
@@ -586,7 +604,9 @@ def summary_document(
             "messages": result.slack_texts,
             "threads": [_thread_entry(thread) for thread in result.slack.threads] if result.slack else [],
             "rate_limited_seconds": round(result.slack.rate_limited_seconds, 1) if result.slack else 0,
+            "transitions_delivered": result.slack.transitions_delivered if result.slack else 0,
         },
         "routes_file": str(result.routes_file) if result.routes_file else None,
+        "routes_command": routes_command(result, program),
         "query_commands": query_commands(program) if result.engine == "DynamoDB Local" else [],
     }

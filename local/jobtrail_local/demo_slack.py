@@ -82,6 +82,7 @@ class SlackOutcome:
     mode: str = "app"
     #: The Block Kit payload of every alert, posted or not, in the order SNS delivered them.
     payloads: list[dict[str, Any]] = field(default_factory=list)
+    #: The alerts that reached Slack.
     posted: int = 0
     #: One line on the first post that failed (the rest were not tried), else None. Never the URL.
     failure: str | None = None
@@ -89,7 +90,8 @@ class SlackOutcome:
     threads: list[ThreadShown] = field(default_factory=list)
     #: App mode: how long Slack's 1 message per second per channel spaced the posts (simulated clock).
     rate_limited_seconds: float = 0.0
-    #: App mode: the transitions the stream brought to the notifier.
+    #: App mode: the transitions the stream brought to the notifier (those of jobs with a thread became
+    #: replies; the others came before their job's first alert).
     transitions_delivered: int = 0
 
 
@@ -165,28 +167,27 @@ class DemoSlack:
         self._now = max(self._now, now)
         for envelope in self._notifications():
             self.outcome.payloads.append(_payload(json.loads(envelope["Message"])))
-            self._invoke(lambda_event(envelope))
+            self.outcome.posted += self._invoke(lambda_event(envelope))
         records = self._stream.poll(transition_filters())
         self.outcome.transitions_delivered += len(records)
         for start in range(0, len(records), STREAM_BATCH):
             self._invoke({"Records": records[start : start + STREAM_BATCH]})
 
-    def _invoke(self, event: dict[str, Any]) -> None:
+    def _invoke(self, event: dict[str, Any]) -> int:
         """One notifier invocation (as SNS or the stream's event source mapping makes it); the first
         failure is kept as one line and stops further posts."""
         from jobtrail.usecases.notify import notify  # noqa: PLC0415
 
         if self.outcome.failure is not None:
-            return
+            return 0
         try:
             result = notify(event, self._app)
         except Exception as error:  # noqa: BLE001 - the demo reports it in one line, like a webhook failure
             self.outcome.failure = f"the notifier failed: {type(error).__name__}: {error}"
-            return
+            return 0
         if result.retry_from is not None:
             self.outcome.failure = f"the notifier could not post a transition (from {result.retry_from})"
-            return
-        self.outcome.posted += len(result.posted)
+        return len(result.posted)
 
     # -- both modes ----------------------------------------------------------------------------------
 
