@@ -273,8 +273,8 @@ class Wiring:
     @contextmanager
     def function_logs_to_stderr() -> Iterator[None]:
         """Within the block, the log lines the use cases write as the functions do (Powertools' JSON, on
-        stdout for CloudWatch) go to stderr: a backfill that warns (a job's tags not read) keeps ``--json``
-        on stdout clean."""
+        stdout for CloudWatch) go to stderr, warnings and errors only: a backfill that warns (a job's tags
+        not read) keeps ``--json`` on stdout clean, and one that goes well says nothing but its result."""
         import logging  # noqa: PLC0415
         import sys  # noqa: PLC0415
 
@@ -294,9 +294,12 @@ class Wiring:
             yield
             return
         before = handler.setStream(CurrentStderr())
+        level = logger.log_level
+        logger.setLevel(logging.WARNING)
         try:
             yield
         finally:
+            logger.setLevel(level)
             handler.setStream(before)
 
     def refuse_local(self, command: str, why: str) -> None:

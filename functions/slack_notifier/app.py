@@ -13,17 +13,18 @@ from __future__ import annotations
 
 import os
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from jobtrail.adapters import routes
-from jobtrail.adapters.routes import SsmAlertRoutes
 from jobtrail.adapters.slack import SlackWebApi, WebhookPoster, bot_token_from_secret, webhook_url_from_secret
 from jobtrail.adapters.slack_threads import SlackThreadStore
 from jobtrail.observability import logger
 from jobtrail.usecases.notify import NotifierDeps, notify
 from jobtrail.usecases.ports import SlackPoster
 from jobtrail.usecases.slack_threads import SlackAppDeps
+
+if TYPE_CHECKING:
+    from jobtrail.adapters.routes import SsmAlertRoutes
 
 
 @cache
@@ -46,16 +47,17 @@ def deps_from_environment() -> NotifierDeps:
             default_channel=os.environ["JOBTRAIL_SLACK_CHANNEL"],
             thread_all=thread_all,
             # An alert carries its route; only a first-seen thread (SlackThreadAll) reads the document.
-            routes=SsmAlertRoutes(_ssm_client, routes_parameter) if thread_all and routes_parameter else None,
+            routes=_routes(routes_parameter) if thread_all and routes_parameter else None,
         )
     )
 
 
-def _ssm_client() -> Any:
-    """The routes document's SSM client, made when a first-seen thread first wants a route."""
-    import boto3  # noqa: PLC0415 - not in every cold start
+def _routes(parameter_name: str) -> SsmAlertRoutes:
+    """The routes document, for SlackThreadAll's first-seen threads only: boto3 is imported then, not in
+    every notifier's cold start."""
+    from jobtrail.adapters.aws import standalone_routes  # noqa: PLC0415
 
-    return boto3.client("ssm", config=routes.CLIENT_CONFIG)
+    return standalone_routes(parameter_name)
 
 
 @cache

@@ -62,3 +62,9 @@ class OnFirstUse:
         if self._client is None:
             self._client = self._make()
         return getattr(self._client, name)
+
+
+def standalone_routes(parameter_name: str) -> routes.SsmAlertRoutes:
+    """The routes document for a function without ``AwsAdapters`` (the Slack notifier, whose table
+    access is PynamoDB's alone): its SSM client on boto3's default session, made when it is first read."""
+    return routes.SsmAlertRoutes(lambda: boto3.client("ssm", config=routes.CLIENT_CONFIG), parameter_name)
