@@ -207,7 +207,7 @@ def run(directory: Path, *, progress: Progress | None = None, keep_engine: bool 
         routes = write_routes(directory)
         ingest = _load_handler(functions / "ingest" / "app.py", "jobtrail_demo_ingest_app")
         slack = DemoSlack(stack, queues, functions, DEMO_TABLE)
-        report.step("Replaying SageMaker state changes (alerts and threads to Slack as they happen)")
+        report.step("Replaying SageMaker state changes")
         delivery = _replay(script, queues, ingest.lambda_handler, report, slack.deliver)
         webhook = slack.outcome.mode == "webhook"
         report.step("Sending the alerts to Slack" if webhook else "Reading the Slack threads back")

@@ -26,7 +26,9 @@ from cli_process import run_jobtrail
 from jobtrail.core.kinds import KINDS, SPECS, JobKey, Kind
 from jobtrail.core.log_tail import DEFAULT_LOG_LINES, last_lines
 from jobtrail.core.model import JobRecord
+from jobtrail.core.routing import parse_routes, route_for
 from jobtrail_local import local_stack
+from jobtrail_local.demo_slack import DEMO_ROUTES
 from jobtrail_local.dynamodb_local import command_line
 from jobtrail_local.lifecycle_builder import ExpectedJob, job_label
 from jobtrail_local.lifecycles import lifecycle_names, load_lifecycle
@@ -167,7 +169,7 @@ def test_alerts_are_counted_per_type_and_each_reached_slack_once(demo: tuple[Pat
     assert {a["kind"] for a in summary["alerts"]} == set(KINDS)  # every kind alerts on Failed
     assert {a["state"] for a in summary["alerts"]} == {"sent"}
     assert summary["slack"]["posts"] == expected.total()
-    assert summary["slack"]["destination"].startswith("a local capture")
+    assert summary["slack"]["destination"] == "a local fake of Slack's Web API (loopback), app mode"
     # One message per alert, saying what failed, which job and its kind
     said = Counter(
         (lines[0], lines[1].rpartition(" · ")[2])
@@ -178,6 +180,67 @@ def test_alerts_are_counted_per_type_and_each_reached_slack_once(demo: tuple[Pat
         for key, outcome, _ in expected_jobs().values()
         for alert in outcome.alerts
     )
+
+
+def test_each_job_that_alerted_has_one_thread_in_its_teams_channel(
+    demo: tuple[Path, dict[str, Any]],
+) -> None:
+    _, summary = demo
+    threads = summary["slack"]["threads"]
+    alerted = {(a["kind"], a["job_name"]) for a in summary["alerts"]}
+    # One thread per job that alerted, and none for the others (SlackThreadAll is false)
+    owners = [(t["job"]["kind"], t["job"]["name"]) for t in threads]
+    assert sorted(owners) == sorted(alerted)
+    # Each in the channel its route names: by its tags, by its name's prefix, else the default
+    routes = parse_routes(json.dumps(DEMO_ROUTES))
+    by_name = {(key.kind, key.name): key for key, _, _ in expected_jobs().values()}
+    tags = {step.key: step.tags for name in lifecycle_names() for step in load_lifecycle(name).steps}
+    for thread in threads:
+        key = by_name[(thread["job"]["kind"], thread["job"]["name"])]
+        route = route_for(routes, key, tags.get(key))
+        assert (thread["channel"], thread["team"]) == (route.slack_channel, route.team), key
+    # The demo's story: one route by each kind of rule, and the default
+    channel_of = {t["job"]["name"]: t["channel"] for t in threads}
+    assert channel_of[job_of("failed", "training").name] == "#nlp-alerts"  # tag team=nlp
+    assert channel_of[job_of("spot-interrupted", "training").name] == "#vision-alerts"  # tag team=vision
+    assert channel_of[job_of("pipeline-failed", "pipeline").name] == "#churn-alerts"  # name churn-…
+    assert channel_of[job_of("failed-capacity", "training").name] == "#ml-alerts"  # no rule: the default
+    # Every alert is a reply also sent to its channel, once
+    assert sum(r["broadcast"] for t in threads for r in t["replies"]) == expected_alerts().total()
+
+
+def test_the_spot_jobs_thread_follows_the_job_in_order(demo: tuple[Path, dict[str, Any]]) -> None:
+    _, summary = demo
+    spot = job_of("spot-interrupted", "training")
+    [thread] = [t for t in summary["slack"]["threads"] if t["job"]["name"] == spot.name]
+    outcome = expected_jobs()[job_label(spot)][1]
+    interrupted = [start for status, start in outcome.transitions if status == "Interrupted"]
+    # From its first interruption on, every transition is a reply, in order; the interruptions are
+    # its alerts, also sent to the channel
+    since = [(status, start) for status, start in outcome.transitions if start >= interrupted[0]]
+    replies = [(r["text"], r["broadcast"]) for r in thread["replies"]]
+    assert len(replies) == len(since)
+    for (text, broadcast), (status, start) in zip(replies, since, strict=True):
+        assert start.isoformat(timespec="milliseconds") in text, (status, text)
+        assert broadcast is (status == "Interrupted")
+    # And the parent was edited in place to show the job as it ended
+    assert thread["parent"].splitlines()[1].endswith(outcome.status)
+    assert thread["edits"] >= 1
+
+
+def test_the_routes_command_explains_the_failed_jobs_route(demo: tuple[Path, dict[str, Any]]) -> None:
+    home, summary = demo
+    program = f"{sys.executable} -m jobtrail"
+    command = summary["routes_command"]
+    assert command.startswith(f"{program} --local routes test ")
+
+    result = jobtrail(home, *shlex.split(command.removeprefix(program)), "--json")
+
+    assert (result.returncode, result.stderr) == (0, "")
+    route = json.loads(result.stdout)
+    assert (route["team"], route["slack_channel"]) == ("nlp", "#nlp-alerts")
+    assert route["reason"] == 'rule 1 "nlp": tag team=nlp'
+    assert Path(summary["routes_file"]).is_file()
 
 
 def slack_message_of(summary: dict[str, Any], alert: str, job: JobKey) -> str:
@@ -366,6 +429,7 @@ def test_a_second_demo_says_what_it_does_and_reuses_the_running_engine(
     out = again.stdout
     steps = replayed_steps()
     spot, pipeline = job_of("spot-interrupted", "training"), job_of("pipeline-failed", "pipeline")
+    failed = job_of("failed", "training")
     assert out.splitlines()[0] == f"Local data: {home} ($JOBTRAIL_HOME)"
     for step in (
         f"Using the DynamoDB Local already running (pid {first['engine']['pid']})",
@@ -387,12 +451,20 @@ def test_a_second_demo_says_what_it_does_and_reuses_the_running_engine(
         assert re.search(rf"^ {kind} +│ +{first['jobs_by_kind'][kind]['jobs']} │", out, re.M), kind
     for command in first["query_commands"]:
         assert re.search(rf"^  {re.escape(command)}  +# \S", out, re.M), command
-    # The Slack messages: code blocks as boxes, not fences; every alert id's timestamp whole
+    # Slack: a row per job's thread, then the failed and the spot job's threads as Slack shows them: code
+    # blocks as boxes, not fences; each alert a reply also sent to the channel; every timestamp whole
+    assert "Slack threads (app mode)" in out
+    assert out.count("the thread of training ") == 2
     assert "```" not in out
     assert "┌──" in out
-    footers = [line for line in out.splitlines() if line.startswith("jobtrail · ")]
-    assert len(footers) == expected_alerts().total()
-    assert len(TIMESTAMP.findall(out.split("alerts sent")[1])) >= 2 * len(footers)
+    featured = [t for t in first["slack"]["threads"] if t["job"]["name"] in {spot.name, failed.name}]
+    broadcasts = sum(reply["broadcast"] for thread in featured for reply in thread["replies"])
+    assert broadcasts == 3  # the failed job's Failed, the spot job's two interruptions
+    assert out.count("↳ also sent to #") == broadcasts
+    threads = out.split("Slack threads (app mode)")[1]
+    # (a transition's reply says when it started, an alert's also in its id; each parent when the job did)
+    replies = sum(len(thread["replies"]) for thread in featured)
+    assert len(TIMESTAMP.findall(threads)) >= replies + broadcasts + len(featured)
     assert local_stack.running(home) is not None
     again_json = json.loads(jobtrail(home, "demo", "--json").stdout)
     assert again_json["replaced_history"] is True
@@ -458,7 +530,7 @@ def test_a_bad_webhook_is_one_warning_and_the_demo_still_completes(
     # One line on stderr says so, without the webhook's secret path
     assert result.stderr.splitlines() == [
         f"jobtrail: warning: Slack got 0 of {alerts} alerts: {summary['slack']['failure']} "
-        "(check SLACK_WEBHOOK_URL, or unset it to use the local capture)"
+        "(check SLACK_WEBHOOK_URL, or unset it to use the local fake of Slack)"
     ]
     assert said in result.stderr
     assert "SECRETTOKEN" not in result.stderr + result.stdout

@@ -53,7 +53,7 @@ def demo(args: argparse.Namespace, wiring: Wiring) -> int:
     if result.slack_failure is not None:
         print(
             f"jobtrail: warning: Slack got {result.slack_posted} of {len(result.slack_payloads)} alerts: "
-            f"{result.slack_failure} (check SLACK_WEBHOOK_URL, or unset it to use the local capture)",
+            f"{result.slack_failure} (check SLACK_WEBHOOK_URL, or unset it to use the local fake of Slack)",
             file=sys.stderr,
         )
         return EXIT_SLACK_NOT_POSTED
