@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from jobtrail.adapters.slack import SlackWebApi, WebhookPoster, bot_token_from_secret, webhook_url_from_secret
 from jobtrail.adapters.slack_threads import SlackThreadStore
+from jobtrail.core.slack_thread import normalize_channel
 from jobtrail.observability import logger
 from jobtrail.usecases.notify import NotifierDeps, notify
 from jobtrail.usecases.ports import SlackPoster
@@ -44,7 +45,7 @@ def deps_from_environment() -> NotifierDeps:
                 base_url=os.environ.get("JOBTRAIL_SLACK_API_URL") or None,
             ),
             threads=SlackThreadStore(os.environ["JOBTRAIL_TABLE"]),
-            default_channel=os.environ["JOBTRAIL_SLACK_CHANNEL"],
+            default_channel=normalize_channel(os.environ["JOBTRAIL_SLACK_CHANNEL"]),
             thread_all=thread_all,
             # An alert carries its route; only a first-seen thread (SlackThreadAll) reads the document.
             routes=_routes(routes_parameter) if thread_all and routes_parameter else None,

@@ -82,6 +82,7 @@ class _Injection:
     retry_after: int | None
     times: int
     after: int
+    kept: bool = False
 
 
 @dataclass
@@ -173,15 +174,19 @@ class FakeSlackWebApi:
         retry_after: int | None = None,
         times: int = 1,
         after: int = 0,
+        kept: bool = False,
     ) -> None:
         """Fail ``times`` calls of ``method`` (any if ``None``), in ``channel`` if given, once ``after``
         such calls have succeeded: with ``status`` (``429`` carries ``Retry-After: retry_after``, default
-        1), or ``ok: false`` and ``error`` with status 200."""
+        1), or ``ok: false`` and ``error`` with status 200. With ``kept``, the call is done all the same
+        before the failure is answered (the message is in the channel): what a lost answer looks like."""
         if status == 200 and error is None:
             raise ValueError("inject a status other than 200, or an error")
         wanted = None if channel is None else self.channel_id(channel)
         with self._lock:
-            self._injections.append(_Injection(method, wanted, status, error, retry_after, times, after))
+            self._injections.append(
+                _Injection(method, wanted, status, error, retry_after, times, after, kept)
+            )
 
     def channel_id(self, channel: str) -> str:
         """The ID the fake gives ``channel`` (a name, with or without ``#``, or an ID)."""
@@ -229,14 +234,22 @@ class FakeSlackWebApi:
         channel = str(arguments.get("channel") or "")
         injected = self._take_injection(method, channel)
         if injected is not None:
-            return injected
+            status, headers, answer, kept = injected
+            if kept and method == "chat.postMessage":
+                self._post(arguments, channel)
+            elif kept and method == "chat.update":
+                self._update(arguments, channel)
+            return status, headers, answer
         if method == "chat.postMessage":
             return self._post(arguments, channel)
         if method == "chat.update":
             return self._update(arguments, channel)
         return 200, {}, {"ok": False, "error": "unknown_method"}
 
-    def _take_injection(self, method: str, channel: str) -> tuple[int, dict[str, str], dict[str, Any]] | None:
+    def _take_injection(
+        self, method: str, channel: str
+    ) -> tuple[int, dict[str, str], dict[str, Any], bool] | None:
+        """The failure to answer this call with, and whether the call is done all the same."""
         for injection in self._injections:
             if injection.method not in (None, method):
                 continue
@@ -250,12 +263,14 @@ class FakeSlackWebApi:
             injection.times -= 1
             if injection.times <= 0:
                 self._injections.remove(injection)
+            kept = injection.kept
             if injection.status == 429:
                 retry = str(injection.retry_after if injection.retry_after is not None else 1)
-                return 429, {"Retry-After": retry}, {"ok": False, "error": "ratelimited"}
+                return 429, {"Retry-After": retry}, {"ok": False, "error": "ratelimited"}, kept
             if injection.status != 200:
-                return injection.status, {}, {"ok": False, "error": injection.error or "internal_error"}
-            return 200, {}, {"ok": False, "error": injection.error}
+                answer = {"ok": False, "error": injection.error or "internal_error"}
+                return injection.status, {}, answer, kept
+            return 200, {}, {"ok": False, "error": injection.error}, kept
         return None
 
     def _post(self, arguments: dict[str, Any], channel: str) -> tuple[int, dict[str, str], dict[str, Any]]:

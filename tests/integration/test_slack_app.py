@@ -351,6 +351,85 @@ def test_a_refused_parent_gives_its_claim_back(app_world: SlackAppWorld) -> None
     assert len(app_world.parents()) == 1
 
 
+def test_a_parent_whose_answer_was_lost_is_not_posted_again_within_its_claim(
+    app_world: SlackAppWorld,
+) -> None:
+    # Given Slack keeps the parent but its answer is a 500 (or the connection drops): it may have posted
+    (event,) = app_world.ingest("failed")
+    job = job_of(document_of(event))
+    app_world.clock.now = datetime(2026, 11, 20, 14, tzinfo=UTC)
+    app_world.slack.inject("chat.postMessage", status=500, kept=True)
+    with pytest.raises(SlackApiFailed):
+        notify(event, app_world.deps())
+    assert len(app_world.parents()) == 1  # Slack has it
+
+    # Then the claim is kept: the retry waits, then leaves it to a later retry, posting nothing
+    thread = app_world.store.thread(job, CHANNEL)
+    assert thread is not None
+    assert thread.ts is None
+    assert thread.claim_token is not None
+    with pytest.raises(ParentPending):
+        notify(event, app_world.deps())
+    assert len(app_world.parents()) == 1
+    # And only once the claim has expired (the documented window) may a second parent be posted
+    app_world.clock.now += timedelta(seconds=PARENT_CLAIM_SECONDS + 1)
+    notify(event, app_world.deps())
+    assert len(app_world.parents()) == 2
+
+
+def test_a_routes_channel_that_refuses_sends_the_alert_to_the_default_channel(
+    app_world: SlackAppWorld,
+) -> None:
+    # Given an alert routed to a channel the app cannot post in
+    (event,) = app_world.ingest("failed")
+    document = document_of(event) | {
+        "team": "nlp",
+        "route": {"team": "nlp", "slack_channel": "#gone", "slack_webhook_secret": None, "reason": "rule 1"},
+    }
+    app_world.clock.now = datetime(2026, 11, 20, 14, tzinfo=UTC)
+    app_world.slack.inject("chat.postMessage", channel="#gone", error="channel_not_found", times=5)
+
+    # When it is posted, it still reaches Slack, in the default channel, with its thread there
+    result = notify(sns_event(document, event), app_world.deps())
+
+    assert result.posted == [document["alert_id"]]
+    assert app_world.slack.messages_in("#gone") == []
+    (parent,) = app_world.parents()
+    [reply] = app_world.slack.threads()[parent.ts]
+    assert reply.reply_broadcast
+
+
+def test_a_transition_whose_channel_refuses_is_skipped_not_retried(app_world: SlackAppWorld) -> None:
+    # Given a job with a thread, then its channel archived
+    app_world.thread_all = True
+    app_world.ingest("completed")
+    (event,) = stream_events(app_world.stream, batch_size=100)
+    app_world.clock.now = datetime(2026, 11, 21, tzinfo=UTC)
+    app_world.slack.inject("chat.postMessage", error="is_archived", times=100, after=1)
+
+    # When its transitions come, the batch goes through: retrying cannot help, and would hold back
+    # the jobs behind them in the stream
+    result = notify(event, app_world.deps())
+
+    assert result.response() == {"batchItemFailures": []}
+    assert len(result.skipped) == len(event["Records"]) - 1
+
+
+def test_one_channel_spelled_two_ways_has_one_thread(app_world: SlackAppWorld) -> None:
+    # Given the default channel "#ml-alerts" and an alert whose route spells it "ml-alerts"
+    (event,) = app_world.ingest("failed")
+    document = document_of(event) | {
+        "route": {"team": None, "slack_channel": "ml-alerts", "slack_webhook_secret": None, "reason": "x"}
+    }
+    app_world.clock.now = datetime(2026, 11, 20, 14, tzinfo=UTC)
+
+    notify(sns_event(document, event), app_world.deps())
+    notify(event, app_world.deps())  # the same alert, unrouted: the default channel
+
+    assert len(app_world.parents()) == 1
+    assert len(app_world.slack.threads()[app_world.parents()[0].ts]) == 1
+
+
 def test_ensure_parent_returns_a_recorded_thread_without_a_call(app_world: SlackAppWorld) -> None:
     (event,) = app_world.ingest("failed")
     notify(event, app_world.deps())
@@ -441,7 +520,8 @@ def test_a_failed_transition_stops_its_batch_there_for_lambda_to_retry(app_world
     records = event["Records"]
     assert len(records) >= 3
     app_world.clock.now = datetime(2026, 11, 21, tzinfo=UTC)
-    app_world.slack.inject("chat.postMessage", status=500, times=3, after=1)  # a try and 2 retries
+    # (a post is not retried on a 5xx: Slack may have kept it; Lambda's retry of the batch decides)
+    app_world.slack.inject("chat.postMessage", status=500, times=1, after=1)
 
     # When the batch is handled: the first record made the parent, the second failed, the rest wait
     result = notify(event, app_world.deps())
@@ -450,7 +530,7 @@ def test_a_failed_transition_stops_its_batch_there_for_lambda_to_retry(app_world
     }
     (parent,) = app_world.parents()
     assert app_world.slack.threads() == {}
-    assert len(app_world.slack.calls) == 1 + 3
+    assert len(app_world.slack.calls) == 1 + 1
 
     # Then Lambda's retry from that record posts each later transition once; a whole redelivery, nothing
     retried = notify({"Records": records[1:]}, app_world.deps())

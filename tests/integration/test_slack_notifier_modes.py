@@ -15,7 +15,7 @@ from typing import Any
 import boto3
 import pytest
 from aws_lambda_powertools.utilities import parameters
-from jobtrail.adapters.slack import SlackApiFailed
+from jobtrail.adapters.slack import SlackApiFailed, SlackPostFailed
 from jobtrail_local.lambda_runtime import LambdaContext
 from jobtrail_local.lifecycles import load_sns_event
 from jobtrail_local.slack_web_api import FakeSlackWebApi
@@ -105,13 +105,39 @@ def test_a_routes_secret_outside_jobtrail_is_not_read(
     assert "the route's webhook secret is not under jobtrail/" in caplog.text
 
 
-def test_a_routes_webhook_that_cannot_be_read_fails_the_invocation(
+def test_a_routes_webhook_that_cannot_be_used_falls_back_to_the_stacks(
     webhooks: list[tuple[str, dict[str, Any]]],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    # A missing secret is not quietly sent elsewhere: Lambda retries, then parks the alert
-    with pytest.raises(parameters.exceptions.GetParameterError):
-        app.lambda_handler(alert_event(route={"slack_webhook_secret": "jobtrail/missing"}), CONTEXT)
-    assert webhooks == []
+    # A missing secret, and a route's webhook Slack has revoked (404 no_service), never stop the alert:
+    # it goes to the stack's webhook, and the log says why
+    app.lambda_handler(alert_event(route={"slack_webhook_secret": "jobtrail/missing"}), CONTEXT)
+    assert [url for url, _ in webhooks] == [DEFAULT_WEBHOOK]
+    assert "the route's Slack webhook refused the alert" in caplog.text
+
+    recorded = WebhookClient.send_dict
+
+    def revoked(client: WebhookClient, body: dict[str, Any], headers: Any = None) -> WebhookResponse:
+        if client.url == NLP_WEBHOOK:
+            return WebhookResponse(url=client.url, status_code=404, body="no_service", headers={})
+        return recorded(client, body, headers)
+
+    monkeypatch.setattr(WebhookClient, "send_dict", revoked)
+    app.lambda_handler(alert_event(route={"slack_webhook_secret": "jobtrail/nlp-webhook"}), CONTEXT)
+    assert [url for url, _ in webhooks] == [DEFAULT_WEBHOOK, DEFAULT_WEBHOOK]
+
+
+def test_a_failing_stack_webhook_fails_the_invocation(
+    webhooks: list[tuple[str, dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The stack's own webhook has nowhere to fall back to: Lambda retries, then parks the alert
+    def broken(client: WebhookClient, body: dict[str, Any], headers: Any = None) -> WebhookResponse:
+        return WebhookResponse(url=client.url, status_code=404, body="no_service", headers={})
+
+    monkeypatch.setattr(WebhookClient, "send_dict", broken)
+    with pytest.raises(SlackPostFailed, match="404"):
+        app.lambda_handler(alert_event(), CONTEXT)
 
 
 # ---- Slack app mode ---------------------------------------------------------------------------------------

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from jobtrail.core.rate_limit import TokenBucket
-from jobtrail.core.slack_thread import PostedMessage
+from jobtrail.core.slack_thread import SECRET_UNUSABLE, PostedMessage, SlackRefused
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
@@ -32,9 +33,14 @@ MESSAGES_PER_SECOND_PER_CHANNEL = 1.0
 UPDATES_PER_SECOND = 50 / 60
 #: Seconds Powertools keeps the webhook secret before reading it again.
 SECRET_MAX_AGE = 300
-#: slack_sdk logs request URLs at DEBUG: its client gets a logger that never goes below WARNING.
+#: slack_sdk logs request URLs at DEBUG and a failed request's error (which can quote the URL) at ERROR:
+#: its client gets a logger that says nothing; this module raises what went wrong, without the secret.
 _SDK_LOGGER = logging.getLogger("jobtrail.slack_sdk")
-_SDK_LOGGER.setLevel(logging.WARNING)
+_SDK_LOGGER.setLevel(logging.CRITICAL + 1)
+#: What a webhook URL and a bot token look like: printable, no whitespace (anything else would fail in
+#: the HTTP layer with an error that quotes it).
+_WEBHOOK_URL = re.compile(r"https://[!-~]+")
+_BOT_TOKEN = re.compile(r"xox[a-z]-[A-Za-z0-9-]+")
 #: botocore logs every response body at DEBUG, a secret's value included (GetSecretValue): in a process
 #: that reads Slack's secrets, its parser never logs below INFO, whatever the root logger's level.
 logging.getLogger("botocore.parsers").setLevel(logging.INFO)
@@ -42,6 +48,23 @@ logging.getLogger("botocore.parsers").setLevel(logging.INFO)
 
 class SlackPostFailed(Exception):
     """Slack did not accept a post (status and Slack's short error body, never the URL)."""
+
+
+class SecretUnusable(SlackPostFailed, SlackRefused):
+    """A Slack secret cannot be read or holds no URL or token: nothing was posted."""
+
+    def __init__(self, message: str) -> None:
+        SlackPostFailed.__init__(self, message)
+        self.error = SECRET_UNUSABLE
+
+
+class WebhookRefused(SlackPostFailed, SlackRefused):
+    """The webhook answered 4xx (``no_service``, ``channel_not_found``, ``invalid_token``…): nothing was
+    posted (``core.slack_thread.SlackRefused``)."""
+
+    def __init__(self, status: int, body: str) -> None:
+        SlackPostFailed.__init__(self, f"Slack answered {status}: {body[:200]}")
+        self.error = body.strip()
 
 
 class WebhookPoster:
@@ -72,6 +95,8 @@ class WebhookPoster:
             ],
         )
         response = client.send_dict(dict(payload))
+        if 400 <= response.status_code < 500:
+            raise WebhookRefused(response.status_code, str(response.body))
         if response.status_code != 200:
             raise SlackPostFailed(f"Slack answered {response.status_code}: {str(response.body)[:200]}")
 
@@ -82,8 +107,8 @@ def webhook_url_from_secret(secret_arn: str) -> Callable[[], str]:
 
     def read() -> str:
         text = _secret_value(secret_arn, "url")
-        if not text.startswith("https://"):
-            raise SlackPostFailed("the Slack webhook secret does not hold an https URL")
+        if not _WEBHOOK_URL.fullmatch(text):
+            raise SecretUnusable("the Slack webhook secret does not hold an https URL (one line, no spaces)")
         return text
 
     return read
@@ -95,7 +120,7 @@ def bot_token_from_secret(secret_arn: str) -> Callable[[], str]:
 
     def read() -> str:
         text = _secret_value(secret_arn, "token")
-        if not text.startswith("xox"):
+        if not _BOT_TOKEN.fullmatch(text):
             raise SlackPostFailed("the Slack bot token secret does not hold a Slack token (xoxb-…)")
         return text
 
@@ -106,18 +131,22 @@ def _secret_value(secret_id: str, key: str) -> str:
     """The secret's text, or its JSON object's ``key``; stripped. Cached by Powertools."""
     from aws_lambda_powertools.utilities import parameters  # noqa: PLC0415
 
-    value = parameters.get_secret(secret_id, max_age=SECRET_MAX_AGE)
+    try:
+        value = parameters.get_secret(secret_id, max_age=SECRET_MAX_AGE)
+    except (parameters.exceptions.GetParameterError, parameters.exceptions.GetSecretError) as error:
+        # Powertools' message names the secret and Secrets Manager's error, never a value.
+        raise SecretUnusable(f"the Slack secret cannot be read: {error}") from None
     text = value.decode() if isinstance(value, bytes) else str(value)
     if text.lstrip().startswith("{"):
         try:
             text = str(json.loads(text).get(key, ""))
         except (ValueError, AttributeError):
-            raise SlackPostFailed(f"the Slack secret is not valid JSON with a {key!r} key") from None
+            raise SecretUnusable(f"the Slack secret is not valid JSON with a {key!r} key") from None
     return text.strip()
 
 
 class SlackApiFailed(SlackPostFailed):
-    """Slack's Web API refused a call (``ok: false``, or an HTTP error after the retries): the method,
+    """Slack's Web API failed a call (``ok: false``, or an HTTP error after the retries): the method,
     the channel and Slack's error code, with what to do about the common ones. Never the token."""
 
     def __init__(self, method: str, channel: str, error: str, status: int | None) -> None:
@@ -128,6 +157,20 @@ class SlackApiFailed(SlackPostFailed):
         hint = _HINTS.get(error)
         answer = f"{error} (HTTP {status})" if status and status != 200 else error
         super().__init__(f"Slack refused {method} in {channel}: {answer}" + (f": {hint}" if hint else ""))
+
+
+class SlackApiRefused(SlackApiFailed, SlackRefused):
+    """Slack said it did not take the message (``ok: false``, a 4xx, a 429 after the retries): nothing
+    was posted (``core.slack_thread.SlackRefused``)."""
+
+    def __init__(self, method: str, channel: str, error: str, status: int | None) -> None:
+        SlackApiFailed.__init__(self, method, channel, error, status)
+        self.error = error
+
+
+#: Answers after which Slack may have kept the message all the same (Slack's docs: part of the operation
+#: may have succeeded): a post that got one must not be given up as not posted.
+_UNKNOWN_OUTCOME = frozenset({"internal_error", "fatal_error", "request_timeout", "service_unavailable"})
 
 
 #: What to do about the errors a person can fix (Slack's error codes for chat.postMessage and chat.update).
@@ -193,7 +236,10 @@ class SlackWebApi:
         response = self._call(
             "chat.postMessage",
             channel,
-            lambda client: client.chat_postMessage(
+            # A post is not repeated on a server or connection error: Slack may have kept it, and a
+            # second post would be a second message. Only 429 (nothing posted) is retried here.
+            repeatable=False,
+            call=lambda client: client.chat_postMessage(
                 channel=channel,
                 text=str(message.get("text") or ""),
                 blocks=list(message.get("blocks") or ()),
@@ -213,7 +259,8 @@ class SlackWebApi:
         self._call(
             "chat.update",
             channel_id,
-            lambda client: client.chat_update(
+            repeatable=True,
+            call=lambda client: client.chat_update(
                 channel=channel_id,
                 ts=ts,
                 text=str(message.get("text") or ""),
@@ -238,7 +285,10 @@ class SlackWebApi:
             )
         return self._channels[key]
 
-    def _call(self, method: str, channel: str, call: Callable[[WebClient], Any]) -> Any:
+    def _call(self, method: str, channel: str, *, repeatable: bool, call: Callable[[WebClient], Any]) -> Any:
+        """``call`` on a client with slack_sdk's retry handlers: 429 always (nothing was done), server and
+        connection errors only for a ``repeatable`` call. Raises ``SlackApiRefused`` when Slack said no,
+        ``SlackApiFailed`` when it may have done it all the same."""
         from slack_sdk import WebClient  # noqa: PLC0415 - only the notifier needs it
         from slack_sdk.errors import SlackApiError  # noqa: PLC0415
         from slack_sdk.http_retry.builtin_handlers import (  # noqa: PLC0415
@@ -254,8 +304,14 @@ class SlackWebApi:
             logger=_SDK_LOGGER,
             retry_handlers=[
                 RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
-                ServerErrorRetryHandler(max_retry_count=SERVER_ERROR_RETRIES),
-                ConnectionErrorRetryHandler(max_retry_count=CONNECTION_ERROR_RETRIES),
+                *(
+                    [
+                        ServerErrorRetryHandler(max_retry_count=SERVER_ERROR_RETRIES),
+                        ConnectionErrorRetryHandler(max_retry_count=CONNECTION_ERROR_RETRIES),
+                    ]
+                    if repeatable
+                    else []
+                ),
             ],
             **options,
         )
@@ -264,4 +320,7 @@ class SlackWebApi:
         except SlackApiError as error:
             response = error.response
             code = str(response.get("error") or "unknown_error") if isinstance(response.data, dict) else ""
-            raise SlackApiFailed(method, channel, code or "no JSON answer", response.status_code) from None
+            status = response.status_code
+            if status >= 500 or code in _UNKNOWN_OUTCOME or not code:
+                raise SlackApiFailed(method, channel, code or "no JSON answer", status) from None
+            raise SlackApiRefused(method, channel, code, status) from None

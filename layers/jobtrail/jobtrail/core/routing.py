@@ -42,7 +42,7 @@ MAX_TAG_KEY: Final = 128
 MAX_TEAM: Final = 64
 _TEAM_PUNCTUATION: Final = frozenset(" ._:/@+-")
 #: A Slack channel is ``#name`` (lowercase letters, digits, ``-`` and ``_``, at most 80) or its id:
-_CHANNEL_ID: Final = re.compile(r"[CGD][A-Z0-9]{6,20}")
+_CHANNEL_ID: Final = re.compile(r"[CGD][A-Z0-9]{8,20}")
 #: The functions may read only the secrets under this name prefix (the template scopes their IAM to it).
 SECRET_PREFIX: Final = "jobtrail/"  # noqa: S105 - a name prefix, not a secret
 _SECRET_NAME: Final = r"jobtrail/[A-Za-z0-9/_+=.@-]{1,500}"  # noqa: S105 - a pattern of names

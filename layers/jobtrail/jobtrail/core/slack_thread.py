@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -55,6 +56,47 @@ STATUS_ICONS = {
 DEFAULT_ICON = ":small_blue_diamond:"
 #: Secret names a route may give for its webhook (``jobtrail/…``): the only ones the notifier may read.
 ROUTE_SECRET_PREFIX = "jobtrail/"  # noqa: S105 - a name prefix, not a secret
+
+
+#: A route's secret that cannot be read (missing, denied) or holds no URL or token.
+SECRET_UNUSABLE = "secret_unusable"  # noqa: S105 - an error code, not a secret
+#: Slack's answers that say the channel (or the route's webhook) will not take the post, whatever the
+#: retry: the alert goes to the default destination instead.
+CHANNEL_REFUSALS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "channel_is_archived",
+        "restricted_action",
+        "no_service",
+        "invalid_token",
+        SECRET_UNUSABLE,
+    }
+)
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{8,20}$")
+
+
+class SlackRefused(Exception):
+    """Slack answered that it did not take the message (``ok: false``, a 4xx, a 429 after the retries):
+    nothing was posted, so the post may be tried again or elsewhere. ``error`` is Slack's code. Any other
+    failure (a timeout, a lost connection, a 5xx, ``internal_error``) leaves it unknown whether Slack kept
+    the message."""
+
+    #: Slack's error code (set by the adapter that raises it).
+    error: str = ""
+
+    @property
+    def channel_refused(self) -> bool:
+        """The channel (or webhook) itself refuses: retrying there cannot help."""
+        return self.error in CHANNEL_REFUSALS
+
+
+def normalize_channel(channel: str) -> str:
+    """One spelling per channel, so that a thread is keyed once: an ID as it is, a name with its ``#``
+    (``ml-alerts`` and ``#ml-alerts`` are one channel)."""
+    text = channel.strip()
+    return text if _CHANNEL_ID.match(text) else "#" + text.lstrip("#")
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,10 +162,15 @@ def alert_route(document: Mapping[str, Any]) -> AlertRoute:
     route = route if isinstance(route, Mapping) else {}
     return AlertRoute(
         team=_text(document.get("team")) or _text(route.get("team")),
-        slack_channel=_text(route.get("slack_channel")),
+        slack_channel=_channel(route.get("slack_channel")),
         slack_webhook_secret=_text(route.get("slack_webhook_secret")),
         reason=_text(route.get("reason")),
     )
+
+
+def _channel(value: Any) -> str | None:
+    text = _text(value)
+    return normalize_channel(text) if text else None
 
 
 def is_route_secret(secret: str) -> bool:
@@ -181,12 +228,15 @@ class Reply:
     start_time: datetime
 
 
-def replies_before(job: StoredJob, until: datetime, *, since: datetime | None) -> list[Reply]:
+def replies_before(
+    job: StoredJob, until: datetime, *, since: datetime | None, channel: str, default_channel: str
+) -> list[Reply]:
     """What a thread shows before the moment ``until`` (a transition's or an alert's start), in the job's
     order: the transitions and alerts that started since the thread began (``since``; ``None``: from the
     first) and before ``until``; a transition that raised an alert is shown by its alert. Recorded in one
     write, they reach the notifier in any order (SNS, the table's stream): each post first posts those
-    not in the thread yet, so the thread reads in order."""
+    not in the thread yet, so the thread reads in order. Only the alerts routed to ``channel`` (the
+    thread's; no route: ``default_channel``) are its replies."""
     replies = [
         Reply(transition_reply_key(t), transition_message(job.key, t), False, t.start_time)
         for t in job.transitions
@@ -194,6 +244,8 @@ def replies_before(job: StoredJob, until: datetime, *, since: datetime | None) -
     ]
     for stored in job.alerts:
         document = json.loads(stored.alert.message)
+        if (alert_route(document).slack_channel or normalize_channel(default_channel)) != channel:
+            continue
         start = stored.alert.transition_start_time
         replies.append(Reply(alert_reply_key(document), slack_payload(document), True, start))
     return sorted(

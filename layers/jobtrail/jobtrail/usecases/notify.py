@@ -19,8 +19,8 @@ from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 
 from jobtrail.core.slack_message import slack_payload
-from jobtrail.core.slack_thread import alert_route, is_route_secret
-from jobtrail.observability import logger
+from jobtrail.core.slack_thread import SlackRefused, alert_route, is_route_secret
+from jobtrail.observability import MetricUnit, logger, metrics
 from jobtrail.usecases import slack_threads
 from jobtrail.usecases.ports import SlackPoster
 from jobtrail.usecases.slack_threads import SlackAppDeps
@@ -88,8 +88,27 @@ def _notify_alert(record: Mapping[str, Any], deps: NotifierDeps, result: NotifyR
         outcome = slack_threads.post_alert(document, deps.app)
         logger.info("alert posted to Slack", extra={"alert_id": alert_id, "outcome": outcome})
     else:
-        _poster_for(document, deps).post(slack_payload(document))
+        _post_to_webhook(document, deps)
     result.posted.append(alert_id)
+
+
+def _post_to_webhook(document: Mapping[str, Any], deps: NotifierDeps) -> None:
+    """Post to the route's webhook; one that refuses it (its secret missing or unreadable, the webhook
+    revoked, its channel gone) never stops the alert: it goes to the stack's webhook, and the log and
+    ``SlackRouteFallbacks`` say why."""
+    poster = _poster_for(document, deps)
+    payload = slack_payload(document)
+    try:
+        poster.post(payload)
+    except SlackRefused as error:
+        if poster is deps.poster or deps.poster is None or not error.channel_refused:
+            raise
+        logger.warning(
+            "the route's Slack webhook refused the alert; it goes to the stack's webhook",
+            extra={"alert_id": document.get("alert_id"), "error": str(error)},
+        )
+        metrics.add_metric(name="SlackRouteFallbacks", unit=MetricUnit.Count, value=1)
+        deps.poster.post(payload)
 
 
 def _poster_for(document: Mapping[str, Any], deps: NotifierDeps) -> SlackPoster:
@@ -123,18 +142,29 @@ def _notify_transition(record: Mapping[str, Any], deps: NotifierDeps, result: No
     name = f"{ref.job} {ref.status}"
     try:
         outcome = slack_threads.post_transition(ref, deps.app)
-    except Exception as error:  # noqa: BLE001 - reported to Lambda, which retries from this record
-        logger.exception(
-            "transition not posted to Slack; the batch is retried from it",
-            extra={
-                "job": str(ref.job),
-                "status": ref.status,
-                "sequence_number": sequence,
-                "error": str(error),
-            },
+    except SlackRefused as error:
+        if not error.channel_refused:
+            return _retry_from(sequence, ref, error, result)
+        # The channel will never take it: retrying would hold back the jobs behind it in the stream.
+        logger.warning(
+            "transition not posted: its thread's channel refuses posts",
+            extra={"job": str(ref.job), "status": ref.status, "error": error.error},
         )
-        result.retry_from = sequence
-        return False
+        metrics.add_metric(name="SlackTransitionsRefused", unit=MetricUnit.Count, value=1)
+        result.skipped.append(name)
+        return True
+    except Exception as error:  # noqa: BLE001 - reported to Lambda, which retries from this record
+        return _retry_from(sequence, ref, error, result)
     logger.info("transition handled", extra={"job": str(ref.job), "status": ref.status, "outcome": outcome})
     (result.posted if outcome in {"posted", "parent created"} else result.skipped).append(name)
     return True
+
+
+def _retry_from(sequence: str, ref: Any, error: Exception, result: NotifyResult) -> bool:
+    """Lambda retries the batch from this record (``batchItemFailures``)."""
+    logger.exception(
+        "transition not posted to Slack; the batch is retried from it",
+        extra={"job": str(ref.job), "status": ref.status, "sequence_number": sequence, "error": str(error)},
+    )
+    result.retry_from = sequence
+    return False

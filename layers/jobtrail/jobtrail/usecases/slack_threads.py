@@ -37,6 +37,7 @@ from jobtrail.core.model import Claim, JobSummary, StoredJob, Transition
 from jobtrail.core.slack_message import slack_payload
 from jobtrail.core.slack_thread import (
     JobCard,
+    SlackRefused,
     SlackThread,
     TransitionRef,
     alert_job,
@@ -46,6 +47,7 @@ from jobtrail.core.slack_thread import (
     card_from_record,
     digest,
     is_test_alert,
+    normalize_channel,
     parent_message,
     replies_before,
     thread_start,
@@ -53,7 +55,7 @@ from jobtrail.core.slack_thread import (
     transition_reply_key,
     was_alerted,
 )
-from jobtrail.observability import logger
+from jobtrail.observability import MetricUnit, logger, metrics
 from jobtrail.usecases.ports import AlertRoutes, SlackMessages, SlackThreads
 from jobtrail.usecases.routes import choose_route
 
@@ -110,22 +112,36 @@ class SlackAppDeps:
     def route_of(self, job: JobSummary) -> tuple[str, str | None]:
         """The channel and team of a job's first-seen thread: its route's, else the default channel."""
         route = choose_route(job.key, job.tags, self.routes)
-        return route.slack_channel or self.default_channel, route.team
+        return normalize_channel(route.slack_channel or self.default_channel), route.team
 
 
 def post_alert(document: Mapping[str, Any], deps: SlackAppDeps) -> Outcome:
     """Post an alert document as a broadcast reply in its job's thread (created if need be), and edit
     the parent. A test alert, or one that names no job, is a message of its own: no thread, nothing
-    written. Raises if Slack or the table failed (the caller's retry posts nothing twice)."""
+    written. A route's channel that refuses the post (not found, the app not in it, archived) never
+    stops the alert: it goes to the default channel, and the log and ``SlackRouteFallbacks`` say why.
+    Raises if Slack or the table failed (the caller's retry posts nothing twice)."""
     route = alert_route(document)
     channel = route.slack_channel or deps.default_channel
+    try:
+        return _post_alert_in(channel, document, route.team, deps)
+    except SlackRefused as error:
+        if not error.channel_refused or channel == deps.default_channel:
+            raise
+        _fell_back(channel, deps.default_channel, error, document.get("alert_id"))
+        return _post_alert_in(deps.default_channel, document, route.team, deps)
+
+
+def _post_alert_in(
+    channel: str, document: Mapping[str, Any], team: str | None, deps: SlackAppDeps
+) -> Outcome:
     job = None if is_test_alert(document) else alert_job(document)
     if job is None:
         deps.messages.post(channel, slack_payload(document))
         return "standalone"
     stored, threads = deps.threads.load(job)
     thread = threads.get(channel)
-    team = route.team or (thread.team if thread else None)
+    team = team or (thread.team if thread else None)
     card = card_from_record(stored, team=team) if stored else card_from_alert(document, job, team=team)
     thread, created = ensure_parent(job, channel, card, thread, deps)
     alerts = stored.alerts if stored is not None else ()
@@ -138,6 +154,14 @@ def post_alert(document: Mapping[str, Any], deps: SlackAppDeps) -> Outcome:
     )
 
 
+def _fell_back(channel: str, default: str, error: SlackRefused, alert_id: Any) -> None:
+    logger.warning(
+        "the route's Slack channel refused the alert; it goes to the default channel",
+        extra={"channel": channel, "default_channel": default, "error": error.error, "alert_id": alert_id},
+    )
+    metrics.add_metric(name="SlackRouteFallbacks", unit=MetricUnit.Count, value=1)
+
+
 def _catch_up(
     stored: StoredJob, thread: SlackThread, until: datetime, *, card: JobCard, deps: SlackAppDeps
 ) -> None:
@@ -145,7 +169,10 @@ def _catch_up(
     the job's order (``slack_thread.replies_before``): an alert and the transitions recorded with it
     reach the notifier in any order, through SNS and the stream."""
     since = thread_start(stored, thread_all=deps.thread_all)
-    for reply in replies_before(stored, until, since=since):
+    replies = replies_before(
+        stored, until, since=since, channel=thread.channel, default_channel=deps.default_channel
+    )
+    for reply in replies:
         if reply.key not in thread.posted:
             _reply(
                 stored.key,
@@ -176,7 +203,14 @@ def post_transition(ref: TransitionRef, deps: SlackAppDeps) -> Outcome:
     skipped = _not_news(stored, transition, deps)
     if skipped is not None:
         return skipped
-    targets: dict[str, SlackThread | None] = dict(threads)
+    # A thread whose parent was refused (its claim given back) is no thread: its alert went elsewhere.
+    now = deps.clock()
+    live = {
+        channel: thread
+        for channel, thread in threads.items()
+        if thread.has_parent or (thread.claimed_until is not None and thread.claimed_until > now)
+    }
+    targets: dict[str, SlackThread | None] = dict(live)
     first_team: str | None = None
     alerted = _alert_route(stored, deps)
     if not targets:
@@ -191,7 +225,7 @@ def post_transition(ref: TransitionRef, deps: SlackAppDeps) -> Outcome:
     for channel, found in targets.items():
         card = card_from_record(stored, team=found.team if found else first_team)
         thread, created = ensure_parent(ref.job, channel, card, found, deps)
-        if created and not threads and alerted is None:  # the first-seen parent: this transition's message
+        if created and not live and alerted is None:  # the first-seen parent: this transition's message
             deps.threads.record_reply(ref.job, channel, key, parent_digest=None, team=None, now=deps.clock())
             outcomes.append("parent created")
             continue
@@ -250,8 +284,16 @@ def ensure_parent(
     message = parent_message(card)
     try:
         posted = deps.messages.post(channel, message)
+    except SlackRefused:
+        _release(job, channel, claim, deps)  # nothing was posted: the retry may post at once
+        raise
     except Exception:
-        _release(job, channel, claim, deps)
+        # A timeout, a lost connection, a 5xx: Slack may have kept the parent. The claim stays until it
+        # expires, so a retry does not post a second one at once (the crash window, no wider).
+        logger.warning(
+            "Slack's answer to the parent post is unknown; its claim expires before another is posted",
+            extra={"job": str(job), "channel": channel},
+        )
         raise
     try:
         recorded = deps.threads.record_parent(
