@@ -259,17 +259,19 @@ def test_the_cli_rule_sees_what_it_forbids() -> None:
 
 
 LOCAL_MODULES = modules_in(LOCAL, LOCAL.parent)
-#: Local tooling that may read the environment, and why: the demo is its process's composition root;
+#: Local tooling that may read the environment, and why: the demo is its process's composition root
+#: (``demo_slack``, its Slack side, with it: it sets the notifier's environment as the template does);
 #: ``local_stack`` owns local runs' settings (``JOBTRAIL_HOME``, the fake credentials it sets);
 #: ``dynamodb_local`` honours ``JOBTRAIL_DYNAMODB_LOCAL_JAR``, the one user setting of the local engine.
 LOCAL_READS_ENVIRONMENT = {
     "jobtrail_local.demo",
+    "jobtrail_local.demo_slack",
     "jobtrail_local.local_stack",
     "jobtrail_local.dynamodb_local",
 }
-#: The one local module that makes AWS clients: the demo, its process's composition root. The rest are
-#: handed clients (``table_schema.create_history_table(client, …)``, ``ScriptedSageMaker.attach(client)``).
-LOCAL_MAKES_CLIENTS = {"jobtrail_local.demo"}
+#: The local modules that make AWS clients: the demo, its process's composition root, and its Slack side.
+#: The rest are handed clients (``table_schema.create_history_table(client, …)``, ``TableStream``).
+LOCAL_MAKES_CLIENTS = {"jobtrail_local.demo", "jobtrail_local.demo_slack"}
 
 
 @pytest.mark.parametrize("module", LOCAL_MODULES, ids=names(LOCAL_MODULES))
