@@ -14,7 +14,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from jobtrail_local.lambda_runtime import matches_filter, stream_lambda_record
-from jobtrail_local.table_schema import load_template
 
 #: The template's event source mapping of the table's stream (Slack app mode's transitions).
 TRANSITIONS_MAPPING = "SlackNotifierFunctionTransitions"
@@ -73,5 +72,7 @@ class TableStream:
 def transition_filters() -> tuple[dict[str, Any], ...]:
     """The ``FilterCriteria`` patterns of the template's ``SlackNotifierFunctionTransitions``: what the
     stream lets through to the Slack notifier."""
+    from jobtrail_local.table_schema import load_template  # noqa: PLC0415 - PyYAML: a demo/dev dependency
+
     mapping = load_template()["Resources"][TRANSITIONS_MAPPING]["Properties"]
     return tuple(json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"])
