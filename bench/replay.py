@@ -235,12 +235,14 @@ def replay(
     with ExitStack() as stack:
         world = start_ingest(stack, engine, load)
         rss_start = _rss_kb()
-        with _stdout_to(log_path):
+        with stdout_to(log_path):
             handler = load_handler().lambda_handler
             harness = Harness(handler, world.script)
             started = time.perf_counter()
-            batches = _replay_stream(harness, load, stream)
+            batches = replay_stream(harness, load, stream)
             wall = time.perf_counter() - started
+            sys.stdout.flush()
+            replay_log_bytes = log_path.stat().st_size
             sample = noop_sample(stream, noop_events, seed)
             noop = [harness.deliver(sample[i : i + BATCH_SIZE]) for i in range(0, len(sample), BATCH_SIZE)]
         published, excerpts = _published_alerts(world.subscriber)
@@ -267,6 +269,7 @@ def replay(
             "rss_start_kb": rss_start,
             "peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
             "log_bytes": log_path.stat().st_size,
+            "replay_log_bytes": replay_log_bytes,
             "capacity_responses": harness.capacity_responses,
             "capacity_missing": harness.capacity_missing,
             "expected_alerts": len(expected),
@@ -296,7 +299,14 @@ def noop_sample(stream: Sequence[Delivery], events: int, seed: int) -> list[Deli
     return sample
 
 
-def _replay_stream(harness: Harness, load: Load, stream: tuple[Delivery, ...]) -> list[BatchFigures]:
+def replay_stream(
+    harness: Harness,
+    load: Load,
+    stream: tuple[Delivery, ...],
+    after: Callable[[Sequence[Delivery]], None] | None = None,
+) -> list[BatchFigures]:
+    """The stream through the harness in batches of ``BATCH_SIZE``, SageMaker answering as of each batch's
+    newest event; ``after`` is called with each batch once ingest has handled it."""
     changes = deque(load.steps)
     batches: list[BatchFigures] = []
     for start in range(0, len(stream), BATCH_SIZE):
@@ -305,6 +315,8 @@ def _replay_stream(harness: Harness, load: Load, stream: tuple[Delivery, ...]) -
         while changes and changes[0].modified <= newest:
             harness.script.advance(changes.popleft())
         batches.append(harness.deliver(chunk))
+        if after is not None:
+            after(chunk)
         if len(batches) % 50 == 0:
             print(f"  {harness_label()} {start + len(chunk)}/{len(stream)} events", file=sys.stderr)
     while changes:  # the last changes, announced by nothing more: SageMaker knows them anyway
@@ -418,7 +430,7 @@ def _with_tags(record: JobRecord, steps: Sequence[Step]) -> JobRecord:
 
 
 @contextmanager
-def _stdout_to(path: Path) -> Iterator[None]:
+def stdout_to(path: Path) -> Iterator[None]:
     """What the function prints (its JSON logs and EMF metrics) goes to ``path``, as Lambda sends it to
     CloudWatch Logs; the file's size is the log volume."""
     sys.stdout.flush()
