@@ -968,8 +968,9 @@ def write_doc(
         f"- **Load**: `jobtrail_local.loadgen` seed {raw['seed']}: {raw['jobs']} jobs, "
         f"{raw['changes']} state changes, {raw['events']} events ({raw['resent']} sent twice by SageMaker, "
         f"{raw['redelivered']} redelivered by EventBridge, {raw['late']} late), through an SQS queue (moto) "
-        "in batches of 10 to `functions/ingest/app.py` `lambda_handler`; DescribeTrainingJob answered "
-        "over HTTP by `ScriptedSageMakerServer`, alerts through SNS (moto). "
+        "in batches of 10 to `functions/ingest/app.py` `lambda_handler`; DescribeTrainingJob and ListTags "
+        "answered over HTTP by `ScriptedSageMakerServer`, alerts through SNS (moto), the failed jobs' logs "
+        "in CloudWatch Logs and the routes document in SSM (moto). "
         f"Then {noop_events} of the events delivered again, once nothing was new. moto runs fewer jobs: "
         "its TransactWriteItems deep-copies the whole table for every item (its rollback), so its time "
         "grows with the square of the table.",
@@ -1048,6 +1049,7 @@ def notes_for(runs: list[EngineRun], colds: list[ColdStart], heaviest: list[tupl
         "which the log figure included until 2026-12-01), per GB of 10^9 bytes. Lambda's own START, END and "
         "REPORT lines per invocation are not in it.",
         _alert_path_note(ddb),
+        *_excerpt_notes(runs),
     ]
     if any(run.mixed for run in runs):
         notes.append(
@@ -1117,6 +1119,26 @@ def _alert_path_note(run: EngineRun) -> str:
         + ", ".join(f"{n:,.0f} {op.split('.')[1]}" for op, n in made.items())
         + " per million events."
     )
+
+
+def _excerpt_notes(runs: list[EngineRun]) -> list[str]:
+    """Where a Failed alert's excerpt left out the stream that holds the error."""
+    missed = [
+        f"{run.label} {quoted['with_excerpt'] - quoted['error_stream_first']} of {quoted['with_excerpt']}"
+        for run in runs
+        for quoted in [run.raw["excerpts"]]
+        if quoted["error_stream_first"] < quoted["with_excerpt"]
+    ]
+    if not missed:
+        return []
+    return [
+        "Excerpts without the error: "
+        + ", ".join(missed)
+        + ". Those are distributed jobs of more hosts than an alert reads streams "
+        f"(`MAX_STREAMS`, {budgets.MAX_STREAMS}): the host whose process failed logged its traceback first, "
+        "its peers logged their loss of it after, and the adapter reads the streams that logged last "
+        "(`core.log_tail.streams_to_read`), so the failing one is left out."
+    ]
 
 
 def slack_notes(slack: SlackAppRuns) -> list[str]:
