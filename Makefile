@@ -118,7 +118,8 @@ clean:
 
 # What ingest costs per event (AWS calls, DynamoDB capacity, latency, memory, cold start, dollars), checked
 # against its budgets, for training jobs and for a load of every kind; prints the tables and writes
-# docs/benchmarks.md. About three minutes on 2 cores (2 min 50 s - 3 min measured 2026-12-01).
+# docs/benchmarks.md. About 4-5 minutes on 2 cores (3 min measured 2026-12-01 before Slack app mode's three
+# 100-job replays were added; 12 min on a machine shared with other work, load average 7-12).
 .PHONY: bench
 bench: install
 	$(BIN)/python bench/run.py

@@ -13,6 +13,13 @@ kind, a mixed load five):
   write per alert published (the UpdateItem that marks it sent), and nothing else;
 - nothing written and nothing published when a batch brings nothing new;
 - exactly one SNS Publish per expected alert;
+- the alert path (``alert_path_budgets``): one ``ListTags`` per job over the whole run (a pipeline's ARN
+  serves each of its executions once); CloudWatch Logs read only for ``Failed`` alerts, in the batch that
+  publishes them: one ``DescribeLogStreams`` each, and ``GetLogEvents`` at most ``MAX_STREAMS`` streams times
+  ``PAGES_PER_STREAM`` pages each (more than one page only when a stream's newest page is empty); the routes
+  document's ``GetParameter`` at most once per container per ``routes.MAX_AGE`` seconds (the replays run one
+  container), and never more than once per alert; none of these when nothing is new;
+- (benchmark only) Slack app mode: one parent per job and channel, one broadcast reply per alert;
 - (benchmark only) a function's cold start — its import, then the clients it creates — within 1.5 times
   a bare ``import boto3`` plus the same clients;
 - (benchmark only) the first ``jobtrail --local jobs`` after ``jobtrail demo`` answers in under a second.
@@ -22,12 +29,23 @@ Operations are named ``service.Operation`` as botocore calls them (``dynamodb.Qu
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from jobtrail.adapters.logs import PAGES_PER_STREAM
+from jobtrail.adapters.routes import MAX_AGE
 from jobtrail.core.kinds import KINDS, SPECS, Kind
-from jobtrail_local.aws_calls import DESCRIBES, LIST_STEPS
+from jobtrail.core.log_tail import MAX_STREAMS
+from jobtrail_local.aws_calls import (
+    DESCRIBE_LOG_STREAMS,
+    DESCRIBES,
+    GET_LOG_EVENTS,
+    GET_PARAMETER,
+    LIST_STEPS,
+    LIST_TAGS,
+)
 
 QUERY = "dynamodb.Query"
 TRANSACT_WRITE = "dynamodb.TransactWriteItems"
@@ -38,6 +56,12 @@ DYNAMODB_READS = frozenset({QUERY, "dynamodb.GetItem", "dynamodb.BatchGetItem", 
 DYNAMODB_SINGLE_WRITES = frozenset(
     {"dynamodb.UpdateItem", "dynamodb.PutItem", "dynamodb.DeleteItem", "dynamodb.BatchWriteItem"}
 )
+#: The alert that quotes its job's log.
+FAILED = "Failed"
+#: GetLogEvents one Failed alert may make: each stream read, each read following empty pages back.
+LOG_EVENTS_PER_FAILED_ALERT = MAX_STREAMS * PAGES_PER_STREAM
+#: What the alert path calls besides ingest's own: none of it when a batch brings nothing new.
+ALERT_PATH_CALLS = (LIST_TAGS, DESCRIBE_LOG_STREAMS, GET_LOG_EVENTS, GET_PARAMETER)
 COLD_IMPORT_RATIO = 1.5
 LOCAL_QUERY_SECONDS = 1.0
 
@@ -51,6 +75,9 @@ class Batch:
     jobs: Mapping[str, int]
     calls: Mapping[str, int] = field(default_factory=dict)
     calls_by_kind: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    #: The alerts it published, by type (``{"Failed": 2}``), and the ARN of each ListTags it made.
+    alerts: Mapping[str, int] = field(default_factory=dict)
+    tag_reads: Sequence[str] = ()
 
     @property
     def event_count(self) -> int:
@@ -62,6 +89,10 @@ class Batch:
 
     def count(self, *operations: str) -> int:
         return sum(self.calls.get(operation, 0) for operation in operations)
+
+    @property
+    def failed_alerts(self) -> int:
+        return self.alerts.get(FAILED, 0)
 
 
 @dataclass(frozen=True)
@@ -156,6 +187,110 @@ def noop_budget(noop_batches: Sequence[Batch]) -> Budget:
         f"{noop[PUBLISH]} publishes for {events} events{_events_by_kind(noop_batches)}",
         writes == 0 and noop[PUBLISH] == 0 and bool(noop_batches),
     )
+
+
+def alert_path_budgets(
+    batches: Sequence[Batch],
+    noop_batches: Sequence[Batch],
+    *,
+    jobs_per_tagged_arn: Mapping[str, int],
+    seconds: float,
+) -> list[Budget]:
+    """The budgets of the alert path, for a replay of ``seconds`` in one container whose jobs' tags are
+    those of the ARNs ``jobs_per_tagged_arn`` counts (a job's own ARN; a pipeline's, for each of its
+    executions), and its no-op redelivery."""
+    return [
+        _tags_per_job([*batches, *noop_batches], jobs_per_tagged_arn),
+        _log_streams_per_failed_alert(batches),
+        _log_events_per_failed_alert(batches),
+        _parameter_reads(batches, seconds),
+        _alert_path_when_nothing_is_new(noop_batches),
+    ]
+
+
+def _tags_per_job(batches: Sequence[Batch], jobs_per_tagged_arn: Mapping[str, int]) -> Budget:
+    reads = Counter(arn for batch in batches for arn in batch.tag_reads)
+    over = {arn: n for arn, n in reads.items() if n > jobs_per_tagged_arn.get(arn, 0)}
+    jobs = sum(jobs_per_tagged_arn.values())
+    return Budget(
+        "ListTags per job",
+        "<= 1 per job over the whole run (a pipeline's ARN: 1 per execution)",
+        f"{_ratio(reads.total(), jobs)} ({reads.total()} for {jobs} jobs; {len(over)} ARNs read more often)",
+        not over,
+    )
+
+
+def _log_streams_per_failed_alert(batches: Sequence[Batch]) -> Budget:
+    over = [b for b in batches if b.count(DESCRIBE_LOG_STREAMS) > b.failed_alerts]
+    calls = sum(b.count(DESCRIBE_LOG_STREAMS) for b in batches)
+    failed = sum(b.failed_alerts for b in batches)
+    return Budget(
+        "DescribeLogStreams per Failed alert",
+        "<= 1 per Failed alert the batch publishes (none without one)",
+        f"{_ratio(calls, failed)} ({calls} for {failed} Failed alerts; {len(over)} of {len(batches)} "
+        "batches over)",
+        not over,
+    )
+
+
+def _log_events_per_failed_alert(batches: Sequence[Batch]) -> Budget:
+    over = [b for b in batches if b.count(GET_LOG_EVENTS) > LOG_EVENTS_PER_FAILED_ALERT * b.failed_alerts]
+    calls = sum(b.count(GET_LOG_EVENTS) for b in batches)
+    failed = sum(b.failed_alerts for b in batches)
+    return Budget(
+        "GetLogEvents per Failed alert",
+        f"<= {MAX_STREAMS} streams x {PAGES_PER_STREAM} pages = {LOG_EVENTS_PER_FAILED_ALERT} per Failed "
+        "alert the batch publishes",
+        f"{_ratio(calls, failed)} ({calls} for {failed} Failed alerts; {len(over)} of {len(batches)} "
+        "batches over)",
+        not over,
+    )
+
+
+def _parameter_reads(batches: Sequence[Batch], seconds: float) -> Budget:
+    """One container: at most one read per ``MAX_AGE`` seconds of the run, and none without an alert."""
+    reads = sum(b.count(GET_PARAMETER) for b in batches)
+    alerts = sum(sum(b.alerts.values()) for b in batches)
+    limit = min(alerts, max(1, math.ceil(seconds / MAX_AGE)))
+    return Budget(
+        "GetParameter (routes document) per container",
+        f"<= 1 per {MAX_AGE} s ({limit} in this {seconds:.0f} s run) and <= 1 per alert",
+        f"{reads} for {alerts} alerts",
+        reads <= limit,
+    )
+
+
+def _alert_path_when_nothing_is_new(noop_batches: Sequence[Batch]) -> Budget:
+    noop = total_calls(noop_batches)
+    made = {operation.split(".")[1]: noop[operation] for operation in ALERT_PATH_CALLS}
+    return Budget(
+        "Tags, logs and routes read when nothing is new",
+        "0",
+        ", ".join(f"{operation} {n}" for operation, n in made.items()),
+        not any(made.values()) and bool(noop_batches),
+    )
+
+
+def slack_thread_budgets(parents: Mapping[str, int], alerts: int, broadcast_replies: int) -> list[Budget]:
+    """Slack app mode: every parent in Slack is the one recorded thread of its job in its channel
+    (``parents``: ``in_slack``, ``threads`` recorded, ``orphans`` no thread records, ``unposted`` threads
+    Slack lacks), and each alert is one reply broadcast to the channel."""
+    in_slack, threads = parents["in_slack"], parents["threads"]
+    orphans, unposted = parents["orphans"], parents["unposted"]
+    return [
+        Budget(
+            "Slack parents per job and channel",
+            "exactly 1",
+            f"{in_slack} parents for {threads} threads ({orphans} unrecorded, {unposted} not in Slack)",
+            threads > 0 and in_slack == threads and not orphans and not unposted,
+        ),
+        Budget(
+            "Slack replies per alert",
+            "exactly 1, broadcast",
+            f"{broadcast_replies} broadcast replies for {alerts} alerts",
+            broadcast_replies == alerts,
+        ),
+    ]
 
 
 def _describe_per_batch(kind: Kind, batches: Sequence[Batch]) -> Budget:

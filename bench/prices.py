@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: Bytes in the GB that CloudWatch Logs ingestion is priced per (the decimal one: the higher estimate).
+GB = 1_000_000_000
+
 #: When these prices were collected for this file.
 PRICES_CHECKED = "2026-11-27"
 
@@ -55,6 +58,13 @@ SNS_PUBLISH = Price(
     "publish",
     "factualminds.com/blog/amazon-sns-pricing-publishes-fanout-protocols (2026-06-13)",
 )
+CLOUDWATCH_LOGS_INGESTION = Price(
+    "CloudWatch Logs ingestion, standard log class (GB taken as 10^9 bytes)",
+    0.50,
+    "GB",
+    "c3x.dev/blog/cloudwatch-logs-cost-optimization (us-east-1, June 2026: $0.50 per GB); "
+    "hykell.com/knowledge-base/aws-cloudwatch-logs-pricing (US East: $0.50 per GB)",
+)
 ALL = (
     LAMBDA_ARM_GB_SECOND,
     LAMBDA_REQUEST,
@@ -62,4 +72,5 @@ ALL = (
     DYNAMODB_WRITE_REQUEST_UNIT,
     SQS_REQUEST,
     SNS_PUBLISH,
+    CLOUDWATCH_LOGS_INGESTION,
 )

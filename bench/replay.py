@@ -2,15 +2,19 @@
 then this replay's alone).
 
 The real ``IngestFunction`` handler (``functions/ingest/app.py``, loaded from its file as Lambda loads it)
-builds its clients from the environment (``deps_from_environment``): DescribeTrainingJob goes over HTTP to
-a ``ScriptedSageMakerServer`` on the loopback interface, the history table is DynamoDB Local or moto, SQS
-and SNS are moto in-process. A generated load's events go through the state-change queue: sent one by
+builds its clients from the environment (``deps_from_environment``): the Describes and ListTags go over HTTP
+to a ``ScriptedSageMakerServer`` on the loopback interface, the history table is DynamoDB Local or moto, SQS,
+SNS, SSM and CloudWatch Logs are moto in-process. The alert path is the deployed one: the load's failed
+jobs have their CloudWatch Logs (``loadgen.failed_job_logs``), which their ``Failed`` alerts quote, and the
+alerts are routed by a routes document in SSM (``loadgen.ROUTES``, named by
+``JOBTRAIL_ROUTES_PARAMETER``). A generated load's events go through the state-change queue: sent one by
 one as EventBridge sends them, received ten at a time and handed to the handler as Lambda's SQS event
 source does, deleted afterwards. SageMaker answers with its state as of the newest event of the batch.
 
 Every botocore call the handler makes is counted, and for DynamoDB its consumed capacity is read from
 the response (``ReturnConsumedCapacity=INDEXES``; PynamoDB already asks for ``TOTAL``); each call and its
-capacity is also put down to the kind of job it was about (``aws_calls.kind_of_call``). Then a sample of
+capacity is also put down to the kind of job it was about (``aws_calls.kind_of_call``), and each batch
+notes the alerts it published (by kind and type) and the ARNs whose tags it read. Then a sample of
 the events is delivered again, when nothing is new any more (topped up so that it holds events of every
 kind of the load), and the outcome is checked: every job stored as SageMaker has it, every expected alert
 received once. The figures go to a JSON file.
@@ -22,25 +26,40 @@ import argparse
 import json
 import os
 import random
+import re
 import resource
 import sys
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import boto3
 from jobtrail.adapters.history_store import HistoryStore
+from jobtrail.adapters.sagemaker import tagged_arn
 from jobtrail.core.kinds import KINDS
-from jobtrail_local.aws_calls import CallsByKind, ConsumedCapacity, count_aws_calls
+from jobtrail.core.model import JobRecord
+from jobtrail.core.routing import kept_tags
+from jobtrail_local.aws_calls import LIST_TAGS, CallsByKind, ConsumedCapacity, count_aws_calls
 from jobtrail_local.dynamodb_local import DynamoDBLocal
 from jobtrail_local.lambda_runtime import LambdaContext, load_function, sqs_lambda_record
-from jobtrail_local.loadgen import MIXED_KINDS, Delivery, Load, deliveries, generate, stream_stats
+from jobtrail_local.lifecycle_builder import Step
+from jobtrail_local.loadgen import (
+    MIXED_KINDS,
+    ROUTES,
+    Delivery,
+    Load,
+    deliveries,
+    failed_job_logs,
+    generate,
+    stream_stats,
+)
 from jobtrail_local.local_stack import use_local_credentials
+from jobtrail_local.scripted_logs import put_scripted_logs
 from jobtrail_local.scripted_sagemaker import ScriptedSageMaker, ScriptedSageMakerServer
 from jobtrail_local.table_schema import create_history_table
 from moto import mock_aws
@@ -49,6 +68,8 @@ REPO = Path(__file__).resolve().parents[1]
 HANDLER = REPO / "functions" / "ingest" / "app.py"
 REGION = "us-east-1"
 TABLE = "jobtrail-bench"
+#: The SSM parameter holding the routes document (``JOBTRAIL_ROUTES_PARAMETER``).
+ROUTES_PARAMETER = "/jobtrail/bench/routes"
 BATCH_SIZE = 10
 ENGINES = ("dynamodb-local", "moto")
 #: The no-op redelivery holds at least this many events of each kind of the load (all it has, if fewer).
@@ -75,6 +96,10 @@ class BatchFigures:
     write_units: float
     index_write_units: float
     failed: int
+    #: The alerts published, by the kind of job and the alert type (``{"training": {"Failed": 1}}``).
+    alerts_by_kind: dict[str, dict[str, int]]
+    #: The ARN of each ListTags (a job's, a pipeline execution's pipeline's).
+    tag_reads: list[str]
 
 
 class Harness:
@@ -108,8 +133,19 @@ class Harness:
         keys = {delivery.step.key for delivery in chunk}
         capacity = ConsumedCapacity()
         by_kind = CallsByKind()
+        alerts: dict[str, Counter[str]] = {}
+        tag_reads: list[str] = []
+
+        def observe(call: str, params: Mapping[str, Any]) -> None:
+            if call == "sns.Publish":
+                attributes = params.get("MessageAttributes", {})
+                kind = attributes.get("job_kind", {}).get("StringValue", NO_KIND)
+                alerts.setdefault(kind, Counter())[attributes.get("alert_type", {}).get("StringValue")] += 1
+            elif call == LIST_TAGS:
+                tag_reads.append(str(params.get("ResourceArn")))
+
         started = time.perf_counter()
-        with count_aws_calls(capacity=capacity, by_kind=by_kind) as calls:
+        with count_aws_calls(capacity=capacity, by_kind=by_kind, observe=observe) as calls:
             response = self.handler(event, CONTEXT)
         seconds = time.perf_counter() - started
         self.capacity_responses += capacity.responses
@@ -140,12 +176,54 @@ class Harness:
             write_units=capacity.write_units,
             index_write_units=capacity.index_write_units,
             failed=len(failed),
+            alerts_by_kind={kind: dict(types) for kind, types in alerts.items()},
+            tag_reads=tag_reads,
         )
 
 
 def load_handler() -> ModuleType:
     """``functions/ingest/app.py`` imported from its file, as Lambda does with ``app.lambda_handler``."""
     return load_function(HANDLER, "jobtrail_bench_ingest_app")
+
+
+@dataclass(frozen=True)
+class IngestWorld:
+    """What a replay runs against, besides the handler: the scripted SageMaker, the alert topic's SQS
+    subscriber, and DynamoDB Local's endpoint (``None`` on moto)."""
+
+    script: ScriptedSageMaker
+    subscriber: str
+    endpoint_url: str | None
+
+
+def start_ingest(stack: ExitStack, engine: str, load: Load) -> IngestWorld:
+    """The history table on ``engine``, SQS, SNS, SSM (the routes document) and CloudWatch Logs (the load's
+    failed jobs' logs) on moto, the scripted SageMaker on loopback, and the function's environment pointing
+    at them, all closed with ``stack``."""
+    endpoint_url = None
+    if engine == "dynamodb-local":
+        local = stack.enter_context(DynamoDBLocal())
+        endpoint_url = os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = local.endpoint_url
+    else:
+        os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
+    stack.enter_context(mock_aws())
+    create_history_table(boto3.client("dynamodb", region_name=REGION), TABLE)
+    topic, subscriber, dead_letters = _topic_and_queues()
+    boto3.client("ssm", region_name=REGION).put_parameter(Name=ROUTES_PARAMETER, Value=ROUTES, Type="String")
+    put_scripted_logs(
+        boto3.client("logs", region_name=REGION), failed_job_logs(load), now_ms=int(time.time() * 1000)
+    )
+    script = ScriptedSageMaker()
+    server = stack.enter_context(ScriptedSageMakerServer(script))
+    os.environ.update(
+        AWS_ENDPOINT_URL_SAGEMAKER=server.endpoint_url,
+        JOBTRAIL_TABLE=TABLE,
+        JOBTRAIL_DEAD_LETTER_QUEUE_URL=dead_letters,
+        JOBTRAIL_ALERT_TOPIC_ARN=topic,
+        JOBTRAIL_ALERT_ON="Failed,MaxRuntimeExceeded,Interrupted",
+        JOBTRAIL_ROUTES_PARAMETER=ROUTES_PARAMETER,
+    )
+    return IngestWorld(script, subscriber, endpoint_url)
 
 
 def replay(
@@ -155,36 +233,23 @@ def replay(
     load = generate(jobs, seed=seed, mix=MIXED_KINDS if mixed else None)
     stream = deliveries(load, duplicate_rate=0.05, seed=seed)
     with ExitStack() as stack:
-        if engine == "dynamodb-local":
-            local = stack.enter_context(DynamoDBLocal())
-            os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = local.endpoint_url
-        else:
-            os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
-        stack.enter_context(mock_aws())
-        create_history_table(boto3.client("dynamodb", region_name=REGION), TABLE)
-        topic, subscriber, dead_letters = _topic_and_queues()
-        script = ScriptedSageMaker()
-        server = stack.enter_context(ScriptedSageMakerServer(script))
-        os.environ.update(
-            AWS_ENDPOINT_URL_SAGEMAKER=server.endpoint_url,
-            JOBTRAIL_TABLE=TABLE,
-            JOBTRAIL_DEAD_LETTER_QUEUE_URL=dead_letters,
-            JOBTRAIL_ALERT_TOPIC_ARN=topic,
-            JOBTRAIL_ALERT_ON="Failed,MaxRuntimeExceeded,Interrupted",
-        )
+        world = start_ingest(stack, engine, load)
         rss_start = _rss_kb()
-        with _stdout_to(log_path):
+        with stdout_to(log_path):
             handler = load_handler().lambda_handler
-            harness = Harness(handler, script)
+            harness = Harness(handler, world.script)
             started = time.perf_counter()
-            batches = _replay_stream(harness, load, stream)
+            batches = replay_stream(harness, load, stream)
             wall = time.perf_counter() - started
+            sys.stdout.flush()
+            replay_log_bytes = log_path.stat().st_size
             sample = noop_sample(stream, noop_events, seed)
             noop = [harness.deliver(sample[i : i + BATCH_SIZE]) for i in range(0, len(sample), BATCH_SIZE)]
-        published = _published_alert_ids(subscriber)
+        published, excerpts = _published_alerts(world.subscriber)
         mismatches = history_mismatches(load)
         stats = stream_stats(stream)
         expected = load.expected_alert_ids
+        logs = failed_job_logs(load)
         return {
             "engine": engine,
             "jobs": jobs,
@@ -204,6 +269,7 @@ def replay(
             "rss_start_kb": rss_start,
             "peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
             "log_bytes": log_path.stat().st_size,
+            "replay_log_bytes": replay_log_bytes,
             "capacity_responses": harness.capacity_responses,
             "capacity_missing": harness.capacity_missing,
             "expected_alerts": len(expected),
@@ -211,6 +277,11 @@ def replay(
             "alerts_each_once": set(published) == expected and set(published.values()) == {1},
             "history_mismatches": len(mismatches),
             "mismatched_jobs": mismatches,
+            "jobs_per_tagged_arn": dict(
+                Counter(tagged_arn(load.final_record(job).summary) for job in load.jobs)
+            ),
+            "job_logs": {"jobs": len({log.job for log in logs}), "streams": len(logs)},
+            "excerpts": excerpts,
         }
 
 
@@ -228,7 +299,14 @@ def noop_sample(stream: Sequence[Delivery], events: int, seed: int) -> list[Deli
     return sample
 
 
-def _replay_stream(harness: Harness, load: Load, stream: tuple[Delivery, ...]) -> list[BatchFigures]:
+def replay_stream(
+    harness: Harness,
+    load: Load,
+    stream: tuple[Delivery, ...],
+    after: Callable[[Sequence[Delivery]], None] | None = None,
+) -> list[BatchFigures]:
+    """The stream through the harness in batches of ``BATCH_SIZE``, SageMaker answering as of each batch's
+    newest event; ``after`` is called with each batch once ingest has handled it."""
     changes = deque(load.steps)
     batches: list[BatchFigures] = []
     for start in range(0, len(stream), BATCH_SIZE):
@@ -237,6 +315,8 @@ def _replay_stream(harness: Harness, load: Load, stream: tuple[Delivery, ...]) -
         while changes and changes[0].modified <= newest:
             harness.script.advance(changes.popleft())
         batches.append(harness.deliver(chunk))
+        if after is not None:
+            after(chunk)
         if len(batches) % 50 == 0:
             print(f"  {harness_label()} {start + len(chunk)}/{len(stream)} events", file=sys.stderr)
     while changes:  # the last changes, announced by nothing more: SageMaker knows them anyway
@@ -261,19 +341,53 @@ def _topic_and_queues() -> tuple[str, str, str]:
     return topic, subscriber, dead_letters
 
 
-def _published_alert_ids(subscriber: str) -> Counter[str]:
+def _published_alerts(subscriber: str) -> tuple[Counter[str], dict[str, Any]]:
+    """How often the subscriber received each alert id, and what the ``Failed`` alerts quoted of their
+    job's log: how many carried an excerpt, how many of those put a stream whose lines hold the error
+    first, and why the others carried none (``log_tail_error``, counted)."""
     sqs = boto3.client("sqs", region_name=REGION)
     ids: Counter[str] = Counter()
+    failed = with_excerpt = error_first = 0
+    reasons: Counter[str] = Counter()
     while True:
         messages = sqs.receive_message(QueueUrl=subscriber, MaxNumberOfMessages=10).get("Messages", [])
         if not messages:
-            return ids
+            return ids, {
+                "failed_alerts": failed,
+                "with_excerpt": with_excerpt,
+                "error_stream_first": error_first,
+                "without_excerpt": dict(reasons),
+            }
         for message in messages:
-            ids[json.loads(json.loads(message["Body"])["Message"])["alert_id"]] += 1
+            document = json.loads(json.loads(message["Body"])["Message"])
+            ids[document["alert_id"]] += 1
+            if document.get("alert_type") != "Failed":
+                continue
+            failed += 1
+            streams = document.get("log_tail") or []
+            if streams:
+                with_excerpt += 1
+                error_first += any(_ERROR_LINE.search(line) for line in streams[0]["lines"])
+            else:
+                reasons[_reason_kind(str(document.get("log_tail_error")))] += 1
         sqs.delete_message_batch(
             QueueUrl=subscriber,
             Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
         )
+
+
+#: What marks a quoted line as the failure's (the loads' logs end in a traceback and its error).
+_ERROR_LINE = re.compile(r"Traceback|Error\b|FAILURE")
+
+
+def _reason_kind(reason: str) -> str:
+    """A ``log_tail_error`` without the job's name (``no log streams <job>/… in <group>`` → ``no log
+    streams``), so that the reasons can be counted."""
+    if reason.startswith("no log streams"):
+        return "no log streams (the job failed before a container ran)"
+    if reason == "None":
+        return "no excerpt and no reason (a kind without logs)"
+    return reason
 
 
 def history_mismatches(load: Load) -> list[str]:
@@ -284,7 +398,7 @@ def history_mismatches(load: Load) -> list[str]:
     mismatches: list[str] = []
     for job in load.jobs:
         stored = store.load(job)
-        truth = load.final_record(job)
+        truth = _with_tags(load.final_record(job), load.steps_of(job))
         expected = list(load.expected[load.steps_of(job)[0].label].transitions)
         recorded = [] if stored is None else [(t.status, t.start_time) for t in stored.transitions]
         transitions_ok = (
@@ -308,8 +422,15 @@ def history_mismatches(load: Load) -> list[str]:
     return mismatches
 
 
+def _with_tags(record: JobRecord, steps: Sequence[Step]) -> JobRecord:
+    """The job's final Describe answer with the tags jobtrail keeps of it (Describe holds none): those its
+    events carry, as the scripted ListTags answers them; a pipeline execution's pipeline has none."""
+    tags = {} if record.key.kind == "pipeline" else kept_tags(steps[0].tags)
+    return replace(record, summary=replace(record.summary, tags=tags))
+
+
 @contextmanager
-def _stdout_to(path: Path) -> Iterator[None]:
+def stdout_to(path: Path) -> Iterator[None]:
     """What the function prints (its JSON logs and EMF metrics) goes to ``path``, as Lambda sends it to
     CloudWatch Logs; the file's size is the log volume."""
     sys.stdout.flush()

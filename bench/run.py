@@ -46,10 +46,25 @@ from typing import Any
 
 import budgets
 import prices
-from budgets import Batch, Budget, call_budgets, cold_import_budget, total_calls
+from budgets import (
+    Batch,
+    Budget,
+    alert_path_budgets,
+    call_budgets,
+    cold_import_budget,
+    slack_thread_budgets,
+    total_calls,
+)
 from cold_start import MEASURING
 from jobtrail.core.kinds import KINDS
-from jobtrail_local.aws_calls import DESCRIBES, LIST_STEPS
+from jobtrail_local.aws_calls import (
+    DESCRIBE_LOG_STREAMS,
+    DESCRIBES,
+    GET_LOG_EVENTS,
+    GET_PARAMETER,
+    LIST_STEPS,
+    LIST_TAGS,
+)
 from jobtrail_local.table_schema import load_template
 from local_query import SOURCE_PATH, LocalQueryTimes, measure_local_query
 
@@ -105,6 +120,20 @@ class EngineRun:
     def units_of(self, kind: str, key: str) -> float:
         return sum(float(b["units_by_kind"].get(kind, {}).get(key, 0.0)) for b in self.raw["batches"])
 
+    def alerts_of(self, kind: str | None = None) -> Counter[str]:
+        """The alerts the replay published, by type: of jobs of ``kind``, or of every kind."""
+        alerts: Counter[str] = Counter()
+        for b in self.raw["batches"]:
+            for of_kind, types in b["alerts_by_kind"].items():
+                if kind is None or of_kind == kind:
+                    alerts.update(types)
+        return alerts
+
+    @property
+    def log_bytes_per_event(self) -> float:
+        """What the function printed per event of the replay (its redelivery left out)."""
+        return float(self.raw["replay_log_bytes"]) / self.events
+
     @property
     def jobs(self) -> int:
         """The jobs of the load (a mixed load's pipeline steps and tuners add jobs to those planned)."""
@@ -130,8 +159,16 @@ class EngineRun:
 
 
 def _batch(figures: dict[str, Any]) -> Batch:
+    alerts: Counter[str] = Counter()
+    for types in figures["alerts_by_kind"].values():
+        alerts.update(types)
     return Batch(
-        figures["events_by_kind"], figures["jobs_by_kind"], figures["calls"], figures["calls_by_kind"]
+        figures["events_by_kind"],
+        figures["jobs_by_kind"],
+        figures["calls"],
+        figures["calls_by_kind"],
+        alerts=dict(alerts),
+        tag_reads=figures["tag_reads"],
     )
 
 
@@ -140,16 +177,7 @@ def run_replay(
 ) -> EngineRun:
     name = f"{engine}-mixed" if mixed else engine
     output = workdir / f"{name}.json"
-    env = _clean_env() | {
-        # This checkout's code, whatever the virtualenv's editable install points at.
-        "PYTHONPATH": SOURCE_PATH,
-        "POWERTOOLS_SERVICE_NAME": "jobtrail-ingest",
-        "POWERTOOLS_METRICS_NAMESPACE": "jobtrail",
-        "POWERTOOLS_LOG_LEVEL": _template_default("LogLevel"),
-        # No X-Ray daemon here: tracing stays off in the replay (its cold-import cost is measured below).
-        "POWERTOOLS_TRACE_DISABLED": "true",
-        "JOBTRAIL_BENCH_LABEL": name,
-    }
+    env = _replay_env(name)
     command = [
         sys.executable,
         str(BENCH / "replay.py"),
@@ -164,6 +192,219 @@ def run_replay(
     _progress(f"replay on {engine}: {jobs} jobs{' of every kind' if mixed else ''}")
     subprocess.run(command, env=env, cwd=REPO, check=True)  # noqa: S603 - our own script
     return EngineRun(engine, json.loads(output.read_text(encoding="utf-8")))
+
+
+def _replay_env(name: str) -> dict[str, str]:
+    return _clean_env() | {
+        # This checkout's code, whatever the virtualenv's editable install points at.
+        "PYTHONPATH": SOURCE_PATH,
+        "POWERTOOLS_SERVICE_NAME": "jobtrail-ingest",
+        "POWERTOOLS_METRICS_NAMESPACE": "jobtrail",
+        "POWERTOOLS_LOG_LEVEL": _template_default("LogLevel"),
+        # No X-Ray daemon here: tracing stays off in the replay (its cold-import cost is measured below).
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "JOBTRAIL_BENCH_LABEL": name,
+    }
+
+
+# ------------------------------------------------------------------------------------- Slack app mode
+@dataclass
+class SlackAppRuns:
+    """``bench/slack_app.py``'s runs of the mixed load: without app mode, then ``SlackThreadAll`` false
+    and true."""
+
+    baseline: dict[str, Any]
+    modes: list[dict[str, Any]]
+
+    @property
+    def planned_jobs(self) -> int:
+        return int(self.baseline["planned"])
+
+
+def run_slack_app(jobs: int, seed: int, workdir: Path) -> SlackAppRuns:
+    output = workdir / "slack-app.json"
+    command = [
+        sys.executable,
+        str(BENCH / "slack_app.py"),
+        f"--jobs={jobs}",
+        f"--seed={seed}",
+        f"--log={workdir / 'slack-app.log'}",
+        f"--output={output}",
+    ]
+    _progress(f"Slack app mode: {jobs} jobs of every kind, without app mode, SlackThreadAll false, true")
+    subprocess.run(command, env=_replay_env("slack-app"), cwd=REPO, check=True)  # noqa: S603 - our own script
+    baseline, *modes = json.loads(output.read_text(encoding="utf-8"))
+    return SlackAppRuns(baseline | {"planned": jobs}, modes)
+
+
+def _mode(figures: dict[str, Any]) -> str:
+    return f"SlackThreadAll={str(figures['thread_all']).lower()}"
+
+
+def slack_app_table(runs: SlackAppRuns) -> Table:
+    """The notifier's work per alert (one SNS message per invocation) and per transition (a stream record;
+    up to ten per invocation) in each mode."""
+    columns = [(mode, source) for mode in runs.modes for source in ("alerts", "transitions")]
+    operations = sorted({op for mode, source in columns for op in mode[source]["calls"]})
+    methods = ("chat.postMessage", "chat.update")
+
+    def per_item(value: Any) -> list[str]:
+        return [value(mode[source]) for mode, source in columns]
+
+    rows = [
+        [
+            "handed to the notifier (invocations)",
+            *per_item(lambda f: f"{f['items']} ({f['invocations']})"),
+        ],
+        *[[f"Slack {m}", *per_item(lambda f, m=m: _per(f["slack"].get(m, 0), f["items"]))] for m in methods],
+        *[[op, *per_item(lambda f, op=op: _per(f["calls"].get(op, 0), f["items"]))] for op in operations],
+        ["DynamoDB RRU", *per_item(lambda f: f"{f['read_units'] / f['items']:.2f}" if f["items"] else "n/a")],
+        [
+            "DynamoDB WRU",
+            *per_item(lambda f: f"{f['write_units'] / f['items']:.2f}" if f["items"] else "n/a"),
+        ],
+        ["Lambda invocations", *per_item(lambda f: _per(f["invocations"], f["items"]))],
+        [
+            "handler time (loopback Slack, DynamoDB Local)",
+            *per_item(lambda f: f"{f['seconds'] / f['items'] * 1000:.1f} ms" if f["items"] else "n/a"),
+        ],
+        [
+            "waits for Slack's per-channel rate, at the load's pace",
+            *per_item(lambda f: f"{f['rate_waits'] / f['items'] * 1000:.0f} ms" if f["items"] else "n/a"),
+        ],
+        [
+            "function log output",
+            *per_item(lambda f: f"{f['log_bytes'] / f['items']:.0f} B" if f["items"] else "n/a"),
+        ],
+        ["failed invocations", *per_item(lambda f: str(f["failed"]))],
+    ]
+    header = [""]
+    for mode, source in columns:
+        header.append(f"{_mode(mode)}: per {'alert' if source == 'alerts' else 'transition'}")
+    return Table(
+        "Slack app mode (optional): the notifier per alert and per transition "
+        f"(dynamodb-local, the mixed load of {runs.planned_jobs} planned jobs)",
+        header,
+        rows,
+    )
+
+
+def slack_threads_table(runs: SlackAppRuns) -> Table:
+    """The threads each mode left in Slack and in the table, and what they cost ingest's reads."""
+    base = runs.baseline
+
+    def row(label: str, value: Any) -> list[str]:
+        return [label, *[value(mode) for mode in runs.modes]]
+
+    return Table(
+        "Slack app mode: threads (one parent per job and channel)",
+        ["", *[_mode(mode) for mode in runs.modes]],
+        [
+            row("jobs / events", lambda m: f"{m['jobs']} / {m['events']}"),
+            row("jobs with a thread", lambda m: str(m["parents"]["jobs_with_threads"])),
+            row(
+                "parents in Slack / threads recorded / channels",
+                lambda m: (
+                    f"{m['parents']['in_slack']} / {m['parents']['threads']} / {m['parents']['channels']}"
+                ),
+            ),
+            row(
+                "parents no thread records (a second parent) / threads whose parent Slack lacks",
+                lambda m: f"{m['parents']['orphans']} / {m['parents']['unposted']}",
+            ),
+            row(
+                "alerts / replies broadcast to the channel",
+                lambda m: f"{m['alerts']['items']} / {m['broadcast_replies']}",
+            ),
+            row(
+                "ingest's RRU per event (its Query reads the thread items too)",
+                lambda m: (
+                    f"{m['ingest']['read_units'] / m['events']:.3f} "
+                    f"(without app mode: {base['ingest']['read_units'] / base['events']:.3f})"
+                ),
+            ),
+        ],
+    )
+
+
+def slack_cost_lines(
+    mode: dict[str, Any], baseline: dict[str, Any]
+) -> list[tuple[str, float, str, prices.Price]]:
+    """What app mode adds per million events of the mixed load (the notifier's Lambda, DynamoDB and logs,
+    and ingest's extra reads of the thread items)."""
+    million = 1_000_000 / mode["events"]
+    both = [mode["alerts"], mode["transitions"]]
+    ingest_extra = (
+        mode["ingest"]["read_units"] / mode["events"] - baseline["ingest"]["read_units"] / baseline["events"]
+    )
+    return [
+        (
+            "Lambda requests",
+            sum(f["invocations"] for f in both) * million,
+            "invocations",
+            prices.LAMBDA_REQUEST,
+        ),
+        (
+            "Lambda duration: the handler",
+            sum(f["seconds"] for f in both) * MEMORY_GB * million,
+            "GB-s",
+            prices.LAMBDA_ARM_GB_SECOND,
+        ),
+        (
+            "Lambda duration: waiting for Slack's rate",
+            sum(f["rate_waits"] for f in both) * MEMORY_GB * million,
+            "GB-s",
+            prices.LAMBDA_ARM_GB_SECOND,
+        ),
+        (
+            "DynamoDB reads: the notifier",
+            sum(f["read_units"] for f in both) * million,
+            "RRU",
+            prices.DYNAMODB_READ_REQUEST_UNIT,
+        ),
+        (
+            "DynamoDB reads: ingest's, of the thread items",
+            ingest_extra * 1_000_000,
+            "RRU",
+            prices.DYNAMODB_READ_REQUEST_UNIT,
+        ),
+        (
+            "DynamoDB writes: the notifier",
+            sum(f["write_units"] for f in both) * million,
+            "WRU",
+            prices.DYNAMODB_WRITE_REQUEST_UNIT,
+        ),
+        (
+            "CloudWatch Logs ingestion: the notifier",
+            sum(f["log_bytes"] for f in both) * million / prices.GB,
+            "GB",
+            prices.CLOUDWATCH_LOGS_INGESTION,
+        ),
+    ]
+
+
+def slack_cost_table(runs: SlackAppRuns) -> tuple[Table, list[float]]:
+    per_mode = [slack_cost_lines(mode, runs.baseline) for mode in runs.modes]
+    rows = []
+    for position, (item, _, _, price) in enumerate(per_mode[0]):
+        row = [item, _price(price)]
+        for lines in per_mode:
+            _, quantity, unit, _ = lines[position]
+            row += [f"{_quantity(quantity)} {unit}", f"${quantity * price.usd:,.2f}"]
+        rows.append(row)
+    totals = [sum(quantity * price.usd for _, quantity, _, price in lines) for lines in per_mode]
+    rows.append(["total", "", *[cell for total in totals for cell in ("", f"${total:,.2f}")]])
+    header = ["item", "price"]
+    for mode in runs.modes:
+        header += [f"{_mode(mode)}: quantity", f"{_mode(mode)}: cost"]
+    return (
+        Table(
+            "Slack app mode's cost per million events (optional: not in the cost above; the mixed load)",
+            header,
+            rows,
+        ),
+        totals,
+    )
 
 
 # ---------------------------------------------------------------------------------------- cold imports
@@ -368,6 +609,24 @@ def engine_table(runs: list[EngineRun]) -> Table:
             lambda r: f"{sum(b.job_count for b in r.batches) / len(r.batches):.2f}",
         ),
         *[row(f"{op} per event", lambda r, op=op: f"{r.per_event(op):.3f}") for op in operations],
+        row("ListTags per job", lambda r: _per(total_calls(r.batches)[LIST_TAGS], r.jobs)),
+        row(
+            "alerts published (of which Failed)",
+            lambda r: f"{r.alerts_of().total()} ({r.alerts_of()[budgets.FAILED]})",
+        ),
+        row(
+            "DescribeLogStreams per Failed alert",
+            lambda r: _per(total_calls(r.batches)[DESCRIBE_LOG_STREAMS], r.alerts_of()[budgets.FAILED]),
+        ),
+        row(
+            "GetLogEvents per Failed alert",
+            lambda r: _per(total_calls(r.batches)[GET_LOG_EVENTS], r.alerts_of()[budgets.FAILED]),
+        ),
+        row(
+            "GetParameter per alert",
+            lambda r: _per(total_calls(r.batches)[GET_PARAMETER], r.alerts_of().total()),
+        ),
+        row("Failed alerts quoting their job's log", _excerpts),
         row("DynamoDB RRU per event", lambda r: _units(r, "read_units")),
         row("DynamoDB WRU per event", lambda r: _units(r, "write_units")),
         row("  of which on the GSIs", lambda r: _units(r, "index_write_units")),
@@ -384,7 +643,7 @@ def engine_table(runs: list[EngineRun]) -> Table:
                 f"{r.raw['peak_rss_kb'] / 1024:.0f} MB (started at {r.raw['rss_start_kb'] / 1024:.0f} MB)"
             ),
         ),
-        row("function log output per event", lambda r: f"{r.raw['log_bytes'] / r.events / 1024:.2f} KiB"),
+        row("function log output per event", lambda r: f"{r.log_bytes_per_event / 1024:.2f} KiB"),
         row(
             "no-op redelivery: calls per event",
             lambda r: (
@@ -411,6 +670,7 @@ def engine_table(runs: list[EngineRun]) -> Table:
 KIND_TABLE_CALLS = (
     ("Describe (the kind's own)", None),
     ("ListPipelineExecutionSteps", LIST_STEPS),
+    ("ListTags", LIST_TAGS),
     ("Query", budgets.QUERY),
     ("TransactWriteItems", budgets.TRANSACT_WRITE),
     ("UpdateItem", "dynamodb.UpdateItem"),
@@ -428,16 +688,26 @@ class Share:
     calls: dict[str, int]
     #: Capacity units by ``UNIT_KEYS``; ``None`` where the engine does not report them.
     units: dict[str, float] | None
+    #: The ``Failed`` alerts published.
+    failed_alerts: int
 
     @classmethod
     def whole(cls, run: EngineRun) -> Share:
         units = {key: run.units(key) * run.events for key in UNIT_KEYS} if run.capacity_reported else None
-        return cls(run.jobs, run.events, dict(total_calls(run.batches)), units)
+        failed = run.alerts_of()[budgets.FAILED]
+        return cls(run.jobs, run.events, dict(total_calls(run.batches)), units, failed)
 
     @classmethod
     def of_kind(cls, run: EngineRun, kind: str) -> Share:
         units = {key: run.units_of(kind, key) for key in UNIT_KEYS} if run.capacity_reported else None
-        return cls(run.raw["jobs_per_kind"].get(kind, 0), run.events_of(kind), run.calls_of(kind), units)
+        failed = run.alerts_of(kind)[budgets.FAILED]
+        jobs = run.raw["jobs_per_kind"].get(kind, 0)
+        return cls(jobs, run.events_of(kind), run.calls_of(kind), units, failed)
+
+    def logs_read(self) -> str:
+        """The Failed alerts, and the CloudWatch Logs calls on this share's log groups."""
+        streams, events = (self.calls.get(op, 0) for op in (DESCRIBE_LOG_STREAMS, GET_LOG_EVENTS))
+        return f"{self.failed_alerts} / {streams} / {events}"
 
     def calls_per_event(self, operation: str | None) -> str:
         """``operation`` per event; ``None``: the Describe calls of every kind."""
@@ -464,6 +734,11 @@ def kind_table(mixed: EngineRun, training: EngineRun | None) -> Table:
             [f"{label} per event", *[share.calls_per_event(operation) for share in shares]]
             for label, operation in KIND_TABLE_CALLS
         ],
+        ["ListTags per job", *[_per(share.calls.get(LIST_TAGS, 0), share.jobs) for share in shares]],
+        [
+            "Failed alerts / DescribeLogStreams / GetLogEvents (on the kind's logs)",
+            *[share.logs_read() for share in shares],
+        ],
     ]
     if any(share.units is not None for share in shares):  # moto does not report them
         rows += [
@@ -485,6 +760,22 @@ def kind_table(mixed: EngineRun, training: EngineRun | None) -> Table:
         ["", *[header for header, _ in columns]],
         rows,
     )
+
+
+def _per(part: int, whole: int) -> str:
+    return f"{part / whole:.3f}" if whole else "n/a"
+
+
+def _excerpts(run: EngineRun) -> str:
+    """How many Failed alerts carried an excerpt of their job's log (and the failing stream first), and
+    why the others carried none."""
+    quoted = run.raw["excerpts"]
+    text = (
+        f"{quoted['with_excerpt']} of {quoted['failed_alerts']} "
+        f"(the failing stream first: {quoted['error_stream_first']})"
+    )
+    without = "; ".join(f"{n} {reason}" for reason, n in sorted(quoted["without_excerpt"].items()))
+    return f"{text}; without: {without}" if without else text
 
 
 def _units(run: EngineRun, key: str) -> str:
@@ -552,6 +843,12 @@ def cost_lines(run: EngineRun) -> list[tuple[str, float, str, prices.Price]]:
             "publishes",
             prices.SNS_PUBLISH,
         ),
+        (
+            "CloudWatch Logs ingestion",
+            run.log_bytes_per_event * 1_000_000 / prices.GB,
+            "GB",
+            prices.CLOUDWATCH_LOGS_INGESTION,
+        ),
     ]
 
 
@@ -560,10 +857,10 @@ def cost_table(runs: list[EngineRun]) -> tuple[Table, list[float]]:
     per_run = [cost_lines(run) for run in runs]
     rows = []
     for position, (item, _, _, price) in enumerate(per_run[0]):
-        row = [item, f"${price.usd:.10f}".rstrip("0") + f" / {price.per}"]
+        row = [item, _price(price)]
         for lines in per_run:
             _, quantity, unit, _ = lines[position]
-            row += [f"{quantity:,.0f} {unit}", f"${quantity * price.usd:,.2f}"]
+            row += [f"{_quantity(quantity)} {unit}", f"${quantity * price.usd:,.2f}"]
         rows.append(row)
     totals = [sum(quantity * price.usd for _, quantity, _, price in lines) for lines in per_run]
     rows.append(["total", "", *[cell for total in totals for cell in ("", f"${total:,.2f}")]])
@@ -574,6 +871,15 @@ def cost_table(runs: list[EngineRun]) -> tuple[Table, list[float]]:
         load = "mixed load" if run.mixed else "training-only load"
         header += [f"{load}: quantity", f"{load}: cost"]
     return Table(title, header, rows), totals
+
+
+def _price(price: prices.Price) -> str:
+    return f"${price.usd:.10f}".rstrip("0").rstrip(".") + f" / {price.per}"
+
+
+def _quantity(quantity: float) -> str:
+    """Large quantities whole, small ones (gigabytes of logs) to two decimals."""
+    return f"{quantity:,.0f}" if quantity >= 100 else f"{quantity:,.2f}"
 
 
 def local_query_table(times: LocalQueryTimes) -> Table:
@@ -662,8 +968,9 @@ def write_doc(
         f"- **Load**: `jobtrail_local.loadgen` seed {raw['seed']}: {raw['jobs']} jobs, "
         f"{raw['changes']} state changes, {raw['events']} events ({raw['resent']} sent twice by SageMaker, "
         f"{raw['redelivered']} redelivered by EventBridge, {raw['late']} late), through an SQS queue (moto) "
-        "in batches of 10 to `functions/ingest/app.py` `lambda_handler`; DescribeTrainingJob answered "
-        "over HTTP by `ScriptedSageMakerServer`, alerts through SNS (moto). "
+        "in batches of 10 to `functions/ingest/app.py` `lambda_handler`; DescribeTrainingJob and ListTags "
+        "answered over HTTP by `ScriptedSageMakerServer`, alerts through SNS (moto), the failed jobs' logs "
+        "in CloudWatch Logs and the routes document in SSM (moto). "
         f"Then {noop_events} of the events delivered again, once nothing was new. moto runs fewer jobs: "
         "its TransactWriteItems deep-copies the whole table for every item (its rollback), so its time "
         "grows with the square of the table.",
@@ -735,8 +1042,14 @@ def notes_for(runs: list[EngineRun], colds: list[ColdStart], heaviest: list[tupl
         "already asks for `TOTAL`). moto does not report them for transactions, hence n/a.",
         "The SQS row counts what the event source and EventBridge do per event (one SendMessage, one "
         "ReceiveMessage and one DeleteMessageBatch per batch); the event source's empty long polls while "
-        "the queue is idle come on top, whatever the traffic. X-Ray traces (`Tracing: Active`) and "
-        "CloudWatch Logs ingestion are not in the cost table; the log volume is in the engine table.",
+        "the queue is idle come on top, whatever the traffic. X-Ray traces (`Tracing: Active`) are not in "
+        "the cost table.",
+        "CloudWatch Logs ingestion is priced from what the ingest function printed during the replay (its "
+        "JSON logs and EMF metrics at the template's default `LogLevel`; the no-op redelivery left out, "
+        "which the log figure included until 2026-12-01), per GB of 10^9 bytes. Lambda's own START, END and "
+        "REPORT lines per invocation are not in it.",
+        _alert_path_note(ddb),
+        *_excerpt_notes(runs),
     ]
     if any(run.mixed for run in runs):
         notes.append(
@@ -783,6 +1096,75 @@ def notes_for(runs: list[EngineRun], colds: list[ColdStart], heaviest: list[tupl
     return notes
 
 
+def _alert_path_note(run: EngineRun) -> str:
+    """How the replays take the alert path, and what its calls come to."""
+    calls = total_calls(run.batches)
+    made = {
+        op: calls[op] * 1_000_000 / run.events for op in (LIST_TAGS, DESCRIBE_LOG_STREAMS, GET_LOG_EVENTS)
+    }
+    logs = run.raw["job_logs"]
+    return (
+        "The alert path is the deployed one. A new job's tags are read once with ListTags (the scripted "
+        "SageMaker answers with the tags its events carry; a pipeline execution's are its pipeline's). A "
+        "`Failed` alert quotes the end of its job's log from CloudWatch Logs (moto): the load's failed jobs "
+        "whose containers ran have one stream per host with a few lines ending in their traceback "
+        f"(`loadgen.failed_job_logs`: {logs['streams']} streams of {logs['jobs']} jobs in the "
+        f"{run.label} load), a job that failed before any container ran has none and its alert says why. "
+        "Alerts are routed by a routes document in an SSM parameter (moto, `loadgen.ROUTES`, named by "
+        "`JOBTRAIL_ROUTES_PARAMETER`), which each container keeps 60 s: the replays run one container, a "
+        "deployment runs as many as Lambda scales to, each reading it at most once a minute while alerts "
+        "come. A pipeline's `Failed` alert reads its failed step's job's log, so in the per-kind tables "
+        "those reads count under that job's kind. These calls are not priced here (no price checked); on "
+        f"{run.label} they come to "
+        + ", ".join(f"{n:,.0f} {op.split('.')[1]}" for op, n in made.items())
+        + " per million events."
+    )
+
+
+def _excerpt_notes(runs: list[EngineRun]) -> list[str]:
+    """Where a Failed alert's excerpt left out the stream that holds the error."""
+    missed = [
+        f"{run.label} {quoted['with_excerpt'] - quoted['error_stream_first']} of {quoted['with_excerpt']}"
+        for run in runs
+        for quoted in [run.raw["excerpts"]]
+        if quoted["error_stream_first"] < quoted["with_excerpt"]
+    ]
+    if not missed:
+        return []
+    return [
+        "Excerpts without the error: "
+        + ", ".join(missed)
+        + ". Those are distributed jobs of more hosts than an alert reads streams "
+        f"(`MAX_STREAMS`, {budgets.MAX_STREAMS}): the host whose process failed logged its traceback first, "
+        "its peers logged their loss of it after, and the adapter reads the streams that logged last "
+        "(`core.log_tail.streams_to_read`), so the failing one is left out."
+    ]
+
+
+def slack_notes(slack: SlackAppRuns) -> list[str]:
+    """How Slack app mode was measured, and what Slack's real latency would add."""
+    sensitivity = []
+    for mode in slack.modes:
+        calls = sum(sum(mode[source]["slack"].values()) for source in ("alerts", "transitions"))
+        per_million = calls * 1_000_000 / mode["events"] * 0.1 * MEMORY_GB * prices.LAMBDA_ARM_GB_SECOND.usd
+        sensitivity.append(f"${per_million:,.2f} ({_mode(mode)})")
+    return [
+        "Slack app mode (`bench/slack_app.py`): the mixed load through ingest on DynamoDB Local with the "
+        "table's stream on, then after each batch its alerts to the real `SlackNotifierFunction` handler "
+        "one SNS message per invocation, and the stream's new records that pass the template's "
+        "`FilterCriteria` in invocations of up to 10 (Lambda's poller may batch differently: the calls per "
+        "transition do not change, the invocations do). Its dependencies are the composition root's with "
+        "slack_sdk pointed at the loopback fake of Slack's Web API, and a clock that follows the load: its "
+        "Slack rate limiter (1 message per second per channel, `ReservedConcurrentExecutions: 1`) asks for "
+        "the waits the load's own pace makes, counted, not slept.",
+        "The app mode's handler time is what it took here, with Slack on loopback (about a millisecond a "
+        "call). Slack's real round trips are longer: every 100 ms per Slack call adds "
+        + " and ".join(sensitivity)
+        + " per million events. The stream's reads by Lambda are free (DynamoDB developer guide, "
+        '"Evaluate your Streams usage"), and Slack\'s API costs nothing per call.',
+    ]
+
+
 def _mismatch_notes(runs: list[EngineRun]) -> list[str]:
     """The jobs a replay stored differently from SageMaker's final answer."""
     notes = []
@@ -819,7 +1201,51 @@ def _progress(message: str) -> None:
     print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
-def main(argv: list[str] | None = None) -> int:
+def replay_checks(runs: list[EngineRun], slack: SlackAppRuns | None) -> list[tuple[str, Budget]]:
+    """Every call-count budget of the replays and of Slack app mode, with where it was measured."""
+    checks: list[tuple[str, Budget]] = []
+    for run in runs:
+        checks += [
+            (run.label, b) for b in call_budgets(run.batches, run.noop_batches, run.raw["expected_alerts"])
+        ]
+        checks += [
+            (run.label, b)
+            for b in alert_path_budgets(
+                run.batches,
+                run.noop_batches,
+                jobs_per_tagged_arn=run.raw["jobs_per_tagged_arn"],
+                seconds=run.raw["wall_seconds"],
+            )
+        ]
+    for mode in slack.modes if slack else ():
+        checks += [
+            (f"Slack app mode, {_mode(mode)}", b)
+            for b in slack_thread_budgets(mode["parents"], mode["alerts"]["items"], mode["broadcast_replies"])
+        ]
+    return checks
+
+
+def _print_totals(
+    costed: list[EngineRun], totals: list[float], slack: SlackAppRuns | None, slack_totals: list[float]
+) -> None:
+    print(
+        "\ncost per million events: "
+        + ", ".join(
+            f"${total:,.2f} ({'mixed' if run.mixed else 'training-only'} load)"
+            for run, total in zip(costed, totals, strict=True)
+        )
+    )
+    if slack is not None:
+        print(
+            "Slack app mode adds per million events: "
+            + ", ".join(
+                f"${total:,.2f} ({_mode(mode)})"
+                for mode, total in zip(slack.modes, slack_totals, strict=True)
+            )
+        )
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--jobs", type=int, default=500, help="jobs in the DynamoDB Local replay")
     parser.add_argument("--moto-jobs", type=int, default=100, help="jobs in the moto replay")
@@ -829,6 +1255,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--moto-mixed-jobs", type=int, default=100, help="jobs in the mixed moto replay (0: none)"
     )
+    parser.add_argument(
+        "--slack-jobs", type=int, default=100, help="jobs in the Slack app mode replays (0: none)"
+    )
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--noop-events", type=int, default=300, help="events delivered again at the end")
     parser.add_argument("--repeats", type=int, default=5, help="fresh processes per cold-import figure")
@@ -836,7 +1265,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--strict", action="store_true", help="a cold-import or local-query FAIL fails the run too"
     )
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     started = datetime.now(UTC)
     clock = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="jobtrail-bench-") as work:
@@ -853,15 +1286,12 @@ def main(argv: list[str] | None = None) -> int:
             )
             if jobs
         ]
+        slack = run_slack_app(args.slack_jobs, args.seed, workdir) if args.slack_jobs else None
         layer = build_layer(workdir)
         colds, heaviest = measure_cold_starts(args.repeats, layer)
     _progress(f"jobtrail demo, then jobtrail --local jobs ({args.repeats} runs)")
     local = measure_local_query(_clean_env(), args.repeats)
-    checks: list[tuple[str, Budget]] = []
-    for run in runs:
-        checks += [
-            (run.label, b) for b in call_budgets(run.batches, run.noop_batches, run.raw["expected_alerts"])
-        ]
+    checks = replay_checks(runs, slack)
     cold_checks = [cold_import_budget(c.function, c.cold_s, c.baseline_s) for c in colds]
     cold_checks.append(budgets.local_query_budget(local.first_after_demo_s, local.booting_engine_s))
     checks += [("fresh process", b) for b in cold_checks]
@@ -883,6 +1313,11 @@ def main(argv: list[str] | None = None) -> int:
         [[p.item, f"${p.usd:.10f}".rstrip("0") + f" per {p.per}", p.source] for p in prices.ALL],
     )
     tables.insert(tables.index(costs) + 1, prices_table)
+    slack_totals: list[float] = []
+    if slack is not None:
+        slack_costs, slack_totals = slack_cost_table(slack)
+        at = tables.index(prices_table) + 1
+        tables[at:at] = [slack_app_table(slack), slack_threads_table(slack), slack_costs]
     elapsed = time.perf_counter() - clock
     command = (
         "`make bench`"
@@ -893,13 +1328,7 @@ def main(argv: list[str] | None = None) -> int:
         print(table.text())
     print("Where the ingest function's cold start goes (ms, cumulative)")
     print("\n".join(f"{milliseconds:7.1f}  {module}" for module, milliseconds in heaviest))
-    print(
-        "\ncost per million events: "
-        + ", ".join(
-            f"${total:,.2f} ({'mixed' if run.mixed else 'training-only'} load)"
-            for run, total in zip(costed, totals, strict=True)
-        )
-    )
+    _print_totals(costed, totals, slack, slack_totals)
     print(f"{elapsed:.0f} s")
     write_doc(
         args.output,
@@ -910,7 +1339,7 @@ def main(argv: list[str] | None = None) -> int:
         runs=runs,
         tables=tables,
         heaviest=heaviest,
-        notes=notes_for(runs, colds, heaviest),
+        notes=notes_for(runs, colds, heaviest) + (slack_notes(slack) if slack else []),
     )
     print(f"written {args.output.relative_to(REPO) if args.output.is_relative_to(REPO) else args.output}")
     call_failures = [b for where, b in checks if where != "fresh process" and not b.passed]

@@ -6,8 +6,9 @@ that patches ``BaseClient._make_api_call``, so PynamoDB's calls, the handler's o
 scripted SageMaker's answers are all seen. Blocks may nest; each sees every call made inside it.
 
 With ``by_kind`` the calls and the capacity are also split by the kind of job each call is about
-(``kind_of_call``: the Describe operation's kind, the job partition key a DynamoDB request names, an SNS
-alert's ``job_kind`` attribute), so a mixed load's cost can be told per kind.
+(``kind_of_call``: the Describe operation's kind, the ARN a ListTags names, the log group a CloudWatch Logs
+read reads, the job partition key a DynamoDB request names, an SNS alert's ``job_kind`` attribute), so a
+mixed load's cost can be told per kind. The routes document's GetParameter is about no job.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from typing import Any, Final
 
 from botocore.client import BaseClient
 from jobtrail.adapters.history_table import JOB_PREFIX, is_legacy_pk, key_from_pk
-from jobtrail.core.kinds import KINDS, Kind
+from jobtrail.core.alerts import LOG_GROUPS
+from jobtrail.core.kinds import KINDS, SPECS, Kind
 
 #: DynamoDB operations that accept ``ReturnConsumedCapacity``.
 CAPACITY_OPERATIONS = frozenset(
@@ -51,8 +53,21 @@ DESCRIBES: Final[Mapping[Kind, str]] = MappingProxyType(
     }
 )
 LIST_STEPS: Final = "sagemaker.ListPipelineExecutionSteps"
+#: A job's tags, read once per job (its ARN; a pipeline execution's are its pipeline's).
+LIST_TAGS: Final = "sagemaker.ListTags"
+#: A ``Failed`` alert's log excerpt: the job's streams, then the end of a few of them.
+DESCRIBE_LOG_STREAMS: Final = "logs.DescribeLogStreams"
+GET_LOG_EVENTS: Final = "logs.GetLogEvents"
+#: The routes document (cached by each container for ``adapters.routes.MAX_AGE`` seconds).
+GET_PARAMETER: Final = "ssm.GetParameter"
 _KIND_OF_OPERATION: Final[Mapping[str, Kind]] = MappingProxyType(
     {**{operation: kind for kind, operation in DESCRIBES.items()}, LIST_STEPS: "pipeline"}
+)
+_KIND_OF_ARN_RESOURCE: Final[Mapping[str, Kind]] = MappingProxyType(
+    {SPECS[kind].arn_resource: kind for kind in KINDS}
+)
+_KIND_OF_LOG_GROUP: Final[Mapping[str, Kind]] = MappingProxyType(
+    {group: kind for kind, group in LOG_GROUPS.items()}
 )
 
 
@@ -102,10 +117,17 @@ class CallsByKind:
 
 def kind_of_call(call: str, params: Mapping[str, Any]) -> Kind | None:
     """The kind of job a call (``"service.Operation"``, its request) is about: a SageMaker Describe's (or
-    ListPipelineExecutionSteps') kind; for DynamoDB, the kind in the job partition keys (``pk``) the request
-    names; for an SNS alert, its ``job_kind`` attribute. ``None`` if it names none, or several kinds."""
+    ListPipelineExecutionSteps') kind; ListTags', the resource type of the ARN it names; a CloudWatch Logs
+    read's, the kind whose log group it reads (a pipeline's alert reads its failed step's job's log); for
+    DynamoDB, the kind in the job partition keys (``pk``) the request names; for an SNS alert, its
+    ``job_kind`` attribute. ``None`` if it names none, or several kinds."""
     if call in _KIND_OF_OPERATION:
         return _KIND_OF_OPERATION[call]
+    if call == LIST_TAGS:
+        resource = str(params.get("ResourceArn", "")).split(":", 5)[-1].split("/", 1)[0]
+        return _KIND_OF_ARN_RESOURCE.get(resource)
+    if call.startswith("logs."):
+        return _KIND_OF_LOG_GROUP.get(str(params.get("logGroupName", "")))
     if call == "sns.Publish":
         kind = params.get("MessageAttributes", {}).get("job_kind", {}).get("StringValue")
         return next((known for known in KINDS if known == kind), None)
@@ -143,14 +165,18 @@ def _job_pk(attribute: Any) -> str | None:
 
 @contextmanager
 def count_aws_calls(
-    *, capacity: ConsumedCapacity | None = None, by_kind: CallsByKind | None = None
+    *,
+    capacity: ConsumedCapacity | None = None,
+    by_kind: CallsByKind | None = None,
+    observe: Callable[[str, Mapping[str, Any]], None] | None = None,
 ) -> Iterator[Counter[str]]:
     """Count every botocore API call made inside the block, as ``"service.Operation"``.
 
     With ``capacity``, DynamoDB operations that can report their consumed capacity are asked to
     (``ReturnConsumedCapacity=INDEXES``: the total and each index's share) and what they report is added
     to it. With ``by_kind`` too, each call and its capacity are also added to the kind of job it is about
-    (``kind_of_call``).
+    (``kind_of_call``). ``observe`` is handed each call and its request, for what a count cannot tell
+    (which alert types were published, which ARNs' tags were read).
     """
     calls: Counter[str] = Counter()
     original: Callable[..., Any] = BaseClient._make_api_call  # type: ignore[attr-defined]
@@ -159,6 +185,8 @@ def count_aws_calls(
         service = client.meta.service_model.service_name
         call = f"{service}.{operation}"
         calls[call] += 1
+        if observe is not None:
+            observe(call, params)
         kind = kind_of_call(call, params) if by_kind is not None else None
         if by_kind is not None:
             by_kind.add(kind, call)

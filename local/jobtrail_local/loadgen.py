@@ -50,6 +50,7 @@ from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any, Literal
 
+from jobtrail.core.alerts import LOG_GROUPS
 from jobtrail.core.kinds import JobKey, Kind
 
 from jobtrail_local import job_lifecycles, pipeline_lifecycles
@@ -80,6 +81,7 @@ from jobtrail_local.lifecycle_builder import (
     tuning_job_arn,
 )
 from jobtrail_local.lifecycles import Lifecycle, seen_transitions, sqs_record
+from jobtrail_local.scripted_logs import TRANSFORM_INSTANCE, ScriptedLog
 
 JobKind = Literal["completed", "failed", "capacity", "spot", "max_runtime", "stopped"]
 DeliveryKind = Literal["first", "resent", "redelivered"]
@@ -167,6 +169,24 @@ _BASES = (
 )
 _TUNING_BASES = ("xgb-tune", "bert-hpo", "lgbm-sweep", "resnet-lr-search")
 _TEAMS = ("vision", "nlp", "growth", "risk", "speech", "platform")
+#: The channel of the jobs no rule of ``ROUTES`` matches (the platform team's).
+DEFAULT_CHANNEL = "#ml-alerts"
+#: A routes document (``jobtrail.core.routing``) for the load's teams, as a user keeps it in SSM: experiments
+#: by name prefix to a research channel, then each team's jobs by their ``team`` tag to its channel, the rest
+#: to the platform team's ``DEFAULT_CHANNEL``.
+ROUTES = json.dumps(
+    {
+        "routes": [
+            {"team": "research", "match": {"name_prefix": "exp-"}, "slack_channel": "#research-alerts"},
+            *[
+                {"team": team, "match": {"tags": {"team": team}}, "slack_channel": f"#{team}-alerts"}
+                for team in _TEAMS
+                if team != "platform"
+            ],
+        ],
+        "default": {"team": "platform", "slack_channel": DEFAULT_CHANNEL},
+    }
+)
 _INSTANCES = (
     ("ml.p3.2xlarge", 1),
     ("ml.g5.2xlarge", 1),
@@ -1037,3 +1057,78 @@ def _run_step(
         )
     )
     return job
+
+
+# -- the failed jobs' CloudWatch Logs ------------------------------------------------------------------
+
+#: The Describe members that say a job's status and when its containers started (a job without a start
+#: never logged), for the kinds that log.
+_LOG_FIELDS: Mapping[Kind, tuple[str, str]] = MappingProxyType(
+    {
+        "training": ("TrainingJobStatus", "TrainingStartTime"),
+        "processing": ("ProcessingJobStatus", "ProcessingStartTime"),
+        "transform": ("TransformJobStatus", "TransformStartTime"),
+    }
+)
+#: What a peer host prints last when another host's process died (a distributed job's other streams).
+_PEER_LINES = (
+    "[W socket.cpp:663] [c10d] The client socket has failed to connect to [algo-1]:29500 (errno: 111).",
+    "WARNING:torch.distributed.elastic.agent.server.api:Received Signals.SIGTERM death signal, "
+    "shutting down workers",
+)
+
+
+def failed_job_logs(load: Load) -> tuple[ScriptedLog, ...]:
+    """The CloudWatch Logs of the load's failed jobs whose containers ran, as SageMaker names their streams:
+    one per host (``<job>/algo-<n>-<epoch>``; a transform job's ``<job>/<instance id>-<epoch>``), a few
+    lines each. The first host's lines end in the traceback its ``FailureReason`` (or ``ExitMessage``)
+    tells; a distributed job's other hosts end in their peer's loss. A job that failed before any
+    container ran (no capacity) has none, as on AWS. Derived from the final Describe: same load, same
+    logs."""
+    logs: list[ScriptedLog] = []
+    for job in load.jobs:
+        if job.kind not in _LOG_FIELDS:
+            continue
+        status_member, start_member = _LOG_FIELDS[job.kind]
+        final = load.steps_of(job)[-1].describe
+        started = final.get(start_member)
+        if started is None or final.get(status_member) != "Failed":
+            continue
+        epoch = int(started.timestamp())
+        error = _error_lines(final)
+        for host in range(1, _hosts(job.kind, final) + 1):
+            stream = (
+                f"{job.name}/{TRANSFORM_INSTANCE}-{epoch}"
+                if job.kind == "transform"
+                else f"{job.name}/algo-{host}-{epoch}"
+            )
+            lines = (
+                f"{started:%Y-%m-%d %H:%M:%S},118 sagemaker-containers INFO     Imported framework",
+                f"{started:%Y-%m-%d %H:%M:%S},602 sagemaker-containers INFO     Invoking user script",
+                *(error if host == 1 else _PEER_LINES),
+            )
+            logs.append(ScriptedLog(job, LOG_GROUPS[job.kind], stream, lines))
+    return tuple(logs)
+
+
+def _hosts(kind: Kind, describe: Mapping[str, Any]) -> int:
+    if kind == "training":
+        return int(describe.get("ResourceConfig", {}).get("InstanceCount", 1))
+    if kind == "processing":
+        return int(describe.get("ProcessingResources", {}).get("ClusterConfig", {}).get("InstanceCount", 1))
+    return int(describe.get("TransformResources", {}).get("InstanceCount", 1))
+
+
+def _error_lines(describe: Mapping[str, Any]) -> tuple[str, ...]:
+    """What the failing container printed last: the traceback of its ``ExitMessage`` or ``FailureReason``
+    (SageMaker copies the end of it there), else a traceback ending in the reason."""
+    text = str(describe.get("ExitMessage") or describe.get("FailureReason") or "")
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not any(line.startswith("Traceback") for line in lines):
+        lines = [
+            "Traceback (most recent call last):",
+            '  File "/opt/ml/code/entrypoint.py", line 57, in <module>',
+            "    main()",
+            *lines,
+        ]
+    return (*lines, "sagemaker-containers ERROR    Reporting FAILURE")

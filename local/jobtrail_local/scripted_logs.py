@@ -14,9 +14,11 @@ the job started.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from jobtrail.core.alerts import LOG_GROUPS
 from jobtrail.core.kinds import JobKey, Kind
@@ -161,3 +163,27 @@ def _host(kind: Kind) -> str:
 
 def _epoch(moment: datetime) -> int:
     return int(moment.timestamp())
+
+
+def put_scripted_logs(client: Any, logs: Iterable[ScriptedLog], *, now_ms: int) -> None:
+    """Write ``logs`` to CloudWatch Logs through ``client`` (moto's, in the benchmark): every
+    group of a kind that logs, one stream each, its events a millisecond apart and each job's streams a
+    second apart in their order (a distributed job's peers log after the host that failed). CloudWatch
+    Logs takes events of the last 14 days only, so they are stamped an hour before ``now_ms``, not as of
+    the jobs' dates (an alert quotes messages, not times)."""
+    for group in sorted(set(LOG_GROUPS.values())):
+        with suppress(client.exceptions.ResourceAlreadyExistsException):
+            client.create_log_group(logGroupName=group)
+    start_ms = now_ms - 3_600_000
+    streams_of_job: dict[JobKey, int] = {}
+    for log in logs:
+        order = streams_of_job[log.job] = streams_of_job.get(log.job, -1) + 1
+        client.create_log_stream(logGroupName=log.log_group, logStreamName=log.log_stream)
+        client.put_log_events(
+            logGroupName=log.log_group,
+            logStreamName=log.log_stream,
+            logEvents=[
+                {"timestamp": start_ms + 1000 * order + i, "message": line}
+                for i, line in enumerate(log.lines)
+            ],
+        )

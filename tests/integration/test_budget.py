@@ -10,13 +10,24 @@ from __future__ import annotations
 
 import random
 from collections import Counter, deque
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import pytest
+from jobtrail.adapters.sagemaker import tagged_arn
 from jobtrail.core.kinds import KINDS
 from jobtrail.usecases.ingest import handle_batch
-from jobtrail_local.aws_calls import DESCRIBES, LIST_STEPS, CallsByKind, count_aws_calls
+from jobtrail_local.aws_calls import (
+    DESCRIBE_LOG_STREAMS,
+    DESCRIBES,
+    GET_LOG_EVENTS,
+    GET_PARAMETER,
+    LIST_STEPS,
+    LIST_TAGS,
+    CallsByKind,
+    count_aws_calls,
+    kind_of_call,
+)
 from jobtrail_local.loadgen import MIXED_KINDS, Delivery, Load, deliveries, generate
 from worlds import World, world_on
 
@@ -25,9 +36,11 @@ from bench.budgets import (
     TRANSACT_WRITE,
     Batch,
     Budget,
+    alert_path_budgets,
     call_budgets,
     noop_budget,
     replay_budgets,
+    slack_thread_budgets,
 )
 
 if TYPE_CHECKING:
@@ -49,7 +62,13 @@ def deliver(world: World, chunk: Sequence[Delivery]) -> Batch:
     """One SQS batch through ingest, with every AWS call it makes counted, and told by kind of job."""
     keys = {d.step.key for d in chunk}
     by_kind = CallsByKind()
-    with count_aws_calls(by_kind=by_kind) as calls:
+    tag_reads: list[str] = []
+
+    def observe(call: str, params: Mapping[str, Any]) -> None:
+        if call == LIST_TAGS:
+            tag_reads.append(params["ResourceArn"])
+
+    with count_aws_calls(by_kind=by_kind, observe=observe) as calls:
         response = handle_batch({"Records": [d.sqs_record() for d in chunk]}, world.deps)
     assert response["batchItemFailures"] == []
     return Batch(
@@ -57,6 +76,7 @@ def deliver(world: World, chunk: Sequence[Delivery]) -> Batch:
         jobs=Counter(key.kind for key in keys),
         calls=dict(calls),
         calls_by_kind={str(kind): dict(counted) for kind, counted in by_kind.calls.items()},
+        tag_reads=tag_reads,
     )
 
 
@@ -194,3 +214,85 @@ def test_the_budgets_hold_each_kind_to_its_own_jobs() -> None:
         "DescribeProcessingJob per batch",
         "DescribeProcessingJob per processing event",
     }
+
+
+# ---- the alert path: tags, logs, routes ----------------------------------------------------------------
+
+ARN = "arn:aws:sagemaker:us-east-1:123456789012:training-job/bert-1"
+PIPELINE = "arn:aws:sagemaker:us-east-1:123456789012:pipeline/churn"
+
+
+def alert_path_failures(batches: Sequence[Batch], noop: Sequence[Batch], seconds: float = 30.0) -> set[str]:
+    jobs = {ARN: 1, PIPELINE: 2}
+    return {
+        b.name
+        for b in alert_path_budgets(batches, noop, jobs_per_tagged_arn=jobs, seconds=seconds)
+        if not b.passed
+    }
+
+
+def test_the_alert_path_budgets_pass_one_read_of_each_and_catch_every_extra_one() -> None:
+    # Given a batch that reads each job's tags once (a pipeline's ARN once per execution), quotes the log
+    # of its one Failed alert (three streams) and reads the routes document once; and a no-op batch
+    failed = {"Failed": 1, "MaxRuntimeExceeded": 1}
+    logs = {DESCRIBE_LOG_STREAMS: 1, GET_LOG_EVENTS: 3}
+    good = Batch(
+        {"training": 3},
+        {"training": 3},
+        {**logs, GET_PARAMETER: 1},
+        alerts=failed,
+        tag_reads=[ARN, PIPELINE, PIPELINE],
+    )
+    idle = Batch({"training": 1}, {"training": 1}, {})
+    assert alert_path_failures([good], [idle]) == set()
+    # Then a third read of the pipeline's tags, a log read for an alert that is not Failed, more log pages
+    # than three streams of three pages, a second GetParameter within a minute, and any of these when
+    # nothing is new each fail their budget
+    again = Batch({"training": 1}, {"training": 1}, {}, tag_reads=[PIPELINE])
+    assert alert_path_failures([good, again], [idle]) == {"ListTags per job"}
+    stalled = Batch({"training": 1}, {"training": 1}, logs, alerts={"MaxRuntimeExceeded": 1})
+    assert alert_path_failures([good, stalled], [idle]) == {
+        "DescribeLogStreams per Failed alert",
+        "GetLogEvents per Failed alert",
+    }
+    paged = Batch({"training": 1}, {"training": 1}, {GET_LOG_EVENTS: 10}, alerts={"Failed": 1})
+    assert alert_path_failures([paged], [idle]) == {"GetLogEvents per Failed alert"}
+    reread = Batch({"training": 1}, {"training": 1}, {GET_PARAMETER: 1}, alerts={"Failed": 1})
+    assert alert_path_failures([good, reread], [idle]) == {"GetParameter (routes document) per container"}
+    assert alert_path_failures([good, reread], [idle], seconds=61.0) == set()
+    noisy = Batch({"training": 1}, {"training": 1}, {GET_LOG_EVENTS: 1})
+    assert alert_path_failures([good], [noisy]) == {"Tags, logs and routes read when nothing is new"}
+
+
+def test_the_slack_budgets_want_one_recorded_parent_per_thread_and_one_broadcast_per_alert() -> None:
+    fine = {"in_slack": 3, "threads": 3, "orphans": 0, "unposted": 0}
+    assert all(b.passed for b in slack_thread_budgets(fine, alerts=2, broadcast_replies=2))
+    second_parent = fine | {"in_slack": 4, "orphans": 1}
+    assert [b.passed for b in slack_thread_budgets(second_parent, 2, 2)] == [False, True]
+    lost_parent = fine | {"in_slack": 2, "unposted": 1}
+    assert [b.passed for b in slack_thread_budgets(lost_parent, 2, 2)] == [False, True]
+    assert [b.passed for b in slack_thread_budgets(fine, 2, 3)] == [True, False]
+
+
+def test_tag_and_log_reads_are_put_down_to_the_kind_they_are_about() -> None:
+    assert kind_of_call(LIST_TAGS, {"ResourceArn": ARN}) == "training"
+    assert kind_of_call(LIST_TAGS, {"ResourceArn": PIPELINE}) == "pipeline"
+    processing = "arn:aws:sagemaker:us-east-1:123456789012:processing-job/features-1"
+    assert kind_of_call(LIST_TAGS, {"ResourceArn": processing}) == "processing"
+    assert kind_of_call(GET_LOG_EVENTS, {"logGroupName": "/aws/sagemaker/TransformJobs"}) == "transform"
+    assert kind_of_call(DESCRIBE_LOG_STREAMS, {"logGroupName": "/aws/lambda/other"}) is None
+    assert kind_of_call(GET_PARAMETER, {"Name": "/jobtrail/routes"}) is None
+
+
+def test_ingest_reads_each_job_s_tags_once(moto_world: World) -> None:
+    # Given 20 jobs replayed with duplicates and late events, then 40 events delivered again
+    load = generate(20, seed=12)
+    stream = deliveries(load, duplicate_rate=0.05, seed=12)
+    batches = replay(moto_world, load, stream)
+    noop = deliver_again(moto_world, random.Random(12).sample(list(stream), 40))
+    # Then ListTags was asked once per job, and not at all when nothing was new
+    jobs = Counter(tagged_arn(load.final_record(job).summary) for job in load.jobs)
+    budgets = alert_path_budgets(batches, noop, jobs_per_tagged_arn=jobs, seconds=0.0)
+    report(budgets)
+    assert [b.name for b in budgets if not b.passed] == []
+    assert sum(len(b.tag_reads) for b in batches) == len(load.jobs)

@@ -11,10 +11,21 @@ from collections import Counter
 import pytest
 from expectations import described
 from fakes import FakeWorld
-from jobtrail.core.kinds import key_from_arn
+from jobtrail.core.alerts import LOG_GROUPS
+from jobtrail.core.kinds import JobKey, key_from_arn
+from jobtrail.core.routing import parse_routes, route_for
 from jobtrail.usecases.ingest import handle_batch
 from jobtrail_local.lifecycles import answer_problems, seen_transitions
-from jobtrail_local.loadgen import MIXED_KINDS, Load, deliveries, generate
+from jobtrail_local.loadgen import (
+    DEFAULT_CHANNEL,
+    MIXED_KINDS,
+    ROUTES,
+    Load,
+    deliveries,
+    failed_job_logs,
+    generate,
+)
+from jobtrail_local.scripted_logs import ScriptedLog
 from jobtrail_local.scripted_sagemaker import ScriptedSageMaker
 
 
@@ -142,3 +153,76 @@ def test_delivered_in_sqs_batches_the_mixed_load_ends_in_the_final_answers_with_
     published = Counter(alert.alert_id for alert in world.publisher.published)
     assert set(published) == load.expected_alert_ids
     assert set(published.values()) == {1}
+
+
+# ---- the failed jobs' logs and the routes document (what make bench's alert path reads) -------------
+
+#: The Describe members that hold each logging kind's status, start and host count.
+_LOGGING = {
+    "training": ("TrainingJobStatus", "TrainingStartTime", ("ResourceConfig",)),
+    "processing": ("ProcessingJobStatus", "ProcessingStartTime", ("ProcessingResources", "ClusterConfig")),
+    "transform": ("TransformJobStatus", "TransformStartTime", ("TransformResources",)),
+}
+
+
+def test_each_failed_job_whose_containers_ran_logs_one_stream_per_host(load: Load) -> None:
+    # Given the mixed load's logs
+    logs = failed_job_logs(load)
+    streams = Counter(log.job for log in logs)
+    # Then exactly the failed jobs of a logging kind that started have logs, one stream per host, in their
+    # kind's group, named <job>/…; the jobs that failed before a container ran (no capacity) have none
+    for job in load.jobs:
+        final = load.steps_of(job)[-1].describe
+        if job.kind not in _LOGGING:
+            assert streams[job] == 0, job
+            continue
+        status, start, resources = _LOGGING[job.kind]
+        config = final
+        for member in resources:
+            config = config[member]
+        ran_and_failed = final[status] == "Failed" and final.get(start) is not None
+        assert streams[job] == (config["InstanceCount"] if ran_and_failed else 0), job
+    assert {log.log_group for log in logs} == {LOG_GROUPS[kind] for kind in _LOGGING}
+    assert all(
+        log.log_stream.startswith(f"{log.job.name}/") and log.log_group == LOG_GROUPS[log.job.kind]
+        for log in logs
+    )
+    # And the load has failed jobs without logs and distributed ones with several streams
+    assert max(streams.values()) > 1
+    assert any(
+        load.steps_of(job)[-1].describe.get("TrainingJobStatus") == "Failed" and not streams[job]
+        for job in load.jobs
+        if job.kind == "training"
+    )
+
+
+def test_the_first_host_s_log_ends_in_its_job_s_error_and_the_peers_do_not(load: Load) -> None:
+    logs = failed_job_logs(load)
+    by_job: dict[JobKey, list[ScriptedLog]] = {}
+    for log in logs:
+        by_job.setdefault(log.job, []).append(log)
+    for job, streams in by_job.items():
+        final = load.steps_of(job)[-1].describe
+        error = [
+            line for line in str(final.get("ExitMessage") or final["FailureReason"]).splitlines() if line
+        ]
+        first, *peers = streams
+        # The failing host's last lines hold its job's error, and the traceback that led to it
+        assert error[-1] in first.lines[-4:], job
+        assert any(line.startswith("Traceback") for line in first.lines), job
+        assert all(not any("Traceback" in line for line in peer.lines) for peer in peers), job
+
+
+def test_the_same_load_gives_the_same_logs(load: Load) -> None:
+    assert failed_job_logs(generate(300, seed=21, mix=MIXED_KINDS)) == failed_job_logs(load)
+
+
+def test_the_routes_document_sends_each_team_to_its_channel_and_experiments_to_research(load: Load) -> None:
+    routes = parse_routes(ROUTES)
+    teams = {step.tags["team"] for step in load.steps if "team" in step.tags}
+    job = JobKey("123456789012", "us-east-1", "training", "resnet50-imagenet-2026-11-20")
+    for team in teams - {"platform", "ml-platform"}:
+        assert route_for(routes, job, {"team": team}).slack_channel == f"#{team}-alerts", team
+    assert route_for(routes, job, {"team": "platform"}).slack_channel == DEFAULT_CHANNEL
+    experiment = JobKey("123456789012", "us-east-1", "training", "exp-042-lr3e-4-bs256-2026")
+    assert route_for(routes, experiment, {"team": "nlp"}).team == "research"
