@@ -68,13 +68,44 @@ def test_an_error_is_recognised(line: str) -> None:
     assert tail.streams[0].name == "b/1"
 
 
-def test_at_most_three_streams_are_read_the_newest_first() -> None:
+def test_at_most_three_streams_are_read_the_newest_and_the_one_that_stopped_first() -> None:
+    # Given ten hosts' streams: the one that stopped first is where a crashed host's traceback ends
     listed = [StreamInfo(f"job/algo-{i}-1", last_event_ms=1000 + i) for i in range(10)]
 
     chosen = streams_to_read(listed)
 
-    assert [s.name for s in chosen] == ["job/algo-9-1", "job/algo-8-1", "job/algo-7-1"]
+    assert [s.name for s in chosen] == ["job/algo-9-1", "job/algo-8-1", "job/algo-0-1"]
     assert len(chosen) == MAX_STREAMS
+
+
+@pytest.mark.parametrize("count", [1, 2, 3])
+def test_up_to_three_streams_are_all_read_newest_first(count: int) -> None:
+    listed = [StreamInfo(f"job/algo-{i}-1", last_event_ms=1000 + i) for i in range(count)]
+
+    assert [s.name for s in streams_to_read(listed)] == [f"job/algo-{i}-1" for i in reversed(range(count))]
+
+
+def test_a_crashed_hosts_traceback_is_quoted_though_its_peers_logged_after_it() -> None:
+    # Given a four-host job whose algo-1 crashed, then its three peers logged that they stop
+    peers = {f"job/algo-{i}-1": ["waiting for algo-1", "stopping"] for i in (2, 3, 4)}
+    crashed = {"job/algo-1-1": ["step 41", "Traceback (most recent call last):", "RuntimeError: NaN loss"]}
+    listed = [StreamInfo("job/algo-1-1", last_event_ms=1000)] + [
+        StreamInfo(name, last_event_ms=2000 + i) for i, name in enumerate(peers)
+    ]
+
+    chosen = [s.name for s in streams_to_read(listed)]
+    tail = build_log_tail(
+        region="us-east-1",
+        log_group="/aws/sagemaker/TrainingJobs",
+        read={**peers, **crashed},
+        order=chosen,
+        lines=20,
+    )
+
+    # Then the crashed host's stream is read and quoted first
+    assert "job/algo-1-1" in chosen
+    assert tail.streams[0].name == "job/algo-1-1"
+    assert tail.streams[0].lines[-1] == "RuntimeError: NaN loss"
 
 
 def test_streams_beyond_three_are_not_quoted() -> None:

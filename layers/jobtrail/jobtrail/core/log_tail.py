@@ -96,9 +96,15 @@ def parse_log_lines(text: str | None) -> int:
 
 
 def streams_to_read(streams: Iterable[StreamInfo], limit: int = MAX_STREAMS) -> list[StreamInfo]:
-    """The ``limit`` streams that logged last (by their last event, then by name: a stream's name ends
-    with the epoch its container started), newest first."""
-    return sorted(streams, key=lambda s: (s.last_event_ms or 0, s.name), reverse=True)[:limit]
+    """The streams worth reading, at most ``limit``, newest first (by their last event, then by name: a
+    stream's name ends with the epoch its container started): those that logged last, but with more
+    streams than that, the one that stopped first takes the last place. In a distributed job the host
+    that failed stops at its traceback while its peers go on logging (waiting, reporting the failure),
+    so the error is often in the stream that ended first, not in the newest ones."""
+    ordered = sorted(streams, key=lambda s: (s.last_event_ms or 0, s.name), reverse=True)
+    if len(ordered) <= limit or limit < 2:
+        return ordered[:limit]
+    return [*ordered[: limit - 1], ordered[-1]]
 
 
 def build_log_tail(
