@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from jobtrail.adapters.slack import SlackWebApi, WebhookPoster, bot_token_from_secret, webhook_url_from_secret
-from jobtrail.adapters.slack_threads import SlackThreadStore
 from jobtrail.core.slack_thread import normalize_channel
 from jobtrail.observability import logger
 from jobtrail.usecases.notify import NotifierDeps, notify
@@ -35,6 +34,10 @@ def deps_from_environment() -> NotifierDeps:
     if not token_secret:
         default = WebhookPoster(webhook_url_from_secret(os.environ["JOBTRAIL_SLACK_WEBHOOK_SECRET_ARN"]))
         return NotifierDeps(default, webhook_for=_route_webhook)
+    # App mode's threads live in the table (PynamoDB): imported in app mode only, not in every webhook
+    # mode cold start (about 150 ms).
+    from jobtrail.adapters.slack_threads import SlackThreadStore  # noqa: PLC0415
+
     thread_all = os.environ.get("JOBTRAIL_SLACK_THREAD_ALL", "false").strip().lower() == "true"
     routes_parameter = os.environ.get("JOBTRAIL_ROUTES_PARAMETER", "")
     return NotifierDeps(
