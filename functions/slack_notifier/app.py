@@ -17,11 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from jobtrail.adapters.slack import SlackWebApi, WebhookPoster, bot_token_from_secret, webhook_url_from_secret
-from jobtrail.core.slack_thread import normalize_channel
+from jobtrail.core.slack_route import normalize_channel
 from jobtrail.observability import logger
 from jobtrail.usecases.notify import NotifierDeps, notify
 from jobtrail.usecases.ports import SlackPoster
-from jobtrail.usecases.slack_threads import SlackAppDeps
 
 if TYPE_CHECKING:
     from jobtrail.adapters.routes import SsmAlertRoutes
@@ -37,6 +36,7 @@ def deps_from_environment() -> NotifierDeps:
     # App mode's threads live in the table (PynamoDB): imported in app mode only, not in every webhook
     # mode cold start (about 150 ms).
     from jobtrail.adapters.slack_threads import SlackThreadStore  # noqa: PLC0415
+    from jobtrail.usecases.slack_threads import SlackAppDeps  # noqa: PLC0415
 
     thread_all = os.environ.get("JOBTRAIL_SLACK_THREAD_ALL", "false").strip().lower() == "true"
     routes_parameter = os.environ.get("JOBTRAIL_ROUTES_PARAMETER", "")

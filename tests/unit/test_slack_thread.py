@@ -21,17 +21,14 @@ from jobtrail.core.slack_message import (
     SECTION_LIMIT,
     utf16_length,
 )
+from jobtrail.core.slack_route import AlertRoute, alert_route, is_route_secret, is_test_alert
 from jobtrail.core.slack_thread import (
-    AlertRoute,
     JobCard,
     alert_job,
     alert_reply_key,
-    alert_route,
     card_from_alert,
     card_from_record,
     digest,
-    is_route_secret,
-    is_test_alert,
     parent_message,
     transition_message,
     transition_reply_key,

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from jobtrail.core.rate_limit import TokenBucket
-from jobtrail.core.slack_thread import SECRET_UNUSABLE, PostedMessage, SlackRefused
+from jobtrail.core.slack_route import SECRET_UNUSABLE, PostedMessage, SlackRefused
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient

@@ -29,7 +29,8 @@ from jobtrail.adapters.history_table import (
 )
 from jobtrail.core.kinds import JobKey
 from jobtrail.core.model import Claim, StoredJob
-from jobtrail.core.slack_thread import PostedMessage, SlackThread, TransitionRef
+from jobtrail.core.slack_route import PostedMessage
+from jobtrail.core.slack_thread import SlackThread, TransitionRef
 
 
 class SlackThreadStore:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,6 +34,11 @@ from jobtrail.core.slack_message import (
     slack_payload,
     utf16_length,
 )
+from jobtrail.core.slack_route import (
+    alert_route,
+    normalize_channel,
+    text_or_none,
+)
 from jobtrail.core.times import human_duration, iso
 
 #: The status a job or transition is in, as an emoji (others: a neutral dot).
@@ -54,49 +58,6 @@ STATUS_ICONS = {
     "Training": ":arrow_forward:",
 }
 DEFAULT_ICON = ":small_blue_diamond:"
-#: Secret names a route may give for its webhook (``jobtrail/…``): the only ones the notifier may read.
-ROUTE_SECRET_PREFIX = "jobtrail/"  # noqa: S105 - a name prefix, not a secret
-
-
-#: A route's secret that cannot be read (missing, denied) or holds no URL or token.
-SECRET_UNUSABLE = "secret_unusable"  # noqa: S105 - an error code, not a secret
-#: Slack's answers that say the channel (or the route's webhook) will not take the post, whatever the
-#: retry: the alert goes to the default destination instead.
-CHANNEL_REFUSALS = frozenset(
-    {
-        "channel_not_found",
-        "not_in_channel",
-        "is_archived",
-        "channel_is_archived",
-        "restricted_action",
-        "no_service",
-        "invalid_token",
-        SECRET_UNUSABLE,
-    }
-)
-_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{8,20}$")
-
-
-class SlackRefused(Exception):
-    """Slack answered that it did not take the message (``ok: false``, a 4xx, a 429 after the retries):
-    nothing was posted, so the post may be tried again or elsewhere. ``error`` is Slack's code. Any other
-    failure (a timeout, a lost connection, a 5xx, ``internal_error``) leaves it unknown whether Slack kept
-    the message."""
-
-    #: Slack's error code (set by the adapter that raises it).
-    error: str = ""
-
-    @property
-    def channel_refused(self) -> bool:
-        """The channel (or webhook) itself refuses: retrying there cannot help."""
-        return self.error in CHANNEL_REFUSALS
-
-
-def normalize_channel(channel: str) -> str:
-    """One spelling per channel, so that a thread is keyed once: an ID as it is, a name with its ``#``
-    (``ml-alerts`` and ``#ml-alerts`` are one channel)."""
-    text = channel.strip()
-    return text if _CHANNEL_ID.match(text) else "#" + text.lstrip("#")
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,14 +85,6 @@ class SlackThread:
 
 
 @dataclass(frozen=True, slots=True)
-class PostedMessage:
-    """A message Slack accepted: the channel's ID (Slack answers with it even for a name) and its ``ts``."""
-
-    channel_id: str
-    ts: str
-
-
-@dataclass(frozen=True, slots=True)
 class TransitionRef:
     """A transition named by a stream record's keys: its job and its identity (status, start time)."""
 
@@ -142,46 +95,6 @@ class TransitionRef:
     @property
     def key(self) -> tuple[str, datetime]:
         return (self.status, self.start_time)
-
-
-@dataclass(frozen=True, slots=True)
-class AlertRoute:
-    """Where an alert document asks to go (routing's ``route``) and the team its job belongs to. Every
-    field is ``None`` when the document does not say (alerts from before routing)."""
-
-    team: str | None = None
-    slack_channel: str | None = None
-    slack_webhook_secret: str | None = None
-    reason: str | None = None
-
-
-def alert_route(document: Mapping[str, Any]) -> AlertRoute:
-    """The route of an alert document: ``route`` (an object, or absent/null) and ``team``. A value of
-    the wrong type counts as absent: a bad route never stops an alert, it goes to the default."""
-    route = document.get("route")
-    route = route if isinstance(route, Mapping) else {}
-    return AlertRoute(
-        team=_text(document.get("team")) or _text(route.get("team")),
-        slack_channel=_channel(route.get("slack_channel")),
-        slack_webhook_secret=_text(route.get("slack_webhook_secret")),
-        reason=_text(route.get("reason")),
-    )
-
-
-def _channel(value: Any) -> str | None:
-    text = _text(value)
-    return normalize_channel(text) if text else None
-
-
-def is_route_secret(secret: str) -> bool:
-    """Whether ``secret`` (a name or an ARN) is one the notifier may read: under ``jobtrail/``."""
-    name = secret.split(":secret:", 1)[1] if secret.startswith("arn:") and ":secret:" in secret else secret
-    return name.startswith(ROUTE_SECRET_PREFIX) and len(name) > len(ROUTE_SECRET_PREFIX)
-
-
-def is_test_alert(document: Mapping[str, Any]) -> bool:
-    """A test alert (``jobtrail alerts test``): ``"test": true``; it belongs to no stored job."""
-    return document.get("test") is True
 
 
 def alert_job(document: Mapping[str, Any]) -> JobKey | None:
@@ -303,13 +216,14 @@ def card_from_alert(document: Mapping[str, Any], job: JobKey, *, team: str | Non
     seconds = document.get("training_time_seconds")
     return JobCard(
         job=job,
-        status=_text(document.get("status")) or "-",
-        secondary_status=_text(document.get("secondary_status")),
+        status=text_or_none(document.get("status")) or "-",
+        secondary_status=text_or_none(document.get("secondary_status")),
         duration_seconds=float(seconds) if isinstance(seconds, int | float) else None,
-        start_time=_text(document.get("start_time")) or _text(document.get("creation_time")),
+        start_time=text_or_none(document.get("start_time")) or text_or_none(document.get("creation_time")),
         team=team,
-        console_url=_text(document.get("console_url")) or _text(document.get("failed_step_console_url")),
-        logs_url=_text(document.get("logs_url")),
+        console_url=text_or_none(document.get("console_url"))
+        or text_or_none(document.get("failed_step_console_url")),
+        logs_url=text_or_none(document.get("logs_url")),
     )
 
 
@@ -387,8 +301,3 @@ def _button(text: str, url: str | None, action_id: str) -> dict[str, Any] | None
         "url": url,
         "action_id": action_id,
     }
-
-
-def _text(value: Any) -> str | None:
-    """A non-empty string, stripped, or ``None``."""
-    return value.strip() or None if isinstance(value, str) else None

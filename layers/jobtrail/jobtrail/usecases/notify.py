@@ -16,14 +16,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import KW_ONLY, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jobtrail.core.slack_message import slack_payload
-from jobtrail.core.slack_thread import SlackRefused, alert_route, is_route_secret
+from jobtrail.core.slack_route import SlackRefused, alert_route, is_route_secret
 from jobtrail.observability import MetricUnit, logger, metrics
-from jobtrail.usecases import slack_threads
 from jobtrail.usecases.ports import SlackPoster
-from jobtrail.usecases.slack_threads import SlackAppDeps
+
+if TYPE_CHECKING:  # app mode's use case is imported when an app mode record comes: not in webhook mode
+    from jobtrail.usecases.slack_threads import SlackAppDeps
 
 SNS = "aws:sns"
 DYNAMODB_STREAM = "aws:dynamodb"
@@ -85,6 +86,8 @@ def _notify_alert(record: Mapping[str, Any], deps: NotifierDeps, result: NotifyR
         raise TypeError("an SNS record whose message is not a JSON object")
     alert_id = str(document.get("alert_id"))
     if deps.app is not None:
+        from jobtrail.usecases import slack_threads  # noqa: PLC0415
+
         outcome = slack_threads.post_alert(document, deps.app)
         logger.info("alert posted to Slack", extra={"alert_id": alert_id, "outcome": outcome})
     else:
@@ -141,6 +144,8 @@ def _notify_transition(record: Mapping[str, Any], deps: NotifierDeps, result: No
         return True
     name = f"{ref.job} {ref.status}"
     try:
+        from jobtrail.usecases import slack_threads  # noqa: PLC0415
+
         outcome = slack_threads.post_transition(ref, deps.app)
     except SlackRefused as error:
         if not error.channel_refused:

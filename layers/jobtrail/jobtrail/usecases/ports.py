@@ -26,7 +26,8 @@ if TYPE_CHECKING:  # annotations only: the Slack notifier imports these ports wi
         StoredJob,
     )
     from jobtrail.core.routing import Routes
-    from jobtrail.core.slack_thread import PostedMessage, SlackThread, TransitionRef
+    from jobtrail.core.slack_route import PostedMessage
+    from jobtrail.core.slack_thread import SlackThread, TransitionRef
 
 
 class Jobs(Protocol):

@@ -35,19 +35,16 @@ from typing import Any, Literal
 from jobtrail.core.kinds import JobKey
 from jobtrail.core.model import Claim, JobSummary, StoredJob, Transition
 from jobtrail.core.slack_message import slack_payload
+from jobtrail.core.slack_route import SlackRefused, alert_route, is_test_alert, normalize_channel
 from jobtrail.core.slack_thread import (
     JobCard,
-    SlackRefused,
     SlackThread,
     TransitionRef,
     alert_job,
     alert_reply_key,
-    alert_route,
     card_from_alert,
     card_from_record,
     digest,
-    is_test_alert,
-    normalize_channel,
     parent_message,
     replies_before,
     thread_start,
