@@ -512,6 +512,7 @@ def lambda_environment(function: str, layer: Path) -> dict[str, str]:
         **template["Globals"]["Function"]["Environment"]["Variables"],
         **resource["Properties"].get("Environment", {}).get("Variables", {}),
     }
+    variables = _deployed_variables(variables, template)
     task_root = REPO / "functions" / function
     return _clean_env() | {
         **{name: _placeholder(name, value, template) for name, value in variables.items()},
@@ -526,6 +527,25 @@ def lambda_environment(function: str, layer: Path) -> dict[str, str]:
         "PYTHONPATH": os.pathsep.join([str(task_root), str(layer)]),
         "PYTHONDONTWRITEBYTECODE": "1",
     }
+
+
+#: The conditions true in the stack the cold starts measure: Slack in webhook mode (the notifier as most
+#: stacks run it; app mode's costs are measured apart, in the Slack app mode table).
+MEASURED_CONDITIONS = frozenset({"HasSlack", "HasSlackWebhook"})
+
+
+def _deployed_variables(variables: dict[str, Any], template: dict[str, Any]) -> dict[str, Any]:
+    """The variables as deployed with ``MEASURED_CONDITIONS``: an ``!If [condition, then, else]``
+    (``load_template`` reads it as that list) takes its branch, and ``AWS::NoValue`` drops the variable."""
+    conditions = template.get("Conditions", {})
+    deployed = {}
+    for name, value in variables.items():
+        chosen = value
+        if isinstance(value, list) and len(value) == 3 and value[0] in conditions:
+            chosen = value[1] if value[0] in MEASURED_CONDITIONS else value[2]
+        if chosen != "AWS::NoValue":
+            deployed[name] = chosen
+    return deployed
 
 
 def _placeholder(name: str, value: Any, template: dict[str, Any]) -> str:
