@@ -166,29 +166,36 @@ def test_the_layer_ships_exactly_what_the_functions_load(runtime_layer: Path) ->
         )
         assert isinstance(names, list)
         loaded |= set(names)
+    # (and the Slack notifier in app mode too: webhook mode leaves app mode's modules unimported)
+    notifier = REPO / "functions" / "slack_notifier"
+    app, mode = str(notifier / "app.py"), APP_MODE
+    names = in_lambda_python(runtime_layer, _LOAD_FUNCTION, app, tracing=True, path=notifier, variables=mode)
+    assert isinstance(names, list)
+    loaded |= set(names)
     # Then together they load every shipped jobtrail module, and nothing else of ours is shipped
     assert len(FUNCTIONS) == 3
     assert loaded == shipped_modules(runtime_layer)
 
 
 BOT_TOKEN_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:slack-bot-AbCdEf"
+#: The notifier's environment in Slack app mode (bot token, channel; the table from the globals).
+APP_MODE = {
+    "JOBTRAIL_SLACK_BOT_TOKEN_SECRET_ARN": BOT_TOKEN_SECRET,
+    "JOBTRAIL_SLACK_CHANNEL": "#ml-alerts",
+    "JOBTRAIL_SLACK_THREAD_ALL": "true",
+}
 
 
 def test_the_slack_notifier_builds_its_app_mode_from_the_layer(runtime_layer: Path) -> None:
     # Given the notifier's environment in Slack app mode (bot token, channel; the table from the globals)
     function = REPO / "functions" / "slack_notifier"
-    app_mode = {
-        "JOBTRAIL_SLACK_BOT_TOKEN_SECRET_ARN": BOT_TOKEN_SECRET,
-        "JOBTRAIL_SLACK_CHANNEL": "#ml-alerts",
-        "JOBTRAIL_SLACK_THREAD_ALL": "true",
-    }
     names = in_lambda_python(
         runtime_layer,
         _LOAD_FUNCTION,
         str(function / "app.py"),
         tracing=True,
         path=function,
-        variables=app_mode,
+        variables=APP_MODE,
     )
     # Then its dependencies build with the layer alone, the thread store and use case among them
     assert isinstance(names, list)
