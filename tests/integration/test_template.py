@@ -55,10 +55,27 @@ EXPECTED_KEY_SCHEMA = [
 # Index name: hash key, range key, projection. by-name finds a job by name across kinds, accounts and
 # regions; its keys lead to the job's partition, so it projects only the item type PynamoDB filters on.
 EXPECTED_INDEXES = {
-    "by-creation-time": ("job_index", "creation_time", "ALL"),
-    "by-status": ("job_status", "creation_time", "ALL"),
-    "by-tuning-job": ("tuning_job_name", "creation_time", "ALL"),
-    "alerts-by-time": ("alert_index", "transition_start_time", "ALL"),
+    # Keys and what never changes (alerts: the delivery state too), so that a rewrite seldom writes them
+    "by-creation-time": (
+        "job_index",
+        "creation_time",
+        {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["kind", "account", "region"]},
+    ),
+    "by-status": (
+        "job_status",
+        "creation_time",
+        {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["kind", "job_index", "account", "region"]},
+    ),
+    "by-tuning-job": (
+        "tuning_job_name",
+        "creation_time",
+        {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["kind", "job_index", "account", "region"]},
+    ),
+    "alerts-by-time": (
+        "alert_index",
+        "transition_start_time",
+        {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["kind", "job_kind", "state", "claimed_until"]},
+    ),
     "by-name": ("job_name", "creation_time", {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["kind"]}),
 }
 INTRINSIC_KEYS = {"Ref", "Condition"} | {

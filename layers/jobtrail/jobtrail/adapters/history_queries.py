@@ -8,6 +8,7 @@ The functions never list this way: ingest reads one job at a time and reconcilia
 from __future__ import annotations
 
 import heapq
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
@@ -28,6 +29,7 @@ from jobtrail.adapters.history_table import (
     job_pk,
     key_from_pk,
     read_job,
+    read_whole,
     summary_from_item,
 )
 from jobtrail.core.kinds import KINDS, SPECS, JobKey, Kind
@@ -100,12 +102,18 @@ class HistoryQueries:
 
     def list_jobs(self, query: JobQuery) -> list[JobSummary]:
         """Job summaries newest first, from index Queries (never a Scan): one, or without a kind, a
-        status or a tuning job, one per kind on ``by-creation-time``, merged by creation time."""
+        status or a tuning job, one per kind on ``by-creation-time``, merged by creation time; then the
+        summaries themselves, ``limit`` at a time (the indexes carry keys and what never changes)."""
         summary = self._table.summary
         filters: list[Condition] = []
         index: GlobalSecondaryIndex[Summary]
-        if query.status and not (query.status in PRIMARY_STATUSES and not query.tuning_job):
-            filters.append(_status_filter(query.status))
+        # A training job's secondary status changes with nearly every event: no index carries it, so it
+        # is looked for in the summaries read.
+        either_status = (
+            query.status
+            if query.status and not (query.status in PRIMARY_STATUSES and not query.tuning_job)
+            else None
+        )
         if query.tuning_job:
             index, hash_keys = summary.by_tuning_job, [query.tuning_job]
         elif query.status and query.status in PRIMARY_STATUSES:
@@ -118,10 +126,23 @@ class HistoryQueries:
             filters.append(Summary.account == query.account)
         if query.region:
             filters.append(Summary.region == query.region)
-        listings = [self._query(index, hash_key, query, _all_of(filters)) for hash_key in hash_keys]
+        bounded = either_status is None
+        listings = [
+            self._query(index, hash_key, query, _all_of(filters), bounded=bounded) for hash_key in hash_keys
+        ]
         newest_first = heapq.merge(*listings, key=lambda item: item.creation_time, reverse=True)
         current = (item for item in newest_first if not is_legacy_pk(item.pk))
-        return [summary_from_item(item) for item in islice(current, query.limit)]
+        found = (
+            summary_from_item(item)
+            for item in self._whole(current, query.limit)
+            if either_status is None or either_status in (item.job_status, item.secondary_status)
+        )
+        return list(islice(found, query.limit))
+
+    def _whole(self, entries: Iterator[Summary], chunk: int) -> Iterator[Summary]:
+        """The summaries index ``entries`` stand for, read ``chunk`` at a time as they are wanted."""
+        while batch := list(islice(entries, max(1, chunk))):
+            yield from read_whole(self._table, Summary, batch)
 
     def _query(
         self,
@@ -129,30 +150,33 @@ class HistoryQueries:
         hash_key: str,
         query: JobQuery,
         condition: Condition | None,
-    ) -> list[Summary]:
+        *,
+        bounded: bool = True,
+    ) -> Iterator[Summary]:
+        """The index entries newest first: at most ``query.limit`` when ``bounded``, else page after page
+        of that size, as they are wanted."""
         range_condition = _time_range(Summary.creation_time, query.since, query.until)
-        return guarded(
-            lambda: list(
-                index.query(
-                    hash_key,
-                    range_key_condition=range_condition,
-                    filter_condition=condition,
-                    scan_index_forward=False,
-                    limit=query.limit,
-                )
-            )
+        entries = index.query(
+            hash_key,
+            range_key_condition=range_condition,
+            filter_condition=condition,
+            scan_index_forward=False,
+            limit=query.limit if bounded else None,
+            page_size=query.limit,
         )
+        while (entry := guarded(lambda: next(entries, None))) is not None:
+            yield entry
 
     def last_recorded(self, *, among: int) -> LastRecorded | None:
         """Of the ``among`` most recently created jobs of each kind (one Query per kind on
-        ``by-creation-time``), the one whose summary was written last, or ``None`` if there is none. A
-        job created earlier and updated since is not seen: this dates what the table received lately,
-        not every write."""
+        ``by-creation-time``, then their summaries), the one whose summary was written last, or ``None``
+        if there is none. A job created earlier and updated since is not seen: this dates what the table
+        received lately, not every write."""
         index = self._table.summary.by_creation_time
+        entries = [item for kind in KINDS for item in self._query(index, kind, JobQuery(limit=among), None)]
         recorded = [
             LastRecorded(key_from_pk(item.pk), item.recorded_at)
-            for kind in KINDS
-            for item in self._query(index, kind, JobQuery(limit=among), None)
+            for item in read_whole(self._table, Summary, entries)
             if item.recorded_at is not None
         ]
         return max(recorded, key=lambda r: r.recorded_at, default=None)
@@ -178,7 +202,7 @@ class HistoryQueries:
         else:
             index = self._table.alert.by_time
             of_kind = AlertItem.job_kind == query.kind if query.kind else None
-            found = guarded(
+            entries = guarded(
                 lambda: list(
                     index.query(
                         ALL_ALERTS,
@@ -189,14 +213,8 @@ class HistoryQueries:
                     )
                 )
             )
+            found = read_whole(self._table, AlertItem, entries)
         return [alert_from_item(item) for item in found if not is_legacy_pk(item.pk)]
-
-
-def _status_filter(status: str) -> Condition:
-    either: Condition = (Summary.job_status == status) | (
-        Summary.secondary_status == status
-    )  # PynamoDB's | is unannotated
-    return either
 
 
 def _all_of(conditions: list[Condition]) -> Condition | None:

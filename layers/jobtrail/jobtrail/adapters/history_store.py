@@ -30,17 +30,16 @@ from jobtrail.adapters.history_table import (
     Summary,
     TransitionItem,
     Watermark,
-    alert_from_item,
     alert_item,
     alert_sk,
     guarded,
     is_legacy_pk,
     job_pk,
+    key_from_pk,
     metrics_item,
     read_job,
     step_item,
     store_error,
-    summary_from_item,
     summary_item,
     transition_item,
     transition_sk,
@@ -49,7 +48,7 @@ from jobtrail.adapters.history_table import (
 )
 from jobtrail.core.history import WriteConflict
 from jobtrail.core.kinds import JobKey
-from jobtrail.core.model import Alert, Claim, HistoryChanges, JobSummary, StoredAlert, StoredJob
+from jobtrail.core.model import Alert, Claim, HistoryChanges, PendingAlert, StoredJob
 
 if TYPE_CHECKING:
     import botocore.session
@@ -251,28 +250,30 @@ class HistoryStore:
         """Set a watermark, backwards too (a backfill restarting from an earlier date)."""
         guarded(watermark_item(self._table, name, value, datetime.now(UTC)).save)
 
-    def in_progress_jobs(self) -> list[JobSummary]:
-        """Every job whose status is InProgress (``by-status`` index, newest first): the training jobs
-        reconciliation looks for stalls among, and the processing, transform and tuning jobs running."""
+    def in_progress_jobs(self) -> list[JobKey]:
+        """Every job whose status is InProgress (``by-status`` index, newest first; its keys name the
+        job): the training jobs reconciliation looks for stalls among, and the other kinds running."""
         index = self._table.summary.by_status
         found = guarded(lambda: list(index.query("InProgress", scan_index_forward=False, limit=MAX_LISTING)))
-        return [summary_from_item(item) for item in found if not is_legacy_pk(item.pk)]
+        return [key_from_pk(item.pk) for item in found if not is_legacy_pk(item.pk)]
 
-    def pending_alerts(self, *, since: datetime) -> list[StoredAlert]:
-        """Alerts not yet accepted by SNS, for transitions since ``since`` (``alerts-by-time`` index)."""
+    def pending_alerts(self, *, since: datetime) -> list[PendingAlert]:
+        """Alerts not yet accepted by SNS, for transitions since ``since`` (``alerts-by-time`` index,
+        which carries their state and claim)."""
         index = self._table.alert.by_time
         found = guarded(
             lambda: list(
                 index.query(
                     ALL_ALERTS,
                     range_key_condition=AlertItem.transition_start_time >= since,
+                    filter_condition=AlertItem.state == "pending",
                     scan_index_forward=False,
                     limit=MAX_LISTING,
                 )
             )
         )
-        alerts = [alert_from_item(item) for item in found if not is_legacy_pk(item.pk)]
-        return [alert for alert in alerts if alert.state == "pending"]
+        current = (item for item in found if not is_legacy_pk(item.pk))
+        return [PendingAlert(key_from_pk(item.pk), item.claimed_until) for item in current]
 
     # -- helpers -----------------------------------------------------------------------------------
 

@@ -21,10 +21,15 @@ may share a name, and many accounts and regions may share the table), plus one p
 Summary items also carry the keys of four sparse indexes that serve the CLI without a Scan, each sorted
 by ``creation_time``: ``by-creation-time`` (``job_index``, which holds the job's kind: one kind's jobs
 newest first), ``by-status`` (``job_status``), ``by-tuning-job`` (``tuning_job_name``) and ``by-name``
-(``job_name``, keys and item type only: which kinds, accounts and regions have a job of that name);
-alerts carry ``alerts-by-time``'s (``alert_index``, ``transition_start_time``). The table itself belongs to
-the SAM template (``HistoryTable``); its key schema there must match the attributes here (tests compare
-them).
+(``job_name``: which kinds, accounts and regions have a job of that name); alerts carry
+``alerts-by-time``'s (``alert_index``, ``transition_start_time``). The table itself belongs to the SAM
+template (``HistoryTable``); its key schema there must match the attributes here (tests compare them).
+
+**The indexes project only what never changes** (``JOB_INDEX_ATTRIBUTES``; alerts: ``ALERT_INDEX_ATTRIBUTES``,
+which change once, when the alert is sent): a summary rewrite writes an index only when one of its keys
+changes (a new status moves the job in ``by-status``), not on every sync, which is what made the indexes
+most of ingest's write units. A listing reads the index for keys, then the items themselves
+(``read_whole``: one BatchGetItem per 100).
 
 The models below are static, so that every attribute has a type; none of them names a table. PynamoDB
 binds a model to its table through ``Meta`` and caches the connection on the class, so
@@ -39,7 +44,7 @@ which both the store and the queries raise.
 from __future__ import annotations
 
 import types
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -57,7 +62,7 @@ from pynamodb.attributes import (
 )
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from jobtrail.core.history import sort_steps
@@ -143,12 +148,21 @@ class Root(Model):
     recorded_at = UTCDateTimeAttribute(null=True)
 
 
+#: What the job indexes carry besides their keys: attributes a job never changes, which the listings filter
+#: on (``kind`` is the item type PynamoDB filters a subclass's queries on). ``by-creation-time``'s hash key
+#: is ``job_index`` already, so it projects the others only.
+JOB_INDEX_ATTRIBUTES = ("kind", "job_index", "account", "region")
+#: What ``alerts-by-time`` carries: the item type and kind, never changed, and the delivery state that
+#: reconciliation looks for pending alerts by, changed once (when the alert is sent).
+ALERT_INDEX_ATTRIBUTES = ("kind", "job_kind", "state", "claimed_until")
+
+
 # Each index class is flagged ``no-untyped-call`` under mypy strict: PynamoDB's Index.__init_subclass__ is
 # unannotated.
 class ByCreationTime(GlobalSecondaryIndex["Summary"]):  # type: ignore[no-untyped-call]
     class Meta:
         index_name = "by-creation-time"
-        projection = AllProjection()
+        projection = IncludeProjection([a for a in JOB_INDEX_ATTRIBUTES if a != "job_index"])
 
     job_index = UnicodeAttribute(hash_key=True)
     creation_time = UTCDateTimeAttribute(range_key=True)
@@ -157,7 +171,7 @@ class ByCreationTime(GlobalSecondaryIndex["Summary"]):  # type: ignore[no-untype
 class ByStatus(GlobalSecondaryIndex["Summary"]):  # type: ignore[no-untyped-call]
     class Meta:
         index_name = "by-status"
-        projection = AllProjection()
+        projection = IncludeProjection(list(JOB_INDEX_ATTRIBUTES))
 
     job_status = UnicodeAttribute(hash_key=True)
     creation_time = UTCDateTimeAttribute(range_key=True)
@@ -166,7 +180,7 @@ class ByStatus(GlobalSecondaryIndex["Summary"]):  # type: ignore[no-untyped-call
 class ByTuningJob(GlobalSecondaryIndex["Summary"]):  # type: ignore[no-untyped-call]
     class Meta:
         index_name = "by-tuning-job"
-        projection = AllProjection()
+        projection = IncludeProjection(list(JOB_INDEX_ATTRIBUTES))
 
     tuning_job_name = UnicodeAttribute(hash_key=True)
     creation_time = UTCDateTimeAttribute(range_key=True)
@@ -247,7 +261,7 @@ class StepItem(Root, discriminator="step"):
 class AlertsByTime(GlobalSecondaryIndex["AlertItem"]):  # type: ignore[no-untyped-call]
     class Meta:
         index_name = "alerts-by-time"
-        projection = AllProjection()
+        projection = IncludeProjection(list(ALERT_INDEX_ATTRIBUTES))
 
     alert_index = UnicodeAttribute(hash_key=True)
     transition_start_time = UTCDateTimeAttribute(range_key=True)
@@ -478,6 +492,17 @@ def read_job_and_threads(
         alerts=tuple(alerts),
     )
     return stored, tuple(threads)
+
+
+def read_whole(table: HistoryTable, model: type[_Item], entries: Iterable[Root]) -> list[_Item]:
+    """The whole ``model`` items that index entries (their keys and a few attributes) stand for, in the
+    entries' order (BatchGetItem, 100 keys a call, eventually consistent like the index). An item gone in
+    between is left out."""
+    wanted = [(entry.pk, entry.sk) for entry in entries]
+    if not wanted:
+        return []
+    found = {(item.pk, item.sk): item for item in guarded(lambda: list(table.root.batch_get(wanted)))}
+    return [item for key in wanted if isinstance(item := found.get(key), model)]
 
 
 # -- mapping between items and domain records ----------------------------------------------------------

@@ -318,6 +318,18 @@ class StoredAlert:
 
 
 @dataclass(frozen=True, slots=True)
+class PendingAlert:
+    """A pending alert as the alerts index shows it: whose it is and how long its claim holds."""
+
+    job: JobKey
+    claimed_until: datetime | None = None
+
+    def claimable(self, now: datetime) -> bool:
+        """Nobody holds a live claim on it."""
+        return self.claimed_until is None or self.claimed_until <= now
+
+
+@dataclass(frozen=True, slots=True)
 class Claim:
     """Who may publish an alert, and until when (a crashed sender's claim simply expires)."""
 

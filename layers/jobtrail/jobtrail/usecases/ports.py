@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # annotations only: the Slack notifier imports these ports wi
         JobListing,
         JobRecord,
         JobSummary,
-        StoredAlert,
+        PendingAlert,
         StoredJob,
     )
     from jobtrail.core.routing import Routes
@@ -91,9 +91,9 @@ class Bookkeeping(Protocol):
 
     def add_alert(self, alert: Alert, claim: Claim) -> bool: ...
 
-    def in_progress_jobs(self) -> list[JobSummary]: ...
+    def in_progress_jobs(self) -> list[JobKey]: ...
 
-    def pending_alerts(self, *, since: datetime) -> list[StoredAlert]: ...
+    def pending_alerts(self, *, since: datetime) -> list[PendingAlert]: ...
 
 
 class ReconcileHistories(JobHistories, Bookkeeping, Protocol):

@@ -194,7 +194,7 @@ def send_pending_alerts(deps: ReconcileDeps, report: PassReport) -> None:
     publishes it. Claims that are still live are left to their holders."""
     now = deps.sync.clock()
     jobs: set[JobKey] = {
-        pending.alert.job
+        pending.job
         for pending in deps.histories.pending_alerts(since=now - PENDING_ALERT_HORIZON)
         if pending.claimable(now)
     }
@@ -216,12 +216,11 @@ def alert_stalled_jobs(deps: ReconcileDeps, stalled_after: timedelta, report: Pa
     if publisher is None:
         raise ValueError("looking for stalled jobs needs an alert publisher (deps.sync.alerts)")
     now = deps.sync.clock()
-    for summary in deps.histories.in_progress_jobs():
+    for job in deps.histories.in_progress_jobs():
         # Training jobs only: theirs are the transitions that move while a job is healthy (secondary
         # statuses). The other kinds report one status for the whole run, so a long run is not a stall.
-        if summary.kind != "training" or summary.kind not in deps.kinds:
+        if job.kind != "training" or job.kind not in deps.kinds:
             continue
-        job = summary.key
         stored = deps.histories.load(job)
         if not _is_stalled(stored, now, stalled_after):
             continue
