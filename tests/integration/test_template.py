@@ -23,6 +23,7 @@ import pytest
 import yaml
 from cfnlint.api import ManualArgs, lint, lint_file
 from cfnlint.decode import convert_dict, decode
+from jobtrail.adapters.history_table import AlertItem, Summary
 from jobtrail_local.table_schema import (
     TEMPLATE_PATH,
     create_table_kwargs,
@@ -548,6 +549,20 @@ def test_history_table_indexes_keys_and_projections() -> None:
         assert index["Projection"] == (
             projection if isinstance(projection, dict) else {"ProjectionType": projection}
         )
+
+
+def test_the_models_project_what_the_template_projects() -> None:
+    # Given the indexes as the PynamoDB models declare them (what a query may read from an entry)
+    declared = {
+        index.Meta.index_name: index.Meta.projection
+        for index in (Summary.by_creation_time, Summary.by_status, Summary.by_tuning_job, Summary.by_name)
+    }
+    declared[AlertItem.by_time.Meta.index_name] = AlertItem.by_time.Meta.projection
+    # Then each carries exactly the attributes the template's index carries
+    for index in history_table_properties()["GlobalSecondaryIndexes"]:
+        projection = declared[index["IndexName"]]
+        assert projection.projection_type == index["Projection"]["ProjectionType"], index["IndexName"]
+        assert projection.non_key_attributes == index["Projection"]["NonKeyAttributes"], index["IndexName"]
 
 
 def test_history_table_survives_stack_deletion_and_replacement(resources: dict[str, Any]) -> None:
