@@ -1084,11 +1084,12 @@ def notes_for(runs: list[EngineRun], colds: list[ColdStart], heaviest: list[tupl
     if ddb.capacity_reported and ddb.units("write_units"):
         share = ddb.units("index_write_units") / ddb.units("write_units")
         notes.append(
-            f"{share:.0%} of the write units (training-only load) go to the global secondary indexes, "
-            "most of them to the three job indexes that project every attribute (`by-creation-time`, "
-            "`by-status`, `by-tuning-job`): every transaction rewrites the summary item, and with "
-            "`ProjectionType: ALL` each rewrite is also written to every index the item is in (`by-name` "
-            "projects keys that never change, so a rewrite leaves it alone)."
+            f"{share:.0%} of the write units (training-only load) go to the global secondary indexes. A "
+            "job's write is one PutItem of its summary item, which packs its whole record (summary, "
+            "transitions, metrics, steps; a transaction only when it brings alerts); the indexes carry "
+            "keys and what never changes, so a write touches one only when a key changes: a new job enters "
+            "`by-creation-time` and `by-name` once, `by-status` holds active jobs only (entered once, left "
+            "once), and an alert enters `alerts-by-time` once and changes there once, when it is sent."
         )
     ingest = next(c for c in colds if c.function == "ingest")
     if ingest.untraced_s is not None:

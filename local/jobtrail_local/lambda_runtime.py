@@ -7,6 +7,7 @@ The demo, the benchmark and the tests run the real ``functions/*/app.py`` throug
 
 from __future__ import annotations
 
+import base64
 import importlib.util
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -52,7 +53,21 @@ def stream_lambda_record(record: Mapping[str, Any], stream_arn: str) -> dict[str
     created = stream.get("ApproximateCreationDateTime")
     if isinstance(created, datetime):
         stream["ApproximateCreationDateTime"] = created.timestamp()
+    for image in ("Keys", "OldImage", "NewImage"):
+        if image in stream:
+            stream[image] = _as_json(stream[image])
     return {**record, "awsRegion": REGION, "dynamodb": stream, "eventSourceARN": stream_arn}
+
+
+def _as_json(value: Any) -> Any:
+    """DynamoDB JSON as Lambda's event carries it: binary values (bytes from botocore) as base64 text."""
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    if isinstance(value, Mapping):
+        return {key: _as_json(item) for key, item in value.items()}
+    if isinstance(value, list | set):
+        return [_as_json(item) for item in value]
+    return value
 
 
 def matches_filter(pattern: Mapping[str, Any], record: Mapping[str, Any]) -> bool:

@@ -32,7 +32,7 @@ class TableStream:
 
     @classmethod
     def enable(
-        cls, dynamodb: Any, streams_client: Any, table: str, view_type: str = "KEYS_ONLY"
+        cls, dynamodb: Any, streams_client: Any, table: str, view_type: str = "NEW_AND_OLD_IMAGES"
     ) -> TableStream:
         """Turn the stream of ``table`` on (as the template does in Slack app mode) and read it from its
         start."""

@@ -11,10 +11,13 @@ from typing import Any
 from jobtrail.adapters.history_migration import HistoryMigration
 from jobtrail.adapters.history_queries import AlertQuery, HistoryQueries, JobQuery
 from jobtrail.adapters.history_store import HistoryStore
+from jobtrail.adapters.history_table import HistoryTable, job_pk
+from jobtrail.adapters.sagemaker import record_from_describe
 from jobtrail.usecases.ingest import handle_batch
 from jobtrail_cli.entry import main
 from jobtrail_local.lifecycle_builder import job_key
 from jobtrail_local.lifecycles import load_lifecycle, sqs_batch
+from unpacked_layout import unpack_table
 from worlds import World
 
 #: What the layout before kinds called today's attributes.
@@ -35,7 +38,10 @@ def recorded(world: World) -> list[str]:
 
 
 def as_before_kinds(client: Any, table: str) -> None:
-    """Rewrite every job item of ``table`` the way the layout before kinds stored it."""
+    """Rewrite every job item of ``table`` the way the layout before kinds stored it (which was also
+    before the packed record)."""
+    bound = HistoryTable.bind(table, region=client.meta.region_name, host=client.meta.endpoint_url)
+    assert unpack_table(bound, client) > 0
     items = client.scan(TableName=table)["Items"]  # a test's table: a handful of items
     for item in items:
         pk = item["pk"]["S"]
@@ -162,3 +168,42 @@ def test_a_copy_that_keeps_the_old_items_serves_both_layouts_until_the_move(worl
     moved = migration.migrate()
     assert (moved.items_copied, moved.items_deleted) == (0, moved.items_kept)
     assert migration.legacy_jobs() == []
+
+
+# ---- the packed record: a job's summary holds its whole record ----------------------------------------
+
+
+def test_a_history_unpacked_by_an_older_version_reads_the_same_and_goes_on_packed(world: World) -> None:
+    # Given a spot job recorded up to its middle, then rewritten as the layout before the packed record
+    # stored it (a summary with an attribute per field; transitions, metrics and steps as items)
+    lifecycle = load_lifecycle("spot-interrupted")
+    job = job_key(lifecycle.job_names[0])
+    half = len(lifecycle.steps) // 2
+    for step in lifecycle.steps[:half]:
+        world.script.advance(step)
+        assert handle_batch(sqs_batch([step.sqs_body]), world.deps)["batchItemFailures"] == []
+    packed = world.store.load(job)
+    client = world.store.botocore_session().create_client(
+        "dynamodb", region_name="us-east-1", endpoint_url=_endpoint(world)
+    )
+    assert unpack_table(world.store._table, client) == 1
+    # Then it reads exactly as it did packed
+    assert world.store.load(job) == packed
+    assert packed is not None
+    assert len(packed.transitions) > 1
+    # When the rest of its events come
+    for step in lifecycle.steps[half:]:
+        world.script.advance(step)
+        assert handle_batch(sqs_batch([step.sqs_body]), world.deps)["batchItemFailures"] == []
+    # Then its history is the final Describe's, packed again, and every alert went out once
+    stored = world.store.load(job)
+    final = record_from_describe(lifecycle.final_describe(job.name))
+    assert stored is not None
+    assert stored.transitions == final.transitions
+    assert stored.final_metrics == final.final_metrics
+    summary = world.store._table.summary.get(job_pk(job), "SUMMARY", consistent_read=True)
+    assert summary.record is not None
+    assert summary.job_arn is None  # the attributes of the layout before are gone
+    alert_ids = [json.loads(n["Message"])["alert_id"] for n in world.notifications()]
+    assert alert_ids
+    assert len(alert_ids) == len(set(alert_ids)) == len(stored.alerts)

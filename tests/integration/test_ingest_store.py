@@ -187,16 +187,17 @@ def test_the_newest_answer_wins_when_two_invocations_race_on_one_job(local_world
     assert stored.transitions == newer.transitions
 
 
-def test_more_than_a_transaction_of_transitions_is_written_in_chunks(world: World) -> None:
+def test_a_long_history_is_written_whole_in_one_write(world: World) -> None:
     # Given a Describe answer with 150 transitions (a long spot job backfilled at once)
     big = spot_job_with_transitions(150)
     many = big.transitions
     # When it is synced
     with count_aws_calls() as calls:
         result = sync_job(job_key(big.job_name), replace(world.deps, jobs=AnswersWith(big)))
-    # Then every transition is stored, in two transactions
+    # Then every transition is stored, in the one summary item (no alert: no transaction)
     assert result.outcome == "recorded"
-    assert calls["dynamodb.TransactWriteItems"] == 2
+    assert calls["dynamodb.PutItem"] == 1
+    assert calls["dynamodb.TransactWriteItems"] == 0
     stored = world.store.load(job_key(big.job_name))
     assert stored is not None
     assert stored.transitions == many
@@ -205,9 +206,9 @@ def test_more_than_a_transaction_of_transitions_is_written_in_chunks(world: Worl
 def test_a_split_write_cut_short_converges_on_the_retry(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Given a first write of 150 transitions (every tenth an Interrupted one, so alerts ride in later
-    # transactions), and a process that dies after the first of its transactions
-    big = spot_job_with_transitions(150, interrupted_every=10)
+    # Given a first write of 250 transitions (every second an Interrupted one: 125 alerts, more than one
+    # transaction holds), and a process that dies after the first of its transactions
+    big = spot_job_with_transitions(250, interrupted_every=2)
     many = big.transitions
     deps = replace(world.deps, jobs=AnswersWith(big))
     real = world.store._transact
@@ -232,6 +233,6 @@ def test_a_split_write_cut_short_converges_on_the_retry(
     assert stored.transitions == many
     assert result.outcome == "recorded"
     notifications = world.notifications()
-    assert len(notifications) == 15
-    assert len({json.loads(n["Message"])["alert_id"] for n in notifications}) == 15
+    assert len(notifications) == 125
+    assert len({json.loads(n["Message"])["alert_id"] for n in notifications}) == 125
     assert {a.state for a in stored.alerts} == {"sent"}

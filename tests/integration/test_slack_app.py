@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from jobtrail.adapters.history_table import transitions_added
 from jobtrail.adapters.slack import SlackApiFailed, SlackWebApi
 from jobtrail.adapters.slack_threads import SlackThreadStore
 from jobtrail.core.kinds import JobKey
@@ -188,24 +189,22 @@ def test_with_thread_all_every_job_has_a_thread_from_its_first_transition(app_wo
     assert len(thread.posted) == len(stored.transitions)
 
 
-def test_the_stream_filter_lets_only_new_transitions_through(app_world: SlackAppWorld) -> None:
-    # Given jobs recorded step by step (transitions inserted, then closed; summaries, alerts, metrics),
-    # and the notifier writing its thread items into the same partitions
+def test_the_stream_filter_lets_only_summary_writes_through(app_world: SlackAppWorld) -> None:
+    # Given jobs recorded step by step (summaries written, alerts), and the notifier writing its thread
+    # items into the same partitions
     app_world.run("spot-interrupted")
     app_world.run("failed")
     records = app_world.stream.from_start().poll()
 
-    # Then the filter passes exactly the INSERTs of transition items, and nothing the notifier writes
+    # Then the filter passes exactly the writes of summary items, and nothing the notifier writes
     passed = [r for r in records if matches_filter(STREAM_FILTER, r)]
     others = [r for r in records if not matches_filter(STREAM_FILTER, r)]
-    keys = [r["dynamodb"]["Keys"]["sk"]["S"] for r in records if r["eventName"] == "INSERT"]
     assert passed
-    assert {r["eventName"] for r in passed} == {"INSERT"}
-    assert all(r["dynamodb"]["Keys"]["sk"]["S"].startswith("TRANSITION#") for r in passed)
-    assert len(passed) == len([key for key in keys if key.startswith("TRANSITION#")])
-    assert {r["eventName"] for r in others} == {"INSERT", "MODIFY"}
+    assert {r["eventName"] for r in passed} == {"INSERT", "MODIFY"}
+    assert {r["dynamodb"]["Keys"]["sk"]["S"] for r in passed} == {"SUMMARY"}
+    assert not any(r["dynamodb"]["Keys"]["sk"]["S"] == "SUMMARY" for r in others)
     assert any(r["dynamodb"]["Keys"]["sk"]["S"].startswith("SLACK#") for r in others)
-    assert any(r["dynamodb"]["Keys"]["sk"]["S"].startswith("TRANSITION#") for r in others)  # closed ones
+    assert any(r["dynamodb"]["Keys"]["sk"]["S"].startswith("ALERT#") for r in others)
 
 
 # ---- exactly one parent ------------------------------------------------------------------------------
@@ -513,31 +512,35 @@ def _app(messages: Any, threads: Any, **more: Any) -> SlackAppDeps:
 
 
 def test_a_failed_transition_stops_its_batch_there_for_lambda_to_retry(app_world: SlackAppWorld) -> None:
-    # Given SlackThreadAll and a job's transitions in one batch; Slack fails the second one's reply
+    # Given SlackThreadAll and a job's summary writes in one batch (most add a transition, some only close
+    # one); Slack fails the reply of the second transition
     app_world.thread_all = True
     app_world.ingest("completed")
     (event,) = stream_events(app_world.stream, batch_size=100)
     records = event["Records"]
-    assert len(records) >= 3
+    adding = [record for record in records if transitions_added(record["dynamodb"])]
+    transitions = sum(len(transitions_added(record["dynamodb"])) for record in records)
+    assert len(adding) >= 3
+    second = records.index(adding[1])
     app_world.clock.now = datetime(2026, 11, 21, tzinfo=UTC)
     # (a post is not retried on a 5xx: Slack may have kept it; Lambda's retry of the batch decides)
     app_world.slack.inject("chat.postMessage", status=500, times=1, after=1)
 
-    # When the batch is handled: the first record made the parent, the second failed, the rest wait
+    # When the batch is handled: the first transition made the parent, the second failed, the rest wait
     result = notify(event, app_world.deps())
     assert result.response() == {
-        "batchItemFailures": [{"itemIdentifier": records[1]["dynamodb"]["SequenceNumber"]}]
+        "batchItemFailures": [{"itemIdentifier": adding[1]["dynamodb"]["SequenceNumber"]}]
     }
     (parent,) = app_world.parents()
     assert app_world.slack.threads() == {}
     assert len(app_world.slack.calls) == 1 + 1
 
     # Then Lambda's retry from that record posts each later transition once; a whole redelivery, nothing
-    retried = notify({"Records": records[1:]}, app_world.deps())
+    retried = notify({"Records": records[second:]}, app_world.deps())
     calls = len(app_world.slack.calls)
     again = notify(event, app_world.deps())
     assert retried.response() == again.response() == {"batchItemFailures": []}
-    assert len(app_world.slack.threads()[parent.ts]) == len(records) - 1
+    assert len(app_world.slack.threads()[parent.ts]) == transitions - 1
     assert len(app_world.slack.calls) == calls
 
 

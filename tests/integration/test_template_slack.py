@@ -20,10 +20,9 @@ from jobtrail.adapters.history_table import (
     alert_sk,
     job_pk,
     slack_thread_sk,
-    transition_sk,
 )
 from jobtrail.core.kinds import JobKey
-from jobtrail.core.model import Alert, Transition
+from jobtrail.core.model import Alert
 from jobtrail.usecases.slack_threads import PARENT_CLAIM_SECONDS
 from jobtrail_local.lambda_runtime import matches_filter
 from test_template import (
@@ -154,7 +153,7 @@ def test_thread_all_is_off_by_default() -> None:
 def test_the_table_has_a_stream_in_app_mode_only() -> None:
     table = TEMPLATE["Resources"]["HistoryTable"]["Properties"]
 
-    assert _resolve(table, APP)["StreamSpecification"] == {"StreamViewType": "KEYS_ONLY"}
+    assert _resolve(table, APP)["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
     assert "StreamSpecification" not in _resolve(table, WEBHOOK)
     assert "StreamSpecification" not in _resolve(table, NONE)
 
@@ -183,25 +182,27 @@ def stream_record(event_name: str, pk: str, sk: str) -> dict[str, Any]:
     return {
         "eventName": event_name,
         "eventSource": "aws:dynamodb",
-        "dynamodb": {"Keys": {"pk": {"S": pk}, "sk": {"S": sk}}, "StreamViewType": "KEYS_ONLY"},
+        "dynamodb": {"Keys": {"pk": {"S": pk}, "sk": {"S": sk}}, "StreamViewType": "NEW_AND_OLD_IMAGES"},
     }
 
 
-def test_the_filter_matches_the_items_the_code_writes_as_transitions() -> None:
+def test_the_filter_matches_the_items_the_code_writes_as_summaries() -> None:
     # Given the keys history_table gives each kind of item of a job
     pattern = json.loads(event_source(APP)["Properties"]["FilterCriteria"]["Filters"][0]["Pattern"])  # type: ignore[index]
     job = JobKey("123456789012", "us-east-1", "training", "bert")
     moment = datetime(2026, 11, 20, 13, 41, 27, 640000, tzinfo=UTC)
     alert = Alert(job, "Failed", moment, "critical", "Failed: bert", "{}")
     pk = job_pk(job)
-    transition = transition_sk(Transition("Failed", moment))
 
-    # Then only a transition's INSERT passes: not its update, nor a summary, alert or thread item
-    assert matches_filter(pattern, stream_record("INSERT", pk, transition))
-    assert not matches_filter(pattern, stream_record("MODIFY", pk, transition))
-    assert not matches_filter(pattern, stream_record("REMOVE", pk, transition))
-    for sk in (SUMMARY_SK, alert_sk(alert), slack_thread_sk("#ml-alerts"), "METRICS", "STEP#train"):
+    # Then only a summary's writes pass (its images tell the transitions added): not its removal, nor
+    # an alert, a thread item, or the items of the layout before the packed record
+    assert matches_filter(pattern, stream_record("INSERT", pk, SUMMARY_SK))
+    assert matches_filter(pattern, stream_record("MODIFY", pk, SUMMARY_SK))
+    assert not matches_filter(pattern, stream_record("REMOVE", pk, SUMMARY_SK))
+    old_layout = ("TRANSITION#2026-11-20T13:41:27.640000Z#Failed", "METRICS", "STEP#train")
+    for sk in (alert_sk(alert), slack_thread_sk("#ml-alerts"), *old_layout):
         assert not matches_filter(pattern, stream_record("INSERT", pk, sk)), sk
+        assert not matches_filter(pattern, stream_record("MODIFY", pk, sk)), sk
 
 
 # ---- the notifier in each mode -------------------------------------------------------------------------

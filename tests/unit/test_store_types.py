@@ -97,7 +97,6 @@ def test_the_surface_is_all_there() -> None:
         "jobtrail.adapters.history_store.HistoryStore.botocore_session",
         "jobtrail.adapters.history_store.Save.item",
         "jobtrail.adapters.history_store.enlist",
-        "jobtrail.adapters.history_store.WriteOperation",
         "jobtrail.adapters.history_queries.HistoryQueries.list_jobs",
         "jobtrail.adapters.history_queries.JobQuery.status",
         "jobtrail.adapters.history_table.HistoryTable.bind",

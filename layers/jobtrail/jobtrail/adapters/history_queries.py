@@ -38,6 +38,8 @@ from jobtrail.core.model import JobSummary, StoredAlert, StoredJob
 #: Every kind's status values; ``list_jobs(status=…)`` uses the ``by-status`` index for these (training's
 #: secondary statuses are a filter).
 PRIMARY_STATUSES = frozenset(status for spec in SPECS.values() for status in spec.statuses)
+#: The statuses ``by-status`` holds: a job leaves it when it ends (``history_table.summary_item``).
+INDEXED_STATUSES = PRIMARY_STATUSES - frozenset(status for spec in SPECS.values() for status in spec.terminal)
 #: The most jobs of one name ``find_jobs`` returns (kinds times accounts times regions).
 MAX_NAMESAKES = 50
 
@@ -107,16 +109,16 @@ class HistoryQueries:
         summary = self._table.summary
         filters: list[Condition] = []
         index: GlobalSecondaryIndex[Summary]
-        # A training job's secondary status changes with nearly every event: no index carries it, so it
-        # is looked for in the summaries read.
+        # A training job's secondary status changes with nearly every event, and a job that ended has
+        # left by-status (it holds the active ones): those are looked for in the summaries read.
         either_status = (
             query.status
-            if query.status and not (query.status in PRIMARY_STATUSES and not query.tuning_job)
+            if query.status and not (query.status in INDEXED_STATUSES and not query.tuning_job)
             else None
         )
         if query.tuning_job:
             index, hash_keys = summary.by_tuning_job, [query.tuning_job]
-        elif query.status and query.status in PRIMARY_STATUSES:
+        elif query.status and query.status in INDEXED_STATUSES:
             index, hash_keys = summary.by_status, [query.status]
         else:
             index, hash_keys = summary.by_creation_time, [query.kind] if query.kind else list(KINDS)
@@ -132,10 +134,11 @@ class HistoryQueries:
         ]
         newest_first = heapq.merge(*listings, key=lambda item: item.creation_time, reverse=True)
         current = (item for item in newest_first if not is_legacy_pk(item.pk))
+        summaries = (summary_from_item(item) for item in self._whole(current, query.limit))
         found = (
-            summary_from_item(item)
-            for item in self._whole(current, query.limit)
-            if either_status is None or either_status in (item.job_status, item.secondary_status)
+            found
+            for found in summaries
+            if either_status is None or either_status in (found.status, found.secondary_status)
         )
         return list(islice(found, query.limit))
 

@@ -1,21 +1,21 @@
 """The history table as the functions use it: ingest's reads and writes, the alert claims, and what
 reconciliation keeps there (watermarks, in-progress jobs, pending alerts).
 
-Every write for a job is one ``TransactWriteItems`` guarded by the summary's version, so two
-invocations that race on one job cannot lose each other's updates: the loser re-reads and re-plans.
-A transaction is planned as a list of typed write operations (``Save``, ``Update``, ``ConditionCheck``)
-that ``enlist`` adds to PynamoDB's ``TransactWrite``. The item layout and the mapping live in
+Every write for a job rewrites its summary item, which holds the job's whole record, guarded by the
+summary's version, so two invocations that race on one job cannot lose each other's updates: the loser
+re-reads and re-plans. A write that brings alerts is a transaction, planned as a list of typed write
+operations (``Save``) that ``enlist`` adds to PynamoDB's ``TransactWrite``; any other
+is one conditional PutItem. The item layout and the mapping live in
 ``history_table``; the CLI's listings in ``history_queries``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, TypeVar, assert_never
+from typing import TYPE_CHECKING
 
-from pynamodb.attributes import Attribute
 from pynamodb.exceptions import PutError, PynamoDBException, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
@@ -23,12 +23,10 @@ from pynamodb.transactions import TransactWrite
 
 from jobtrail.adapters.history_table import (
     ALL_ALERTS,
-    SUMMARY_SK,
     AlertItem,
     HistoryTable,
     Root,
     Summary,
-    TransitionItem,
     Watermark,
     alert_item,
     alert_sk,
@@ -36,13 +34,9 @@ from jobtrail.adapters.history_table import (
     is_legacy_pk,
     job_pk,
     key_from_pk,
-    metrics_item,
     read_job,
-    step_item,
     store_error,
     summary_item,
-    transition_item,
-    transition_sk,
     watermark_item,
     watermark_pk,
 )
@@ -58,8 +52,6 @@ MAX_LISTING = 100_000
 #: TransactWriteItems accepts at most 100 items.
 MAX_TRANSACTION_ITEMS = 100
 
-_Value = TypeVar("_Value")
-
 
 # -- the operations a transaction is made of -----------------------------------------------------------
 
@@ -72,39 +64,9 @@ class Save:
     condition: Condition | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Update:
-    """Apply ``actions`` to the stored ``item`` if ``condition`` holds."""
-
-    item: Root
-    actions: tuple[Action, ...]
-    condition: Condition | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ConditionCheck:
-    """Write nothing; fail the transaction unless the item at the key meets ``condition``."""
-
-    model: type[Root]
-    pk: str
-    sk: str
-    condition: Condition
-
-
-WriteOperation = Save | Update | ConditionCheck
-
-
-def enlist(transaction: TransactWrite, operation: WriteOperation) -> None:
+def enlist(transaction: TransactWrite, operation: Save) -> None:
     """Add ``operation`` to ``transaction`` (written when the transaction's block ends)."""
-    match operation:
-        case Save(item, condition):
-            transaction.save(item, condition=condition)
-        case Update(item, actions, condition):
-            transaction.update(item, actions=list(actions), condition=condition)
-        case ConditionCheck(model, pk, sk, condition):
-            transaction.condition_check(model, pk, sk, condition=condition)
-        case _:
-            assert_never(operation)
+    transaction.save(operation.item, condition=operation.condition)
 
 
 class HistoryStore:
@@ -136,52 +98,47 @@ class HistoryStore:
         return read_job(self._table, key)
 
     def apply(self, changes: HistoryChanges, *, claim: Claim | None = None) -> None:
-        """Write ``changes`` in one transaction guarded by the summary version; ``WriteConflict`` if raced.
+        """Write ``changes``: the job's whole record into its summary item, guarded by the summary's
+        version; ``WriteConflict`` if someone wrote the job in between.
 
-        New alerts are written in the same transaction as the transition that causes them, pending and
-        claimed by ``claim`` (the writer publishes them next). Beyond 100 items (a long spot job
-        backfilled at once) the write is split: the summary goes in the first transaction (its version
-        condition decides the race), every later one checks that the summary still has the version the
-        first gave it. If the process dies in between, the summary is already there, so the retry's plan
-        finds the missing transitions new and writes them; a transition never travels without its alert.
+        Without a new alert that is one conditional PutItem of one item (one write unit for most jobs:
+        the record is packed, ``history_codec``). New alerts are written in one transaction with the
+        summary that records their transitions, pending and claimed by ``claim`` (the writer publishes
+        them next), so a transition is never stored without its alert. Past 99 new alerts in one write
+        (TransactWriteItems takes 100 items; a long spot job's interruptions) the write is split: each
+        transaction writes the summary, holding every transition but those whose alerts come in a later
+        transaction, with up to 99 alerts, each guarded by the version the one before wrote. If the
+        process dies in between, the retry's plan finds the missing transitions new and their alerts due.
         """
         if changes.summary is None:
             return
+        record = changes.after
+        if record is None:
+            raise ValueError(f"{changes.job}: changes without the record they leave (plan_changes sets it)")
+        new_keys = {transition.key for transition in changes.new_transitions}
+        strays = [alert.alert_id for alert in changes.new_alerts if alert.key not in new_keys]
+        if strays:
+            raise ValueError(f"alerts without a new transition: {sorted(strays)}")
         now = datetime.now(UTC)
         table = self._table
         pk = job_pk(changes.job)
-        alerts = {alert.key: alert for alert in changes.new_alerts}
         # The summary's save carries the version condition (PynamoDB VersionAttribute) and bumps it.
-        groups: list[list[WriteOperation]] = [
-            [Save(summary_item(table, changes.summary, now, changes.expected_version))]
-        ]
-        for transition in changes.new_transitions:
-            group: list[WriteOperation] = [
-                Save(transition_item(table, pk, transition, now), TransitionItem.sk.does_not_exist())
-            ]
-            alert = alerts.pop(transition.key, None)
-            if alert is not None:
-                group.append(Save(alert_item(table, pk, alert, now, claim), AlertItem.sk.does_not_exist()))
-            groups.append(group)
-        if alerts:
-            raise ValueError(
-                f"alerts without a new transition: {sorted(a.alert_id for a in alerts.values())}"
+        if not changes.new_alerts:
+            self._save_summary(pk, summary_item(table, record, now, changes.expected_version))
+            return
+        alerts = sorted(changes.new_alerts, key=lambda alert: alert.transition_start_time)
+        room = MAX_TRANSACTION_ITEMS - 1
+        version = changes.expected_version
+        for start in range(0, len(alerts), room):
+            later = {alert.key for alert in alerts[start + room :]}
+            part = replace(record, transitions=tuple(t for t in record.transitions if t.key not in later))
+            operations: list[Save] = [Save(summary_item(table, part, now, version))]
+            operations.extend(
+                Save(alert_item(table, pk, alert, now, claim), AlertItem.sk.does_not_exist())
+                for alert in alerts[start : start + room]
             )
-        for transition in changes.updated_transitions:
-            actions = (
-                _set_or_remove(TransitionItem.end_time, transition.end_time),
-                _set_or_remove(TransitionItem.message, transition.message),
-                TransitionItem.recorded_at.set(now),
-            )
-            item = table.transition(pk, transition_sk(transition))
-            groups.append([Update(item, actions, TransitionItem.sk.exists())])
-        if changes.final_metrics is not None:
-            groups.append([Save(metrics_item(table, pk, changes.final_metrics, now))])
-        groups.extend([Save(step_item(table, pk, step, now))] for step in changes.steps)
-        written_version = (changes.expected_version or 0) + 1
-        still_ours = ConditionCheck(table.summary, pk, SUMMARY_SK, Summary.version == written_version)
-        for chunk in _pack(groups, MAX_TRANSACTION_ITEMS, guard=still_ours):
-            self._transact(pk, chunk)
+            self._transact(pk, operations)
+            version = (version or 0) + 1
 
     def claim_alert(self, alert: Alert, claim: Claim, *, now: datetime) -> bool:
         """Take the right to publish a pending alert; ``False`` if it was sent or someone holds it."""
@@ -287,7 +244,15 @@ class HistoryStore:
             raise store_error(error) from error
         return True
 
-    def _transact(self, pk: str, operations: Sequence[WriteOperation]) -> None:
+    def _save_summary(self, pk: str, summary: Summary) -> None:
+        try:
+            summary.save()
+        except PutError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                raise WriteConflict(f"{pk} changed while being written (ConditionalCheckFailed)") from error
+            raise store_error(error) from error
+
+    def _transact(self, pk: str, operations: Sequence[Save]) -> None:
         try:
             with TransactWrite(connection=self._table.connection) as transaction:
                 for operation in operations:
@@ -301,21 +266,3 @@ class HistoryStore:
             raise store_error(error) from error
         except PynamoDBException as error:
             raise store_error(error) from error
-
-
-def _set_or_remove(attribute: Attribute[_Value], value: _Value | None) -> Action:
-    return attribute.remove() if value is None else attribute.set(value)
-
-
-def _pack(
-    groups: list[list[WriteOperation]], size: int, *, guard: WriteOperation
-) -> Iterator[list[WriteOperation]]:
-    """Fill transactions of at most ``size`` operations without splitting a group. The first group (the
-    summary) opens the first transaction; every later transaction starts with ``guard``."""
-    chunk: list[WriteOperation] = []
-    for group in groups:
-        if chunk and len(chunk) + len(group) > size:
-            yield chunk
-            chunk = [guard]
-        chunk.extend(group)
-    yield chunk

@@ -7,21 +7,26 @@ may share a name, and many accounts and regions may share the table), plus one p
 ==========================================  =====================================================
 ``sk``                                      item
 ==========================================  =====================================================
-``SUMMARY``                                 the job summary; carries the optimistic-lock ``version``
-``METRICS``                                 the final metrics (values kept as exact ``repr`` strings)
-``TRANSITION#<start time>#<status>``        one status transition (training: each
-                                            ``SecondaryStatusTransition``)
-``STEP#<step name>``                        one step of a pipeline execution
+``SUMMARY``                                 the job's whole record, packed (``record``, see
+                                            ``history_codec``): its summary, every status transition
+                                            (training: each ``SecondaryStatusTransition``), final
+                                            metrics and pipeline steps; the optimistic-lock
+                                            ``version``; the indexes' keys
 ``ALERT#<start time>#<alert type>``         one alert, ``pending`` until SNS accepts it, then ``sent``
 ``SLACK#<channel>``                         the job's Slack thread in that channel (app mode): its
                                             parent's ``ts``, or the claim to post it; replies posted
 ``WATERMARK``                               where a reconciliation or backfill pass got to
 ==========================================  =====================================================
 
+Tables written before the packed record also hold, per job, ``METRICS``, ``TRANSITION#<start
+time>#<status>`` and ``STEP#<step name>`` items and a summary with an attribute per field: they are still
+read as they are, and a job's next write packs its record (the old items are then ignored).
+
 Summary items also carry the keys of four sparse indexes that serve the CLI without a Scan, each sorted
 by ``creation_time``: ``by-creation-time`` (``job_index``, which holds the job's kind: one kind's jobs
-newest first), ``by-status`` (``job_status``), ``by-tuning-job`` (``tuning_job_name``) and ``by-name``
-(``job_name``: which kinds, accounts and regions have a job of that name); alerts carry
+newest first), ``by-status`` (``job_status``, set while the job is active only), ``by-tuning-job``
+(``tuning_job_name``) and ``by-name`` (``job_name``: which kinds, accounts and regions have a job of that
+name); alerts carry
 ``alerts-by-time``'s (``alert_index``, ``transition_start_time``). The table itself belongs to the SAM
 template (``HistoryTable``); its key schema there must match the attributes here (tests compare them).
 
@@ -43,13 +48,15 @@ which both the store and the queries raise.
 
 from __future__ import annotations
 
+import base64
 import types
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
 from pynamodb.attributes import (
+    BinaryAttribute,
     BooleanAttribute,
     DiscriminatorAttribute,
     ListAttribute,
@@ -65,6 +72,7 @@ from pynamodb.exceptions import PynamoDBException
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
+from jobtrail.adapters.history_codec import UnreadableRecord, pack, pack_text, unpack, unpack_text
 from jobtrail.core.history import sort_steps
 from jobtrail.core.kinds import KINDS, JobKey, Kind
 from jobtrail.core.model import (
@@ -73,6 +81,7 @@ from jobtrail.core.model import (
     Alert,
     AlertState,
     Claim,
+    JobRecord,
     JobSummary,
     Metric,
     PipelineStep,
@@ -197,23 +206,32 @@ class ByName(GlobalSecondaryIndex["Summary"]):  # type: ignore[no-untyped-call]
 
 
 class Summary(Root, discriminator="summary"):
+    """A job's summary item. Since format 1 (``record``, written by every version that has it) the item
+    holds the job's whole record packed (``history_codec``: summary, transitions, final metrics, steps)
+    and, beside it, only what the indexes need: their keys and what the listings filter on.
+    The other attributes below are the layout before it, still read from summaries written by older
+    versions (with their ``TRANSITION#``, ``METRICS`` and ``STEP#`` items) until a write or ``jobtrail
+    migrate`` packs them."""
+
+    record = BinaryAttribute(attr_name="h", null=True, legacy_encoding=False)
     job_index = UnicodeAttribute()  # the job's kind
     job_name = UnicodeAttribute()
-    job_arn = UnicodeAttribute()
-    account = UnicodeAttribute()
+    account = UnicodeAttribute()  # account and region: the listings filter on them (index projections)
     region = UnicodeAttribute()
-    job_status = UnicodeAttribute()
+    creation_time = UTCDateTimeAttribute()
+    job_status = UnicodeAttribute(null=True)
+    tuning_job_name = UnicodeAttribute(null=True)
+    # -- the layout before ``record`` (read only) --
+    job_arn = UnicodeAttribute(null=True)
     secondary_status = UnicodeAttribute(null=True)
     failure_reason = UnicodeAttribute(null=True)
-    creation_time = UTCDateTimeAttribute()
-    last_modified_time = UTCDateTimeAttribute()
+    last_modified_time = UTCDateTimeAttribute(null=True)
     start_time = UTCDateTimeAttribute(null=True)
     end_time = UTCDateTimeAttribute(null=True)
     training_time_seconds = NumberAttribute(null=True)
     billable_time_seconds = NumberAttribute(null=True)
-    managed_spot = BooleanAttribute(default=False)
+    managed_spot = BooleanAttribute(null=True)
     tuning_job_arn = UnicodeAttribute(null=True)
-    tuning_job_name = UnicodeAttribute(null=True)
     instance_type = UnicodeAttribute(null=True)
     instance_count = NumberAttribute(null=True)
     max_runtime_seconds = NumberAttribute(null=True)
@@ -274,7 +292,10 @@ class AlertItem(Root, discriminator="alert"):
     transition_start_time = UTCDateTimeAttribute()
     severity = UnicodeAttribute()
     subject = UnicodeAttribute()
-    message = UnicodeAttribute()
+    # The alert's document (the SNS message), packed (``history_codec.pack_text``); ``message``: as
+    # alerts written before it kept it, read only.
+    packed_message = BinaryAttribute(attr_name="mz", null=True, legacy_encoding=False)
+    message = UnicodeAttribute(null=True)
     state = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     claimed_until = UTCDateTimeAttribute(null=True)
@@ -426,18 +447,61 @@ def slack_thread_sk(channel: str) -> str:
     return f"{SLACK_THREAD_PREFIX}{channel}"
 
 
-def transition_ref_from_keys(pk: str, sk: str) -> TransitionRef | None:
-    """The transition an item's keys name (the inverse of ``job_pk`` and ``transition_sk``), or ``None``
-    for keys of another item, of the layout before kinds, or unreadable."""
-    if not pk.startswith(JOB_PREFIX) or is_legacy_pk(pk) or not sk.startswith(TRANSITION_PREFIX):
-        return None
-    moment, _, status = sk.removeprefix(TRANSITION_PREFIX).partition("#")
+def transitions_added(change: Mapping[str, object]) -> tuple[TransitionRef, ...]:
+    """The transitions a DynamoDB stream record of a summary item adds to its job (its ``dynamodb``
+    member: ``Keys``, ``OldImage``, ``NewImage``, values in DynamoDB JSON, binary as bytes or base64), in
+    the job's order; none for another item, a summary of the layout before the packed record, or one
+    that cannot be read. A summary packed over one of the layout before adds the transitions after the
+    old one's ``last_modified_time`` (those before it were recorded as items of their own)."""
+    keys = change.get("Keys")
+    pk, sk = (_string(keys, name) for name in ("pk", "sk")) if isinstance(keys, Mapping) else (None, None)
+    if pk is None or sk != SUMMARY_SK or not pk.startswith(JOB_PREFIX) or is_legacy_pk(pk):
+        return ()
+    new = _image_record(change.get("NewImage"))
+    if new is None:
+        return ()
+    old_image = change.get("OldImage")
+    old = _image_record(old_image)
+    if old is not None:
+        known = {transition.key for transition in old.transitions}
+    else:
+        before = _string(old_image, "last_modified_time") if isinstance(old_image, Mapping) else None
+        cutoff = _parse_stored_time(before) if before else None
+        known = {t.key for t in new.transitions if cutoff is not None and t.start_time <= cutoff}
+    job = key_from_pk(pk)
+    return tuple(
+        TransitionRef(job=job, status=t.status, start_time=t.start_time)
+        for t in new.transitions
+        if t.key not in known
+    )
+
+
+def _parse_stored_time(text: str) -> datetime | None:
+    """A time as ``UTCDateTimeAttribute`` stores it (``2026-11-20T10:00:00.000000+0000``)."""
     try:
-        job = key_from_pk(pk)
-        start = datetime.strptime(moment, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-    except (ValueError, KeyError):
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z")
+    except ValueError:
         return None
-    return TransitionRef(job=job, status=status, start_time=start) if status else None
+
+
+def _string(image: Mapping[str, object], name: str) -> str | None:
+    value = image.get(name)
+    text = value.get("S") if isinstance(value, Mapping) else None
+    return text if isinstance(text, str) else None
+
+
+def _image_record(image: object) -> JobRecord | None:
+    """The record packed in a stream image's ``h`` (bytes from botocore, base64 text from Lambda)."""
+    value = image.get("h") if isinstance(image, Mapping) else None
+    packed = value.get("B") if isinstance(value, Mapping) else None
+    if isinstance(packed, str):
+        packed = base64.b64decode(packed)
+    if not isinstance(packed, bytes):
+        return None
+    try:
+        return unpack(packed)
+    except UnreadableRecord:
+        return None
 
 
 def watermark_pk(name: str) -> str:
@@ -482,12 +546,20 @@ def read_job_and_threads(
             threads.append(slack_thread_from_item(item))
     if summary is None:
         return None, tuple(threads)
-    transitions.sort(key=lambda t: (t.start_time, t.position))
+    record = record_from_item(summary)
+    if record is None:  # the layout before the packed record: its items
+        transitions.sort(key=lambda t: (t.start_time, t.position))
+        record = JobRecord(
+            summary=_legacy_summary(summary),
+            transitions=tuple(transitions),
+            final_metrics=metrics,
+            steps=sort_steps(steps),
+        )
     stored = StoredJob(
-        summary=summary_from_item(summary),
-        transitions=tuple(transitions),
-        final_metrics=metrics,
-        steps=sort_steps(steps),
+        summary=record.summary,
+        transitions=record.transitions,
+        final_metrics=record.final_metrics,
+        steps=record.steps,
         version=int(summary.version or 0),
         alerts=tuple(alerts),
     )
@@ -508,54 +580,48 @@ def read_whole(table: HistoryTable, model: type[_Item], entries: Iterable[Root])
 # -- mapping between items and domain records ----------------------------------------------------------
 
 
-def summary_item(table: HistoryTable, summary: JobSummary, now: datetime, version: int | None) -> Summary:
-    """The summary item; ``version`` is the one read (``None`` for a new job), which saving checks."""
+def summary_item(table: HistoryTable, record: JobRecord, now: datetime, version: int | None) -> Summary:
+    """The summary item of the job's whole ``record`` (packed), with the indexes' keys; ``version`` is
+    the one read (``None`` for a new job), which saving checks."""
+    summary = record.summary
     key = summary.key
     item = table.summary(job_pk(key), SUMMARY_SK)
+    item.record = pack(record)
     item.job_index = key.kind
     item.job_name = summary.job_name
-    item.job_arn = summary.job_arn
     item.account = key.account
     item.region = key.region
-    item.job_status = summary.status
-    item.secondary_status = summary.secondary_status
-    item.failure_reason = summary.failure_reason
     item.creation_time = summary.creation_time
-    item.last_modified_time = summary.last_modified_time
-    item.start_time = summary.start_time
-    item.end_time = summary.end_time
-    item.training_time_seconds = summary.training_time_seconds
-    item.billable_time_seconds = summary.billable_time_seconds
-    item.managed_spot = summary.managed_spot
-    item.tuning_job_arn = summary.tuning_job_arn
+    # by-status holds the active jobs only: a job enters it once and leaves it once, instead of moving
+    # to its final status (a delete and a put on the index)
+    item.job_status = None if summary.is_terminal else summary.status
     item.tuning_job_name = summary.tuning_job_name
-    item.instance_type = summary.instance_type
-    item.instance_count = summary.instance_count
-    item.max_runtime_seconds = summary.max_runtime_seconds
-    item.max_wait_seconds = summary.max_wait_seconds
-    item.model_artifacts_uri = summary.model_artifacts_uri
-    item.exit_message = summary.exit_message
-    item.model_name = summary.model_name
-    item.failed_step = summary.failed_step
-    tuning = summary.tuning
-    if tuning is not None:
-        item.tuning_counts = MapAttribute(  # type: ignore[no-untyped-call]  # PynamoDB: unannotated
-            training=dict(tuning.training_job_counts), objective=dict(tuning.objective_counts)
-        )
-        item.objective_metric = tuning.objective_metric
-        item.objective_type = tuning.objective_type
-        item.best_training_job = tuning.best_training_job
-        value = tuning.best_objective_value
-        item.best_objective_value = None if value is None else repr(value)
-    if summary.tags is not None:
-        item.tags = MapAttribute(**summary.tags)  # type: ignore[no-untyped-call]  # PynamoDB: unannotated
     item.recorded_at = now
     if version is not None:
         item.version = version
     return item
 
 
+def record_from_item(item: Summary) -> JobRecord | None:
+    """The job's whole record packed in a summary item, or ``None`` for a summary of the layout before
+    (its transitions, metrics and steps are items of their own). ``StoreError`` if it cannot be read."""
+    if item.record is None:
+        return None
+    try:
+        return unpack(item.record)
+    except UnreadableRecord as error:
+        raise StoreError(f"{item.pk}: {error}") from error
+
+
 def summary_from_item(item: Summary) -> JobSummary:
+    record = record_from_item(item)
+    return record.summary if record is not None else _legacy_summary(item)
+
+
+def _legacy_summary(item: Summary) -> JobSummary:
+    """A summary of the layout before ``record``: every attribute of its own."""
+    if item.job_arn is None or item.last_modified_time is None or item.job_status is None:
+        raise StoreError(f"{item.pk}: a summary with neither its record nor its attributes")
     return JobSummary(
         kind=STORED_KINDS[item.job_index],
         job_name=item.job_name,
@@ -670,7 +736,7 @@ def alert_item(table: HistoryTable, pk: str, alert: Alert, now: datetime, claim:
     item.transition_start_time = alert.transition_start_time
     item.severity = alert.severity
     item.subject = alert.subject
-    item.message = alert.message
+    item.packed_message = pack_text(alert.message)
     item.state = "pending"
     item.created_at = now
     item.claimed_until = claim.until if claim else None
@@ -688,7 +754,7 @@ def alert_from_item(item: AlertItem) -> StoredAlert:
             transition_start_time=item.transition_start_time,
             severity=item.severity,
             subject=item.subject,
-            message=item.message,
+            message=_alert_message(item),
             team=item.team,
         ),
         state=ALERT_STATES[item.state],
@@ -698,6 +764,17 @@ def alert_from_item(item: AlertItem) -> StoredAlert:
         sent_at=item.sent_at,
         sns_message_id=item.sns_message_id,
     )
+
+
+def _alert_message(item: AlertItem) -> str:
+    if item.packed_message is None:
+        if item.message is None:
+            raise StoreError(f"{item.pk} {item.sk}: an alert without its message")
+        return item.message
+    try:
+        return unpack_text(item.packed_message)
+    except UnreadableRecord as error:
+        raise StoreError(f"{item.pk} {item.sk}: {error}") from error
 
 
 def slack_thread_from_item(item: SlackThreadItem) -> SlackThread:

@@ -25,7 +25,7 @@ from jobtrail.adapters.history_table import (
     slack_thread_from_item,
     slack_thread_sk,
     store_error,
-    transition_ref_from_keys,
+    transitions_added,
 )
 from jobtrail.core.kinds import JobKey
 from jobtrail.core.model import Claim, StoredJob
@@ -138,16 +138,10 @@ class SlackThreadStore:
             raise LookupError(f"{job} has no Slack parent in {channel} to reply to")
         return thread
 
-    def transition_ref(self, keys: Mapping[str, Any]) -> TransitionRef | None:
-        """The transition a DynamoDB stream record's ``Keys`` name (``{"pk": {"S": …}, "sk": {"S": …}}``),
-        or ``None`` when they name another item."""
-        pk, sk = (keys.get(name) for name in ("pk", "sk"))
-        if not isinstance(pk, Mapping) or not isinstance(sk, Mapping):
-            return None
-        pk_text, sk_text = pk.get("S"), sk.get("S")
-        if not isinstance(pk_text, str) or not isinstance(sk_text, str):
-            return None
-        return transition_ref_from_keys(pk_text, sk_text)
+    def transitions_added(self, change: Mapping[str, Any]) -> tuple[TransitionRef, ...]:
+        """The transitions a DynamoDB stream record's ``dynamodb`` member adds to its job (a summary
+        item's old and new images), in the job's order; none for any other record."""
+        return transitions_added(change)
 
     def _update(
         self, job: JobKey, channel: str, actions: Sequence[Action], condition: Condition

@@ -49,14 +49,17 @@ def plan_changes(
     spec = SPECS[job.kind]
     if stored is None:
         transitions = snapshot.transitions if spec.reports_transitions else _seen(spec, (), snapshot)
-        return HistoryChanges(
-            job=job,
-            expected_version=None,
-            summary=snapshot.summary,
-            new_transitions=transitions,
-            final_metrics=_final_metrics_to_store(snapshot, ()),
-            new_alerts=alerts_due(snapshot, _since(transitions, alert_since), alert_on, log_tail, route),
-            steps=snapshot.steps,
+        return _with_after(
+            None,
+            HistoryChanges(
+                job=job,
+                expected_version=None,
+                summary=snapshot.summary,
+                new_transitions=transitions,
+                final_metrics=_final_metrics_to_store(snapshot, ()),
+                new_alerts=alerts_due(snapshot, _since(transitions, alert_since), alert_on, log_tail, route),
+                steps=snapshot.steps,
+            ),
         )
     if progress(snapshot) < progress(stored):
         return HistoryChanges(job=job, expected_version=stored.version, stale=True)
@@ -67,16 +70,24 @@ def plan_changes(
     steps = _changed_steps(stored.steps, snapshot.steps)
     if not new and not updated and metrics is None and not steps and snapshot.summary == stored.summary:
         return HistoryChanges(job=job, expected_version=stored.version)
-    return HistoryChanges(
-        job=job,
-        expected_version=stored.version,
-        summary=snapshot.summary,
-        new_transitions=new,
-        updated_transitions=updated,
-        final_metrics=metrics,
-        new_alerts=alerts_due(snapshot, _since(new, alert_since), alert_on, log_tail, route),
-        steps=steps,
+    return _with_after(
+        stored,
+        HistoryChanges(
+            job=job,
+            expected_version=stored.version,
+            summary=snapshot.summary,
+            new_transitions=new,
+            updated_transitions=updated,
+            final_metrics=metrics,
+            new_alerts=alerts_due(snapshot, _since(new, alert_since), alert_on, log_tail, route),
+            steps=steps,
+        ),
     )
+
+
+def _with_after(stored: JobRecord | None, changes: HistoryChanges) -> HistoryChanges:
+    """``changes`` with the whole record they leave, for a store that writes it whole."""
+    return replace(changes, after=merge(stored, changes))
 
 
 def _seen(spec: KindSpec, stored: tuple[Transition, ...], snapshot: JobRecord) -> tuple[Transition, ...]:

@@ -365,6 +365,9 @@ class HistoryChanges:
     #: Pipeline steps that are new or changed since the stored ones (written whole).
     steps: tuple[PipelineStep, ...] = ()
     stale: bool = False
+    #: The job's whole record once the changes are made (``None`` when there is nothing to write): what
+    #: the store packs into the summary item.
+    after: JobRecord | None = field(default=None, compare=False)
 
     @property
     def job_name(self) -> str:

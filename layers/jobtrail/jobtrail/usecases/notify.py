@@ -5,10 +5,11 @@
   the stack's; in app mode, as a reply in its job's thread (``slack_threads.post_alert``). A post that
   Slack does not accept raises, so Lambda retries the invocation and finally sends it to the on-failure
   destination.
-- DynamoDB stream records of the history table (``eventSource: aws:dynamodb``, app mode only): the
-  transitions just recorded, each a reply in its job's threads (``slack_threads.post_transition``). They
-  are handled in order; at the first that fails, the rest of the batch is reported as failed from there
-  (``batchItemFailures``), so that Lambda retries from that record and a job's replies keep their order.
+- DynamoDB stream records of the history table's summary items (``eventSource: aws:dynamodb``, app mode
+  only): the transitions a write added (new image against old), each a reply in its job's threads
+  (``slack_threads.post_transition``). They are handled in order; at the first that fails, the rest of
+  the batch is reported as failed from there (``batchItemFailures``), so that Lambda retries from that
+  record and a job's replies keep their order.
 """
 
 from __future__ import annotations
@@ -131,37 +132,41 @@ def _poster_for(document: Mapping[str, Any], deps: NotifierDeps) -> SlackPoster:
 
 
 def _notify_transition(record: Mapping[str, Any], deps: NotifierDeps, result: NotifyResult) -> bool:
-    """Post one stream record's transition; ``False`` (and ``retry_from`` set) if it failed."""
+    """Post the transitions one stream record adds (a job's summary rewritten); ``False`` (and
+    ``retry_from`` set) if one failed: Lambda retries from the record, and the replies already posted
+    are known to their threads, so none is posted twice."""
     stream = record.get("dynamodb")
     sequence = str(stream.get("SequenceNumber")) if isinstance(stream, Mapping) else ""
     if deps.app is None:
         raise ValueError("a DynamoDB stream record reached the notifier in webhook mode")
-    keys = stream.get("Keys") if isinstance(stream, Mapping) else None
-    ref = deps.app.threads.transition_ref(keys) if isinstance(keys, Mapping) else None
-    if ref is None or record.get("eventName") != "INSERT":
-        logger.warning("stream record skipped: not a new transition", extra={"sequence_number": sequence})
+    refs = deps.app.threads.transitions_added(stream) if isinstance(stream, Mapping) else ()
+    if not refs or record.get("eventName") not in {"INSERT", "MODIFY"}:
+        logger.debug("stream record skipped: no new transition", extra={"sequence_number": sequence})
         result.skipped.append(sequence)
         return True
-    name = f"{ref.job} {ref.status}"
-    try:
-        from jobtrail.usecases import slack_threads  # noqa: PLC0415
+    from jobtrail.usecases import slack_threads  # noqa: PLC0415
 
-        outcome = slack_threads.post_transition(ref, deps.app)
-    except SlackRefused as error:
-        if not error.channel_refused:
+    for ref in refs:
+        name = f"{ref.job} {ref.status}"
+        try:
+            outcome = slack_threads.post_transition(ref, deps.app)
+        except SlackRefused as error:
+            if not error.channel_refused:
+                return _retry_from(sequence, ref, error, result)
+            # The channel will never take it: retrying would hold back the jobs behind it in the stream.
+            logger.warning(
+                "transition not posted: its thread's channel refuses posts",
+                extra={"job": str(ref.job), "status": ref.status, "error": error.error},
+            )
+            metrics.add_metric(name="SlackTransitionsRefused", unit=MetricUnit.Count, value=1)
+            result.skipped.append(name)
+            continue
+        except Exception as error:  # noqa: BLE001 - reported to Lambda, which retries from this record
             return _retry_from(sequence, ref, error, result)
-        # The channel will never take it: retrying would hold back the jobs behind it in the stream.
-        logger.warning(
-            "transition not posted: its thread's channel refuses posts",
-            extra={"job": str(ref.job), "status": ref.status, "error": error.error},
+        logger.info(
+            "transition handled", extra={"job": str(ref.job), "status": ref.status, "outcome": outcome}
         )
-        metrics.add_metric(name="SlackTransitionsRefused", unit=MetricUnit.Count, value=1)
-        result.skipped.append(name)
-        return True
-    except Exception as error:  # noqa: BLE001 - reported to Lambda, which retries from this record
-        return _retry_from(sequence, ref, error, result)
-    logger.info("transition handled", extra={"job": str(ref.job), "status": ref.status, "outcome": outcome})
-    (result.posted if outcome in {"posted", "parent created"} else result.skipped).append(name)
+        (result.posted if outcome in {"posted", "parent created"} else result.skipped).append(name)
     return True
 
 
