@@ -52,8 +52,8 @@ TRANSACT_WRITE = "dynamodb.TransactWriteItems"
 PUBLISH = "sns.Publish"
 #: DynamoDB operations that read the table.
 DYNAMODB_READS = frozenset({QUERY, "dynamodb.GetItem", "dynamodb.BatchGetItem", "dynamodb.Scan"})
-#: A job's history is written with one of these: its summary item's PutItem, or a transaction with the
-#: alerts the write brings.
+#: A job's history is written with PutItem: its summary item, and before it each alert the write brings
+#: (no transaction since the record is packed into the summary; counted too, should one come back).
 PUT_ITEM = "dynamodb.PutItem"
 HISTORY_WRITES = frozenset({PUT_ITEM, TRANSACT_WRITE})
 #: DynamoDB operations that write it, besides TransactWriteItems.
@@ -145,7 +145,7 @@ def replay_budgets(
     calls = total_calls(batches)
     kinds = kinds_in(batches) if kinds is None else kinds
     over_reads = [b for b in batches if b.count(*DYNAMODB_READS) > b.job_count]
-    over_history = [b for b in batches if b.count(*HISTORY_WRITES) > b.job_count]
+    over_history = [b for b in batches if b.count(*HISTORY_WRITES) > b.job_count + b.count(PUBLISH)]
     other_writes = DYNAMODB_SINGLE_WRITES - HISTORY_WRITES
     over_writes = [b for b in batches if b.count(*other_writes) > b.count(PUBLISH)]
     return [
@@ -160,7 +160,7 @@ def replay_budgets(
         ),
         Budget(
             "DynamoDB history writes per batch",
-            "<= 1 per distinct job (its summary's PutItem, or a transaction with its new alerts)",
+            "<= 1 per distinct job (its summary's PutItem) + 1 per alert published (the alert's PutItem)",
             f"{len(over_history)} of {len(batches)} batches over",
             not over_history,
         ),

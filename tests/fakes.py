@@ -43,7 +43,8 @@ class InMemoryHistories:
         """The stored jobs by name (the fixtures' names are unique across kinds)."""
         return {key.name: job for key, job in self.jobs.items()}
 
-    def apply(self, changes: HistoryChanges, *, claim: Claim | None = None) -> None:
+    def apply(self, changes: HistoryChanges, *, claim: Claim | None = None) -> tuple[Alert, ...]:
+        """As the table does it, atomically: the alerts it lacks, then the record (or a conflict)."""
         with self._lock:
             current = self.jobs.get(changes.job)
             if (current.version if current else None) != changes.expected_version:
@@ -51,6 +52,7 @@ class InMemoryHistories:
             merged = merge(current, changes)
             assert merged is not None
             self.writes += 1
+            known = {stored.alert.key for stored in (current.alerts if current else ())}
             new_alerts = tuple(
                 StoredAlert(
                     alert=alert,
@@ -60,6 +62,7 @@ class InMemoryHistories:
                     claim_token=claim.token if claim else None,
                 )
                 for alert in changes.new_alerts
+                if alert.key not in known
             )
             self.jobs[changes.job] = StoredJob(
                 summary=merged.summary,
@@ -69,6 +72,7 @@ class InMemoryHistories:
                 version=(current.version if current else 0) + 1,
                 alerts=(current.alerts if current else ()) + new_alerts,
             )
+            return tuple(stored.alert for stored in new_alerts)
 
     def claim_alert(self, alert: Alert, claim: Claim, *, now: datetime) -> bool:
         return self._update_alert(

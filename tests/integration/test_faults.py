@@ -74,6 +74,7 @@ _THROUGHPUT = {
     "message": "The level of configured provisioned throughput for the table was exceeded. "
     "Consider increasing your provisioning level with the UpdateTable API.",
 }
+_INTERNAL = {"__type": f"{_DYNAMODB}InternalServerError", "message": "Internal server error"}
 _ITEM_IN_TRANSACTION = {
     "__type": f"{_DYNAMODB}TransactionConflictException",
     "message": "Transaction is ongoing for the item",
@@ -82,24 +83,6 @@ _SNS_ERRORS = (
     (429, "Sender", "Throttled", "Rate exceeded"),
     (500, "Receiver", "InternalError", "An internal service error has occurred."),
 )
-
-
-def _transaction_conflict(params: dict[str, Any], rng: random.Random) -> dict[str, Any]:
-    """TransactionCanceledException naming one item of the request in TransactionConflict."""
-    items = json.loads(params["body"])["TransactItems"]
-    culprit = rng.randrange(len(items))
-    reasons = [
-        {"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"}
-        if position == culprit
-        else {"Code": "None"}
-        for position in range(len(items))
-    ]
-    codes = ", ".join(reason["Code"] for reason in reasons)
-    return {
-        "__type": f"{_DYNAMODB}TransactionCanceledException",
-        "Message": f"Transaction cancelled, please refer cancellation reasons for specific reasons [{codes}]",
-        "CancellationReasons": reasons,
-    }
 
 
 def _marks_an_alert_sent(params: dict[str, Any]) -> bool:
@@ -172,16 +155,10 @@ class Faults:
             return "Describe ThrottlingException", 400, json.dumps(_THROTTLED_DESCRIBE).encode(), json_11
         if operation == "sagemaker.ListTags":
             return "ListTags ThrottlingException", 400, json.dumps(_THROTTLED_DESCRIBE).encode(), json_11
-        if operation == "dynamodb.TransactWriteItems":
+        if operation == "dynamodb.PutItem":  # a new alert, then the job's summary item
             if coin:
-                body = _transaction_conflict(params, self._rng)
-                return "TransactWriteItems TransactionConflict", 400, json.dumps(body).encode(), json_10
-            return (
-                "TransactWriteItems ProvisionedThroughputExceeded",
-                400,
-                json.dumps(_THROUGHPUT).encode(),
-                json_10,
-            )
+                return "PutItem InternalServerError", 500, json.dumps(_INTERNAL).encode(), json_10
+            return "PutItem ProvisionedThroughputExceeded", 400, json.dumps(_THROUGHPUT).encode(), json_10
         if operation == "dynamodb.Query":
             return "Query ProvisionedThroughputExceeded", 400, json.dumps(_THROUGHPUT).encode(), json_10
         if operation == "dynamodb.UpdateItem":
@@ -210,8 +187,8 @@ FAULT_KINDS = {
     "Describe ThrottlingException",
     "ListTags ThrottlingException",
     "Query ProvisionedThroughputExceeded",
-    "TransactWriteItems ProvisionedThroughputExceeded",
-    "TransactWriteItems TransactionConflict",
+    "PutItem ProvisionedThroughputExceeded",
+    "PutItem InternalServerError",
     "UpdateItem ProvisionedThroughputExceeded",
     "UpdateItem TransactionConflict",
     "SNS Publish Throttled",
@@ -221,7 +198,7 @@ _FAULTABLE = (
     "before-call.sagemaker.DescribeTrainingJob",
     "before-call.sagemaker.ListTags",
     "before-call.dynamodb.Query",
-    "before-call.dynamodb.TransactWriteItems",
+    "before-call.dynamodb.PutItem",
     "before-call.dynamodb.UpdateItem",
     "before-call.sns.Publish",
 )
@@ -504,7 +481,7 @@ def test_200_jobs_through_sqs_with_one_call_in_five_failing_end_as_without_fault
     local_world: World,
 ) -> None:
     """The big replay runs on DynamoDB Local: moto deep-copies the whole table for every item of every
-    TransactWriteItems (its rollback), so its time grows with the square of the table (7 min here)."""
+    write (its rollback journal), so its time grows with the square of the table (7 min here)."""
     replay_with_faults(local_world, jobs=200, seed=2026, title="200 jobs, DynamoDB Local")
 
 
@@ -528,8 +505,9 @@ class Crash:
 
 
 CRASH_POINTS = {
-    # The transaction (transitions, and the alerts pending and claimed) committed; its answer never arrived.
-    "after the transaction": "after-call.dynamodb.TransactWriteItems",
+    # A write committed (a new alert, pending and claimed, or the job's summary with its transitions after
+    # its alerts); its answer never arrived.
+    "after a write": "after-call.dynamodb.PutItem",
     # The alerts are written and claimed; the process dies as it is about to publish one.
     "before the publish": "before-call.sns.Publish",
 }

@@ -14,7 +14,7 @@ from expectations import assert_matches_expected, described
 from jobtrail.adapters.sagemaker import record_from_describe
 from jobtrail.adapters.sqs import REASON_ATTRIBUTE, SOURCE_MESSAGE_ATTRIBUTE
 from jobtrail.core.kinds import JobKey
-from jobtrail.core.model import Claim, HistoryChanges, JobRecord, StoredJob
+from jobtrail.core.model import Alert, Claim, HistoryChanges, JobRecord, StoredJob
 from jobtrail.usecases.ingest import handle_batch
 from jobtrail.usecases.sync import sync_job
 from jobtrail_local.aws_calls import count_aws_calls
@@ -101,10 +101,11 @@ def test_aws_calls_per_batch_are_one_describe_one_read_one_write_per_job(world: 
     # When ten events of one job arrive in one batch
     with count_aws_calls() as calls:
         handle_batch(sqs_batch(bodies), world.deps)
-    # Then one Describe, one Query, one transaction
+    # Then one Describe, one Query, one write of its summary (and one of each alert it brings)
     assert calls["sagemaker.DescribeTrainingJob"] == 1
     assert calls["dynamodb.Query"] == 1
-    assert calls["dynamodb.TransactWriteItems"] == 1
+    assert calls["dynamodb.PutItem"] == 1 + calls["sns.Publish"]
+    assert calls["dynamodb.TransactWriteItems"] == 0
     # And when a duplicate arrives later: one Describe, one Query, zero writes
     with count_aws_calls() as calls:
         handle_batch(sqs_batch(bodies[:1]), world.deps)
@@ -156,8 +157,8 @@ def test_the_newest_answer_wins_when_two_invocations_race_on_one_job(local_world
                 both_read.wait()
             return stored
 
-        def apply(self, changes: HistoryChanges, *, claim: Claim | None = None) -> None:
-            world.store.apply(changes, claim=claim)
+        def apply(self, changes: HistoryChanges, *, claim: Claim | None = None) -> tuple[Alert, ...]:
+            return world.store.apply(changes, claim=claim)
 
         def __getattr__(self, name: str) -> Any:
             return getattr(world.store, name)
@@ -203,27 +204,28 @@ def test_a_long_history_is_written_whole_in_one_write(world: World) -> None:
     assert stored.transitions == many
 
 
-def test_a_split_write_cut_short_converges_on_the_retry(
+def test_a_write_cut_short_between_its_alerts_and_its_summary_converges_on_the_retry(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Given a first write of 250 transitions (every second an Interrupted one: 125 alerts, more than one
-    # transaction holds), and a process that dies after the first of its transactions
+    # Given a first write of 250 transitions (every second an Interrupted one: 125 alerts, written before
+    # the summary), and a process that dies after writing 60 of the alerts
     big = spot_job_with_transitions(250, interrupted_every=2)
     many = big.transitions
     deps = replace(world.deps, jobs=AnswersWith(big))
-    real = world.store._transact
+    real = world.store.add_alert
     calls = {"n": 0}
 
-    def dies_after_the_first(pk: str, operations: Any) -> None:
+    def dies_at_the_61st(alert: Alert, claim: Claim | None) -> bool:
         calls["n"] += 1
-        if calls["n"] == 2:
+        if calls["n"] == 61:
             raise RuntimeError("the process died here")
-        real(pk, operations)
+        return real(alert, claim)
 
-    monkeypatch.setattr(world.store, "_transact", dies_after_the_first)
+    monkeypatch.setattr(world.store, "add_alert", dies_at_the_61st)
     with pytest.raises(RuntimeError, match="died"):
         sync_job(job_key(big.job_name), deps)
-    monkeypatch.setattr(world.store, "_transact", real)
+    assert world.store.load(job_key(big.job_name)) is None  # no summary: its alerts came first
+    monkeypatch.setattr(world.store, "add_alert", real)
     # When the record is redelivered (claims of the dead process long expired)
     later = replace(deps, clock=lambda: datetime.now(UTC) + timedelta(hours=1))
     result = sync_job(job_key(big.job_name), later)
@@ -235,4 +237,5 @@ def test_a_split_write_cut_short_converges_on_the_retry(
     notifications = world.notifications()
     assert len(notifications) == 125
     assert len({json.loads(n["Message"])["alert_id"] for n in notifications}) == 125
+    assert len(stored.alerts) == 125
     assert {a.state for a in stored.alerts} == {"sent"}

@@ -1256,21 +1256,16 @@ def test_ingest_consumes_only_the_state_change_queue(resources: dict[str, Any]) 
         ),
     ],
 )
-def test_table_access_is_query_and_transactional_write_only(
+def test_table_access_is_query_and_conditional_writes_only(
     resources: dict[str, Any], function_name: str, table_resources: list[Any]
 ) -> None:
     statements = deployed_statements(resources[function_name])
     dynamodb = [s for s in statements if str(s["Action"]).startswith("['dynamodb:")]
 
-    # Every read is a Query (no GetItem); writes are TransactWriteItems' per-item actions
+    # Every read is a Query (no GetItem); writes are single items' PutItem and UpdateItem, no transaction
     # (tests/integration/test_template_permissions.py runs the code and checks these are what it calls)
     (statement,) = dynamodb
-    assert set(statement["Action"]) == {
-        "dynamodb:Query",
-        "dynamodb:PutItem",
-        "dynamodb:UpdateItem",
-        "dynamodb:ConditionCheckItem",
-    }
+    assert set(statement["Action"]) == {"dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"}
     assert _as_list(statement["Resource"]) == table_resources
 
 
@@ -1284,7 +1279,7 @@ def test_each_role_holds_exactly_these_actions(resources: dict[str, Any], scenar
         for name, function in _deployed(resources, "AWS::Serverless::Function", scenario).items()
     }
     kms = ["kms:Decrypt", "kms:GenerateDataKey"] if scenario["HasKmsKey"] else []
-    table = ["dynamodb:ConditionCheckItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]
+    table = ["dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]
     # Every kind tracked (the default)
     describe = [
         "sagemaker:DescribeHyperParameterTuningJob",

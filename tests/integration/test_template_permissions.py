@@ -2,9 +2,10 @@
 
 IngestFunction's use case handles every lifecycle in events/ and every bad event, and reconciliation runs
 its passes (lost events, a pending alert, a stalled job), on moto and on DynamoDB Local, while every AWS
-call is recorded with what IAM checks: the action (a transaction's items are PutItem, UpdateItem,
-ConditionCheckItem for IAM) and, for a Query, whether it reads an index. The recorded calls must be
-allowed by the function's statements in the template, and each allowed action must be used.
+call is recorded with what IAM checks: the action (a transaction's items, if the code ever sent one,
+are PutItem, UpdateItem, ConditionCheckItem for IAM) and, for a Query, whether it reads an index. The
+recorded calls must be allowed by the function's statements in the template, and each allowed action
+must be used.
 
 The statements are those of the stack deployed with ``TrackedKinds`` naming the kinds whose events the
 lifecycles hold (test_template.py's ``tracking`` evaluates the template's conditions for it): a kind the
@@ -42,9 +43,6 @@ from worlds import World
 
 #: What Lambda's event source mapping does with IngestFunction's role (not the code).
 EVENT_SOURCE_ACTIONS = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
-#: The guard that opens every transaction after the first when a job's changes need more than one (over
-#: 100 items: history_store._pack); no fixture job is that long, test_ingest_store's long jobs are.
-SPLIT_TRANSACTION_ACTIONS = {"dynamodb:ConditionCheckItem"}
 TRANSACTION_ITEM_ACTIONS = {
     "Put": "dynamodb:PutItem",
     "Update": "dynamodb:UpdateItem",
@@ -142,7 +140,7 @@ def test_ingest_calls_exactly_what_its_role_allows_and_no_index(world: World) ->
     # Then every call is allowed, every allowed action is used, and no read touches an index
     used = {action for action, _ in calls}
     assert used <= actions
-    assert actions - EVENT_SOURCE_ACTIONS - SPLIT_TRANSACTION_ACTIONS == used
+    assert actions - EVENT_SOURCE_ACTIONS == used
     assert not any(index for _, index in calls)
     assert not indexes
 
@@ -176,7 +174,7 @@ def test_reconcile_calls_exactly_what_its_role_allows_and_reads_indexes(world: W
     # Then every call is allowed and every allowed action is used; reads go to the indexes too
     used = {action for action, _ in calls}
     assert used <= actions
-    assert actions - SPLIT_TRANSACTION_ACTIONS == used
+    assert actions == used
     assert ("dynamodb:Query", True) in calls
     assert indexes
 

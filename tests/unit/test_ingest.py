@@ -14,7 +14,7 @@ from fakes import FakeWorld, InMemoryHistories
 from jobtrail.adapters.sagemaker import processing_record, record_from_describe
 from jobtrail.core.history import WriteConflict
 from jobtrail.core.kinds import JobKey
-from jobtrail.core.model import Claim, HistoryChanges, JobRecord, StoredJob
+from jobtrail.core.model import Alert, Claim, HistoryChanges, JobRecord, StoredJob
 from jobtrail.usecases.ingest import handle_batch
 from jobtrail.usecases.sync import MAX_WRITE_ATTEMPTS
 from jobtrail_local.lifecycle_builder import job_label
@@ -190,11 +190,11 @@ class ConflictingHistories(InMemoryHistories):
         super().__init__()
         self.conflicts = conflicts
 
-    def apply(self, changes: HistoryChanges, *, claim: Claim | None = None) -> None:
+    def apply(self, changes: HistoryChanges, *, claim: Claim | None = None) -> tuple[Alert, ...]:
         if self.conflicts > 0:
             self.conflicts -= 1
             raise WriteConflict(changes.job_name)
-        super().apply(changes, claim=claim)
+        return super().apply(changes, claim=claim)
 
 
 @pytest.mark.parametrize(

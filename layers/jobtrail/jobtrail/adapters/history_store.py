@@ -3,30 +3,24 @@ reconciliation keeps there (watermarks, in-progress jobs, pending alerts).
 
 Every write for a job rewrites its summary item, which holds the job's whole record, guarded by the
 summary's version, so two invocations that race on one job cannot lose each other's updates: the loser
-re-reads and re-plans. A write that brings alerts is a transaction, planned as a list of typed write
-operations (``Save``) that ``enlist`` adds to PynamoDB's ``TransactWrite``; any other
-is one conditional PutItem. The item layout and the mapping live in
-``history_table``; the CLI's listings in ``history_queries``.
+re-reads and re-plans. The alerts a write brings are put first, each created once (``apply``): no
+transaction is needed, and most writes are one PutItem of one item. The item layout and the mapping live
+in ``history_table``; the CLI's listings in ``history_queries``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from pynamodb.exceptions import PutError, PynamoDBException, TransactWriteError, UpdateError
+from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
-from pynamodb.transactions import TransactWrite
 
 from jobtrail.adapters.history_table import (
     ALL_ALERTS,
     AlertItem,
     HistoryTable,
-    Root,
-    Summary,
     Watermark,
     alert_item,
     alert_sk,
@@ -49,24 +43,9 @@ if TYPE_CHECKING:
 
 #: A ceiling for internal listings (in-progress jobs, pending alerts): far above any real account's.
 MAX_LISTING = 100_000
-#: TransactWriteItems accepts at most 100 items.
-MAX_TRANSACTION_ITEMS = 100
 
 
 # -- the operations a transaction is made of -----------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Save:
-    """Put ``item`` if ``condition`` holds; an item with a version also checks and bumps it."""
-
-    item: Root
-    condition: Condition | None = None
-
-
-def enlist(transaction: TransactWrite, operation: Save) -> None:
-    """Add ``operation`` to ``transaction`` (written when the transaction's block ends)."""
-    transaction.save(operation.item, condition=operation.condition)
 
 
 class HistoryStore:
@@ -97,21 +76,21 @@ class HistoryStore:
         """The stored job (one strongly consistent Query), or ``None`` if it has no summary yet."""
         return read_job(self._table, key)
 
-    def apply(self, changes: HistoryChanges, *, claim: Claim | None = None) -> None:
-        """Write ``changes``: the job's whole record into its summary item, guarded by the summary's
-        version; ``WriteConflict`` if someone wrote the job in between.
+    def apply(self, changes: HistoryChanges, *, claim: Claim | None = None) -> tuple[Alert, ...]:
+        """Write ``changes``: first each new alert (a conditional PutItem: pending, claimed by ``claim``,
+        created only if it does not exist yet), then the job's whole record into its summary item, one
+        PutItem guarded by the summary's version; ``WriteConflict`` if someone wrote the job in between.
+        Returns the alerts this call created (the caller publishes them).
 
-        Without a new alert that is one conditional PutItem of one item (one write unit for most jobs:
-        the record is packed, ``history_codec``). New alerts are written in one transaction with the
-        summary that records their transitions, pending and claimed by ``claim`` (the writer publishes
-        them next), so a transition is never stored without its alert. Past 99 new alerts in one write
-        (TransactWriteItems takes 100 items; a long spot job's interruptions) the write is split: each
-        transaction writes the summary, holding every transition but those whose alerts come in a later
-        transaction, with up to 99 alerts, each guarded by the version the one before wrote. If the
-        process dies in between, the retry's plan finds the missing transitions new and their alerts due.
+        No transaction: an alert is stored before the summary that records its transition, so a
+        transition is never stored without its alert. If the process dies in between, or loses the race,
+        the retry's plan finds the transition new and its alert due again: the alert exists, so it is not
+        created twice, and it is sent through its claim (the writer that created it, or anyone once the
+        claim expired). Most writes bring no alert: one item, one write unit (the record is packed,
+        ``history_codec``).
         """
         if changes.summary is None:
-            return
+            return ()
         record = changes.after
         if record is None:
             raise ValueError(f"{changes.job}: changes without the record they leave (plan_changes sets it)")
@@ -119,26 +98,16 @@ class HistoryStore:
         strays = [alert.alert_id for alert in changes.new_alerts if alert.key not in new_keys]
         if strays:
             raise ValueError(f"alerts without a new transition: {sorted(strays)}")
-        now = datetime.now(UTC)
-        table = self._table
-        pk = job_pk(changes.job)
-        # The summary's save carries the version condition (PynamoDB VersionAttribute) and bumps it.
-        if not changes.new_alerts:
-            self._save_summary(pk, summary_item(table, record, now, changes.expected_version))
-            return
         alerts = sorted(changes.new_alerts, key=lambda alert: alert.transition_start_time)
-        room = MAX_TRANSACTION_ITEMS - 1
-        version = changes.expected_version
-        for start in range(0, len(alerts), room):
-            later = {alert.key for alert in alerts[start + room :]}
-            part = replace(record, transitions=tuple(t for t in record.transitions if t.key not in later))
-            operations: list[Save] = [Save(summary_item(table, part, now, version))]
-            operations.extend(
-                Save(alert_item(table, pk, alert, now, claim), AlertItem.sk.does_not_exist())
-                for alert in alerts[start : start + room]
-            )
-            self._transact(pk, operations)
-            version = (version or 0) + 1
+        created = tuple(alert for alert in alerts if self.add_alert(alert, claim))
+        summary = summary_item(self._table, record, datetime.now(UTC), changes.expected_version)
+        try:
+            summary.save()  # PynamoDB's VersionAttribute: the version read must still be there; bumps it
+        except PutError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                raise WriteConflict(f"{summary.pk} changed while being written") from error
+            raise store_error(error) from error
+        return created
 
     def claim_alert(self, alert: Alert, claim: Claim, *, now: datetime) -> bool:
         """Take the right to publish a pending alert; ``False`` if it was sent or someone holds it."""
@@ -177,9 +146,10 @@ class HistoryStore:
 
     # -- reconciliation ----------------------------------------------------------------------------
 
-    def add_alert(self, alert: Alert, claim: Claim) -> bool:
-        """Write an alert that no transition brought (``Stalled``), pending and claimed; ``False`` if it
-        exists already. Its job must be stored."""
+    def add_alert(self, alert: Alert, claim: Claim | None) -> bool:
+        """Write a new alert, pending and claimed by ``claim`` if given (its writer publishes it next);
+        ``False`` if it exists already. Ingest's come with their transitions (``apply``); reconciliation's
+        ``Stalled`` with none. One conditional PutItem."""
         item = alert_item(self._table, job_pk(alert.job), alert, datetime.now(UTC), claim)
         try:
             item.save(condition=AlertItem.sk.does_not_exist())
@@ -243,26 +213,3 @@ class HistoryStore:
                 return False
             raise store_error(error) from error
         return True
-
-    def _save_summary(self, pk: str, summary: Summary) -> None:
-        try:
-            summary.save()
-        except PutError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
-                raise WriteConflict(f"{pk} changed while being written (ConditionalCheckFailed)") from error
-            raise store_error(error) from error
-
-    def _transact(self, pk: str, operations: Sequence[Save]) -> None:
-        try:
-            with TransactWrite(connection=self._table.connection) as transaction:
-                for operation in operations:
-                    enlist(transaction, operation)
-        except TransactWriteError as error:
-            reasons = {reason.code for reason in error.cancellation_reasons if reason is not None}
-            if reasons & {"ConditionalCheckFailed", "TransactionConflict"}:
-                raise WriteConflict(
-                    f"{pk} changed while being written ({', '.join(sorted(reasons))})"
-                ) from error
-            raise store_error(error) from error
-        except PynamoDBException as error:
-            raise store_error(error) from error

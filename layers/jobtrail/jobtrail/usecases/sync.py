@@ -28,7 +28,7 @@ from jobtrail.core.alerts import DEFAULT_ALERT_ON, log_source, log_tail_wanted
 from jobtrail.core.history import WriteConflict, plan_changes
 from jobtrail.core.kinds import JobKey
 from jobtrail.core.log_tail import DEFAULT_LOG_LINES, LogTail
-from jobtrail.core.model import Alert, Claim, HistoryChanges, JobRecord, StoredJob, Transition
+from jobtrail.core.model import Alert, Claim, JobRecord, StoredJob, Transition
 from jobtrail.core.routing import RouteChoice, kept_tags
 from jobtrail.observability import MetricUnit, logger, metrics, tracer
 from jobtrail.usecases.ports import AlertPublisher, AlertRoutes, JobHistories, JobLogs, Jobs, JobTags
@@ -114,6 +114,7 @@ def sync_job(key: JobKey, deps: SyncDeps) -> SyncResult:
     route: RouteChoice | None = None
     read_tags: Mapping[str, str] | None = None
     tags_tried = False
+    created: tuple[Alert, ...] = ()
     for attempt in range(1, MAX_WRITE_ATTEMPTS + 1):
         stored = deps.histories.load(job)
         known = stored.summary.tags if stored else None
@@ -133,7 +134,7 @@ def sync_job(key: JobKey, deps: SyncDeps) -> SyncResult:
         if changes.is_empty:
             break
         try:
-            deps.histories.apply(changes, claim=claim if deps.alerts is not None else None)
+            created = deps.histories.apply(changes, claim=claim if deps.alerts is not None else None)
         except WriteConflict:
             logger.info("concurrent write, re-reading", extra={"job": str(job), "attempt": attempt})
             metrics.add_metric(name="WriteConflicts", unit=MetricUnit.Count, value=1)
@@ -142,12 +143,16 @@ def sync_job(key: JobKey, deps: SyncDeps) -> SyncResult:
     else:
         raise WriteConflict(f"{job}: still conflicting after {MAX_WRITE_ATTEMPTS} attempts")
 
-    if changes.new_alerts:
-        metrics.add_metric(name="AlertsCreated", unit=MetricUnit.Count, value=len(changes.new_alerts))
+    if created:
+        metrics.add_metric(name="AlertsCreated", unit=MetricUnit.Count, value=len(created))
+    if len(created) < len(changes.new_alerts):
+        # Some were there already (a crashed or racing writer put them before its summary): read them, to
+        # send those whose claim has expired (one more Query, in that case only)
+        stored = deps.histories.load(job)
     # A silent backfill publishes nothing, not even alerts left pending earlier: the deployed functions do.
     sent: tuple[Alert, ...] = ()
     if deps.alerts is not None:
-        sent = deliver_alerts(_alerts_to_send(stored, changes, claim, deps), claim, deps.alerts, deps)
+        sent = deliver_alerts(_alerts_to_send(stored, created, claim, deps), claim, deps.alerts, deps)
     outcome: Outcome = "recorded" if not changes.is_empty else ("stale" if changes.stale else "unchanged")
     return SyncResult(
         job=job,
@@ -156,7 +161,7 @@ def sync_job(key: JobKey, deps: SyncDeps) -> SyncResult:
         updated_transitions=changes.updated_transitions,
         attempts=attempt,
         alerts_sent=sent,
-        alerts_created=changes.new_alerts,
+        alerts_created=created,
     )
 
 
@@ -202,15 +207,16 @@ def _read_log_tail(snapshot: JobRecord, deps: SyncDeps) -> LogTail | None:
 
 
 def _alerts_to_send(
-    stored: StoredJob | None, changes: HistoryChanges, claim: Claim, deps: SyncDeps
+    stored: StoredJob | None, created: tuple[Alert, ...], claim: Claim, deps: SyncDeps
 ) -> list[Alert]:
-    """The alerts this invocation just created (claimed in the same transaction), then the pending ones
-    it can claim: left over by a failed publish or a crashed sender whose claim has expired."""
-    mine = list(changes.new_alerts)
-    created = {alert.key for alert in mine}
+    """The alerts this invocation just created (claimed as they were written), then the pending ones it
+    can claim: its own from an attempt that lost the race, or left over by a failed publish or a crashed
+    sender whose claim has expired."""
+    mine = list(created)
+    created_keys = {alert.key for alert in mine}
     now = deps.clock()
     for pending in stored.alerts if stored else ():
-        if pending.alert.key in created or pending.state != "pending":
+        if pending.alert.key in created_keys or pending.state != "pending":
             continue
         ours_or_free = pending.claim_token == claim.token or pending.claimable(now)
         if ours_or_free and deps.histories.claim_alert(pending.alert, claim, now=now):
