@@ -75,10 +75,6 @@ _THROUGHPUT = {
     "Consider increasing your provisioning level with the UpdateTable API.",
 }
 _INTERNAL = {"__type": f"{_DYNAMODB}InternalServerError", "message": "Internal server error"}
-_ITEM_IN_TRANSACTION = {
-    "__type": f"{_DYNAMODB}TransactionConflictException",
-    "message": "Transaction is ongoing for the item",
-}
 _SNS_ERRORS = (
     (429, "Sender", "Throttled", "Rate exceeded"),
     (500, "Receiver", "InternalError", "An internal service error has occurred."),
@@ -164,13 +160,7 @@ class Faults:
         if operation == "dynamodb.UpdateItem":
             if _marks_an_alert_sent(params):
                 return None
-            if coin:
-                return (
-                    "UpdateItem TransactionConflict",
-                    400,
-                    json.dumps(_ITEM_IN_TRANSACTION).encode(),
-                    json_10,
-                )
+            # (no transaction writes the table any more: an update can no longer meet one in progress)
             return "UpdateItem ProvisionedThroughputExceeded", 400, json.dumps(_THROUGHPUT).encode(), json_10
         if operation == "sns.Publish":
             status, who, code, message = _SNS_ERRORS[int(coin)]
@@ -190,7 +180,6 @@ FAULT_KINDS = {
     "PutItem ProvisionedThroughputExceeded",
     "PutItem InternalServerError",
     "UpdateItem ProvisionedThroughputExceeded",
-    "UpdateItem TransactionConflict",
     "SNS Publish Throttled",
     "SNS Publish InternalError",
 }
