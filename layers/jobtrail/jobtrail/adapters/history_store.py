@@ -45,9 +45,6 @@ if TYPE_CHECKING:
 MAX_LISTING = 100_000
 
 
-# -- the operations a transaction is made of -----------------------------------------------------------
-
-
 class HistoryStore:
     """Reads and writes job histories in one DynamoDB table.
 

@@ -341,7 +341,7 @@ _Item = TypeVar("_Item", bound=Root)
 
 @dataclass(frozen=True, slots=True)
 class HistoryTable:
-    """The models bound to one table, and the one connection they and the transactions share.
+    """The models bound to one table, and the one connection they share.
 
     Build it with ``HistoryTable.bind``. Items built from these classes read and write that table;
     conditions and update actions may use either these or the static models' attributes (they are the

@@ -118,7 +118,7 @@ def transition_reply_key(transition: Transition | TransitionRef) -> str:
 
 
 def was_alerted(job: StoredJob, transition: Transition) -> bool:
-    """Whether ``transition`` raised an alert (stored with the job, in the transition's transaction): that
+    """Whether ``transition`` raised an alert (stored with the job, before the transition): that
     alert, sent through SNS, is the thread's reply for it."""
     return any(stored.alert.key == transition.key for stored in job.alerts)
 

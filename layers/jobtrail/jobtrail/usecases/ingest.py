@@ -1,7 +1,7 @@
 """Ingest: turn a batch of state-change events into an up-to-date history.
 
 For every distinct job in the batch (identified by account, region, kind and name), the job is synced
-once (``usecases.sync.sync_job``: one Describe, one conditional transaction, the alerts it is due),
+once (``usecases.sync.sync_job``: one Describe, one conditional write, the alerts it is due),
 however many of its events the batch holds. Bad records are parked in the dead-letter queue with their
 reason; a job whose sync fails for a transient reason fails only its own records, which SQS redelivers.
 """

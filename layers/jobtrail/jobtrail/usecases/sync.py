@@ -2,8 +2,9 @@
 a backfill).
 
 The job's Describe is asked once (for a pipeline execution, with its steps); its answer is merged into the
-stored history (``core.history.plan_changes``) and written in one conditional transaction, retried on a
-concurrent write; then the alerts it is due are published through the outbox, each exactly once.
+stored history (``core.history.plan_changes``) and written (its new alerts, then its summary item guarded
+by its version), retried on a concurrent write; then the alerts it is due are published through the
+outbox, each exactly once.
 
 A ``Failed`` alert quotes the end of the job's log. The log is read only when the plan creates such an
 alert, once per sync, and the excerpt is rendered into the alert's stored message: a publish that fails
