@@ -43,10 +43,13 @@ which both the store and the queries raise.
 
 from __future__ import annotations
 
+import functools
+import json
 import types
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import TypeVar
 
 from pynamodb.attributes import (
@@ -65,6 +68,7 @@ from pynamodb.exceptions import PynamoDBException
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
+from jobtrail.core.cost import CachedPrice
 from jobtrail.core.history import sort_steps
 from jobtrail.core.kinds import KINDS, JobKey, Kind
 from jobtrail.core.model import (
@@ -73,6 +77,8 @@ from jobtrail.core.model import (
     Alert,
     AlertState,
     Claim,
+    InstanceGroup,
+    JobCost,
     JobSummary,
     Metric,
     PipelineStep,
@@ -230,6 +236,8 @@ class Summary(Root, discriminator="summary"):
     best_objective_value = UnicodeAttribute(null=True)  # repr(): exact, like the metrics
     # The job's tags, {key: value}, bounded by core.routing.kept_tags; absent until they were read.
     tags = MapAttribute[str, str](null=True)  # type: ignore[no-untyped-call]
+    # What the job cost and the billing facts besides the summary's own (see "job cost" at the end).
+    cost = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
     by_creation_time = ByCreationTime()
@@ -549,6 +557,7 @@ def summary_item(table: HistoryTable, summary: JobSummary, now: datetime, versio
         item.best_objective_value = None if value is None else repr(value)
     if summary.tags is not None:
         item.tags = MapAttribute(**summary.tags)  # type: ignore[no-untyped-call]  # PynamoDB: unannotated
+    item.cost = cost_text(summary)
     item.recorded_at = now
     if version is not None:
         item.version = version
@@ -556,6 +565,7 @@ def summary_item(table: HistoryTable, summary: JobSummary, now: datetime, versio
 
 
 def summary_from_item(item: Summary) -> JobSummary:
+    billing = billing_from_text(item.cost)
     return JobSummary(
         kind=STORED_KINDS[item.job_index],
         job_name=item.job_name,
@@ -581,6 +591,9 @@ def summary_from_item(item: Summary) -> JobSummary:
         failed_step=item.failed_step,
         tuning=_tuning_from_item(item),
         tags=_tags_from_item(item),
+        instance_groups=billing.instance_groups,
+        warm_pool_seconds=billing.warm_pool_seconds,
+        cost=billing.cost,
     )
 
 
@@ -739,3 +752,127 @@ def watermark_item(table: HistoryTable, name: str, value: datetime, now: datetim
 
 def _int_or_none(value: float | None) -> int | None:
     return None if value is None else int(value)
+
+
+# -- job cost: the summary's ``cost`` attribute, and the price cache --------------------------------------
+#
+# Kept apart from the rest of the layout (one attribute on the summary, one item type of its own) so that
+# the cost can change without touching the summary's other attributes.
+#
+# A summary's ``cost`` is compact JSON: the billing facts the summary has no attribute for (``g``: a
+# heterogeneous cluster's instance groups ``[[type, count], …]``; ``wp``: the warm pool's retained
+# seconds) and what the job cost (``u``: US dollars as an exact decimal string, absent when unknown;
+# ``why``: why unknown; ``s``: spot savings; ``w``: of which warm pool; ``h``: ``{type: hourly price}``;
+# ``b``: the prices' basis). Absent when there is nothing of these to keep.
+#
+# The price cache: one item per (region, usage, instance type) the Price List was asked about,
+# ``pk = PRICE#<region>#<usage>#<instance type>``, ``sk = PRICE``: the hourly list price (absent when the
+# Price List has none) and when it was looked up. ``adapters.pricing`` reads it and refreshes it daily.
+
+PRICE_PREFIX = "PRICE#"
+PRICE_SK = "PRICE"
+
+
+@dataclass(frozen=True, slots=True)
+class BillingFacts:
+    """What the summary's ``cost`` attribute holds, as the domain has it."""
+
+    instance_groups: tuple[InstanceGroup, ...] = ()
+    warm_pool_seconds: int | None = None
+    cost: JobCost | None = None
+
+
+def cost_text(summary: JobSummary) -> str | None:
+    """The summary's ``cost`` attribute (``None`` when there is nothing to keep)."""
+    document: dict[str, object] = {}
+    if summary.instance_groups:
+        document["g"] = [[group.instance_type, group.count] for group in summary.instance_groups]
+    if summary.warm_pool_seconds is not None:
+        document["wp"] = summary.warm_pool_seconds
+    cost = summary.cost
+    if cost is not None:
+        if cost.usd is not None:
+            document["u"] = str(cost.usd)
+        else:
+            document["why"] = cost.reason or ""
+        if cost.spot_savings_usd is not None:
+            document["s"] = str(cost.spot_savings_usd)
+        if cost.warm_pool_usd is not None:
+            document["w"] = str(cost.warm_pool_usd)
+        if cost.hourly:
+            document["h"] = {name: str(price) for name, price in cost.hourly}
+        if cost.basis:
+            document["b"] = cost.basis
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False) if document else None
+
+
+def billing_from_text(text: str | None) -> BillingFacts:
+    """The inverse of ``cost_text``."""
+    if not text:
+        return BillingFacts()
+    document = json.loads(text)
+    groups = tuple(InstanceGroup(str(name), int(count)) for name, count in document.get("g") or ())
+    warm = document.get("wp")
+    cost = None
+    if "u" in document or "why" in document:
+        cost = JobCost(
+            usd=_decimal_or_none(document.get("u")),
+            reason=document.get("why") or None,
+            spot_savings_usd=_decimal_or_none(document.get("s")),
+            warm_pool_usd=_decimal_or_none(document.get("w")),
+            hourly=tuple((str(name), Decimal(price)) for name, price in (document.get("h") or {}).items()),
+            basis=document.get("b"),
+        )
+    return BillingFacts(groups, None if warm is None else int(warm), cost)
+
+
+def _decimal_or_none(value: object) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+class PriceItem(Root, discriminator="price"):
+    """One hourly list price from the Price List, cached (``adapters.pricing``)."""
+
+    usd_per_hour = UnicodeAttribute(null=True)  # an exact decimal string; absent: the Price List has none
+    looked_up_at = UTCDateTimeAttribute()
+
+
+def price_pk(region: str, usage: str, instance_type: str) -> str:
+    return f"{PRICE_PREFIX}{region}#{usage}#{instance_type}"
+
+
+@functools.cache
+def _price_model(root: type[Root]) -> type[PriceItem]:
+    """The price item on ``root``'s table: bound once per table (a kind registers once per root)."""
+    return _bound(PriceItem, root)
+
+
+class PriceCache:
+    """The price cache's items in one table (its ``HistoryTable``'s connection)."""
+
+    def __init__(self, table: HistoryTable) -> None:
+        self._model = _price_model(table.root)
+
+    def get(self, region: str, usage: str, instance_type: str) -> CachedPrice | None:
+        """The cached price (one GetItem), or ``None`` if it was never looked up."""
+        model = self._model
+
+        def read() -> PriceItem | None:
+            try:
+                return model.get(price_pk(region, usage, instance_type), PRICE_SK)
+            except model.DoesNotExist:
+                return None
+
+        item = guarded(read)
+        if item is None:
+            return None
+        value = item.usd_per_hour
+        return CachedPrice(None if value is None else Decimal(value), item.looked_up_at)
+
+    def put(self, region: str, usage: str, instance_type: str, price: CachedPrice) -> None:
+        """Keep ``price`` (one PutItem; the last writer wins: every writer wrote what the Price List said)."""
+        item = self._model(price_pk(region, usage, instance_type), PRICE_SK)
+        item.usd_per_hour = None if price.usd_per_hour is None else str(price.usd_per_hour)
+        item.looked_up_at = price.looked_up_at
+        item.recorded_at = price.looked_up_at
+        guarded(item.save)
