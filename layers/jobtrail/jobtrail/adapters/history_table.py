@@ -854,20 +854,15 @@ class PriceCache:
         self._model = _price_model(table.root)
 
     def get(self, region: str, usage: str, instance_type: str) -> CachedPrice | None:
-        """The cached price (one GetItem), or ``None`` if it was never looked up."""
+        """The cached price (one Query of its one-item partition: the functions' role reads the table by
+        Query), or ``None`` if it was never looked up."""
         model = self._model
-
-        def read() -> PriceItem | None:
-            try:
-                return model.get(price_pk(region, usage, instance_type), PRICE_SK)
-            except model.DoesNotExist:
-                return None
-
-        item = guarded(read)
-        if item is None:
+        pk = price_pk(region, usage, instance_type)
+        found = guarded(lambda: list(model.query(pk, model.sk == PRICE_SK, limit=1)))
+        if not found:
             return None
-        value = item.usd_per_hour
-        return CachedPrice(None if value is None else Decimal(value), item.looked_up_at)
+        value = found[0].usd_per_hour
+        return CachedPrice(None if value is None else Decimal(value), found[0].looked_up_at)
 
     def put(self, region: str, usage: str, instance_type: str, price: CachedPrice) -> None:
         """Keep ``price`` (one PutItem; the last writer wins: every writer wrote what the Price List said)."""
