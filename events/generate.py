@@ -32,11 +32,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from jobtrail.adapters.pricing import get_products_request
 from jobtrail.adapters.sns import SnsAlertPublisher
 from jobtrail.core.alerts import DEFAULT_ALERT_ON
 from jobtrail.core.history import merge, plan_changes
 from jobtrail.core.model import JobRecord, StoredJob
-from jobtrail_local import job_lifecycles, pipeline_lifecycles
+from jobtrail_local import job_lifecycles, pipeline_lifecycles, price_list
 from jobtrail_local.job_lifecycles import (
     batch_transform,
     best_training_job,
@@ -1563,6 +1564,55 @@ def _string_epoch_file(completed: tuple[Step, ...]) -> dict[str, Any]:
     return {"sqs/string-epoch.json": {"Records": [_record("string-epoch", body, _sent_at(last))]}}
 
 
+# --------------------------------------------------------------------------------------------------- prices
+#: The on-demand hourly list prices the Price List gives for the instances the lifecycles use, in
+#: us-east-1 (SageMaker's pricing page and Price List answers quoted in public code, late 2026; illustrative
+#: figures for the demo and the tests, not a price list to bill by).
+LIST_PRICES = (
+    ("ml.g5.2xlarge", "Training", "1.515"),
+    ("ml.g5.4xlarge", "Training", "2.03"),
+    ("ml.g5.12xlarge", "Training", "7.09"),
+    ("ml.m5.2xlarge", "Training", "0.461"),
+    ("ml.m5.4xlarge", "Training", "0.922"),
+    ("ml.p3.2xlarge", "Training", "3.825"),
+    ("ml.p4d.24xlarge", "Training", "25.251"),
+    ("ml.m5.xlarge", "Processing", "0.23"),
+    ("ml.m5.large", "BatchTransform", "0.115"),
+)
+
+
+def _pricing_files() -> dict[str, Any]:
+    """``pricing/us-east-1.json``: for each instance the lifecycles use, the GetProducts request the
+    adapter sends and the Price List's answer (its one product: the on-demand hourly price, and a
+    second product of the same type for another usage, which the filters would keep out but an answer
+    may still carry, as well as a fee by the quantity)."""
+    exchanges = []
+    for instance_type, usage, usd in LIST_PRICES:
+        listed = price_list.ListedPrice(instance_type, "us-east-1", usage, usd)
+        exchanges.append(
+            {
+                "request": get_products_request(instance_type, "us-east-1", usage),
+                "response": price_list.get_products_response([listed]),
+            }
+        )
+    edge = price_list.ListedPrice("ml.p4d.24xlarge", "us-east-1", "Training", "25.251")
+    noise = [
+        price_list.ListedPrice("ml.p4d.24xlarge", "us-east-1", "Processing", "25.251"),
+        price_list.ListedPrice("ml.p4d.24xlarge", "us-east-1", "Training", "13.57", unit="Quantity"),
+    ]
+    return {
+        "pricing/us-east-1.json": {"exchanges": exchanges},
+        "pricing/mixed-products.json": {
+            "exchanges": [
+                {
+                    "request": get_products_request("ml.p4d.24xlarge", "us-east-1", "Training"),
+                    "response": price_list.get_products_response([*noise, edge]),
+                }
+            ]
+        },
+    }
+
+
 # --------------------------------------------------------------------------------------------------- output
 def build_all() -> dict[str, Any]:
     """Every fixture, keyed by its path relative to ``events/`` (e.g. ``lifecycles/completed.json``)."""
@@ -1576,6 +1626,7 @@ def build_all() -> dict[str, Any]:
         files.update(_sns_files(spec, steps))
     files.update(_bad_files(steps_by_name))
     files.update(_string_epoch_file(steps_by_name["completed"]))
+    files.update(_pricing_files())
     return files
 
 
@@ -1584,7 +1635,7 @@ def render(document: Any) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-GENERATED_FOLDERS = ("lifecycles", "sqs", "sns", "bad")
+GENERATED_FOLDERS = ("lifecycles", "sqs", "sns", "bad", "pricing")
 
 
 def main() -> None:

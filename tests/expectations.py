@@ -10,8 +10,9 @@ from jobtrail_local.lifecycles import Lifecycle, seen_transitions
 
 
 def described(summary: JobSummary) -> JobSummary:
-    """``summary`` as a Describe answer shows it: without the tags, which ListTags gives."""
-    return replace(summary, tags=None)
+    """``summary`` as a Describe answer shows it: without the tags, which ListTags gives, and the cost,
+    which the prices give."""
+    return replace(summary, tags=None, cost=None)
 
 
 def assert_matches_expected(

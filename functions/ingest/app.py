@@ -17,6 +17,7 @@ from jobtrail.core.kinds import parse_kinds
 from jobtrail.core.log_tail import parse_log_lines
 from jobtrail.observability import logger, metrics, tracer
 from jobtrail.usecases.ingest import BatchResponse, IngestDeps, handle_batch
+from jobtrail.usecases.prices import PriceBook
 
 
 @cache
@@ -34,6 +35,11 @@ def deps_from_environment() -> IngestDeps:
         log_lines=parse_log_lines(os.environ.get("JOBTRAIL_ALERT_LOG_LINES")),
         tags=jobs,
         routes=aws.alert_routes(os.environ.get("JOBTRAIL_ROUTES_PARAMETER", "")),
+        prices=PriceBook(
+            aws.price_list(os.environ.get("AWS_REGION", "")),
+            aws.price_cache(),
+            aws.price_settings(os.environ.get("JOBTRAIL_PRICE_SETTINGS_PARAMETER", "")),
+        ),
         tracked_kinds=parse_kinds(os.environ.get("JOBTRAIL_TRACKED_KINDS")),
     )
 

@@ -18,6 +18,7 @@ from jobtrail.core.kinds import parse_kinds
 from jobtrail.core.log_tail import parse_log_lines
 from jobtrail.core.rate_limit import TokenBucket
 from jobtrail.observability import logger, metrics, tracer
+from jobtrail.usecases.prices import PriceBook
 from jobtrail.usecases.reconcile import ReconcileDeps, reconcile, record_metrics
 from jobtrail.usecases.sync import SyncDeps
 
@@ -38,6 +39,11 @@ def deps_from_environment() -> ReconcileDeps:
             log_lines=parse_log_lines(os.environ.get("JOBTRAIL_ALERT_LOG_LINES")),
             tags=jobs,
             routes=aws.alert_routes(os.environ.get("JOBTRAIL_ROUTES_PARAMETER", "")),
+            prices=PriceBook(
+                aws.price_list(os.environ.get("AWS_REGION", "")),
+                aws.price_cache(),
+                aws.price_settings(os.environ.get("JOBTRAIL_PRICE_SETTINGS_PARAMETER", "")),
+            ),
         ),
         catalog=jobs,
         histories=aws.histories,

@@ -15,6 +15,7 @@ from jobtrail.adapters.history_table import (
     AlertItem,
     HistoryTable,
     Metrics,
+    PriceItem,
     Root,
     SlackThreadItem,
     StepItem,
@@ -65,7 +66,16 @@ def test_binding_leaves_the_static_models_alone() -> None:
         HistoryTable.bind(f"table-{n}")
     # Then the static kinds are still exactly the five models, and they reach no table
     assert Root.kind.get_registered_subclasses(Root) == before
-    assert set(before) == {Summary, TransitionItem, StepItem, AlertItem, Watermark, Metrics, SlackThreadItem}
+    assert set(before) == {
+        Summary,
+        TransitionItem,
+        StepItem,
+        AlertItem,
+        Watermark,
+        Metrics,
+        SlackThreadItem,
+        PriceItem,
+    }
     with pytest.raises(AttributeError, match="table_name"):
         Summary._get_connection()
 

@@ -13,8 +13,9 @@ from typing import Any
 
 import boto3
 
-from jobtrail.adapters import logs, routes, sagemaker, sns, sqs
+from jobtrail.adapters import logs, pricing, routes, sagemaker, sns, sqs
 from jobtrail.adapters.history_store import HistoryStore
+from jobtrail.adapters.history_table import PriceCache
 
 
 class AwsAdapters:
@@ -42,6 +43,27 @@ class AwsAdapters:
             return None
         return routes.SsmAlertRoutes(
             lambda: self._session.client("ssm", config=routes.CLIENT_CONFIG), parameter_name
+        )
+
+    def price_list(self, region: str) -> pricing.PriceList:
+        """The Price List at the endpoint nearest ``region``; its client made at the first lookup."""
+        endpoint = pricing.pricing_region(region)
+        return pricing.PriceList(
+            OnFirstUse(
+                lambda: self._session.client("pricing", region_name=endpoint, config=pricing.CLIENT_CONFIG)
+            )
+        )
+
+    def price_cache(self) -> PriceCache:
+        """The prices kept in the history table, on its connection."""
+        return PriceCache(self.histories.table)
+
+    def price_settings(self, parameter_name: str) -> pricing.SsmPriceSettings | None:
+        """The price settings in SSM parameter ``parameter_name`` (``None`` for an empty name: none)."""
+        if not parameter_name:
+            return None
+        return pricing.SsmPriceSettings(
+            lambda: self._session.client("ssm", config=pricing.CLIENT_CONFIG), parameter_name
         )
 
     def job_logs(self) -> logs.CloudWatchJobLogs:

@@ -67,6 +67,11 @@ class HistoryStore:
         """Create the table's client now, once per container, rather than in the first request."""
         _ = self._table.connection.client
 
+    @property
+    def table(self) -> HistoryTable:
+        """The bound table (for the price cache, ``history_table.PriceCache``, on the same connection)."""
+        return self._table
+
     # -- ingest ------------------------------------------------------------------------------------
 
     def load(self, key: JobKey) -> StoredJob | None:

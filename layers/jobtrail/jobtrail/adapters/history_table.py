@@ -49,10 +49,12 @@ which both the store and the queries raise.
 from __future__ import annotations
 
 import base64
+import functools
 import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import TypeVar
 
 from pynamodb.attributes import (
@@ -73,6 +75,7 @@ from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from jobtrail.adapters.history_codec import UnreadableRecord, pack, pack_text, unpack, unpack_text
+from jobtrail.core.cost import CachedPrice
 from jobtrail.core.history import sort_steps
 from jobtrail.core.kinds import KINDS, JobKey, Kind
 from jobtrail.core.model import (
@@ -816,3 +819,58 @@ def watermark_item(table: HistoryTable, name: str, value: datetime, now: datetim
 
 def _int_or_none(value: float | None) -> int | None:
     return None if value is None else int(value)
+
+
+# -- job cost: the price cache ----------------------------------------------------------------------------
+#
+# A job's cost and billing facts are fields of its summary (``JobSummary.cost``, ``instance_groups``,
+# ``warm_pool_seconds``), packed with the rest of its record. The price cache: one item per (region, usage,
+# instance type) the Price List was asked about, ``pk = PRICE#<region>#<usage>#<instance type>``,
+# ``sk = PRICE``: the hourly list price (absent when the Price List has none) and when it was looked up.
+# ``adapters.pricing`` reads it and refreshes it daily.
+
+PRICE_PREFIX = "PRICE#"
+PRICE_SK = "PRICE"
+
+
+class PriceItem(Root, discriminator="price"):
+    """One hourly list price from the Price List, cached (``adapters.pricing``)."""
+
+    usd_per_hour = UnicodeAttribute(null=True)  # an exact decimal string; absent: the Price List has none
+    looked_up_at = UTCDateTimeAttribute()
+
+
+def price_pk(region: str, usage: str, instance_type: str) -> str:
+    return f"{PRICE_PREFIX}{region}#{usage}#{instance_type}"
+
+
+@functools.cache
+def _price_model(root: type[Root]) -> type[PriceItem]:
+    """The price item on ``root``'s table: bound once per table (a kind registers once per root)."""
+    return _bound(PriceItem, root)
+
+
+class PriceCache:
+    """The price cache's items in one table (its ``HistoryTable``'s connection)."""
+
+    def __init__(self, table: HistoryTable) -> None:
+        self._model = _price_model(table.root)
+
+    def get(self, region: str, usage: str, instance_type: str) -> CachedPrice | None:
+        """The cached price (one Query of its one-item partition: the functions' role reads the table by
+        Query), or ``None`` if it was never looked up."""
+        model = self._model
+        pk = price_pk(region, usage, instance_type)
+        found = guarded(lambda: list(model.query(pk, model.sk == PRICE_SK, limit=1)))
+        if not found:
+            return None
+        value = found[0].usd_per_hour
+        return CachedPrice(None if value is None else Decimal(value), found[0].looked_up_at)
+
+    def put(self, region: str, usage: str, instance_type: str, price: CachedPrice) -> None:
+        """Keep ``price`` (one PutItem; the last writer wins: every writer wrote what the Price List said)."""
+        item = self._model(price_pk(region, usage, instance_type), PRICE_SK)
+        item.usd_per_hour = None if price.usd_per_hour is None else str(price.usd_per_hour)
+        item.looked_up_at = price.looked_up_at
+        item.recorded_at = price.looked_up_at
+        guarded(item.save)

@@ -25,6 +25,7 @@ from jobtrail.core.kinds import SPECS, JobKey, Kind, key_from_arn
 from jobtrail.core.model import (
     OBJECTIVE_COUNTERS,
     TRAINING_JOB_COUNTERS,
+    InstanceGroup,
     JobListing,
     JobRecord,
     JobSummary,
@@ -270,6 +271,8 @@ def record_from_describe(response: Mapping[str, Any]) -> JobRecord:
         tuning_job_arn=response.get("TuningJobArn"),
         instance_type=resources.get("InstanceType") or _first_instance_group_type(resources),
         instance_count=resources.get("InstanceCount"),
+        instance_groups=_instance_groups(resources),
+        warm_pool_seconds=(response.get("WarmPoolStatus") or {}).get("ResourceRetainedBillableTimeInSeconds"),
         max_runtime_seconds=stopping.get("MaxRuntimeInSeconds"),
         max_wait_seconds=stopping.get("MaxWaitTimeInSeconds"),
         # botocore's model requires ModelArtifacts, so unfinished jobs report an empty S3 URI.
@@ -481,6 +484,15 @@ def _first_instance_group_type(resources: Mapping[str, Any]) -> str | None:
     """Heterogeneous clusters describe their instances in ``InstanceGroups`` instead."""
     groups = resources.get("InstanceGroups") or ()
     return groups[0].get("InstanceType") if groups else None
+
+
+def _instance_groups(resources: Mapping[str, Any]) -> tuple[InstanceGroup, ...]:
+    """A heterogeneous cluster's groups, each by its type and count (what its cost is computed from)."""
+    return tuple(
+        InstanceGroup(instance_type=group["InstanceType"], count=int(group["InstanceCount"]))
+        for group in resources.get("InstanceGroups") or ()
+        if group.get("InstanceType") and group.get("InstanceCount") is not None
+    )
 
 
 def _utc(value: datetime) -> datetime:

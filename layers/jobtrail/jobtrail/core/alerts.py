@@ -19,7 +19,7 @@ from jobtrail.core.log_tail import NO_LOG_TAIL, LogTail, console_escape
 from jobtrail.core.model import Alert, JobRecord, Transition, alert_id_for, alert_id_for_test
 from jobtrail.core.routing import RouteChoice, route_for
 from jobtrail.core.times import iso
-from jobtrail.core.views import job_ref_view, kind_view, metric_view
+from jobtrail.core.views import cost_view, job_ref_view, kind_view, metric_view
 
 DEFAULT_ALERT_ON = frozenset({"Failed", "MaxRuntimeExceeded", "Interrupted"})
 CRITICAL = frozenset({"Failed", "MaxRuntimeExceeded"})
@@ -145,6 +145,7 @@ def _facts_of_kind(record: JobRecord) -> dict[str, Any]:
                 "training_end_time": iso(summary.end_time),
                 "tuning_job_arn": summary.tuning_job_arn,
                 "final_metrics": metrics,
+                "cost": cost_view(summary.cost),
             }
         case "pipeline":
             failed = record.step_that_failed
@@ -157,7 +158,7 @@ def _facts_of_kind(record: JobRecord) -> dict[str, Any]:
         case "tuning":
             return {**kind_view(summary), "final_metrics": metrics}
         case "processing" | "transform":
-            return kind_view(summary)
+            return {**kind_view(summary), "cost": cost_view(summary.cost)}
 
 
 def _failed_step_job(record: JobRecord) -> JobKey | None:
@@ -233,6 +234,7 @@ _TRAINING_FACTS = (
     "training_end_time",
     "tuning_job_arn",
     "final_metrics",
+    "cost",
 )
 
 

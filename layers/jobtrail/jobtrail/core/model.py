@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Literal
 from uuid import NAMESPACE_URL, uuid5
 
@@ -102,6 +103,37 @@ class TuningFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class InstanceGroup:
+    """One instance group of a heterogeneous training cluster (``ResourceConfig.InstanceGroups``)."""
+
+    instance_type: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class JobCost:
+    """What a job cost, in US dollars (exact decimals), or why that is not known (``usd`` ``None``).
+
+    ``usd`` includes ``warm_pool_usd`` (a training job's warm pool, when SageMaker reported its retained
+    time); ``spot_savings_usd`` is what managed spot saved, next to ``JobSummary.spot_savings_percent``.
+    ``hourly`` is the price used for each instance type, and ``basis`` where it came from (``list``: the
+    AWS Price List; ``list -15%``: with the price settings' discount; ``override``: the settings' price).
+    ``core.cost`` computes it.
+    """
+
+    usd: Decimal | None
+    reason: str | None = None
+    spot_savings_usd: Decimal | None = None
+    warm_pool_usd: Decimal | None = None
+    hourly: tuple[tuple[str, Decimal], ...] = ()
+    basis: str | None = None
+
+    @property
+    def known(self) -> bool:
+        return self.usd is not None
+
+
+@dataclass(frozen=True, slots=True)
 class JobSummary:
     """The current facts about a job, as its kind's Describe API last reported them.
 
@@ -141,6 +173,13 @@ class JobSummary:
     #: The job's tags (a pipeline execution: its pipeline's), read once with ListTags and kept bounded
     #: (``core.routing.kept_tags``); ``None`` until they were read. Not part of the hash: a dict.
     tags: Mapping[str, str] | None = field(default=None, hash=False)
+    #: training: a heterogeneous cluster's instance groups (``instance_type`` is then the first group's).
+    instance_groups: tuple[InstanceGroup, ...] = ()
+    #: training: the warm pool's retained billable seconds (``WarmPoolStatus``), when reported.
+    warm_pool_seconds: int | None = None
+    #: What the job cost (``core.cost``), as ingest priced it; ``None`` until priced (and for the kinds
+    #: whose cost is their children's: tuning jobs and pipeline executions).
+    cost: JobCost | None = None
 
     @property
     def key(self) -> JobKey:

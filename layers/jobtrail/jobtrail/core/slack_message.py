@@ -180,7 +180,21 @@ def _facts(alert: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("Instance", str(instances or "-")),
         ("Billable time", human_duration(alert.get("billable_time_seconds"))),
         ("Spot savings", "-" if savings is None else f"{float(savings):.1f} %"),
+        *_cost_fact(alert),
     ]
+
+
+def _cost_fact(alert: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``Cost so far``: what the job had cost when the alert was raised (with what spot saved), or why
+    that is not known; nothing for an alert without a ``cost`` (not priced)."""
+    cost = alert.get("cost")
+    if not isinstance(cost, Mapping):
+        return []
+    usd, saved = cost.get("usd"), cost.get("spot_savings_usd")
+    if not isinstance(usd, int | float):
+        return [("Cost so far", escape(f"unknown: {cost.get('unknown_reason') or 'not priced'}"))]
+    spot = f" (spot saved ${saved:,.2f})" if isinstance(saved, int | float) and saved else ""
+    return [("Cost so far", f"${usd:,.2f}{spot}")]
 
 
 def _facts_of_other_kinds(alert: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -192,6 +206,7 @@ def _facts_of_other_kinds(alert: Mapping[str, Any]) -> list[tuple[str, str]]:
     ]
     if instances:
         facts.append(("Instance", f"{alert.get('instance_count') or 1} x {instances}"))
+    facts.extend(_cost_fact(alert))
     for label, key in (
         ("Model", "model_name"),
         ("Failed step", "failed_step"),

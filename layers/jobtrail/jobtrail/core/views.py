@@ -8,10 +8,12 @@ become the strings ``"NaN"``, ``"Infinity"`` and ``"-Infinity"``.
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 from typing import Any
 
 from jobtrail.core.kinds import JobKey
 from jobtrail.core.model import (
+    JobCost,
     JobRecord,
     JobSummary,
     Metric,
@@ -42,7 +44,29 @@ def summary_view(summary: JobSummary) -> dict[str, Any]:
         "end_time": iso(summary.end_time),
         "last_modified_time": iso(summary.last_modified_time),
         **kind_view(summary),
+        "cost": cost_view(summary.cost),
     }
+
+
+def cost_view(cost: JobCost | None) -> dict[str, Any] | None:
+    """What a job cost (``null`` when not priced): ``usd`` (``null`` when unknown, with
+    ``unknown_reason``), ``spot_savings_usd``, ``warm_pool_usd`` (included in ``usd``), ``hourly_usd``
+    (the price used per instance type) and ``basis`` (``list``, ``list -15%``, ``override``, ``mixed``)."""
+    if cost is None:
+        return None
+    return {
+        "usd": usd_number(cost.usd),
+        "unknown_reason": cost.reason if cost.usd is None else None,
+        "spot_savings_usd": usd_number(cost.spot_savings_usd),
+        "warm_pool_usd": usd_number(cost.warm_pool_usd),
+        "hourly_usd": {name: usd_number(price) for name, price in cost.hourly},
+        "basis": cost.basis,
+    }
+
+
+def usd_number(amount: Decimal | None) -> float | None:
+    """A dollar amount as a JSON number (kept to the millionth it was computed to)."""
+    return None if amount is None else float(amount)
 
 
 def kind_view(summary: JobSummary) -> dict[str, Any]:

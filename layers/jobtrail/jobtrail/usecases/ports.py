@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # annotations only: the Slack notifier imports these ports without the domain model
     from datetime import datetime
+    from decimal import Decimal
 
+    from jobtrail.core.cost import CachedPrice, HourlyPrice, Usage
     from jobtrail.core.kinds import JobKey, Kind
     from jobtrail.core.log_tail import LogTail
     from jobtrail.core.model import (
@@ -25,6 +27,7 @@ if TYPE_CHECKING:  # annotations only: the Slack notifier imports these ports wi
         PendingAlert,
         StoredJob,
     )
+    from jobtrail.core.price_settings import PriceSettings
     from jobtrail.core.routing import Routes
     from jobtrail.core.slack_route import PostedMessage
     from jobtrail.core.slack_thread import SlackThread, TransitionRef
@@ -44,6 +47,40 @@ class JobTags(Protocol):
     def tags(self, job: JobSummary) -> Mapping[str, str]:
         """The tags of ``job`` (a pipeline execution: its pipeline's, which executions do not have their
         own), as SageMaker holds them now. Raises if they could not be read."""
+        ...
+
+
+class JobPrices(Protocol):
+    """Hourly prices of SageMaker instances (``adapters.pricing.PriceBook``: the Price List, cached in the
+    table, with the price settings applied)."""
+
+    def price(self, instance_type: str, region: str, usage: Usage) -> HourlyPrice | None:
+        """One instance's price per hour for ``usage`` in ``region``; ``None`` when not known now. Never
+        raises: a price never holds a job's history back."""
+        ...
+
+
+class ListPrices(Protocol):
+    """The AWS Price List (``adapters.pricing.PriceList``: GetProducts)."""
+
+    def hourly(self, instance_type: str, region: str, usage: Usage) -> Decimal | None:
+        """The on-demand hourly list price in USD, ``None`` if it lists none; raises on API errors."""
+        ...
+
+
+class PriceCacheStore(Protocol):
+    """The prices kept in the history table (``adapters.history_table.PriceCache``)."""
+
+    def get(self, region: str, usage: Usage, instance_type: str) -> CachedPrice | None: ...
+
+    def put(self, region: str, usage: Usage, instance_type: str, price: CachedPrice) -> None: ...
+
+
+class PriceSettingsSource(Protocol):
+    """Negotiated prices and a discount (``adapters.pricing.SsmPriceSettings``: an SSM parameter)."""
+
+    def load(self) -> PriceSettings:
+        """The settings; raises ``core.price_settings.PriceSettingsError`` when they cannot be used."""
         ...
 
 

@@ -26,13 +26,22 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from jobtrail.core.alerts import DEFAULT_ALERT_ON, log_source, log_tail_wanted
+from jobtrail.core.cost import PriceLookup, with_cost
 from jobtrail.core.history import WriteConflict, plan_changes
 from jobtrail.core.kinds import JobKey
 from jobtrail.core.log_tail import DEFAULT_LOG_LINES, LogTail
 from jobtrail.core.model import Alert, Claim, JobRecord, StoredJob, Transition
 from jobtrail.core.routing import RouteChoice, kept_tags
 from jobtrail.observability import MetricUnit, logger, metrics, tracer
-from jobtrail.usecases.ports import AlertPublisher, AlertRoutes, JobHistories, JobLogs, Jobs, JobTags
+from jobtrail.usecases.ports import (
+    AlertPublisher,
+    AlertRoutes,
+    JobHistories,
+    JobLogs,
+    JobPrices,
+    Jobs,
+    JobTags,
+)
 from jobtrail.usecases.routes import choose_route
 
 #: Re-read and re-plan this many times when another invocation writes the same job concurrently.
@@ -59,7 +68,8 @@ class SyncDeps:
     ``clock`` is injectable so tests can let claims expire. ``logs`` (None: alerts quote no log) gives a
     ``Failed`` alert the last ``log_lines`` lines of the job's log (``AlertLogLines``; 0 turns it off).
     ``tags`` (None: not read) gives a new job its tags; ``routes`` (None: no routes document, every alert
-    without a team) routes each alert.
+    without a team) routes each alert. ``prices`` (None: not priced) prices the job once its billing
+    facts are known (``core.cost``), stored with its summary in the same write.
     """
 
     jobs: Jobs
@@ -72,6 +82,7 @@ class SyncDeps:
     log_lines: int = DEFAULT_LOG_LINES
     tags: JobTags | None = None
     routes: AlertRoutes | None = None
+    prices: JobPrices | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +133,7 @@ def sync_job(key: JobKey, deps: SyncDeps) -> SyncResult:
         if known is None and not tags_tried:
             read_tags, tags_tried = _read_tags(snapshot, deps), True
         current = _with_tags(snapshot, known if known is not None else read_tags)
+        current = _with_cost(current, stored, deps.prices)
         changes = plan_changes(
             stored, current, deps.alert_on, deps.alert_since, log_tail=log_tail, route=route
         )
@@ -171,6 +183,21 @@ def _with_tags(snapshot: JobRecord, tags: Mapping[str, str] | None) -> JobRecord
     if tags is None:
         return snapshot
     return replace(snapshot, summary=replace(snapshot.summary, tags=tags))
+
+
+def _with_cost(snapshot: JobRecord, stored: StoredJob | None, prices: JobPrices | None) -> JobRecord:
+    """``snapshot`` with what the job cost (``core.cost.with_cost``): the stored cost while the billing
+    facts stay the same, else priced now; a price not known leaves the cost unknown, for later."""
+    summary = snapshot.summary
+    lookup = price_lookup(prices, summary.region)
+    return replace(snapshot, summary=with_cost(summary, stored.summary if stored else None, lookup))
+
+
+def price_lookup(prices: JobPrices | None, region: str) -> PriceLookup | None:
+    """``prices`` for one region, as ``core.cost`` asks them."""
+    if prices is None:
+        return None
+    return lambda instance_type, usage: prices.price(instance_type, region, usage)
 
 
 def _read_tags(snapshot: JobRecord, deps: SyncDeps) -> dict[str, str] | None:
