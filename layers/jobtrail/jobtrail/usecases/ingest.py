@@ -200,6 +200,6 @@ def handle_batch(event: Mapping[str, Any], deps: IngestDeps) -> BatchResponse:
     work.counts.records_failed = len(failures)
     # The batch line's correlation id is every event id of the batch: a search for one event's id finds
     # the batch that carried it, whose counts say what became of it.
-    logger.set_correlation_id(",".join(work.event_ids))
+    logger.set_correlation_id(",".join(work.event_ids) or None)
     logger.info("batch processed", extra=asdict(work.counts))
     return {"batchItemFailures": failures}
