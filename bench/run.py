@@ -1045,9 +1045,10 @@ def write_doc(
         *[table.markdown() for table in tables],
         "### Where the ingest function's cold start goes",
         "",
-        "`python -X importtime`, Lambda-like environment with tracing active: the imports (three levels "
-        f"deep) that took {HEAVY_MS:.0f} ms or more, cumulative, in import order; `boto3` is imported by the "
-        "composition root's `jobtrail.adapters.aws` (the clients on one botocore session).",
+        "`python -X importtime`, Lambda-like environment, tracing off (the default `Tracing=PassThrough`): "
+        f"the imports (three levels deep) that took {HEAVY_MS:.0f} ms or more, cumulative, in import order; "
+        "`boto3` is imported by the composition root's `jobtrail.adapters.aws` (the clients on one botocore "
+        "session).",
         "",
         "```text",
         *[f"{milliseconds:7.1f} ms  {module}" for module, milliseconds in heaviest],
