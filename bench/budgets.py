@@ -20,7 +20,9 @@ kind, a mixed load five):
   document's ``GetParameter`` at most once per container per ``routes.MAX_AGE`` seconds (the replays run one
   container), and never more than once per alert; none of these when nothing is new;
 - (benchmark only) Slack app mode: one parent per job and channel, one broadcast reply per alert;
-- (benchmark only) a function's cold start — its import, then the clients it creates — within 1.5 times
+- ingest's log output at the default log level: at most ``LOG_BYTES_PER_EVENT`` (0.25 KiB) per event,
+  Lambda's own lines included (none: the template leaves them out, see ``LAMBDA_PLATFORM_BYTES``);
+- (benchmark only) a function's cold start — its import, then the clients it creates — within 1.2 times
   a bare ``import boto3`` plus the same clients;
 - (benchmark only) the first ``jobtrail --local jobs`` after ``jobtrail demo`` answers in under a second.
 
@@ -66,7 +68,14 @@ FAILED = "Failed"
 LOG_EVENTS_PER_FAILED_ALERT = MAX_STREAMS * PAGES_PER_STREAM
 #: What the alert path calls besides ingest's own: none of it when a batch brings nothing new.
 ALERT_PATH_CALLS = (LIST_TAGS, DESCRIBE_LOG_STREAMS, GET_LOG_EVENTS, GET_PARAMETER)
-COLD_IMPORT_RATIO = 1.5
+COLD_IMPORT_RATIO = 1.2
+#: Ingest's log bytes per event at the default log level (CloudWatch Logs ingestion is billed per byte).
+LOG_BYTES_PER_EVENT = 256
+#: What Lambda itself adds to a function's log per invocation, on top of what the function prints: nothing
+#: with the template's LoggingConfig (LogFormat JSON, SystemLogLevel WARN leaves out START and REPORT,
+#: INFO-level system logs; tests/integration/test_template.py checks it). With the default text format
+#: they would be START, END and REPORT, about 300 bytes an invocation.
+LAMBDA_PLATFORM_BYTES = 0
 LOCAL_QUERY_SECONDS = 1.0
 
 
@@ -360,6 +369,18 @@ def cold_import_budget(function: str, seconds: float, baseline_seconds: float) -
         f"<= {COLD_IMPORT_RATIO}x baseline",
         f"{ratio:.2f}x ({seconds * 1000:.0f} ms vs {baseline_seconds * 1000:.0f} ms)",
         ratio <= COLD_IMPORT_RATIO,
+    )
+
+
+def log_bytes_budget(log_bytes: int, events: int, invocations: int) -> Budget:
+    """Ingest's log output per event: what the function printed plus Lambda's lines per invocation."""
+    total = log_bytes + LAMBDA_PLATFORM_BYTES * invocations
+    per_event = total / events if events else float("inf")
+    return Budget(
+        "Log bytes per event",
+        f"<= {LOG_BYTES_PER_EVENT / 1024:g} KiB ({LOG_BYTES_PER_EVENT} B), Lambda's own lines included",
+        f"{per_event:.0f} B ({total:,} B for {events:,} events in {invocations:,} invocations)",
+        per_event <= LOG_BYTES_PER_EVENT,
     )
 
 

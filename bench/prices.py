@@ -65,6 +65,31 @@ CLOUDWATCH_LOGS_INGESTION = Price(
     "c3x.dev/blog/cloudwatch-logs-cost-optimization (us-east-1, June 2026: $0.50 per GB); "
     "hykell.com/knowledge-base/aws-cloudwatch-logs-pricing (US East: $0.50 per GB)",
 )
+CLOUDWATCH_CUSTOM_METRIC = Price(
+    "CloudWatch custom metric, EMF included (first 10,000 metrics; prorated by the hour: a metric costs "
+    "$0.30 / 730 for each hour it has a value)",
+    0.30 / 730,
+    "metric-hour",
+    "c3x.dev/blog/aws-cloudwatch-metrics-cost ($0.30 per metric per month for the first 10,000; each "
+    "name and dimension values a metric); aws.amazon.com/cloudwatch/pricing (tiers as quoted in "
+    "github.com/nishinoshake/aws-rough/issues/37; its hourly proration not in a page checked here)",
+)
+XRAY_TRACE = Price(
+    "X-Ray trace recorded (no free tier counted: the first 100,000 a month are free)",
+    5.00 / 1_000_000,
+    "trace",
+    "aws.amazon.com/xray/pricing ($5.00 per million traces recorded, $0.000005 each; retrieved or scanned "
+    "$0.50 per million); awsnegotiations.com/x-ray-pricing-strategy.html (US East, same rates)",
+)
+#: The monthly volume the metrics are priced at: a metric is billed per hour it has a value, whatever the
+#: traffic, so its cost per event depends on the events a month. The cost table's own unit.
+REFERENCE_EVENTS_PER_MONTH = 1_000_000
+#: Hours in the month CloudWatch prorates metrics over.
+HOURS_PER_MONTH = 730
+#: Lambda's sampling with Tracing=Active (no upstream trace header): the first request each second, then
+#: 5 % of the others (docs.aws.amazon.com/lambda/latest/dg/services-xray.html).
+XRAY_LAMBDA_RESERVOIR_PER_SECOND = 1
+XRAY_LAMBDA_RATE = 0.05
 ALL = (
     LAMBDA_ARM_GB_SECOND,
     LAMBDA_REQUEST,
@@ -73,4 +98,6 @@ ALL = (
     SQS_REQUEST,
     SNS_PUBLISH,
     CLOUDWATCH_LOGS_INGESTION,
+    CLOUDWATCH_CUSTOM_METRIC,
+    XRAY_TRACE,
 )

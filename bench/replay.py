@@ -243,6 +243,7 @@ def replay(
             wall = time.perf_counter() - started
             sys.stdout.flush()
             replay_log_bytes = log_path.stat().st_size
+            emf_metrics = emf_metric_counts(log_path, replay_log_bytes)
             sample = noop_sample(stream, noop_events, seed)
             noop = [harness.deliver(sample[i : i + BATCH_SIZE]) for i in range(0, len(sample), BATCH_SIZE)]
         published, excerpts = _published_alerts(world.subscriber)
@@ -270,6 +271,7 @@ def replay(
             "peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
             "log_bytes": log_path.stat().st_size,
             "replay_log_bytes": replay_log_bytes,
+            "emf_metrics": emf_metrics,
             "capacity_responses": harness.capacity_responses,
             "capacity_missing": harness.capacity_missing,
             "expected_alerts": len(expected),
@@ -427,6 +429,25 @@ def _with_tags(record: JobRecord, steps: Sequence[Step]) -> JobRecord:
     events carry, as the scripted ListTags answers them; a pipeline execution's pipeline has none."""
     tags = {} if record.key.kind == "pipeline" else kept_tags(steps[0].tags)
     return replace(record, summary=replace(record.summary, tags=tags))
+
+
+def emf_metric_counts(log_path: Path, length: int) -> dict[str, int]:
+    """Each EMF metric the first ``length`` bytes of the log hold (``name service=…``): in how many of its
+    documents (invocations) it has a value. A custom metric is billed for each hour it has one."""
+    counts: Counter[str] = Counter()
+    with log_path.open("rb") as log:
+        text = log.read(length).decode("utf-8", errors="replace")
+    for line in text.splitlines():
+        if '"_aws"' not in line:
+            continue
+        document = json.loads(line)
+        for directive in document["_aws"]["CloudWatchMetrics"]:
+            dimensions = ",".join(
+                f"{name}={document.get(name)}" for group in directive["Dimensions"] for name in group
+            )
+            for metric in directive["Metrics"]:
+                counts[f"{directive['Namespace']}/{metric['Name']} {dimensions}"] += 1
+    return dict(counts)
 
 
 @contextmanager

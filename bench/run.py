@@ -454,8 +454,12 @@ class ColdStart:
     baseline_s: float
     rss_mb: float
     baseline_rss_mb: float
-    untraced_s: float | None = None
+    #: With Tracing=Active (the template's default is PassThrough): Powertools imports the X-Ray SDK.
+    traced_s: float | None = None
     from_sources_s: float | None = None
+    #: What the first invocation loads after its first request to AWS and before its work (the Slack
+    #: notifier: slack_sdk, once its secret is read); not in ``cold_s``.
+    then_s: float | None = None
 
     @property
     def cold_s(self) -> float:
@@ -469,10 +473,10 @@ def measure_cold_starts(repeats: int, layer: Layer) -> tuple[list[ColdStart], li
         _progress(f"cold starts of {function} ({repeats} runs each)")
         env = lambda_environment(function, layer.compiled)
         runs = [(_cold("function", function, env), _cold("baseline", function, env)) for _ in range(repeats)]
-        untraced = from_sources = None
+        traced = from_sources = None
         if function == "ingest":
-            no_tracing = env | {"POWERTOOLS_TRACE_DISABLED": "true"}
-            untraced = _median_total("function", function, no_tracing, repeats)
+            tracing = env | {"POWERTOOLS_TRACE_DISABLED": "false"}
+            traced = _median_total("function", function, tracing, repeats)
             from_sources = _median_total(
                 "function", function, lambda_environment(function, layer.sources), repeats
             )
@@ -484,8 +488,11 @@ def measure_cold_starts(repeats: int, layer: Layer) -> tuple[list[ColdStart], li
                 baseline_s=statistics.median(r[1]["import_s"] for r in runs),
                 rss_mb=statistics.median(r[0]["rss_kb"] for r in runs) / 1024,
                 baseline_rss_mb=statistics.median(r[1]["rss_kb"] for r in runs) / 1024,
-                untraced_s=untraced,
+                traced_s=traced,
                 from_sources_s=from_sources,
+                then_s=(
+                    statistics.median(r[0]["then_s"] for r in runs) if function == "slack_notifier" else None
+                ),
             )
         )
     return results, _heaviest_imports(lambda_environment("ingest", layer.compiled), HEAVY_MS)
@@ -816,8 +823,9 @@ def cold_table(colds: list[ColdStart]) -> Table:
             ms(cold.cold_s),
             ms(cold.baseline_s),
             f"{cold.cold_s / cold.baseline_s:.2f}x",
-            ms(cold.untraced_s),
+            ms(cold.traced_s),
             ms(cold.from_sources_s),
+            ms(cold.then_s),
             f"{cold.rss_mb:.0f} / {cold.baseline_rss_mb:.0f} MB",
         ]
         for cold in colds
@@ -831,8 +839,9 @@ def cold_table(colds: list[ColdStart]) -> Table:
             "total",
             "baseline: boto3 + the same clients",
             "ratio (total / baseline)",
-            "total, tracing off",
+            "total, Tracing=Active",
             "total, layer without bytecode",
+            "after the first request (not in the total)",
             "peak RSS (function / baseline)",
         ],
         rows,
@@ -865,11 +874,48 @@ def cost_lines(run: EngineRun) -> list[tuple[str, float, str, prices.Price]]:
         ),
         (
             "CloudWatch Logs ingestion",
-            run.log_bytes_per_event * 1_000_000 / prices.GB,
+            (run.log_bytes_per_event + budgets.LAMBDA_PLATFORM_BYTES * invocations / events)
+            * 1_000_000
+            / prices.GB,
             "GB",
             prices.CLOUDWATCH_LOGS_INGESTION,
         ),
+        ("EMF metrics", emf_metric_hours(run), "metric-hours", prices.CLOUDWATCH_CUSTOM_METRIC),
+        ("X-Ray traces", xray_traces(run, _template_default("Tracing")), "traces", prices.XRAY_TRACE),
     ]
+
+
+def emf_metric_hours(run: EngineRun) -> float:
+    """The metric-hours a million events of ``run``'s load bill, at ``prices.REFERENCE_EVENTS_PER_MONTH``.
+
+    A custom metric costs for each hour it has a value. Each metric the replay emitted had one in so many
+    invocations (``emf_metrics``); spread over a month of the reference volume, it has one in at most that
+    many hours, and never more than the month's hours. So metrics that are always emitted cost the full
+    $0.30 a month whatever the volume, and failure metrics what their failures come to.
+    """
+    month = prices.REFERENCE_EVENTS_PER_MONTH
+    hours = sum(
+        min(prices.HOURS_PER_MONTH, emitted / run.events * month)
+        for emitted in run.raw["emf_metrics"].values()
+    )
+    return hours * 1_000_000 / month
+
+
+def xray_traces(run: EngineRun, tracing: str) -> float:
+    """The traces a million events of ``run``'s load record with ``tracing`` (the ``Tracing`` parameter).
+
+    PassThrough records none: Lambda traces only a request whose caller sent a sampled trace header, and
+    SageMaker's events through EventBridge and SQS carry none. Active: Lambda samples each invocation (one
+    batch) at 1 a second plus 5 % of the rest, the invocations spread evenly over a month of the reference
+    volume.
+    """
+    if tracing != "Active":
+        return 0.0
+    month = prices.REFERENCE_EVENTS_PER_MONTH
+    invocations = len(run.raw["batches"]) / run.events * month
+    reservoir = min(invocations, prices.XRAY_LAMBDA_RESERVOIR_PER_SECOND * prices.HOURS_PER_MONTH * 3600)
+    traced = reservoir + prices.XRAY_LAMBDA_RATE * (invocations - reservoir)
+    return traced * 1_000_000 / month
 
 
 def cost_table(runs: list[EngineRun]) -> tuple[Table, list[float]]:
@@ -898,7 +944,7 @@ def _price(price: prices.Price) -> str:
 
 
 def _quantity(quantity: float) -> str:
-    """Large quantities whole, small ones (gigabytes of logs) to two decimals."""
+    """Large quantities whole, small ones (gigabytes of logs, metric-hours) to two decimals."""
     return f"{quantity:,.0f}" if quantity >= 100 else f"{quantity:,.2f}"
 
 
@@ -999,9 +1045,10 @@ def write_doc(
         *[table.markdown() for table in tables],
         "### Where the ingest function's cold start goes",
         "",
-        "`python -X importtime`, Lambda-like environment with tracing active: the imports (three levels "
-        f"deep) that took {HEAVY_MS:.0f} ms or more, cumulative, in import order; `boto3` is imported by the "
-        "composition root's `jobtrail.adapters.aws` (the clients on one botocore session).",
+        "`python -X importtime`, Lambda-like environment, tracing off (the default `Tracing=PassThrough`): "
+        f"the imports (three levels deep) that took {HEAVY_MS:.0f} ms or more, cumulative, in import order; "
+        "`boto3` is imported by the composition root's `jobtrail.adapters.aws` (the clients on one botocore "
+        "session).",
         "",
         "```text",
         *[f"{milliseconds:7.1f} ms  {module}" for module, milliseconds in heaviest],
@@ -1062,12 +1109,17 @@ def notes_for(runs: list[EngineRun], colds: list[ColdStart], heaviest: list[tupl
         "already asks for `TOTAL`). moto does not report them for transactions, hence n/a.",
         "The SQS row counts what the event source and EventBridge do per event (one SendMessage, one "
         "ReceiveMessage and one DeleteMessageBatch per batch); the event source's empty long polls while "
-        "the queue is idle come on top, whatever the traffic. X-Ray traces (`Tracing: Active`) are not in "
-        "the cost table.",
+        "the queue is idle come on top, whatever the traffic.",
         "CloudWatch Logs ingestion is priced from what the ingest function printed during the replay (its "
         "JSON logs and EMF metrics at the template's default `LogLevel`; the no-op redelivery left out, "
-        "which the log figure included until 2026-12-01), per GB of 10^9 bytes. Lambda's own START, END and "
-        "REPORT lines per invocation are not in it.",
+        "which the log figure included until 2026-12-01), per GB of 10^9 bytes, plus what Lambda adds per "
+        f"invocation: {budgets.LAMBDA_PLATFORM_BYTES} bytes, since the template's `LoggingConfig` "
+        "(`LogFormat: JSON`, `SystemLogLevel: WARN`) leaves out Lambda's START and REPORT lines (INFO-level "
+        "system logs; with the text format they would add START, END and REPORT, about 300 bytes an "
+        "invocation, some 30 bytes per event in batches of ten). Batches are of ten here; at a trickle "
+        "Lambda's event source hands over smaller ones, and the batch line is the same size for one event.",
+        _emf_note(ddb),
+        _xray_note(ddb),
         _alert_path_note(ddb),
         *_excerpt_notes(runs),
     ]
@@ -1092,12 +1144,22 @@ def notes_for(runs: list[EngineRun], colds: list[ColdStart], heaviest: list[tupl
             "once), and an alert enters `alerts-by-time` once and changes there once, when it is sent."
         )
     ingest = next(c for c in colds if c.function == "ingest")
-    if ingest.untraced_s is not None:
+    if ingest.traced_s is not None:
         notes.append(
-            "With `POWERTOOLS_TRACE_DISABLED=true` the ingest cold start takes "
-            f"{ingest.untraced_s * 1000:.0f} ms instead of {ingest.cold_s * 1000:.0f} ms: with tracing "
-            "active (the template's `Tracing: Active`), `Tracer()` imports aws_xray_sdk and patches botocore "
-            "when the module loads."
+            "With `Tracing=Active` the ingest cold start takes "
+            f"{ingest.traced_s * 1000:.0f} ms instead of {ingest.cold_s * 1000:.0f} ms: `Tracer()` imports "
+            "aws_xray_sdk and patches botocore when the module loads. With the default, `PassThrough`, the "
+            "template sets `POWERTOOLS_TRACE_DISABLED` and neither happens."
+        )
+    notifier = next((c for c in colds if c.function == "slack_notifier"), None)
+    if notifier is not None and notifier.then_s is not None:
+        with_sdk = notifier.cold_s + notifier.then_s
+        notes.append(
+            "The Slack notifier's first request to AWS reads its webhook's secret; only then does its first "
+            f"post import slack_sdk ({notifier.then_s * 1000:.0f} ms, whose package loads its Web API client "
+            "too), which the total leaves out as it does the other functions' work after their first "
+            f"request. Counted in, its first post starts after {with_sdk * 1000:.0f} ms, "
+            f"{with_sdk / notifier.baseline_s:.2f}x the baseline (which imports no Slack client)."
         )
     if ingest.from_sources_s is not None:
         notes.append(
@@ -1115,6 +1177,44 @@ def notes_for(runs: list[EngineRun], colds: list[ColdStart], heaviest: list[tupl
             f"Top-level imports: {top}."
         )
     return notes
+
+
+def _emf_note(run: EngineRun) -> str:
+    """Which metrics the replay emitted, and how the EMF row prices them."""
+    emitted = run.raw["emf_metrics"]
+    invocations = len(run.batches)
+    listed = ", ".join(f"`{name}` in {count} of {invocations} invocations" for name, count in emitted.items())
+    return (
+        "EMF metrics are priced at a reference volume of "
+        f"{prices.REFERENCE_EVENTS_PER_MONTH:,} events a month: a custom metric costs $0.30 for a month "
+        "(prorated by the hour) in which it always has a value, whatever the traffic, so at 100,000 events a "
+        "month each such metric would cost $3.00 per million events. Each metric emitted in the replay is "
+        "counted as having a value in as many hours as it had in invocations at that volume (at most every "
+        "hour of the month): an upper bound. The functions emit a metric only for what calls for a look "
+        "(rejections, failed syncs and publishes, jobs SageMaker does not know, write conflicts, failed "
+        "log reads, invalid routes), only when it happens; what AWS counts for free is not emitted (events "
+        "received: SQS's `NumberOfMessagesReceived`; alerts published: SNS's `NumberOfMessagesPublished`), "
+        "and the counts of every batch are in its log line. The Powertools cold-start metric is off (its "
+        "default). "
+        + (f"In this replay: {listed}." if emitted else "This replay emitted none (nothing failed).")
+    )
+
+
+def _xray_note(run: EngineRun) -> str:
+    """What Tracing=Active would add to the cost table."""
+    traces = xray_traces(run, "Active")
+    month = prices.REFERENCE_EVENTS_PER_MONTH
+    every = prices.HOURS_PER_MONTH * 3600 / (len(run.batches) / run.events * month)
+    return (
+        f"X-Ray is priced at the template's default `Tracing={_template_default('Tracing')}`: Lambda records "
+        "a trace only for a request whose caller sent a sampled trace header, and SageMaker's events arrive "
+        "without one. With `Tracing=Active`, Lambda samples the first invocation each second and 5 % of the "
+        f"rest: at {month:,} events a month (an invocation every {every:.0f} seconds on average) every "
+        "invocation is traced while they come less than one a second, "
+        f"{traces:,.0f} traces per million events, "
+        f"${traces * prices.XRAY_TRACE.usd:,.2f} more (the first 100,000 traces a month are free; "
+        "reading traces back costs $0.50 per million more)."
+    )
 
 
 def _alert_path_note(run: EngineRun) -> str:
@@ -1229,6 +1329,9 @@ def replay_checks(runs: list[EngineRun], slack: SlackAppRuns | None) -> list[tup
         checks += [
             (run.label, b) for b in call_budgets(run.batches, run.noop_batches, run.raw["expected_alerts"])
         ]
+        checks.append(
+            (run.label, budgets.log_bytes_budget(run.raw["replay_log_bytes"], run.events, len(run.batches)))
+        )
         checks += [
             (run.label, b)
             for b in alert_path_budgets(

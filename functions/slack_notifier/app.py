@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from jobtrail.adapters.slack import SlackWebApi, WebhookPoster, bot_token_from_secret, webhook_url_from_secret
 from jobtrail.core.slack_route import normalize_channel
-from jobtrail.observability import logger
+from jobtrail.observability import logger, metrics
 from jobtrail.usecases.notify import NotifierDeps, notify
 from jobtrail.usecases.ports import SlackPoster
 
@@ -71,6 +71,7 @@ def _route_webhook(secret: str) -> SlackPoster:
 
 
 @logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     result = notify(event, deps_from_environment())
     logger.info(

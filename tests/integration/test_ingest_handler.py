@@ -14,6 +14,7 @@ from fakes import scripted_training_jobs
 from jobtrail.adapters.history_store import HistoryStore
 from jobtrail.adapters.sqs import REASON_ATTRIBUTE
 from jobtrail.core.events import parse_state_change
+from jobtrail.observability import logger
 from jobtrail_local.lambda_runtime import LambdaContext
 from jobtrail_local.lifecycle_builder import job_key
 from jobtrail_local.lifecycles import (
@@ -133,10 +134,12 @@ def test_no_secret_reaches_the_logs(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     # Given credentials with a recognisable secret, and a batch that exercises every log line:
-    # good events, a rejected one, a job SageMaker does not know, and alerts
+    # good events, a rejected one, a job SageMaker does not know, and alerts (the per-event and per-alert
+    # lines are DEBUG's)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "SECRETxKEYxTHATxMUSTxNOTxLEAK")
     monkeypatch.setenv("AWS_SESSION_TOKEN", "SESSIONxTOKENxTHATxMUSTxNOTxLEAK")
     caplog.set_level("DEBUG")
+    caplog.set_level("DEBUG", logger=logger.name)
     script = ScriptedSageMaker()
     for step in load_lifecycle("failed").steps:
         script.advance(step)
@@ -154,6 +157,7 @@ def test_no_secret_reaches_the_logs(
     everything = "\n".join([caplog.text, output.out, output.err])
     assert "alert published" in everything
     assert "rejected record" in everything
+    assert "batch processed" in everything
     assert "SECRETxKEY" not in everything
     assert "SESSIONxTOKEN" not in everything
 

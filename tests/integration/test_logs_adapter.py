@@ -65,15 +65,20 @@ def test_a_missing_log_group_is_a_reason(logs: Any) -> None:
 
     assert tail.streams == ()
     assert tail.error == "log group /aws/sagemaker/TrainingJobs does not exist yet (no container has logged)"
+    # A job with no log to quote, not a failed read
+    assert not tail.read_failed
 
 
 def test_no_streams_or_empty_streams_are_a_reason(logs: Any) -> None:
     write_job_log(logs, JobKey("123456789012", "us-east-1", "training", "someone-else"), ["x"])
-    assert CloudWatchJobLogs(logs).tail(JOB, 20).error == (
-        f"no log streams {JOB.name}/… in /aws/sagemaker/TrainingJobs"
-    )
+    no_streams = CloudWatchJobLogs(logs).tail(JOB, 20)
+    assert no_streams.error == f"no log streams {JOB.name}/… in /aws/sagemaker/TrainingJobs"
     write_job_log(logs, JOB, [])
-    assert CloudWatchJobLogs(logs).tail(JOB, 20).error == "the job's log streams hold no events"
+    no_events = CloudWatchJobLogs(logs).tail(JOB, 20)
+    assert no_events.error == "the job's log streams hold no events"
+    # Neither is a failed read: the job has no log to quote (it failed before a container ran)
+    assert not no_streams.read_failed
+    assert not no_events.read_failed
 
 
 def test_tuning_reads_nothing(logs: Any) -> None:
@@ -103,6 +108,7 @@ def test_errors_are_reasons_not_exceptions(code: str, reason: str) -> None:
     assert tail.streams == ()
     assert tail.error is not None
     assert tail.error.startswith(reason)
+    assert tail.read_failed
 
 
 def test_a_denied_get_after_the_listing_is_a_reason() -> None:

@@ -24,6 +24,7 @@ import yaml
 from cfnlint.api import ManualArgs, lint, lint_file
 from cfnlint.decode import convert_dict, decode
 from jobtrail.adapters.history_table import AlertItem, Summary
+from jobtrail.observability import tracing_enabled
 from jobtrail_local.table_schema import (
     TEMPLATE_PATH,
     create_table_kwargs,
@@ -276,6 +277,7 @@ WITHOUT_KEY = {
     "HasAlertRoutes": True,
     "AlertRoutesParameterIsPath": True,
     "SlackThreadsReadRoutes": False,
+    "TracingActive": False,
     **tracking(ALL_KINDS),
 }
 WITH_KEY = {**WITHOUT_KEY, "HasKmsKey": True, "NoKmsKey": False}
@@ -1356,7 +1358,7 @@ def test_every_function_logs_to_its_own_log_group_created_before_it(
     used = set()
     for name, function in functions.items():
         # LoggingConfig names the group, so CloudFormation creates it before the function exists
-        (group_name,) = function["Properties"]["LoggingConfig"].values()
+        group_name = function["Properties"]["LoggingConfig"]["LogGroup"]
         group = log_groups[group_name["Ref"]]
         used.add(group_name["Ref"])
         assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
@@ -1366,6 +1368,54 @@ def test_every_function_logs_to_its_own_log_group_created_before_it(
         assert not any(key == "Ref" and value == name for key, value in _walk(group))
         assert not any(_getatt_target(value) == name for _, value in _walk(group))
     assert used == log_groups.keys()
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_lambda_adds_no_start_and_report_lines_to_the_logs(
+    template: dict[str, Any], resources: dict[str, Any], scenario: dict[str, bool]
+) -> None:
+    # Given every function as deployed
+    functions = _deployed(resources, "AWS::Serverless::Function", scenario)
+    levels = template["Mappings"]["ApplicationLogLevels"]
+
+    assert functions
+    for name, function in functions.items():
+        config = function["Properties"]["LoggingConfig"]
+        # Then Lambda's own lines (START, REPORT: ~300 bytes an invocation) are left out: in the JSON format
+        # they are system logs at INFO, below the WARN kept
+        assert config["LogFormat"] == "JSON", name
+        assert config["SystemLogLevel"] == "WARN", name
+        # And the application log level Lambda filters on is LogLevel's, so no line Powertools writes is lost
+        assert config["ApplicationLogLevel"] == {
+            "Fn::FindInMap": ["ApplicationLogLevels", {"Ref": "LogLevel"}, "Level"]
+        }, name
+    assert set(levels) == set(template["Parameters"]["LogLevel"]["AllowedValues"])
+    assert {level: entry["Level"] for level, entry in levels.items()} == {
+        "DEBUG": "DEBUG",
+        "INFO": "INFO",
+        "WARNING": "WARN",
+        "ERROR": "ERROR",
+    }
+    assert template["Parameters"]["LogLevel"]["Default"] == "INFO"
+
+
+@pytest.mark.parametrize("active", [True, False])
+def test_tracing_is_a_parameter_off_by_default_and_powertools_follows_it(
+    template: dict[str, Any], active: bool
+) -> None:
+    # Given the Tracing parameter (PassThrough by default: X-Ray bills each trace recorded)
+    parameter = template["Parameters"]["Tracing"]
+    assert parameter["Default"] == "PassThrough"
+    assert set(parameter["AllowedValues"]) == {"PassThrough", "Active"}
+    assert template["Conditions"]["TracingActive"] == {"Fn::Equals": [{"Ref": "Tracing"}, "Active"]}
+    globals_ = template["Globals"]["Function"]
+
+    # Then every function's tracing mode is the parameter
+    assert globals_["Tracing"] == {"Ref": "Tracing"}
+    # And Powertools' tracer (and the X-Ray SDK it imports) is on exactly when tracing is Active
+    variables = _resolve(globals_["Environment"]["Variables"], {"TracingActive": active})
+    assert variables["POWERTOOLS_TRACE_DISABLED"] == ("false" if active else "true")
+    assert tracing_enabled({"AWS_LAMBDA_FUNCTION_NAME": "f", **variables}) is active
 
 
 def test_deletion_policies_are_explicit_and_retained_data_survives_replacement(
@@ -1549,9 +1599,16 @@ def test_dashboard_shows_what_operations_watch(
     services = set(_service_names(template).values())
     source = _layer_source()
 
-    # Then it shows events received and rejected, transitions, alerts, ingest latency and the DLQ depths
+    # Then it shows events received (SQS's metric) and rejected, alerts published (SNS's metric), ingest
+    # latency and the DLQ depths, and the transitions recorded from ingest's batch lines (Logs Insights)
     shown = {metric[1] for metric in metrics}
-    assert {"EventsReceived", "EventsRejected", "TransitionsRecorded", "AlertsPublished"} <= shown
+    assert {"NumberOfMessagesReceived", "EventsRejected", "NumberOfMessagesPublished"} <= shown
+    queries = [widget["properties"]["query"] for widget in body["widgets"] if widget["type"] == "log"]
+    assert len(queries) == 1
+    assert "SOURCE 'placeholder'" in queries[0]
+    assert "filter message = 'batch processed'" in queries[0]
+    assert "sum(transitions)" in queries[0]
+    assert '"batch processed"' in source
     assert {"Duration", "ApproximateNumberOfMessagesVisible"} <= shown
     queues = [m[3] for m in metrics if m[1] == "ApproximateNumberOfMessagesVisible"]
     assert len(queues) == (3 if slack else 2)
@@ -1563,7 +1620,7 @@ def test_dashboard_shows_what_operations_watch(
             assert metric[2] == "service", metric
             assert metric[3] in services, metric
         else:
-            assert namespace in {"AWS/Lambda", "AWS/SQS"}, metric
+            assert namespace in {"AWS/Lambda", "AWS/SQS", "AWS/SNS"}, metric
 
 
 def test_ops_topic_takes_an_optional_email(template: dict[str, Any]) -> None:
@@ -1716,16 +1773,16 @@ def test_cfn_lint_with_the_serverless_rules_finds_nothing() -> None:
 
 
 def test_the_serverless_rules_are_really_applied() -> None:
-    # Given the template without active tracing for the functions
+    # Given the template without the functions' memory size (set once, in Globals)
     text = TEMPLATE_PATH.read_text(encoding="utf-8")
-    setting = "    Tracing: Active\n"
+    setting = "    MemorySize: 256\n"
     assert text.count(setting) == 1
 
     # When cfn-lint runs with the repository's configuration
     matches = lint(text.replace(setting, ""), config=_cfnlint_args())
 
-    # Then the serverless rule on tracing (WS1000) reports each of the three functions
-    assert [match.rule.id for match in matches] == ["WS1000"] * 3
+    # Then the serverless rule on the default memory size (ES1005) reports each of the three functions
+    assert [match.rule.id for match in matches] == ["ES1005"] * 3
 
 
 def test_every_cfn_lint_skip_gives_its_reason(resources: dict[str, Any]) -> None:

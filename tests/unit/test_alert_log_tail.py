@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+import pytest
 from fakes import FakeWorld, ScriptedJobLogs
 from jobtrail.core.log_tail import LogTail, StreamTail
 from jobtrail.core.slack_message import SECTION_LIMIT, slack_payload, utf16_length
+from jobtrail.observability import metrics
 from jobtrail.usecases.ingest import handle_batch
 from jobtrail_local.lifecycles import load_lifecycle, sqs_batch
 
@@ -60,6 +62,28 @@ def test_a_missing_log_group_still_sends_the_alert_once_saying_why() -> None:
     document = json.loads(alert.message)
     assert document["log_tail"] is None
     assert document["log_tail_error"] == "log group /aws/sagemaker/TrainingJobs does not exist yet"
+
+
+@pytest.mark.parametrize(
+    ("tail", "counted"),
+    [
+        (LogTail.absent("no log streams job/… in /aws/sagemaker/TrainingJobs"), False),
+        (LogTail.failed("CloudWatch Logs throttled the read of /aws/sagemaker/TrainingJobs"), True),
+    ],
+)
+def test_only_a_failed_read_is_counted_as_a_log_read_failure(
+    tail: LogTail, counted: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given an alert whose log could not be quoted: the job has none, or the read failed
+    added: list[str] = []
+    monkeypatch.setattr(metrics, "add_metric", lambda name, **_: added.append(name))
+    world = world_with(ScriptedJobLogs(tail))
+    # When its Failed alert goes out
+    assert replay(world, "failed") == []
+    # Then it goes out saying why either way, and only the failed read is a metric (AlertLogReadFailures)
+    [alert] = world.publisher.published
+    assert json.loads(alert.message)["log_tail_error"] == tail.error
+    assert ("AlertLogReadFailures" in added) is counted
 
 
 def test_a_publish_failure_and_the_redelivery_read_the_log_once() -> None:

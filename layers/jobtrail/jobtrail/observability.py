@@ -3,14 +3,21 @@
 Service name and metrics namespace come from ``POWERTOOLS_SERVICE_NAME`` and
 ``POWERTOOLS_METRICS_NAMESPACE`` (set by the template).
 
-The X-Ray SDK is imported only where traces can go somewhere: inside Lambda with tracing on. Powertools'
-``Tracer()`` imports it even when disabled, which costs a few hundred milliseconds outside Lambda (tests,
-the demo, the benchmark); there a pass-through stands in with the same decorators.
+The X-Ray SDK is imported only where traces can go somewhere: inside Lambda with tracing on (the template's
+``Tracing`` parameter; ``PassThrough``, its default, sets ``POWERTOOLS_TRACE_DISABLED``). Powertools'
+``Tracer()`` imports it even when disabled, which costs tens of milliseconds of a cold start and a few
+hundred outside Lambda (tests, the demo, the benchmark); there a pass-through stands in with the same
+decorators.
+
+Metrics are emitted only when something calls for a look (a rejection, a failed sync or publish, …): a
+CloudWatch custom metric is billed for every hour it has a value. Most invocations therefore have none,
+and Powertools' warning that there is nothing to publish is expected, not a fault.
 """
 
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar, cast
 
@@ -51,6 +58,9 @@ def _tracer() -> TracerLike:
     # of cold start. Powertools' decorators take optional arguments too; the forms used here match TracerLike.
     return cast(TracerLike, Tracer(patch_modules=["botocore"]))
 
+
+# On stderr, which Lambda also ingests into CloudWatch Logs: once per container, but about nothing.
+warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 logger = Logger()
 metrics = Metrics()

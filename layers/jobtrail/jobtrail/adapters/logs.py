@@ -73,7 +73,9 @@ class CloudWatchJobLogs:
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") in _UNAVAILABLE:
                 self._rest()
-            return LogTail.failed(_reason(error, log_group))
+            # No log group yet is a job without logs (no container ran), not a failed read.
+            missing = error.response.get("Error", {}).get("Code") == "ResourceNotFoundException"
+            return (LogTail.absent if missing else LogTail.failed)(_reason(error, log_group))
         except LogReadTooSlow:
             self._rest()
             return LogTail.failed(f"reading {log_group} took longer than {self._budget:g} s")
@@ -98,7 +100,7 @@ class CloudWatchJobLogs:
             for stream in answer.get("logStreams", ())
         ]
         if not listed:
-            return LogTail.failed(f"no log streams {job.name}/… in {log_group}")
+            return LogTail.absent(f"no log streams {job.name}/… in {log_group}")
         chosen = [stream.name for stream in streams_to_read(listed)]
         read = {name: self._last_messages(log_group, name, lines, deadline) for name in chosen}
         region = job.region or self._client.meta.region_name

@@ -79,6 +79,9 @@ class WebhookPoster:
         self._timeout = timeout
 
     def post(self, payload: Mapping[str, Any]) -> None:
+        # The secret first: reading it is the cold start's first request to AWS, and an unusable one fails
+        # the post before slack_sdk (about 50 ms to import, its package loads its Web API client) is loaded.
+        url = self._url()
         from slack_sdk.http_retry.builtin_handlers import (  # noqa: PLC0415 - only the notifier needs it
             RateLimitErrorRetryHandler,
             ServerErrorRetryHandler,
@@ -86,7 +89,7 @@ class WebhookPoster:
         from slack_sdk.webhook import WebhookClient  # noqa: PLC0415
 
         client = WebhookClient(
-            self._url(),
+            url,
             timeout=self._timeout,
             logger=_SDK_LOGGER,
             retry_handlers=[

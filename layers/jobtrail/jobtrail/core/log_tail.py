@@ -67,9 +67,17 @@ class LogTail:
 
     streams: tuple[StreamTail, ...] = ()
     error: str | None = None
+    #: The log could not be read (throttled, denied, timed out), as opposed to there being none to read.
+    read_failed: bool = False
 
     @classmethod
     def failed(cls, reason: str) -> LogTail:
+        """No excerpt because reading the log failed."""
+        return cls(error=one_line(reason, MAX_LINE_LENGTH), read_failed=True)
+
+    @classmethod
+    def absent(cls, reason: str) -> LogTail:
+        """No excerpt because the job has no log to quote (no group, streams or events yet)."""
         return cls(error=one_line(reason, MAX_LINE_LENGTH))
 
     def message_fields(self) -> dict[str, Any]:
@@ -125,7 +133,7 @@ def build_log_tail(
         if kept:
             tails.append(StreamTail(name, kept, log_stream_url(region, log_group, name)))
     if not tails:
-        return LogTail.failed("the job's log streams hold no events")
+        return LogTail.absent("the job's log streams hold no events")
     tails.sort(key=lambda tail: not tail.holds_error)  # stable: newest first among equals
     return LogTail(streams=_bounded(tails, MAX_EXCERPT_LENGTH))
 

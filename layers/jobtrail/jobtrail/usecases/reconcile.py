@@ -264,12 +264,14 @@ def silent(deps: ReconcileDeps, started: datetime) -> ReconcileDeps:
 
 
 def record_metrics(report: PassReport) -> None:
-    """EMF metrics of a pass."""
+    """EMF metrics of a pass: only what calls for a look, and only when it happened (a custom metric is
+    billed for every hour it has a value, zeros included). What a pass listed and synced is in its log
+    line (``reconciliation pass``)."""
     for name, value in (
-        ("ReconcileListed", report.listed),
-        ("ReconcileSynced", report.synced),
+        # Jobs whose events were lost (reconciliation recorded what ingest had not).
         ("ReconcileRecorded", report.recorded),
         ("ReconcileFailures", len(report.failures)),
         ("StalledAlerts", report.stalled_alerts),
     ):
-        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+        if value:
+            metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)

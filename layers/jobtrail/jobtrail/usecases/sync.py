@@ -149,15 +149,13 @@ def sync_job(key: JobKey, deps: SyncDeps) -> SyncResult:
         try:
             created = deps.histories.apply(changes, claim=claim if deps.alerts is not None else None)
         except WriteConflict:
-            logger.info("concurrent write, re-reading", extra={"job": str(job), "attempt": attempt})
+            logger.debug("concurrent write, re-reading", extra={"job": str(job), "attempt": attempt})
             metrics.add_metric(name="WriteConflicts", unit=MetricUnit.Count, value=1)
             continue
         break
     else:
         raise WriteConflict(f"{job}: still conflicting after {MAX_WRITE_ATTEMPTS} attempts")
 
-    if created:
-        metrics.add_metric(name="AlertsCreated", unit=MetricUnit.Count, value=len(created))
     if len(created) < len(changes.new_alerts):
         # Some were there already (a crashed or racing writer put them before its summary): read them, to
         # send those whose claim has expired (one more Query, in that case only)
@@ -224,12 +222,12 @@ def _read_log_tail(snapshot: JobRecord, deps: SyncDeps) -> LogTail | None:
     if deps.logs is None or deps.log_lines <= 0 or source is None:
         return None
     tail = deps.logs.tail(source, deps.log_lines)
-    metrics.add_metric(name="AlertLogReads", unit=MetricUnit.Count, value=1)
     if tail.error:
         logger.warning(
             "the alert goes out without its log lines",
             extra={"job": str(source), "log_tail_error": tail.error},
         )
+    if tail.read_failed:  # not a job without logs (it failed before a container ran): a failed read
         metrics.add_metric(name="AlertLogReadFailures", unit=MetricUnit.Count, value=1)
     return tail
 
@@ -281,11 +279,12 @@ def deliver_alerts(
             logger.warning(
                 "alert claim was lost before it was marked sent", extra={"alert_id": alert.alert_id}
             )
-        logger.info(
+        # The batch's (or the pass's) line counts the alerts published, and the outbox keeps each one's
+        # SNS message id; SNS's NumberOfMessagesPublished is their metric.
+        logger.debug(
             "alert published",
             extra={"alert_id": alert.alert_id, "alert_type": alert.alert_type, "sns_message_id": message_id},
         )
-        metrics.add_metric(name="AlertsPublished", unit=MetricUnit.Count, value=1)
         sent.append(alert)
     if failures:
         raise AlertDeliveryFailed("; ".join(failures))
