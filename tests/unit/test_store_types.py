@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import botocore.session
-from jobtrail.adapters import history_queries, history_store, history_table
+from jobtrail.adapters import history_codec, history_queries, history_store, history_table
 from pynamodb.attributes import Attribute
 
-STORE_MODULES = (history_table, history_store, history_queries)
+STORE_MODULES = (history_table, history_store, history_queries, history_codec)
 #: Names the store modules import only for the type checker (``if TYPE_CHECKING:``).
 TYPE_CHECKING_NAMES = {"botocore": botocore}
 
@@ -95,8 +95,9 @@ def test_the_surface_is_all_there() -> None:
         "jobtrail.adapters.history_store.HistoryStore.apply",
         "jobtrail.adapters.history_store.HistoryStore.__init__",
         "jobtrail.adapters.history_store.HistoryStore.botocore_session",
-        "jobtrail.adapters.history_store.Save.item",
-        "jobtrail.adapters.history_store.enlist",
+        "jobtrail.adapters.history_store.HistoryStore.add_alert",
+        "jobtrail.adapters.history_codec.pack",
+        "jobtrail.adapters.history_codec.unpack",
         "jobtrail.adapters.history_queries.HistoryQueries.list_jobs",
         "jobtrail.adapters.history_queries.JobQuery.status",
         "jobtrail.adapters.history_table.HistoryTable.bind",
@@ -124,4 +125,4 @@ def test_the_rule_sees_what_it_forbids() -> None:
     assert found == {"U.payload", "U.__init__:payload", "U.send:return"}
     assert mentions_any(hints(_loose, this)["call"])
     assert mentions_any(TypeVar("Bounded", bound=dict[str, Any]))
-    assert not mentions_any(hints(history_store.enlist, history_store)["operation"])
+    assert not mentions_any(hints(history_store.HistoryStore.apply, history_store)["changes"])

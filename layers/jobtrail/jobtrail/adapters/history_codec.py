@@ -18,17 +18,16 @@ without the dictionary; see ``tests/unit/test_history_codec.py`` for the sizes t
 from __future__ import annotations
 
 import zlib
-from typing import Final
 
 import msgspec
 
 from jobtrail.core.model import JobRecord
 
 #: The format byte of a value packed by ``pack``.
-FORMAT_1: Final = b"\x01"
+FORMAT_1 = b"\x01"
 
 #: What format 1's records repeat, most frequent last (DEFLATE finds nearer matches with fewer bits).
-_DICTIONARY_1_PARTS: Final = (
+_DICTIONARY_1_PARTS = (
     # S3 and image locations, instance types
     "s3://",
     "/output/model.tar.gz",
@@ -174,13 +173,13 @@ _DICTIONARY_1_PARTS: Final = (
     ":training-job/",
     "arn:aws:sagemaker:",
 )
-_DICTIONARY_1: Final = "\x00".join(_DICTIONARY_1_PARTS).encode()
+_DICTIONARY_1 = "\x00".join(_DICTIONARY_1_PARTS).encode()
 
 #: The format byte of a text (an alert's JSON document) packed by ``pack_text``.
-TEXT_FORMAT_1: Final = b"\x02"
+TEXT_FORMAT_1 = b"\x02"
 
 #: What alert documents repeat (``core.alerts``), most frequent last.
-_TEXT_DICTIONARY_1_PARTS: Final = (
+_TEXT_DICTIONARY_1_PARTS = (
     'Command "/opt/conda/bin/python3 train.py", exit code: 1',
     "ExecuteUserScriptError:\nExitCode 1\nErrorMessage ",
     "Traceback (most recent call last):\n",
@@ -244,10 +243,10 @@ _TEXT_DICTIONARY_1_PARTS: Final = (
     "Failed",
     "+00:00",
 )
-_TEXT_DICTIONARY_1: Final = "\x00".join(_TEXT_DICTIONARY_1_PARTS).encode()
+_TEXT_DICTIONARY_1 = "\x00".join(_TEXT_DICTIONARY_1_PARTS).encode()
 
-_ENCODER: Final = msgspec.msgpack.Encoder()
-_DECODER: Final = msgspec.msgpack.Decoder(JobRecord)
+_ENCODER = msgspec.msgpack.Encoder()
+_DECODER = msgspec.msgpack.Decoder(JobRecord)
 
 
 class UnreadableRecord(ValueError):
