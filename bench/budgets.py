@@ -71,6 +71,8 @@ ALERT_PATH_CALLS = (LIST_TAGS, DESCRIBE_LOG_STREAMS, GET_LOG_EVENTS, GET_PARAMET
 COLD_IMPORT_RATIO = 1.2
 #: Ingest's log bytes per event at the default log level (CloudWatch Logs ingestion is billed per byte).
 LOG_BYTES_PER_EVENT = 256
+#: What jobtrail may cost to run, all in (every row of the cost table), per million events (issue 14).
+COST_PER_MILLION_EVENTS = 2.00
 #: What Lambda itself adds to a function's log per invocation, on top of what the function prints: nothing
 #: with the template's LoggingConfig (LogFormat JSON, SystemLogLevel WARN leaves out START and REPORT,
 #: INFO-level system logs; tests/integration/test_template.py checks it). With the default text format
@@ -381,6 +383,16 @@ def log_bytes_budget(log_bytes: int, events: int, invocations: int) -> Budget:
         f"<= {LOG_BYTES_PER_EVENT / 1024:g} KiB ({LOG_BYTES_PER_EVENT} B), Lambda's own lines included",
         f"{per_event:.0f} B ({total:,} B for {events:,} events in {invocations:,} invocations)",
         per_event <= LOG_BYTES_PER_EVENT,
+    )
+
+
+def cost_budget(load: str, usd_per_million_events: float) -> Budget:
+    """The cost table's total for one load: every row priced, per million events."""
+    return Budget(
+        f"All-in cost per million events ({load})",
+        f"<= ${COST_PER_MILLION_EVENTS:.2f}",
+        f"${usd_per_million_events:.2f}",
+        usd_per_million_events <= COST_PER_MILLION_EVENTS,
     )
 
 

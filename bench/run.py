@@ -1423,6 +1423,11 @@ def main(argv: list[str] | None = None) -> int:
     mixed = [run for run in runs if run.mixed]
     costed = [runs[0], *[run for run in mixed if run.engine == runs[0].engine]]
     costs, totals = cost_table(costed)
+    cost_checks = [
+        budgets.cost_budget("mixed load" if run.mixed else "training-only load", total)
+        for run, total in zip(costed, totals, strict=True)
+    ]
+    checks += [(run.engine, check) for run, check in zip(costed, cost_checks, strict=True)]
     tables = [
         engine_table(runs),
         *[kind_table(run, training.get(run.engine)) for run in mixed],
@@ -1468,7 +1473,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"written {args.output.relative_to(REPO) if args.output.is_relative_to(REPO) else args.output}")
     call_failures = [b for where, b in checks if where != "fresh process" and not b.passed]
     wrong = [r for r in runs if r.raw["history_mismatches"] or not r.raw["alerts_each_once"]]
-    if call_failures or wrong or (args.strict and not all(b.passed for b in cold_checks)):
+    over_cost = [b for b in cost_checks if not b.passed]
+    if call_failures or wrong or over_cost or (args.strict and not all(b.passed for b in cold_checks)):
         return 1
     return 0
 

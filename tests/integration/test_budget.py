@@ -40,6 +40,7 @@ from bench.budgets import (
     Budget,
     alert_path_budgets,
     call_budgets,
+    cost_budget,
     noop_budget,
     replay_budgets,
     slack_thread_budgets,
@@ -323,3 +324,11 @@ def test_ingest_reads_each_job_s_tags_once(moto_world: World) -> None:
     report(budgets)
     assert [b.name for b in budgets if not b.passed] == []
     assert sum(len(b.tag_reads) for b in batches) == len(load.jobs)
+
+
+def test_the_cost_budget_holds_the_total_to_two_dollars_a_million_events() -> None:
+    assert cost_budget("mixed load", 1.99).passed
+    assert cost_budget("mixed load", 2.00).passed
+    over = cost_budget("training-only load", 2.01)
+    assert not over.passed
+    assert over.measured == "$2.01"
