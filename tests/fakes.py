@@ -34,7 +34,7 @@ class InMemoryHistories:
         self.writes = 0
         self._lock = threading.Lock()
 
-    def load(self, key: JobKey) -> StoredJob | None:
+    def load(self, key: JobKey, *, consistent: bool = True) -> StoredJob | None:
         self.loads += 1
         return self.jobs.get(key)
 

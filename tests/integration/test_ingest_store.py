@@ -150,8 +150,8 @@ def test_the_newest_answer_wins_when_two_invocations_race_on_one_job(local_world
         def __init__(self) -> None:
             self.first = threading.local()
 
-        def load(self, key: JobKey) -> StoredJob | None:
-            stored = world.store.load(key)
+        def load(self, key: JobKey, *, consistent: bool = True) -> StoredJob | None:
+            stored = world.store.load(key, consistent=consistent)
             if not getattr(self.first, "done", False):
                 self.first.done = True
                 both_read.wait()

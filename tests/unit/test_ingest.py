@@ -210,6 +210,51 @@ def test_a_write_conflict_is_retried_a_bounded_number_of_times(conflicts: int, f
     assert (lifecycle.steps[-1].job_name in world.histories.by_name) is not fails
 
 
+class LaggingReads(InMemoryHistories):
+    """An eventually consistent read that has not seen the latest write yet: it shows each job as it was
+    one write before (nothing, for a job written once); a consistent read shows it as it is."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.before: dict[JobKey, StoredJob | None] = {}
+        self.reads: list[bool] = []
+
+    def load(self, key: JobKey, *, consistent: bool = True) -> StoredJob | None:
+        self.reads.append(consistent)
+        return super().load(key) if consistent else self.before.get(key)
+
+    def apply(self, changes: HistoryChanges, *, claim: Claim | None = None) -> tuple[Alert, ...]:
+        previous = self.jobs.get(changes.job)
+        created = super().apply(changes, claim=claim)
+        self.before[changes.job] = previous
+        return created
+
+
+def test_a_first_read_behind_the_table_costs_a_retry_not_a_lost_or_doubled_alert() -> None:
+    # Given a job recorded up to its failure, then read by an eventually consistent read that lags one write
+    lifecycle = load_lifecycle("failed")
+    world = FakeWorld()
+    world.histories = LaggingReads()
+    for step in lifecycle.steps[:-1]:
+        world.script.advance(step)
+        assert not failed_ids(handle_batch(sqs_batch([step.sqs_body]), world.deps))
+    # When the last event comes, and then the same one again
+    world.script.advance(lifecycle.steps[-1])
+    world.histories.reads.clear()
+    assert not failed_ids(handle_batch(sqs_batch([lifecycle.steps[-1].sqs_body]), world.deps))
+    first_reads = list(world.histories.reads)
+    assert not failed_ids(handle_batch(sqs_batch([lifecycle.steps[-1].sqs_body]), world.deps))
+    # Then each sync read cheaply first, and the stale one retried with a consistent read
+    assert first_reads[0] is False
+    assert True in first_reads
+    # And the history is the final Describe's, its one alert published once
+    name = lifecycle.job_names[0]
+    final = record_from_describe(lifecycle.final_describe(name))
+    assert world.histories.by_name[name].transitions == final.transitions
+    published = world.publisher.published
+    assert len(published) == len({alert.alert_id for alert in published}) == 1
+
+
 def _event(detail_type: str, detail: dict[str, Any], event_id: str) -> str:
     return json.dumps(
         {

@@ -74,9 +74,10 @@ class HistoryStore:
 
     # -- ingest ------------------------------------------------------------------------------------
 
-    def load(self, key: JobKey) -> StoredJob | None:
-        """The stored job (one strongly consistent Query), or ``None`` if it has no summary yet."""
-        return read_job(self._table, key)
+    def load(self, key: JobKey, *, consistent: bool = True) -> StoredJob | None:
+        """The stored job (one Query; strongly consistent unless ``consistent`` is false, which costs half
+        the read units), or ``None`` if it has no summary yet."""
+        return read_job(self._table, key, consistent=consistent)
 
     def apply(self, changes: HistoryChanges, *, claim: Claim | None = None) -> tuple[Alert, ...]:
         """Write ``changes``: first each new alert (a conditional PutItem: pending, claimed by ``claim``,

@@ -518,14 +518,14 @@ def _sortable(moment: datetime) -> str:
 # -- the read both the store and the queries make -----------------------------------------------------
 
 
-def read_job(table: HistoryTable, job: JobKey) -> StoredJob | None:
-    """The stored job (one strongly consistent Query of its partition), or ``None`` if it has no summary
-    yet."""
-    return read_job_and_threads(table, job)[0]
+def read_job(table: HistoryTable, job: JobKey, *, consistent: bool = True) -> StoredJob | None:
+    """The stored job (one Query of its partition, strongly consistent unless told otherwise), or
+    ``None`` if it has no summary yet."""
+    return read_job_and_threads(table, job, consistent=consistent)[0]
 
 
 def read_job_and_threads(
-    table: HistoryTable, job: JobKey
+    table: HistoryTable, job: JobKey, *, consistent: bool = True
 ) -> tuple[StoredJob | None, tuple[SlackThread, ...]]:
     """The stored job and its Slack threads, from the same Query (the notifier's one read per event)."""
     summary = None
@@ -534,7 +534,7 @@ def read_job_and_threads(
     steps: list[PipelineStep] = []
     alerts: list[StoredAlert] = []
     threads: list[SlackThread] = []
-    for item in guarded(lambda: list(table.root.query(job_pk(job), consistent_read=True))):
+    for item in guarded(lambda: list(table.root.query(job_pk(job), consistent_read=consistent))):
         if isinstance(item, Summary):
             summary = item
         elif isinstance(item, Metrics):

@@ -115,7 +115,6 @@ class PriceBook:
         except Exception as error:  # noqa: BLE001 - a price never holds a history back
             _failed("price not looked up; the cost waits", key, error)
             return None
-        metrics.add_metric(name="PriceLookups", unit=MetricUnit.Count, value=1)
         if self.cache is not None:
             try:
                 self.cache.put(region, usage, instance_type, found)

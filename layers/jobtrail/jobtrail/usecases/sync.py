@@ -128,7 +128,9 @@ def sync_job(key: JobKey, deps: SyncDeps) -> SyncResult:
     tags_tried = False
     created: tuple[Alert, ...] = ()
     for attempt in range(1, MAX_WRITE_ATTEMPTS + 1):
-        stored = deps.histories.load(job)
+        # The first read may be a little behind (eventually consistent, half the read units): the write is
+        # conditional on the version read, so a stale read only costs a retry, which reads consistently.
+        stored = deps.histories.load(job, consistent=attempt > 1)
         known = stored.summary.tags if stored else None
         if known is None and not tags_tried:
             read_tags, tags_tried = _read_tags(snapshot, deps), True
