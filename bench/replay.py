@@ -39,6 +39,7 @@ from types import ModuleType
 from typing import Any
 
 import boto3
+from budgets import NO_KIND
 from jobtrail.adapters.history_store import HistoryStore
 from jobtrail.adapters.sagemaker import tagged_arn
 from jobtrail.core.kinds import KINDS
@@ -59,6 +60,7 @@ from jobtrail_local.loadgen import (
     stream_stats,
 )
 from jobtrail_local.local_stack import use_local_credentials
+from jobtrail_local.price_list_server import PriceListServer, pricing_files
 from jobtrail_local.scripted_logs import put_scripted_logs
 from jobtrail_local.scripted_sagemaker import ScriptedSageMaker, ScriptedSageMakerServer
 from jobtrail_local.table_schema import create_history_table
@@ -74,8 +76,6 @@ BATCH_SIZE = 10
 ENGINES = ("dynamodb-local", "moto")
 #: The no-op redelivery holds at least this many events of each kind of the load (all it has, if fewer).
 NOOP_EVENTS_PER_KIND = 10
-#: How calls about no job, or about jobs of several kinds, are filed in ``calls_by_kind``.
-NO_KIND = "none"
 #: What Lambda passes the handler (Powertools logs its name, memory and request id with every line).
 CONTEXT = LambdaContext(function_name="jobtrail-IngestFunction-bench")
 
@@ -215,8 +215,11 @@ def start_ingest(stack: ExitStack, engine: str, load: Load) -> IngestWorld:
     )
     script = ScriptedSageMaker()
     server = stack.enter_context(ScriptedSageMakerServer(script))
+    # The Price List answers from events/pricing (instance types it does not list have no price)
+    price_list = stack.enter_context(PriceListServer(pricing_files()))
     os.environ.update(
         AWS_ENDPOINT_URL_SAGEMAKER=server.endpoint_url,
+        AWS_ENDPOINT_URL_PRICING=price_list.endpoint_url,
         JOBTRAIL_TABLE=TABLE,
         JOBTRAIL_DEAD_LETTER_QUEUE_URL=dead_letters,
         JOBTRAIL_ALERT_TOPIC_ARN=topic,
