@@ -165,7 +165,9 @@ def replay_budgets(
     calls = total_calls(batches)
     kinds = kinds_in(batches) if kinds is None else kinds
     over_reads = [b for b in batches if b.count_about_jobs(*DYNAMODB_READS) > b.job_count]
-    over_history = [b for b in batches if b.count(*HISTORY_WRITES) > b.job_count + b.count(PUBLISH)]
+    over_history = [
+        b for b in batches if b.count_about_jobs(*HISTORY_WRITES) > b.job_count + b.count(PUBLISH)
+    ]
     other_writes = DYNAMODB_SINGLE_WRITES - HISTORY_WRITES
     over_writes = [b for b in batches if b.count(*other_writes) > b.count(PUBLISH)]
     return [
@@ -180,7 +182,8 @@ def replay_budgets(
         ),
         Budget(
             "DynamoDB history writes per batch",
-            "<= 1 per distinct job (its summary's PutItem) + 1 per alert published (the alert's PutItem)",
+            "<= 1 per distinct job (its summary's PutItem) + 1 per alert published (the alert's PutItem); "
+            "the price cache's apart",
             f"{len(over_history)} of {len(batches)} batches over",
             not over_history,
         ),

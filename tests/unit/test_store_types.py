@@ -19,11 +19,12 @@ from typing import Any, TypeVar
 
 import botocore.session
 from jobtrail.adapters import history_codec, history_queries, history_store, history_table
+from jobtrail.core.slack_thread import SlackThread, TransitionRef
 from pynamodb.attributes import Attribute
 
 STORE_MODULES = (history_table, history_store, history_queries, history_codec)
 #: Names the store modules import only for the type checker (``if TYPE_CHECKING:``).
-TYPE_CHECKING_NAMES = {"botocore": botocore}
+TYPE_CHECKING_NAMES = {"botocore": botocore, "SlackThread": SlackThread, "TransitionRef": TransitionRef}
 
 
 def mentions_any(hint: object) -> bool:

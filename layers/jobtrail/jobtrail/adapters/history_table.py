@@ -55,7 +55,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from pynamodb.attributes import (
     BinaryAttribute,
@@ -94,7 +94,9 @@ from jobtrail.core.model import (
     TuningFacts,
     ordered_counts,
 )
-from jobtrail.core.slack_thread import SlackThread, TransitionRef
+
+if TYPE_CHECKING:  # the Slack thread records: imported where app mode reads them (ingest never does)
+    from jobtrail.core.slack_thread import SlackThread, TransitionRef
 
 JOB_PREFIX = "JOB#"
 SUMMARY_SK = "SUMMARY"
@@ -471,6 +473,8 @@ def transitions_added(change: Mapping[str, object]) -> tuple[TransitionRef, ...]
         before = _string(old_image, "last_modified_time") if isinstance(old_image, Mapping) else None
         cutoff = _parse_stored_time(before) if before else None
         known = {t.key for t in new.transitions if cutoff is not None and t.start_time <= cutoff}
+    from jobtrail.core.slack_thread import TransitionRef  # noqa: PLC0415 - the notifier's, in app mode
+
     job = key_from_pk(pk)
     return tuple(
         TransitionRef(job=job, status=t.status, start_time=t.start_time)
@@ -781,6 +785,8 @@ def _alert_message(item: AlertItem) -> str:
 
 
 def slack_thread_from_item(item: SlackThreadItem) -> SlackThread:
+    from jobtrail.core.slack_thread import SlackThread  # noqa: PLC0415 - app mode's, not in ingest's cold start
+
     return SlackThread(
         channel=item.channel,
         channel_id=item.channel_id,
