@@ -15,7 +15,17 @@ from typing import Any, TypeVar, overload
 from jobtrail import __version__
 from jobtrail.core.times import parse_moment
 
-from jobtrail_cli.commands import alert_check, backfill, completion, demo, dlq, migrate, queries, routes
+from jobtrail_cli.commands import (
+    alert_check,
+    backfill,
+    completion,
+    costs,
+    demo,
+    dlq,
+    migrate,
+    queries,
+    routes,
+)
 from jobtrail_cli.commands import status as deployment_status
 from jobtrail_cli.commands import watch as watch_command
 from jobtrail_cli.wiring import Wiring
@@ -82,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     jobs.set_defaults(run=queries.jobs)
 
     alerts, alerts_test = _add_alerts(subcommands, tables, output)
+    cost_command = _add_cost(subcommands, tables)
 
     backfill_command = _add_backfill(subcommands, output)
 
@@ -139,7 +150,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     # The same options after the subcommand (`jobtrail jobs --local`), listed after its own: copies whose
     # default is SUPPRESS, so a subcommand given none of them leaves the values parsed before it alone.
-    named = (jobs, alerts, alerts_test, backfill_command, dlq_command, dlq_list, redrive, migrate_command)
+    named = (
+        jobs,
+        alerts,
+        alerts_test,
+        cost_command,
+        backfill_command,
+        dlq_command,
+        dlq_list,
+        redrive,
+        migrate_command,
+    )
     for command in (
         *named,
         *one_job_commands,
@@ -148,6 +169,62 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         _add_where_options(command, suppress=True)
     return parser
+
+
+def _add_cost(
+    subcommands: argparse._SubParsersAction[_CommandParser], tables: _CommandParser
+) -> _CommandParser:
+    """``cost``: what the jobs created in a window cost, totalled per group."""
+    from jobtrail_cli.cost_report import GROUPINGS  # noqa: PLC0415
+
+    command = subcommands.add_parser(
+        "cost",
+        parents=[tables],
+        help="what the jobs created in a window cost, per group: spend, failed and stopped, spot savings",
+        description="Totals of what the training, processing and transform jobs created in the window "
+        "cost (tuning jobs and pipeline executions bill through their jobs): spend, of it what failed and "
+        "stopped or interrupted jobs cost, what managed spot saved, jobs counted and those whose cost is "
+        "not known yet. Read by Query on the table's indexes.",
+    )
+    command.add_argument(
+        "--since",
+        type=moment,
+        help=f"created at or after: 24h, 7d, 30m or an ISO time (default {costs.DEFAULT_SINCE})",
+    )
+    command.add_argument(
+        "--until", type=until, help="created at or before: same forms as --since; a date means its end"
+    )
+    command.add_argument(
+        "--by",
+        type=grouping,
+        default="kind",
+        metavar="GROUP",
+        help=f"total per {', '.join(GROUPINGS)} (default kind); team: as the alert routes route each job "
+        "(--routes, --parameter or the --stack stack's document), else its team tag",
+    )
+    source = command.add_mutually_exclusive_group()
+    source.add_argument(
+        "--routes",
+        metavar="FILE",
+        help="--by team: the routes document to route jobs by (JSON; - reads stdin)",
+    )
+    source.add_argument(
+        "--parameter",
+        metavar="NAME",
+        help="--by team: the SSM parameter holding the routes document (default: the --stack stack's)",
+    )
+    command.set_defaults(run=costs.cost)
+    return command
+
+
+def grouping(text: str) -> str:
+    """``--by``: one of ``cost_report.GROUPINGS``, any case (``instance_type`` for ``instance-type``)."""
+    from jobtrail_cli.cost_report import GROUPINGS  # noqa: PLC0415
+
+    wanted = text.strip().lower().replace("_", "-")
+    if wanted not in GROUPINGS:
+        raise argparse.ArgumentTypeError(f"cannot total by {text!r}: by {', '.join(GROUPINGS)}")
+    return wanted
 
 
 def _add_alerts(

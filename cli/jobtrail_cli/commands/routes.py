@@ -39,7 +39,7 @@ def test(args: argparse.Namespace, wiring: Wiring) -> int:
     from jobtrail.core.routing import kept_tags, route_for  # noqa: PLC0415 - keep `--help` fast
     from jobtrail.core.views import job_ref_view  # noqa: PLC0415
 
-    document = _document(args, wiring)
+    document = routes_document(args, wiring, f"routes {args.routes_command}")
     record = find_job(args, wiring)
     summary = record.summary
     tags: Mapping[str, str] | None = summary.tags
@@ -73,7 +73,7 @@ def check(args: argparse.Namespace, wiring: Wiring) -> int:
     one line saying what is wrong and in which rule (exit 2)."""
     if args.routes and args.parameter:
         raise UserError("pass FILE or --parameter, not both", EXIT_USAGE)
-    document = _document(args, wiring)
+    document = routes_document(args, wiring, f"routes {args.routes_command}")
     routes = document.routes
     teams = [] if routes is None else [rule.team for rule in routes.rules]
     default = None if routes is None else routes.default
@@ -99,9 +99,10 @@ def check(args: argparse.Namespace, wiring: Wiring) -> int:
     return EXIT_OK
 
 
-def _document(args: argparse.Namespace, wiring: Wiring) -> _Document:
+def routes_document(args: argparse.Namespace, wiring: Wiring, command: str) -> _Document:
     """The routes document ``--routes``, ``--parameter`` or the ``--stack`` stack names; one line and a
-    non-zero exit when there is none, it cannot be read (3) or it is invalid (2)."""
+    non-zero exit when there is none, it cannot be read (3) or it is invalid (2). ``command``: the
+    command that wants it (``routes test``), as the refusal of ``--local`` names it."""
     from jobtrail.core.routing import RoutesError, RoutesUnreadable, parse_routes  # noqa: PLC0415
 
     if args.routes:
@@ -111,9 +112,7 @@ def _document(args: argparse.Namespace, wiring: Wiring) -> _Document:
             return _Document(parse_routes(text), source)
         except RoutesError as error:
             raise UserError(f"{source}: {error}", EXIT_USAGE) from None
-    wiring.refuse_local(
-        f"routes {args.routes_command} without --routes", "the demo has no SSM parameter: pass --routes FILE"
-    )
+    wiring.refuse_local(f"{command} without --routes", "the demo has no SSM parameter: pass --routes FILE")
     name = args.parameter
     source = f"SSM parameter {name}" if name else ""
     if not name:
