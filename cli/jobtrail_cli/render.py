@@ -755,7 +755,8 @@ def cost_table(report: CostReport, *, where: str, window: str, wide: bool = Fals
         )
     if report.total.unknown:
         notes.append(
-            f"{report.total.unknown} jobs have no known cost yet (running, or not priced): "
+            f"{report.total.unknown} {'job has' if report.total.unknown == 1 else 'jobs have'} no known cost "
+            "yet (running, or not priced): "
             "not in the dollars."
         )
     if report.bases:

@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -42,7 +41,7 @@ from jobtrail_local.lifecycles import (
     load_lifecycle,
     sqs_batch,
 )
-from jobtrail_local.price_list import StubbedPricing
+from jobtrail_local.price_list import fixture_pricing
 from test_template import DETAIL_TYPES, TEMPLATE, WITHOUT_KEY, deployed_statements, tracking
 from worlds import World
 
@@ -62,7 +61,6 @@ ROUTES = json.dumps(
 )
 PRICE_SETTINGS_PARAMETER = "/jobtrail/prices"
 PRICE_SETTINGS = json.dumps({"discount_percent": 10})
-PRICING = Path(__file__).resolve().parents[2] / "events" / "pricing"
 
 Call = tuple[str, bool]  # (IAM action, reads an index)
 
@@ -130,9 +128,8 @@ def with_job_logs(deps: IngestDeps, history_table: Any) -> IngestDeps:
     ssm.put_parameter(Name=ROUTES_PARAMETER, Type="String", Value=ROUTES, Overwrite=True)
     routes = SsmAlertRoutes(lambda: ssm, ROUTES_PARAMETER)
     ssm.put_parameter(Name=PRICE_SETTINGS_PARAMETER, Type="String", Value=PRICE_SETTINGS, Overwrite=True)
-    files = [json.loads(path.read_text(encoding="utf-8")) for path in sorted(PRICING.glob("*.json"))]
     prices = PriceBook(
-        PriceList(StubbedPricing(boto3.client("pricing", region_name="us-east-1"), files)),
+        PriceList(fixture_pricing()),
         PriceCache(history_table),
         SsmPriceSettings(lambda: ssm, PRICE_SETTINGS_PARAMETER),
     )
