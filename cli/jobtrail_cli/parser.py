@@ -93,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     alerts, alerts_test = _add_alerts(subcommands, tables, output)
     cost_command = _add_cost(subcommands, tables)
+    cost_check = _add_cost_check(subcommands, output)
 
     backfill_command = _add_backfill(subcommands, output)
 
@@ -155,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
         alerts,
         alerts_test,
         cost_command,
+        cost_check,
         backfill_command,
         dlq_command,
         dlq_list,
@@ -169,6 +171,35 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         _add_where_options(command, suppress=True)
     return parser
+
+
+#: ``jobtrail cost check``: one command word for argparse (``route_alerts_test`` joins the two).
+COST_CHECK = "cost check"
+
+
+def _add_cost_check(
+    subcommands: argparse._SubParsersAction[_CommandParser], output: _CommandParser
+) -> _CommandParser:
+    """``cost check [FILE]``: whether a price settings document is valid, before or after it is put."""
+    command = subcommands.add_parser(
+        COST_CHECK,
+        parents=[output],
+        help="validate a price settings document (negotiated prices, a discount); one line saying what is "
+        "wrong if it is not",
+    )
+    command.add_argument(
+        "settings",
+        metavar="FILE",
+        nargs="?",
+        help="the price settings document (JSON; - reads stdin); default: the deployed one",
+    )
+    command.add_argument(
+        "--parameter",
+        metavar="NAME",
+        help="the SSM parameter holding it (default: the --stack stack's PriceSettingsParameterName)",
+    )
+    command.set_defaults(run=costs.check)
+    return command
 
 
 def _add_cost(
@@ -296,7 +327,8 @@ def _add_alerts_test(
 def route_alerts_test(argv: Sequence[str], parser: argparse.ArgumentParser) -> list[str]:
     """``alerts test …`` as the command ``alerts test``: argparse cannot tell a subcommand of ``alerts``
     from its optional JOB, so ``test`` right after ``alerts`` is the test command (a job named test is
-    ``alerts --job test``). The options before the command are skipped with their values."""
+    ``alerts --job test``); ``cost check …`` likewise (``cost`` takes options only). The options before
+    the command are skipped with their values."""
     with_value = {
         option for action in parser._actions if action.nargs != 0 for option in action.option_strings
     }
@@ -314,6 +346,8 @@ def route_alerts_test(argv: Sequence[str], parser: argparse.ArgumentParser) -> l
             continue
         if word == "alerts" and words[index + 1 : index + 2] == ["test"]:
             return [*words[:index], ALERTS_TEST, *words[index + 2 :]]
+        if word == "cost" and words[index + 1 : index + 2] == ["check"]:
+            return [*words[:index], COST_CHECK, *words[index + 2 :]]
         break
     return words
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Final
 
-from jobtrail_cli.errors import EXIT_OK, EXIT_USAGE, UserError
+from jobtrail_cli.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UserError
 from jobtrail_cli.output import print_json
 from jobtrail_cli.wiring import Wiring
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from jobtrail.adapters.history_queries import HistoryQueries
     from jobtrail.core.kinds import JobKey
     from jobtrail.core.model import JobCost, JobRecord, JobSummary, StoredJob
+    from jobtrail.core.price_settings import PriceSettings
     from jobtrail.core.routing import Routes
 
     from jobtrail_cli.cost_report import Grouping
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
 DEFAULT_SINCE: Final = "30d"
 #: The most jobs one ``cost`` reads (and a tuning job's roll-up): past it, it says so and counts these.
 MAX_JOBS: Final = 20_000
+#: The stack parameter that names the deployed price settings.
+SETTINGS_PARAMETER: Final = "PriceSettingsParameterName"
 #: Why a job in the table has no cost stored.
 NOT_PRICED: Final = "not priced yet"
 
@@ -180,3 +183,97 @@ def _stored_cost(summary: JobSummary) -> JobCost:
     from jobtrail.core.cost import unknown  # noqa: PLC0415
 
     return summary.cost if summary.cost is not None else unknown(NOT_PRICED)
+
+
+def check(args: argparse.Namespace, wiring: Wiring) -> int:
+    """``cost check [FILE]``: the price settings document is valid (exit 0, what it sets), or one line
+    saying what is wrong and in which entry (exit 2); unreadable: exit 3."""
+    from jobtrail.core.price_settings import PriceSettingsError, parse_price_settings  # noqa: PLC0415
+
+    if args.settings and args.parameter:
+        raise UserError("pass FILE or --parameter, not both", EXIT_USAGE)
+    source, found = _settings(args, wiring)
+    try:
+        settings = parse_price_settings(found) if isinstance(found, str) else found
+    except PriceSettingsError as error:
+        raise UserError(f"{source}: {error}", EXIT_USAGE) from None
+    text = (
+        f"{source}: list prices as the AWS Price List gives them"
+        if settings is None
+        else f"{source}: valid; {_described(settings)}"
+    )
+    if args.json:
+        print_json(
+            {
+                "valid": True,
+                "settings": source,
+                "discount_percent": 0 if settings is None else float(settings.discount_percent),
+                "prices": []
+                if settings is None
+                else [
+                    {
+                        "instance_type": entry.instance_type,
+                        "usage": entry.usage,
+                        "region": entry.region,
+                        "usd_per_hour": float(entry.usd_per_hour),
+                    }
+                    for entry in settings.overrides
+                ],
+            }
+        )
+    else:
+        print(text)
+    return EXIT_OK
+
+
+def _settings(args: argparse.Namespace, wiring: Wiring) -> tuple[str, str | PriceSettings | None]:
+    """Where the document is, in words, and its text (a file's) or the settings (a parameter's, as the
+    functions read it); ``None`` when the stack has none."""
+    from jobtrail.core.price_settings import PriceSettingsError, PriceSettingsUnreadable  # noqa: PLC0415
+
+    if args.settings:
+        from jobtrail_cli.commands.routes import read_document  # noqa: PLC0415
+
+        return f"price settings {args.settings}", read_document(args.settings, "price settings")
+    wiring.refuse_local("cost check without FILE", "the demo has no SSM parameter: pass FILE")
+    name = args.parameter
+    source = f"SSM parameter {name}"
+    if not name:
+        name = wiring.jobtrail_stack_parameter(
+            SETTINGS_PARAMETER, "which price settings? pass FILE or --parameter NAME"
+        )
+        if not name:
+            return f"stack {wiring.stack_name()} has no price settings ({SETTINGS_PARAMETER})", None
+        source = f"stack {wiring.stack_name()}'s {SETTINGS_PARAMETER} {name}"
+    try:
+        return source, wiring.price_settings(name).load()
+    except PriceSettingsUnreadable as error:
+        text = " ".join(str(error).split())
+        if "ParameterNotFound" in text:
+            text = f"SSM parameter {name} does not exist (are the name and the region right?)"
+        raise UserError(text, EXIT_FAILURE) from None
+    except PriceSettingsError as error:
+        raise UserError(f"{error} (until it is fixed, new costs stay unknown)", EXIT_USAGE) from None
+
+
+def _described(settings: PriceSettings) -> str:
+    """``discount 12.5 %; 2 prices set: ml.p4d.24xlarge $24.10/h, ml.g5.2xlarge Training in eu-west-1
+    $1.40/h``."""
+    discount = (
+        f"discount {settings.discount_percent.normalize():f} %"
+        if settings.discount_percent
+        else "no discount"
+    )
+    if not settings.overrides:
+        return f"{discount}; no prices set"
+    prices = ", ".join(
+        " ".join(
+            part
+            for part in (entry.instance_type, entry.usage, f"in {entry.region}" if entry.region else None)
+            if part
+        )
+        + f" ${entry.usd_per_hour:f}/h"
+        for entry in settings.overrides
+    )
+    count = len(settings.overrides)
+    return f"{discount}; {count} price{'' if count == 1 else 's'} set: {prices}"

@@ -107,7 +107,7 @@ def routes_document(args: argparse.Namespace, wiring: Wiring, command: str) -> _
 
     if args.routes:
         source = f"routes document {args.routes}"
-        text = _read_file(args.routes)
+        text = read_document(args.routes, "routes document")
         try:
             return _Document(parse_routes(text), source)
         except RoutesError as error:
@@ -139,7 +139,8 @@ def _unreadable(error: Exception, name: str) -> str:
     return text
 
 
-def _read_file(path: str) -> str:
+def read_document(path: str, what: str) -> str:
+    """The text of the file at ``path`` (``-``: stdin); one line naming ``what`` if it cannot be read."""
     import sys  # noqa: PLC0415
     from pathlib import Path  # noqa: PLC0415
 
@@ -149,4 +150,4 @@ def _read_file(path: str) -> str:
         return Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-        raise UserError(f"cannot read routes document {path}: {reason}", EXIT_USAGE) from None
+        raise UserError(f"cannot read {what} {path}: {reason}", EXIT_USAGE) from None
