@@ -217,17 +217,15 @@ def _add_cost(
         "stopped or interrupted jobs cost, what managed spot saved, jobs counted and those whose cost is "
         "not known yet. Read by Query on the table's indexes.",
     )
+    # --since, --until and --by are read by the command (costs.options): a bad value is one line, without
+    # argparse's usage before it.
     command.add_argument(
         "--since",
-        type=moment,
         help=f"created at or after: 24h, 7d, 30m or an ISO time (default {costs.DEFAULT_SINCE})",
     )
-    command.add_argument(
-        "--until", type=until, help="created at or before: same forms as --since; a date means its end"
-    )
+    command.add_argument("--until", help="created at or before: same forms as --since; a date means its end")
     command.add_argument(
         "--by",
-        type=grouping,
         default="kind",
         metavar="GROUP",
         help=f"total per {', '.join(GROUPINGS)} (default kind); team: as the alert routes route each job "

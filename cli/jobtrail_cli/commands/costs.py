@@ -13,7 +13,7 @@ import sys
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from jobtrail_cli.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UserError
 from jobtrail_cli.output import print_json
@@ -44,15 +44,10 @@ def cost(args: argparse.Namespace, wiring: Wiring) -> int:
     """``jobtrail cost``: totals per group (``--by``) of the jobs created in the window: spend, spend on
     failed and on stopped or interrupted jobs, spot savings, jobs counted, jobs whose cost is unknown."""
     from jobtrail.adapters.history_queries import JobQuery  # noqa: PLC0415 - keep `--help` fast
-    from jobtrail.core.times import parse_moment  # noqa: PLC0415
 
     from jobtrail_cli.cost_report import cost_report, grouped_by, totals_view  # noqa: PLC0415
 
-    since: datetime = args.since or parse_moment(DEFAULT_SINCE)
-    until: datetime | None = args.until
-    if until is not None and since > until:
-        raise UserError("--since is after --until", EXIT_USAGE)
-    by: Grouping = args.by
+    since, until, by = options(args)
     routes = _routes(args, wiring) if by == "team" else None
     store = wiring.queries()
     summaries = wiring.read(lambda: store.list_jobs(JobQuery(since=since, until=until, limit=MAX_JOBS)))
@@ -89,6 +84,25 @@ def cost(args: argparse.Namespace, wiring: Wiring) -> int:
 
     render.cost_table(report, where=wiring.where(), window=window, wide=args.wide)
     return EXIT_OK
+
+
+def options(args: argparse.Namespace) -> tuple[datetime, datetime | None, Grouping]:
+    """``--since`` (default ``DEFAULT_SINCE``), ``--until`` and ``--by`` as the parser reads such options;
+    a bad one is one line naming it (exit 2)."""
+    from jobtrail_cli import parser  # noqa: PLC0415 - the parser imports this module
+
+    def read(option: str, convert: Callable[[str], Any], text: str) -> Any:
+        try:
+            return convert(text)
+        except argparse.ArgumentTypeError as error:
+            raise UserError(f"{option}: {error}", EXIT_USAGE) from None
+
+    since: datetime = read("--since", parser.moment, args.since or DEFAULT_SINCE)
+    until: datetime | None = None if args.until is None else read("--until", parser.until, args.until)
+    if until is not None and since > until:
+        raise UserError("--since is after --until", EXIT_USAGE)
+    by: Grouping = read("--by", parser.grouping, args.by)
+    return since, until, by
 
 
 def _window(since: datetime, until: datetime | None) -> str:
