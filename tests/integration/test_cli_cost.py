@@ -45,7 +45,6 @@ from jobtrail_cli import render
 from jobtrail_local.aws_calls import count_aws_calls
 from jobtrail_local.dynamodb_local import DynamoDBLocal
 from jobtrail_local.table_schema import create_history_table
-from rich.console import Console
 
 pytestmark = pytest.mark.dynamodb_local
 
@@ -256,16 +255,6 @@ def test_a_window_without_jobs_says_so(table: dict[str, str], capsys: pytest.Cap
 
     assert code == 0
     assert out.startswith("No jobs created 2026-11-26 00:00 UTC to 2026-11-27 23:59 UTC in table ")
-
-
-@pytest.fixture
-def screen(monkeypatch: pytest.MonkeyPatch) -> Callable[[int], StringIO]:
-    def at_width(width: int) -> StringIO:
-        printed = StringIO()
-        monkeypatch.setattr(render, "console", Console(file=printed, width=width, color_system=None))
-        return printed
-
-    return at_width
 
 
 def lines_with(text: str, word: str) -> list[str]:

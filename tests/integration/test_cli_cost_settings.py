@@ -16,6 +16,7 @@ from jobtrail.core.history import plan_changes
 from jobtrail.core.model import JobCost
 from jobtrail_cli import main
 from jobtrail_local.lifecycles import load_lifecycle
+from moto_stacks import create_stack_with_parameters
 
 REGION = "us-east-1"
 STACK = "jobtrail-prices"
@@ -46,23 +47,7 @@ def run(*args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
 
 def stack(table: str, **parameters: str) -> None:
     """A stack with jobtrail's HistoryTableName output and these parameters (moto)."""
-    names = ("PriceSettingsParameterName", "AlertRoutesParameterName")
-    template = {
-        "Parameters": {
-            "TableName": {"Type": "String"},
-            **{name: {"Type": "String", "Default": ""} for name in names},
-        },
-        "Resources": {"Queue": {"Type": "AWS::SQS::Queue"}},
-        "Outputs": {"HistoryTableName": {"Value": {"Ref": "TableName"}}},
-    }
-    boto3.client("cloudformation", region_name=REGION).create_stack(
-        StackName=STACK,
-        TemplateBody=json.dumps(template),
-        Parameters=[
-            {"ParameterKey": "TableName", "ParameterValue": table},
-            *({"ParameterKey": key, "ParameterValue": value} for key, value in parameters.items()),
-        ],
-    )
+    create_stack_with_parameters(table, STACK, **parameters)
 
 
 def put(name: str, document: object) -> None:
