@@ -368,6 +368,7 @@ def test_jobs_has_a_cost_column_when_the_terminal_is_wide(
         (["cost", "--by", "colour"], "--by: cannot total by 'colour'"),
         (["cost", "--since", "last-tuesday"], "--since: not a time"),
         (["cost", "--until", "2026-13-01"], "--until: "),
+        (["cost", "--routes", "routes.json"], "--routes and --parameter say how --by team groups jobs"),
         (["cost", "--since", "2026-11-26", "--until", "2026-11-25"], "--since is after --until"),
         (
             ["--local", "cost", "--by", "team", "--parameter", "/jobtrail/routes"],

@@ -48,6 +48,8 @@ def cost(args: argparse.Namespace, wiring: Wiring) -> int:
     from jobtrail_cli.cost_report import cost_report, grouped_by, totals_view  # noqa: PLC0415
 
     since, until, by = options(args)
+    if (args.routes or args.parameter) and by != "team":
+        raise UserError("--routes and --parameter say how --by team groups jobs: add --by team", EXIT_USAGE)
     routes = _routes(args, wiring) if by == "team" else None
     store = wiring.queries()
     summaries = wiring.read(lambda: store.list_jobs(JobQuery(since=since, until=until, limit=MAX_JOBS)))
