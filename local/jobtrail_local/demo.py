@@ -344,7 +344,10 @@ def _prices_from_fixtures(ingest: ModuleType) -> None:
     from jobtrail_local.price_list import fixture_pricing  # noqa: PLC0415
 
     deps = ingest.deps_from_environment()
-    book = PriceBook(PriceList(fixture_pricing()), deps.prices.cache, deps.prices.settings)
+    import boto3  # noqa: PLC0415
+
+    client = boto3.client("pricing", region_name=REGION)
+    book = PriceBook(PriceList(fixture_pricing(client)), deps.prices.cache, deps.prices.settings)
     priced = replace(deps, prices=book)
     ingest.deps_from_environment = lambda: priced  # type: ignore[attr-defined]
 

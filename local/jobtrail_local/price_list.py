@@ -154,8 +154,7 @@ def pricing_files() -> list[dict[str, Any]]:
     return [json.loads(path.read_text(encoding="utf-8")) for path in sorted(PRICING_DIR.glob("*.json"))]
 
 
-def fixture_pricing(region: str = "us-east-1") -> StubbedPricing:
-    """A ``pricing`` client answering from ``events/pricing`` (the demo's and the tests' Price List)."""
-    import boto3  # noqa: PLC0415 - a client only when asked for
-
-    return StubbedPricing(boto3.client("pricing", region_name=region), pricing_files())
+def fixture_pricing(client: Any) -> StubbedPricing:
+    """``client`` (a ``pricing`` client) answering from ``events/pricing``: the demo's and the tests'
+    Price List."""
+    return StubbedPricing(client, pricing_files())

@@ -27,7 +27,7 @@ from jobtrail.adapters.pricing import (
 from jobtrail.adapters.sagemaker import record_from_describe
 from jobtrail.core.cost import CachedPrice, HourlyPrice
 from jobtrail.core.kinds import JobKey
-from jobtrail.core.model import HistoryChanges, JobCost, JobRecord
+from jobtrail.core.model import Alert, HistoryChanges, JobCost, JobRecord
 from jobtrail.core.price_settings import parse_price_settings
 from jobtrail.usecases.prices import FixedPriceSettings, PriceBook
 from jobtrail.usecases.sync import SyncDeps, sync_job
@@ -225,9 +225,9 @@ class OneAnswer:
 class CountingStore(HistoryStore):
     applied: list[HistoryChanges]
 
-    def apply(self, changes: HistoryChanges, **kwargs: Any) -> None:
+    def apply(self, changes: HistoryChanges, **kwargs: Any) -> tuple[Alert, ...]:
         self.applied = [*getattr(self, "applied", []), changes]
-        super().apply(changes, **kwargs)
+        return super().apply(changes, **kwargs)
 
 
 def test_the_sync_stores_the_cost_with_the_summary(history_table: TableTarget) -> None:

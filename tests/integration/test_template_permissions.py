@@ -129,7 +129,7 @@ def with_job_logs(deps: IngestDeps, history_table: Any) -> IngestDeps:
     routes = SsmAlertRoutes(lambda: ssm, ROUTES_PARAMETER)
     ssm.put_parameter(Name=PRICE_SETTINGS_PARAMETER, Type="String", Value=PRICE_SETTINGS, Overwrite=True)
     prices = PriceBook(
-        PriceList(fixture_pricing()),
+        PriceList(fixture_pricing(boto3.client("pricing", region_name="us-east-1"))),
         PriceCache(history_table),
         SsmPriceSettings(lambda: ssm, PRICE_SETTINGS_PARAMETER),
     )

@@ -95,8 +95,8 @@ def test_the_surface_is_all_there() -> None:
         "jobtrail.adapters.history_store.HistoryStore.apply",
         "jobtrail.adapters.history_store.HistoryStore.__init__",
         "jobtrail.adapters.history_store.HistoryStore.botocore_session",
-        "jobtrail.adapters.history_store.Save.item",
-        "jobtrail.adapters.history_store.enlist",
+        "jobtrail.adapters.history_store.HistoryStore.add_alert",
+        "jobtrail.adapters.history_table.read_whole",
         "jobtrail.adapters.history_queries.HistoryQueries.list_jobs",
         "jobtrail.adapters.history_queries.JobQuery.status",
         "jobtrail.adapters.history_table.HistoryTable.bind",
@@ -124,4 +124,4 @@ def test_the_rule_sees_what_it_forbids() -> None:
     assert found == {"U.payload", "U.__init__:payload", "U.send:return"}
     assert mentions_any(hints(_loose, this)["call"])
     assert mentions_any(TypeVar("Bounded", bound=dict[str, Any]))
-    assert not mentions_any(hints(history_store.enlist, history_store)["operation"])
+    assert not mentions_any(hints(history_table.read_whole, history_table)["model"])
