@@ -45,3 +45,24 @@ def create_stack(
     )
     described = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
     return {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
+
+
+def create_stack_with_parameters(table: str, name: str, **parameters: str) -> None:
+    """A stack with jobtrail's HistoryTableName output and these String parameters (moto's
+    CloudFormation): ``AlertRoutesParameterName``, ``PriceSettingsParameterName``…"""
+    template = {
+        "Parameters": {
+            "TableName": {"Type": "String"},
+            **{key: {"Type": "String", "Default": ""} for key in parameters},
+        },
+        "Resources": {"Queue": {"Type": "AWS::SQS::Queue"}},
+        "Outputs": {"HistoryTableName": {"Value": {"Ref": "TableName"}}},
+    }
+    boto3.client("cloudformation", region_name=REGION).create_stack(
+        StackName=name,
+        TemplateBody=json.dumps(template),
+        Parameters=[
+            {"ParameterKey": "TableName", "ParameterValue": table},
+            *({"ParameterKey": key, "ParameterValue": value} for key, value in parameters.items()),
+        ],
+    )

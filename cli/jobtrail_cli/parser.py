@@ -15,7 +15,17 @@ from typing import Any, TypeVar, overload
 from jobtrail import __version__
 from jobtrail.core.times import parse_moment
 
-from jobtrail_cli.commands import alert_check, backfill, completion, demo, dlq, migrate, queries, routes
+from jobtrail_cli.commands import (
+    alert_check,
+    backfill,
+    completion,
+    costs,
+    demo,
+    dlq,
+    migrate,
+    queries,
+    routes,
+)
 from jobtrail_cli.commands import status as deployment_status
 from jobtrail_cli.commands import watch as watch_command
 from jobtrail_cli.wiring import Wiring
@@ -82,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     jobs.set_defaults(run=queries.jobs)
 
     alerts, alerts_test = _add_alerts(subcommands, tables, output)
+    cost_command = _add_cost(subcommands, tables)
+    cost_check = _add_cost_check(subcommands, output)
 
     backfill_command = _add_backfill(subcommands, output)
 
@@ -139,7 +151,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     # The same options after the subcommand (`jobtrail jobs --local`), listed after its own: copies whose
     # default is SUPPRESS, so a subcommand given none of them leaves the values parsed before it alone.
-    named = (jobs, alerts, alerts_test, backfill_command, dlq_command, dlq_list, redrive, migrate_command)
+    named = (
+        jobs,
+        alerts,
+        alerts_test,
+        cost_command,
+        cost_check,
+        backfill_command,
+        dlq_command,
+        dlq_list,
+        redrive,
+        migrate_command,
+    )
     for command in (
         *named,
         *one_job_commands,
@@ -148,6 +171,89 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         _add_where_options(command, suppress=True)
     return parser
+
+
+#: ``jobtrail cost check``: one command word for argparse (``route_alerts_test`` joins the two).
+COST_CHECK = "cost check"
+
+
+def _add_cost_check(
+    subcommands: argparse._SubParsersAction[_CommandParser], output: _CommandParser
+) -> _CommandParser:
+    """``cost check [FILE]``: whether a price settings document is valid, before or after it is put."""
+    command = subcommands.add_parser(
+        COST_CHECK,
+        parents=[output],
+        help="validate a price settings document (negotiated prices, a discount); one line saying what is "
+        "wrong if it is not",
+    )
+    command.add_argument(
+        "settings",
+        metavar="FILE",
+        nargs="?",
+        help="the price settings document (JSON; - reads stdin); default: the deployed one",
+    )
+    command.add_argument(
+        "--parameter",
+        metavar="NAME",
+        help="the SSM parameter holding it (default: the --stack stack's PriceSettingsParameterName)",
+    )
+    command.set_defaults(run=costs.check)
+    return command
+
+
+def _add_cost(
+    subcommands: argparse._SubParsersAction[_CommandParser], tables: _CommandParser
+) -> _CommandParser:
+    """``cost``: what the jobs created in a window cost, totalled per group."""
+    from jobtrail_cli.cost_report import GROUPINGS  # noqa: PLC0415
+
+    command = subcommands.add_parser(
+        "cost",
+        parents=[tables],
+        help="what the jobs created in a window cost, per group: spend, failed and stopped, spot savings",
+        description="Totals of what the training, processing and transform jobs created in the window "
+        "cost (tuning jobs and pipeline executions bill through their jobs): spend, of it what failed and "
+        "stopped or interrupted jobs cost, what managed spot saved, jobs counted and those whose cost is "
+        "not known yet. Read by Query on the table's indexes.",
+    )
+    # --since, --until and --by are read by the command (costs.options): a bad value is one line, without
+    # argparse's usage before it.
+    command.add_argument(
+        "--since",
+        help=f"created at or after: 24h, 7d, 30m or an ISO time (default {costs.DEFAULT_SINCE})",
+    )
+    command.add_argument("--until", help="created at or before: same forms as --since; a date means its end")
+    command.add_argument(
+        "--by",
+        default="kind",
+        metavar="GROUP",
+        help=f"total per {', '.join(GROUPINGS)} (default kind); team: as the alert routes route each job "
+        "(--routes, --parameter or the --stack stack's document), else its team tag",
+    )
+    source = command.add_mutually_exclusive_group()
+    source.add_argument(
+        "--routes",
+        metavar="FILE",
+        help="--by team: the routes document to route jobs by (JSON; - reads stdin)",
+    )
+    source.add_argument(
+        "--parameter",
+        metavar="NAME",
+        help="--by team: the SSM parameter holding the routes document (default: the --stack stack's)",
+    )
+    command.set_defaults(run=costs.cost)
+    return command
+
+
+def grouping(text: str) -> str:
+    """``--by``: one of ``cost_report.GROUPINGS``, any case (``instance_type`` for ``instance-type``)."""
+    from jobtrail_cli.cost_report import GROUPINGS  # noqa: PLC0415
+
+    wanted = text.strip().lower().replace("_", "-")
+    if wanted not in GROUPINGS:
+        raise argparse.ArgumentTypeError(f"cannot total by {text!r}: by {', '.join(GROUPINGS)}")
+    return wanted
 
 
 def _add_alerts(
@@ -219,7 +325,8 @@ def _add_alerts_test(
 def route_alerts_test(argv: Sequence[str], parser: argparse.ArgumentParser) -> list[str]:
     """``alerts test …`` as the command ``alerts test``: argparse cannot tell a subcommand of ``alerts``
     from its optional JOB, so ``test`` right after ``alerts`` is the test command (a job named test is
-    ``alerts --job test``). The options before the command are skipped with their values."""
+    ``alerts --job test``); ``cost check …`` likewise (``cost`` takes options only). The options before
+    the command are skipped with their values."""
     with_value = {
         option for action in parser._actions if action.nargs != 0 for option in action.option_strings
     }
@@ -237,6 +344,8 @@ def route_alerts_test(argv: Sequence[str], parser: argparse.ArgumentParser) -> l
             continue
         if word == "alerts" and words[index + 1 : index + 2] == ["test"]:
             return [*words[:index], ALERTS_TEST, *words[index + 2 :]]
+        if word == "cost" and words[index + 1 : index + 2] == ["check"]:
+            return [*words[:index], COST_CHECK, *words[index + 2 :]]
         break
     return words
 

@@ -6,9 +6,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from jobtrail.core.cost import ROLLED_UP_KINDS
 from jobtrail.core.kinds import SPECS, JobKey, Kind
 from jobtrail.core.model import JobRecord, JobSummary, PipelineStep, StoredAlert, Transition, TuningFacts
 from jobtrail.core.times import human_duration
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
     from jobtrail_cli.commands.status import Health
+    from jobtrail_cli.cost_report import CostReport
     from jobtrail_cli.dead_letters import DeadLetter
 
 #: Colours by status (every kind's status, a training job's secondary status, a pipeline step's status);
@@ -83,9 +86,10 @@ def jobs_table(summaries: Sequence[JobSummary], *, where: str, filters: str = ""
             narrow=_Column("Created", [_short_when(s.creation_time) for s in summaries], rank=4),
         ),
         _Column("Training", [human_duration(s.training_time_seconds) for s in summaries], rank=5),
-        _Column("Billable", [human_duration(s.billable_time_seconds) for s in summaries], rank=7),
-        _Column("Instance", [_instances(s) for s in summaries], rank=8),
-        _Column("Spot", [_percent(s.spot_savings_percent) for s in summaries], rank=6),
+        _Column("Billable", [human_duration(s.billable_time_seconds) for s in summaries], rank=8),
+        _Column("Instance", [_instances(s) for s in summaries], rank=9),
+        _Column("Spot", [_percent(s.spot_savings_percent) for s in summaries], rank=7),
+        _Column("Cost", [_cost_cell(s) for s in summaries], rank=6, justify="right"),
     ]
     _print_fitted(
         f"{listed(s.kind for s in summaries)} in {where}, newest first ({zone()})", columns, wide=wide
@@ -280,6 +284,7 @@ def job_details(record: JobRecord, *, where: str, command: str = "jobtrail") -> 
         ("Status", styled(summary.status)),
         *_rows_of_kind(record),
     ]
+    rows.extend(_cost_rows(summary))
     if summary.failure_reason:
         rows.append(("Failure reason", Text(summary.failure_reason, style="red")))
     for label, value in rows:
@@ -345,7 +350,7 @@ def _rows_of_kind(record: JobRecord) -> list[tuple[str, str | Text]]:
                 ("Training time", human_duration(summary.training_time_seconds)),
                 ("Billable time", human_duration(summary.billable_time_seconds)),
                 ("Managed spot", "yes" if summary.managed_spot else "no"),
-                ("Spot savings", _percent(summary.spot_savings_percent)),
+                ("Spot savings", _spot_savings(summary)),
                 ("Instances", _instances(summary)),
                 ("Max runtime", human_duration(summary.max_runtime_seconds)),
                 ("Max wait", human_duration(summary.max_wait_seconds)),
@@ -660,6 +665,110 @@ def _duration(transition: Transition, seconds: float) -> str:
 def _bar(seconds: float, longest: float, style: str, width: int) -> Text:
     cells = round(width * seconds / longest) if seconds > 0 else 0
     return Text("█" * max(cells, 1 if seconds > 0 else 0), style=style)
+
+
+def dollars(amount: Decimal) -> str:
+    """``$1,234.56``; a positive amount under half a cent: ``< $0.01``."""
+    if Decimal(0) < amount < Decimal("0.005"):
+        return "< $0.01"
+    return f"${amount:,.2f}"
+
+
+def _cost_cell(summary: JobSummary) -> str | Text:
+    """``jobs``' Cost: the dollars, ``?`` when not known yet, ``-`` for the kinds that bill through their
+    jobs (``show`` rolls them up)."""
+    if summary.kind in ROLLED_UP_KINDS:
+        return "-"
+    if summary.cost is None or summary.cost.usd is None:
+        return Text("?", style="yellow")
+    return dollars(summary.cost.usd)
+
+
+def _cost_rows(summary: JobSummary) -> list[tuple[str, str | Text]]:
+    """``show``'s Cost row (and a tuning job's or pipeline execution's spot savings, rolled up)."""
+    cost = summary.cost
+    if cost is None:
+        return [("Cost", Text(f"unknown: {_NOT_PRICED}", style="yellow"))]
+    if cost.usd is None:
+        return [("Cost", Text(f"unknown: {cost.reason or _NOT_PRICED}", style="yellow"))]
+    details = []
+    if summary.kind in ROLLED_UP_KINDS:
+        details.append("its training jobs'" if summary.kind == "tuning" else "its steps' jobs'")
+    if cost.warm_pool_usd:
+        details.append(f"warm pool {dollars(cost.warm_pool_usd)}")
+    if cost.hourly:
+        prices = ", ".join(f"{name} ${price.normalize():f}/h" for name, price in cost.hourly)
+        details.append(f"{prices}, {cost.basis}" if cost.basis else prices)
+    elif cost.basis:
+        details.append(f"{cost.basis} prices")
+    text = dollars(cost.usd) + (f" ({'; '.join(details)})" if details else "")
+    rows: list[tuple[str, str | Text]] = [("Cost", text)]
+    if summary.kind in ROLLED_UP_KINDS and cost.spot_savings_usd:
+        rows.append(("Spot savings", dollars(cost.spot_savings_usd)))
+    return rows
+
+
+def _spot_savings(summary: JobSummary) -> str:
+    """A training job's spot savings: the percentage, and the dollars once its cost is known."""
+    percent = _percent(summary.spot_savings_percent)
+    saved = summary.cost.spot_savings_usd if summary.cost else None
+    return percent if saved is None else f"{percent} ({dollars(saved)})"
+
+
+#: What ``show`` says of a job whose cost was never stored.
+_NOT_PRICED = "not priced yet (its next sync prices it)"
+
+
+def cost_table(report: CostReport, *, where: str, window: str, wide: bool = False) -> None:
+    """``cost``: the groups' totals, then the total; ``--by day`` adds a bar of each day's spend."""
+    groups = report.groups
+    header = {"instance-type": "Instance type", "tuning-job": "Tuning job"}.get(report.by, report.by.title())
+    if not groups:
+        console.print(f"No jobs {window} in {where}.")
+        return
+    rows = [*groups, report.total]
+    columns = [
+        _Column(header, [g.group for g in groups] + [Text("Total", style="bold")], rank=0),
+        _Column("Spend", [_money_cell(g.spend_usd) for g in rows], rank=1, justify="right"),
+        _Column("Failed", [_money_cell(g.failed_usd) for g in rows], rank=4, justify="right"),
+        _Column("Stopped", [_money_cell(g.stopped_usd) for g in rows], rank=5, justify="right"),
+        _Column("Spot saved", [_money_cell(g.spot_savings_usd) for g in rows], rank=6, justify="right"),
+        _Column("Jobs", [str(g.jobs) for g in rows], rank=2, justify="right"),
+        _Column(
+            "Cost unknown", [str(g.unknown) if g.unknown else "-" for g in rows], rank=3, justify="right"
+        ),
+    ]
+    if report.by == "day":
+        longest = max((float(g.spend_usd) for g in groups), default=0.0)
+        bars = [
+            _bar(float(g.spend_usd), longest, "green", BAR_WIDTH) if longest else Text("") for g in groups
+        ]
+        columns.insert(2, _Column("", [*bars, Text("")], rank=3))
+    title = f"What the jobs {window} cost, by {report.by}, in {where}"
+    table, width = _fitted(title, columns, wide=wide)
+    table.rows[-2].end_section = True
+    notes = []
+    if report.rolled_up_jobs:
+        notes.append(
+            f"{report.rolled_up_jobs} tuning jobs and pipeline executions bill through their jobs "
+            "(counted above)."
+        )
+    if report.total.unknown:
+        notes.append(
+            f"{report.total.unknown} {'job has' if report.total.unknown == 1 else 'jobs have'} no known cost "
+            "yet (running, or not priced): "
+            "not in the dollars."
+        )
+    if report.bases:
+        notes.append(f"Prices: {', '.join(report.bases)}.")
+    with _at_least(width):
+        console.print(table)
+        for note in notes:
+            console.print(note, style="dim", soft_wrap=True)
+
+
+def _money_cell(amount: Decimal) -> str:
+    return dollars(amount) if amount else "-"
 
 
 def _instances(summary: JobSummary) -> str:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from jobtrail.adapters.history_queries import HistoryQueries
     from jobtrail.adapters.history_store import HistoryStore
     from jobtrail.adapters.logs import CloudWatchJobLogs
+    from jobtrail.adapters.pricing import SsmPriceSettings
     from jobtrail.adapters.routes import SsmAlertRoutes
     from jobtrail.core.kinds import Kind
     from mypy_boto3_sagemaker import SageMakerClient
@@ -352,6 +353,16 @@ class Wiring:
 
         session, region = self._session_and_region()
         return SsmAlertRoutes(
+            lambda: aws_call(lambda: session.client("ssm", region_name=region, config=CLIENT_CONFIG)),
+            parameter_name,
+        )
+
+    def price_settings(self, parameter_name: str) -> SsmPriceSettings:
+        """The price settings document in SSM parameter ``parameter_name``, read as the functions read it."""
+        from jobtrail.adapters.pricing import CLIENT_CONFIG, SsmPriceSettings  # noqa: PLC0415
+
+        session, region = self._session_and_region()
+        return SsmPriceSettings(
             lambda: aws_call(lambda: session.client("ssm", region_name=region, config=CLIENT_CONFIG)),
             parameter_name,
         )

@@ -29,7 +29,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import ModuleType
@@ -206,6 +206,7 @@ def run(directory: Path, *, progress: Progress | None = None, keep_engine: bool 
         _job_logs()
         routes = write_routes(directory)
         ingest = _load_handler(functions / "ingest" / "app.py", "jobtrail_demo_ingest_app")
+        _prices_from_fixtures(ingest)
         slack = DemoSlack(stack, queues, functions, DEMO_TABLE)
         report.step("Replaying SageMaker state changes")
         delivery = _replay(script, queues, ingest.lambda_handler, report, slack.deliver)
@@ -330,6 +331,35 @@ def _scripted_sagemaker(script: ScriptedSageMaker) -> Iterator[str]:
 def _load_handler(path: Path, name: str) -> ModuleType:
     """The function's module, loaded like Lambda loads it: a new module, so a new dependency cache."""
     return load_function(path, name)
+
+
+def _prices_from_fixtures(ingest: ModuleType) -> None:
+    """The ingest function prices jobs as deployed (its ``PriceBook``: the real Price List adapter, the
+    table's price cache, its settings), but moto has no Price List: its GetProducts calls are answered
+    from ``events/pricing`` through botocore's ``Stubber``. The handler reads its dependencies through
+    the module's ``deps_from_environment``, which this replaces with the same ones so priced."""
+    from jobtrail.adapters.pricing import PriceList  # noqa: PLC0415
+    from jobtrail.usecases.prices import PriceBook  # noqa: PLC0415
+
+    from jobtrail_local.price_list import fixture_pricing  # noqa: PLC0415
+
+    deps = ingest.deps_from_environment()
+    import boto3  # noqa: PLC0415
+
+    client = boto3.client("pricing", region_name=REGION)
+    book = PriceBook(PriceList(fixture_pricing(client)), deps.prices.cache, deps.prices.settings)
+    priced = replace(deps, prices=book)
+    ingest.deps_from_environment = lambda: priced  # type: ignore[attr-defined]
+
+
+def first_day() -> str:
+    """The day the demo's first job was created (UTC): ``jobtrail cost --since`` it counts every job."""
+    created = (
+        lifecycle.final_record(label).summary.creation_time
+        for lifecycle in map(load_lifecycle, lifecycle_names())
+        for label in lifecycle.expected
+    )
+    return min(created).date().isoformat()
 
 
 def timeline() -> list[Step]:
@@ -541,6 +571,7 @@ def query_suggestions(program: str = "jobtrail") -> list[tuple[str, str]]:
         (f"{local} show --kind {shared.kind} {shared.name}", "a training job has this name too"),
         (f"{local} show {jobs.tuning.name}", "a tuning job's best training job"),
         (f"{local} alerts", "every alert and its delivery"),
+        (f"{local} cost --since {first_day()} --by kind", "what the jobs cost"),
     ]
 
 

@@ -13,6 +13,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final
 
 #: The Price List's usage-type code for each usage (``USE1-Train:ml.g5.2xlarge``, ``…-Tsform:…``).
@@ -27,6 +28,8 @@ LOCATIONS: Final = {
 ON_DEMAND_TERM: Final = "JRTCKXETXF"
 HOURLY_RATE: Final = "6YS6EN2CT7"
 PUBLISHED: Final = "2026-11-01T00:00:00Z"
+#: The recorded exchanges (``events/generate.py`` writes them).
+PRICING_DIR: Final = Path(__file__).resolve().parents[2] / "events" / "pricing"
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,3 +147,14 @@ class StubbedPricing:
         self._stubber.add_response("get_products", response, expected_params=request)
         self.calls += 1
         return self._client.get_products(**request)
+
+
+def pricing_files() -> list[dict[str, Any]]:
+    """Every ``events/pricing/*.json`` file, parsed."""
+    return [json.loads(path.read_text(encoding="utf-8")) for path in sorted(PRICING_DIR.glob("*.json"))]
+
+
+def fixture_pricing(client: Any) -> StubbedPricing:
+    """``client`` (a ``pricing`` client) answering from ``events/pricing``: the demo's and the tests'
+    Price List."""
+    return StubbedPricing(client, pricing_files())

@@ -430,7 +430,8 @@ def test_history_bars_never_wrap_and_their_column_has_a_header(
     ("command", "expected"),
     [
         (["jobs"],
-         ["Job", "Status", "Kind", "Secondary", "Created", "Training", "Billable", "Instance", "Spot"]),
+         ["Job", "Status", "Kind", "Secondary", "Created", "Training", "Billable", "Instance", "Spot",
+          "Cost"]),
         (["alerts"], ["Transition", "Alert", "Severity", "Kind", "Job", "Delivery"]),
         (["history", "detr-coco-spot-2026-11-21-02-00-00-456"],
          ["Status", "Started (UTC)", "Duration", "Time spent", "Message"]),

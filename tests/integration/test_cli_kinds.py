@@ -26,7 +26,6 @@ from jobtrail_cli import main, render
 from jobtrail_local.aws_calls import count_aws_calls
 from jobtrail_local.dynamodb_local import DynamoDBLocal
 from jobtrail_local.table_schema import create_history_table
-from rich.console import Console
 
 pytestmark = pytest.mark.dynamodb_local
 
@@ -76,18 +75,6 @@ def run_json(table: dict[str, str], *args: str, capsys: pytest.CaptureFixture[st
     code, out, err = run(table, *args, "--json", capsys=capsys)
     assert (code, err) == (0, "")
     return json.loads(out)
-
-
-@pytest.fixture
-def screen(monkeypatch: pytest.MonkeyPatch) -> Callable[[int], StringIO]:
-    """Points the CLI's tables at a terminal of the given width; returns what it prints."""
-
-    def at_width(width: int) -> StringIO:
-        printed = StringIO()
-        monkeypatch.setattr(render, "console", Console(file=printed, width=width, color_system=None))
-        return printed
-
-    return at_width
 
 
 def printed_tables(printed: str) -> list[tuple[list[str], list[dict[str, str]]]]:

@@ -17,6 +17,7 @@ from jobtrail.core.model import JobRecord
 from jobtrail_cli import main
 from jobtrail_local.aws_calls import count_aws_calls
 from jobtrail_local.lifecycles import load_lifecycle
+from moto_stacks import create_stack_with_parameters
 
 REGION = "us-east-1"
 STACK = "jobtrail-routes"
@@ -155,22 +156,7 @@ def test_read_tags_asks_sagemaker_for_the_tags_not_stored_yet(
 
 def stack(table: str, parameter: str) -> None:
     """A stack with jobtrail's HistoryTableName output and AlertRoutesParameterName parameter (moto)."""
-    template = {
-        "Parameters": {
-            "TableName": {"Type": "String"},
-            "AlertRoutesParameterName": {"Type": "String", "Default": ""},
-        },
-        "Resources": {"Queue": {"Type": "AWS::SQS::Queue"}},
-        "Outputs": {"HistoryTableName": {"Value": {"Ref": "TableName"}}},
-    }
-    boto3.client("cloudformation", region_name=REGION).create_stack(
-        StackName=STACK,
-        TemplateBody=json.dumps(template),
-        Parameters=[
-            {"ParameterKey": "TableName", "ParameterValue": table},
-            {"ParameterKey": "AlertRoutesParameterName", "ParameterValue": parameter},
-        ],
-    )
+    create_stack_with_parameters(table, STACK, AlertRoutesParameterName=parameter)
 
 
 def test_with_a_stack_the_deployed_document_routes(table: str, capsys: pytest.CaptureFixture[str]) -> None:

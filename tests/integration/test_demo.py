@@ -311,6 +311,7 @@ def test_every_printed_query_command_works_as_printed(demo: tuple[Path, dict[str
         ("--local", "show", "--kind", "processing", shared.name),
         ("--local", "show", tuning.name),
         ("--local", "alerts"),
+        ("--local", "cost", "--since", "2026-11-20", "--by", "kind"),
     ]
 
     # Each runs as printed, and its --json says what the demo recorded
@@ -322,7 +323,7 @@ def test_every_printed_query_command_works_as_printed(demo: tuple[Path, dict[str
     as_json = {args: json.loads(jobtrail(home, *args, "--json").stdout) for args in printed}
 
     expected = expected_jobs()
-    jobs, pipelines, spot_history, pipeline_history, processing, tuning_job, alerts = as_json.values()
+    jobs, pipelines, spot_history, pipeline_history, processing, tuning_job, alerts, cost = as_json.values()
     assert [label_of(job) for job in jobs] == [label_of(job) for job in summary["jobs"]]
     assert sorted(label_of(job) for job in pipelines) == sorted(
         label for label, (key, _, _) in expected.items() if key.kind == "pipeline"
@@ -337,6 +338,22 @@ def test_every_printed_query_command_works_as_printed(demo: tuple[Path, dict[str
     assert processing["status"] == expected[job_label(shared)][1].status
     assert tuning_job["best_training_job"] == expected[job_label(tuning)][1].best_training_job
     assert len(alerts) == len(summary["alerts"])
+    # The demo's jobs were priced (the Price List answered from events/pricing): the cost command counts
+    # every job that bills, and its total is what `jobs` shows job by job
+    billing = [job for job in jobs if job["kind"] in {"training", "processing", "transform"}]
+    assert len(jobs) < 50, "jobs --json lists them all"
+    assert cost["total"]["jobs"] == len(billing) == sum(group["jobs"] for group in cost["groups"])
+    assert cost["total"]["unknown_cost_jobs"] == sum(
+        job["cost"] is None or job["cost"]["usd"] is None for job in billing
+    )
+    assert cost["total"]["unknown_cost_jobs"] < len(billing)
+    assert cost["total"]["spend_usd"] == pytest.approx(
+        sum(job["cost"]["usd"] or 0 for job in billing if job["cost"])
+    )
+    assert cost["total"]["spend_usd"] > 0
+    assert "What the jobs created since 2026-11-20 00:00 UTC cost, by kind" in " ".join(
+        ran[printed[7]].split()
+    )
     # Without --kind, the shared name is refused with the kinds to pick from
     ambiguous = jobtrail(home, "--local", "show", shared.name)
     assert ambiguous.returncode == 2

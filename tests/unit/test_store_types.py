@@ -99,6 +99,7 @@ def test_the_surface_is_all_there() -> None:
         "jobtrail.adapters.history_store.HistoryStore.add_alert",
         "jobtrail.adapters.history_codec.pack",
         "jobtrail.adapters.history_codec.unpack",
+        "jobtrail.adapters.history_table.read_whole",
         "jobtrail.adapters.history_queries.HistoryQueries.list_jobs",
         "jobtrail.adapters.history_queries.JobQuery.status",
         "jobtrail.adapters.history_table.HistoryTable.bind",
@@ -127,3 +128,4 @@ def test_the_rule_sees_what_it_forbids() -> None:
     assert mentions_any(hints(_loose, this)["call"])
     assert mentions_any(TypeVar("Bounded", bound=dict[str, Any]))
     assert not mentions_any(hints(history_store.HistoryStore.apply, history_store)["changes"])
+    assert not mentions_any(hints(history_table.read_whole, history_table)["model"])

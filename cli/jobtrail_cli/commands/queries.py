@@ -121,11 +121,14 @@ def _job_named_once(args: argparse.Namespace) -> None:
 
 
 def show(args: argparse.Namespace, wiring: Wiring) -> int:
-    """``jobtrail show JOB``: the job's summary, with a training job's final metrics and a pipeline
-    execution's steps."""
+    """``jobtrail show JOB``: the job's summary, with what it cost (a tuning job's and a pipeline
+    execution's rolled up from its jobs), a training job's final metrics and a pipeline execution's
+    steps."""
     from jobtrail.core.views import job_view  # noqa: PLC0415
 
-    record = find_job(args, wiring)
+    from jobtrail_cli.commands.costs import with_rolled_up_cost  # noqa: PLC0415
+
+    record = with_rolled_up_cost(find_job(args, wiring), wiring)
     return _answer(
         args,
         lambda: job_view(record),

@@ -39,7 +39,7 @@ def test(args: argparse.Namespace, wiring: Wiring) -> int:
     from jobtrail.core.routing import kept_tags, route_for  # noqa: PLC0415 - keep `--help` fast
     from jobtrail.core.views import job_ref_view  # noqa: PLC0415
 
-    document = _document(args, wiring)
+    document = routes_document(args, wiring, f"routes {args.routes_command}")
     record = find_job(args, wiring)
     summary = record.summary
     tags: Mapping[str, str] | None = summary.tags
@@ -73,7 +73,7 @@ def check(args: argparse.Namespace, wiring: Wiring) -> int:
     one line saying what is wrong and in which rule (exit 2)."""
     if args.routes and args.parameter:
         raise UserError("pass FILE or --parameter, not both", EXIT_USAGE)
-    document = _document(args, wiring)
+    document = routes_document(args, wiring, f"routes {args.routes_command}")
     routes = document.routes
     teams = [] if routes is None else [rule.team for rule in routes.rules]
     default = None if routes is None else routes.default
@@ -99,21 +99,20 @@ def check(args: argparse.Namespace, wiring: Wiring) -> int:
     return EXIT_OK
 
 
-def _document(args: argparse.Namespace, wiring: Wiring) -> _Document:
+def routes_document(args: argparse.Namespace, wiring: Wiring, command: str) -> _Document:
     """The routes document ``--routes``, ``--parameter`` or the ``--stack`` stack names; one line and a
-    non-zero exit when there is none, it cannot be read (3) or it is invalid (2)."""
+    non-zero exit when there is none, it cannot be read (3) or it is invalid (2). ``command``: the
+    command that wants it (``routes test``), as the refusal of ``--local`` names it."""
     from jobtrail.core.routing import RoutesError, RoutesUnreadable, parse_routes  # noqa: PLC0415
 
     if args.routes:
         source = f"routes document {args.routes}"
-        text = _read_file(args.routes)
+        text = read_document(args.routes, "routes document")
         try:
             return _Document(parse_routes(text), source)
         except RoutesError as error:
             raise UserError(f"{source}: {error}", EXIT_USAGE) from None
-    wiring.refuse_local(
-        f"routes {args.routes_command} without --routes", "the demo has no SSM parameter: pass --routes FILE"
-    )
+    wiring.refuse_local(f"{command} without --routes", "the demo has no SSM parameter: pass --routes FILE")
     name = args.parameter
     source = f"SSM parameter {name}" if name else ""
     if not name:
@@ -140,7 +139,8 @@ def _unreadable(error: Exception, name: str) -> str:
     return text
 
 
-def _read_file(path: str) -> str:
+def read_document(path: str, what: str) -> str:
+    """The text of the file at ``path`` (``-``: stdin); one line naming ``what`` if it cannot be read."""
     import sys  # noqa: PLC0415
     from pathlib import Path  # noqa: PLC0415
 
@@ -150,4 +150,4 @@ def _read_file(path: str) -> str:
         return Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-        raise UserError(f"cannot read routes document {path}: {reason}", EXIT_USAGE) from None
+        raise UserError(f"cannot read {what} {path}: {reason}", EXIT_USAGE) from None
