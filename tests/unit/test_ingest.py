@@ -10,13 +10,22 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 from expectations import assert_matches_expected
-from fakes import FakeWorld, InMemoryHistories
+from fakes import FakeWorld, InMemoryHistories, ListAlertPublisher
 from jobtrail.adapters.sagemaker import processing_record, record_from_describe
 from jobtrail.core.history import WriteConflict
 from jobtrail.core.kinds import JobKey
-from jobtrail.core.model import Alert, Claim, HistoryChanges, JobRecord, StoredJob
+from jobtrail.core.model import (
+    Alert,
+    Claim,
+    HistoryChanges,
+    JobRecord,
+    JobSummary,
+    StoredAlert,
+    StoredJob,
+    Transition,
+)
 from jobtrail.usecases.ingest import handle_batch
-from jobtrail.usecases.sync import MAX_WRITE_ATTEMPTS
+from jobtrail.usecases.sync import MAX_WRITE_ATTEMPTS, SyncDeps, sync_job
 from jobtrail_local.lifecycle_builder import job_label
 from jobtrail_local.lifecycles import (
     Lifecycle,
@@ -253,6 +262,81 @@ def test_a_first_read_behind_the_table_costs_a_retry_not_a_lost_or_doubled_alert
     assert world.histories.by_name[name].transitions == final.transitions
     published = world.publisher.published
     assert len(published) == len({alert.alert_id for alert in published}) == 1
+
+
+class Answers:
+    """``Jobs`` that answers every Describe with ``record``."""
+
+    def __init__(self, record: JobRecord) -> None:
+        self.record = record
+
+    def describe(self, key: JobKey) -> JobRecord:
+        return self.record
+
+
+class AlertsFirst(LaggingReads):
+    """As the table writes: a job's new alerts go in (each once) before its summary's version is checked,
+    so an attempt that loses leaves its alerts behind; reads may lag one write (``LaggingReads``)."""
+
+    def apply(self, changes: HistoryChanges, *, claim: Claim | None = None) -> tuple[Alert, ...]:
+        current = self.jobs.get(changes.job)
+        if current is None or current.version == changes.expected_version:
+            return super().apply(changes, claim=claim)
+        known = {stored.alert.key for stored in current.alerts}
+        left = tuple(
+            StoredAlert(
+                alert=alert,
+                state="pending",
+                created_at=datetime.now(UTC),
+                claimed_until=claim.until if claim else None,
+                claim_token=claim.token if claim else None,
+            )
+            for alert in changes.new_alerts
+            if alert.key not in known
+        )
+        self.jobs[changes.job] = replace(current, alerts=current.alerts + left)
+        raise WriteConflict(changes.job_name)
+
+
+def test_an_alert_a_lost_attempt_dated_otherwise_is_never_sent() -> None:
+    # Given a processing job stored InProgress, then Stopping at 10:05, and a read that lags one write
+    at = lambda minute: datetime(2026, 11, 20, 10, minute, tzinfo=UTC)  # noqa: E731
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:processing-job/prep"
+
+    def answer(status: str, modified: datetime, *transitions: Transition) -> JobRecord:
+        summary = JobSummary(
+            job_name="prep",
+            job_arn=arn,
+            status=status,
+            secondary_status=None,
+            last_modified_time=modified,
+            creation_time=at(0),
+            kind="processing",
+            end_time=at(4) if status == "Failed" else None,
+            failure_reason="boom" if status == "Failed" else None,
+        )
+        return JobRecord(summary=summary, transitions=transitions)
+
+    histories = AlertsFirst()
+    publisher = ListAlertPublisher()
+
+    def sync(record: JobRecord) -> None:
+        sync_job(record.key, SyncDeps(jobs=Answers(record), histories=histories, alerts=publisher))
+
+    first = answer("InProgress", at(0), Transition("InProgress", at(0)))
+    sync(first)
+    histories.before[first.key] = histories.jobs[first.key]
+    sync(answer("Stopping", at(5), Transition("InProgress", at(0)), Transition("Stopping", at(5))))
+    # When the job fails (its end time, 10:04, before the Stopping the lagging read does not show yet)
+    sync(answer("Failed", at(6), Transition("InProgress", at(0)), Transition("Failed", at(4))))
+    # Then the lost attempt's alert (Failed at 10:04) stays pending, and the one alert sent is the one for
+    # the transition the history holds (Failed at 10:05, after the Stopping)
+    stored = histories.jobs[first.key]
+    failed = [t for t in stored.transitions if t.status == "Failed"]
+    sent = [(a.alert_type, a.transition_start_time) for a in publisher.published]
+    assert sent == [("Failed", failed[0].start_time)]
+    states = {(a.alert.transition_start_time, a.state) for a in stored.alerts}
+    assert states == {(at(4), "pending"), (at(5), "sent")}
 
 
 def _event(detail_type: str, detail: dict[str, Any], event_id: str) -> str:

@@ -135,10 +135,12 @@ class HistoryQueries:
         newest_first = heapq.merge(*listings, key=lambda item: item.creation_time, reverse=True)
         current = (item for item in newest_first if not is_legacy_pk(item.pk))
         summaries = (summary_from_item(item) for item in self._whole(current, query.limit))
+        # Every summary read is held to the status asked for, by-status's too: the index lags its items
+        # (eventually consistent), so it can still hold a job that has just ended.
         found = (
             found
             for found in summaries
-            if either_status is None or either_status in (found.status, found.secondary_status)
+            if query.status is None or query.status in (found.status, found.secondary_status)
         )
         return list(islice(found, query.limit))
 

@@ -21,6 +21,9 @@ from jobtrail.core.routing import RouteChoice, route_for
 from jobtrail.core.times import iso
 from jobtrail.core.views import cost_view, job_ref_view, kind_view, metric_view
 
+#: The alert reconciliation raises for a job that stopped making progress: no transition causes it.
+STALLED = "Stalled"
+
 DEFAULT_ALERT_ON = frozenset({"Failed", "MaxRuntimeExceeded", "Interrupted"})
 CRITICAL = frozenset({"Failed", "MaxRuntimeExceeded"})
 #: SNS limits the subject to 100 printable ASCII characters, without line breaks.

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from jobtrail.core.alerts import build_alert
+from jobtrail.core.alerts import STALLED, build_alert
 from jobtrail.core.kinds import KINDS, SPECS, JobKey, Kind
 from jobtrail.core.model import Claim, JobListing, StoredJob
 from jobtrail.core.rate_limit import TokenBucket
@@ -41,7 +41,6 @@ LIVE_WINDOW = timedelta(hours=1)
 OVERLAP = timedelta(minutes=5)
 #: The first pass looks back this far.
 FIRST_LOOKBACK = timedelta(days=1)
-STALLED = "Stalled"
 #: Pending alerts older than this are not retried by reconciliation any more (they stay visible).
 PENDING_ALERT_HORIZON = timedelta(days=7)
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from jobtrail.core.alerts import DEFAULT_ALERT_ON, log_source, log_tail_wanted
+from jobtrail.core.alerts import DEFAULT_ALERT_ON, STALLED, log_source, log_tail_wanted
 from jobtrail.core.cost import PriceLookup, with_cost
 from jobtrail.core.history import WriteConflict, plan_changes
 from jobtrail.core.kinds import JobKey
@@ -239,12 +239,21 @@ def _alerts_to_send(
 ) -> list[Alert]:
     """The alerts this invocation just created (claimed as they were written), then the pending ones it
     can claim: its own from an attempt that lost the race, or left over by a failed publish or a crashed
-    sender whose claim has expired."""
+    sender whose claim has expired.
+
+    A pending alert goes out only once the history holds its transition (a ``Stalled`` alert has none):
+    alerts are written before the summary, so an attempt that lost the race, or read the table behind,
+    may have put one for a transition the history then dates otherwise (a kind whose status is dated by
+    what was read: a late Failed after a Stopping). Such an alert stays pending, never sent: its
+    transition's own alert is."""
     mine = list(created)
     created_keys = {alert.key for alert in mine}
+    recorded = {transition.key for transition in stored.transitions} if stored else set()
     now = deps.clock()
     for pending in stored.alerts if stored else ():
         if pending.alert.key in created_keys or pending.state != "pending":
+            continue
+        if pending.alert.alert_type != STALLED and pending.alert.key not in recorded:
             continue
         ours_or_free = pending.claim_token == claim.token or pending.claimable(now)
         if ours_or_free and deps.histories.claim_alert(pending.alert, claim, now=now):
