@@ -25,6 +25,17 @@ from jobtrail.usecases.ingest import IngestDeps
 from jobtrail_local.scripted_sagemaker import ScriptedSageMaker
 
 
+def pending(alert: Alert, claim: Claim | None) -> StoredAlert:
+    """``alert`` as a writer stores it: pending, claimed by ``claim`` if given."""
+    return StoredAlert(
+        alert=alert,
+        state="pending",
+        created_at=datetime.now(UTC),
+        claimed_until=claim.until if claim else None,
+        claim_token=claim.token if claim else None,
+    )
+
+
 class InMemoryHistories:
     """``JobHistories`` in a dict, with the same version check and alert claims as the DynamoDB store."""
 
@@ -54,15 +65,7 @@ class InMemoryHistories:
             self.writes += 1
             known = {stored.alert.key for stored in (current.alerts if current else ())}
             new_alerts = tuple(
-                StoredAlert(
-                    alert=alert,
-                    state="pending",
-                    created_at=datetime.now(UTC),
-                    claimed_until=claim.until if claim else None,
-                    claim_token=claim.token if claim else None,
-                )
-                for alert in changes.new_alerts
-                if alert.key not in known
+                pending(alert, claim) for alert in changes.new_alerts if alert.key not in known
             )
             self.jobs[changes.job] = StoredJob(
                 summary=merged.summary,

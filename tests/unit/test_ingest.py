@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 from expectations import assert_matches_expected
-from fakes import FakeWorld, InMemoryHistories, ListAlertPublisher
+from fakes import FakeWorld, InMemoryHistories, ListAlertPublisher, pending
 from jobtrail.adapters.sagemaker import processing_record, record_from_describe
 from jobtrail.core.history import WriteConflict
 from jobtrail.core.kinds import JobKey
@@ -20,7 +20,6 @@ from jobtrail.core.model import (
     HistoryChanges,
     JobRecord,
     JobSummary,
-    StoredAlert,
     StoredJob,
     Transition,
 )
@@ -283,17 +282,7 @@ class AlertsFirst(LaggingReads):
         if current is None or current.version == changes.expected_version:
             return super().apply(changes, claim=claim)
         known = {stored.alert.key for stored in current.alerts}
-        left = tuple(
-            StoredAlert(
-                alert=alert,
-                state="pending",
-                created_at=datetime.now(UTC),
-                claimed_until=claim.until if claim else None,
-                claim_token=claim.token if claim else None,
-            )
-            for alert in changes.new_alerts
-            if alert.key not in known
-        )
+        left = tuple(pending(alert, claim) for alert in changes.new_alerts if alert.key not in known)
         self.jobs[changes.job] = replace(current, alerts=current.alerts + left)
         raise WriteConflict(changes.job_name)
 
