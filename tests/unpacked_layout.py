@@ -4,20 +4,25 @@ field, and the job's transitions, final metrics and steps as items of their own 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from jobtrail.adapters.history_table import (
+    METRICS_SK,
     SUMMARY_SK,
     HistoryTable,
+    Metrics,
+    MetricValue,
+    StepItem,
     Summary,
+    TransitionItem,
     job_pk,
-    metrics_item,
     record_from_item,
-    step_item,
-    transition_item,
+    step_sk,
+    transition_sk,
 )
-from jobtrail.core.model import JobRecord
+from jobtrail.core.model import JobRecord, Metric, PipelineStep, Transition
 from pynamodb.attributes import MapAttribute
 
 
@@ -91,3 +96,40 @@ def unpack_table(table: HistoryTable, client: Any) -> int:
             step_item(table, pk, step, now).save()
         rewritten += 1
     return rewritten
+
+
+def step_item(table: HistoryTable, pk: str, step: PipelineStep, now: datetime) -> StepItem:
+    item = table.step(pk, step_sk(step))
+    item.step_name = step.name
+    item.status = step.status
+    item.start_time = step.start_time
+    item.end_time = step.end_time
+    item.step_type = step.step_type
+    item.failure_reason = step.failure_reason
+    item.display_name = step.display_name
+    item.attempts = step.attempts
+    item.step_job = job_pk(step.job) if step.job else None
+    item.recorded_at = now
+    return item
+
+
+def transition_item(table: HistoryTable, pk: str, transition: Transition, now: datetime) -> TransitionItem:
+    item = table.transition(pk, transition_sk(transition))
+    item.status = transition.status
+    item.start_time = transition.start_time
+    item.end_time = transition.end_time
+    item.message = transition.message
+    item.position = transition.position
+    item.recorded_at = now
+    return item
+
+
+def metrics_item(table: HistoryTable, pk: str, metrics: Sequence[Metric], now: datetime) -> Metrics:
+    item = table.metrics(pk, METRICS_SK)
+    # repr() round-trips every float exactly, -0.0, nan and inf included; DynamoDB numbers do not.
+    item.metrics = [
+        MetricValue(name=m.name, value=repr(m.value), timestamp=m.timestamp)  # type: ignore[no-untyped-call]
+        for m in metrics
+    ]
+    item.recorded_at = now
+    return item

@@ -51,7 +51,7 @@ from __future__ import annotations
 import base64
 import functools
 import types
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -684,21 +684,6 @@ def _tuning_from_item(item: Summary) -> TuningFacts | None:
     )
 
 
-def step_item(table: HistoryTable, pk: str, step: PipelineStep, now: datetime) -> StepItem:
-    item = table.step(pk, step_sk(step))
-    item.step_name = step.name
-    item.status = step.status
-    item.start_time = step.start_time
-    item.end_time = step.end_time
-    item.step_type = step.step_type
-    item.failure_reason = step.failure_reason
-    item.display_name = step.display_name
-    item.attempts = step.attempts
-    item.step_job = job_pk(step.job) if step.job else None
-    item.recorded_at = now
-    return item
-
-
 def step_from_item(item: StepItem) -> PipelineStep:
     return PipelineStep(
         name=item.step_name,
@@ -711,17 +696,6 @@ def step_from_item(item: StepItem) -> PipelineStep:
         attempts=_int_or_none(item.attempts),
         display_name=item.display_name,
     )
-
-
-def transition_item(table: HistoryTable, pk: str, transition: Transition, now: datetime) -> TransitionItem:
-    item = table.transition(pk, transition_sk(transition))
-    item.status = transition.status
-    item.start_time = transition.start_time
-    item.end_time = transition.end_time
-    item.message = transition.message
-    item.position = transition.position
-    item.recorded_at = now
-    return item
 
 
 def transition_from_item(item: TransitionItem) -> Transition:
@@ -797,17 +771,6 @@ def slack_thread_from_item(item: SlackThreadItem) -> SlackThread:
         posted=frozenset(item.posted or ()),
         parent_digest=item.parent_digest,
     )
-
-
-def metrics_item(table: HistoryTable, pk: str, metrics: Sequence[Metric], now: datetime) -> Metrics:
-    item = table.metrics(pk, METRICS_SK)
-    # repr() round-trips every float exactly, -0.0, nan and inf included; DynamoDB numbers do not.
-    item.metrics = [
-        MetricValue(name=m.name, value=repr(m.value), timestamp=m.timestamp)  # type: ignore[no-untyped-call]
-        for m in metrics
-    ]
-    item.recorded_at = now
-    return item
 
 
 def metrics_from_item(item: Metrics) -> tuple[Metric, ...]:
