@@ -8,9 +8,9 @@ the layer ships can be imported. ``PYTHONDONTWRITEBYTECODE`` is set, as a layer 
 - ``function NAME``: import ``functions/NAME/app.py`` from its file as Lambda does (``Handler:
   app.lambda_handler``); then, separately, what its first invocation prepares before its first request
   to AWS: its ``deps_from_environment()`` (ingest and reconcile create all their clients there, the DynamoDB
-  one included), and for the Slack notifier also the Secrets Manager client Powertools parameters creates
-  (its first request reads the webhook's secret). Then, for the Slack notifier, what its first post loads
-  after that request and before posting: slack_sdk's webhook client (``then_s``, not in the total).
+  one included), and for the Slack notifier everything its first post needs: the Secrets Manager client
+  Powertools parameters creates (its first request reads the webhook's secret) and the webhook's urllib3
+  pool and retry policy (urllib3 is botocore's; webhook mode never imports slack_sdk).
 - ``baseline NAME``: ``import boto3`` (the layer's) and create the clients that function needs, nothing
   else.
 """
@@ -45,17 +45,16 @@ def function(name: str) -> dict[str, float]:
     imported = time.perf_counter()
     module.deps_from_environment()
     if name == "slack_notifier":
-        # What its first post does before calling AWS: the secret's client.
+        # What its first post prepares (adapters/slack.py, WebhookPoster.post): the secret's client, then
+        # the webhook's pool and retry policy.
         importlib.import_module("aws_lambda_powertools.utilities.parameters").SecretsProvider()
+        slack = importlib.import_module("jobtrail.adapters.slack")
+        slack._webhook_pool()  # what the first post builds
+        slack._webhook_retry()
     prepared = time.perf_counter()
-    if name == "slack_notifier":
-        # Once the secret is read (adapters/slack.py, WebhookPoster.post): Slack's webhook client.
-        importlib.import_module("slack_sdk.webhook")
-    then = time.perf_counter()
     return {
         "import_s": imported - started,
         "init_s": prepared - imported,
-        "then_s": then - prepared,
         "rss_kb": _peak_rss_kb(),
         "modules": len(sys.modules),
     }

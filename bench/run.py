@@ -457,9 +457,6 @@ class ColdStart:
     #: With Tracing=Active (the template's default is PassThrough): Powertools imports the X-Ray SDK.
     traced_s: float | None = None
     from_sources_s: float | None = None
-    #: What the first invocation loads after its first request to AWS and before its work (the Slack
-    #: notifier: slack_sdk, once its secret is read); not in ``cold_s``.
-    then_s: float | None = None
 
     @property
     def cold_s(self) -> float:
@@ -490,9 +487,6 @@ def measure_cold_starts(repeats: int, layer: Layer) -> tuple[list[ColdStart], li
                 baseline_rss_mb=statistics.median(r[1]["rss_kb"] for r in runs) / 1024,
                 traced_s=traced,
                 from_sources_s=from_sources,
-                then_s=(
-                    statistics.median(r[0]["then_s"] for r in runs) if function == "slack_notifier" else None
-                ),
             )
         )
     return results, _heaviest_imports(lambda_environment("ingest", layer.compiled), HEAVY_MS)
@@ -825,7 +819,6 @@ def cold_table(colds: list[ColdStart]) -> Table:
             f"{cold.cold_s / cold.baseline_s:.2f}x",
             ms(cold.traced_s),
             ms(cold.from_sources_s),
-            ms(cold.then_s),
             f"{cold.rss_mb:.0f} / {cold.baseline_rss_mb:.0f} MB",
         ]
         for cold in colds
@@ -841,7 +834,6 @@ def cold_table(colds: list[ColdStart]) -> Table:
             "ratio (total / baseline)",
             "total, Tracing=Active",
             "total, layer without bytecode",
-            "after the first request (not in the total)",
             "peak RSS (function / baseline)",
         ],
         rows,
@@ -1151,15 +1143,12 @@ def notes_for(runs: list[EngineRun], colds: list[ColdStart], heaviest: list[tupl
             "aws_xray_sdk and patches botocore when the module loads. With the default, `PassThrough`, the "
             "template sets `POWERTOOLS_TRACE_DISABLED` and neither happens."
         )
-    notifier = next((c for c in colds if c.function == "slack_notifier"), None)
-    if notifier is not None and notifier.then_s is not None:
-        with_sdk = notifier.cold_s + notifier.then_s
+    if any(c.function == "slack_notifier" for c in colds):
         notes.append(
-            "The Slack notifier's first request to AWS reads its webhook's secret; only then does its first "
-            f"post import slack_sdk ({notifier.then_s * 1000:.0f} ms, whose package loads its Web API client "
-            "too), which the total leaves out as it does the other functions' work after their first "
-            f"request. Counted in, its first post starts after {with_sdk * 1000:.0f} ms, "
-            f"{with_sdk / notifier.baseline_s:.2f}x the baseline (which imports no Slack client)."
+            "The Slack notifier's total covers everything its first post needs (webhook mode, the default): "
+            "the Secrets Manager client for its webhook's secret, and the webhook's urllib3 pool and retry "
+            "policy. urllib3 is botocore's, so posting loads nothing more; slack_sdk, whose package loads "
+            "its whole Web API client on import (about 50 ms), is imported in Slack app mode only."
         )
     if ingest.from_sources_s is not None:
         notes.append(

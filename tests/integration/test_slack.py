@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -16,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jobtrail.adapters.sagemaker import record_from_describe
-from jobtrail.adapters.slack import SlackPostFailed, WebhookPoster, webhook_url_from_secret
+from jobtrail.adapters.slack import SlackPostFailed, WebhookPoster, WebhookRefused, webhook_url_from_secret
 from jobtrail.core.alerts import build_alert, build_test_alert
 from jobtrail.core.kinds import SPECS
 from jobtrail.core.model import JobRecord
@@ -172,6 +173,38 @@ def test_a_post_that_keeps_failing_raises_so_lambda_retries(slack: FakeSlack) ->
     with pytest.raises(SlackPostFailed, match="500"):
         notify(alert_events()[0], NotifierDeps(WebhookPoster(lambda: slack.url)))
     assert len(slack.posts) == 3
+
+
+def test_a_refusal_is_not_retried(slack: FakeSlack) -> None:
+    slack.script = [(404, {})]
+    with pytest.raises(WebhookRefused, match="404"):
+        WebhookPoster(lambda: slack.url).post({"text": "x"})
+    assert len(slack.posts) == 1
+
+
+def test_a_redirect_is_not_followed(slack: FakeSlack) -> None:
+    slack.script = [(302, {"Location": slack.url + "/elsewhere"})]
+    with pytest.raises(SlackPostFailed, match="302"):
+        WebhookPoster(lambda: slack.url).post({"text": "x"})
+    assert len(slack.posts) == 1
+
+
+def test_a_webhook_that_cannot_be_reached_fails_without_quoting_its_url(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Given a port nothing listens on (the connection is refused, so the post is retried, then fails)
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    caplog.set_level(logging.DEBUG)
+    url = f"http://127.0.0.1:{port}/services/T000/B000/SECRETxSECRETxSECRET"
+    with pytest.raises(SlackPostFailed, match="could not be reached") as failure:
+        WebhookPoster(lambda: url).post({"text": "x"})
+    # Then neither the error, its chain, nor any log line quotes the secret path
+    assert failure.value.__cause__ is None
+    assert failure.value.__context__ is None
+    assert "SECRETxSECRET" not in str(failure.value) + caplog.text
+    assert "/services/" not in caplog.text
 
 
 def test_the_webhook_url_never_reaches_the_logs(

@@ -1,7 +1,8 @@
 """SlackNotifierFunction as deployed: its composition root builds webhook mode or Slack app mode from the
 environment the template sets, with its secrets in Secrets Manager (moto).
 
-Webhook mode posts a routed alert to its route's webhook (a ``jobtrail/…`` secret); app mode posts
+Webhook mode posts a routed alert to its route's webhook (a ``jobtrail/…`` secret) through the adapter's
+urllib3 pool (recorded here, real over loopback in test_slack.py); app mode posts
 threads through slack_sdk to the loopback fake of Slack's Web API, and never logs the bot token.
 """
 
@@ -10,16 +11,18 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import boto3
 import pytest
 from aws_lambda_powertools.utilities import parameters
+from jobtrail.adapters import slack as slack_adapter
 from jobtrail.adapters.slack import SlackApiFailed, SlackPostFailed
 from jobtrail_local.lambda_runtime import LambdaContext
 from jobtrail_local.lifecycles import load_sns_event
 from jobtrail_local.slack_web_api import FakeSlackWebApi
-from slack_sdk.webhook import WebhookClient, WebhookResponse
 from test_template import TEMPLATE, _as_list, deployed_statements
 from test_template_permissions import Call, recording
 from test_template_slack import APP, STREAM_ACTIONS
@@ -63,79 +66,78 @@ def create_secret(name: str, value: str) -> str:
 # ---- webhook mode ---------------------------------------------------------------------------------------
 
 
+@dataclass
+class Webhooks:
+    """Stands in for the webhook adapter's urllib3 pool: records what would be posted to which URL
+    (https, as the secret must hold) and answers 200 ``ok``, or 404 ``no_service`` for a revoked URL."""
+
+    posted: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    revoked: set[str] = field(default_factory=set)
+
+    def request(self, method: str, url: str, *, body: bytes, **options: Any) -> SimpleNamespace:
+        assert method == "POST"
+        self.posted.append((url, json.loads(body)))
+        if url in self.revoked:
+            return SimpleNamespace(status=404, data=b"no_service")
+        return SimpleNamespace(status=200, data=b"ok")
+
+    def urls(self) -> list[str]:
+        return [url for url, _ in self.posted if url not in self.revoked]
+
+
 @pytest.fixture
-def webhooks(moto_table: Any, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
-    """Webhook mode's environment (the stack's webhook and a route's in Secrets Manager); what would be
-    posted to which URL is recorded instead of sent (the URLs are https, as the secret must hold)."""
+def webhooks(moto_table: Any, monkeypatch: pytest.MonkeyPatch) -> Webhooks:
+    """Webhook mode's environment: the stack's webhook and a route's in Secrets Manager."""
     monkeypatch.setenv(
         "JOBTRAIL_SLACK_WEBHOOK_SECRET_ARN",
         create_secret("jobtrail/slack-webhook", json.dumps({"url": DEFAULT_WEBHOOK})),
     )
     create_secret("jobtrail/nlp-webhook", NLP_WEBHOOK)
     create_secret("prod/other-webhook", "https://hooks.slack.com/services/T000/B222/OTHER")
-    posted: list[tuple[str, dict[str, Any]]] = []
-
-    def send_dict(client: WebhookClient, body: dict[str, Any], headers: Any = None) -> WebhookResponse:
-        posted.append((client.url, body))
-        return WebhookResponse(url=client.url, status_code=200, body="ok", headers={})
-
-    monkeypatch.setattr(WebhookClient, "send_dict", send_dict)
-    return posted
+    fake = Webhooks()
+    monkeypatch.setattr(slack_adapter, "_webhook_pool", lambda: fake)
+    return fake
 
 
-def test_a_routed_alert_goes_to_its_routes_webhook(webhooks: list[tuple[str, dict[str, Any]]]) -> None:
+def test_a_routed_alert_goes_to_its_routes_webhook(webhooks: Webhooks) -> None:
     route = {"team": "nlp", "slack_channel": None, "slack_webhook_secret": "jobtrail/nlp-webhook"}
 
     app.lambda_handler(alert_event(team="nlp", route=route), CONTEXT)
     app.lambda_handler(alert_event(team=None, route=None), CONTEXT)  # an alert routed nowhere
     app.lambda_handler(alert_event(), CONTEXT)  # an alert from before routing
 
-    assert [url for url, _ in webhooks] == [NLP_WEBHOOK, DEFAULT_WEBHOOK, DEFAULT_WEBHOOK]
-    assert webhooks[0][1] == webhooks[1][1]  # the same Block Kit wherever it goes
+    assert webhooks.urls() == [NLP_WEBHOOK, DEFAULT_WEBHOOK, DEFAULT_WEBHOOK]
+    assert webhooks.posted[0][1] == webhooks.posted[1][1]  # the same Block Kit wherever it goes
 
 
 def test_a_routes_secret_outside_jobtrail_is_not_read(
-    webhooks: list[tuple[str, dict[str, Any]]], caplog: pytest.LogCaptureFixture
+    webhooks: Webhooks, caplog: pytest.LogCaptureFixture
 ) -> None:
     route = {"slack_webhook_secret": "prod/other-webhook"}
 
     app.lambda_handler(alert_event(route=route), CONTEXT)
 
-    assert [url for url, _ in webhooks] == [DEFAULT_WEBHOOK]
+    assert webhooks.urls() == [DEFAULT_WEBHOOK]
     assert "the route's webhook secret is not under jobtrail/" in caplog.text
 
 
 def test_a_routes_webhook_that_cannot_be_used_falls_back_to_the_stacks(
-    webhooks: list[tuple[str, dict[str, Any]]],
-    monkeypatch: pytest.MonkeyPatch,
-    caplog: pytest.LogCaptureFixture,
+    webhooks: Webhooks, caplog: pytest.LogCaptureFixture
 ) -> None:
     # A missing secret, and a route's webhook Slack has revoked (404 no_service), never stop the alert:
     # it goes to the stack's webhook, and the log says why
     app.lambda_handler(alert_event(route={"slack_webhook_secret": "jobtrail/missing"}), CONTEXT)
-    assert [url for url, _ in webhooks] == [DEFAULT_WEBHOOK]
+    assert webhooks.urls() == [DEFAULT_WEBHOOK]
     assert "the route's Slack webhook refused the alert" in caplog.text
 
-    recorded = WebhookClient.send_dict
-
-    def revoked(client: WebhookClient, body: dict[str, Any], headers: Any = None) -> WebhookResponse:
-        if client.url == NLP_WEBHOOK:
-            return WebhookResponse(url=client.url, status_code=404, body="no_service", headers={})
-        return recorded(client, body, headers)
-
-    monkeypatch.setattr(WebhookClient, "send_dict", revoked)
+    webhooks.revoked.add(NLP_WEBHOOK)
     app.lambda_handler(alert_event(route={"slack_webhook_secret": "jobtrail/nlp-webhook"}), CONTEXT)
-    assert [url for url, _ in webhooks] == [DEFAULT_WEBHOOK, DEFAULT_WEBHOOK]
+    assert [url for url, _ in webhooks.posted] == [DEFAULT_WEBHOOK, NLP_WEBHOOK, DEFAULT_WEBHOOK]
 
 
-def test_a_failing_stack_webhook_fails_the_invocation(
-    webhooks: list[tuple[str, dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_failing_stack_webhook_fails_the_invocation(webhooks: Webhooks) -> None:
     # The stack's own webhook has nowhere to fall back to: Lambda retries, then parks the alert
-    def broken(client: WebhookClient, body: dict[str, Any], headers: Any = None) -> WebhookResponse:
-        return WebhookResponse(url=client.url, status_code=404, body="no_service", headers={})
-
-    monkeypatch.setattr(WebhookClient, "send_dict", broken)
+    webhooks.revoked.add(DEFAULT_WEBHOOK)
     with pytest.raises(SlackPostFailed, match="404"):
         app.lambda_handler(alert_event(), CONTEXT)
 

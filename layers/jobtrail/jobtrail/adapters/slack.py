@@ -2,10 +2,16 @@
 ``SlackMessages`` port (app mode: a bot token, threads), and their secrets.
 
 The webhook URL and the bot token are secrets. They are read from Secrets Manager through Powertools
-parameters (cached), handed straight to ``slack_sdk``'s clients and never logged: log lines and errors
-name the alert, the method and the channel, not the credential. slack_sdk logs requests at DEBUG; its
-clients get a logger that never goes below WARNING. A post that still fails after slack_sdk's retries
-(429 with ``Retry-After``, 5xx, connection errors) raises.
+parameters (cached) and never logged: log lines and errors name the alert, the method and the channel,
+not the credential. A post that still fails after its retries (429 with ``Retry-After``, 500 and 503,
+connection errors before anything was sent) raises.
+
+- Webhooks are posted with urllib3, which botocore has already loaded by the time the secret is read:
+  slack_sdk's package loads its whole Web API client on import (about 50 ms of a cold start), for one
+  JSON POST. urllib3's ``Retry`` does the retries; urllib3 logs request paths (the webhook's secret) at
+  DEBUG and WARNING, so its loggers log errors only in a process that posts to webhooks.
+- App mode calls the Web API through slack_sdk's ``WebClient`` with its retry handlers; slack_sdk logs
+  requests at DEBUG, so its clients get a logger that never goes below WARNING.
 """
 
 from __future__ import annotations
@@ -15,15 +21,17 @@ import logging
 import re
 import time
 from collections.abc import Callable, Mapping
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from jobtrail.core.rate_limit import TokenBucket
 from jobtrail.core.slack_route import SECRET_UNUSABLE, PostedMessage, SlackRefused
 
 if TYPE_CHECKING:
+    import urllib3
     from slack_sdk import WebClient
 
-#: Retries slack_sdk makes inside one post, per kind of failure.
+#: Retries inside one post, per kind of failure (urllib3's for webhooks, slack_sdk's for the Web API).
 RATE_LIMIT_RETRIES = 2
 SERVER_ERROR_RETRIES = 2
 CONNECTION_ERROR_RETRIES = 2
@@ -44,6 +52,9 @@ _BOT_TOKEN = re.compile(r"xox[a-z]-[A-Za-z0-9-]+")
 #: botocore logs every response body at DEBUG, a secret's value included (GetSecretValue): in a process
 #: that reads Slack's secrets, its parser never logs below INFO, whatever the root logger's level.
 logging.getLogger("botocore.parsers").setLevel(logging.INFO)
+#: urllib3 logs each request's path (a webhook's secret: "POST /services/T…/B…/…") at DEBUG, and again in
+#: its WARNING before retrying a broken connection: in a process that posts to webhooks, it logs errors only.
+logging.getLogger("urllib3").setLevel(logging.ERROR)
 
 
 class SlackPostFailed(Exception):
@@ -68,7 +79,7 @@ class WebhookRefused(SlackPostFailed, SlackRefused):
 
 
 class WebhookPoster:
-    """The ``SlackPoster`` port through slack_sdk's ``WebhookClient``, with its retry handlers.
+    """The ``SlackPoster`` port: a JSON POST to an incoming webhook, through urllib3 with its retries.
 
     ``url`` is a callable so the secret is fetched when needed (and cached by Powertools), not held in
     an attribute that a ``repr`` or a debugger could show.
@@ -79,29 +90,63 @@ class WebhookPoster:
         self._timeout = timeout
 
     def post(self, payload: Mapping[str, Any]) -> None:
-        # The secret first: reading it is the cold start's first request to AWS, and an unusable one fails
-        # the post before slack_sdk (about 50 ms to import, its package loads its Web API client) is loaded.
+        # The secret first: reading it is the cold start's first request to AWS (which loads urllib3).
         url = self._url()
-        from slack_sdk.http_retry.builtin_handlers import (  # noqa: PLC0415 - only the notifier needs it
-            RateLimitErrorRetryHandler,
-            ServerErrorRetryHandler,
-        )
-        from slack_sdk.webhook import WebhookClient  # noqa: PLC0415
+        import urllib3  # noqa: PLC0415 - loaded by botocore already; only the notifier posts
 
-        client = WebhookClient(
-            url,
-            timeout=self._timeout,
-            logger=_SDK_LOGGER,
-            retry_handlers=[
-                RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
-                ServerErrorRetryHandler(max_retry_count=SERVER_ERROR_RETRIES),
-            ],
-        )
-        response = client.send_dict(dict(payload))
-        if 400 <= response.status_code < 500:
-            raise WebhookRefused(response.status_code, str(response.body))
-        if response.status_code != 200:
-            raise SlackPostFailed(f"Slack answered {response.status_code}: {str(response.body)[:200]}")
+        try:
+            response = _webhook_pool().request(
+                "POST",
+                url,
+                body=json.dumps(payload, separators=(",", ":")).encode(),
+                headers={"Content-Type": "application/json; charset=utf-8"},
+                timeout=urllib3.Timeout(total=self._timeout),
+                retries=_webhook_retry(),
+                redirect=False,
+            )
+        except urllib3.exceptions.HTTPError as error:
+            unreachable = type(error).__name__
+        else:
+            unreachable = ""
+        if unreachable:
+            # urllib3's messages quote the URL's path (the secret): raised outside the except block, so no
+            # traceback carries urllib3's error along; only its kind is named.
+            raise SlackPostFailed(f"the Slack webhook could not be reached: {unreachable}")
+        body = response.data.decode("utf-8", "replace")
+        if 400 <= response.status < 500:
+            raise WebhookRefused(response.status, body)
+        if response.status != 200:
+            raise SlackPostFailed(f"Slack answered {response.status}: {body[:200]}")
+
+
+@cache
+def _webhook_pool() -> urllib3.PoolManager:
+    """One connection pool per container: a warm notifier reuses its TLS connection to hooks.slack.com."""
+    import urllib3  # noqa: PLC0415
+
+    return urllib3.PoolManager()
+
+
+def _webhook_retry() -> urllib3.Retry:
+    """What slack_sdk's retry handlers did for a webhook, as urllib3's ``Retry``: a 429 after its
+    ``Retry-After``; a 500 or 503 with a short backoff; a connection that failed before the request was
+    sent. Never a read error or a timeout after sending (the message may have been posted), never a
+    redirect. Once the retries are spent, the last answer is returned (and raised above)."""
+    import urllib3  # noqa: PLC0415
+
+    return urllib3.Retry(
+        total=None,
+        connect=CONNECTION_ERROR_RETRIES,
+        read=0,
+        redirect=0,
+        other=0,
+        status=max(RATE_LIMIT_RETRIES, SERVER_ERROR_RETRIES),
+        status_forcelist=(429, 500, 503),
+        allowed_methods=frozenset({"POST"}),
+        backoff_factor=0.5,
+        respect_retry_after_header=True,
+        raise_on_status=False,
+    )
 
 
 def webhook_url_from_secret(secret_arn: str) -> Callable[[], str]:
