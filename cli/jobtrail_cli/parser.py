@@ -72,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     jobs = subcommands.add_parser("jobs", parents=[tables], help="list jobs, newest first")
     _add_kind_option(jobs, "only jobs of this kind (default: every kind)")
+    _add_place_options(jobs)
     jobs.add_argument(
         "--status",
         type=status,
@@ -146,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
             )
         )
         _add_kind_option(one_job, "the job's kind, when jobs of several kinds have this name")
+        _add_place_options(one_job)
         one_job.set_defaults(run=run)
         one_job_commands.append(one_job)
 
@@ -283,6 +285,7 @@ def _add_alerts(
         )
     )
     _add_kind_option(alerts, "only alerts of jobs of this kind; with JOB, the kind of that job")
+    _add_place_options(alerts)
     alerts.add_argument("--since", type=moment, help="transitions at or after: 24h, 7d, 30m or an ISO time")
     alerts.add_argument(
         "--limit", type=positive_int, default=50, help="at most this many alerts (default 50)"
@@ -398,6 +401,7 @@ def _add_routes(
         )
     )
     _add_kind_option(test, "the job's kind, when jobs of several kinds have this name")
+    _add_place_options(test)
     source = test.add_mutually_exclusive_group()
     source.add_argument(
         "--routes",
@@ -495,6 +499,7 @@ def _add_watch_and_status(
         "with JOB, the job's kind, when jobs of several kinds have this name; without, only jobs of "
         "this kind",
     )
+    _add_place_options(watch)
     watch.add_argument(
         "--interval",
         type=watch_command.interval,
@@ -677,6 +682,33 @@ def _add_kind_option(parser: argparse.ArgumentParser, text: str) -> None:
 
     option = parser.add_argument("--kind", type=kind, metavar="KIND", help=f"{text}: {', '.join(KINDS)}")
     option.completer = completion.kind_names  # type: ignore[attr-defined]  # argcomplete reads it
+
+
+def _add_place_options(parser: argparse.ArgumentParser) -> None:
+    """Which account and region a job is in (organization mode): ``--region`` stays the table's region."""
+    parser.add_argument(
+        "--account", type=account_id, metavar="ID", help="only jobs in this AWS account (organization mode)"
+    )
+    parser.add_argument(
+        "--job-region",
+        type=region_name,
+        metavar="REGION",
+        help="only jobs in this AWS region (organization mode; --region is the table's region)",
+    )
+
+
+def account_id(text: str) -> str:
+    """A 12-digit AWS account id."""
+    if not re.fullmatch(r"[0-9]{12}", text.strip()):
+        raise argparse.ArgumentTypeError(f"an AWS account id is 12 digits, not {text!r}")
+    return text.strip()
+
+
+def region_name(text: str) -> str:
+    """An AWS region name, such as eu-west-1."""
+    if not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}", text.strip()):
+        raise argparse.ArgumentTypeError(f"not an AWS region name (such as eu-west-1): {text!r}")
+    return text.strip()
 
 
 def kind(text: str) -> str:

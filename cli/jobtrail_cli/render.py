@@ -76,6 +76,7 @@ def jobs_table(summaries: Sequence[JobSummary], *, where: str, filters: str = ""
         return
     columns = [
         _Column("Job", [s.job_name for s in summaries], rank=0),
+        *_place_columns([s.key for s in summaries]),
         _Column("Status", [styled(s.status) for s in summaries], rank=1),
         _Column("Kind", [s.kind for s in summaries], rank=2),
         _Column("Secondary", [styled(s.secondary_status) for s in summaries], rank=3),
@@ -94,6 +95,17 @@ def jobs_table(summaries: Sequence[JobSummary], *, where: str, filters: str = ""
     _print_fitted(
         f"{listed(s.kind for s in summaries)} in {where}, newest first ({zone()})", columns, wide=wide
     )
+
+
+def _place_columns(keys: Sequence[JobKey]) -> list[_Column]:
+    """An ``Account`` column when the rows are in more than one account, a ``Region`` column when in
+    more than one region (organization mode); none for a single account's table."""
+    columns = []
+    if len({key.account for key in keys}) > 1:
+        columns.append(_Column("Account", [key.account for key in keys], rank=2))
+    if len({key.region for key in keys}) > 1:
+        columns.append(_Column("Region", [key.region for key in keys], rank=3))
+    return columns
 
 
 def listed(kinds: Iterable[Kind]) -> str:
@@ -133,6 +145,7 @@ def alerts_table(alerts: Sequence[StoredAlert], *, where: str, filters: str = ""
         _Column("Severity", [_severity(a.alert.severity) for a in alerts], rank=4),
         _Column("Kind", [a.alert.job.kind for a in alerts], rank=5),
         _Column("Job", [a.alert.job_name for a in alerts], rank=0),
+        *_place_columns([a.alert.job for a in alerts]),
         _Column(
             "Delivery",
             [_delivery(a) for a in alerts],
@@ -1166,6 +1179,7 @@ def watched_jobs(
     ages = [age(s.key) for s in summaries]
     columns = [
         _Column("Job", [s.job_name for s in summaries], rank=0),
+        *_place_columns([s.key for s in summaries]),
         _Column("Status", [styled(s.status) for s in summaries], rank=1),
         _Column("Kind", [s.kind for s in summaries], rank=3),
         _Column("Secondary", [styled(s.secondary_status) for s in summaries], rank=4),

@@ -47,12 +47,15 @@ def jobs(args: argparse.Namespace, wiring: Wiring) -> int:
                 until=args.until,
                 tuning_job=args.tuning_job,
                 kind=args.kind,
+                account=args.account,
+                region=args.job_region,
                 limit=args.limit,
             )
         )
     )
     filters = [
         f"kind {args.kind}" if args.kind else "",
+        *_place_filters(args),
         f"status {args.status}" if args.status else "",
         f"tuning job {args.tuning_job}" if args.tuning_job else "",
         _time_filter("created", args.since, args.until),
@@ -90,10 +93,20 @@ def alerts(args: argparse.Namespace, wiring: Wiring) -> int:
     job = None if args.job is None else find_job_key(args, wiring)
     store = wiring.queries()
     found = wiring.read(
-        lambda: store.list_alerts(AlertQuery(job=job, kind=args.kind, since=args.since, limit=args.limit))
+        lambda: store.list_alerts(
+            AlertQuery(
+                job=job,
+                kind=args.kind,
+                account=args.account,
+                region=args.job_region,
+                since=args.since,
+                limit=args.limit,
+            )
+        )
     )
     filters = [
         f"job {job.name}" if job else (f"kind {args.kind}" if args.kind else ""),
+        *([] if job else _place_filters(args)),
         _time_filter("transitions", args.since, None),
     ]
     return _answer(
@@ -184,10 +197,24 @@ def find_job_key(args: argparse.Namespace, wiring: Wiring) -> JobKey:
         name = f"{pipeline.lower()}/{execution}"
     kind: Kind | None = args.kind
     store = wiring.queries()
-    keys = wiring.read(lambda: store.find_jobs(name, kind=kind))
+    keys = _in_place(args, wiring.read(lambda: store.find_jobs(name, kind=kind)))
     if not keys:
-        return _unique_recent_job(name, kind, store, wiring)
+        return _unique_recent_job(name, kind, store, wiring, args)
     return _one_of(name, keys)
+
+
+def _in_place(args: argparse.Namespace, keys: list[JobKey]) -> list[JobKey]:
+    """``keys`` in the ``--account`` and ``--job-region`` asked for (all of them when none is)."""
+    account, region = getattr(args, "account", None), getattr(args, "job_region", None)
+    return [key for key in keys if account in {None, key.account} and region in {None, key.region}]
+
+
+def _place_filters(args: argparse.Namespace) -> list[str]:
+    """The ``--account`` and ``--job-region`` filters, as a listing's title says them."""
+    return [
+        f"account {args.account}" if getattr(args, "account", None) else "",
+        f"region {args.job_region}" if getattr(args, "job_region", None) else "",
+    ]
 
 
 def _one_of(name: str, keys: list[JobKey]) -> JobKey:
@@ -200,13 +227,16 @@ def _one_of(name: str, keys: list[JobKey]) -> JobKey:
             f"{len(keys)} jobs are named {name!r}: pass {' or '.join(f'--kind {k}' for k in kinds)}",
             EXIT_USAGE,
         )
-    # The table holds jobs of several accounts or regions (the organization-wide mode): the CLI has no
-    # option to choose among them yet, and --region names the table's region, not the job's.
+    # The table holds jobs of several accounts or regions (organization mode); --region names the
+    # table's region, --job-region the job's.
     places = ", ".join(sorted({f"{key.account} {key.region}" for key in keys}))
+    accounts = sorted({key.account for key in keys})
+    if len(accounts) > 1:
+        choice = " or ".join(f"--account {account}" for account in accounts)
+    else:
+        choice = " or ".join(f"--job-region {region}" for region in sorted({key.region for key in keys}))
     raise UserError(
-        f"{len(keys)} {_noun(kinds[0])}s are named {name!r}, in {places}: this CLI cannot choose among "
-        "accounts and regions yet",
-        EXIT_USAGE,
+        f"{len(keys)} {_noun(kinds[0])}s are named {name!r}, in {places}: pass {choice}", EXIT_USAGE
     )
 
 
@@ -250,14 +280,25 @@ def _valid_job_name(name: str) -> str:
     raise UserError(f"{name!r} is not a job name: {why} ({rule})", EXIT_USAGE)
 
 
-def _unique_recent_job(name: str, kind: Kind | None, store: HistoryQueries, wiring: Wiring) -> JobKey:
+def _unique_recent_job(
+    name: str, kind: Kind | None, store: HistoryQueries, wiring: Wiring, args: argparse.Namespace
+) -> JobKey:
     """The one recent job whose name starts with ``name`` (told on stderr); else exit 1 naming the
     candidates, or the recent names close to ``name``. Looks at the ``RECENT_JOBS`` newest jobs only."""
     import difflib  # noqa: PLC0415
 
     from jobtrail.adapters.history_queries import JobQuery  # noqa: PLC0415
 
-    summaries = wiring.read(lambda: store.list_jobs(JobQuery(kind=kind, limit=RECENT_JOBS)))
+    summaries = wiring.read(
+        lambda: store.list_jobs(
+            JobQuery(
+                kind=kind,
+                account=getattr(args, "account", None),
+                region=getattr(args, "job_region", None),
+                limit=RECENT_JOBS,
+            )
+        )
+    )
     recent = list(dict.fromkeys(s.job_name for s in summaries))
     looked_at = (
         f"its {len(summaries)} {'most recent ' if len(summaries) == RECENT_JOBS else ''}{_noun(kind)}s"

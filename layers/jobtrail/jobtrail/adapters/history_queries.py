@@ -20,6 +20,7 @@ from pynamodb.indexes import GlobalSecondaryIndex
 from jobtrail.adapters.history_table import (
     ALERT_PREFIX,
     ALL_ALERTS,
+    JOB_PREFIX,
     AlertItem,
     HistoryTable,
     Summary,
@@ -64,6 +65,9 @@ class AlertQuery:
 
     job: JobKey | None = None
     kind: Kind | None = None
+    #: Every job's alerts in this account and/or region only (organization mode).
+    account: str | None = None
+    region: str | None = None
     since: datetime | None = None
     limit: int = 50
 
@@ -206,13 +210,15 @@ class HistoryQueries:
             found = [item for item in items if isinstance(item, AlertItem)]
         else:
             index = self._table.alert.by_time
-            of_kind = AlertItem.job_kind == query.kind if query.kind else None
+            filters: list[Condition] = [AlertItem.job_kind == query.kind] if query.kind else []
+            filters += _place_filter(query.account, query.region)
+            wanted = _all_of(filters)
             entries = guarded(
                 lambda: list(
                     index.query(
                         ALL_ALERTS,
                         range_key_condition=since,
-                        filter_condition=of_kind,
+                        filter_condition=wanted,
                         scan_index_forward=False,
                         limit=query.limit,
                     )
@@ -220,6 +226,17 @@ class HistoryQueries:
             )
             found = read_whole(self._table, AlertItem, entries)
         return [alert_from_item(item) for item in found if not is_legacy_pk(item.pk)]
+
+
+def _place_filter(account: str | None, region: str | None) -> list[Condition]:
+    """An alert's place, on its key (every index carries the table's keys): ``JOB#<account>#<region>#…``;
+    a region alone as ``#<region>#`` (names hold no ``#``, so only the region segment can match)."""
+    if account:
+        prefix = f"{JOB_PREFIX}{account}#{region}#" if region else f"{JOB_PREFIX}{account}#"
+        return [AlertItem.pk.startswith(prefix)]
+    if region:
+        return [AlertItem.pk.contains(f"#{region}#")]
+    return []
 
 
 def _all_of(conditions: list[Condition]) -> Condition | None:

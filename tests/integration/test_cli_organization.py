@@ -1,0 +1,165 @@
+"""The ``jobtrail`` CLI on an organization's table (DynamoDB Local): jobs of three accounts and two
+regions, the same training job name in two accounts. ``--account`` and ``--job-region`` filter and
+choose; tables show the account and region only when the rows hold more than one."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import kind_samples as samples
+import pytest
+from cli_process import run_on
+from jobtrail.adapters.history_store import HistoryStore
+from jobtrail.adapters.sagemaker import record_from_describe
+from jobtrail.core.model import JobRecord
+from jobtrail_local.dynamodb_local import DynamoDBLocal
+from jobtrail_local.lifecycles import load_lifecycle
+from jobtrail_local.table_schema import create_history_table
+
+pytestmark = pytest.mark.dynamodb_local
+
+HOME = samples.ACCOUNT
+MEMBER_A, MEMBER_B = "222233334444", "333344445555"
+#: (account, region, job name, lifecycle): the same name failed in two members.
+JOBS = (
+    (HOME, "us-east-1", "home-completed", "completed"),
+    (MEMBER_A, "us-east-1", "same-name", "failed"),
+    (MEMBER_B, "eu-west-1", "same-name", "failed"),
+    (MEMBER_B, "eu-west-1", "member-b-only", "completed"),
+)
+
+
+def placed(account: str, region: str, name: str, lifecycle: str) -> JobRecord:
+    """The lifecycle's last Describe answer, as SageMaker in ``account`` and ``region`` gives it for a
+    job called ``name``."""
+    story = load_lifecycle(lifecycle)
+    original = story.job_names[0]
+
+    def moved(value: Any) -> Any:
+        if isinstance(value, str):
+            return value.replace(f":{samples.REGION}:{samples.ACCOUNT}:", f":{region}:{account}:").replace(
+                original, name
+            )
+        if isinstance(value, dict):
+            return {key: moved(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [moved(item) for item in value]
+        return value
+
+    return record_from_describe(moved(story.final_describe(original)))
+
+
+@pytest.fixture(scope="module")
+def table(dynamodb_local: DynamoDBLocal) -> Iterator[dict[str, str]]:
+    name = f"jobtrail-org-{uuid.uuid4().hex[:8]}"
+    client = boto3.client("dynamodb", region_name=samples.REGION, endpoint_url=dynamodb_local.endpoint_url)
+    create_history_table(client, name)
+    store = HistoryStore(name, region=samples.REGION, host=dynamodb_local.endpoint_url)
+    samples.record_all(store, [placed(*job) for job in JOBS])
+    yield {"name": name, "endpoint": dynamodb_local.endpoint_url}
+    client.delete_table(TableName=name)
+
+
+def run_json(table: dict[str, str], *args: str, capsys: pytest.CaptureFixture[str]) -> Any:
+    code, out, err = run_on(table, *args, "--json", capsys=capsys)
+    assert (code, err) == (0, "")
+    return json.loads(out)
+
+
+def test_jobs_filter_by_account_and_region(table: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    every = run_json(table, "jobs", capsys=capsys)
+    member_b = run_json(table, "jobs", "--account", MEMBER_B, capsys=capsys)
+    ireland = run_json(table, "jobs", "--job-region", "eu-west-1", capsys=capsys)
+    member_a_ireland = run_json(
+        table, "jobs", "--account", MEMBER_A, "--job-region", "eu-west-1", capsys=capsys
+    )
+
+    assert sorted((job["account"], job["region"], job["job_name"]) for job in every) == sorted(
+        (account, region, name) for account, region, name, _ in JOBS
+    )
+    assert {(job["account"], job["job_name"]) for job in member_b} == {
+        (MEMBER_B, "same-name"),
+        (MEMBER_B, "member-b-only"),
+    }
+    assert {job["region"] for job in ireland} == {"eu-west-1"}
+    assert len(ireland) == 2
+    assert member_a_ireland == []
+
+
+def test_a_name_in_two_accounts_asks_which(table: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_on(table, "show", "same-name", capsys=capsys)
+
+    assert (code, out) == (2, "")
+    assert err == (
+        f"jobtrail: 2 training jobs are named 'same-name', in {MEMBER_A} us-east-1, {MEMBER_B} eu-west-1: "
+        f"pass --account {MEMBER_A} or --account {MEMBER_B}\n"
+    )
+    shown = run_json(table, "show", "same-name", "--account", MEMBER_B, capsys=capsys)
+    assert (shown["account"], shown["region"]) == (MEMBER_B, "eu-west-1")
+    by_region = run_json(table, "show", "same-name", "--job-region", "us-east-1", capsys=capsys)
+    assert by_region["account"] == MEMBER_A
+
+
+def test_a_job_not_in_the_account_asked_for_is_not_found(
+    table: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_on(table, "show", "member-b-only", "--account", MEMBER_A, capsys=capsys)
+
+    assert (code, out) == (1, "")
+    assert err.startswith("jobtrail: no job named 'member-b-only'")
+    assert err.count("\n") == 1
+
+
+def test_alerts_filter_by_account(table: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    every = run_json(table, "alerts", capsys=capsys)
+    member_a = run_json(table, "alerts", "--account", MEMBER_A, capsys=capsys)
+    ireland = run_json(table, "alerts", "--job-region", "eu-west-1", capsys=capsys)
+
+    assert {(alert["account"], alert["region"]) for alert in every} == {
+        (MEMBER_A, "us-east-1"),
+        (MEMBER_B, "eu-west-1"),
+    }
+    assert {alert["account"] for alert in member_a} == {MEMBER_A}
+    assert {alert["region"] for alert in ireland} == {"eu-west-1"}
+    assert member_a
+    assert ireland
+
+
+def test_tables_show_accounts_and_regions_only_when_they_differ(
+    table: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, every, _ = run_on(table, "jobs", "--wide", capsys=capsys)
+    assert code == 0
+    header = next(line for line in every.splitlines() if "Job" in line and "Status" in line)
+    assert "Account" in header
+    assert "Region" in header
+    assert MEMBER_A in every
+
+    code, one_account, _ = run_on(table, "jobs", "--wide", "--account", MEMBER_B, capsys=capsys)
+    header = next(line for line in one_account.splitlines() if "Job" in line and "Status" in line)
+    assert code == 0
+    assert "Account" not in header
+    assert "Region" not in header
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--account", "12345", "an AWS account id is 12 digits, not '12345'"),
+        ("--job-region", "Ireland", "not an AWS region name (such as eu-west-1): 'Ireland'"),
+    ],
+)
+def test_a_bad_place_is_one_line(
+    table: dict[str, str], capsys: pytest.CaptureFixture[str], option: str, value: str, message: str
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        run_on(table, "jobs", option, value, capsys=capsys)
+    err = capsys.readouterr().err
+
+    assert exited.value.code == 2
+    assert err.splitlines()[-1].endswith(f"argument {option}: {message}")
+    assert "Traceback" not in err
