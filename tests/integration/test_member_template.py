@@ -683,3 +683,24 @@ def test_the_members_sagemaker_state_changes_reach_the_central_bus_and_nothing_e
         bodies = [json.loads(message["Body"]) for message in received()]
         assert sorted(body["detail-type"] for body in bodies) == sorted(KIND_OF_DETAIL_TYPE)
         assert {body["source"] for body in bodies} == {"aws.sagemaker"}
+
+
+# ---- The documentation ----
+
+
+def test_the_organization_guide_covers_every_parameter_and_the_stackset_commands() -> None:
+    guide = (REPO / "docs" / "organization.md").read_text(encoding="utf-8")
+
+    for parameter in MEMBER_TEMPLATE["Parameters"]:
+        assert f"`{parameter}`" in guide, parameter
+    for command in (
+        "--template-body file://member-template.yaml",
+        "--permission-model SERVICE_MANAGED",
+        "--auto-deployment Enabled=true",
+        "--capabilities CAPABILITY_NAMED_IAM",
+        "--deployment-targets OrganizationalUnitIds=",
+        "--call-as DELEGATED_ADMIN",
+    ):
+        assert command in guide, command
+    # The one rule name the forwarder role's trust policy names, as the guide shows it
+    assert RESOURCES["ForwardSageMakerStateChanges"]["Properties"]["Name"] in guide
