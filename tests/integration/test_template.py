@@ -284,6 +284,11 @@ WITHOUT_KEY = {
     "PriceSettingsParameterIsPath": True,
     "SlackThreadsReadRoutes": False,
     "TracingActive": False,
+    # Organization mode off (tests/integration/test_template_organization.py deploys it on).
+    "HasOrganizationId": False,
+    "HasMemberAccountIds": False,
+    "OrganizationMode": False,
+    "ListsOrganizationAccounts": False,
     **tracking(ALL_KINDS),
 }
 WITH_KEY = {**WITHOUT_KEY, "HasKmsKey": True, "NoKmsKey": False}
@@ -339,6 +344,21 @@ def _deployed(resources: dict[str, Any], resource_type: str, scenario: Mapping[s
     }
 
 
+def _substituted(text: str, variables: Mapping[str, Any], scenario: Mapping[str, bool]) -> Any:
+    """``!Sub [text, variables]`` with each variable in place: a string as it is, ``!Ref`` of a pseudo
+    parameter or a parameter as ``${…}`` (so that a deployed ARN reads as its one-string ``!Sub``); any
+    other value (``!Select``…) leaves the list form, its variables resolved."""
+    resolved = {name: _resolve(given, scenario) for name, given in variables.items()}
+    substituted = text
+    for name, value in resolved.items():
+        if isinstance(value, dict) and set(value) == {"Ref"}:
+            value = "${" + value["Ref"] + "}"
+        if not isinstance(value, str):
+            return {"Fn::Sub": [text, resolved]}
+        substituted = substituted.replace("${" + name + "}", value)
+    return {"Fn::Sub": substituted}
+
+
 def _resolve(value: Any, scenario: Mapping[str, bool]) -> Any:
     """``value`` as CloudFormation deploys it when each condition has its truth value in ``scenario``."""
     if value == {"Ref": "AWS::NoValue"}:
@@ -346,6 +366,8 @@ def _resolve(value: Any, scenario: Mapping[str, bool]) -> Any:
     if isinstance(value, dict) and set(value) == {"Fn::If"}:
         condition, if_true, if_false = value["Fn::If"]
         return _resolve(if_true if scenario[condition] else if_false, scenario)
+    if isinstance(value, dict) and set(value) == {"Fn::Sub"} and isinstance(value["Fn::Sub"], list):
+        return _substituted(*value["Fn::Sub"], scenario)
     if isinstance(value, dict):
         resolved = {key: _resolve(item, scenario) for key, item in value.items()}
         return {key: item for key, item in resolved.items() if item is not NO_VALUE}
@@ -729,7 +751,9 @@ def test_only_the_rule_may_send_to_the_state_change_queues(resources: dict[str, 
     assert queues == ["StateChangeDeadLetterQueue", "StateChangeQueue"]
     assert statement["Principal"] == {"Service": "events.amazonaws.com"}
     assert statement["Action"] == "sqs:SendMessage"
-    assert statement["Condition"]["ArnEquals"]["aws:SourceArn"] == {"Fn::GetAtt": ["StateChangeRule", "Arn"]}
+    assert _resolve(statement["Condition"]["ArnEquals"]["aws:SourceArn"], WITHOUT_KEY) == [
+        {"Fn::GetAtt": ["StateChangeRule", "Arn"]}
+    ]
 
 
 def test_only_this_stacks_topics_may_park_notifications(resources: dict[str, Any]) -> None:
