@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import logging
 import os
 from collections.abc import Mapping
 from contextlib import ExitStack
@@ -258,8 +257,6 @@ class DemoSlack:
 
         from jobtrail_local.sns_events import lambda_event  # noqa: PLC0415
 
-        # slack_sdk logs a failed request at ERROR on the adapter's logger; the demo reports it once, itself.
-        logging.getLogger("jobtrail.slack_sdk").addHandler(logging.NullHandler())
         deps = NotifierDeps(WebhookPoster(lambda: url))
         for envelope in self._notifications():
             self.outcome.payloads.append(_payload(json.loads(envelope["Message"])))
@@ -327,11 +324,13 @@ def _unusable(url: str) -> str | None:
 
 def _post_failure(error: Exception, url: str) -> str:
     """One line on a failed post, naming the host at most: the webhook's path is its secret."""
-    from jobtrail.adapters.slack import SlackPostFailed  # noqa: PLC0415
+    from jobtrail.adapters.slack import SlackPostFailed, WebhookUnreachable  # noqa: PLC0415
 
-    if isinstance(error, SlackPostFailed):
-        return f"the Slack webhook refused the post: {error}"
     parts = urlsplit(url)
     host = f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
+    if isinstance(error, WebhookUnreachable):
+        return f"could not reach the Slack webhook's host {host}: {str(error).rpartition(': ')[2]}"
+    if isinstance(error, SlackPostFailed):
+        return f"the Slack webhook refused the post: {error}"
     reason = error.reason if isinstance(error, URLError) else error
     return f"could not reach the Slack webhook's host {host}: {reason}"

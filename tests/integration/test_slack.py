@@ -17,7 +17,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jobtrail.adapters.sagemaker import record_from_describe
-from jobtrail.adapters.slack import SlackPostFailed, WebhookPoster, WebhookRefused, webhook_url_from_secret
+from jobtrail.adapters.slack import (
+    SlackPostFailed,
+    WebhookPoster,
+    WebhookRefused,
+    WebhookUnreachable,
+    webhook_url_from_secret,
+)
 from jobtrail.core.alerts import build_alert, build_test_alert
 from jobtrail.core.kinds import SPECS
 from jobtrail.core.model import JobRecord
@@ -198,7 +204,7 @@ def test_a_webhook_that_cannot_be_reached_fails_without_quoting_its_url(
         port = unused.getsockname()[1]
     caplog.set_level(logging.DEBUG)
     url = f"http://127.0.0.1:{port}/services/T000/B000/SECRETxSECRETxSECRET"
-    with pytest.raises(SlackPostFailed, match="could not be reached") as failure:
+    with pytest.raises(WebhookUnreachable, match="could not be reached: Connection refused") as failure:
         WebhookPoster(lambda: url).post({"text": "x"})
     # Then neither the error, its chain, nor any log line quotes the secret path
     assert failure.value.__cause__ is None
