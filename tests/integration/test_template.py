@@ -1328,33 +1328,14 @@ def test_each_role_holds_exactly_these_actions(resources: dict[str, Any], scenar
         "sagemaker:ListTransformJobs",
     ]
 
+    syncs = table + kms + describe + job_logs + parameters + prices + ["sns:Publish"]
+
     assert actions == {
         "IngestFunction": sorted(
-            table
-            + kms
-            + describe
-            + job_logs
-            + parameters
-            + prices
-            + [
-                "sns:Publish",
-                "sqs:DeleteMessage",
-                "sqs:GetQueueAttributes",
-                "sqs:ReceiveMessage",
-                "sqs:SendMessage",
-            ]
+            [*syncs, "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage", "sqs:SendMessage"]
         ),
-        # dynamodb:DeleteItem: on the unpriced list's partition only (its own test below)
-        "ReconcileFunction": sorted(
-            table
-            + kms
-            + describe
-            + job_logs
-            + parameters
-            + prices
-            + list_jobs
-            + ["sns:Publish", "dynamodb:DeleteItem"]
-        ),
+        # dynamodb:DeleteItem: on the unpriced list's partition only (its own test above)
+        "ReconcileFunction": sorted([*syncs, *list_jobs, "dynamodb:DeleteItem"]),
         # kms:Decrypt also for the Slack secret's key (HasSlackSecretKey in both scenarios)
         "SlackNotifierFunction": sorted({"secretsmanager:GetSecretValue", "kms:Decrypt", *kms}),
     }

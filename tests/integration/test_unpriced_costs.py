@@ -146,14 +146,19 @@ class CrashingStore(HistoryStore):
         raise SystemExit("the invocation died")
 
 
+def crash_after_listing(table: TableTarget, clock: Clock) -> None:
+    """An ingest, without a price, that lists the job, then dies before it writes its summary."""
+    crashing = CrashingStore(table.name, region=table.region, host=table.endpoint_url)
+    with pytest.raises(SystemExit):
+        sync_job(JOB, sync_deps(crashing, failing(crashing, clock), clock))
+
+
 def test_a_crash_between_the_listing_and_the_summary_loses_nothing(
     store: HistoryStore, history_table: TableTarget
 ) -> None:
     clock = Clock()
-    crashing = CrashingStore(history_table.name, region=history_table.region, host=history_table.endpoint_url)
     # Given an ingest that listed the job, then died before writing its summary
-    with pytest.raises(SystemExit):
-        sync_job(JOB, sync_deps(crashing, failing(crashing, clock), clock))
+    crash_after_listing(history_table, clock)
     assert store.load(JOB) is None
     assert [job.job for job in store.unpriced_jobs(limit=10)] == [JOB]
     # When a pass runs before the redelivery: the job is not stored yet, but it was listed just now
@@ -177,9 +182,7 @@ def test_a_listed_job_never_stored_leaves_the_list_once_settled(
     store: HistoryStore, history_table: TableTarget
 ) -> None:
     clock = Clock()
-    crashing = CrashingStore(history_table.name, region=history_table.region, host=history_table.endpoint_url)
-    with pytest.raises(SystemExit):
-        sync_job(JOB, sync_deps(crashing, failing(crashing, clock), clock))
+    crash_after_listing(history_table, clock)
     # When no redelivery ever writes it (its event went to the dead-letter queue) and a pass runs later
     clock.now = NOW + UNPRICED_SETTLE
     report = a_pass(store, working(store, clock), clock)

@@ -105,15 +105,19 @@ def test_managed_spot_job_and_its_savings_in_dollars() -> None:
     assert summary.spot_savings_percent == 62.5
 
 
-def test_heterogeneous_cluster_each_group_by_its_own_type_and_count() -> None:
-    # 1000 s x (2 x $25.251 + 3 x $0.461) / 3600 = 1000 x 51.885 / 3600 = $14.4125
-    summary = training(
+def heterogeneous() -> JobSummary:
+    """A heterogeneous cluster: 2 x ml.p4d.24xlarge and 3 x ml.m5.2xlarge, 1000 s billed."""
+    return training(
         instance_type="ml.p4d.24xlarge",
         instance_count=None,
         instance_groups=(InstanceGroup("ml.p4d.24xlarge", 2), InstanceGroup("ml.m5.2xlarge", 3)),
         billable_time_seconds=1000,
     )
-    cost = job_cost(summary, listed)
+
+
+def test_heterogeneous_cluster_each_group_by_its_own_type_and_count() -> None:
+    # 1000 s x (2 x $25.251 + 3 x $0.461) / 3600 = 1000 x 51.885 / 3600 = $14.4125
+    cost = job_cost(heterogeneous(), listed)
     assert cost is not None
     assert cost.usd == Decimal("14.412500")
     assert dict(cost.hourly) == {"ml.p4d.24xlarge": Decimal("25.251"), "ml.m5.2xlarge": Decimal("0.461")}
@@ -239,12 +243,7 @@ def test_a_price_not_found_yet_says_so_and_the_ended_job_waits_for_it() -> None:
 
 def test_only_the_prices_not_found_yet_are_waited_for() -> None:
     # Given a heterogeneous cluster: one type's price not found yet, the other's found
-    summary = training(
-        instance_type="ml.p4d.24xlarge",
-        instance_count=None,
-        instance_groups=(InstanceGroup("ml.p4d.24xlarge", 2), InstanceGroup("ml.m5.2xlarge", 3)),
-        billable_time_seconds=1000,
-    )
+    summary = heterogeneous()
 
     def half(instance_type: str, usage: Usage) -> HourlyPrice | PriceUnavailable | None:
         return (
