@@ -36,8 +36,11 @@ from jobtrail.usecases.reconcile import (
     reconcile,
 )
 from jobtrail.usecases.sync import SyncDeps, sync_job
+from jobtrail_local.aws_calls import ConsumedCapacity, count_aws_calls
 from jobtrail_local.lifecycles import lifecycle_names, load_lifecycle, sqs_batch
+from jobtrail_local.loadgen import MIXED_KINDS, deliveries, generate
 from jobtrail_local.price_list import fixture_pricing
+from test_budget import MIXED_JOBS, MIXED_SEED, WRITE_UNITS_PER_EVENT, replay
 from test_job_cost import Clock, FailingPriceList, OneAnswer, stubbed
 from worlds import World
 
@@ -348,3 +351,25 @@ def test_the_common_path_lists_nothing(world: World) -> None:
     assert len(costs) == len(billing)
     assert [job for job, cost in costs.items() if cost is None or not cost.known] == []
     assert world.store.unpriced_jobs(limit=1000) == []
+
+
+@pytest.mark.dynamodb_local
+def test_a_priced_load_of_every_kind_lists_nothing_and_keeps_its_write_units(local_world: World) -> None:
+    # Given test_budget's load of every kind (duplicates, late events, batches of ten; some instance types
+    # the Price List does not list), priced as deployed, on DynamoDB Local
+    load = generate(MIXED_JOBS, seed=MIXED_SEED, mix=MIXED_KINDS)
+    stream = deliveries(load, duplicate_rate=0.05, seed=MIXED_SEED)
+    local_world.__dict__["deps"] = priced(local_world)  # World.deps is a cached property
+    capacity = ConsumedCapacity()
+    with count_aws_calls(capacity=capacity):
+        batches = replay(local_world, load, stream)
+    # Then nothing is put on the unpriced list, and the writes stay within ingest's budget (the price
+    # cache's few items included)
+    events = sum(batch.event_count for batch in batches)
+    per_event = capacity.write_units / events
+    print(
+        f"\n{per_event:.2f} WRU per event, priced ({capacity.index_write_units / events:.2f} on the indexes)"
+    )
+    assert capacity.missing == 0
+    assert 0 < per_event <= WRITE_UNITS_PER_EVENT
+    assert local_world.store.unpriced_jobs(limit=1000) == []
