@@ -16,6 +16,7 @@ from typing import Any
 import boto3
 from jobtrail.adapters.sagemaker import SageMakerJobs
 from jobtrail.core.alerts import DEFAULT_ALERT_ON
+from jobtrail.core.cost import UnpricedJob
 from jobtrail.core.history import WriteConflict, merge
 from jobtrail.core.kinds import JobKey
 from jobtrail.core.log_tail import LogTail
@@ -41,6 +42,8 @@ class InMemoryHistories:
 
     def __init__(self) -> None:
         self.jobs: dict[JobKey, StoredJob] = {}
+        #: The unpriced list (``list_unpriced``), by job.
+        self.unpriced: dict[JobKey, UnpricedJob] = {}
         self.loads = 0
         self.writes = 0
         self._lock = threading.Lock()
@@ -76,6 +79,11 @@ class InMemoryHistories:
                 alerts=(current.alerts if current else ()) + new_alerts,
             )
             return tuple(stored.alert for stored in new_alerts)
+
+    def list_unpriced(self, job: UnpricedJob) -> None:
+        with self._lock:
+            self.writes += 1
+            self.unpriced[job.job] = job
 
     def claim_alert(self, alert: Alert, claim: Claim, *, now: datetime) -> bool:
         return self._update_alert(
