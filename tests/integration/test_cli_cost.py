@@ -313,7 +313,7 @@ def test_show_says_why_a_cost_is_unknown(
     printed = screen(160)
     run(table, "show", "--kind", "processing", EVALUATE, capsys=capsys)
     assert lines_with(printed.getvalue(), "Cost") == [
-        "Cost unknown: not priced yet (its next sync prices it)"
+        "Cost unknown: not priced (recorded without prices, before jobtrail priced jobs)"
     ]
 
 
