@@ -22,10 +22,12 @@ billed 0 seconds cost 0. Money is ``Decimal``, rounded once, to a millionth of a
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Final, Literal
+
+from msgspec.structs import replace
 
 from jobtrail.core.kinds import Kind
 from jobtrail.core.model import InstanceGroup, JobCost, JobSummary
