@@ -4,25 +4,11 @@ summary with tags (a dict) still hashes."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
+from builders import T0, summary
 from jobtrail.core.kinds import JobKey
-from jobtrail.core.model import HistoryChanges, JobRecord, JobSummary, StoredJob, Transition
+from jobtrail.core.model import HistoryChanges, JobRecord, StoredJob, Transition
 
-T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
-KEY = JobKey(account="123456789012", region="us-east-1", kind="training", name="bert")
-
-
-def summary(**tags: str) -> JobSummary:
-    return JobSummary(
-        job_name="bert",
-        job_arn="arn:aws:sagemaker:us-east-1:123456789012:training-job/bert",
-        status="InProgress",
-        secondary_status="Training",
-        last_modified_time=T0,
-        creation_time=T0,
-        tags=tags,
-    )
+KEY = JobKey(account="123456789012", region="us-east-1", kind="training", name="resnet-1")
 
 
 def test_a_transitions_position_is_not_part_of_its_equality_or_hash() -> None:
@@ -51,7 +37,7 @@ def test_the_record_changes_leave_is_not_part_of_their_equality_or_hash() -> Non
 
 
 def test_a_summary_with_tags_hashes_and_its_tags_still_compare() -> None:
-    nlp, vision = summary(team="nlp"), summary(team="vision")
+    nlp, vision = summary(tags={"team": "nlp"}), summary(tags={"team": "vision"})
     assert hash(nlp) == hash(vision)
     assert nlp != vision
     assert len({JobRecord(nlp), JobRecord(nlp)}) == 1
