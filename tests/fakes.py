@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
@@ -24,6 +24,7 @@ from jobtrail.core.model import Alert, Claim, HistoryChanges, StoredAlert, Store
 from jobtrail.core.routing import Routes, RoutesUnreadable, parse_routes
 from jobtrail.usecases.ingest import IngestDeps
 from jobtrail_local.scripted_sagemaker import ScriptedSageMaker
+from msgspec.structs import replace
 
 
 def pending(alert: Alert, claim: Claim | None) -> StoredAlert:

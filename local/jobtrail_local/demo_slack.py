@@ -18,7 +18,6 @@ is kept as one line (without the URL, which is a secret), the rest is only rende
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 from collections.abc import Mapping
@@ -31,6 +30,7 @@ from typing import Any
 from urllib.error import URLError
 from urllib.parse import urlsplit
 
+import msgspec
 from jobtrail.core.kinds import JobKey
 
 from jobtrail_local.table_stream import TableStream, transition_filters
@@ -148,8 +148,8 @@ class DemoSlack:
             clock=lambda: self._simulated,
             sleep=self._wait,
         )
-        app = dataclasses.replace(deps.app, messages=messages, clock=lambda: self._now, sleep=self._wait)
-        return dataclasses.replace(deps, app=app)
+        app = msgspec.structs.replace(deps.app, messages=messages, clock=lambda: self._now, sleep=self._wait)
+        return msgspec.structs.replace(deps, app=app)
 
     def _wait(self, seconds: float) -> None:
         """Slack's rate limit and the notifier's waits pass on the simulated clock: the demo never sleeps."""

@@ -7,7 +7,7 @@ import logging
 import socket
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -40,6 +40,7 @@ from jobtrail.usecases.notify import NotifierDeps, notify
 from jobtrail_local.lambda_runtime import LambdaContext
 from jobtrail_local.lifecycles import load_lifecycle, load_sns_event, sns_event_names
 from moto import mock_aws
+from msgspec.structs import replace
 
 from functions.slack_notifier import app
 

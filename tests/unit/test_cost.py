@@ -6,7 +6,6 @@ prices, not with the code under test.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -25,6 +24,7 @@ from jobtrail.core.cost import (
 from jobtrail.core.kinds import JobKey
 from jobtrail.core.model import InstanceGroup, JobCost, JobSummary
 from jobtrail.core.price_settings import PriceSettingsError, parse_price_settings
+from msgspec.structs import replace
 
 T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:training-job/"

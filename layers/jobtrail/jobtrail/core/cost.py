@@ -29,10 +29,12 @@ prices again later.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Final, Literal
+
+from msgspec.structs import replace
 
 from jobtrail.core.kinds import JobKey, Kind
 from jobtrail.core.model import InstanceGroup, JobCost, JobSummary

@@ -28,9 +28,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
+
+from msgspec.structs import replace
 
 from jobtrail.core.alerts import DEFAULT_ALERT_ON, STALLED, log_source, log_tail_wanted
 from jobtrail.core.cost import PriceLookup, UnpricedJob, unpriced_job, with_cost
