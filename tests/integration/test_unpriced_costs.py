@@ -40,6 +40,7 @@ from jobtrail_local.aws_calls import ConsumedCapacity, count_aws_calls
 from jobtrail_local.lifecycles import lifecycle_names, load_lifecycle, sqs_batch
 from jobtrail_local.loadgen import MIXED_KINDS, deliveries, generate
 from jobtrail_local.price_list import fixture_pricing
+from msgspec import structs
 from test_budget import MIXED_JOBS, MIXED_SEED, WRITE_UNITS_PER_EVENT, replay
 from test_job_cost import Clock, FailingPriceList, OneAnswer, stubbed
 from worlds import World
@@ -116,7 +117,7 @@ def test_a_failed_lookup_lists_the_job_and_the_next_pass_fills_its_cost(store: H
     assert priced.summary.cost == FILLED
     assert priced.version == stored.version + 1
     assert priced.transitions == stored.transitions
-    assert replace(priced.summary, cost=None) == replace(stored.summary, cost=None)
+    assert structs.replace(priced.summary, cost=None) == structs.replace(stored.summary, cost=None)
     assert store.unpriced_jobs(limit=10) == []
     # And a pass after that has nothing to do
     assert unpriced(a_pass(store, working(store, clock), clock)) == (0, 0, 0, 0)
@@ -218,7 +219,7 @@ def test_a_sync_that_loses_the_race_to_a_pass_lists_the_job_again(
     clock.now = NOW + timedelta(minutes=15)
     racing = RacingStore(history_table.name, region=history_table.region, host=history_table.endpoint_url)
     racing.race = lambda: a_pass(store, working(store, clock), clock)
-    later = replace(RECORD, summary=replace(RECORD.summary, warm_pool_seconds=600))
+    later = structs.replace(RECORD, summary=structs.replace(RECORD.summary, warm_pool_seconds=600))
     result = sync_job(JOB, sync_deps(racing, failing(racing, clock), clock, later))
     # Then the sync, retrying after the conflict, stored its unknown cost and listed the job again
     assert result.attempts == 2
@@ -293,8 +294,8 @@ def test_invalid_price_settings_list_the_job_until_they_are_fixed(store: History
 def test_a_type_the_price_list_does_not_list_is_not_listed(store: HistoryStore) -> None:
     # Given an ended job on a type the Price List answers it has no price for
     record = record_from_describe(kind_samples.training("unlisted-job", NOW))
-    summary = replace(record.summary, instance_type="ml.trn1.32xlarge")
-    record = replace(record, summary=summary)
+    summary = structs.replace(record.summary, instance_type="ml.trn1.32xlarge")
+    record = structs.replace(record, summary=summary)
     clock = Clock()
     sync_job(record.key, sync_deps(store, working(store, clock), clock, record))
     # Then its cost is unknown with that reason, and it waits for nothing
