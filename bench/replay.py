@@ -33,7 +33,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -65,6 +65,7 @@ from jobtrail_local.scripted_logs import put_scripted_logs
 from jobtrail_local.scripted_sagemaker import ScriptedSageMaker, ScriptedSageMakerServer
 from jobtrail_local.table_schema import create_history_table
 from moto import mock_aws
+from msgspec.structs import fields, replace
 
 REPO = Path(__file__).resolve().parents[1]
 HANDLER = REPO / "functions" / "ingest" / "app.py"

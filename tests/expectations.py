@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 from jobtrail.core.model import JobSummary, StoredJob
 from jobtrail_local.lifecycles import Lifecycle, seen_transitions
+from msgspec.structs import replace
 
 
 def described(summary: JobSummary) -> JobSummary:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
@@ -16,6 +16,7 @@ from typing import Any
 import boto3
 from jobtrail.adapters.sagemaker import SageMakerJobs
 from jobtrail.core.alerts import DEFAULT_ALERT_ON
+from jobtrail.core.cost import UnpricedJob
 from jobtrail.core.history import WriteConflict, merge
 from jobtrail.core.kinds import JobKey
 from jobtrail.core.log_tail import LogTail
@@ -23,6 +24,7 @@ from jobtrail.core.model import Alert, Claim, HistoryChanges, StoredAlert, Store
 from jobtrail.core.routing import Routes, RoutesUnreadable, parse_routes
 from jobtrail.usecases.ingest import IngestDeps
 from jobtrail_local.scripted_sagemaker import ScriptedSageMaker
+from msgspec.structs import replace
 
 
 def pending(alert: Alert, claim: Claim | None) -> StoredAlert:
@@ -41,6 +43,8 @@ class InMemoryHistories:
 
     def __init__(self) -> None:
         self.jobs: dict[JobKey, StoredJob] = {}
+        #: The unpriced list (``list_unpriced``), by job.
+        self.unpriced: dict[JobKey, UnpricedJob] = {}
         self.loads = 0
         self.writes = 0
         self._lock = threading.Lock()
@@ -76,6 +80,11 @@ class InMemoryHistories:
                 alerts=(current.alerts if current else ()) + new_alerts,
             )
             return tuple(stored.alert for stored in new_alerts)
+
+    def list_unpriced(self, job: UnpricedJob) -> None:
+        with self._lock:
+            self.writes += 1
+            self.unpriced[job.job] = job
 
     def claim_alert(self, alert: Alert, claim: Claim, *, now: datetime) -> bool:
         return self._update_alert(

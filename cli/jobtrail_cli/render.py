@@ -729,7 +729,7 @@ def _spot_savings(summary: JobSummary) -> str:
 
 
 #: What ``show`` says of a job whose cost was never stored.
-_NOT_PRICED = "not priced yet (its next sync prices it)"
+_NOT_PRICED = "not priced (recorded without prices, before jobtrail priced jobs)"
 
 
 def cost_table(report: CostReport, *, where: str, window: str, wide: bool = False) -> None:

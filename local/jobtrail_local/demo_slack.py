@@ -18,9 +18,7 @@ is kept as one line (without the URL, which is a secret), the rest is only rende
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import logging
 import os
 from collections.abc import Mapping
 from contextlib import ExitStack
@@ -32,6 +30,7 @@ from typing import Any
 from urllib.error import URLError
 from urllib.parse import urlsplit
 
+import msgspec
 from jobtrail.core.kinds import JobKey
 
 from jobtrail_local.table_stream import TableStream, transition_filters
@@ -149,8 +148,8 @@ class DemoSlack:
             clock=lambda: self._simulated,
             sleep=self._wait,
         )
-        app = dataclasses.replace(deps.app, messages=messages, clock=lambda: self._now, sleep=self._wait)
-        return dataclasses.replace(deps, app=app)
+        app = msgspec.structs.replace(deps.app, messages=messages, clock=lambda: self._now, sleep=self._wait)
+        return msgspec.structs.replace(deps, app=app)
 
     def _wait(self, seconds: float) -> None:
         """Slack's rate limit and the notifier's waits pass on the simulated clock: the demo never sleeps."""
@@ -258,8 +257,6 @@ class DemoSlack:
 
         from jobtrail_local.sns_events import lambda_event  # noqa: PLC0415
 
-        # slack_sdk logs a failed request at ERROR on the adapter's logger; the demo reports it once, itself.
-        logging.getLogger("jobtrail.slack_sdk").addHandler(logging.NullHandler())
         deps = NotifierDeps(WebhookPoster(lambda: url))
         for envelope in self._notifications():
             self.outcome.payloads.append(_payload(json.loads(envelope["Message"])))
@@ -327,11 +324,13 @@ def _unusable(url: str) -> str | None:
 
 def _post_failure(error: Exception, url: str) -> str:
     """One line on a failed post, naming the host at most: the webhook's path is its secret."""
-    from jobtrail.adapters.slack import SlackPostFailed  # noqa: PLC0415
+    from jobtrail.adapters.slack import SlackPostFailed, WebhookUnreachable  # noqa: PLC0415
 
-    if isinstance(error, SlackPostFailed):
-        return f"the Slack webhook refused the post: {error}"
     parts = urlsplit(url)
     host = f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
+    if isinstance(error, WebhookUnreachable):
+        return f"could not reach the Slack webhook's host {host}: {str(error).rpartition(': ')[2]}"
+    if isinstance(error, SlackPostFailed):
+        return f"the Slack webhook refused the post: {error}"
     reason = error.reason if isinstance(error, URLError) else error
     return f"could not reach the Slack webhook's host {host}: {reason}"

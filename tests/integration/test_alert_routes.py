@@ -24,6 +24,7 @@ from jobtrail_local.aws_calls import count_aws_calls
 from jobtrail_local.lifecycle_builder import Step
 from jobtrail_local.lifecycles import load_lifecycle, sqs_batch
 from jobtrail_local.scripted_sagemaker import ScriptedSageMaker, ScriptedSageMakerServer
+from msgspec import structs
 from worlds import World
 
 ROUTES = json.dumps(
@@ -136,7 +137,7 @@ def test_tags_of_any_characters_sagemaker_allows_round_trip(world: World) -> Non
         "équipe": "é",
     }
     record = load_lifecycle("completed").final_record(load_lifecycle("completed").jobs[0])
-    tagged = replace(record, summary=replace(record.summary, tags=tags))
+    tagged = structs.replace(record, summary=structs.replace(record.summary, tags=tags))
 
     world.store.apply(plan_changes(None, tagged))
 

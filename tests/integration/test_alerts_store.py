@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,6 +19,7 @@ from jobtrail.usecases.sync import ALERT_CLAIM_SECONDS
 from jobtrail_local.aws_calls import count_aws_calls
 from jobtrail_local.lifecycle_builder import job_key
 from jobtrail_local.lifecycles import lifecycle_names, load_lifecycle, sqs_batch
+from msgspec.structs import replace
 from worlds import World
 
 SNS_FIELDS = {

@@ -29,7 +29,6 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
@@ -45,6 +44,7 @@ from jobtrail_cli import render
 from jobtrail_local.aws_calls import count_aws_calls
 from jobtrail_local.dynamodb_local import DynamoDBLocal
 from jobtrail_local.table_schema import create_history_table
+from msgspec.structs import replace
 
 pytestmark = pytest.mark.dynamodb_local
 
@@ -313,7 +313,7 @@ def test_show_says_why_a_cost_is_unknown(
     printed = screen(160)
     run(table, "show", "--kind", "processing", EVALUATE, capsys=capsys)
     assert lines_with(printed.getvalue(), "Cost") == [
-        "Cost unknown: not priced yet (its next sync prices it)"
+        "Cost unknown: not priced (recorded without prices, before jobtrail priced jobs)"
     ]
 
 

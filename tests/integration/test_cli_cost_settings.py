@@ -4,7 +4,6 @@ PriceSettingsParameterName) and ``cost --by team`` by a stack's routes document,
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from jobtrail.core.model import JobCost
 from jobtrail_cli import main
 from jobtrail_local.lifecycles import load_lifecycle
 from moto_stacks import create_stack_with_parameters
+from msgspec.structs import replace
 
 REGION = "us-east-1"
 STACK = "jobtrail-prices"

@@ -5,7 +5,6 @@ backfill."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from jobtrail_cli import main
 from jobtrail_local.aws_calls import count_aws_calls
 from jobtrail_local.lifecycles import load_lifecycle
 from moto_stacks import create_stack_with_parameters
+from msgspec.structs import replace
 
 REGION = "us-east-1"
 STACK = "jobtrail-routes"

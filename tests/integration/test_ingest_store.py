@@ -26,6 +26,7 @@ from jobtrail_local.lifecycles import (
     load_lifecycle,
     sqs_batch,
 )
+from msgspec import structs
 from worlds import World
 
 
@@ -45,10 +46,10 @@ def spot_job_with_transitions(count: int, *, interrupted_every: int = 0) -> JobR
     lifecycle = load_lifecycle("spot-interrupted")
     base = record_from_describe(lifecycle.final_describe(lifecycle.job_names[0]))
     first = base.transitions[0]
-    return replace(
+    return structs.replace(
         base,
         transitions=tuple(
-            replace(
+            structs.replace(
                 first,
                 status="Interrupted"
                 if interrupted_every and i % interrupted_every == interrupted_every - 1

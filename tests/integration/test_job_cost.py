@@ -25,7 +25,7 @@ from jobtrail.adapters.pricing import (
     pricing_region,
 )
 from jobtrail.adapters.sagemaker import record_from_describe
-from jobtrail.core.cost import CachedPrice, HourlyPrice
+from jobtrail.core.cost import CachedPrice, HourlyPrice, PriceUnavailable
 from jobtrail.core.kinds import JobKey
 from jobtrail.core.model import Alert, HistoryChanges, JobCost, JobRecord
 from jobtrail.core.price_settings import parse_price_settings
@@ -183,11 +183,14 @@ def test_a_failed_lookup_never_raises_and_waits_before_trying_again() -> None:
     clock = Clock()
     failing = FailingPriceList()
     book = PriceBook(failing, None, clock=clock)
-    assert book.price("ml.g5.2xlarge", "us-east-1", "Training") is None
-    assert book.price("ml.g5.2xlarge", "us-east-1", "Training") is None
+    # A price not found yet (not a price the Price List lacks): later may find it
+    not_yet = PriceUnavailable("the Price List did not answer")
+    assert book.price("ml.g5.2xlarge", "us-east-1", "Training") == not_yet
+    assert book.price("ml.g5.2xlarge", "us-east-1", "Training") == not_yet
     assert failing.calls == 1
-    clock.now = NOW + timedelta(minutes=16)
-    assert book.price("ml.g5.2xlarge", "us-east-1", "Training") is None
+    # Asked again 10 minutes later (RETRY_AFTER): before the next reconciliation pass, 15 minutes on
+    clock.now = NOW + timedelta(minutes=10)
+    assert book.price("ml.g5.2xlarge", "us-east-1", "Training") == not_yet
     assert failing.calls == 2
 
 
@@ -264,7 +267,10 @@ def test_a_price_not_known_leaves_the_cost_unknown_and_the_next_sync_fills_it_in
     sync_job(record.key, SyncDeps(jobs=OneAnswer(record), histories=store, alerts=None, prices=failing))
     stored = store.load(record.key)
     assert stored is not None
-    assert stored.summary.cost == JobCost(usd=None, reason="no Training price for ml.p3.2xlarge in us-east-1")
+    assert stored.summary.cost == JobCost(
+        usd=None,
+        reason="no Training price for ml.p3.2xlarge in us-east-1 yet (the Price List did not answer)",
+    )
     working = PriceBook(PriceList(stubbed()), PriceCache(store.table), clock=clock)
     sync_job(record.key, SyncDeps(jobs=OneAnswer(record), histories=store, alerts=None, prices=working))
     stored = store.load(record.key)

@@ -7,7 +7,7 @@ import logging
 import socket
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -17,7 +17,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jobtrail.adapters.sagemaker import record_from_describe
-from jobtrail.adapters.slack import SlackPostFailed, WebhookPoster, WebhookRefused, webhook_url_from_secret
+from jobtrail.adapters.slack import (
+    SlackPostFailed,
+    WebhookPoster,
+    WebhookRefused,
+    WebhookUnreachable,
+    webhook_url_from_secret,
+)
 from jobtrail.core.alerts import build_alert, build_test_alert
 from jobtrail.core.kinds import SPECS
 from jobtrail.core.model import JobRecord
@@ -34,6 +40,7 @@ from jobtrail.usecases.notify import NotifierDeps, notify
 from jobtrail_local.lambda_runtime import LambdaContext
 from jobtrail_local.lifecycles import load_lifecycle, load_sns_event, sns_event_names
 from moto import mock_aws
+from msgspec.structs import replace
 
 from functions.slack_notifier import app
 
@@ -198,7 +205,7 @@ def test_a_webhook_that_cannot_be_reached_fails_without_quoting_its_url(
         port = unused.getsockname()[1]
     caplog.set_level(logging.DEBUG)
     url = f"http://127.0.0.1:{port}/services/T000/B000/SECRETxSECRETxSECRET"
-    with pytest.raises(SlackPostFailed, match="could not be reached") as failure:
+    with pytest.raises(WebhookUnreachable, match="could not be reached: Connection refused") as failure:
         WebhookPoster(lambda: url).post({"text": "x"})
     # Then neither the error, its chain, nor any log line quotes the secret path
     assert failure.value.__cause__ is None

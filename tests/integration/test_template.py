@@ -23,7 +23,7 @@ import pytest
 import yaml
 from cfnlint.api import ManualArgs, lint, lint_file
 from cfnlint.decode import convert_dict, decode
-from jobtrail.adapters.history_table import AlertItem, Summary
+from jobtrail.adapters.history_table import UNPRICED_PK, AlertItem, Summary
 from jobtrail.observability import tracing_enabled
 from jobtrail_local.table_schema import (
     TEMPLATE_PATH,
@@ -1301,6 +1301,23 @@ def test_table_access_is_query_and_conditional_writes_only(
     assert _as_list(statement["Resource"]) == table_resources
 
 
+@pytest.mark.parametrize("function_name", ["IngestFunction", "ReconcileFunction", "SlackNotifierFunction"])
+def test_only_reconciliation_deletes_and_only_from_the_unpriced_list(
+    resources: dict[str, Any], function_name: str
+) -> None:
+    statements = deployed_statements(resources[function_name])
+    deletes = [s for s in statements if "dynamodb:DeleteItem" in _as_list(s["Action"])]
+    if function_name != "ReconcileFunction":
+        assert deletes == []
+        return
+    # One statement, DeleteItem alone, on the base table, for items whose partition key is the unpriced
+    # list's (history_table.UNPRICED_PK): no job, alert or price item can be deleted
+    (statement,) = deletes
+    assert _as_list(statement["Action"]) == ["dynamodb:DeleteItem"]
+    assert statement["Resource"] == {"Fn::GetAtt": ["HistoryTable", "Arn"]}
+    assert statement["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [UNPRICED_PK]}}
+
+
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_each_role_holds_exactly_these_actions(resources: dict[str, Any], scenario: dict[str, bool]) -> None:
     # The whole action set of each function's own statements, pinned: a new permission is a decision
@@ -1335,25 +1352,14 @@ def test_each_role_holds_exactly_these_actions(resources: dict[str, Any], scenar
         "sagemaker:ListTransformJobs",
     ]
 
+    syncs = table + kms + describe + job_logs + parameters + prices + ["sns:Publish"]
+
     assert actions == {
         "IngestFunction": sorted(
-            table
-            + kms
-            + describe
-            + job_logs
-            + parameters
-            + prices
-            + [
-                "sns:Publish",
-                "sqs:DeleteMessage",
-                "sqs:GetQueueAttributes",
-                "sqs:ReceiveMessage",
-                "sqs:SendMessage",
-            ]
+            [*syncs, "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage", "sqs:SendMessage"]
         ),
-        "ReconcileFunction": sorted(
-            table + kms + describe + job_logs + parameters + prices + list_jobs + ["sns:Publish"]
-        ),
+        # dynamodb:DeleteItem: on the unpriced list's partition only (its own test above)
+        "ReconcileFunction": sorted([*syncs, *list_jobs, "dynamodb:DeleteItem"]),
         # kms:Decrypt also for the Slack secret's key (HasSlackSecretKey in both scenarios)
         "SlackNotifierFunction": sorted({"secretsmanager:GetSecretValue", "kms:Decrypt", *kms}),
     }

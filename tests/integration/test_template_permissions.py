@@ -160,7 +160,8 @@ def test_ingest_calls_exactly_what_its_role_allows_and_no_index(world: World) ->
 
 
 def test_reconcile_calls_exactly_what_its_role_allows_and_reads_indexes(world: World) -> None:
-    # Given every event was lost, SNS refuses the first pass's alerts, and a later pass looks for stalls
+    # Given every event was lost, SNS refuses the first pass's alerts and the Price List its lookups, and
+    # the next pass (the Price List answering) looks for stalls and fills the costs in
     for lifecycle in map(load_lifecycle, lifecycle_names()):
         for step in lifecycle.steps:
             world.script.advance(step)
@@ -179,10 +180,19 @@ def test_reconcile_calls_exactly_what_its_role_allows_and_reads_indexes(world: W
         def publish(self, alert: Any) -> str:
             raise ConnectionError("SNS unreachable")
 
+    class Failing:
+        def hourly(self, instance_type: str, region: str, usage: str) -> Any:
+            raise ConnectionError("the Price List is unreachable")
+
+    unpriced = PriceBook(Failing(), PriceCache(world.store.table))
     calls: set[Call] = set()
     with recording(calls):
-        assert reconcile(replace(deps, sync=replace(deps.sync, alerts=Refusing()))).failures
-        assert reconcile(deps).failures == []
+        assert reconcile(replace(deps, sync=replace(deps.sync, alerts=Refusing(), prices=unpriced))).failures
+        assert world.store.unpriced_jobs(limit=100)
+        second = reconcile(replace(deps, sync=replace(deps.sync, clock=lambda: NOW + timedelta(minutes=15))))
+        assert second.failures == []
+    assert second.costs_filled > 0
+    assert world.store.unpriced_jobs(limit=100) == []
     actions, indexes = granted("ReconcileFunction", exercised_kinds())
 
     # Then every call is allowed and every allowed action is used; reads go to the indexes too

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import calendar
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from jobtrail.core.model import JobRecord, JobSummary, Metric, Transition
+from msgspec.structs import replace
 
 T0 = datetime(2026, 11, 20, 10, 0, 0, 123000, tzinfo=UTC)
 

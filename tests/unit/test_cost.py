@@ -6,14 +6,25 @@ prices, not with the code under test.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from jobtrail.core.cost import HourlyPrice, Usage, job_cost, rolled_up, with_cost
+from jobtrail.core.cost import (
+    HourlyPrice,
+    PriceLookup,
+    PriceUnavailable,
+    UnpricedJob,
+    Usage,
+    job_cost,
+    rolled_up,
+    unpriced_job,
+    with_cost,
+)
+from jobtrail.core.kinds import JobKey
 from jobtrail.core.model import InstanceGroup, JobCost, JobSummary
 from jobtrail.core.price_settings import PriceSettingsError, parse_price_settings
+from msgspec.structs import replace
 
 T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:training-job/"
@@ -94,15 +105,19 @@ def test_managed_spot_job_and_its_savings_in_dollars() -> None:
     assert summary.spot_savings_percent == 62.5
 
 
-def test_heterogeneous_cluster_each_group_by_its_own_type_and_count() -> None:
-    # 1000 s x (2 x $25.251 + 3 x $0.461) / 3600 = 1000 x 51.885 / 3600 = $14.4125
-    summary = training(
+def heterogeneous() -> JobSummary:
+    """A heterogeneous cluster: 2 x ml.p4d.24xlarge and 3 x ml.m5.2xlarge, 1000 s billed."""
+    return training(
         instance_type="ml.p4d.24xlarge",
         instance_count=None,
         instance_groups=(InstanceGroup("ml.p4d.24xlarge", 2), InstanceGroup("ml.m5.2xlarge", 3)),
         billable_time_seconds=1000,
     )
-    cost = job_cost(summary, listed)
+
+
+def test_heterogeneous_cluster_each_group_by_its_own_type_and_count() -> None:
+    # 1000 s x (2 x $25.251 + 3 x $0.461) / 3600 = 1000 x 51.885 / 3600 = $14.4125
+    cost = job_cost(heterogeneous(), listed)
     assert cost is not None
     assert cost.usd == Decimal("14.412500")
     assert dict(cost.hourly) == {"ml.p4d.24xlarge": Decimal("25.251"), "ml.m5.2xlarge": Decimal("0.461")}
@@ -123,6 +138,151 @@ def test_failed_before_billing_cost_nothing_when_sagemaker_says_zero() -> None:
 def test_failed_without_billable_time_is_unknown_not_zero() -> None:
     cost = job_cost(training(status="Failed", instance_type="ml.p4d.24xlarge"), listed)
     assert cost == JobCost(usd=None, reason="SageMaker reported no billable time")
+
+
+# -- ended before it started: $0, and only then ------------------------------------------------------------
+
+
+def no_price(instance_type: str, usage: Usage) -> HourlyPrice | None:
+    """What SageMaker bills nothing for is decided from the job's facts alone: no price is needed."""
+    return None
+
+
+ZERO = JobCost(usd=Decimal("0.000000"))
+
+
+@pytest.mark.parametrize(
+    ("status", "secondary", "statuses"),
+    [
+        # events/failed-capacity: a CapacityError while Starting, no TrainingStartTime, no time counters
+        ("Failed", "Failed", ("Starting", "Failed")),
+        # stopped by its owner before its instances were up
+        ("Stopped", "Stopped", ("Starting", "Stopping", "Stopped")),
+        # managed spot that never got capacity before its MaxWaitTimeInSeconds
+        ("Stopped", "MaxWaitTimeExceeded", ("Starting", "MaxWaitTimeExceeded")),
+    ],
+)
+def test_a_training_job_that_ended_before_it_started_cost_nothing(
+    status: str, secondary: str, statuses: tuple[str, ...]
+) -> None:
+    # SageMaker bills from TrainingStartTime, which it never reported: 0 s x 4 x $25.251/h = $0
+    summary = training(
+        status=status, secondary_status=secondary, instance_type="ml.p4d.24xlarge", instance_count=4
+    )
+    assert job_cost(summary, no_price, statuses) == ZERO
+
+
+@pytest.mark.parametrize(
+    ("changes", "statuses", "reason"),
+    [
+        # it reached Downloading: its instances ran, whatever Describe left out
+        ({}, ("Starting", "Downloading", "Failed"), "SageMaker reported no billable time"),
+        # a start time without billable time: it ran
+        (
+            {"start_time": T0 + timedelta(minutes=3)},
+            ("Starting", "Failed"),
+            "SageMaker reported no billable time",
+        ),
+        # a training time without billable time: it ran
+        ({"training_time_seconds": 60}, ("Starting", "Failed"), "SageMaker reported no billable time"),
+        # statuses whose billing is not documented are not taken for free
+        ({}, ("Starting", "LaunchingMLInstances", "Failed"), "SageMaker reported no billable time"),
+        ({}, ("Pending", "Failed"), "SageMaker reported no billable time"),
+        # no transitions at all: no evidence
+        ({}, (), "SageMaker reported no billable time"),
+        # still starting: it may yet run
+        ({"status": "InProgress", "secondary_status": "Starting"}, ("Starting",), "no billable time yet"),
+    ],
+)
+def test_a_training_job_that_may_have_run_is_unknown_not_zero(
+    changes: dict[str, object], statuses: tuple[str, ...], reason: str
+) -> None:
+    ended = {"status": "Failed", "secondary_status": "Failed", "instance_type": "ml.p4d.24xlarge"}
+    summary = training(**(ended | changes))
+    assert job_cost(summary, listed, statuses) == JobCost(usd=None, reason=reason)
+
+
+def test_a_transform_job_that_ended_without_a_start_time_cost_nothing() -> None:
+    # Billed "for the time interval between" TransformStartTime and TransformEndTime: it never had one
+    failed = other_kind("transform", "ml.m5.large", 0, status="Failed", start_time=None)
+    assert job_cost(failed, no_price) == ZERO
+    # while one still running without it is not priced yet
+    waiting = other_kind("transform", "ml.m5.large", 0, status="InProgress", start_time=None, end_time=None)
+    assert job_cost(waiting, listed) == JobCost(usd=None, reason="still running")
+
+
+def test_a_processing_job_that_ended_without_a_start_time_is_unknown_not_zero() -> None:
+    # ProcessingStartTime is not documented as where billing starts, and provisioning before it bills
+    failed = other_kind("processing", "ml.m5.xlarge", 0, status="Failed", start_time=None)
+    assert job_cost(failed, listed) == JobCost(usd=None, reason="SageMaker reported no start or end time")
+
+
+# -- a price not found yet: the job waits on the unpriced list ---------------------------------------------
+
+LISTED_AT = T0 + timedelta(hours=2)
+JOB = JobKey(account="123456789012", region="us-east-1", kind="training", name="job")
+
+
+def unavailable(instance_type: str, usage: Usage) -> HourlyPrice | PriceUnavailable | None:
+    return PriceUnavailable("the Price List did not answer")
+
+
+def test_a_price_not_found_yet_says_so_and_the_ended_job_waits_for_it() -> None:
+    # Given an ended job whose price the Price List did not give
+    summary = with_cost(training(billable_time_seconds=494), None, unavailable)
+    # Then its cost is unknown, saying it is not found yet
+    assert summary.cost == JobCost(
+        usd=None,
+        reason="no Training price for ml.g5.2xlarge in us-east-1 yet (the Price List did not answer)",
+    )
+    # And it waits for that price
+    assert unpriced_job(summary, unavailable, at=LISTED_AT) == UnpricedJob(
+        JOB, "Training", ("ml.g5.2xlarge",), LISTED_AT
+    )
+
+
+def test_only_the_prices_not_found_yet_are_waited_for() -> None:
+    # Given a heterogeneous cluster: one type's price not found yet, the other's found
+    summary = heterogeneous()
+
+    def half(instance_type: str, usage: Usage) -> HourlyPrice | PriceUnavailable | None:
+        return (
+            listed(instance_type, usage)
+            if instance_type == "ml.m5.2xlarge"
+            else unavailable(instance_type, usage)
+        )
+
+    priced = with_cost(summary, None, half)
+    assert unpriced_job(priced, half, at=LISTED_AT) == UnpricedJob(
+        JOB, "Training", ("ml.p4d.24xlarge",), LISTED_AT
+    )
+
+
+@pytest.mark.parametrize(
+    ("summary", "price"),
+    [
+        # the price found: the cost is known
+        (training(billable_time_seconds=494), listed),
+        # the Price List lists no price: an answer, no later lookup changes it
+        (training(instance_type="ml.trn1.32xlarge", billable_time_seconds=60), listed),
+        # still running: its cost waits for its billing facts, not a price
+        (training(status="InProgress", secondary_status="Training"), unavailable),
+        # ended, but SageMaker reported no billable time: a price would not help
+        (training(status="Failed"), unavailable),
+        # a tuning job bills nothing itself
+        (replace(training(), kind="tuning"), unavailable),
+    ],
+)
+def test_no_other_job_waits_for_a_price(summary: JobSummary, price: PriceLookup) -> None:
+    priced = with_cost(summary, None, price)
+    assert unpriced_job(priced, price, at=LISTED_AT) is None
+
+
+def test_a_job_not_priced_at_all_does_not_wait() -> None:
+    # Synced without prices (a backfill without the Price List): no cost, nothing waited for
+    summary = with_cost(training(billable_time_seconds=494), None, None)
+    assert summary.cost is None
+    assert unpriced_job(summary, unavailable, at=LISTED_AT) is None
 
 
 def test_running_job_has_no_cost_yet() -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 from jobtrail.core.model import InstanceGroup, JobCost, JobSummary
 from jobtrail_cli.cost_report import CostTotals, cost_report, grouped_by, instance_type_shares, outcome
+from msgspec.structs import replace
 
 T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:training-job/"

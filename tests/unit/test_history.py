@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from builders import at, record
 from jobtrail.core.history import merge, plan_changes
 from jobtrail.core.model import JobRecord, Metric, StoredJob, Transition
+from msgspec.structs import replace
 
 
 def stored(job: JobRecord, version: int = 1) -> StoredJob:

@@ -7,7 +7,6 @@ import hashlib
 import json
 import math
 import zlib
-from dataclasses import replace
 from datetime import UTC, datetime
 
 import msgspec
@@ -25,6 +24,7 @@ from jobtrail.adapters.history_codec import (
 from jobtrail.core.kinds import KINDS
 from jobtrail.core.model import Metric
 from jobtrail_local.loadgen import MIXED_KINDS, generate
+from msgspec.structs import replace
 
 LOAD = generate(120, seed=2026, mix=MIXED_KINDS)
 RECORDS = [LOAD.final_record(job) for job in LOAD.jobs]

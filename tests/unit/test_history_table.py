@@ -21,6 +21,7 @@ from jobtrail.adapters.history_table import (
     StepItem,
     Summary,
     TransitionItem,
+    UnpricedItem,
     Watermark,
     job_pk,
     transitions_added,
@@ -64,7 +65,7 @@ def test_binding_leaves_the_static_models_alone() -> None:
     before = Root.kind.get_registered_subclasses(Root)
     for n in range(3):
         HistoryTable.bind(f"table-{n}")
-    # Then the static kinds are still exactly the five models, and they reach no table
+    # Then the static kinds are still exactly the models, and they reach no table
     assert Root.kind.get_registered_subclasses(Root) == before
     assert set(before) == {
         Summary,
@@ -75,6 +76,7 @@ def test_binding_leaves_the_static_models_alone() -> None:
         Metrics,
         SlackThreadItem,
         PriceItem,
+        UnpricedItem,
     }
     with pytest.raises(AttributeError, match="table_name"):
         Summary._get_connection()

@@ -34,6 +34,7 @@ from jobtrail_local.lifecycles import (
     load_lifecycle,
     sqs_batch,
 )
+from msgspec import structs
 
 
 def failed_ids(response: Any) -> list[str]:
@@ -283,7 +284,7 @@ class AlertsFirst(LaggingReads):
             return super().apply(changes, claim=claim)
         known = {stored.alert.key for stored in current.alerts}
         left = tuple(pending(alert, claim) for alert in changes.new_alerts if alert.key not in known)
-        self.jobs[changes.job] = replace(current, alerts=current.alerts + left)
+        self.jobs[changes.job] = structs.replace(current, alerts=current.alerts + left)
         raise WriteConflict(changes.job_name)
 
 

@@ -4,7 +4,6 @@ about its route."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,6 +34,7 @@ from jobtrail.core.slack_thread import (
 )
 from jobtrail.core.times import iso
 from jobtrail_local.lifecycles import load_lifecycle
+from msgspec.structs import replace
 
 JOB = JobKey(account="123456789012", region="eu-west-1", kind="training", name="bert-finetune")
 

@@ -1,5 +1,5 @@
 """The history table as the functions use it: ingest's reads and writes, the alert claims, and what
-reconciliation keeps there (watermarks, in-progress jobs, pending alerts).
+reconciliation keeps there (watermarks, in-progress jobs, pending alerts, jobs waiting for a price).
 
 Every write for a job rewrites its summary item, which holds the job's whole record, guarded by the
 summary's version, so two invocations that race on one job cannot lose each other's updates: the loser
@@ -13,14 +13,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import DeleteError, PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from jobtrail.adapters.history_table import (
     ALL_ALERTS,
+    UNPRICED_PK,
     AlertItem,
     HistoryTable,
+    UnpricedItem,
     Watermark,
     alert_item,
     alert_sk,
@@ -31,9 +33,13 @@ from jobtrail.adapters.history_table import (
     read_job,
     store_error,
     summary_item,
+    unpriced_from_item,
+    unpriced_item,
+    unpriced_model,
     watermark_item,
     watermark_pk,
 )
+from jobtrail.core.cost import UnpricedJob
 from jobtrail.core.history import WriteConflict
 from jobtrail.core.kinds import JobKey
 from jobtrail.core.model import Alert, Claim, HistoryChanges, PendingAlert, StoredJob
@@ -147,6 +153,12 @@ class HistoryStore:
             (AlertItem.state == "pending") & (AlertItem.claim_token == claim.token),
         )
 
+    def list_unpriced(self, job: UnpricedJob) -> None:
+        """Put ``job`` on the unpriced list (one PutItem of a small item; again: replaced, with its new
+        ``listed_at``). A sync calls it before writing the summary that stores the cost it waits for, so
+        that a crash in between leaves the job listed, never a waiting cost unlisted."""
+        guarded(unpriced_item(self._table, job).save)
+
     # -- reconciliation ----------------------------------------------------------------------------
 
     def add_alert(self, alert: Alert, claim: Claim | None) -> bool:
@@ -204,6 +216,25 @@ class HistoryStore:
         )
         current = (item for item in found if not is_legacy_pk(item.pk))
         return [PendingAlert(key_from_pk(item.pk), item.claimed_until) for item in current]
+
+    def unpriced_jobs(self, *, limit: int) -> list[UnpricedJob]:
+        """At most ``limit`` jobs of the unpriced list, by partition key (one Query, eventually
+        consistent: ``clear_unpriced`` checks what it read)."""
+        model = unpriced_model(self._table)
+        found = guarded(lambda: list(model.query(UNPRICED_PK, limit=limit)))
+        return [unpriced_from_item(item) for item in found if isinstance(item, UnpricedItem)]
+
+    def clear_unpriced(self, job: UnpricedJob) -> bool:
+        """Delete ``job``'s item unless a sync listed it again since it was read (its ``listed_at``
+        changed: one conditional DeleteItem); ``False`` then, or when it is gone already."""
+        item = unpriced_item(self._table, job)
+        try:
+            item.delete(condition=UnpricedItem.listed_at == job.listed_at)
+        except DeleteError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise store_error(error) from error
+        return True
 
     # -- helpers -----------------------------------------------------------------------------------
 

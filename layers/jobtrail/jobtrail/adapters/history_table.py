@@ -18,6 +18,9 @@ may share a name, and many accounts and regions may share the table), plus one p
 ``WATERMARK``                               where a reconciliation or backfill pass got to
 ==========================================  =====================================================
 
+and the unpriced list, ``pk = UNPRICED``, one item per ended job whose cost waits for a price not found
+yet, ``sk`` its partition key (see the end of this module).
+
 Tables written before the packed record also hold, per job, ``METRICS``, ``TRANSITION#<start
 time>#<status>`` and ``STEP#<step name>`` items and a summary with an attribute per field: they are still
 read as they are, and a job's next write packs its record (the old items are then ignored).
@@ -75,7 +78,7 @@ from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from jobtrail.adapters.history_codec import UnreadableRecord, pack, pack_text, unpack, unpack_text
-from jobtrail.core.cost import CachedPrice
+from jobtrail.core.cost import USAGE_NAMES, CachedPrice, UnpricedJob
 from jobtrail.core.history import sort_steps
 from jobtrail.core.kinds import KINDS, JobKey, Kind
 from jobtrail.core.model import (
@@ -843,3 +846,51 @@ class PriceCache:
         item.looked_up_at = price.looked_up_at
         item.recorded_at = price.looked_up_at
         guarded(item.save)
+
+
+# -- job cost: the unpriced list ----------------------------------------------------------------------------
+#
+# An ended job whose cost waits for a price not found yet (``core.cost.unpriced_job``): one item per job in
+# one partition, ``pk = UNPRICED``, ``sk`` the job's partition key, with the usage and the instance types
+# whose price it waits for and when a sync listed it. The sync that stores such a cost puts it first (like
+# alerts: a crash in between loses nothing); reconciliation reads the list with one Query, prices the jobs
+# again and deletes each item once its job is priced (a DeleteItem conditional on ``listed_at``, so a job
+# listed again meanwhile stays). Small items (about 150 bytes): one write unit each.
+
+UNPRICED_PK = "UNPRICED"
+
+
+class UnpricedItem(Root, discriminator="unpriced"):
+    """A job whose cost waits for prices (``core.cost.UnpricedJob``)."""
+
+    usage = UnicodeAttribute()
+    instance_types = UnicodeSetAttribute()
+    listed_at = UTCDateTimeAttribute()
+
+
+@functools.cache
+def _unpriced_model(root: type[Root]) -> type[UnpricedItem]:
+    """The unpriced list's item on ``root``'s table (bound once per table, like the price cache's)."""
+    return _bound(UnpricedItem, root)
+
+
+def unpriced_model(table: HistoryTable) -> type[UnpricedItem]:
+    return _unpriced_model(table.root)
+
+
+def unpriced_item(table: HistoryTable, job: UnpricedJob) -> UnpricedItem:
+    item = unpriced_model(table)(UNPRICED_PK, job_pk(job.job))
+    item.usage = job.usage
+    item.instance_types = set(job.instance_types)
+    item.listed_at = job.listed_at
+    item.recorded_at = job.listed_at
+    return item
+
+
+def unpriced_from_item(item: UnpricedItem) -> UnpricedJob:
+    return UnpricedJob(
+        job=key_from_pk(item.sk),
+        usage=USAGE_NAMES[item.usage],
+        instance_types=tuple(sorted(item.instance_types)),
+        listed_at=item.listed_at,
+    )

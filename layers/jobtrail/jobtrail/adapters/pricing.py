@@ -13,10 +13,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from botocore.config import Config
 
+from jobtrail.adapters.ssm_document import DocumentUnreadable, SsmDocument
 from jobtrail.core.cost import Usage
 from jobtrail.core.price_settings import (
     PriceSettings,
@@ -24,9 +25,6 @@ from jobtrail.core.price_settings import (
     PriceSettingsUnreadable,
     parse_price_settings,
 )
-
-if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.parameters import SSMProvider
 
 SERVICE_CODE: Final = "AmazonSageMaker"
 #: The regions whose endpoint serves the Price List Query API.
@@ -123,34 +121,19 @@ class PriceList:
 
 
 class SsmPriceSettings:
-    """The price settings document in the SSM parameter ``name``, read through Powertools parameters
-    (kept ``SETTINGS_MAX_AGE`` seconds); ``client`` makes the ``ssm`` client when it is first read."""
+    """The price settings document in the SSM parameter ``name`` (``adapters.ssm_document``: kept
+    ``SETTINGS_MAX_AGE`` seconds); ``client`` makes the ``ssm`` client when it is first read."""
 
     def __init__(self, client: Callable[[], Any], name: str, *, max_age: int = SETTINGS_MAX_AGE) -> None:
         self.name = name
-        self._client = client
-        self._max_age = max_age
-        self._provider: SSMProvider | None = None
-        self._parsed: tuple[str, PriceSettings | str] | None = None
+        self._document = SsmDocument(client, name, parse_price_settings, PriceSettingsError, max_age=max_age)
 
     def load(self) -> PriceSettings:
-        """The settings; ``PriceSettingsUnreadable`` or ``PriceSettingsError`` (one line) otherwise."""
-        from aws_lambda_powertools.utilities.parameters import SSMProvider  # noqa: PLC0415 - when pricing
-
+        """The settings; ``PriceSettingsUnreadable`` or ``PriceSettingsError`` (one line, naming the
+        parameter) otherwise."""
         try:
-            if self._provider is None:
-                self._provider = SSMProvider(boto3_client=self._client())
-            value = self._provider.get(self.name, max_age=self._max_age, decrypt=False)
-        except Exception as error:  # whatever stops the read, the cost waits
-            why = f"{type(error).__name__}: {error}"
-            raise PriceSettingsUnreadable(f"SSM parameter {self.name}: {why}") from error
-        text = value.decode() if isinstance(value, bytes) else str(value)
-        if self._parsed is None or self._parsed[0] != text:
-            try:
-                self._parsed = (text, parse_price_settings(text))
-            except PriceSettingsError as error:
-                self._parsed = (text, str(error))
-        parsed = self._parsed[1]
-        if isinstance(parsed, str):
-            raise PriceSettingsError(f"SSM parameter {self.name}: {parsed}")
-        return parsed
+            return self._document.load()
+        except DocumentUnreadable as error:
+            raise PriceSettingsUnreadable(str(error)) from error
+        except PriceSettingsError as error:
+            raise PriceSettingsError(f"SSM parameter {self.name}: {error}") from None

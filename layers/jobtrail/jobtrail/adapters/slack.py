@@ -78,6 +78,11 @@ class WebhookRefused(SlackPostFailed, SlackRefused):
         self.error = body.strip()
 
 
+class WebhookUnreachable(SlackPostFailed):
+    """No answer from the webhook's host (refused, unreachable, timed out): nothing or something may have
+    been posted."""
+
+
 class WebhookPoster:
     """The ``SlackPoster`` port: a JSON POST to an incoming webhook, through urllib3 with its retries.
 
@@ -105,18 +110,32 @@ class WebhookPoster:
                 redirect=False,
             )
         except urllib3.exceptions.HTTPError as error:
-            unreachable = type(error).__name__
+            unreachable = _why_unreachable(error)
         else:
             unreachable = ""
         if unreachable:
             # urllib3's messages quote the URL's path (the secret): raised outside the except block, so no
-            # traceback carries urllib3's error along; only its kind is named.
-            raise SlackPostFailed(f"the Slack webhook could not be reached: {unreachable}")
+            # traceback carries urllib3's error along; only the reason is named.
+            raise WebhookUnreachable(f"the Slack webhook could not be reached: {unreachable}")
         body = response.data.decode("utf-8", "replace")
         if 400 <= response.status < 500:
             raise WebhookRefused(response.status, body)
         if response.status != 200:
             raise SlackPostFailed(f"Slack answered {response.status}: {body[:200]}")
+
+
+def _why_unreachable(error: Exception) -> str:
+    """Why a post got no answer, without the URL: the operating system's reason (``Connection refused``)
+    when there is one, else the kind of failure (``ReadTimeoutError``)."""
+    reason = getattr(error, "reason", None) or error
+    seen = 0
+    cause: BaseException | None = reason
+    while cause is not None and seen < 5:  # a bounded walk down the causes
+        if isinstance(cause, OSError) and cause.strerror:
+            return cause.strerror
+        cause = cause.__cause__ or cause.__context__
+        seen += 1
+    return type(reason).__name__
 
 
 @cache

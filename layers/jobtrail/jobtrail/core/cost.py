@@ -16,18 +16,27 @@
 
 A job without its billing facts yet (running, or SageMaker did not report them) or without a price has
 its cost **unknown** (``JobCost.usd`` ``None``, with the reason), never zero; a job that SageMaker says
-billed 0 seconds cost 0. Money is ``Decimal``, rounded once, to a millionth of a dollar.
+billed 0 seconds cost 0, and so does a job that ended without ever starting (``never_started``: the
+interval SageMaker bills begins at a start time it never reported). Money is ``Decimal``, rounded once,
+to a millionth of a dollar.
+
+A price is either found (``HourlyPrice``), not listed (``None``: the Price List has none, and says so),
+or not found *yet* (``PriceUnavailable``: the lookup failed, the price settings are unusable): an ended
+job whose cost waits only for such prices is an ``UnpricedJob`` (``unpriced_job``), which reconciliation
+prices again later.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Final, Literal
 
-from jobtrail.core.kinds import Kind
+from msgspec.structs import replace
+
+from jobtrail.core.kinds import JobKey, Kind
 from jobtrail.core.model import InstanceGroup, JobCost, JobSummary
 
 #: The Price List's name for what a kind's instances are used for (its ``platoinstancetype`` attribute).
@@ -67,8 +76,37 @@ class CachedPrice:
     looked_up_at: datetime
 
 
-#: Looks up the hourly price of an instance type for a usage, in the job's region; ``None``: unknown.
-PriceLookup = Callable[[str, Usage], HourlyPrice | None]
+@dataclass(frozen=True, slots=True)
+class PriceUnavailable:
+    """A price not found *now*, and why (the Price List could not be asked, the price settings are
+    unusable): unlike ``None`` (the Price List lists none), asking again later may find it."""
+
+    reason: str
+
+
+#: Looks up the hourly price of an instance type for a usage, in the job's region: the price, ``None``
+#: when none is listed, or ``PriceUnavailable`` when it cannot be found now.
+PriceLookup = Callable[[str, Usage], HourlyPrice | PriceUnavailable | None]
+
+#: The secondary statuses of a training job whose instances never ran it: starting (SageMaker launches
+#: and prepares instances), and the ends a job can reach from there (failed, stopped, past a limit).
+#: ``Pending`` and the statuses SageMaker no longer reports (``LaunchingMLInstances``…) are not in it:
+#: what they bill is not documented, so a job that went through one is not taken for free.
+NOT_STARTED_STATUSES: Final = frozenset(
+    {"Starting", "Stopping", "Stopped", "Failed", "MaxRuntimeExceeded", "MaxWaitTimeExceeded"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class UnpricedJob:
+    """An ended job whose cost waits for prices not found yet (``unpriced_job``): ``instance_types``, for
+    ``usage`` in the job's region. ``listed_at``: when a sync (last) put it on the table's unpriced list,
+    which reconciliation works through."""
+
+    job: JobKey
+    usage: Usage
+    instance_types: tuple[str, ...]
+    listed_at: datetime
 
 
 def money(value: Decimal) -> Decimal:
@@ -91,8 +129,40 @@ def billed_cluster(summary: JobSummary) -> tuple[InstanceGroup, ...]:
     return ()
 
 
-def billed_seconds(summary: JobSummary) -> Decimal | str:
-    """How long the job's cluster billed, in seconds, or why that is not known (a string)."""
+def never_started(summary: JobSummary, statuses: Collection[str] = ()) -> bool:
+    """Whether a job ended without SageMaker ever starting it on its instances, so it billed nothing.
+
+    - **Training**: SageMaker bills "the time interval between" ``TrainingStartTime`` and
+      ``TrainingEndTime`` (DescribeTrainingJob's reference). A job that ended with no start time, no
+      billable or training time, no warm pool, and whose ``statuses`` (its ``SecondaryStatusTransitions``,
+      oldest first) are all ``NOT_STARTED_STATUSES`` never started: a capacity error while Starting, a
+      stop before it started. No transitions at all is no evidence: not taken for free.
+    - **Batch transform**: billed "for the time interval between" ``TransformStartTime`` and
+      ``TransformEndTime`` (DescribeTransformJob's reference): one that ended without a start time never
+      started on its instances.
+    - **Processing**: never. ``ProcessingStartTime`` is only "the time at which the processing job
+      started", and provisioning before it is billed too (see the module's notes): a processing job that
+      ended without one may still have billed, so its cost stays unknown.
+    """
+    if not summary.is_terminal:
+        return False
+    if summary.kind == "training":
+        return (
+            summary.billable_time_seconds is None
+            and summary.start_time is None
+            and not summary.training_time_seconds
+            and not summary.warm_pool_seconds
+            and bool(statuses)
+            and all(status in NOT_STARTED_STATUSES for status in statuses)
+        )
+    return summary.kind == "transform" and summary.start_time is None
+
+
+def billed_seconds(summary: JobSummary, statuses: Collection[str] = ()) -> Decimal | str:
+    """How long the job's cluster billed, in seconds, or why that is not known (a string); ``statuses``:
+    a training job's secondary statuses (``never_started``)."""
+    if never_started(summary, statuses):
+        return Decimal(0)
     if summary.kind == "training":
         if summary.billable_time_seconds is None:
             return "SageMaker reported no billable time" if summary.is_terminal else "no billable time yet"
@@ -104,13 +174,14 @@ def billed_seconds(summary: JobSummary) -> Decimal | str:
     return max(_seconds(summary.end_time - summary.start_time), Decimal(0))
 
 
-def job_cost(summary: JobSummary, price: PriceLookup) -> JobCost | None:
+def job_cost(summary: JobSummary, price: PriceLookup, statuses: Collection[str] = ()) -> JobCost | None:
     """What ``summary``'s job cost, priced by ``price`` (called once per instance type it used);
-    ``None`` for the kinds whose cost is their children's (``ROLLED_UP_KINDS``)."""
+    ``None`` for the kinds whose cost is their children's (``ROLLED_UP_KINDS``). ``statuses``: a
+    training job's secondary statuses, oldest first (``never_started``)."""
     usage = USAGES.get(summary.kind)
     if usage is None:
         return None
-    seconds = billed_seconds(summary)
+    seconds = billed_seconds(summary, statuses)
     if isinstance(seconds, str):
         return unknown(seconds)
     retained = Decimal(summary.warm_pool_seconds or 0) if summary.kind == "training" else Decimal(0)
@@ -124,8 +195,9 @@ def job_cost(summary: JobSummary, price: PriceLookup) -> JobCost | None:
         if group.instance_type in hourly:
             continue
         found = price(group.instance_type, usage)
-        if found is None:
-            return unknown(f"no {usage} price for {group.instance_type} in {summary.region or 'its region'}")
+        if not isinstance(found, HourlyPrice):
+            missing = f"no {usage} price for {group.instance_type} in {summary.region or 'its region'}"
+            return unknown(missing if found is None else f"{missing} yet ({found.reason})")
         hourly[group.instance_type] = found
     per_second = sum((group.count * hourly[group.instance_type].usd for group in cluster), Decimal(0))
     per_second /= SECONDS_PER_HOUR
@@ -160,17 +232,41 @@ def billing_key(summary: JobSummary) -> tuple[object, ...]:
     )
 
 
-def with_cost(summary: JobSummary, previous: JobSummary | None, price: PriceLookup | None) -> JobSummary:
+def with_cost(
+    summary: JobSummary,
+    previous: JobSummary | None,
+    price: PriceLookup | None,
+    statuses: Collection[str] = (),
+) -> JobSummary:
     """``summary`` with its cost: ``previous``'s when it was known and the billing facts are the same (no
     price is looked up again); else computed with ``price``; without ``price``, ``previous``'s whatever
-    it was (when the facts are the same) or none."""
+    it was (when the facts are the same) or none. ``statuses``: a training job's secondary statuses."""
     if summary.kind in ROLLED_UP_KINDS:
         return summary
     same = previous is not None and billing_key(previous) == billing_key(summary)
     kept = previous.cost if same and previous is not None else None
     if price is None or (kept is not None and kept.known):
         return replace(summary, cost=kept)
-    return replace(summary, cost=job_cost(summary, price))
+    return replace(summary, cost=job_cost(summary, price, statuses))
+
+
+def unpriced_job(
+    summary: JobSummary, price: PriceLookup, *, at: datetime, statuses: Collection[str] = ()
+) -> UnpricedJob | None:
+    """``summary``'s job as one whose cost waits for prices (listed ``at``), or ``None``: it has ended,
+    its cost is unknown, its billing facts are complete, and ``price`` (asked again) cannot find some of
+    its instance types' prices *now* (``PriceUnavailable``). ``None`` when its cost is known or not
+    computed, when it still runs, or when its cost is unknown for a reason no later lookup changes (its
+    billing facts are missing, the Price List lists no price)."""
+    usage = USAGES.get(summary.kind)
+    cost = summary.cost
+    if usage is None or not summary.is_terminal or cost is None or cost.known:
+        return None
+    if isinstance(billed_seconds(summary, statuses), str):
+        return None
+    types = dict.fromkeys(group.instance_type for group in billed_cluster(summary))
+    waiting = tuple(name for name in types if isinstance(price(name, usage), PriceUnavailable))
+    return UnpricedJob(summary.key, usage, waiting, at) if waiting else None
 
 
 def rolled_up(children: Iterable[JobCost | None], noun: str) -> JobCost:

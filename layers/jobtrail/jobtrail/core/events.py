@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Final, Literal
 
@@ -179,8 +178,7 @@ _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x85]+")
 REASON_MAX_LENGTH: Final = 300
 
 
-@dataclass(frozen=True, slots=True)
-class StateChange:
+class StateChange(msgspec.Struct, frozen=True):
     """A valid state-change event: which job to look at, and what the event claimed (for logs)."""
 
     event_id: str
@@ -197,8 +195,7 @@ class StateChange:
         return self.job.kind
 
 
-@dataclass(frozen=True, slots=True)
-class Rejection:
+class Rejection(msgspec.Struct, frozen=True):
     """A record that is not a valid state-change event, and why."""
 
     reason: str

@@ -16,8 +16,9 @@ Pipeline executions also merge their steps, by step name, each step as the newes
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 from datetime import UTC, datetime
+
+from msgspec.structs import replace
 
 from jobtrail.core.alerts import alerts_due
 from jobtrail.core.kinds import SPECS, KindSpec

@@ -12,16 +12,16 @@ The statuses are botocore's enums for each kind (a test compares them with the i
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Final, Literal, get_args
+
+import msgspec
 
 Kind = Literal["training", "processing", "transform", "tuning", "pipeline"]
 #: Every kind, in the order the CLI and the documentation list them.
 KINDS: Final[tuple[Kind, ...]] = get_args(Kind)
 
 
-@dataclass(frozen=True, slots=True)
-class KindSpec:
+class KindSpec(msgspec.Struct, frozen=True):
     """What jobtrail knows about one kind of SageMaker job."""
 
     kind: Kind
@@ -134,8 +134,7 @@ def parse_kinds(text: str | None) -> tuple[Kind, ...]:
     return tuple(kind for kind in KINDS if kind in wanted) or KINDS
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class JobKey:
+class JobKey(msgspec.Struct, frozen=True, order=True):
     """A job's identity: the account and region it runs in, its kind and its name."""
 
     account: str

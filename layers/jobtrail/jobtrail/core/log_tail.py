@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
+
+import msgspec
 
 #: ``AlertLogLines``'s default: how many of the last lines of a stream an alert carries (0: none).
 DEFAULT_LOG_LINES = 20
@@ -36,16 +37,14 @@ _ERROR = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class StreamInfo:
+class StreamInfo(msgspec.Struct, frozen=True):
     """A log stream as DescribeLogStreams lists it."""
 
     name: str
     last_event_ms: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class StreamTail:
+class StreamTail(msgspec.Struct, frozen=True):
     """The last lines of one stream, and its page in the CloudWatch console."""
 
     name: str
@@ -60,8 +59,7 @@ class StreamTail:
         return any(_ERROR.search(line) for line in self.lines)
 
 
-@dataclass(frozen=True, slots=True)
-class LogTail:
+class LogTail(msgspec.Struct, frozen=True):
     """What an alert says of the job's log: the streams' last lines (the failing one first), or why
     there are none (``error``, one line)."""
 

@@ -1,17 +1,18 @@
 """The domain records of jobtrail: what a SageMaker job looked like, and what its history holds.
 
-Plain frozen dataclasses with real ``datetime``s (timezone-aware, UTC). Nothing here knows about
+Plain frozen ``msgspec.Struct``s with real ``datetime``s (timezone-aware, UTC). Nothing here knows about
 boto3, DynamoDB or JSON: the adapters map to and from these types at the edges.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 from uuid import NAMESPACE_URL, uuid5
+
+import msgspec
 
 from jobtrail.core.kinds import SPECS, JobKey, Kind, key_from_arn
 from jobtrail.core.times import iso
@@ -40,20 +41,34 @@ SECONDARY_STATUSES = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Transition:
+def _fields_but(record: msgspec.Struct, left_out: str) -> tuple[object, ...]:
+    """``record``'s field values in order, but ``left_out``'s: what its equality or hash is of, where a
+    field does not take part (msgspec has no per-field ``compare=False``, but keeps a class's own
+    ``__eq__`` and ``__hash__``, and its ``!=`` calls that ``__eq__``)."""
+    return tuple(getattr(record, name) for name in record.__struct_fields__ if name != left_out)
+
+
+class Transition(msgspec.Struct, frozen=True):
     """One ``SecondaryStatusTransition``: identified by ``(status, start_time)``.
 
     ``end_time`` is ``None`` while the transition is open; its ``message`` may change until it closes.
     ``position`` is its index in SageMaker's list: it orders transitions that start at the same instant
-    and is not part of its identity or equality.
+    and is not part of its identity, equality or hash.
     """
 
     status: str
     start_time: datetime
     end_time: datetime | None = None
     message: str | None = None
-    position: int = field(default=0, compare=False)
+    position: int = 0
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return _fields_but(self, "position") == _fields_but(other, "position")
+
+    def __hash__(self) -> int:
+        return hash(_fields_but(self, "position"))
 
     @property
     def key(self) -> tuple[str, datetime]:
@@ -68,8 +83,7 @@ class Transition:
         return (end - self.start_time).total_seconds()
 
 
-@dataclass(frozen=True, slots=True)
-class Metric:
+class Metric(msgspec.Struct, frozen=True):
     """One entry of ``FinalMetricDataList``. ``value`` is kept exactly (``-0.0`` stays ``-0.0``)."""
 
     name: str
@@ -90,8 +104,7 @@ def ordered_counts(counts: Iterable[tuple[str, int]], order: tuple[str, ...]) ->
     )
 
 
-@dataclass(frozen=True, slots=True)
-class TuningFacts:
+class TuningFacts(msgspec.Struct, frozen=True):
     """What a hyperparameter tuning job reports about its training jobs and the best one so far."""
 
     training_job_counts: tuple[tuple[str, int], ...] = ()
@@ -102,16 +115,14 @@ class TuningFacts:
     best_objective_value: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class InstanceGroup:
+class InstanceGroup(msgspec.Struct, frozen=True):
     """One instance group of a heterogeneous training cluster (``ResourceConfig.InstanceGroups``)."""
 
     instance_type: str
     count: int
 
 
-@dataclass(frozen=True, slots=True)
-class JobCost:
+class JobCost(msgspec.Struct, frozen=True):
     """What a job cost, in US dollars (exact decimals), or why that is not known (``usd`` ``None``).
 
     ``usd`` includes ``warm_pool_usd`` (a training job's warm pool, when SageMaker reported its retained
@@ -133,8 +144,7 @@ class JobCost:
         return self.usd is not None
 
 
-@dataclass(frozen=True, slots=True)
-class JobSummary:
+class JobSummary(msgspec.Struct, frozen=True):
     """The current facts about a job, as its kind's Describe API last reported them.
 
     The fields every kind has come first; ``start_time``/``end_time`` are the kind's own (training:
@@ -172,7 +182,7 @@ class JobSummary:
     failed_step: str | None = None
     #: The job's tags (a pipeline execution: its pipeline's), read once with ListTags and kept bounded
     #: (``core.routing.kept_tags``); ``None`` until they were read. Not part of the hash: a dict.
-    tags: Mapping[str, str] | None = field(default=None, hash=False)
+    tags: Mapping[str, str] | None = None
     #: training: a heterogeneous cluster's instance groups (``instance_type`` is then the first group's).
     instance_groups: tuple[InstanceGroup, ...] = ()
     #: training: the warm pool's retained billable seconds (``WarmPoolStatus``), when reported.
@@ -180,6 +190,9 @@ class JobSummary:
     #: What the job cost (``core.cost``), as ingest priced it; ``None`` until priced (and for the kinds
     #: whose cost is their children's: tuning jobs and pipeline executions).
     cost: JobCost | None = None
+
+    def __hash__(self) -> int:
+        return hash(_fields_but(self, "tags"))
 
     @property
     def key(self) -> JobKey:
@@ -220,8 +233,7 @@ def spot_savings_percent(managed_spot: bool, training: int | None, billable: int
     return (1 - billable / training) * 100
 
 
-@dataclass(frozen=True, slots=True)
-class JobListing:
+class JobListing(msgspec.Struct, frozen=True):
     """One row of a List API (ListTrainingJobs, ListProcessingJobs, …, ListPipelineExecutions): enough to
     tell whether the stored history is behind."""
 
@@ -235,8 +247,7 @@ class JobListing:
         return self.key.name
 
 
-@dataclass(frozen=True, slots=True)
-class PipelineStep:
+class PipelineStep(msgspec.Struct, frozen=True):
     """One step of a pipeline execution (ListPipelineExecutionSteps), identified by its name.
 
     ``step_type`` is named after the step's metadata (``Training``, ``Processing``, ``Condition``…);
@@ -255,8 +266,7 @@ class PipelineStep:
     display_name: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class JobRecord:
+class JobRecord(msgspec.Struct, frozen=True):
     """A job's summary with its transitions (oldest first), final metrics and, for a pipeline execution,
     its steps (in the order they started)."""
 
@@ -293,8 +303,7 @@ def alert_id_for_test(job: JobKey, sent_at: datetime) -> str:
     return f"test/{uuid5(NAMESPACE_URL, f'jobtrail:{job.account}:{job.region}:{sent_at.isoformat()}')}"
 
 
-@dataclass(frozen=True, slots=True)
-class Alert:
+class Alert(msgspec.Struct, frozen=True):
     """An alert due for one transition, with the message to publish (rendered once, at creation)."""
 
     job: JobKey
@@ -339,8 +348,7 @@ class Alert:
 AlertState = Literal["pending", "sent"]
 
 
-@dataclass(frozen=True, slots=True)
-class StoredAlert:
+class StoredAlert(msgspec.Struct, frozen=True):
     """An alert in the outbox. ``pending`` until SNS accepted it; a claim keeps two senders apart."""
 
     alert: Alert
@@ -356,8 +364,7 @@ class StoredAlert:
         return self.state == "pending" and (self.claimed_until is None or self.claimed_until <= now)
 
 
-@dataclass(frozen=True, slots=True)
-class PendingAlert:
+class PendingAlert(msgspec.Struct, frozen=True):
     """A pending alert as the alerts index shows it: whose it is and how long its claim holds."""
 
     job: JobKey
@@ -368,24 +375,21 @@ class PendingAlert:
         return self.claimed_until is None or self.claimed_until <= now
 
 
-@dataclass(frozen=True, slots=True)
-class Claim:
+class Claim(msgspec.Struct, frozen=True):
     """Who may publish an alert, and until when (a crashed sender's claim simply expires)."""
 
     token: str
     until: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class StoredJob(JobRecord):
+class StoredJob(JobRecord, frozen=True):
     """A ``JobRecord`` as read from the history table, with its summary version and its alerts."""
 
     version: int = 0
     alerts: tuple[StoredAlert, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class HistoryChanges:
+class HistoryChanges(msgspec.Struct, frozen=True):
     """What must be written to bring a stored job up to date with a newer DescribeTrainingJob answer.
 
     ``expected_version`` is the summary version the changes were computed against (``None`` for a job
@@ -405,8 +409,16 @@ class HistoryChanges:
     steps: tuple[PipelineStep, ...] = ()
     stale: bool = False
     #: The job's whole record once the changes are made (``None`` when there is nothing to write): what
-    #: the store packs into the summary item.
-    after: JobRecord | None = field(default=None, compare=False)
+    #: the store packs into the summary item. Not part of the equality or hash.
+    after: JobRecord | None = None
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return _fields_but(self, "after") == _fields_but(other, "after")
+
+    def __hash__(self) -> int:
+        return hash(_fields_but(self, "after"))
 
     @property
     def job_name(self) -> str:

@@ -23,7 +23,6 @@ names (``PriceSettingsParameterName``; ``jobtrail cost check`` validates a docum
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Final
 
@@ -43,8 +42,7 @@ class PriceSettingsUnreadable(PriceSettingsError):
     """The price settings document could not be read (the parameter is missing, access was denied…)."""
 
 
-@dataclass(frozen=True, slots=True)
-class PriceOverride:
+class PriceOverride(msgspec.Struct, frozen=True):
     """An instance type's hourly price, for one usage and region or for all."""
 
     instance_type: str
@@ -64,8 +62,7 @@ class PriceOverride:
         return (2 if self.region else 0) + (1 if self.usage else 0)
 
 
-@dataclass(frozen=True, slots=True)
-class PriceSettings:
+class PriceSettings(msgspec.Struct, frozen=True):
     """A valid price settings document (the empty one: list prices as they are)."""
 
     discount_percent: Decimal = Decimal(0)

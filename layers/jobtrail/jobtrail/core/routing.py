@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
 import msgspec
@@ -65,8 +64,7 @@ class RoutesUnreadable(RoutesError):
 # -- the document as parsed -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
+class Match(msgspec.Struct, frozen=True):
     """A rule's conditions; each one given must hold (an empty tuple is a condition not given)."""
 
     tags: tuple[tuple[str, str], ...] = ()
@@ -99,8 +97,7 @@ class Match:
         return ", ".join(said)
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(msgspec.Struct, frozen=True):
     """Jobs that ``match`` belong to ``team``; their alerts go to its Slack channel and/or webhook."""
 
     team: str
@@ -109,8 +106,7 @@ class Rule:
     slack_webhook_secret: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Destination:
+class Destination(msgspec.Struct, frozen=True):
     """The default route: where the alerts of jobs no rule matches go."""
 
     team: str | None = None
@@ -118,16 +114,14 @@ class Destination:
     slack_webhook_secret: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Routes:
+class Routes(msgspec.Struct, frozen=True):
     """A valid routes document: its rules in order, and its default route (``None``: the stack's own)."""
 
     rules: tuple[Rule, ...] = ()
     default: Destination | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class RouteChoice:
+class RouteChoice(msgspec.Struct, frozen=True):
     """Where one job's alerts go, and why, in words (``rule 1 "nlp": tag team=nlp``); ``rule`` is the
     1-based number of the rule that matched, ``None`` for the default route."""
 

@@ -1,13 +1,15 @@
 """What the Slack notifier needs in every mode, and nothing heavier: an alert's route as its document
-carries it, a channel's one spelling, and what the Slack adapters raise and return (pure, stdlib only:
-webhook mode's cold start imports this, not the thread messages of ``slack_thread``)."""
+carries it, a channel's one spelling, and what the Slack adapters raise and return (pure, the standard
+library and msgspec only: webhook mode's cold start imports this, not the thread messages of
+``slack_thread``)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 #: Secret names a route may give for its webhook (``jobtrail/…``): the only ones the notifier may read.
 ROUTE_SECRET_PREFIX = "jobtrail/"  # noqa: S105 - a name prefix, not a secret
@@ -54,16 +56,14 @@ def normalize_channel(channel: str) -> str:
     return text if _CHANNEL_ID.match(text) else "#" + text.lstrip("#")
 
 
-@dataclass(frozen=True, slots=True)
-class PostedMessage:
+class PostedMessage(msgspec.Struct, frozen=True):
     """A message Slack accepted: the channel's ID (Slack answers with it even for a name) and its ``ts``."""
 
     channel_id: str
     ts: str
 
 
-@dataclass(frozen=True, slots=True)
-class AlertRoute:
+class AlertRoute(msgspec.Struct, frozen=True):
     """Where an alert document asks to go (routing's ``route``) and the team its job belongs to. Every
     field is ``None`` when the document does not say (alerts from before routing)."""
 

@@ -15,9 +15,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+import msgspec
 
 from jobtrail.core.alerts import console_url, log_source, logs_url
 from jobtrail.core.kinds import KINDS, SPECS, JobKey
@@ -60,8 +61,7 @@ STATUS_ICONS = {
 DEFAULT_ICON = ":small_blue_diamond:"
 
 
-@dataclass(frozen=True, slots=True)
-class SlackThread:
+class SlackThread(msgspec.Struct, frozen=True):
     """A job's thread in one channel, as stored with the job.
 
     ``channel`` is the channel as configured (a name or an ID): with the job, it identifies the thread.
@@ -84,8 +84,7 @@ class SlackThread:
         return self.ts is not None and self.channel_id is not None
 
 
-@dataclass(frozen=True, slots=True)
-class TransitionRef:
+class TransitionRef(msgspec.Struct, frozen=True):
     """A transition named by a stream record's keys: its job and its identity (status, start time)."""
 
     job: JobKey
@@ -131,8 +130,7 @@ def thread_start(job: StoredJob, *, thread_all: bool) -> datetime | None:
     return min(stored.alert.transition_start_time for stored in job.alerts)
 
 
-@dataclass(frozen=True, slots=True)
-class Reply:
+class Reply(msgspec.Struct, frozen=True):
     """A reply a thread shows: its key, its message, and whether it is also sent to the channel."""
 
     key: str
@@ -170,8 +168,7 @@ def replies_before(
 # -- the parent: a card of the job ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class JobCard:
+class JobCard(msgspec.Struct, frozen=True):
     """What a job's parent message shows: the job as it is now."""
 
     job: JobKey

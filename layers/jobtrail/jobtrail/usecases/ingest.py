@@ -14,8 +14,10 @@ ingestion is priced per byte: at INFO, a batch of ten events logs about a kiloby
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, TypedDict
+
+import msgspec
 
 from jobtrail.core.events import Rejection, SqsMessage, parse_sqs_batch, parse_state_change
 from jobtrail.core.kinds import KINDS, JobKey, Kind
@@ -28,7 +30,8 @@ from jobtrail.usecases.sync import SyncDeps, SyncResult, sync_job
 class IngestDeps(SyncDeps):
     """Everything IngestFunction talks to: syncing jobs, publishing their alerts (always: only a backfill
     syncs without a publisher), and parking the records it rejects. Built once per container by
-    ``functions/ingest/app.py``, replaced by fakes in tests."""
+    ``functions/ingest/app.py``, replaced by fakes in tests. A dataclass, as ``SyncDeps`` is (a
+    ``msgspec.Struct`` cannot extend one)."""
 
     alerts: AlertPublisher
     dead_letters: DeadLetters
@@ -36,8 +39,7 @@ class IngestDeps(SyncDeps):
     tracked_kinds: tuple[Kind, ...] = KINDS
 
 
-@dataclass(slots=True)
-class BatchCounts:
+class BatchCounts(msgspec.Struct):
     """What one batch did, logged once per batch (the ``batch processed`` line)."""
 
     events: int = 0
@@ -201,5 +203,5 @@ def handle_batch(event: Mapping[str, Any], deps: IngestDeps) -> BatchResponse:
     # The batch line's correlation id is every event id of the batch: a search for one event's id finds
     # the batch that carried it, whose counts say what became of it.
     logger.set_correlation_id(",".join(work.event_ids) or None)
-    logger.info("batch processed", extra=asdict(work.counts))
+    logger.info("batch processed", extra=msgspec.structs.asdict(work.counts))
     return {"batchItemFailures": failures}

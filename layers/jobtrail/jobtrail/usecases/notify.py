@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import KW_ONLY, dataclass, field
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from jobtrail.core.slack_message import slack_payload
 from jobtrail.core.slack_route import SlackRefused, alert_route, is_route_secret
@@ -31,24 +32,27 @@ SNS = "aws:sns"
 DYNAMODB_STREAM = "aws:dynamodb"
 
 
-@dataclass(frozen=True, slots=True)
-class NotifierDeps:
-    """Webhook mode: ``poster`` (the stack's webhook) and ``webhook_for`` (a route's webhook secret → its
-    poster). App mode: ``app`` (the bot token's Web API and the threads in the table)."""
+class _KeywordDeps(msgspec.Struct, frozen=True, kw_only=True):
+    """``NotifierDeps``' keyword-only fields (msgspec has no ``KW_ONLY`` marker; it puts a keyword-only
+    base's fields after the subclass's own)."""
 
-    poster: SlackPoster | None = None
-    _: KW_ONLY
     webhook_for: Callable[[str], SlackPoster] | None = None
     app: SlackAppDeps | None = None
 
 
-@dataclass
-class NotifyResult:
+class NotifierDeps(_KeywordDeps, frozen=True):
+    """Webhook mode: ``poster`` (the stack's webhook) and ``webhook_for`` (a route's webhook secret → its
+    poster). App mode: ``app`` (the bot token's Web API and the threads in the table)."""
+
+    poster: SlackPoster | None = None
+
+
+class NotifyResult(msgspec.Struct):
     """What one invocation did: the alerts and transitions posted or skipped, and for a stream batch
     the record to retry from."""
 
-    posted: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
+    posted: list[str] = msgspec.field(default_factory=list)
+    skipped: list[str] = msgspec.field(default_factory=list)
     retry_from: str | None = None
     stream: bool = False
 

@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # annotations only: the Slack notifier imports these ports wi
     from datetime import datetime
     from decimal import Decimal
 
-    from jobtrail.core.cost import CachedPrice, HourlyPrice, Usage
+    from jobtrail.core.cost import CachedPrice, HourlyPrice, PriceUnavailable, UnpricedJob, Usage
     from jobtrail.core.kinds import JobKey, Kind
     from jobtrail.core.log_tail import LogTail
     from jobtrail.core.model import (
@@ -54,9 +54,10 @@ class JobPrices(Protocol):
     """Hourly prices of SageMaker instances (``adapters.pricing.PriceBook``: the Price List, cached in the
     table, with the price settings applied)."""
 
-    def price(self, instance_type: str, region: str, usage: Usage) -> HourlyPrice | None:
-        """One instance's price per hour for ``usage`` in ``region``; ``None`` when not known now. Never
-        raises: a price never holds a job's history back."""
+    def price(self, instance_type: str, region: str, usage: Usage) -> HourlyPrice | PriceUnavailable | None:
+        """One instance's price per hour for ``usage`` in ``region``; ``None`` when the Price List lists
+        none, ``PriceUnavailable`` when it cannot be found now (later may). Never raises: a price never
+        holds a job's history back."""
         ...
 
 
@@ -116,6 +117,10 @@ class JobHistories(Protocol):
 
     def release_claim(self, alert: Alert, claim: Claim) -> bool: ...
 
+    def list_unpriced(self, job: UnpricedJob) -> None:
+        """Put ``job`` on the unpriced list (one PutItem; again: replaced, with its new ``listed_at``)."""
+        ...
+
 
 class Bookkeeping(Protocol):
     """What reconciliation needs from the history table besides ingest's view of it."""
@@ -131,6 +136,15 @@ class Bookkeeping(Protocol):
     def in_progress_jobs(self) -> list[JobKey]: ...
 
     def pending_alerts(self, *, since: datetime) -> list[PendingAlert]: ...
+
+    def unpriced_jobs(self, *, limit: int) -> list[UnpricedJob]:
+        """At most ``limit`` jobs of the unpriced list (one Query)."""
+        ...
+
+    def clear_unpriced(self, job: UnpricedJob) -> bool:
+        """Take ``job`` off the unpriced list if it was not listed again since it was read (its
+        ``listed_at`` is still there); ``False`` if it was."""
+        ...
 
 
 class ReconcileHistories(JobHistories, Bookkeeping, Protocol):

@@ -10,10 +10,13 @@ A price is looked up once per (instance type, region, usage) and kept at three l
 Then the price settings (``core.price_settings``: negotiated prices, a discount) apply; an overridden price
 needs no lookup. Nothing here raises into a sync: a lookup that fails (throttled, denied, the API
 unreachable, the table unreadable) is logged and counted (``PriceLookupFailures``), the last price known is
-used if there is one, and otherwise the price is unknown, so the job's cost stays unknown and is filled in
-later (its next sync, or the CLI when it reads it). A failed lookup is not tried again by the same container
-for ``RETRY_AFTER``. Invalid price settings leave every price unknown (``PriceSettingsInvalid``): a cost
-priced at list when the organization pays less would be stored wrong.
+used if there is one, and otherwise the price is not found *yet* (``core.cost.PriceUnavailable``), as it is
+while the price settings are invalid (``PriceSettingsInvalid``: a cost priced at list when the organization
+pays less would be stored wrong). The job's cost is then stored unknown, and the sync puts the job on the
+table's unpriced list (``usecases.sync``); the next reconciliation pass (``ReconcileSchedule``, every 15
+minutes by default) prices it again and writes its cost (``usecases.reconcile``). A failed lookup is not
+tried again by the same container for ``RETRY_AFTER`` (10 minutes). That the Price List lists no price
+(``None``) is an answer, kept like a price: such a job's cost stays unknown, and is not listed.
 """
 
 from __future__ import annotations
@@ -21,18 +24,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Final
 
-from jobtrail.core.cost import CachedPrice, HourlyPrice, Usage
+from jobtrail.core.cost import CachedPrice, HourlyPrice, PriceUnavailable, Usage
 from jobtrail.core.price_settings import PriceSettings, PriceSettingsError
 from jobtrail.observability import MetricUnit, logger, metrics
 from jobtrail.usecases.ports import ListPrices, PriceCacheStore, PriceSettingsSource
 
 #: A price older than this is looked up again.
 MAX_AGE: Final = timedelta(days=1)
-#: A lookup that failed is not tried again by the same container before this.
-RETRY_AFTER: Final = timedelta(minutes=15)
+#: A lookup that failed is not tried again by the same container before this: shorter than the default
+#: ``ReconcileSchedule`` (15 minutes), so that a warm reconciliation container tries again at every pass.
+RETRY_AFTER: Final = timedelta(minutes=10)
 
 _Key = tuple[str, Usage, str]  # (region, usage, instance type)
 
@@ -67,22 +70,27 @@ class PriceBook:
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     _memory: dict[_Key, _Remembered] = field(default_factory=dict)
 
-    def price(self, instance_type: str, region: str, usage: Usage) -> HourlyPrice | None:
+    def price(self, instance_type: str, region: str, usage: Usage) -> HourlyPrice | PriceUnavailable | None:
         """What one ``instance_type`` instance costs per hour for ``usage`` in ``region``; ``None`` when
-        that is not known now (logged). Never raises."""
+        the Price List lists no price for it (and the settings set none); ``PriceUnavailable`` when it
+        cannot be found now (no answer from the Price List yet, invalid settings: logged). Never raises."""
         try:
             settings = self.settings.load() if self.settings else PriceSettings()
         except PriceSettingsError as error:
             logger.warning("price settings not usable; costs wait", extra={"error": str(error)})
             metrics.add_metric(name="PriceSettingsInvalid", unit=MetricUnit.Count, value=1)
-            return None
+            return PriceUnavailable("the price settings are invalid")
         overridden = settings.override(instance_type, region, usage)
         if overridden is not None:
             return overridden
-        return settings.price(instance_type, region, usage, self.list_price(instance_type, region, usage))
+        listed = self.list_price(instance_type, region, usage)
+        if listed is None:
+            return PriceUnavailable("the Price List did not answer")
+        return settings.price(instance_type, region, usage, listed.usd_per_hour)
 
-    def list_price(self, instance_type: str, region: str, usage: Usage) -> Decimal | None:
-        """The list price as last looked up (at most ``MAX_AGE`` ago while the Price List answers)."""
+    def list_price(self, instance_type: str, region: str, usage: Usage) -> CachedPrice | None:
+        """The Price List's answer as last looked up (at most ``MAX_AGE`` ago while it answers; its
+        ``usd_per_hour`` ``None`` when it lists none), or ``None`` when it never answered."""
         now = self.clock()
         key: _Key = (region, usage, instance_type)
         remembered = self._memory.get(key)
@@ -96,7 +104,7 @@ class PriceBook:
                 remembered.retry_at = now + RETRY_AFTER
             else:
                 remembered.price, remembered.retry_at = looked_up, None
-        return remembered.price.usd_per_hour if remembered.price else None
+        return remembered.price
 
     def _read_cache(self, key: _Key) -> CachedPrice | None:
         if self.cache is None:

@@ -11,6 +11,10 @@ since a date, resumable, with alerts off unless asked.
 
 Training jobs that stay InProgress with no new transition for longer than ``stalled_after`` raise one
 ``Stalled`` alert per stalled transition, through the same outbox.
+
+Last, each pass prices again the ended jobs whose cost waits for a price that could not be found when it
+was stored (the table's unpriced list, which the syncs keep: ``usecases.sync``): an ended job gets no more
+events, so this is what fills its cost in, within a pass of the Price List answering again.
 """
 
 from __future__ import annotations
@@ -21,14 +25,22 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from jobtrail.core.alerts import STALLED, build_alert
+from jobtrail.core.cost import UnpricedJob
 from jobtrail.core.kinds import KINDS, SPECS, JobKey, Kind
 from jobtrail.core.model import Claim, JobListing, StoredJob
 from jobtrail.core.rate_limit import TokenBucket
 from jobtrail.core.times import iso
-from jobtrail.observability import MetricUnit, metrics
+from jobtrail.observability import MetricUnit, logger, metrics
 from jobtrail.usecases.ports import JobCatalog, ReconcileHistories
 from jobtrail.usecases.routes import choose_route
-from jobtrail.usecases.sync import ALERT_CLAIM_SECONDS, SyncDeps, deliver_alerts, sync_job
+from jobtrail.usecases.sync import (
+    ALERT_CLAIM_SECONDS,
+    Repriced,
+    SyncDeps,
+    deliver_alerts,
+    reprice_job,
+    sync_job,
+)
 
 RECONCILE_WATERMARK = "reconcile"
 BACKFILL_WATERMARK = "backfill"
@@ -43,6 +55,15 @@ OVERLAP = timedelta(minutes=5)
 FIRST_LOOKBACK = timedelta(days=1)
 #: Pending alerts older than this are not retried by reconciliation any more (they stay visible).
 PENDING_ALERT_HORIZON = timedelta(days=7)
+#: Jobs of the unpriced list a pass reads (one Query) and prices again. A pass of this many re-pricings
+#: (a Query, a PutItem and a DeleteItem each, no Describe) stays well within the 5-minute timeout.
+UNPRICED_PER_PASS = 500
+#: A listed job that turns out to wait for nothing is left listed while younger than this: the sync that
+#: listed it may be about to write the summary it listed it for (an invocation lasts at most 5 minutes).
+UNPRICED_SETTLE = timedelta(minutes=10)
+#: A job still waiting for a price this long after it was listed leaves the list (its cost stays unknown,
+#: with its reason; logged), so that prices that never come cannot fill a pass's page for ever.
+UNPRICED_HORIZON = timedelta(days=7)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +92,13 @@ class PassReport:
     alerts_left_pending: int = 0
     stalled_alerts: int = 0
     watermark: str | None = None
+    #: The unpriced list: costs this pass filled in; jobs left on the list (their price still not found, or
+    #: listed again meanwhile); taken off it otherwise (they wait for no price any more, or are gone); and
+    #: given up on (``UNPRICED_HORIZON``).
+    costs_filled: int = 0
+    unpriced_waiting: int = 0
+    unpriced_cleared: int = 0
+    unpriced_dropped: int = 0
     failures: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
@@ -84,15 +112,21 @@ class PassReport:
             "alerts_left_pending": self.alerts_left_pending,
             "stalled_alerts": self.stalled_alerts,
             "watermark": self.watermark,
+            "costs_filled": self.costs_filled,
+            "unpriced_waiting": self.unpriced_waiting,
+            "unpriced_cleared": self.unpriced_cleared,
+            "unpriced_dropped": self.unpriced_dropped,
             "failures": list(self.failures),
         }
 
 
 def reconcile(deps: ReconcileDeps) -> PassReport:
-    """One scheduled pass: jobs modified since the watermark, then stalled jobs.
+    """One scheduled pass: jobs modified since the watermark, then stalled jobs, then the jobs whose
+    cost waits for a price.
 
     The watermark advances to this pass's start only if every job synced; otherwise the next pass
-    retries the same window (sync is idempotent, so nothing doubles).
+    retries the same window (sync is idempotent, so nothing doubles). Pricing comes after: its failures
+    fail the pass but do not hold the watermark back.
     """
     started = deps.sync.clock()
     since = deps.histories.get_watermark(RECONCILE_WATERMARK) or started - FIRST_LOOKBACK
@@ -109,7 +143,48 @@ def reconcile(deps: ReconcileDeps) -> PassReport:
     if not report.failures:
         deps.histories.advance_watermark(RECONCILE_WATERMARK, started)
         report.watermark = iso(started)
+    price_unpriced_jobs(deps, report)
     return report
+
+
+def price_unpriced_jobs(deps: ReconcileDeps, report: PassReport) -> None:
+    """Price again the jobs of the unpriced list (at most ``UNPRICED_PER_PASS``, one Query) and take off
+    the list each one that waits for no price any more.
+
+    A job is taken off (a DeleteItem conditional on the ``listed_at`` read, so that one listed again
+    meanwhile stays) once its cost is known, or once it turns out to wait for nothing (ended with a cost
+    no price changes, or gone), unless a sync may still be writing it (listed less than
+    ``UNPRICED_SETTLE`` ago, and this pass did not write it itself). A price still not found leaves it
+    for the next pass, up to ``UNPRICED_HORIZON``.
+    """
+    now = deps.sync.clock()
+    for entry in deps.histories.unpriced_jobs(limit=UNPRICED_PER_PASS):
+        try:
+            repriced = reprice_job(entry.job, deps.sync)
+            _settle_unpriced(deps, entry, repriced, now - entry.listed_at, report)
+        except Exception as error:  # noqa: BLE001 - recorded; the job stays listed for the next pass
+            report.failures.append(f"{entry.job} cost: {type(error).__name__}: {error}")
+
+
+def _settle_unpriced(
+    deps: ReconcileDeps, entry: UnpricedJob, repriced: Repriced, age: timedelta, report: PassReport
+) -> None:
+    """Count what pricing ``entry``'s job again did, and take it off the list if it is done with."""
+    filled = repriced.outcome == "priced" and repriced.written
+    waiting = repriced.outcome == "waiting"
+    report.costs_filled += filled
+    keep = age < UNPRICED_HORIZON if waiting else (age < UNPRICED_SETTLE and not repriced.written)
+    if keep or not deps.histories.clear_unpriced(entry):
+        report.unpriced_waiting += 1  # (not cleared: listed again meanwhile) the next pass looks again
+        return
+    if waiting:
+        report.unpriced_dropped += 1
+        logger.warning(
+            "job cost left unknown: its price was not found for days",
+            extra={"job": str(entry.job), "usage": entry.usage, "instance_types": list(entry.instance_types)},
+        )
+    elif not filled:
+        report.unpriced_cleared += 1
 
 
 def backfill(

@@ -28,9 +28,10 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
+
+import msgspec
 
 from jobtrail.core.kinds import JobKey
 from jobtrail.core.model import Claim, JobSummary, StoredJob, Transition
@@ -88,8 +89,7 @@ class ParentPending(Exception):
     """Another notifier is posting the job's parent in this channel: the retry will find its ``ts``."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SlackAppDeps:
+class SlackAppDeps(msgspec.Struct, frozen=True, kw_only=True):
     """What app mode talks to: Slack's Web API and the threads in the history table.
 
     ``default_channel`` (``SlackChannel``) takes the alerts whose route names no channel.

@@ -15,22 +15,31 @@ ListTags when its summary is first written, kept with it) and by its name. The r
 only when an alert is due, and its route is fixed in the stored message like the excerpt. Neither a
 failed ListTags nor a bad or unreadable routes document holds anything back: the tags are read again at
 the job's next sync, the alert goes to the default route, and both are logged and counted.
+
+The job's cost is stored with its summary (``core.cost``). When an ended job's cost is unknown only
+because a price could not be found now (``core.cost.unpriced_job``: the Price List did not answer, the
+price settings are invalid), the write puts the job on the table's unpriced list first, as it puts
+alerts first: a crash in between leaves it listed, never its cost waiting unlisted. Reconciliation
+prices the listed jobs again (``reprice_job``). The common path (a price found, a job running) writes
+nothing more.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
+from msgspec.structs import replace
+
 from jobtrail.core.alerts import DEFAULT_ALERT_ON, STALLED, log_source, log_tail_wanted
-from jobtrail.core.cost import PriceLookup, with_cost
+from jobtrail.core.cost import PriceLookup, UnpricedJob, unpriced_job, with_cost
 from jobtrail.core.history import WriteConflict, plan_changes
 from jobtrail.core.kinds import JobKey
 from jobtrail.core.log_tail import DEFAULT_LOG_LINES, LogTail
-from jobtrail.core.model import Alert, Claim, JobRecord, StoredJob, Transition
+from jobtrail.core.model import Alert, Claim, HistoryChanges, JobRecord, StoredJob, Transition
 from jobtrail.core.routing import RouteChoice, kept_tags
 from jobtrail.observability import MetricUnit, logger, metrics, tracer
 from jobtrail.usecases.ports import (
@@ -48,6 +57,8 @@ from jobtrail.usecases.routes import choose_route
 MAX_WRITE_ATTEMPTS = 5
 
 Outcome = Literal["recorded", "unchanged", "stale", "not_found"]
+#: What pricing a stored job again found (``reprice_job``).
+RepriceOutcome = Literal["priced", "waiting", "settled", "gone"]
 
 
 #: How long a sender holds an alert it is publishing. Longer than a Lambda invocation can last (60 s),
@@ -148,6 +159,9 @@ def sync_job(key: JobKey, deps: SyncDeps) -> SyncResult:
             )
         if changes.is_empty:
             break
+        # Every attempt that writes a cost waiting for a price lists it again: a pass that priced the job
+        # meanwhile (this attempt's conflict) clears only the listing it read.
+        _list_if_unpriced(current, deps)
         try:
             created = deps.histories.apply(changes, claim=claim if deps.alerts is not None else None)
         except WriteConflict:
@@ -185,12 +199,78 @@ def _with_tags(snapshot: JobRecord, tags: Mapping[str, str] | None) -> JobRecord
     return replace(snapshot, summary=replace(snapshot.summary, tags=tags))
 
 
+@dataclass(frozen=True, slots=True)
+class Repriced:
+    """What ``reprice_job`` found (``outcome``) and whether it wrote the job's summary."""
+
+    outcome: RepriceOutcome
+    written: bool = False
+
+
+@tracer.capture_method
+def reprice_job(key: JobKey, deps: SyncDeps) -> Repriced:
+    """Price job ``key`` again from its stored billing facts (no Describe: an ended job's are final),
+    for a price that could not be found when its cost was stored, and write the cost the way a sync
+    writes: the whole record, conditional on the summary's version, re-read and retried on a conflict.
+    The rest of the record is unchanged, so no transition and no alert is new.
+
+    ``priced``: its cost is known (now, or already); ``waiting``: a price it needs still cannot be found
+    (``core.cost.unpriced_job``); ``settled``: nothing to wait for (it has not ended, or its cost is
+    unknown for a reason no price changes); ``gone``: the table holds no such job. Raises on DynamoDB
+    errors and on conflicts that persist for ``MAX_WRITE_ATTEMPTS`` attempts.
+    """
+    for _ in range(MAX_WRITE_ATTEMPTS):
+        stored = deps.histories.load(key)
+        if stored is None:
+            return Repriced("gone")
+        before = JobRecord(stored.summary, stored.transitions, stored.final_metrics, stored.steps)
+        after = _with_cost(before, stored, deps.prices)
+        outcome = _reprice_outcome(after, deps)
+        if after.summary == stored.summary:
+            return Repriced(outcome)
+        changes = HistoryChanges(job=key, expected_version=stored.version, summary=after.summary, after=after)
+        try:
+            deps.histories.apply(changes)
+        except WriteConflict:
+            metrics.add_metric(name="WriteConflicts", unit=MetricUnit.Count, value=1)
+            continue
+        return Repriced(outcome, written=True)
+    raise WriteConflict(f"{key}: still conflicting after {MAX_WRITE_ATTEMPTS} attempts")
+
+
+def _reprice_outcome(record: JobRecord, deps: SyncDeps) -> RepriceOutcome:
+    cost = record.summary.cost
+    if cost is not None and cost.known:
+        return "priced"
+    return "waiting" if _unpriced(record, deps) is not None else "settled"
+
+
+def _list_if_unpriced(record: JobRecord, deps: SyncDeps) -> None:
+    """Put the job on the unpriced list when the cost ``record`` stores waits for a price."""
+    unpriced = _unpriced(record, deps)
+    if unpriced is not None:
+        deps.histories.list_unpriced(unpriced)
+
+
+def _unpriced(record: JobRecord, deps: SyncDeps) -> UnpricedJob | None:
+    lookup = price_lookup(deps.prices, record.summary.region)
+    if lookup is None:
+        return None
+    return unpriced_job(record.summary, lookup, at=deps.clock(), statuses=_statuses(record))
+
+
 def _with_cost(snapshot: JobRecord, stored: StoredJob | None, prices: JobPrices | None) -> JobRecord:
     """``snapshot`` with what the job cost (``core.cost.with_cost``): the stored cost while the billing
     facts stay the same, else priced now; a price not known leaves the cost unknown, for later."""
     summary = snapshot.summary
     lookup = price_lookup(prices, summary.region)
-    return replace(snapshot, summary=with_cost(summary, stored.summary if stored else None, lookup))
+    priced = with_cost(summary, stored.summary if stored else None, lookup, _statuses(snapshot))
+    return replace(snapshot, summary=priced)
+
+
+def _statuses(record: JobRecord) -> tuple[str, ...]:
+    """The statuses the job went through, oldest first (a training job's: its secondary statuses)."""
+    return tuple(transition.status for transition in record.transitions)
 
 
 def price_lookup(prices: JobPrices | None, region: str) -> PriceLookup | None:
