@@ -1505,6 +1505,8 @@ def _bad_bodies(steps_by_name: Mapping[str, tuple[Step, ...]]) -> dict[str, str]
         # Only the source differs from a good event, so a consumer must check the source itself.
         "other-source": json.dumps(_variant(first, source="aws.ec2")),
         "other-detail-type": json.dumps(_endpoint_event(first)),
+        # Only the envelope's account differs: the job's ARNs name another account than the event claims.
+        "resources-elsewhere": json.dumps(_variant(first, account="222233334444")),
         "missing-job-name": json.dumps(_detail_variant(first, drop=("TrainingJobName",))),
         "job-name-invalid": json.dumps(
             _detail_variant(first, TrainingJobName="resnet50_imagenet 2026-11-20")

@@ -351,11 +351,10 @@ def _substituted(text: str, variables: Mapping[str, Any], scenario: Mapping[str,
     resolved = {name: _resolve(given, scenario) for name, given in variables.items()}
     substituted = text
     for name, value in resolved.items():
-        if isinstance(value, dict) and set(value) == {"Ref"}:
-            value = "${" + value["Ref"] + "}"
-        if not isinstance(value, str):
+        written = "${" + value["Ref"] + "}" if isinstance(value, dict) and set(value) == {"Ref"} else value
+        if not isinstance(written, str):
             return {"Fn::Sub": [text, resolved]}
-        substituted = substituted.replace("${" + name + "}", value)
+        substituted = substituted.replace("${" + name + "}", written)
     return {"Fn::Sub": substituted}
 
 

@@ -193,3 +193,10 @@ def test_the_parameters_refuse_malformed_values(parameter: str, good: str, bad: 
     assert re.fullmatch(pattern, good)
     assert re.fullmatch(pattern, "") if parameter != "MemberRoleName" else True
     assert not re.fullmatch(pattern, bad)
+
+
+def test_ingest_knows_the_queues_last_delivery() -> None:
+    variables = TEMPLATE["Resources"]["IngestFunction"]["Properties"]["Environment"]["Variables"]
+    redrive = TEMPLATE["Resources"]["StateChangeQueue"]["Properties"]["RedrivePolicy"]
+
+    assert variables["JOBTRAIL_MAX_RECEIVE_COUNT"] == redrive["maxReceiveCount"]

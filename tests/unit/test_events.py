@@ -28,6 +28,11 @@ REASONS = {
     "tuning-job-name-too-long": "detail.HyperParameterTuningJobName: Expected `str` of length <= 32",
     "transform-missing-job-name": "detail: Object missing required field `TransformJobName`",
     "pipeline-execution-arn-invalid": "detail.pipelineExecutionArn: Expected `str` matching regex",
+    "resources-elsewhere": (
+        "resources: arn:aws:sagemaker:us-east-1:123456789012:training-job/"
+        "resnet50-imagenet-2026-11-20-10-00-00-123 is in account 123456789012 region us-east-1, "
+        "the envelope says account 222233334444 region us-east-1"
+    ),
 }
 
 

@@ -769,6 +769,10 @@ BAD_CHECKS: dict[str, Callable[[str], bool]] = {
         json.loads(body)["source"] == "aws.ec2"
         and json.loads(body)["detail-type"] == "SageMaker Training Job State Change"
     ),
+    "resources-elsewhere": lambda body: (
+        json.loads(body)["account"] == "222233334444"
+        and all(":123456789012:" in arn for arn in json.loads(body)["resources"])
+    ),
     "other-detail-type": lambda body: (
         json.loads(body)["source"] == "aws.sagemaker"
         and json.loads(body)["detail-type"] == "SageMaker Endpoint State Change"

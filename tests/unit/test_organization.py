@@ -135,6 +135,13 @@ def test_bad_settings_are_named_in_one_line(settings: dict[str, str], message: s
     assert "\n" not in str(error.value)
 
 
+def test_member_regions_count_in_organization_mode_only() -> None:
+    standalone = organization_from_settings(HOME.account, HOME.region, member_regions="eu-west-1")
+
+    assert standalone.regions == {HOME.region}
+    assert standalone.refusal(Place(HOME.account, "eu-west-1")) is not None
+
+
 def test_the_home_account_in_the_list_is_home_not_a_member() -> None:
     organization = organization_from_settings(
         HOME.account, HOME.region, member_accounts=f"{HOME.account},{MEMBER}"

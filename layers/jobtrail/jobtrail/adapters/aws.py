@@ -9,13 +9,18 @@ they read.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 
 from jobtrail.adapters import logs, pricing, routes, sagemaker, sns, sqs
 from jobtrail.adapters.history_store import HistoryStore
 from jobtrail.adapters.history_table import PriceCache
+
+if TYPE_CHECKING:
+    from jobtrail.adapters.organization import OrganizationAccounts
+    from jobtrail.adapters.places import PlacedJobLogs, PlacedSageMaker
+    from jobtrail.core.organization import Organization
 
 
 class AwsAdapters:
@@ -70,6 +75,41 @@ class AwsAdapters:
         """Made when a ``Failed`` alert first wants a log, not in every cold start (about 10 ms)."""
         return logs.CloudWatchJobLogs(
             OnFirstUse(lambda: self._session.client("logs", config=logs.CLIENT_CONFIG))
+        )
+
+    def placed(self, organization: Organization, session_name: str) -> tuple[PlacedSageMaker, PlacedJobLogs]:
+        """SageMaker and the jobs' logs at each job's place (organization mode): the home account with the
+        function's credentials, a member through its read-only role (STS's client made at the first
+        AssumeRole). The home place's SageMaker client is made now, as ``jobs()`` makes it."""
+        # Imported in organization mode only: a standalone stack's cold start does not load them.
+        from jobtrail.adapters.member_access import (  # noqa: PLC0415
+            STS_CLIENT_CONFIG,
+            MemberCredentials,
+            PlaceClients,
+        )
+        from jobtrail.adapters.places import PlacedJobLogs, PlacedSageMaker  # noqa: PLC0415
+
+        home = organization.home
+        partition = self._session.get_partition_for_region(home.region)
+        sts = OnFirstUse(
+            lambda: self._session.client("sts", region_name=home.region, config=STS_CLIENT_CONFIG)
+        )
+        credentials = MemberCredentials(
+            sts, lambda account: organization.role_arn(account, partition), session_name
+        )
+        clients = PlaceClients(self._session, home.account, credentials)
+        clients.client("sagemaker", home, sagemaker.CLIENT_CONFIG)
+        return PlacedSageMaker(clients), PlacedJobLogs(clients)
+
+    def members(self, organization: Organization) -> OrganizationAccounts | None:
+        """The organization's active accounts when they are the members (``OrganizationId`` alone); its
+        client made at the first read."""
+        if not organization.lists_accounts:
+            return None
+        from jobtrail.adapters.organization import CLIENT_CONFIG, OrganizationAccounts  # noqa: PLC0415
+
+        return OrganizationAccounts(
+            OnFirstUse(lambda: self._session.client("organizations", config=CLIENT_CONFIG))
         )
 
 

@@ -144,11 +144,24 @@ StateChangeEvent = (
 )
 
 
+class SqsAttributes(msgspec.Struct, frozen=True):
+    """The record's system attributes ingest reads."""
+
+    ApproximateReceiveCount: str = "1"
+
+
 class SqsMessage(msgspec.Struct, frozen=True, rename="camel"):
     """One record of the batch Lambda's SQS event source delivers: the fields ingest uses."""
 
     message_id: str
     body: str
+    attributes: SqsAttributes = SqsAttributes()
+
+    @property
+    def receive_count(self) -> int:
+        """How many times SQS has delivered the record (this delivery included); 1 when not said."""
+        count = self.attributes.ApproximateReceiveCount
+        return int(count) if count.isdigit() else 1
 
 
 class SqsBatch(msgspec.Struct, frozen=True, rename={"records": "Records"}):
@@ -212,7 +225,27 @@ def parse_state_change(body: str) -> StateChange | Rejection:
         return Rejection(reason=_one_line(f"body: not JSON ({error})"), event_id=_event_id_of(body))
     except RecursionError:  # nested deeper than the decoder goes
         return Rejection(reason="body: JSON nested too deeply", event_id=None)
+    elsewhere = _named_elsewhere(event)
+    if elsewhere is not None:
+        return Rejection(reason=elsewhere, event_id=event.id)
     return _state_change(event)
+
+
+def _named_elsewhere(event: StateChangeEvent) -> str | None:
+    """Why the event's job ARNs (``resources``, a pipeline's execution ARN) name another account or
+    region than its envelope, or ``None``. The envelope decides where the job is described (organization
+    mode: which member's role): an event forwarded by one account about another's job is not believed."""
+    arns = [*event.resources]
+    if isinstance(event, PipelineExecutionStatusChange | PipelineStepStatusChange):
+        arns.append(event.detail.pipelineExecutionArn)
+    for arn in arns:
+        named = key_from_arn(arn)
+        if named is not None and (named.account, named.region) != (event.account, event.region):
+            return _one_line(
+                f"resources: {arn} is in account {named.account} region {named.region}, "
+                f"the envelope says account {event.account} region {event.region}"
+            )
+    return None
 
 
 def _state_change(event: StateChangeEvent) -> StateChange:

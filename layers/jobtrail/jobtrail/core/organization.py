@@ -19,7 +19,7 @@ the composition roots pass the template's settings in (``organization_from_setti
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Final
 
 import msgspec
@@ -157,7 +157,8 @@ def organization_from_settings(
     role_name: str = "",
 ) -> Organization:
     """The organization the template's settings describe (comma-separated lists; empty strings: not
-    set). Raises ``OrganizationSettingsError`` naming the first bad setting."""
+    set). Raises ``OrganizationSettingsError`` naming the first bad setting. ``member_regions`` counts in
+    organization mode only: a standalone stack has no bus other regions' events could reach it on."""
     _check(home_account, _ACCOUNT, "the home account", "12 digits")
     _check(home_region, _REGION, "the home region", "a region name such as eu-west-1")
     organization = organization_id.strip() or None
@@ -173,12 +174,30 @@ def organization_from_settings(
         _check(region, _REGION, "MemberRegions", "region names, comma-separated")
     name = role_name.strip() or DEFAULT_ROLE_NAME
     _check(name, _ROLE_NAME, "MemberRoleName", "an IAM role name (no path)")
+    enabled = organization is not None or bool(set(accounts) - {home_account})
     return Organization(
         home=Place(home_account, home_region),
         organization_id=organization,
         member_accounts=frozenset(accounts) - {home_account},
-        regions=frozenset(regions) | {home_region},
+        # Other regions' events reach the stack only through its organization bus.
+        regions=(frozenset(regions) if enabled else frozenset()) | {home_region},
         role_name=name,
+    )
+
+
+def organization_from_environment(environment: Mapping[str, str]) -> Organization | None:
+    """The organization the template's variables describe (``ENVIRONMENT``, and ``AWS_REGION``), or
+    ``None`` when the home account is not given (the template always gives it)."""
+    home = environment.get(HOME_ACCOUNT_VARIABLE, "")
+    if not home:
+        return None
+    return organization_from_settings(
+        home,
+        environment.get("AWS_REGION", ""),
+        organization_id=environment.get(ORGANIZATION_ID_VARIABLE, ""),
+        member_accounts=environment.get(MEMBER_ACCOUNTS_VARIABLE, ""),
+        member_regions=environment.get(MEMBER_REGIONS_VARIABLE, ""),
+        role_name=environment.get(MEMBER_ROLE_NAME_VARIABLE, ""),
     )
 
 

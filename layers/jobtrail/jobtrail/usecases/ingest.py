@@ -19,10 +19,11 @@ from typing import Any, TypedDict
 
 import msgspec
 
-from jobtrail.core.events import Rejection, SqsMessage, parse_sqs_batch, parse_state_change
+from jobtrail.core.events import REASON_MAX_LENGTH, Rejection, SqsMessage, parse_sqs_batch, parse_state_change
 from jobtrail.core.kinds import KINDS, JobKey, Kind
+from jobtrail.core.organization import Organization, Place
 from jobtrail.observability import MetricUnit, logger, metrics
-from jobtrail.usecases.ports import AlertPublisher, DeadLetters
+from jobtrail.usecases.ports import AlertPublisher, DeadLetters, MemberAccounts
 from jobtrail.usecases.sync import SyncDeps, SyncResult, sync_job
 
 
@@ -37,6 +38,14 @@ class IngestDeps(SyncDeps):
     dead_letters: DeadLetters
     #: The kinds this stack tracks (``TrackedKinds``); an event of another kind is rejected and parked.
     tracked_kinds: tuple[Kind, ...] = KINDS
+    #: The accounts and regions this stack keeps (``core.organization``); an event from elsewhere is
+    #: rejected and parked. ``None``: not checked (tests that need no organization).
+    organization: Organization | None = None
+    #: The organization's active accounts, when they are the members (``OrganizationId`` alone).
+    members: MemberAccounts | None = None
+    #: The queue's ``maxReceiveCount``: on its last delivery, a record that fails again is parked with
+    #: the reason (SQS's redrive would move it without one). ``None``: left to the redrive.
+    max_receives: int | None = None
 
 
 class BatchCounts(msgspec.Struct):
@@ -81,6 +90,8 @@ class _Batch:
             parsed = Rejection(
                 f"detail-type: {parsed.kind} jobs are not tracked (TrackedKinds: {tracked})", parsed.event_id
             )
+        if not isinstance(parsed, Rejection) and (refusal := self._refusal(parsed.job)) is not None:
+            parsed = Rejection(refusal, parsed.event_id)
         if isinstance(parsed, Rejection):
             self._reject(record, parsed)
             return
@@ -97,6 +108,43 @@ class _Batch:
                 "outcome": result.outcome,
             },
         )
+
+    def _refusal(self, job: JobKey) -> str | None:
+        """Why this stack does not keep ``job``'s account or region (organization mode), or ``None``. The
+        organization's accounts are read only for an account that is not the home one; a failure to read
+        them fails the record (redelivered, then parked)."""
+        organization = self._deps.organization
+        if organization is None:
+            return None
+        place = Place(job.account, job.region)
+        members = None
+        if organization.lists_accounts and place.account != organization.home.account:
+            if self._deps.members is None:
+                raise ValueError(
+                    "organization mode with OrganizationId alone needs the organization's accounts"
+                )
+            members = self._deps.members.includes(place.account)
+        return organization.refusal(place, members)
+
+    def fail_for_good(self, record: SqsMessage, error: Exception) -> bool:
+        """On the record's last delivery (``max_receives``), park it with why it failed, so that the
+        dead-letter queue says why; ``True`` if parked. A record SQS will deliver again stays failed."""
+        limit = self._deps.max_receives
+        if limit is None or record.receive_count < limit:
+            return False
+        cause = error.__cause__ if isinstance(error, JobSyncFailed) and error.__cause__ else error
+        last = " ".join(f"{type(cause).__name__}: {cause}".split())[:REASON_MAX_LENGTH]
+        reason = f"failed on each of its {record.receive_count} deliveries; the last: {last}"
+        event_id = _event_id(record)
+        logger.error(
+            "record parked after its last delivery failed",
+            extra={"message_id": record.message_id, "event_id": event_id, "reason": reason},
+        )
+        self._deps.dead_letters.park(
+            record.body, reason=reason, event_id=event_id, message_id=record.message_id
+        )
+        self.counts.rejected += 1
+        return True
 
     def _sync_once(self, job: JobKey) -> SyncResult:
         known = self._results.get(job)
@@ -170,6 +218,23 @@ class _Batch:
         )
 
 
+def _parked(work: _Batch, record: SqsMessage, error: Exception) -> bool:
+    """Whether the failed ``record`` was parked for good (its last delivery); a park that fails leaves it
+    failed, for SQS's redrive."""
+    try:
+        return work.fail_for_good(record, error)
+    except Exception:  # noqa: BLE001 - the redrive policy still moves it
+        logger.exception(
+            "parking a record after its last delivery failed", extra={"message_id": record.message_id}
+        )
+        return False
+
+
+def _event_id(record: SqsMessage) -> str | None:
+    parsed = parse_state_change(record.body)
+    return parsed.event_id
+
+
 class ItemFailure(TypedDict):
     itemIdentifier: str
 
@@ -193,6 +258,8 @@ def handle_batch(event: Mapping[str, Any], deps: IngestDeps) -> BatchResponse:
         try:
             work.process_record(record)
         except Exception as error:  # noqa: BLE001 - whatever failed, SQS redelivers the record
+            if _parked(work, record, error):
+                continue
             logger.warning(
                 "record failed; SQS will redeliver it",
                 extra={"message_id": record.message_id, "error": f"{type(error).__name__}: {error}"},

@@ -94,6 +94,15 @@ class AlertRoutes(Protocol):
         ...
 
 
+class MemberAccounts(Protocol):
+    """The organization's active accounts (organization mode with ``OrganizationId`` alone)."""
+
+    def includes(self, account: str) -> frozenset[str]:
+        """The active accounts, read again first when ``account`` is not among them (and the last read
+        is not very recent). Raises when they cannot be read."""
+        ...
+
+
 class JobCatalog(Protocol):
     """Lists jobs of one kind, for reconciliation and backfill (``adapters.sagemaker.SageMakerJobs``)."""
 
