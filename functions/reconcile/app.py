@@ -1,33 +1,52 @@
 """ReconcileFunction: on a schedule, catch the state changes whose events were lost, and stalled jobs.
 
 The composition root: the only place that reads this function's environment and creates its clients,
-once per container (the first invocation), then hands them to the use case.
+once per container (the first invocation), then hands them to the use case. In organization mode a pass
+sweeps every member account and region (``core.organization``), each at its own Describe rate
+(``ReconcileDescribeRate`` per place).
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from datetime import timedelta
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from jobtrail.adapters.aws import AwsAdapters
+from jobtrail.adapters.sagemaker import SageMakerJobs
 from jobtrail.core.alerts import parse_alert_on
 from jobtrail.core.kinds import parse_kinds
 from jobtrail.core.log_tail import parse_log_lines
-from jobtrail.core.rate_limit import TokenBucket
+from jobtrail.core.organization import Place, organization_from_environment
+from jobtrail.core.rate_limit import RateLimits, TokenBucket
 from jobtrail.observability import logger, metrics, tracer
+from jobtrail.usecases.ports import JobLogs
 from jobtrail.usecases.prices import PriceBook
 from jobtrail.usecases.reconcile import ReconcileDeps, reconcile, record_metrics
 from jobtrail.usecases.sync import SyncDeps
+
+if TYPE_CHECKING:
+    from jobtrail.adapters.places import PlacedSageMaker
 
 
 @cache
 def deps_from_environment() -> ReconcileDeps:
     """The function's dependencies, from its environment (the template sets every variable)."""
     aws = AwsAdapters(os.environ["JOBTRAIL_TABLE"])
-    jobs = aws.jobs()
+    organization = organization_from_environment(os.environ)
+    rate = float(os.environ.get("JOBTRAIL_RECONCILE_DESCRIBE_RATE", "2"))
+    jobs: PlacedSageMaker | SageMakerJobs
+    logs: JobLogs
+    places: tuple[Place, ...] = ()
+    if organization is not None and organization.enabled:
+        jobs, logs = aws.placed(organization, os.environ.get("POWERTOOLS_SERVICE_NAME", "jobtrail-reconcile"))
+        members = aws.members(organization)
+        places = organization.places(members.includes(organization.home.account) if members else ())
+    else:
+        jobs, logs = aws.jobs(), aws.job_logs()
     hours = float(os.environ.get("JOBTRAIL_STALLED_AFTER_HOURS", "6"))
     return ReconcileDeps(
         sync=SyncDeps(
@@ -35,7 +54,7 @@ def deps_from_environment() -> ReconcileDeps:
             histories=aws.histories,
             alerts=aws.alerts(os.environ["JOBTRAIL_ALERT_TOPIC_ARN"]),
             alert_on=parse_alert_on(os.environ.get("JOBTRAIL_ALERT_ON")),
-            logs=aws.job_logs(),
+            logs=logs,
             log_lines=parse_log_lines(os.environ.get("JOBTRAIL_ALERT_LOG_LINES")),
             tags=jobs,
             routes=aws.alert_routes(os.environ.get("JOBTRAIL_ROUTES_PARAMETER", "")),
@@ -45,11 +64,15 @@ def deps_from_environment() -> ReconcileDeps:
                 aws.price_settings(os.environ.get("JOBTRAIL_PRICE_SETTINGS_PARAMETER", "")),
             ),
         ),
-        catalog=jobs,
+        catalog=jobs if isinstance(jobs, SageMakerJobs) else jobs.at(jobs.home),
         histories=aws.histories,
-        bucket=TokenBucket(float(os.environ.get("JOBTRAIL_RECONCILE_DESCRIBE_RATE", "2"))),
+        bucket=TokenBucket(rate),
         stalled_after=timedelta(hours=hours) if hours > 0 else None,
         kinds=parse_kinds(os.environ.get("JOBTRAIL_TRACKED_KINDS")),
+        organization=organization,
+        places=places,
+        catalog_at=None if isinstance(jobs, SageMakerJobs) else jobs.at,
+        limits=RateLimits(rate),
     )
 
 
@@ -57,7 +80,8 @@ def deps_from_environment() -> ReconcileDeps:
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    report = reconcile(deps_from_environment())
+    deps = deps_from_environment()
+    report = reconcile(replace(deps, time_left=lambda: context.get_remaining_time_in_millis() / 1000))
     record_metrics(report)
     logger.info("reconciliation pass", extra=report.as_dict())
     if report.failures:

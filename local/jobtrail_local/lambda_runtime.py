@@ -103,6 +103,12 @@ class LambdaContext:
     memory_limit_in_mb: int = 256
     aws_request_id: str = "00000000-0000-4000-8000-000000000000"
 
+    #: What ``get_remaining_time_in_millis`` answers: a whole function timeout (ReconcileFunction's 300 s).
+    remaining_ms: int = 300_000
+
     @property
     def invoked_function_arn(self) -> str:
         return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms

@@ -60,7 +60,7 @@ def placed() -> Iterator[tuple[PlacedSageMaker, MemberCredentials]]:
         members = MemberCredentials(
             session.client("sts", region_name="us-east-1"), ORGANIZATION.role_arn, "jobtrail-ingest"
         )
-        yield PlacedSageMaker(PlaceClients(session, HOME, members)), members
+        yield PlacedSageMaker(PlaceClients(session, Place(HOME, "us-east-1"), members)), members
 
 
 def test_the_same_job_name_in_two_accounts_is_described_in_each(
@@ -119,7 +119,7 @@ def test_a_member_logs_are_read_in_its_account() -> None:
         members = MemberCredentials(
             session.client("sts", region_name="us-east-1"), organization.role_arn, "jobtrail-ingest"
         )
-        tails = PlacedJobLogs(PlaceClients(session, HOME, members))
+        tails = PlacedJobLogs(PlaceClients(session, Place(HOME, "us-east-1"), members))
 
         here = tails.tail(JobKey(place.account, place.region, "training", "failing"), 5)
         elsewhere = tails.tail(JobKey(MEMBERS[1], place.region, "training", "failing"), 5)

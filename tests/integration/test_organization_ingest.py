@@ -58,7 +58,7 @@ def organization_deps(
     world: World, sts: Any, organization: Organization = ORGANIZATION
 ) -> tuple[IngestDeps, MemberCredentials]:
     credentials = MemberCredentials(sts, organization.role_arn, "jobtrail-ingest")
-    clients = PlaceClients(boto3.session.Session(), HOME, credentials)
+    clients = PlaceClients(boto3.session.Session(), Place(HOME, "us-east-1"), credentials)
     jobs = PlacedSageMaker(clients)
     deps = replace(
         world.deps,

@@ -155,7 +155,7 @@ class FakeSession:
 def test_clients_are_made_once_per_place_and_again_when_credentials_renew() -> None:
     clock = Clock()
     session = FakeSession()
-    clients = PlaceClients(session, HOME, credentials(clock, FakeSts(clock)))
+    clients = PlaceClients(session, Place(HOME, "us-east-1"), credentials(clock, FakeSts(clock)))
     member = Place(MEMBERS[0], "eu-west-1")
 
     first = clients.client("sagemaker", member, config=None)  # type: ignore[arg-type]
@@ -174,7 +174,7 @@ def test_clients_are_made_once_per_place_and_again_when_credentials_renew() -> N
 
 
 def test_a_member_is_not_reached_when_organization_mode_is_off() -> None:
-    clients = PlaceClients(FakeSession(), HOME, None)
+    clients = PlaceClients(FakeSession(), Place(HOME, "us-east-1"), None)
 
     with pytest.raises(MemberAccessFailed, match="OrganizationModeOff"):
         clients.client("sagemaker", Place(MEMBERS[0], "us-east-1"), config=None)  # type: ignore[arg-type]

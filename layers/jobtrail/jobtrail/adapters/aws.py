@@ -97,7 +97,7 @@ class AwsAdapters:
         credentials = MemberCredentials(
             sts, lambda account: organization.role_arn(account, partition), session_name
         )
-        clients = PlaceClients(self._session, home.account, credentials)
+        clients = PlaceClients(self._session, home, credentials)
         clients.client("sagemaker", home, sagemaker.CLIENT_CONFIG)
         return PlacedSageMaker(clients), PlacedJobLogs(clients)
 

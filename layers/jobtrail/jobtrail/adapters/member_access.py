@@ -143,12 +143,14 @@ class MemberCredentials:
 
 
 class PlaceClients:
-    """AWS clients per (service, place) on one boto3 session: the home account's with the function's
-    credentials, a member's with its role's (``credentials``; ``None``: members are not reached)."""
+    """AWS clients per (service, place) on one boto3 session: the home account's (``home``: the function's
+    account and region) with the function's credentials in any region, a member's with its role's
+    (``credentials``; ``None``: members are not reached)."""
 
-    def __init__(self, session: Any, home_account: str, credentials: MemberCredentials | None) -> None:
+    def __init__(self, session: Any, home: Place, credentials: MemberCredentials | None) -> None:
         self._session = session
-        self._home = home_account
+        self.home = home
+        self._home = home.account
         self._credentials = credentials
         self._clients: dict[tuple[str, Place], tuple[RoleCredentials | None, Any]] = {}
         self._lock = threading.Lock()

@@ -34,6 +34,11 @@ class PlacedSageMaker:
         self._clients = clients
         self._places: dict[Place, sagemaker.SageMakerJobs] = {}
 
+    @property
+    def home(self) -> Place:
+        """The function's own account, in its own region."""
+        return self._clients.home
+
     def at(self, place: Place) -> sagemaker.SageMakerJobs:
         """The SageMaker adapter of one place (its client asked for at each call: live credentials)."""
         found = self._places.get(place)

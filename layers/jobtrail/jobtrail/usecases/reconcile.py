@@ -12,6 +12,11 @@ since a date, resumable, with alerts off unless asked.
 Training jobs that stay InProgress with no new transition for longer than ``stalled_after`` raise one
 ``Stalled`` alert per stalled transition, through the same outbox.
 
+In organization mode (``core.organization``) a pass sweeps every place (member account and region):
+each place's listings are taken in turn (``core.rate_limit.round_robin``), each with its own Describe rate
+limit (SageMaker throttles per account and region) and its own watermark, so a busy account cannot starve
+the others and a place whose listing fails holds back only its own watermark.
+
 Last, each pass prices again the ended jobs whose cost waits for a price that could not be found when it
 was stored (the table's unpriced list, which the syncs keep: ``usecases.sync``): an ended job gets no more
 events, so this is what fills its cost in, within a pass of the Price List answering again.
@@ -20,7 +25,7 @@ events, so this is what fills its cost in, within a pass of the Price List answe
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -28,7 +33,8 @@ from jobtrail.core.alerts import STALLED, build_alert
 from jobtrail.core.cost import UnpricedJob
 from jobtrail.core.kinds import KINDS, SPECS, JobKey, Kind
 from jobtrail.core.model import Claim, JobListing, StoredJob
-from jobtrail.core.rate_limit import TokenBucket
+from jobtrail.core.organization import Organization, Place
+from jobtrail.core.rate_limit import RateLimits, TokenBucket, round_robin
 from jobtrail.core.times import iso
 from jobtrail.observability import MetricUnit, logger, metrics
 from jobtrail.usecases.ports import JobCatalog, ReconcileHistories
@@ -61,6 +67,9 @@ UNPRICED_PER_PASS = 500
 #: A listed job that turns out to wait for nothing is left listed while younger than this: the sync that
 #: listed it may be about to write the summary it listed it for (an invocation lasts at most 5 minutes).
 UNPRICED_SETTLE = timedelta(minutes=10)
+#: A pass starts no new Describe with less than this left before its timeout: the places it did not
+#: finish keep their watermark, and the next pass goes on from there.
+STOP_BEFORE_TIMEOUT_SECONDS = 30.0
 #: A job still waiting for a price this long after it was listed leaves the list (its cost stays unknown,
 #: with its reason; logged), so that prices that never come cannot fill a pass's page for ever.
 UNPRICED_HORIZON = timedelta(days=7)
@@ -77,6 +86,36 @@ class ReconcileDeps:
     bucket: TokenBucket
     stalled_after: timedelta | None = None
     kinds: tuple[Kind, ...] = KINDS
+    #: Organization mode: the places a pass sweeps (``Organization.places``, home first), each place's
+    #: catalog, and a Describe rate limit per place. Empty: the home place only, with ``catalog`` and
+    #: ``bucket``.
+    organization: Organization | None = None
+    places: tuple[Place, ...] = ()
+    catalog_at: Callable[[Place], JobCatalog] | None = None
+    limits: RateLimits[Place] | None = None
+    #: Seconds left before the function's timeout (``None``: no limit, as in a backfill from the CLI).
+    time_left: Callable[[], float] | None = None
+
+    def catalog_of(self, place: Place | None) -> JobCatalog:
+        if place is None or self.catalog_at is None or self._is_home(place):
+            return self.catalog
+        return self.catalog_at(place)
+
+    def bucket_of(self, place: Place | None) -> TokenBucket:
+        if place is None or self.limits is None or self._is_home(place):
+            return self.bucket
+        return self.limits.of(place)
+
+    def watermark_of(self, base: str, place: Place | None) -> str:
+        if place is None or self.organization is None:
+            return base
+        return self.organization.progress_name(base, place)
+
+    def out_of_time(self) -> bool:
+        return self.time_left is not None and self.time_left() < STOP_BEFORE_TIMEOUT_SECONDS
+
+    def _is_home(self, place: Place) -> bool:
+        return self.organization is not None and place == self.organization.home
 
 
 @dataclass
@@ -92,6 +131,8 @@ class PassReport:
     alerts_left_pending: int = 0
     stalled_alerts: int = 0
     watermark: str | None = None
+    #: Organization mode: the places whose watermark stayed (a failure, or the pass ran out of time).
+    places_behind: list[str] = field(default_factory=list)
     #: The unpriced list: costs this pass filled in; jobs left on the list (their price still not found, or
     #: listed again meanwhile); taken off it otherwise (they wait for no price any more, or are gone); and
     #: given up on (``UNPRICED_HORIZON``).
@@ -112,6 +153,7 @@ class PassReport:
             "alerts_left_pending": self.alerts_left_pending,
             "stalled_alerts": self.stalled_alerts,
             "watermark": self.watermark,
+            "places_behind": list(self.places_behind),
             "costs_filled": self.costs_filled,
             "unpriced_waiting": self.unpriced_waiting,
             "unpriced_cleared": self.unpriced_cleared,
@@ -129,22 +171,48 @@ def reconcile(deps: ReconcileDeps) -> PassReport:
     fail the pass but do not hold the watermark back.
     """
     started = deps.sync.clock()
-    since = deps.histories.get_watermark(RECONCILE_WATERMARK) or started - FIRST_LOOKBACK
     report = PassReport()
-    for kind in deps.kinds:
-        try:
-            for listing in deps.catalog.list_jobs(kind, modified_after=since - OVERLAP):
-                _sync_one(deps, listing, report)
-        except Exception as error:  # noqa: BLE001 - one kind's listing failing must not stop the others
-            report.failures.append(f"{kind} listing: {type(error).__name__}: {error}")
+    places: tuple[Place | None, ...] = deps.places or (None,)
+    behind: set[Place | None] = set()
+    sweeps = [(place, _modified(deps, place, started, report, behind)) for place in places]
+    for place, listing in round_robin(sweeps):
+        if deps.out_of_time():
+            behind.update(places)  # not finished: every place keeps its watermark
+            report.failures.append("the pass ran out of time; the next one goes on from the same watermarks")
+            break
+        if not _sync_one(deps, listing, report, place):
+            behind.add(place)
     send_pending_alerts(deps, report)
     if deps.stalled_after:
         alert_stalled_jobs(deps, deps.stalled_after, report)
-    if not report.failures:
-        deps.histories.advance_watermark(RECONCILE_WATERMARK, started)
-        report.watermark = iso(started)
+    for place in places:
+        if place in behind:
+            report.places_behind.append(str(place) if place is not None else "home")
+            continue
+        deps.histories.advance_watermark(deps.watermark_of(RECONCILE_WATERMARK, place), started)
+        if place is None or place == places[0]:
+            report.watermark = iso(started)
     price_unpriced_jobs(deps, report)
     return report
+
+
+def _modified(
+    deps: ReconcileDeps, place: Place | None, started: datetime, report: PassReport, behind: set[Place | None]
+) -> Iterator[JobListing]:
+    """The jobs of each kind modified in ``place`` since its watermark, lazily (round-robin turns). A kind
+    whose listing fails is recorded, and holds back that place's watermark only."""
+    catalog = deps.catalog_of(place)
+    since = (
+        deps.histories.get_watermark(deps.watermark_of(RECONCILE_WATERMARK, place))
+        or started - FIRST_LOOKBACK
+    )
+    where = f"{place} " if place is not None else ""
+    for kind in deps.kinds:
+        try:
+            yield from catalog.list_jobs(kind, modified_after=since - OVERLAP)
+        except Exception as error:  # noqa: BLE001 - one kind's listing failing must not stop the others
+            report.failures.append(f"{where}{kind} listing: {type(error).__name__}: {error}")
+            behind.add(place)
 
 
 def price_unpriced_jobs(deps: ReconcileDeps, report: PassReport) -> None:
@@ -237,9 +305,12 @@ def sync_listed(deps: ReconcileDeps, listings: Iterable[JobListing]) -> PassRepo
     return report
 
 
-def _sync_one(deps: ReconcileDeps, listing: JobListing, report: PassReport) -> None:
+def _sync_one(
+    deps: ReconcileDeps, listing: JobListing, report: PassReport, place: Place | None = None
+) -> bool:
     """Sync a listed job unless the stored history is level with the listing (same status, modified
-    no earlier: pipeline executions list only their start time, so their status decides)."""
+    no earlier: pipeline executions list only their start time, so their status decides). ``False`` if
+    its sync failed (recorded)."""
     report.listed += 1
     stored = deps.histories.load(listing.key)
     if (
@@ -248,19 +319,24 @@ def _sync_one(deps: ReconcileDeps, listing: JobListing, report: PassReport) -> N
         and stored.summary.status == listing.status
     ):
         report.up_to_date += 1
-        return
-    deps.bucket.acquire()
+        return True
+    deps.bucket_of(place).acquire()
     try:
         result = sync_job(listing.key, deps.sync)
     except Exception as error:  # noqa: BLE001 - recorded; the watermark then stays for the next pass
         report.failures.append(f"{listing.key}: {type(error).__name__}: {error}")
-        return
+        return False
     report.synced += 1
     report.recorded += result.outcome == "recorded"
     report.not_found += result.outcome == "not_found"
     report.alerts_sent += len(result.alerts_sent)
     if deps.sync.alerts is None:
         report.alerts_left_pending += len(result.alerts_created)
+    return True
+
+
+def _place_of(job: JobKey) -> Place:
+    return Place(job.account, job.region)
 
 
 def send_pending_alerts(deps: ReconcileDeps, report: PassReport) -> None:
@@ -273,7 +349,7 @@ def send_pending_alerts(deps: ReconcileDeps, report: PassReport) -> None:
         if pending.claimable(now)
     }
     for job in sorted(jobs):
-        deps.bucket.acquire()
+        deps.bucket_of(_place_of(job)).acquire()
         try:
             report.alerts_sent += len(sync_job(job, deps.sync).alerts_sent)
         except Exception as error:  # noqa: BLE001 - recorded; the alert stays pending for the next pass
@@ -298,7 +374,7 @@ def alert_stalled_jobs(deps: ReconcileDeps, stalled_after: timedelta, report: Pa
         stored = deps.histories.load(job)
         if not _is_stalled(stored, now, stalled_after):
             continue
-        deps.bucket.acquire()
+        deps.bucket_of(_place_of(job)).acquire()
         try:
             sync_job(job, deps.sync)
         except Exception as error:  # noqa: BLE001 - recorded like any other failed sync
