@@ -42,6 +42,7 @@ import boto3
 from budgets import NO_KIND
 from jobtrail.adapters.history_store import HistoryStore
 from jobtrail.adapters.sagemaker import tagged_arn
+from jobtrail.core.cost import PriceLookup, Usage, with_cost
 from jobtrail.core.kinds import KINDS
 from jobtrail.core.model import JobRecord
 from jobtrail.core.routing import kept_tags
@@ -401,10 +402,11 @@ def history_mismatches(load: Load) -> list[str]:
     it (training) or from those the answers dated (the other kinds; a status no answer the handler read
     showed is not invented, so the stored ones may be fewer): each as ``"<kind> <name>: <what differs>"``."""
     store = HistoryStore(TABLE, region=REGION)
+    listed = _listed_prices()
     mismatches: list[str] = []
     for job in load.jobs:
         stored = store.load(job)
-        truth = _with_tags(load.final_record(job), load.steps_of(job))
+        truth = _priced(_with_tags(load.final_record(job), load.steps_of(job)), listed)
         expected = list(load.expected[load.steps_of(job)[0].label].transitions)
         recorded = [] if stored is None else [(t.status, t.start_time) for t in stored.transitions]
         transitions_ok = (
@@ -426,6 +428,32 @@ def history_mismatches(load: Load) -> list[str]:
         if wrong:
             mismatches.append(f"{job.kind} {job.name}: {', '.join(wrong)} differ")
     return mismatches
+
+
+def _listed_prices() -> PriceLookup:
+    """The hourly prices of ``events/pricing`` (what the bench's Price List answers), through the Price
+    List adapter on a stubbed client: no network."""
+    from botocore import UNSIGNED  # noqa: PLC0415
+    from botocore.config import Config  # noqa: PLC0415
+    from jobtrail.adapters.pricing import PriceList  # noqa: PLC0415
+    from jobtrail.core.cost import HourlyPrice  # noqa: PLC0415
+    from jobtrail_local.price_list import fixture_pricing  # noqa: PLC0415
+
+    client = boto3.client("pricing", region_name="us-east-1", config=Config(signature_version=UNSIGNED))
+    prices = PriceList(fixture_pricing(client))
+
+    def lookup(instance_type: str, usage: Usage) -> HourlyPrice | None:
+        usd = prices.hourly(instance_type, REGION, usage)
+        return None if usd is None else HourlyPrice(usd)
+
+    return lookup
+
+
+def _priced(record: JobRecord, price: PriceLookup) -> JobRecord:
+    """``record`` with the cost of its final billing facts at the listed prices: what ingest must have
+    stored once the job ended (its cost is computed from the facts, whatever the order of its events)."""
+    statuses = tuple(transition.status for transition in record.transitions)
+    return replace(record, summary=with_cost(record.summary, None, price, statuses))
 
 
 def _with_tags(record: JobRecord, steps: Sequence[Step]) -> JobRecord:
