@@ -1241,6 +1241,9 @@ def deployment_health(health: Health, *, where: str) -> None:
     table.add_row(
         mark(health.watermark_healthy), "reconciliation", "watermark", ago(health.watermark) + stale
     )
+    for place in health.places:  # organization mode: each member place's own watermark
+        where = f"{place.account} {place.region}"
+        table.add_row(mark(health.fresh(place.watermark)), "reconciliation", where, ago(place.watermark))
     last = health.last_recorded
     table.add_row(
         "",

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from jobtrail.adapters.pricing import SsmPriceSettings
     from jobtrail.adapters.routes import SsmAlertRoutes
     from jobtrail.core.kinds import Kind
+    from jobtrail.core.organization import Organization
     from mypy_boto3_sagemaker import SageMakerClient
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_sqs import SQSClient
@@ -84,10 +85,11 @@ class _Table(NamedTuple):
 
 
 class _Stack(NamedTuple):
-    """The ``--stack`` stack's outputs and parameters, from one DescribeStacks."""
+    """The ``--stack`` stack's outputs and parameters, from one DescribeStacks, and its ARN."""
 
     outputs: dict[str, str]
     parameters: dict[str, str | None]
+    stack_id: str = ""
 
 
 class Wiring:
@@ -456,8 +458,39 @@ class Wiring:
             self._stack = _Stack(
                 outputs={o["OutputKey"]: o["OutputValue"] for o in outputs},
                 parameters={p["ParameterKey"]: p.get("ParameterValue") for p in parameters},
+                stack_id=stacks[0].get("StackId", "") if stacks else "",
             )
         return self._stack
+
+    def stack_organization(self) -> Organization | None:
+        """The ``--stack`` stack's organization settings (its account and region, from its ARN, and its
+        organization parameters); ``None`` when organization mode is off."""
+        from jobtrail.core.organization import OrganizationSettingsError, organization_from_settings  # noqa: PLC0415
+
+        stack = self._described_stack(self.stack_name())
+        parts = stack.stack_id.split(":")
+        if len(parts) < 6:
+            return None
+        try:
+            organization = organization_from_settings(
+                parts[4],
+                parts[3],
+                organization_id=stack.parameters.get("OrganizationId") or "",
+                member_accounts=stack.parameters.get("MemberAccountIds") or "",
+                member_regions=stack.parameters.get("MemberRegions") or "",
+                role_name=stack.parameters.get("MemberRoleName") or "",
+            )
+        except OrganizationSettingsError as error:
+            raise UserError(f"stack {self.stack_name()!r}: {error}") from None
+        return organization if organization.enabled else None
+
+    def organization_accounts(self) -> frozenset[str]:
+        """The organization's active accounts, read with your credentials (organizations:ListAccounts)."""
+        from jobtrail.adapters.organization import OrganizationAccounts  # noqa: PLC0415
+
+        session, region = self._session_and_region()
+        client = aws_call(lambda: session.client("organizations", region_name=region))
+        return aws_call(lambda: OrganizationAccounts(client).accounts())
 
     # -- `jobtrail status`: the --stack stack's resources and the clients that describe them
 

@@ -21,14 +21,15 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from jobtrail_cli.errors import EXIT_OK, EXIT_UNHEALTHY
+from jobtrail_cli.errors import EXIT_OK, EXIT_UNHEALTHY, UserError
 from jobtrail_cli.output import print_json
 from jobtrail_cli.wiring import Wiring, aws_call
 
 if TYPE_CHECKING:
     from jobtrail.adapters.history_queries import LastRecorded
+    from jobtrail.adapters.history_store import HistoryStore
 
     from jobtrail_cli.wiring import StackResource
 
@@ -89,6 +90,15 @@ class Alarm:
 
 
 @dataclass(frozen=True, slots=True)
+class PlaceMark:
+    """Organization mode: one member place's reconcile watermark (each place keeps its own)."""
+
+    account: str
+    region: str
+    watermark: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class Health:
     """What ``status`` found; ``problems`` and ``document`` judge it."""
 
@@ -101,6 +111,10 @@ class Health:
     #: The reconcile period, from ``ReconcileSchedule``; ``None`` for a cron schedule (not judged).
     reconcile_period: timedelta | None
     last_recorded: LastRecorded | None
+    #: Organization mode: every other place's watermark (the home place's is ``watermark``); and why the
+    #: places could not all be listed, if they could not (the organization's accounts unreadable).
+    places: tuple[PlaceMark, ...] = ()
+    places_unknown: str | None = None
 
     @property
     def stale_after(self) -> timedelta | None:
@@ -111,7 +125,10 @@ class Health:
 
     @property
     def watermark_healthy(self) -> bool:
-        age, limit = self.age(self.watermark), self.stale_after
+        return self.fresh(self.watermark)
+
+    def fresh(self, watermark: datetime | None) -> bool:
+        age, limit = self.age(watermark), self.stale_after
         return age is not None and (limit is None or age <= limit)
 
     def problems(self) -> list[str]:
@@ -127,6 +144,14 @@ class Health:
             found.append("no reconciliation pass has succeeded yet (no reconcile watermark)")
         elif not self.watermark_healthy:
             found.append(f"the last successful reconciliation pass started {_ago(self.age(self.watermark))}")
+        for place in self.places:
+            where = f"{place.account} {place.region}"
+            if place.watermark is None:
+                found.append(f"no reconciliation pass has reached {where} yet (no watermark)")
+            elif not self.fresh(place.watermark):
+                found.append(f"the last pass that reached {where} started {_ago(self.age(place.watermark))}")
+        if self.places_unknown:
+            found.append(self.places_unknown)
         return found
 
     def document(self) -> dict[str, object]:
@@ -172,6 +197,16 @@ class Health:
                 "stale_after_seconds": _seconds(self.stale_after),
                 "healthy": self.watermark_healthy,
             },
+            "places": [
+                {
+                    "account": place.account,
+                    "region": place.region,
+                    "reconcile_watermark": iso(place.watermark),
+                    "age_seconds": _seconds(self.age(place.watermark)),
+                    "healthy": self.fresh(place.watermark),
+                }
+                for place in self.places
+            ],
             "last_job_recorded": {
                 "job_name": last.job_name if last else None,
                 "kind": last.job.kind if last else None,
@@ -219,7 +254,39 @@ def look(wiring: Wiring, now: datetime) -> Health:
         watermark=wiring.read(lambda: store.get_watermark(RECONCILE_WATERMARK)),
         reconcile_period=schedule_period(wiring.stack_parameter("ReconcileSchedule") or "rate(15 minutes)"),
         last_recorded=wiring.read(lambda: queries.last_recorded(among=RECENT_JOBS)),
+        **_places(wiring, store),
     )
+
+
+def _places(wiring: Wiring, store: HistoryStore) -> dict[str, Any]:
+    """Organization mode: each member place's reconcile watermark (one Query each). With the whole
+    organization as members, its accounts are read with your credentials; if they cannot be, one line
+    says so and the listed places are judged."""
+    from jobtrail.usecases.reconcile import RECONCILE_WATERMARK  # noqa: PLC0415
+
+    organization = wiring.stack_organization()
+    if organization is None:
+        return {}
+    members: frozenset[str] = frozenset()
+    unknown = None
+    if organization.lists_accounts:
+        try:
+            members = wiring.organization_accounts()
+        except UserError as error:
+            unknown = f"the organization's accounts could not be read to check their places: {error}"
+    marks = tuple(
+        PlaceMark(
+            place.account,
+            place.region,
+            _watermark(wiring, store, organization.progress_name(RECONCILE_WATERMARK, place)),
+        )
+        for place in organization.places(members)[1:]
+    )
+    return {"places": marks, "places_unknown": unknown}
+
+
+def _watermark(wiring: Wiring, store: HistoryStore, name: str) -> datetime | None:
+    return wiring.read(lambda: store.get_watermark(name))
 
 
 def schedule_period(expression: str) -> timedelta | None:
