@@ -474,6 +474,19 @@ def _add_backfill(
         help="a Failed alert it creates quotes the last N lines of the job's log, 0 for none (default: the "
         "stack's AlertLogLines with --stack, else 20)",
     )
+    backfill_command.add_argument(
+        "--account",
+        type=account_id,
+        metavar="ID",
+        help="organization mode: backfill this member account, through its reader role (your role must be "
+        "one of the member stacks' OperatorRoleArns; needs --stack)",
+    )
+    backfill_command.add_argument(
+        "--job-region",
+        type=region_name,
+        metavar="REGION",
+        help="organization mode: the region of the jobs to backfill (default: the table's region)",
+    )
     backfill_command.set_defaults(run=backfill.backfill)
     return backfill_command
 

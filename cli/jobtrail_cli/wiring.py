@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from jobtrail.adapters.pricing import SsmPriceSettings
     from jobtrail.adapters.routes import SsmAlertRoutes
     from jobtrail.core.kinds import Kind
-    from jobtrail.core.organization import Organization
+    from jobtrail.core.organization import Organization, Place
     from mypy_boto3_sagemaker import SageMakerClient
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_sqs import SQSClient
@@ -483,6 +483,29 @@ class Wiring:
         except OrganizationSettingsError as error:
             raise UserError(f"stack {self.stack_name()!r}: {error}") from None
         return organization if organization.enabled else None
+
+    def member_reach(self, place: Place) -> tuple[Any, Any]:
+        """SageMaker and the jobs' logs in ``place`` (organization mode): your credentials in your own
+        account, the member's reader role (``MemberRoleName``) in another; (jobs, logs) adapters."""
+        from jobtrail.adapters.member_access import MemberCredentials, PlaceClients  # noqa: PLC0415
+        from jobtrail.adapters.places import PlacedJobLogs, PlacedSageMaker  # noqa: PLC0415
+        from jobtrail.core.organization import Place  # noqa: PLC0415
+
+        organization = self.stack_organization()
+        if organization is None:
+            raise UserError(
+                f"stack {self.stack_name()!r} is not in organization mode: it keeps no other account"
+            )
+        session, region = self._session_and_region()
+        sts = aws_call(lambda: session.client("sts", region_name=region))
+        caller = aws_call(sts.get_caller_identity)["Account"]
+        partition = session.get_partition_for_region(region)
+        credentials = MemberCredentials(
+            sts, lambda account: organization.role_arn(account, partition), "jobtrail-backfill"
+        )
+        clients = PlaceClients(session, Place(caller, region), credentials)
+        jobs = PlacedSageMaker(clients)
+        return jobs.at(place), PlacedJobLogs(clients)
 
     def organization_accounts(self) -> frozenset[str]:
         """The organization's active accounts, read with your credentials (organizations:ListAccounts)."""

@@ -11,6 +11,9 @@ from jobtrail_cli.output import print_json
 from jobtrail_cli.wiring import Wiring
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from jobtrail.core.organization import Place
     from jobtrail.usecases.reconcile import PassReport, ReconcileDeps
 
 
@@ -22,15 +25,18 @@ def backfill(args: argparse.Namespace, wiring: Wiring) -> int:
     if args.rate <= 0:
         raise UserError("--rate must be positive", EXIT_USAGE)
     wiring.refuse_local(args.command, "backfill reads SageMaker in your account")
-    deps = _deps(args, wiring)
+    place = _place(args, wiring)
+    deps = _deps(args, wiring, place)
     if args.json:
         with wiring.function_logs_to_stderr():
-            report = wiring.read(lambda: reconcile.backfill(deps, args.since))
+            report = _run(wiring, lambda: reconcile.backfill(deps, args.since, place=place))
     else:
         from jobtrail_cli import render  # noqa: PLC0415 - rich only when printing
 
         with wiring.function_logs_to_stderr(), render.counting_progress("Backfilling jobs") as tick:
-            report = wiring.read(lambda: reconcile.backfill(deps, args.since, on_job=lambda _: tick()))
+            report = _run(
+                wiring, lambda: reconcile.backfill(deps, args.since, on_job=lambda _: tick(), place=place)
+            )
     if args.json:
         print_json(report.as_dict())
     else:
@@ -43,7 +49,43 @@ def backfill(args: argparse.Namespace, wiring: Wiring) -> int:
     return EXIT_OK
 
 
-def _deps(args: argparse.Namespace, wiring: Wiring) -> ReconcileDeps:
+def _place(args: argparse.Namespace, wiring: Wiring) -> Place | None:
+    """The member place ``--account``/``--job-region`` name (organization mode; ``--stack`` needed), or
+    ``None``: your own account in the table's region, as before organization mode."""
+    from jobtrail.core.organization import Place  # noqa: PLC0415
+
+    if args.account is None and args.job_region is None:
+        return None
+    if not args.stack:
+        raise UserError(
+            "--account and --job-region need --stack STACK (its organization settings)", EXIT_USAGE
+        )
+    organization = wiring.stack_organization()
+    if organization is None:
+        raise UserError(
+            f"stack {args.stack!r} is not in organization mode: pass no --account or --job-region"
+        )
+    place = Place(args.account or organization.home.account, args.job_region or organization.home.region)
+    members = wiring.organization_accounts() if organization.lists_accounts else None
+    refusal = organization.refusal(place, members)
+    if refusal is not None:
+        raise UserError(f"stack {args.stack!r} does not keep that place: {refusal}", EXIT_USAGE)
+    return place
+
+
+def _run(wiring: Wiring, backfill: Callable[[], PassReport]) -> PassReport:
+    """The backfill, a member role that cannot be assumed said in one line."""
+    from jobtrail.adapters.member_access import MemberAccessFailed  # noqa: PLC0415
+
+    try:
+        return wiring.read(backfill)
+    except MemberAccessFailed as error:
+        raise UserError(
+            f"cannot read that account: {error} (is your role in the member stacks' OperatorRoleArns?)"
+        ) from None
+
+
+def _deps(args: argparse.Namespace, wiring: Wiring, place: Place | None = None) -> ReconcileDeps:
     """The reconcile use case over this account's SageMaker and the history table; with ``--alerts`` it
     publishes to the AlertTopic, else due alerts go to the outbox for the deployed functions to publish.
     Either way a ``Failed`` alert it creates quotes the end of the job's log, as the deployed functions'
@@ -56,7 +98,11 @@ def _deps(args: argparse.Namespace, wiring: Wiring) -> ReconcileDeps:
     from jobtrail.usecases.sync import SyncDeps  # noqa: PLC0415
 
     store = wiring.store()
-    jobs = sagemaker.SageMakerJobs(wiring.sagemaker())
+    jobs, member_logs = (
+        wiring.member_reach(place)
+        if place is not None
+        else (sagemaker.SageMakerJobs(wiring.sagemaker()), None)
+    )
     alerts = None
     if args.alerts:
         alerts = sns.SnsAlertPublisher(
@@ -69,7 +115,7 @@ def _deps(args: argparse.Namespace, wiring: Wiring) -> ReconcileDeps:
         histories=store,
         alerts=alerts,
         alert_on=wiring.alert_on(),
-        logs=wiring.job_logs() if log_lines > 0 else None,
+        logs=(member_logs or wiring.job_logs()) if log_lines > 0 else None,
         log_lines=log_lines,
         tags=jobs,
         routes=wiring.alert_routes(routes_parameter) if routes_parameter else None,
@@ -80,6 +126,7 @@ def _deps(args: argparse.Namespace, wiring: Wiring) -> ReconcileDeps:
         histories=store,
         bucket=TokenBucket(args.rate),
         kinds=args.kind or wiring.tracked_kinds(),
+        organization=wiring.stack_organization() if place is not None else None,
     )
     return deps if args.alerts else reconcile.silent(deps, sync.clock())
 

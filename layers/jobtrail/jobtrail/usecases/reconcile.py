@@ -256,10 +256,15 @@ def _settle_unpriced(
 
 
 def backfill(
-    deps: ReconcileDeps, since: datetime, *, on_job: Callable[[JobListing], None] | None = None
+    deps: ReconcileDeps,
+    since: datetime,
+    *,
+    on_job: Callable[[JobListing], None] | None = None,
+    place: Place | None = None,
 ) -> PassReport:
     """Sync every job of ``deps.kinds`` created since ``since``, kind after kind, each resuming after the
-    last job of its kind a previous run finished (progress is kept per kind).
+    last job of its kind a previous run finished (progress is kept per kind, and per ``place``: a member
+    account and region, whose jobs ``deps.catalog`` then lists).
 
     A previous run's progress counts only if it covered ``since`` (give or take ``RESUME_TOLERANCE``,
     so ``--since 30d`` typed again an hour later resumes); an earlier ``since`` starts over, and jobs
@@ -268,7 +273,7 @@ def backfill(
     """
     report = PassReport()
     for kind in deps.kinds:
-        _backfill_kind(deps, kind, since, report, on_job)
+        _backfill_kind(deps, kind, since, report, on_job, place=place)
         if report.failures:
             break
     return report
@@ -280,8 +285,11 @@ def _backfill_kind(
     since: datetime,
     report: PassReport,
     on_job: Callable[[JobListing], None] | None,
+    *,
+    place: Place | None = None,
 ) -> None:
-    since_mark, progress_mark = f"{BACKFILL_SINCE_WATERMARK}/{kind}", f"{BACKFILL_WATERMARK}/{kind}"
+    since_mark = deps.watermark_of(f"{BACKFILL_SINCE_WATERMARK}/{kind}", place)
+    progress_mark = deps.watermark_of(f"{BACKFILL_WATERMARK}/{kind}", place)
     covered_since = deps.histories.get_watermark(since_mark)
     progress = deps.histories.get_watermark(progress_mark)
     if covered_since is None or progress is None or since < covered_since - RESUME_TOLERANCE:
