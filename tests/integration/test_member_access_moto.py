@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from typing import Any
 
 import boto3
 import pytest
@@ -14,43 +13,13 @@ from jobtrail.adapters.member_access import MemberCredentials, PlaceClients
 from jobtrail.adapters.places import PlacedJobLogs, PlacedSageMaker
 from jobtrail.core.kinds import JobKey
 from jobtrail.core.organization import Organization, Place, organization_from_settings
-from jobtrail_local.lifecycles import load_lifecycle
 from moto import mock_aws
-from moto.core import DEFAULT_ACCOUNT_ID
+from moto_accounts import HOME, client_in, create_training_job
 
-HOME = DEFAULT_ACCOUNT_ID
 MEMBERS = ("222233334444", "333344445555")
 ORGANIZATION = organization_from_settings(
     HOME, "us-east-1", member_accounts=",".join(MEMBERS), member_regions="eu-west-1"
 )
-
-
-def member_client(service: str, place: Place) -> Any:
-    """A client in ``place`` as its account's own users have (an admin role assumed there)."""
-    if place.account == HOME:
-        return boto3.client(service, region_name=place.region)
-    given = boto3.client("sts", region_name="us-east-1").assume_role(
-        RoleArn=f"arn:aws:iam::{place.account}:role/admin", RoleSessionName="seed"
-    )["Credentials"]
-    return boto3.client(
-        service,
-        region_name=place.region,
-        aws_access_key_id=given["AccessKeyId"],
-        aws_secret_access_key=given["SecretAccessKey"],
-        aws_session_token=given["SessionToken"],
-    )
-
-
-def create_training_job(place: Place, name: str, instance_type: str) -> None:
-    describe = load_lifecycle("completed").steps[0].describe
-    member_client("sagemaker", place).create_training_job(
-        TrainingJobName=name,
-        AlgorithmSpecification=describe["AlgorithmSpecification"],
-        RoleArn=describe["RoleArn"],
-        OutputDataConfig=describe["OutputDataConfig"],
-        ResourceConfig=describe["ResourceConfig"] | {"InstanceType": instance_type},
-        StoppingCondition=describe["StoppingCondition"],
-    )
 
 
 @pytest.fixture
@@ -106,7 +75,7 @@ def test_a_job_in_another_place_is_not_found_there(placed: tuple[PlacedSageMaker
 def test_a_member_logs_are_read_in_its_account() -> None:
     with mock_aws():
         place = Place(MEMBERS[0], "eu-west-1")
-        logs = member_client("logs", place)
+        logs = client_in("logs", place)
         logs.create_log_group(logGroupName="/aws/sagemaker/TrainingJobs")
         logs.create_log_stream(logGroupName="/aws/sagemaker/TrainingJobs", logStreamName="failing/algo-1-1")
         logs.put_log_events(

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Hashable, Iterable, Iterator
-from typing import Generic, TypeVar
+from functools import partial
+from typing import Any, Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
@@ -62,24 +63,17 @@ class TokenBucket:
 class RateLimits(Generic[K]):
     """One ``TokenBucket`` per key (a place), each at ``rate``, made when the key is first asked for."""
 
-    def __init__(
-        self,
-        rate: float,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        if rate <= 0:
-            raise ValueError("rate must be positive")
+    def __init__(self, rate: float, **timing: Any) -> None:
+        """``timing``: the buckets' ``clock`` and ``sleep`` (``TokenBucket``'s; the real ones by default)."""
+        self._make = partial(TokenBucket, rate, **timing)
+        self._make()  # a rate that is not positive fails here, not at the first place
         self.rate = rate
-        self._clock = clock
-        self._sleep = sleep
         self._buckets: dict[K, TokenBucket] = {}
 
     def of(self, key: K) -> TokenBucket:
         bucket = self._buckets.get(key)
         if bucket is None:
-            bucket = self._buckets[key] = TokenBucket(self.rate, clock=self._clock, sleep=self._sleep)
+            bucket = self._buckets[key] = self._make()
         return bucket
 
     @property
