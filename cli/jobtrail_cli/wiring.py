@@ -499,6 +499,11 @@ class Wiring:
         session, region = self._session_and_region()
         sts = aws_call(lambda: session.client("sts", region_name=region))
         caller = aws_call(sts.get_caller_identity)["Account"]
+        if place.account != caller and organization.role_arn(place.account) is None:
+            raise UserError(
+                f"account {place.account} (the stack's own) has no reader role: run this with credentials of "
+                f"that account (yours are {caller}'s)"
+            )
         partition = session.get_partition_for_region(region)
         credentials = MemberCredentials(
             sts, lambda account: organization.role_arn(account, partition), "jobtrail-backfill"

@@ -9,9 +9,10 @@ sweeps every member account and region (``core.organization``), each at its own 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
-from functools import cache
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -20,7 +21,7 @@ from jobtrail.adapters.sagemaker import SageMakerJobs
 from jobtrail.core.alerts import parse_alert_on
 from jobtrail.core.kinds import parse_kinds
 from jobtrail.core.log_tail import parse_log_lines
-from jobtrail.core.organization import Place, organization_from_environment
+from jobtrail.core.organization import Organization, Place, organization_from_environment
 from jobtrail.core.rate_limit import RateLimits, TokenBucket
 from jobtrail.observability import logger, metrics, tracer
 from jobtrail.usecases.ports import JobLogs
@@ -29,6 +30,7 @@ from jobtrail.usecases.reconcile import ReconcileDeps, reconcile, record_metrics
 from jobtrail.usecases.sync import SyncDeps
 
 if TYPE_CHECKING:
+    from jobtrail.adapters.organization import OrganizationAccounts
     from jobtrail.adapters.places import PlacedSageMaker
 
 
@@ -41,10 +43,13 @@ def deps_from_environment() -> ReconcileDeps:
     jobs: PlacedSageMaker | SageMakerJobs
     logs: JobLogs
     places: tuple[Place, ...] = ()
+    list_places: Callable[[], tuple[Place, ...]] | None = None
     if organization is not None and organization.enabled:
         jobs, logs = aws.placed(organization, os.environ.get("POWERTOOLS_SERVICE_NAME", "jobtrail-reconcile"))
+        places = organization.places()
         members = aws.members(organization)
-        places = organization.places(members.includes(organization.home.account) if members else ())
+        if members is not None:  # a whole organization: its accounts read at each pass
+            list_places = partial(_places_of, organization, members)
     else:
         jobs, logs = aws.jobs(), aws.job_logs()
     hours = float(os.environ.get("JOBTRAIL_STALLED_AFTER_HOURS", "6"))
@@ -71,9 +76,14 @@ def deps_from_environment() -> ReconcileDeps:
         kinds=parse_kinds(os.environ.get("JOBTRAIL_TRACKED_KINDS")),
         organization=organization,
         places=places,
+        list_places=list_places,
         catalog_at=None if isinstance(jobs, SageMakerJobs) else jobs.at,
         limits=RateLimits(rate),
     )
+
+
+def _places_of(organization: Organization, members: OrganizationAccounts) -> tuple[Place, ...]:
+    return organization.places(members.accounts())
 
 
 @logger.inject_lambda_context(clear_state=True)

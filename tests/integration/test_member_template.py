@@ -57,7 +57,11 @@ FUNCTION_ROLES = [
     f"arn:aws:iam::{CENTRAL}:role/jobtrail-ReconcileFunctionRole-6F5E4D3C2B1A",
 ]
 OPERATOR_ROLES = [f"arn:aws:iam::{CENTRAL}:role/platform-operators"]
-GIVEN = {"CentralEventBusArn": BUS_ARN, "CentralRoleArns": ",".join(FUNCTION_ROLES)}
+GIVEN = {
+    "CentralEventBusArn": BUS_ARN,
+    "CentralRoleArns": ",".join(FUNCTION_ROLES),
+    "ReaderRoleRegion": "us-east-1",
+}
 FORWARDING = {
     "ForwarderRole",
     "ForwardSageMakerStateChanges",
@@ -282,7 +286,8 @@ def test_the_reader_role_is_made_in_the_chosen_region_only() -> None:
 
     assert _scenario(MEMBER, "eu-central-1", given)["CreatesReaderRole"] is True
     assert _scenario(MEMBER, "us-east-1", given)["CreatesReaderRole"] is False
-    assert MEMBER_TEMPLATE["Parameters"]["ReaderRoleRegion"]["Default"] == "us-east-1"
+    # No default: a default region the StackSet does not deploy to would leave every member without a role
+    assert "Default" not in MEMBER_TEMPLATE["Parameters"]["ReaderRoleRegion"]
 
 
 def test_outputs_are_the_reader_role_and_the_forward_rule() -> None:
@@ -518,12 +523,13 @@ def test_parameters_refuse_malformed_values(parameter: str, value: str, accepted
     assert bool(re.fullmatch(pattern, value)) is accepted
 
 
-def test_only_the_central_bus_and_roles_must_be_given() -> None:
+def test_only_the_central_bus_and_roles_and_the_reader_roles_region_must_be_given() -> None:
     parameters = MEMBER_TEMPLATE["Parameters"]
 
     assert {name for name, body in parameters.items() if "Default" not in body} == {
         "CentralEventBusArn",
         "CentralRoleArns",
+        "ReaderRoleRegion",
     }
     assert all(body["Type"] == "String" for body in parameters.values())
 

@@ -72,3 +72,33 @@ def test_closed_accounts_are_not_members(organizations: Any) -> None:
     organizations.close_account(AccountId=member)
 
     assert member not in OrganizationAccounts(organizations, clock=Clock()).accounts()
+
+
+def test_a_failed_reread_keeps_the_accounts_read_before(organizations: Any) -> None:
+    member = add_account(organizations, "team-d")
+    clock = Clock()
+    accounts = OrganizationAccounts(organizations, clock=clock)
+    accounts.accounts()
+
+    # Organizations stops answering after the list expires
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("Organizations is not answering")
+
+    organizations.get_paginator = broken
+    clock.now += timedelta(minutes=16)
+    assert member in accounts.accounts()
+    assert member in accounts.includes(member)
+    # and it is asked again a minute later, not at every call
+    assert accounts.list_calls == 2
+    clock.now += timedelta(minutes=1)
+    accounts.accounts()
+    assert accounts.list_calls == 3
+
+
+def test_nothing_read_yet_fails(organizations: Any) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("Organizations is not answering")
+
+    organizations.get_paginator = broken
+    with pytest.raises(RuntimeError, match="not answering"):
+        OrganizationAccounts(organizations, clock=Clock()).accounts()

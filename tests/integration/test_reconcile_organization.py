@@ -6,7 +6,7 @@ place whose role cannot be assumed holds back only its own watermark."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -89,8 +89,9 @@ def test_a_place_that_cannot_be_read_holds_back_only_its_own_watermark(world: Wo
 
     assert world.store.load(reachable) is not None
     assert world.store.load(locked) is None
-    assert report.failures
-    assert all(failure.startswith(f"{MEMBER_A} ") for failure in report.failures)
+    # Not a failed pass (its errors alarm would stay on until the member deploys its role): the place is
+    # behind, and its watermark ageing is what `jobtrail status` reports
+    assert report.failures == []
     assert sorted(report.places_behind) == [f"{MEMBER_A} eu-west-1", f"{MEMBER_A} us-east-1"]
     assert world.store.get_watermark(f"reconcile/{MEMBER_A}/us-east-1") is None
     assert world.store.get_watermark(f"reconcile/{MEMBER_B}/eu-west-1") is not None
@@ -108,20 +109,23 @@ def test_a_pass_out_of_time_keeps_every_watermark(world: World) -> None:
     assert report.synced == 0
     assert world.store.get_watermark("reconcile") is None
     assert len(report.places_behind) == len(ORGANIZATION.places())
-    assert report.failures == ["the pass ran out of time; the next one goes on from the same watermarks"]
+    assert report.failures == ["the pass ran out of time; the places it did not finish keep their watermark"]
 
 
-def test_the_describe_rate_is_per_place() -> None:
+def test_each_place_describes_at_its_own_rate(world: World) -> None:
+    for n in range(4):
+        create_training_job(BUSY, f"busy-{n}")
+    create_training_job(QUIET, "quiet")
     ticks = {"now": 0.0}
     limits: RateLimits[Place] = RateLimits(
         1.0, clock=lambda: ticks["now"], sleep=lambda s: ticks.update(now=ticks["now"] + s)
     )
+    deps = replace(organization_deps(world, boto3.client("sts", region_name="us-east-1")), limits=limits)
 
-    for _ in range(3):
-        limits.of(BUSY).acquire()
-    busy_waited = limits.of(BUSY).waited
-    limits.of(QUIET).acquire()
+    report = reconcile(deps)
 
-    assert busy_waited == pytest.approx(2.0)
+    # 1 Describe a second per place, bursts of 1: the busy member's 4 wait 3 s in all, the quiet one's none
+    assert report.synced == 5
+    assert limits.of(BUSY).waited == pytest.approx(3.0)
     assert limits.of(QUIET).waited == 0
-    assert timedelta(seconds=ticks["now"]) == timedelta(seconds=2)
+    assert deps.bucket.waited == 0  # the home place's own bucket: no home job

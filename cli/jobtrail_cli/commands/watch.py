@@ -232,7 +232,7 @@ def _watch_jobs(args: argparse.Namespace, wiring: Wiring, pace: Pace) -> None:
     where = wiring.where()
     shown = JobsChanges()
     changed_at: dict[JobKey, float] = {}
-    query = JobQuery(kind=args.kind, limit=args.limit)
+    query = JobQuery(kind=args.kind, account=args.account, region=args.job_region, limit=args.limit)
 
     with _screen(args) as show:
 

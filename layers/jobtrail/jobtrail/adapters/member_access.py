@@ -29,6 +29,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from jobtrail.core.organization import Place
+from jobtrail.usecases.ports import PlaceUnreachable
 
 #: The longest session a role assumed from a Lambda function's own role session may ask for (IAM caps
 #: role chaining at one hour).
@@ -61,7 +62,7 @@ class RoleCredentials(msgspec.Struct, frozen=True):
         return f"RoleCredentials({self.access_key_id[:4]}…, expires {self.expiration.isoformat()})"
 
 
-class MemberAccessFailed(Exception):
+class MemberAccessFailed(PlaceUnreachable):
     """A member account's role could not be assumed: one line naming the account, the role and STS's
     code (never a credential)."""
 

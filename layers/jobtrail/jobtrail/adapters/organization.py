@@ -4,8 +4,10 @@ stack whose members are a whole organization (``OrganizationId`` without ``Membe
 The list is kept for ``TTL``; an account not in it is looked up again at most once per
 ``UNKNOWN_RECHECK`` (an account that just joined is admitted without waiting for the TTL, and a flood of
 events from a stranger costs one listing a minute). Only ``ACTIVE`` accounts count (``State``, or the
-older ``Status``). The call needs the management account or a delegated administrator; a failure
-propagates, so the record is retried, then parked.
+older ``Status``). The call needs the management account or a delegated administrator. A read that fails
+after a good one keeps the accounts read before (an Organizations outage must not park every member's
+events) and is tried again after ``UNKNOWN_RECHECK``; with nothing read yet, it propagates, so the record
+is retried, then parked.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from botocore.config import Config
+
+from jobtrail.observability import logger
 
 TTL: Final = timedelta(minutes=15)
 UNKNOWN_RECHECK: Final = timedelta(minutes=1)
@@ -67,9 +71,19 @@ class OrganizationAccounts:
     def _read(self, now: datetime) -> None:
         self.list_calls += 1
         found: set[str] = set()
-        for page in self._client.get_paginator("list_accounts").paginate():
-            for account in page.get("Accounts", ()):
-                if (account.get("State") or account.get("Status")) == "ACTIVE":
-                    found.add(account["Id"])
+        try:
+            for page in self._client.get_paginator("list_accounts").paginate():
+                for account in page.get("Accounts", ()):
+                    if (account.get("State") or account.get("Status")) == "ACTIVE":
+                        found.add(account["Id"])
+        except Exception:
+            if self._accounts is None:
+                raise
+            # The accounts read before stand; asked again after UNKNOWN_RECHECK, not at every event.
+            logger.warning(
+                "the organization's accounts could not be read again; the last list stands", exc_info=True
+            )
+            self._read_at = now - TTL + UNKNOWN_RECHECK
+            return
         self._accounts = frozenset(found)
         self._read_at = now

@@ -37,7 +37,7 @@ from jobtrail.core.organization import Organization, Place
 from jobtrail.core.rate_limit import RateLimits, TokenBucket, round_robin
 from jobtrail.core.times import iso
 from jobtrail.observability import MetricUnit, logger, metrics
-from jobtrail.usecases.ports import JobCatalog, ReconcileHistories
+from jobtrail.usecases.ports import JobCatalog, PlaceUnreachable, ReconcileHistories
 from jobtrail.usecases.routes import choose_route
 from jobtrail.usecases.sync import (
     ALERT_CLAIM_SECONDS,
@@ -93,6 +93,8 @@ class ReconcileDeps:
     places: tuple[Place, ...] = ()
     catalog_at: Callable[[Place], JobCatalog] | None = None
     limits: RateLimits[Place] | None = None
+    #: The places, read anew at each pass (a whole organization's accounts); ``places`` when ``None``.
+    list_places: Callable[[], tuple[Place, ...]] | None = None
     #: Seconds left before the function's timeout (``None``: no limit, as in a backfill from the CLI).
     time_left: Callable[[], float] | None = None
 
@@ -172,21 +174,26 @@ def reconcile(deps: ReconcileDeps) -> PassReport:
     """
     started = deps.sync.clock()
     report = PassReport()
-    places: tuple[Place | None, ...] = deps.places or (None,)
-    behind: set[Place | None] = set()
-    sweeps = [(place, _modified(deps, place, started, report, behind)) for place in places]
+    places = _places_now(deps, report)
+    sweep = _Sweep()
+    sweeps = [(place, _modified(deps, place, started, report, sweep)) for place in places]
     for place, listing in round_robin(sweeps):
         if deps.out_of_time():
-            behind.update(places)  # not finished: every place keeps its watermark
-            report.failures.append("the pass ran out of time; the next one goes on from the same watermarks")
             break
-        if not _sync_one(deps, listing, report, place):
-            behind.add(place)
+        try:
+            synced = _sync_one(deps, listing, report, place)
+        except Exception as error:  # noqa: BLE001 - reading the stored history failed: recorded, held back
+            report.failures.append(f"{listing.key}: {type(error).__name__}: {error}")
+            synced = False
+        if not synced:
+            sweep.behind.add(place)
+    if deps.out_of_time() and not sweep.finished.issuperset(places):
+        report.failures.append("the pass ran out of time; the places it did not finish keep their watermark")
     send_pending_alerts(deps, report)
     if deps.stalled_after:
         alert_stalled_jobs(deps, deps.stalled_after, report)
     for place in places:
-        if place in behind:
+        if place in sweep.behind or place not in sweep.finished:
             report.places_behind.append(str(place) if place is not None else "home")
             continue
         deps.histories.advance_watermark(deps.watermark_of(RECONCILE_WATERMARK, place), started)
@@ -196,23 +203,60 @@ def reconcile(deps: ReconcileDeps) -> PassReport:
     return report
 
 
+@dataclass
+class _Sweep:
+    """Which places a pass listed to the end (``finished``), and which must keep their watermark."""
+
+    finished: set[Place | None] = field(default_factory=set)
+    behind: set[Place | None] = field(default_factory=set)
+
+
+def _places_now(deps: ReconcileDeps, report: PassReport) -> tuple[Place | None, ...]:
+    """The places this pass sweeps: read anew each pass (an account that joined the organization is
+    swept without waiting for a new container); if they cannot be read, the home place alone."""
+    if deps.list_places is None:
+        return deps.places or (None,)
+    try:
+        return deps.list_places()
+    except Exception as error:  # noqa: BLE001 - the home place is still swept; the pass says why
+        report.failures.append(f"the member places could not be listed: {type(error).__name__}: {error}")
+        return deps.places[:1] or (None,)
+
+
 def _modified(
-    deps: ReconcileDeps, place: Place | None, started: datetime, report: PassReport, behind: set[Place | None]
+    deps: ReconcileDeps, place: Place | None, started: datetime, report: PassReport, sweep: _Sweep
 ) -> Iterator[JobListing]:
-    """The jobs of each kind modified in ``place`` since its watermark, lazily (round-robin turns). A kind
-    whose listing fails is recorded, and holds back that place's watermark only."""
-    catalog = deps.catalog_of(place)
-    since = (
-        deps.histories.get_watermark(deps.watermark_of(RECONCILE_WATERMARK, place))
-        or started - FIRST_LOOKBACK
-    )
+    """The jobs of each kind modified in ``place`` since its watermark, lazily (round-robin turns); the
+    place is ``finished`` once every kind was listed to the end. A listing that fails is recorded and
+    holds back that place's watermark only; a member whose role cannot be assumed is named in
+    ``places_behind`` (``jobtrail status`` shows its watermark ageing), without failing the pass."""
     where = f"{place} " if place is not None else ""
+    try:
+        catalog = deps.catalog_of(place)
+        since = (
+            deps.histories.get_watermark(deps.watermark_of(RECONCILE_WATERMARK, place))
+            or started - FIRST_LOOKBACK
+        )
+    except Exception as error:  # noqa: BLE001 - recorded; this place keeps its watermark
+        report.failures.append(f"{where}watermark: {type(error).__name__}: {error}")
+        sweep.behind.add(place)
+        return
     for kind in deps.kinds:
+        if deps.out_of_time():
+            return  # not finished: this place keeps its watermark
         try:
             yield from catalog.list_jobs(kind, modified_after=since - OVERLAP)
+        except PlaceUnreachable as error:
+            logger.warning(
+                "member place not reachable; its watermark stays",
+                extra={"place": str(place), "error": str(error)},
+            )
+            sweep.behind.add(place)
+            return
         except Exception as error:  # noqa: BLE001 - one kind's listing failing must not stop the others
             report.failures.append(f"{where}{kind} listing: {type(error).__name__}: {error}")
-            behind.add(place)
+            sweep.behind.add(place)
+    sweep.finished.add(place)
 
 
 def price_unpriced_jobs(deps: ReconcileDeps, report: PassReport) -> None:
