@@ -107,6 +107,17 @@ def topic(moto_table: Any, receiver: Receiver) -> Topic:
     return Topic(arn, everything, nlp_only)
 
 
+def filtered_subscriber(topic: Topic, policy: dict[str, Any]) -> str:
+    """A queue ``member-alerts`` subscribed to ``topic`` with ``policy``; its URL."""
+    sns = boto3.client("sns", region_name=REGION)
+    url, arn = _queue(boto3.client("sqs", region_name=REGION), "member-alerts")
+    subscription = sns.subscribe(TopicArn=topic.arn, Protocol="sqs", Endpoint=arn)["SubscriptionArn"]
+    sns.set_subscription_attributes(
+        SubscriptionArn=subscription, AttributeName="FilterPolicy", AttributeValue=json.dumps(policy)
+    )
+    return url
+
+
 def received(queue_url: str) -> list[dict[str, Any]]:
     """The SNS envelopes an SQS subscriber got."""
     sqs = boto3.client("sqs", region_name=REGION)
@@ -194,13 +205,7 @@ def test_a_test_alert_from_a_member_account_tries_the_account_filter_policies(
     topic: Topic, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given a subscriber that wants the alerts of one member account only
-    sns = boto3.client("sns", region_name=REGION)
-    member_only, member_arn = _queue(boto3.client("sqs", region_name=REGION), "member-alerts")
-    subscription = sns.subscribe(TopicArn=topic.arn, Protocol="sqs", Endpoint=member_arn)["SubscriptionArn"]
-    policy = {"account": ["222233334444"], "region": ["eu-west-1"]}
-    sns.set_subscription_attributes(
-        SubscriptionArn=subscription, AttributeName="FilterPolicy", AttributeValue=json.dumps(policy)
-    )
+    member_only = filtered_subscriber(topic, {"account": ["222233334444"], "region": ["eu-west-1"]})
 
     # When a test alert is sent as from that account and region
     code, out, err = run(
@@ -225,14 +230,7 @@ def test_a_test_alert_from_a_member_account_tries_the_account_filter_policies(
 def test_a_test_alert_from_the_topics_account_is_filtered_out_by_a_member_accounts_policy(
     topic: Topic, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    sns = boto3.client("sns", region_name=REGION)
-    member_only, member_arn = _queue(boto3.client("sqs", region_name=REGION), "member-alerts")
-    subscription = sns.subscribe(TopicArn=topic.arn, Protocol="sqs", Endpoint=member_arn)["SubscriptionArn"]
-    sns.set_subscription_attributes(
-        SubscriptionArn=subscription,
-        AttributeName="FilterPolicy",
-        AttributeValue=json.dumps({"account": ["222233334444"]}),
-    )
+    member_only = filtered_subscriber(topic, {"account": ["222233334444"]})
 
     code, out, _ = run("alerts", "test", "--topic-arn", topic.arn, "--json", capsys=capsys)
 

@@ -31,6 +31,7 @@ from worlds import World
 pytestmark = pytest.mark.usefixtures("history_table")
 
 MEMBER_A, MEMBER_B, STRANGER = "222233334444", "333344445555", "999988887777"
+PORTAL = "https://d-9067c2a1b3.awsapps.com/start"
 ORGANIZATION = organization_from_settings(
     HOME, "us-east-1", member_accounts=f"{MEMBER_A},{MEMBER_B}", member_regions="eu-west-1"
 )
@@ -211,7 +212,7 @@ def test_a_member_accounts_alert_says_where_and_opens_that_account(world: World)
     deps = replace(
         deps, routes=DocumentRoutes(json.dumps(routes)), links=ConsoleLinks(PORTAL, "ReadOnlyAccess")
     )
-    member_only = subscribe(world, {"account": [MEMBER_A], "region": ["eu-west-1"]})
+    member_only = world.subscribe_with_filter({"account": [MEMBER_A], "region": ["eu-west-1"]}, "member-a")
     failed = json.loads(event_body(job, "member-a-failed-event"))
     failed["detail"] |= {"TrainingJobStatus": "Failed", "SecondaryStatus": "Failed"}
 
@@ -219,7 +220,7 @@ def test_a_member_accounts_alert_says_where_and_opens_that_account(world: World)
 
     # Then the alert names the member's account and region (message and attributes), is routed by the
     # account rule, reaches the account's subscriber, and its links open that account through the portal
-    [notification] = received_by(world, member_only)
+    [notification] = world.notifications_at(member_only)
     attributes = {name: value["Value"] for name, value in notification["MessageAttributes"].items()}
     assert attributes == {
         "alert_type": "Failed",
@@ -239,24 +240,3 @@ def test_a_member_accounts_alert_says_where_and_opens_that_account(world: World)
         ), field
     [stored] = world.store.load(job).alerts  # type: ignore[union-attr]
     assert stored.alert.message == notification["Message"]
-
-
-PORTAL = "https://d-9067c2a1b3.awsapps.com/start"
-
-
-def subscribe(world: World, policy: dict[str, Any]) -> str:
-    """A queue subscribed to the alert topic with ``policy`` on the message attributes; its URL."""
-    url = world.sqs.create_queue(QueueName="member-a-alerts")["QueueUrl"]
-    arn = world.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    boto3.client("sns", region_name="us-east-1").subscribe(
-        TopicArn=world.topic_arn,
-        Protocol="sqs",
-        Endpoint=arn,
-        Attributes={"FilterPolicy": json.dumps(policy), "FilterPolicyScope": "MessageAttributes"},
-    )
-    return url
-
-
-def received_by(world: World, url: str) -> list[dict[str, Any]]:
-    messages = world.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-    return [json.loads(m["Body"]) for m in messages]
