@@ -26,13 +26,18 @@ def create_failed_training_job(name: str, *, reason: str = REASON) -> JobKey:
         ResourceConfig=describe["ResourceConfig"],
         StoppingCondition=describe["StoppingCondition"],
     )
-    job = sagemaker_backends[DEFAULT_ACCOUNT_ID][REGION].training_jobs[name]
+    return fail_training_job(JobKey(DEFAULT_ACCOUNT_ID, REGION, "training", name), reason=reason)
+
+
+def fail_training_job(job: JobKey, *, reason: str = REASON) -> JobKey:
+    """``job`` (a training job moto holds, in any account and region) failed while Training; its key."""
+    held = sagemaker_backends[job.account][job.region].training_jobs[job.name]
     now = datetime.now(UTC)
-    job.training_job_status = "Failed"
-    job.secondary_status = "Failed"
-    job.failure_reason = reason  # type: ignore[attr-defined]  # moto describes every attribute it holds
-    job.secondary_status_transitions = [
-        *job.secondary_status_transitions,
+    held.training_job_status = "Failed"
+    held.secondary_status = "Failed"
+    held.failure_reason = reason  # type: ignore[attr-defined]  # moto describes every attribute it holds
+    held.secondary_status_transitions = [
+        *held.secondary_status_transitions,
         {
             "Status": "Training",
             "StartTime": now,
@@ -41,4 +46,4 @@ def create_failed_training_job(name: str, *, reason: str = REASON) -> JobKey:
         },
         {"Status": "Failed", "StartTime": now, "EndTime": now, "StatusMessage": "Training job failed"},
     ]
-    return JobKey(DEFAULT_ACCOUNT_ID, REGION, "training", name)
+    return job

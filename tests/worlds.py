@@ -50,6 +50,25 @@ class World:
     def parked(self) -> list[dict[str, Any]]:
         return self._drain(self.dead_letter_queue_url)
 
+    def subscribe_with_filter(self, policy: dict[str, Any], name: str) -> str:
+        """A queue ``name`` subscribed to the alert topic with ``policy`` on the message attributes; its
+        URL (``notifications_at`` reads what it receives)."""
+        url: str = self.sqs.create_queue(QueueName=name)["QueueUrl"]
+        arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        boto3.client("sns", region_name="us-east-1").subscribe(
+            TopicArn=self.topic_arn,
+            Protocol="sqs",
+            Endpoint=arn,
+            Attributes={"FilterPolicy": json.dumps(policy), "FilterPolicyScope": "MessageAttributes"},
+        )
+        return url
+
+    def notifications_at(self, url: str) -> list[dict[str, Any]]:
+        """The SNS notifications a queue of ``subscribe_with_filter`` received since the last call."""
+        return [json.loads(m["Body"]) for m in self._drain(url)]
+
     def notifications(self) -> list[dict[str, Any]]:
         """The SNS notifications delivered to the topic's subscriber since the last call."""
         return [json.loads(m["Body"]) for m in self._drain(self.subscriber_queue_url)]

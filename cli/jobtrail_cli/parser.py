@@ -321,6 +321,20 @@ def _add_alerts_test(
         help="route it to this team: its team field and message attribute, as subscribers' filter "
         "policies see them",
     )
+    command.add_argument(
+        "--account",
+        type=account_id,
+        metavar="ID",
+        help="send it as from this AWS account: its account field and message attribute, for filter "
+        "policies on a member account (organization mode; default: the topic's account)",
+    )
+    command.add_argument(
+        "--job-region",
+        type=region_name,
+        metavar="REGION",
+        help="send it as from this region: its region field and message attribute (default: the topic's "
+        "region; --region is the table's region)",
+    )
     command.set_defaults(run=alert_check.send_test_alert)
     return command
 

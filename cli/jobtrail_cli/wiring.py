@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from jobtrail.adapters.logs import CloudWatchJobLogs
     from jobtrail.adapters.pricing import SsmPriceSettings
     from jobtrail.adapters.routes import SsmAlertRoutes
+    from jobtrail.core.alerts import ConsoleLinks
     from jobtrail.core.kinds import Kind
     from jobtrail.core.organization import Organization, Place
     from mypy_boto3_sagemaker import SageMakerClient
@@ -428,6 +429,23 @@ class Wiring:
             return parse_log_lines(self._described_stack(self._stack_name).parameters.get("AlertLogLines"))
         except ValueError as error:
             raise UserError(f"stack {self._stack_name!r}: AlertLogLines: {error}") from None
+
+    def console_links(self) -> ConsoleLinks | None:
+        """How alerts' links open the job's account: the stack's ConsolePortalUrl and ConsoleRoleName with
+        --stack (``None`` when it has no portal, or was deployed before these parameters), else none, as
+        the deployed functions make them (a backfill's alerts are published as they are stored)."""
+        from jobtrail.core.alerts import console_links_from_settings  # noqa: PLC0415
+
+        if not self._stack_name:
+            return None
+        self.stack_output(TABLE_OUTPUT_KEY)  # a jobtrail stack, or one line saying it is not
+        parameters = self._described_stack(self._stack_name).parameters
+        try:
+            return console_links_from_settings(
+                parameters.get("ConsolePortalUrl") or "", parameters.get("ConsoleRoleName") or ""
+            )
+        except ValueError as error:
+            raise UserError(f"stack {self._stack_name!r}: {error}") from None
 
     def tracked_kinds(self) -> tuple[Kind, ...]:
         """The kinds the stack tracks: its TrackedKinds parameter with --stack, else every kind."""

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from jobtrail.adapters.aws import AwsAdapters
-from jobtrail.core.alerts import parse_alert_on
+from jobtrail.core.alerts import console_links_from_environment, parse_alert_on
 from jobtrail.core.kinds import parse_kinds
 from jobtrail.core.log_tail import parse_log_lines
 from jobtrail.core.organization import organization_from_environment
@@ -53,6 +53,7 @@ def deps_from_environment() -> IngestDeps:
             aws.price_cache(),
             aws.price_settings(os.environ.get("JOBTRAIL_PRICE_SETTINGS_PARAMETER", "")),
         ),
+        links=console_links_from_environment(os.environ),
         tracked_kinds=parse_kinds(os.environ.get("JOBTRAIL_TRACKED_KINDS")),
         organization=organization,
         members=aws.members(organization) if organization is not None else None,

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from jobtrail.adapters.aws import AwsAdapters
 from jobtrail.adapters.sagemaker import SageMakerJobs
-from jobtrail.core.alerts import parse_alert_on
+from jobtrail.core.alerts import console_links_from_environment, parse_alert_on
 from jobtrail.core.kinds import parse_kinds
 from jobtrail.core.log_tail import parse_log_lines
 from jobtrail.core.organization import Organization, Place, organization_from_environment
@@ -68,6 +68,7 @@ def deps_from_environment() -> ReconcileDeps:
                 aws.price_cache(),
                 aws.price_settings(os.environ.get("JOBTRAIL_PRICE_SETTINGS_PARAMETER", "")),
             ),
+            links=console_links_from_environment(os.environ),
         ),
         catalog=jobs if isinstance(jobs, SageMakerJobs) else jobs.at(jobs.home),
         histories=aws.histories,

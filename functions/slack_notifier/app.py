@@ -5,7 +5,8 @@ The composition root: the only place that reads this function's environment. The
 two modes: webhook mode (``JOBTRAIL_SLACK_WEBHOOK_SECRET_ARN``: incoming webhooks, the stack's and the
 routes') or app mode (``JOBTRAIL_SLACK_BOT_TOKEN_SECRET_ARN``: a bot token, one thread per job in
 ``JOBTRAIL_SLACK_CHANNEL`` or the route's channel; a first-seen thread under ``SlackThreadAll`` reads the
-routes document of ``JOBTRAIL_ROUTES_PARAMETER``). Secrets are read from Secrets Manager when the first
+routes document of ``JOBTRAIL_ROUTES_PARAMETER``; the cards' links open the job's account through the
+access portal of ``JOBTRAIL_CONSOLE_PORTAL_URL``). Secrets are read from Secrets Manager when the first
 post needs them, and never logged.
 """
 
@@ -36,6 +37,7 @@ def deps_from_environment() -> NotifierDeps:
     # App mode's threads live in the table (PynamoDB): imported in app mode only, not in every webhook
     # mode cold start (about 150 ms).
     from jobtrail.adapters.slack_threads import SlackThreadStore  # noqa: PLC0415
+    from jobtrail.core.alerts import console_links_from_environment  # noqa: PLC0415
     from jobtrail.usecases.slack_threads import SlackAppDeps  # noqa: PLC0415
 
     thread_all = os.environ.get("JOBTRAIL_SLACK_THREAD_ALL", "false").strip().lower() == "true"
@@ -52,6 +54,8 @@ def deps_from_environment() -> NotifierDeps:
             thread_all=thread_all,
             # An alert carries its route; only a first-seen thread (SlackThreadAll) reads the document.
             routes=_routes(routes_parameter) if thread_all and routes_parameter else None,
+            # A parent card's links open the job's account as its alerts' do (ConsolePortalUrl).
+            links=console_links_from_environment(os.environ),
         )
     )
 

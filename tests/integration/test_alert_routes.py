@@ -48,37 +48,18 @@ def deliver(world: World, steps: tuple[Step, ...]) -> None:
         assert handle_batch(sqs_batch([step.sqs_body]), world.deps)["batchItemFailures"] == []
 
 
-def subscribe_with_filter(world: World, policy: dict[str, Any]) -> str:
-    """A queue subscribed to the alert topic with ``policy`` on the message attributes; its URL."""
-    sns = boto3.client("sns", region_name="us-east-1")
-    url = world.sqs.create_queue(QueueName="nlp-oncall")["QueueUrl"]
-    arn = world.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    sns.subscribe(
-        TopicArn=world.topic_arn,
-        Protocol="sqs",
-        Endpoint=arn,
-        Attributes={"FilterPolicy": json.dumps(policy), "FilterPolicyScope": "MessageAttributes"},
-    )
-    return url
-
-
-def received(world: World, url: str) -> list[dict[str, Any]]:
-    messages = world.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-    return [json.loads(m["Body"]) for m in messages]
-
-
 # -- SNS: the team attribute ---------------------------------------------------------------------------------
 
 
 def test_a_filter_policy_on_team_receives_only_that_teams_alerts(world: World) -> None:
     # Given a subscriber that wants nlp's alerts only, and alerts of nlp, growth and nobody's
     routed(world)
-    nlp_only = subscribe_with_filter(world, {"team": ["nlp"]})
+    nlp_only = world.subscribe_with_filter({"team": ["nlp"]}, "nlp-oncall")
     deliver(world, load_lifecycle("failed").steps)  # tagged team=nlp
     deliver(world, load_lifecycle("processing-failed").steps)  # churn-…: growth
     deliver(world, load_lifecycle("failed-capacity").steps)  # team=llm: no rule, no default: no team
     # Then it received the nlp alert alone; the unfiltered subscriber all three, each with its team
-    [nlp] = received(world, nlp_only)
+    [nlp] = world.notifications_at(nlp_only)
     assert json.loads(nlp["Message"])["team"] == "nlp"
     everything = world.notifications()
     teams = sorted(str(n["MessageAttributes"].get("team", {}).get("Value")) for n in everything)

@@ -88,9 +88,11 @@ def test_the_sns_message_field_by_field(world: World, name: str, alert_type: str
         "severity": "warning" if alert_type == "Interrupted" else "critical",
         "job_name": job,
         "job_kind": "training",
+        "account": "123456789012",
+        "region": "us-east-1",
     }
     assert {k: v["Type"] for k, v in notification["MessageAttributes"].items()} == dict.fromkeys(
-        ("alert_type", "severity", "job_name", "job_kind"), "String"
+        ("alert_type", "severity", "job_name", "job_kind", "account", "region"), "String"
     )
     assert message["alert_type"] == alert_type
     assert message["job_name"] == job

@@ -107,6 +107,17 @@ def topic(moto_table: Any, receiver: Receiver) -> Topic:
     return Topic(arn, everything, nlp_only)
 
 
+def filtered_subscriber(topic: Topic, policy: dict[str, Any]) -> str:
+    """A queue ``member-alerts`` subscribed to ``topic`` with ``policy``; its URL."""
+    sns = boto3.client("sns", region_name=REGION)
+    url, arn = _queue(boto3.client("sqs", region_name=REGION), "member-alerts")
+    subscription = sns.subscribe(TopicArn=topic.arn, Protocol="sqs", Endpoint=arn)["SubscriptionArn"]
+    sns.set_subscription_attributes(
+        SubscriptionArn=subscription, AttributeName="FilterPolicy", AttributeValue=json.dumps(policy)
+    )
+    return url
+
+
 def received(queue_url: str) -> list[dict[str, Any]]:
     """The SNS envelopes an SQS subscriber got."""
     sqs = boto3.client("sqs", region_name=REGION)
@@ -132,6 +143,8 @@ def test_the_test_alert_reaches_the_subscribers_with_its_attributes_and_is_not_s
         "severity": "info",
         "job_name": "jobtrail-test-alert",
         "job_kind": "training",
+        "account": ACCOUNT,
+        "region": REGION,
         "test": "true",
         "team": "nlp",
     }
@@ -186,6 +199,66 @@ def test_without_a_team_a_team_filter_drops_it_as_sns_does(
     assert nlp["verdict"] == "filtered out"
     assert received(topic.nlp_only) == []  # moto's SNS filters it out too
     assert len(received(topic.everything)) == 1
+
+
+def test_a_test_alert_from_a_member_account_tries_the_account_filter_policies(
+    topic: Topic, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a subscriber that wants the alerts of one member account only
+    member_only = filtered_subscriber(topic, {"account": ["222233334444"], "region": ["eu-west-1"]})
+
+    # When a test alert is sent as from that account and region
+    code, out, err = run(
+        "alerts", "test", "--topic-arn", topic.arn, "--account", "222233334444", "--job-region", "eu-west-1",
+        "--json", capsys=capsys,
+    )  # fmt: skip
+
+    # Then its attributes and message name that place, and SNS delivers it to the subscriber
+    assert (code, err) == (0, "")
+    report = json.loads(out)
+    assert (report["attributes"]["account"], report["attributes"]["region"]) == ("222233334444", "eu-west-1")
+    [envelope] = received(member_only)
+    assert envelope["MessageAttributes"]["account"] == {"Type": "String", "Value": "222233334444"}
+    assert envelope["MessageAttributes"]["region"] == {"Type": "String", "Value": "eu-west-1"}
+    document = json.loads(envelope["Message"])
+    assert (document["account"], document["region"]) == ("222233334444", "eu-west-1")
+    assert document["alert_id"].startswith("test/")
+    verdict = next(s for s in report["subscriptions"] if s["endpoint"] == "member-alerts")
+    assert verdict["verdict"] == "receives"
+
+
+def test_a_test_alert_from_the_topics_account_is_filtered_out_by_a_member_accounts_policy(
+    topic: Topic, capsys: pytest.CaptureFixture[str]
+) -> None:
+    member_only = filtered_subscriber(topic, {"account": ["222233334444"]})
+
+    code, out, _ = run("alerts", "test", "--topic-arn", topic.arn, "--json", capsys=capsys)
+
+    report = json.loads(out)
+    assert code == 0
+    assert (report["attributes"]["account"], report["attributes"]["region"]) == (ACCOUNT, REGION)
+    verdict = next(s for s in report["subscriptions"] if s["endpoint"] == "member-alerts")
+    assert (verdict["verdict"], verdict["why"]) == (
+        "filtered out",
+        'its filter policy (MessageAttributes) does not match on account: {"account":["222233334444"]}',
+    )
+    assert received(member_only) == []  # moto's SNS filters it out too
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "said"),
+    [
+        ("--account", "2222-3333-4444", "an AWS account id is 12 digits"),
+        ("--job-region", "Ireland", "not an AWS region name"),
+    ],
+)
+def test_a_bad_place_is_a_usage_error(
+    option: str, value: str, said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["alerts", "test", "--topic-arn", f"arn:aws:sns:{REGION}:{ACCOUNT}:t", option, value])
+    assert exited.value.code == 2
+    assert said in capsys.readouterr().err
 
 
 def test_the_screen_says_where_it_went(topic: Topic, capsys: pytest.CaptureFixture[str]) -> None:

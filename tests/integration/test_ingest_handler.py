@@ -18,6 +18,7 @@ from jobtrail.observability import logger
 from jobtrail_local.lambda_runtime import LambdaContext
 from jobtrail_local.lifecycle_builder import job_key
 from jobtrail_local.lifecycles import (
+    Lifecycle,
     lifecycle_names,
     load_bad_event,
     load_lifecycle,
@@ -172,22 +173,8 @@ def test_the_function_routes_alerts_by_the_parameter_its_environment_names(
         Name="/jobtrail/routes", Type="String", Value=json.dumps(routes)
     )
     monkeypatch.setenv("JOBTRAIL_ROUTES_PARAMETER", "/jobtrail/routes")
-    topic_arn = deployed["topic_arn"]
-    subscriber = deployed["sqs"].create_queue(QueueName="alert-subscriber")["QueueUrl"]
-    subscriber_arn = deployed["sqs"].get_queue_attributes(QueueUrl=subscriber, AttributeNames=["QueueArn"])[
-        "Attributes"
-    ]["QueueArn"]
-    boto3.client("sns", region_name="us-east-1").subscribe(
-        TopicArn=topic_arn, Protocol="sqs", Endpoint=subscriber_arn
-    )
-    script = ScriptedSageMaker()
-    for step in load_lifecycle("failed").steps:
-        script.advance(step)
-    real = deps_from_environment()
-    monkeypatch.setattr(
-        "functions.ingest.app.deps_from_environment",
-        lambda: replace(real, jobs=(jobs := scripted_training_jobs(script)), tags=jobs),
-    )
+    subscriber = subscribed(deployed)
+    after_the_lifecycle(monkeypatch, "failed")
     # When the handler gets the lifecycle's events
     assert lambda_handler(load_sqs_event("failed"), LambdaContext()) == {"batchItemFailures": []}
     # Then the alert went out with its team, as a message attribute and in the message
@@ -195,3 +182,68 @@ def test_the_function_routes_alerts_by_the_parameter_its_environment_names(
     notification = json.loads(message["Body"])
     assert notification["MessageAttributes"]["team"] == {"Type": "String", "Value": "nlp"}
     assert json.loads(notification["Message"])["route"]["reason"] == 'rule 1 "nlp": tag team=nlp'
+
+
+def test_with_an_access_portal_the_alerts_links_open_the_jobs_account(
+    deployed: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the stack's ConsolePortalUrl and ConsoleRoleName, a subscriber, and SageMaker after the failed
+    # lifecycle
+    monkeypatch.setenv("JOBTRAIL_CONSOLE_PORTAL_URL", "https://d-9067c2a1b3.awsapps.com/start/")
+    monkeypatch.setenv("JOBTRAIL_CONSOLE_ROLE_NAME", "ReadOnlyAccess")
+    subscriber = subscribed(deployed)
+    lifecycle = after_the_lifecycle(monkeypatch, "failed")
+    # When the handler gets the lifecycle's events
+    assert lambda_handler(load_sqs_event("failed"), LambdaContext()) == {"batchItemFailures": []}
+    # Then the published alert's links are the portal's shortcuts to the job's account, with the role
+    [message] = deployed["sqs"].receive_message(QueueUrl=subscriber, MaxNumberOfMessages=10)["Messages"]
+    notification = json.loads(message["Body"])
+    document = json.loads(notification["Message"])
+    shortcut = (
+        "https://d-9067c2a1b3.awsapps.com/start/#/console?account_id=123456789012&role_name=ReadOnlyAccess"
+    )
+    assert document["console_url"].startswith(f"{shortcut}&destination=https%3A%2F%2Fus-east-1.console.")
+    assert document["logs_url"].startswith(f"{shortcut}&destination=https%3A%2F%2Fus-east-1.console.")
+    assert notification["MessageAttributes"]["account"] == {"Type": "String", "Value": "123456789012"}
+    assert notification["MessageAttributes"]["region"] == {"Type": "String", "Value": "us-east-1"}
+    # And the alert stored in the outbox is the one published, links and all
+    stored = HistoryStore(deployed["table"], region="us-east-1").load(job_key(lifecycle.job_names[0]))
+    assert stored is not None
+    [sent] = stored.alerts
+    assert sent.alert.message == notification["Message"]
+
+
+def test_a_malformed_access_portal_fails_the_cold_start_naming_the_setting(
+    deployed: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JOBTRAIL_CONSOLE_PORTAL_URL", "https://example.com/start")
+    with pytest.raises(
+        ValueError, match=r"^ConsolePortalUrl: 'https://example\.com/start' is not an AWS access portal URL"
+    ):
+        deps_from_environment()
+
+
+def subscribed(deployed: dict[str, Any]) -> str:
+    """A queue subscribed to the stack's alert topic; its URL."""
+    url: str = deployed["sqs"].create_queue(QueueName="alert-subscriber")["QueueUrl"]
+    arn = deployed["sqs"].get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    boto3.client("sns", region_name="us-east-1").subscribe(
+        TopicArn=deployed["topic_arn"], Protocol="sqs", Endpoint=arn
+    )
+    return url
+
+
+def after_the_lifecycle(monkeypatch: pytest.MonkeyPatch, name: str) -> Lifecycle:
+    """The function's dependencies from its environment, SageMaker answering as after lifecycle ``name``."""
+    script = ScriptedSageMaker()
+    lifecycle = load_lifecycle(name)
+    for step in lifecycle.steps:
+        script.advance(step)
+    real = deps_from_environment()
+    monkeypatch.setattr(
+        "functions.ingest.app.deps_from_environment",
+        lambda: replace(real, jobs=(jobs := scripted_training_jobs(script)), tags=jobs),
+    )
+    return lifecycle

@@ -2,7 +2,8 @@
 three accounts and two regions, the same job name in two accounts, end in separate, correct histories;
 each member's role is assumed once however many batches; an account or region the stack does not keep
 is rejected with the reason and kept; a role that cannot be assumed fails the record until its last
-delivery, then parks it with the reason."""
+delivery, then parks it with the reason; a member's alert names its account and region, is routed and
+filtered on the account, and its links open that account."""
 
 from __future__ import annotations
 
@@ -13,20 +14,24 @@ from typing import Any
 
 import boto3
 import pytest
+from fakes import DocumentRoutes
 from jobtrail.adapters.member_access import MemberCredentials, PlaceClients
 from jobtrail.adapters.places import PlacedJobLogs, PlacedSageMaker
 from jobtrail.adapters.sqs import REASON_ATTRIBUTE
+from jobtrail.core.alerts import ConsoleLinks
 from jobtrail.core.kinds import JobKey
 from jobtrail.core.organization import Organization, Place, organization_from_settings
 from jobtrail.usecases.ingest import IngestDeps, handle_batch
 from jobtrail_local.aws_calls import count_aws_calls
 from jobtrail_local.lifecycles import load_lifecycle, sqs_record
 from moto_accounts import HOME, RefusingSts, create_training_job
+from moto_jobs import fail_training_job
 from worlds import World
 
 pytestmark = pytest.mark.usefixtures("history_table")
 
 MEMBER_A, MEMBER_B, STRANGER = "222233334444", "333344445555", "999988887777"
+PORTAL = "https://d-9067c2a1b3.awsapps.com/start"
 ORGANIZATION = organization_from_settings(
     HOME, "us-east-1", member_accounts=f"{MEMBER_A},{MEMBER_B}", member_regions="eu-west-1"
 )
@@ -203,3 +208,42 @@ def _lambda_event(messages: list[dict[str, Any]]) -> dict[str, Any]:
             for message in messages
         ]
     }
+
+
+def test_a_member_accounts_alert_says_where_and_opens_that_account(world: World) -> None:
+    # Given member A's job that failed in eu-west-1, a routes document with a rule on that account, the
+    # stack's access portal, and a subscriber that wants member A's alerts only
+    job = fail_training_job(create_training_job(Place(MEMBER_A, "eu-west-1"), "member-a-failed"))
+    deps, _ = organization_deps(world, boto3.client("sts", region_name="us-east-1"))
+    routes = {"routes": [{"team": "team-a", "match": {"account": MEMBER_A}}]}
+    deps = replace(
+        deps, routes=DocumentRoutes(json.dumps(routes)), links=ConsoleLinks(PORTAL, "ReadOnlyAccess")
+    )
+    member_only = world.subscribe_with_filter({"account": [MEMBER_A], "region": ["eu-west-1"]}, "member-a")
+    failed = json.loads(event_body(job, "member-a-failed-event"))
+    failed["detail"] |= {"TrainingJobStatus": "Failed", "SecondaryStatus": "Failed"}
+
+    assert handle_batch(batch(json.dumps(failed)), deps) == {"batchItemFailures": []}
+
+    # Then the alert names the member's account and region (message and attributes), is routed by the
+    # account rule, reaches the account's subscriber, and its links open that account through the portal
+    [notification] = world.notifications_at(member_only)
+    attributes = {name: value["Value"] for name, value in notification["MessageAttributes"].items()}
+    assert attributes == {
+        "alert_type": "Failed",
+        "severity": "critical",
+        "job_name": job.name,
+        "job_kind": "training",
+        "account": MEMBER_A,
+        "region": "eu-west-1",
+        "team": "team-a",
+    }
+    document = json.loads(notification["Message"])
+    assert (document["account"], document["region"], document["team"]) == (MEMBER_A, "eu-west-1", "team-a")
+    for field in ("console_url", "logs_url"):
+        assert document[field].startswith(
+            f"{PORTAL}/#/console?account_id={MEMBER_A}&role_name=ReadOnlyAccess"
+            "&destination=https%3A%2F%2Feu-west-1.console.aws.amazon.com%2F"
+        ), field
+    [stored] = world.store.load(job).alerts  # type: ignore[union-attr]
+    assert stored.alert.message == notification["Message"]

@@ -11,6 +11,7 @@ import pytest
 from jobtrail.adapters.history_store import HistoryStore
 from jobtrail.adapters.routes import SsmAlertRoutes
 from jobtrail.adapters.sagemaker import SageMakerJobs
+from jobtrail.core.alerts import ConsoleLinks
 from jobtrail.usecases.reconcile import RECONCILE_WATERMARK
 from jobtrail_local.lambda_runtime import LambdaContext
 from jobtrail_local.lifecycle_builder import job_key
@@ -77,6 +78,20 @@ def test_the_routes_parameter_and_the_tags_are_wired_when_named(
     routes = deps_from_environment().sync.routes
     assert isinstance(routes, SsmAlertRoutes)
     assert routes.name == "/jobtrail/routes"
+
+
+def test_the_access_portal_makes_the_links_of_the_alerts_a_pass_raises(
+    deployed: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without ConsolePortalUrl the links are the console's own
+    assert deps_from_environment().sync.links is None
+    # With it (and a role), each alert's links open the job's account through the portal
+    monkeypatch.setenv("JOBTRAIL_CONSOLE_PORTAL_URL", "https://acme.awsapps.com/start")
+    monkeypatch.setenv("JOBTRAIL_CONSOLE_ROLE_NAME", "ReadOnlyAccess")
+    deps_from_environment.cache_clear()
+    assert deps_from_environment().sync.links == ConsoleLinks(
+        "https://acme.awsapps.com/start", "ReadOnlyAccess"
+    )
 
 
 def test_a_scheduled_pass_records_the_jobs_sagemaker_lists(deployed: str) -> None:

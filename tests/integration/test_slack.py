@@ -138,6 +138,7 @@ def test_every_fixture_alert_is_posted_as_block_kit(slack: FakeSlack) -> None:
                 "*Instance*",
                 "*Billable time*",
                 "*Spot savings*",
+                "*Account*",
             ]
             # the job's status when alerted, which for an interruption is the job's, not the alert's
             assert seen == " · ".join(dict.fromkeys([document["status"], document["secondary_status"]]))
@@ -146,6 +147,11 @@ def test_every_fixture_alert_is_posted_as_block_kit(slack: FakeSlack) -> None:
             assert seen == document["status"]
         if document["kind"] == "pipeline":
             assert "*Failed step*" in fields
+        # where the job runs, last
+        assert (
+            post["blocks"][1]["fields"][-1]["text"]
+            == f"*Account*\n{document['account']} · {document['region']}"
+        )
         buttons = next(b for b in post["blocks"] if b["type"] == "actions")["elements"]
         links = ("console_url", "failed_step_console_url", "logs_url")
         assert [b["url"] for b in buttons] == [document[key] for key in links if document.get(key)]

@@ -20,6 +20,7 @@ import pytest
 from aws_lambda_powertools.utilities import parameters
 from jobtrail.adapters import slack as slack_adapter
 from jobtrail.adapters.slack import SlackApiFailed, SlackPostFailed
+from jobtrail.core.alerts import ConsoleLinks
 from jobtrail_local.lambda_runtime import LambdaContext
 from jobtrail_local.lifecycles import load_sns_event
 from jobtrail_local.slack_web_api import FakeSlackWebApi
@@ -169,6 +170,28 @@ def test_app_mode_posts_the_alert_in_its_jobs_thread(app_mode: FakeSlackWebApi) 
     assert reply.reply_broadcast
     assert result == {"posted": [json.loads(alert_event()["Records"][0]["Sns"]["Message"])["alert_id"]]}
     assert {call.token for call in app_mode.calls} == {TOKEN}
+
+
+def test_app_mode_says_the_jobs_account_and_opens_it_through_the_access_portal(
+    app_mode: FakeSlackWebApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the stack's access portal (app mode builds its cards' links) and an alert from a member account
+    monkeypatch.setenv("JOBTRAIL_CONSOLE_PORTAL_URL", "https://acme.awsapps.com/start")
+    assert app.deps_from_environment().app.links == ConsoleLinks("https://acme.awsapps.com/start")
+    shortcut = ConsoleLinks("https://acme.awsapps.com/start").open(
+        "222233334444", "https://eu-west-1.console"
+    )
+    event = alert_event(account="222233334444", region="eu-west-1", console_url=shortcut)
+
+    app.lambda_handler(event, CONTEXT)
+
+    # Then the alert in the thread says the account and region, and its button is the shortcut
+    (parent, reply) = app_mode.messages_in("#ml-alerts")
+    fields = [field["text"] for field in reply.blocks[1]["fields"]]
+    assert fields[-1] == "*Account*\n222233334444 · eu-west-1"
+    buttons = [e for block in reply.blocks if block["type"] == "actions" for e in block["elements"]]
+    assert buttons[0]["url"] == shortcut
+    assert "222233334444 · eu-west-1" in json.dumps(parent.blocks, ensure_ascii=False)
 
 
 def test_the_bot_token_never_reaches_the_logs(

@@ -9,6 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from jobtrail.core.alerts import (
+    CONSOLE_PORTAL_URL_VARIABLE,
+    CONSOLE_ROLE_NAME_VARIABLE,
+    PERMISSION_SET_NAME,
+    PORTAL_URL,
+)
 from jobtrail.core.organization import ENVIRONMENT
 from test_template import (
     TEMPLATE,
@@ -17,6 +23,7 @@ from test_template import (
     _conditions,
     _deployed,
     _resolve,
+    _rules_hold,
     _walk,
     deployed_statements,
 )
@@ -200,3 +207,81 @@ def test_ingest_knows_the_queues_last_delivery() -> None:
     redrive = TEMPLATE["Resources"]["StateChangeQueue"]["Properties"]["RedrivePolicy"]
 
     assert variables["JOBTRAIL_MAX_RECEIVE_COUNT"] == redrive["maxReceiveCount"]
+
+
+# ---- Links that open the job's account (ConsolePortalUrl, ConsoleRoleName) ------------------------------
+
+PORTAL_VARIABLES = (CONSOLE_PORTAL_URL_VARIABLE, CONSOLE_ROLE_NAME_VARIABLE)
+PORTAL = "https://d-9067c2a1b3.awsapps.com/start"
+
+
+@pytest.mark.parametrize("function", ["IngestFunction", "ReconcileFunction"])
+def test_the_functions_that_raise_alerts_are_told_the_access_portal(function: str) -> None:
+    variables = TEMPLATE["Resources"][function]["Properties"]["Environment"]["Variables"]
+
+    assert {name: variables[name] for name in PORTAL_VARIABLES} == {
+        "JOBTRAIL_CONSOLE_PORTAL_URL": {"Ref": "ConsolePortalUrl"},
+        "JOBTRAIL_CONSOLE_ROLE_NAME": {"Ref": "ConsoleRoleName"},
+    }
+
+
+def test_slack_app_mode_is_told_the_access_portal_for_its_job_cards() -> None:
+    variables = TEMPLATE["Resources"]["SlackNotifierFunction"]["Properties"]["Environment"]["Variables"]
+
+    assert {name: variables[name] for name in PORTAL_VARIABLES} == {
+        name: {"Fn::If": ["HasSlackApp", {"Ref": parameter}, {"Ref": "AWS::NoValue"}]}
+        for name, parameter in zip(PORTAL_VARIABLES, ("ConsolePortalUrl", "ConsoleRoleName"), strict=True)
+    }
+
+
+def test_the_portal_parameters_check_what_the_functions_check() -> None:
+    parameters = TEMPLATE["Parameters"]
+
+    assert parameters["ConsolePortalUrl"]["AllowedPattern"] == f"^({PORTAL_URL.pattern})?$"
+    assert parameters["ConsoleRoleName"]["AllowedPattern"] == f"^({PERMISSION_SET_NAME.pattern})?$"
+    assert (parameters["ConsolePortalUrl"]["Default"], parameters["ConsoleRoleName"]["Default"]) == ("", "")
+
+
+@pytest.mark.parametrize(
+    ("parameter", "value", "accepted"),
+    [
+        ("ConsolePortalUrl", "", True),
+        ("ConsolePortalUrl", "https://d-9067c2a1b3.awsapps.com/start", True),
+        ("ConsolePortalUrl", "https://AnyCompany.awsapps.com/start/", True),
+        ("ConsolePortalUrl", "https://my-team-1.awsapps.com/start", True),
+        ("ConsolePortalUrl", "http://d-9067c2a1b3.awsapps.com/start", False),
+        ("ConsolePortalUrl", "https://d-9067c2a1b3.awsapps.com", False),
+        ("ConsolePortalUrl", "https://d-9067c2a1b3.awsapps.com/start#/", False),
+        ("ConsolePortalUrl", "https://awsapps.com.evil.example/start", False),
+        ("ConsolePortalUrl", "https://a.b.awsapps.com/start", False),
+        ("ConsolePortalUrl", "https://-x.awsapps.com/start", False),
+        ("ConsoleRoleName", "", True),
+        ("ConsoleRoleName", "ReadOnlyAccess", True),
+        ("ConsoleRoleName", "ops+on-call@team.1", True),
+        ("ConsoleRoleName", "A" * 32, True),
+        ("ConsoleRoleName", "A" * 33, False),
+        ("ConsoleRoleName", "path/ReadOnly", False),
+        ("ConsoleRoleName", "Read Only", False),
+    ],
+)
+def test_the_portal_parameters_accept_what_the_portal_documents_and_nothing_else(
+    parameter: str, value: str, accepted: bool
+) -> None:
+    import re  # noqa: PLC0415
+
+    assert bool(re.fullmatch(TEMPLATE["Parameters"][parameter]["AllowedPattern"], value)) is accepted
+
+
+@pytest.mark.parametrize(
+    ("parameters", "accepted"),
+    [
+        ({}, True),
+        ({"ConsolePortalUrl": PORTAL}, True),
+        ({"ConsolePortalUrl": PORTAL, "ConsoleRoleName": "ReadOnlyAccess"}, True),
+        ({"ConsoleRoleName": "ReadOnlyAccess"}, False),
+    ],
+)  # fmt: skip
+def test_a_console_role_without_a_portal_is_refused_before_anything_is_deployed(
+    parameters: dict[str, str], accepted: bool
+) -> None:
+    assert _rules_hold(TEMPLATE, parameters) is accepted

@@ -228,6 +228,9 @@ def test_the_notifier_is_told_its_mode() -> None:
         "JOBTRAIL_SLACK_BOT_TOKEN_SECRET_ARN": {"Ref": "SlackBotTokenSecretArn"},
         "JOBTRAIL_SLACK_CHANNEL": {"Ref": "SlackChannel"},
         "JOBTRAIL_SLACK_THREAD_ALL": {"Ref": "SlackThreadAll"},
+        # the job cards' links, as the alerts' (ConsolePortalUrl)
+        "JOBTRAIL_CONSOLE_PORTAL_URL": {"Ref": "ConsolePortalUrl"},
+        "JOBTRAIL_CONSOLE_ROLE_NAME": {"Ref": "ConsoleRoleName"},
     }
     assert webhook == {
         "POWERTOOLS_SERVICE_NAME": "jobtrail-slack",

@@ -206,7 +206,7 @@ def test_without_a_document_alerts_have_no_team_and_no_team_attribute() -> None:
 
     [alert] = world.publisher.published
     assert json.loads(alert.message)["route"]["reason"] == "default route (no routes document)"
-    assert set(alert.attributes()) == {"alert_type", "severity", "job_name", "job_kind"}
+    assert set(alert.attributes()) == {"alert_type", "severity", "job_name", "job_kind", "account", "region"}
 
 
 def test_the_route_is_fixed_when_the_alert_is_created_a_retry_publishes_the_same_message() -> None:

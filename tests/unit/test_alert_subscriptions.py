@@ -13,7 +13,14 @@ from jobtrail_cli.commands.alert_check import print_report, report_of
 from jobtrail_cli.parser import ALERTS_TEST, build_parser, route_alerts_test
 from jobtrail_cli.subscriptions import Subscription, mask_endpoint, policy_matches
 
-ATTRIBUTES = {"alert_type": "Test", "severity": "info", "test": "true", "team": "nlp-research"}
+ATTRIBUTES = {
+    "alert_type": "Test",
+    "severity": "info",
+    "account": "222233334444",
+    "region": "eu-west-1",
+    "test": "true",
+    "team": "nlp-research",
+}
 
 
 @pytest.mark.parametrize(
@@ -58,6 +65,11 @@ def test_endpoints_are_shown_without_their_secrets(protocol: str, endpoint: str,
         ({"severity": ["info", {"numeric": [">", 0]}]}, True),  # one condition that matches is enough
         ({"severity": ["critical"], "team": [{"cidr": "10.0.0.0/8"}]}, False),  # one key that fails is enough
         ({"severity": [{}]}, None),
+        # Organization mode: a member account's alerts, or every account but one
+        ({"account": ["222233334444"]}, True),
+        ({"account": ["333344445555"]}, False),
+        ({"account": ["222233334444"], "region": ["us-east-1"]}, False),
+        ({"account": [{"anything-but": ["111122223333"]}], "severity": ["info"]}, True),
     ],
 )
 def test_filter_policies_are_judged_as_sns_does_or_not_at_all(

@@ -177,6 +177,8 @@ def test_the_message_carries_every_documented_field() -> None:
         "severity": "critical",
         "job_name": record.summary.job_name,
         "job_kind": "training",
+        "account": "123456789012",
+        "region": "us-east-1",
     }
 
 

@@ -605,7 +605,7 @@ def test_string_epoch_event_carries_the_same_instants_as_strings() -> None:
 
 # ------------------------------------------------------------------------------------------------- SNS
 SNS_TIME_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
-ALERT_ATTRIBUTES = ("alert_type", "severity", "job_name")
+ALERT_ATTRIBUTES = ("alert_type", "severity", "job_name", "account", "region")
 #: SNS noun for a job of another kind than training in a subject (``Failed: processing job <name>``).
 SUBJECT_NOUNS = {kind: "" if kind == "training" else f"{spec.noun} " for kind, spec in SPECS.items()}
 #: What an SNS record's ``Sns`` holds when SNS invokes Lambda (``…Url``, where SQS subscribers get ``…URL``).

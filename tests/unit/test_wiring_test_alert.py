@@ -53,6 +53,8 @@ def test_its_attributes_say_test_and_carry_the_team_when_routed() -> None:
         "severity": "info",
         "job_name": "jobtrail-test-alert",
         "job_kind": "training",
+        "account": "123456789012",
+        "region": "us-east-1",
         "test": "true",
     }
     assert routed.attributes() == {**plain.attributes(), "team": "nlp"}

@@ -38,7 +38,8 @@ Result = TypeVar("Result")
 def send_test_alert(args: argparse.Namespace, wiring: Wiring) -> int:
     """Publish the test alert to ``--topic-arn`` (else the ``--stack`` stack's AlertTopicArn) and report
     its message id and the topic's subscriptions: who receives it, who is still to confirm, whose filter
-    policy drops it."""
+    policy drops it. The alert is about the topic's account and region, or ``--account`` and
+    ``--job-region`` (a member account's, to try subscribers' filter policies on ``account``)."""
     from jobtrail.adapters.sns import SnsAlertPublisher  # noqa: PLC0415
     from jobtrail.core.alerts import build_test_alert  # noqa: PLC0415
 
@@ -52,7 +53,11 @@ def send_test_alert(args: argparse.Namespace, wiring: Wiring) -> int:
     sts = wiring.sts(region)
     caller = str(aws_call(sts.get_caller_identity)["Arn"])
     alert = build_test_alert(
-        datetime.now(UTC), account=topic["account"], region=region, sent_by=caller, team=args.team
+        datetime.now(UTC),
+        account=args.account or topic["account"],
+        region=args.job_region or region,
+        sent_by=caller,
+        team=args.team,
     )
     sns = wiring.sns(region)
     message_id = _on_topic(lambda: SnsAlertPublisher(sns, topic_arn).publish(alert), topic_arn, named_by)

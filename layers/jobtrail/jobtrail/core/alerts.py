@@ -4,15 +4,22 @@ An alert is due for each *transition* whose status is in the alert set (``AlertO
 transition by ``(status, start time)`` — so a spot job interrupted twice alerts twice, and a duplicate
 event never alerts again. The SNS message is built once, when the alert is created, and stored with it:
 a retry publishes exactly the same document, routed to the same team (``core.routing``).
+
+Its console and log links open the job's own account when the stack knows its AWS access portal
+(``ConsoleLinks``: an IAM Identity Center shortcut per link, made when the alert is), and are the plain
+console pages otherwise; the message says the account and region either way.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 from urllib.parse import quote
+
+import msgspec
 
 from jobtrail.core.kinds import SPECS, JobKey, Kind
 from jobtrail.core.log_tail import NO_LOG_TAIL, LogTail, console_escape
@@ -47,13 +54,16 @@ def alerts_due(
     record: JobRecord,
     new_transitions: Iterable[Transition],
     alert_on: frozenset[str],
+    *,
     log_tail: LogTail | None = None,
     route: RouteChoice | None = None,
+    links: ConsoleLinks | None = None,
 ) -> tuple[Alert, ...]:
-    """One alert per new transition whose status is in ``alert_on``, routed by ``route``; a ``Failed``
-    one carries ``log_tail`` (read by the caller: ``log_tail_wanted`` says when)."""
+    """One alert per new transition whose status is in ``alert_on``, routed by ``route``, its links
+    opened through ``links``; a ``Failed`` one carries ``log_tail`` (read by the caller:
+    ``log_tail_wanted`` says when)."""
     return tuple(
-        build_alert(record, transition, log_tail=log_tail, route=route)
+        build_alert(record, transition, log_tail=log_tail, route=route, links=links)
         for transition in new_transitions
         if transition.status in alert_on
     )
@@ -79,6 +89,7 @@ def build_alert(
     status_message: str | None = None,
     log_tail: LogTail | None = None,
     route: RouteChoice | None = None,
+    links: ConsoleLinks | None = None,
 ) -> Alert:
     """The alert for ``transition`` of the job described by ``record``.
 
@@ -86,10 +97,16 @@ def build_alert(
     ``status_message``) for a job whose last transition is too old. A ``Failed`` alert carries
     ``log_tail`` (``log_tail``/``log_tail_error``; both ``null`` for the other alerts or without a tail).
     ``route`` (the caller's ``route_for``; ``None``: no routes document) gives ``team`` and ``route``.
+    ``links`` (the stack's AWS access portal; ``None``: none) turns every console and log link into a
+    shortcut that opens the job's account (``console_link``).
     """
     summary = record.summary
     job = summary.key
     kind = alert_type or transition.status
+
+    def link(url: str | None, owner: JobKey) -> str | None:
+        return console_link(url, owner.account, links)
+
     chosen = route if route is not None else route_for(None, job, summary.tags)
     document: dict[str, Any] = {
         "alert_id": alert_id_for(job, kind, transition.start_time),
@@ -108,15 +125,18 @@ def build_alert(
         "start_time": iso(summary.start_time),
         "end_time": iso(summary.end_time),
         **_facts_of_kind(record),
-        "console_url": console_url(job),
-        "logs_url": logs_url(job),
+        "console_url": link(console_url(job), job),
+        "logs_url": link(logs_url(job), job),
     }
     if job.kind == "pipeline":
         step_job = _failed_step_job(record)
         document["console_url"] = None
-        document["logs_url"] = logs_url(step_job) if step_job else None
-        document["failed_step_console_url"] = console_url(step_job) if step_job else None
+        document["logs_url"] = link(logs_url(step_job), step_job) if step_job else None
+        document["failed_step_console_url"] = link(console_url(step_job), step_job) if step_job else None
     tail = log_tail.message_fields() if log_tail is not None and kind == LOG_TAIL_ALERT else NO_LOG_TAIL
+    if tail["log_tail"] and links is not None:
+        owner = log_source(record) or job
+        tail = {**tail, "log_tail": [{**s, "logs_url": link(s["logs_url"], owner)} for s in tail["log_tail"]]}
     document.update(tail)
     document.update(team=chosen.team, route=chosen.view())
     return Alert(
@@ -215,6 +235,74 @@ def logs_url(job: JobKey) -> str | None:
     return (
         f"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}"
         f"#logsV2:log-groups/log-group/{group}$3FlogStreamNameFilter$3D{prefix}"
+    )
+
+
+# -- links that open the job's account: IAM Identity Center shortcut links --------------------------------
+
+#: The functions' environment variables for console links (the template's ``ConsolePortalUrl`` and
+#: ``ConsoleRoleName``), read by the composition roots.
+CONSOLE_PORTAL_URL_VARIABLE: Final = "JOBTRAIL_CONSOLE_PORTAL_URL"
+CONSOLE_ROLE_NAME_VARIABLE: Final = "JOBTRAIL_CONSOLE_ROLE_NAME"
+#: An AWS access portal URL as IAM Identity Center documents it (``https://d-xxxxxxxxxx.awsapps.com/start``,
+#: or a customized ``https://your_subdomain.awsapps.com/start``), with or without a trailing slash: the
+#: template's ``ConsolePortalUrl`` pattern is this one (a test checks).
+PORTAL_URL: Final = re.compile(r"https://[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.awsapps\.com/start/?")
+#: A permission set's name (the shortcut's ``role_name``): botocore's ``sso-admin`` ``PermissionSetName``.
+PERMISSION_SET_NAME: Final = re.compile(r"[A-Za-z0-9_+=,.@-]{1,32}")
+
+
+class ConsoleLinks(msgspec.Struct, frozen=True):
+    """The stack's AWS access portal (IAM Identity Center), through which a link opens a console page in
+    the account it belongs to, whatever account the reader is signed in to (or none): the portal's
+    *shortcut links* (IAM Identity Center user guide, "Create shortcut links to AWS Management Console
+    destinations"). ``role_name`` is the permission set to open it with; ``None``: the portal asks."""
+
+    portal_url: str
+    role_name: str | None = None
+
+    def open(self, account: str, destination: str) -> str:
+        """``destination`` (a console URL) opened in ``account``:
+        ``<portal>/#/console?account_id=…[&role_name=…]&destination=<destination, URL-encoded>``."""
+        role = f"&role_name={quote(self.role_name, safe='')}" if self.role_name else ""
+        return (
+            f"{self.portal_url.rstrip('/')}/#/console?account_id={account}{role}"
+            f"&destination={quote(destination, safe='')}"
+        )
+
+
+def console_link(url: str | None, account: str, links: ConsoleLinks | None) -> str | None:
+    """``url`` (a console or CloudWatch Logs page of ``account``) as a shortcut that opens that account,
+    when the stack has a portal (``links``) — for every account, its own included: a reader may be signed
+    in to another one. Without a portal (or an account), ``url`` itself; ``None`` stays ``None``."""
+    if url is None or links is None or not account:
+        return url
+    return links.open(account, url)
+
+
+def console_links_from_settings(portal_url: str, role_name: str = "") -> ConsoleLinks | None:
+    """The template's ``ConsolePortalUrl`` and ``ConsoleRoleName`` (empty: not set) as ``ConsoleLinks``,
+    or ``None`` without a portal. Raises ``ValueError`` naming the setting that is not valid."""
+    portal, role = portal_url.strip(), role_name.strip()
+    if role and not PERMISSION_SET_NAME.fullmatch(role):
+        raise ValueError(
+            f"ConsoleRoleName: {role!r} is not a permission set name (1-32 of A-Z a-z 0-9 _+=,.@-)"
+        )
+    if not portal:
+        if role:
+            raise ValueError("ConsoleRoleName needs ConsolePortalUrl (the access portal that opens the role)")
+        return None
+    if not PORTAL_URL.fullmatch(portal):
+        raise ValueError(
+            f"ConsolePortalUrl: {portal!r} is not an AWS access portal URL (https://<id>.awsapps.com/start)"
+        )
+    return ConsoleLinks(portal_url=portal.rstrip("/"), role_name=role or None)
+
+
+def console_links_from_environment(environment: Mapping[str, str]) -> ConsoleLinks | None:
+    """``console_links_from_settings`` of the functions' variables (unset: no portal)."""
+    return console_links_from_settings(
+        environment.get(CONSOLE_PORTAL_URL_VARIABLE, ""), environment.get(CONSOLE_ROLE_NAME_VARIABLE, "")
     )
 
 

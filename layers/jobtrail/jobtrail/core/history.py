@@ -20,10 +20,10 @@ from datetime import UTC, datetime
 
 from msgspec.structs import replace
 
-from jobtrail.core.alerts import alerts_due
+from jobtrail.core.alerts import ConsoleLinks, alerts_due
 from jobtrail.core.kinds import SPECS, KindSpec
 from jobtrail.core.log_tail import LogTail
-from jobtrail.core.model import HistoryChanges, JobRecord, Metric, PipelineStep, StoredJob, Transition
+from jobtrail.core.model import Alert, HistoryChanges, JobRecord, Metric, PipelineStep, StoredJob, Transition
 from jobtrail.core.routing import RouteChoice
 
 
@@ -39,15 +39,22 @@ def plan_changes(
     *,
     log_tail: LogTail | None = None,
     route: RouteChoice | None = None,
+    links: ConsoleLinks | None = None,
 ) -> HistoryChanges:
     """The writes that bring ``stored`` up to date with ``snapshot`` (empty when nothing is new).
 
     Each new transition whose status is in ``alert_on`` brings an alert, written with it — unless it
     started before ``alert_since`` (a backfill records old history silently). A ``Failed`` alert
     carries ``log_tail``, and every alert ``route``: both found by the caller once it knows one is due.
+    Its links open the job's account through ``links`` (``None``: plain console links).
     """
     job = snapshot.key
     spec = SPECS[job.kind]
+
+    def due(transitions: tuple[Transition, ...]) -> tuple[Alert, ...]:
+        since = _since(transitions, alert_since)
+        return alerts_due(snapshot, since, alert_on, log_tail=log_tail, route=route, links=links)
+
     if stored is None:
         transitions = snapshot.transitions if spec.reports_transitions else _seen(spec, (), snapshot)
         return _with_after(
@@ -58,7 +65,7 @@ def plan_changes(
                 summary=snapshot.summary,
                 new_transitions=transitions,
                 final_metrics=_final_metrics_to_store(snapshot, ()),
-                new_alerts=alerts_due(snapshot, _since(transitions, alert_since), alert_on, log_tail, route),
+                new_alerts=due(transitions),
                 steps=snapshot.steps,
             ),
         )
@@ -80,7 +87,7 @@ def plan_changes(
             new_transitions=new,
             updated_transitions=updated,
             final_metrics=metrics,
-            new_alerts=alerts_due(snapshot, _since(new, alert_since), alert_on, log_tail, route),
+            new_alerts=due(new),
             steps=steps,
         ),
     )

@@ -303,6 +303,12 @@ def alert_id_for_test(job: JobKey, sent_at: datetime) -> str:
     return f"test/{uuid5(NAMESPACE_URL, f'jobtrail:{job.account}:{job.region}:{sent_at.isoformat()}')}"
 
 
+#: The most message attributes an SNS message may carry to an SQS subscription with raw message delivery:
+#: SNS discards a message with more as a client-side error (SNS developer guide, "Amazon SNS message
+#: attributes"). ``Alert.attributes`` stays within it.
+MAX_MESSAGE_ATTRIBUTES = 10
+
+
 class Alert(msgspec.Struct, frozen=True):
     """An alert due for one transition, with the message to publish (rendered once, at creation)."""
 
@@ -333,13 +339,16 @@ class Alert(msgspec.Struct, frozen=True):
         return alert_id_for(self.job, self.alert_type, self.transition_start_time)
 
     def attributes(self) -> dict[str, str]:
-        """The SNS message attributes subscribers filter on; ``test`` and ``team`` only when set (SNS
-        refuses an empty value)."""
+        """The SNS message attributes subscribers filter on: the alert's type and severity, the job's
+        name, kind, account and region (as the message says them), and ``test`` and ``team`` only when
+        set (SNS refuses an empty value). At most ``MAX_MESSAGE_ATTRIBUTES``."""
         return {
             "alert_type": self.alert_type,
             "severity": self.severity,
             "job_name": self.job.name,
             "job_kind": self.job.kind,
+            **({"account": self.job.account} if self.job.account else {}),
+            **({"region": self.job.region} if self.job.region else {}),
             **({"test": "true"} if self.test else {}),
             **({"team": self.team} if self.team else {}),
         }

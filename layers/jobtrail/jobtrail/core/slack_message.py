@@ -2,8 +2,8 @@
 
 Whatever the input — 63-character job names, 1,024-character failure reasons, quotes, backticks, emoji —
 the payload stays inside Slack's limits: header text ≤ 150 characters, section and field text ≤ 3,000 and
-2,000, button text ≤ 75, URLs ≤ 3,000, at most 50 blocks. Lengths are counted in UTF-16 code units, the
-stricter of the ways Slack may count, so an emoji never tips a block over.
+2,000, button text ≤ 75, URLs ≤ 3,000, at most 50 blocks and 10 fields a section. Lengths are counted in
+UTF-16 code units, the stricter of the ways Slack may count, so an emoji never tips a block over.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ FIELD_LIMIT = 2000
 BUTTON_TEXT_LIMIT = 75
 URL_LIMIT = 3000
 MAX_BLOCKS = 50
+#: Fields in one section.
+MAX_FIELDS = 10
 FALLBACK_LIMIT = 3000
 ELLIPSIS = "…"
 
@@ -107,6 +109,7 @@ def _test_payload(alert: Mapping[str, Any]) -> dict[str, Any]:
     facts = [("Sent", str(alert.get("transition_start_time") or "-"))]
     if alert.get("team"):
         facts.append(("Team", str(alert.get("team"))))
+    facts.extend(_place_fact(alert))
     footer = f"jobtrail · test · {alert.get('alert_id', '')}"
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": TEST_HEADLINE, "emoji": True}},
@@ -163,10 +166,21 @@ def _summary_line(alert: Mapping[str, Any]) -> str:
 
 
 def _facts(alert: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """The fields of the main section (Slack shows at most 10)."""
+    """The fields of the main section (at most ``MAX_FIELDS``), the job's account and region last."""
     kind = alert.get("kind") or "training"
-    if kind != "training":
-        return _facts_of_other_kinds(alert)
+    facts = _facts_of_training(alert) if kind == "training" else _facts_of_other_kinds(alert)
+    return [*facts[: MAX_FIELDS - 1], *_place_fact(alert)]
+
+
+def _place_fact(alert: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``Account``: the account and region the job runs in (``222233334444 · eu-west-1``), so a reader
+    knows where a console link leads and which account to sign in to; nothing when the alert says
+    neither."""
+    place = " · ".join(str(alert[key]) for key in ("account", "region") if alert.get(key))
+    return [("Account", place)] if place else []
+
+
+def _facts_of_training(alert: Mapping[str, Any]) -> list[tuple[str, str]]:
     instances = alert.get("instance_type")
     if instances:
         instances = f"{alert.get('instance_count') or 1} x {instances}"
@@ -219,7 +233,7 @@ def _facts_of_other_kinds(alert: Mapping[str, Any]) -> list[tuple[str, str]]:
     counts = alert.get("training_job_counts")
     if isinstance(counts, Mapping) and counts:
         facts.append(("Training jobs", ", ".join(f"{count} {status}" for status, count in counts.items())))
-    return facts[:10]
+    return facts
 
 
 def _seconds_between(start: Any, end: Any) -> float | None:

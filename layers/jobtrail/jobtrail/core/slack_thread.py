@@ -20,7 +20,7 @@ from typing import Any
 
 import msgspec
 
-from jobtrail.core.alerts import console_url, log_source, logs_url
+from jobtrail.core.alerts import ConsoleLinks, console_link, console_url, log_source, logs_url
 from jobtrail.core.kinds import KINDS, SPECS, JobKey
 from jobtrail.core.model import JobRecord, StoredJob, Transition
 from jobtrail.core.slack_message import (
@@ -181,8 +181,9 @@ class JobCard(msgspec.Struct, frozen=True):
     logs_url: str | None = None
 
 
-def card_from_record(record: JobRecord, *, team: str | None) -> JobCard:
-    """The card of a stored job (its summary as last recorded)."""
+def card_from_record(record: JobRecord, *, team: str | None, links: ConsoleLinks | None = None) -> JobCard:
+    """The card of a stored job (its summary as last recorded); its links open the job's account
+    through ``links`` as its alerts' do (``None``: plain console links)."""
     summary = record.summary
     # A training job's own counter (as its alerts show it), else its start to its end
     duration: float | None = None
@@ -191,10 +192,11 @@ def card_from_record(record: JobRecord, *, team: str | None) -> JobCard:
     elif summary.start_time is not None and summary.end_time is not None:
         duration = (summary.end_time - summary.start_time).total_seconds()
     source = log_source(record)
-    console = console_url(summary.key)
+    console = console_link(console_url(summary.key), summary.account, links)
     if console is None and summary.kind == "pipeline":
         failed = record.step_that_failed
-        console = console_url(failed.job) if failed is not None and failed.job is not None else None
+        step = failed.job if failed is not None else None
+        console = console_link(console_url(step), step.account, links) if step is not None else None
     return JobCard(
         job=summary.key,
         status=summary.status,
@@ -203,7 +205,7 @@ def card_from_record(record: JobRecord, *, team: str | None) -> JobCard:
         start_time=iso(summary.start_time or summary.creation_time),
         team=team,
         console_url=console,
-        logs_url=logs_url(source) if source is not None else None,
+        logs_url=console_link(logs_url(source), source.account, links) if source is not None else None,
     )
 
 

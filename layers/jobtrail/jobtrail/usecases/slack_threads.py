@@ -33,6 +33,7 @@ from typing import Any, Literal
 
 import msgspec
 
+from jobtrail.core.alerts import ConsoleLinks
 from jobtrail.core.kinds import JobKey
 from jobtrail.core.model import Claim, JobSummary, StoredJob, Transition
 from jobtrail.core.slack_message import slack_payload
@@ -95,7 +96,9 @@ class SlackAppDeps(msgspec.Struct, frozen=True, kw_only=True):
     ``default_channel`` (``SlackChannel``) takes the alerts whose route names no channel.
     ``thread_all`` (``SlackThreadAll``) gives every job a thread from its first transition, in
     the channel of the job's route by the routes document (``routes``; ``None``: none), else the default.
-    ``clock`` and ``sleep`` are injectable so tests can let claims expire and waits pass.
+    ``links`` (``ConsolePortalUrl``; ``None``: none) makes a parent card's links open the job's account,
+    as its alerts' links do. ``clock`` and ``sleep`` are injectable so tests can let claims expire and
+    waits pass.
     """
 
     messages: SlackMessages
@@ -103,6 +106,7 @@ class SlackAppDeps(msgspec.Struct, frozen=True, kw_only=True):
     default_channel: str
     thread_all: bool = False
     routes: AlertRoutes | None = None
+    links: ConsoleLinks | None = None
     clock: Callable[[], datetime] = utc_now
     sleep: Callable[[float], None] = time.sleep
 
@@ -139,7 +143,11 @@ def _post_alert_in(
     stored, threads = deps.threads.load(job)
     thread = threads.get(channel)
     team = team or (thread.team if thread else None)
-    card = card_from_record(stored, team=team) if stored else card_from_alert(document, job, team=team)
+    card = (
+        card_from_record(stored, team=team, links=deps.links)
+        if stored
+        else card_from_alert(document, job, team=team)
+    )
     thread, created = ensure_parent(job, channel, card, thread, deps)
     alerts = stored.alerts if stored is not None else ()
     alert = next((a.alert for a in alerts if a.alert.alert_id == document.get("alert_id")), None)
@@ -220,7 +228,7 @@ def post_transition(ref: TransitionRef, deps: SlackAppDeps) -> Outcome:
     key = transition_reply_key(transition)
     outcomes: list[Outcome] = []
     for channel, found in targets.items():
-        card = card_from_record(stored, team=found.team if found else first_team)
+        card = card_from_record(stored, team=found.team if found else first_team, links=deps.links)
         thread, created = ensure_parent(ref.job, channel, card, found, deps)
         if created and not live and alerted is None:  # the first-seen parent: this transition's message
             deps.threads.record_reply(ref.job, channel, key, parent_digest=None, team=None, now=deps.clock())

@@ -34,7 +34,7 @@ from typing import Literal
 
 from msgspec.structs import replace
 
-from jobtrail.core.alerts import DEFAULT_ALERT_ON, STALLED, log_source, log_tail_wanted
+from jobtrail.core.alerts import DEFAULT_ALERT_ON, STALLED, ConsoleLinks, log_source, log_tail_wanted
 from jobtrail.core.cost import PriceLookup, UnpricedJob, unpriced_job, with_cost
 from jobtrail.core.history import WriteConflict, plan_changes
 from jobtrail.core.kinds import JobKey
@@ -80,7 +80,8 @@ class SyncDeps:
     ``Failed`` alert the last ``log_lines`` lines of the job's log (``AlertLogLines``; 0 turns it off).
     ``tags`` (None: not read) gives a new job its tags; ``routes`` (None: no routes document, every alert
     without a team) routes each alert. ``prices`` (None: not priced) prices the job once its billing
-    facts are known (``core.cost``), stored with its summary in the same write.
+    facts are known (``core.cost``), stored with its summary in the same write. ``links`` (None: plain
+    console links) makes each alert's links open the job's account through the stack's access portal.
     """
 
     jobs: Jobs
@@ -94,6 +95,7 @@ class SyncDeps:
     tags: JobTags | None = None
     routes: AlertRoutes | None = None
     prices: JobPrices | None = None
+    links: ConsoleLinks | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,14 +150,20 @@ def sync_job(key: JobKey, deps: SyncDeps) -> SyncResult:
         current = _with_tags(snapshot, known if known is not None else read_tags)
         current = _with_cost(current, stored, deps.prices)
         changes = plan_changes(
-            stored, current, deps.alert_on, deps.alert_since, log_tail=log_tail, route=route
+            stored, current, deps.alert_on, deps.alert_since, log_tail=log_tail, route=route, links=deps.links
         )
         tail_wanted = log_tail is None and log_tail_wanted(changes.new_alerts)
         if changes.new_alerts and (route is None or tail_wanted):
             route = route or choose_route(job, current.summary.tags, deps.routes)
             log_tail = _read_log_tail(current, deps) if tail_wanted else log_tail
             changes = plan_changes(
-                stored, current, deps.alert_on, deps.alert_since, log_tail=log_tail, route=route
+                stored,
+                current,
+                deps.alert_on,
+                deps.alert_since,
+                log_tail=log_tail,
+                route=route,
+                links=deps.links,
             )
         if changes.is_empty:
             break
