@@ -20,6 +20,8 @@ kind, a mixed load five):
   document's ``GetParameter`` at most once per container per ``routes.MAX_AGE`` seconds (the replays run one
   container), and never more than once per alert; none of these when nothing is new;
 - (benchmark only) Slack app mode: one parent per job and channel, one broadcast reply per alert;
+- (benchmark only) organization mode: at most one ``AssumeRole`` per member account over a replay (one
+  container, whose role credentials outlive it), and at least one when members' events came;
 - ingest's log output at the default log level: at most ``LOG_BYTES_PER_EVENT`` (0.25 KiB) per event,
   Lambda's own lines included (none: the template leaves them out, see ``LAMBDA_PLATFORM_BYTES``);
 - (benchmark only) a function's cold start — its import, then the clients it creates — within 1.2 times
@@ -37,6 +39,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from jobtrail.adapters.logs import PAGES_PER_STREAM
+from jobtrail.adapters.member_access import REFRESH_BEFORE, SESSION_SECONDS
 from jobtrail.adapters.routes import MAX_AGE
 from jobtrail.core.kinds import KINDS, SPECS, Kind
 from jobtrail.core.log_tail import MAX_STREAMS
@@ -373,6 +376,26 @@ def _events_by_kind(batches: Sequence[Batch]) -> str:
     if set(counted) <= {"training"}:
         return ""
     return " (" + ", ".join(f"{kind} {counted[kind]}" for kind in KINDS if counted[kind]) + ")"
+
+
+def assume_role_budget(calls: int, member_accounts: int, member_events: int) -> Budget:
+    """Organization mode, one container: its members' role credentials outlive the replay, so each member's
+    role is assumed at most once (and, when members' events came, at least one was)."""
+    return Budget(
+        "AssumeRole per replay",
+        f"<= member accounts ({member_accounts}): one container, credentials alive",
+        f"{calls} for {member_accounts} member accounts ({member_events:,} of their events)",
+        calls <= member_accounts and (calls > 0 or member_events == 0),
+    )
+
+
+def assume_roles_per_hour(member_accounts: int, containers: int) -> float:
+    """The most AssumeRole calls warm containers make in an hour: each assumes each member's role once per
+    credential lifetime less the margin it renews them before (``SESSION_SECONDS`` - ``REFRESH_BEFORE``,
+    3600 - 600 s: 3600 / 3000 = 1.2 times an hour per member), and at most ``containers`` (the SQS event
+    source's ``IngestMaxConcurrency``) run at once. Each new container adds one per member it hears from."""
+    renewed_every = SESSION_SECONDS - REFRESH_BEFORE.total_seconds()
+    return member_accounts * 3600 / renewed_every * containers
 
 
 def cold_import_budget(function: str, seconds: float, baseline_seconds: float) -> Budget:

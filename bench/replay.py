@@ -18,6 +18,13 @@ notes the alerts it published (by kind and type) and the ARNs whose tags it read
 the events is delivered again, when nothing is new any more (topped up so that it holds events of every
 kind of the load), and the outcome is checked: every job stored as SageMaker has it, every expected alert
 received once. The figures go to a JSON file.
+
+With ``--accounts 3`` (organization mode) the load is spread over the home account and two member accounts
+in two regions (``loadgen.spread``), the function's environment names the members and the second region as
+the template's ``MemberAccountIds`` and ``MemberRegions`` do, moto's STS issues the members' role
+credentials, each failed job's log is in its own account's CloudWatch Logs, and the scripted SageMaker
+answers each request in the account its keys belong to; the AssumeRole calls (by account) and the Describe
+calls (by place) are reported too.
 """
 
 from __future__ import annotations
@@ -43,8 +50,9 @@ from budgets import NO_KIND
 from jobtrail.adapters.history_store import HistoryStore
 from jobtrail.adapters.sagemaker import tagged_arn
 from jobtrail.core.cost import PriceLookup, Usage, with_cost
-from jobtrail.core.kinds import KINDS
+from jobtrail.core.kinds import KINDS, JobKey
 from jobtrail.core.model import JobRecord
+from jobtrail.core.organization import Place
 from jobtrail.core.routing import kept_tags
 from jobtrail_local.aws_calls import LIST_TAGS, CallsByKind, ConsumedCapacity, count_aws_calls
 from jobtrail_local.dynamodb_local import DynamoDBLocal
@@ -58,11 +66,12 @@ from jobtrail_local.loadgen import (
     deliveries,
     failed_job_logs,
     generate,
+    spread,
     stream_stats,
 )
 from jobtrail_local.local_stack import use_local_credentials
+from jobtrail_local.organization import LocalOrganization, account_of_access_key, put_logs_where_they_ran
 from jobtrail_local.price_list_server import PriceListServer, pricing_files
-from jobtrail_local.scripted_logs import put_scripted_logs
 from jobtrail_local.scripted_sagemaker import ScriptedSageMaker, ScriptedSageMakerServer
 from jobtrail_local.table_schema import create_history_table
 from moto import mock_aws
@@ -75,6 +84,7 @@ TABLE = "jobtrail-bench"
 #: The SSM parameter holding the routes document (``JOBTRAIL_ROUTES_PARAMETER``).
 ROUTES_PARAMETER = "/jobtrail/bench/routes"
 BATCH_SIZE = 10
+ASSUME_ROLE = "sts.AssumeRole"
 ENGINES = ("dynamodb-local", "moto")
 #: The no-op redelivery holds at least this many events of each kind of the load (all it has, if fewer).
 NOOP_EVENTS_PER_KIND = 10
@@ -116,6 +126,8 @@ class Harness:
             "Attributes"
         ]["QueueArn"]
         self.requests: Counter[str] = Counter()
+        #: The AssumeRole calls, by the account of the role assumed (organization mode).
+        self.assumed_roles: Counter[str] = Counter()
         #: DynamoDB responses that reported their consumed capacity, and those that did not.
         self.capacity_responses = 0
         self.capacity_missing = 0
@@ -145,6 +157,8 @@ class Harness:
                 alerts.setdefault(kind, Counter())[attributes.get("alert_type", {}).get("StringValue")] += 1
             elif call == LIST_TAGS:
                 tag_reads.append(str(params.get("ResourceArn")))
+            elif call == ASSUME_ROLE:
+                self.assumed_roles[str(params.get("RoleArn", "")).split(":")[4]] += 1
 
         started = time.perf_counter()
         with count_aws_calls(capacity=capacity, by_kind=by_kind, observe=observe) as calls:
@@ -198,10 +212,13 @@ class IngestWorld:
     endpoint_url: str | None
 
 
-def start_ingest(stack: ExitStack, engine: str, load: Load) -> IngestWorld:
+def start_ingest(
+    stack: ExitStack, engine: str, load: Load, organization: LocalOrganization | None = None
+) -> IngestWorld:
     """The history table on ``engine``, SQS, SNS, SSM (the routes document) and CloudWatch Logs (the load's
-    failed jobs' logs) on moto, the scripted SageMaker on loopback, and the function's environment pointing
-    at them, all closed with ``stack``."""
+    failed jobs' logs, each in its job's place) on moto, the scripted SageMaker on loopback, and the
+    function's environment pointing at them (in ``organization`` mode, its variables too), all closed with
+    ``stack``."""
     endpoint_url = None
     if engine == "dynamodb-local":
         local = stack.enter_context(DynamoDBLocal())
@@ -212,11 +229,12 @@ def start_ingest(stack: ExitStack, engine: str, load: Load) -> IngestWorld:
     create_history_table(boto3.client("dynamodb", region_name=REGION), TABLE)
     topic, subscriber, dead_letters = _topic_and_queues()
     boto3.client("ssm", region_name=REGION).put_parameter(Name=ROUTES_PARAMETER, Value=ROUTES, Type="String")
-    put_scripted_logs(
-        boto3.client("logs", region_name=REGION), failed_job_logs(load), now_ms=int(time.time() * 1000)
-    )
+    places = organization.places if organization else ()
+    put_logs_where_they_ran(failed_job_logs(load), places=places, now_ms=int(time.time() * 1000))
     script = ScriptedSageMaker()
-    server = stack.enter_context(ScriptedSageMakerServer(script))
+    server = stack.enter_context(
+        ScriptedSageMakerServer(script, account_of=account_of_access_key if organization else None)
+    )
     # The Price List answers from events/pricing (instance types it does not list have no price)
     price_list = stack.enter_context(PriceListServer(pricing_files()))
     os.environ.update(
@@ -227,18 +245,30 @@ def start_ingest(stack: ExitStack, engine: str, load: Load) -> IngestWorld:
         JOBTRAIL_ALERT_TOPIC_ARN=topic,
         JOBTRAIL_ALERT_ON="Failed,MaxRuntimeExceeded,Interrupted",
         JOBTRAIL_ROUTES_PARAMETER=ROUTES_PARAMETER,
+        **(organization.environment() if organization else {}),
     )
     return IngestWorld(script, subscriber, endpoint_url)
 
 
 def replay(
-    engine: str, jobs: int, seed: int, noop_events: int, log_path: Path, *, mixed: bool = False
+    engine: str,
+    jobs: int,
+    seed: int,
+    noop_events: int,
+    log_path: Path,
+    *,
+    mixed: bool = False,
+    accounts: int = 1,
 ) -> dict[str, Any]:
-    """``mixed``: a load of every kind (``loadgen.MIXED_KINDS``) instead of training jobs only."""
+    """``mixed``: a load of every kind (``loadgen.MIXED_KINDS``) instead of training jobs only;
+    ``accounts`` above 1: organization mode, the load spread over that many accounts in two regions."""
     load = generate(jobs, seed=seed, mix=MIXED_KINDS if mixed else None)
+    organization = LocalOrganization(accounts) if accounts > 1 else None
+    if organization is not None:
+        load = spread(load, organization.places)
     stream = deliveries(load, duplicate_rate=0.05, seed=seed)
     with ExitStack() as stack:
-        world = start_ingest(stack, engine, load)
+        world = start_ingest(stack, engine, load, organization)
         rss_start = _rss_kb()
         with stdout_to(log_path):
             handler = load_handler().lambda_handler
@@ -246,6 +276,7 @@ def replay(
             started = time.perf_counter()
             batches = replay_stream(harness, load, stream)
             wall = time.perf_counter() - started
+            described = list(world.script.describes)  # the redelivery's come on top
             sys.stdout.flush()
             replay_log_bytes = log_path.stat().st_size
             emf_metrics = emf_metric_counts(log_path, replay_log_bytes)
@@ -289,7 +320,42 @@ def replay(
             ),
             "job_logs": {"jobs": len({log.job for log in logs}), "streams": len(logs)},
             "excerpts": excerpts,
+            "organization": None
+            if organization is None
+            else placed_figures(organization, load, stream, described, harness.assumed_roles),
         }
+
+
+def placed_figures(
+    organization: LocalOrganization,
+    load: Load,
+    stream: Sequence[Delivery],
+    described: Sequence[JobKey],
+    assumed_roles: Counter[str],
+) -> dict[str, Any]:
+    """Organization mode: the accounts, and per place its jobs, its events and the Describe calls made
+    there (``described``: the replay's, the redelivery left out); the AssumeRole calls by member account
+    (the whole run's)."""
+    jobs = Counter(Place(job.account, job.region) for job in load.jobs)
+    events = Counter(Place(d.step.account, d.step.region) for d in stream)
+    describes = Counter(Place(key.account, key.region) for key in described)
+    return {
+        "accounts": organization.accounts,
+        "home": organization.home.account,
+        "member_accounts": list(organization.members),
+        "regions": list(organization.regions),
+        "places": [
+            {
+                "account": place.account,
+                "region": place.region,
+                "jobs": jobs[place],
+                "events": events[place],
+                "describes": describes[place],
+            }
+            for place in organization.places
+        ],
+        "assume_role_by_account": {account: assumed_roles[account] for account in organization.members},
+    }
 
 
 def noop_sample(stream: Sequence[Delivery], events: int, seed: int) -> list[Delivery]:
@@ -406,7 +472,7 @@ def history_mismatches(load: Load) -> list[str]:
     mismatches: list[str] = []
     for job in load.jobs:
         stored = store.load(job)
-        truth = _priced(_with_tags(load.final_record(job), load.steps_of(job)), listed)
+        truth = _priced(_with_tags(load.final_record(job), load.steps_of(job)), listed(job.region))
         expected = list(load.expected[load.steps_of(job)[0].label].transitions)
         recorded = [] if stored is None else [(t.status, t.start_time) for t in stored.transitions]
         transitions_ok = (
@@ -430,9 +496,9 @@ def history_mismatches(load: Load) -> list[str]:
     return mismatches
 
 
-def _listed_prices() -> PriceLookup:
-    """The hourly prices of ``events/pricing`` (what the bench's Price List answers), through the Price
-    List adapter on a stubbed client: no network."""
+def _listed_prices() -> Callable[[str], PriceLookup]:
+    """The hourly prices of ``events/pricing`` in a region (what the bench's Price List answers), through
+    the Price List adapter on a stubbed client: no network."""
     from botocore import UNSIGNED  # noqa: PLC0415
     from botocore.config import Config  # noqa: PLC0415
     from jobtrail.adapters.pricing import PriceList  # noqa: PLC0415
@@ -442,11 +508,14 @@ def _listed_prices() -> PriceLookup:
     client = boto3.client("pricing", region_name="us-east-1", config=Config(signature_version=UNSIGNED))
     prices = PriceList(fixture_pricing(client))
 
-    def lookup(instance_type: str, usage: Usage) -> HourlyPrice | None:
-        usd = prices.hourly(instance_type, REGION, usage)
-        return None if usd is None else HourlyPrice(usd)
+    def in_region(region: str) -> PriceLookup:
+        def lookup(instance_type: str, usage: Usage) -> HourlyPrice | None:
+            usd = prices.hourly(instance_type, region, usage)
+            return None if usd is None else HourlyPrice(usd)
 
-    return lookup
+        return lookup
+
+    return in_region
 
 
 def _priced(record: JobRecord, price: PriceLookup) -> JobRecord:
@@ -512,11 +581,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--noop-events", type=int, default=300)
     parser.add_argument("--mixed", action="store_true", help="a load of every kind, not training jobs only")
+    parser.add_argument(
+        "--accounts", type=int, choices=range(1, 4), default=1, help="organization mode: 2 or 3 accounts"
+    )
     parser.add_argument("--log", type=Path, required=True)
     parser.add_argument("--output", type=Path, required=True)
     args = parser.parse_args(argv)
     use_local_credentials()
-    result = replay(args.engine, args.jobs, args.seed, args.noop_events, args.log, mixed=args.mixed)
+    result = replay(
+        args.engine,
+        args.jobs,
+        args.seed,
+        args.noop_events,
+        args.log,
+        mixed=args.mixed,
+        accounts=args.accounts,
+    )
     args.output.write_text(json.dumps(result), encoding="utf-8")
     return 0
 

@@ -7,7 +7,10 @@ dollars — measured on this machine, checked against its budgets, written to ``
    TransactWriteItems copies the whole table for every item, so its time grows with the square of the
    table). Then the same for a mixed load of every kind (``loadgen.MIXED_KINDS``: training, processing,
    transform jobs, pipeline executions and the tuning jobs of the training jobs' tuners), whose calls and
-   capacity are also told per kind of job.
+   capacity are also told per kind of job. Then organization mode: a training load spread over 3 accounts
+   (the home account and two members) in 2 regions, through the same handler with the organization's
+   environment and moto's STS, which tells the Describe calls per place and the AssumeRole calls, and
+   bounds AssumeRole per hour from the credentials' lifetime.
 2. The layer is built for this machine by the same recipe ``sam build`` runs (``layers/jobtrail/Makefile``:
    the requirements, then bytecode), and each function's cold start is timed in fresh processes with
    only that layer and the function's folder importable and a Lambda-like environment, next to a
@@ -75,6 +78,10 @@ MEMORY_GB = 0.25  # the template's MemorySize (256 MB)
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 FUNCTIONS = ("ingest", "reconcile", "slack_notifier")
+#: Organization mode's replay: the home account and two members, in two regions.
+ORGANIZATION_ACCOUNTS = 3
+ORGANIZATION_JOBS = 200
+ASSUME_ROLE = "sts.AssumeRole"
 #: Imports quicker than this are left out of the cold-start breakdown.
 HEAVY_MS = 8.0
 #: Variables that could point a child process at a real account or endpoint.
@@ -94,9 +101,20 @@ class EngineRun:
         return bool(self.raw.get("mixed"))
 
     @property
+    def organization(self) -> dict[str, Any] | None:
+        """Organization mode's figures (``bench/replay.py``'s ``placed_figures``), or ``None``."""
+        placed: dict[str, Any] | None = self.raw.get("organization")
+        return placed
+
+    @property
     def label(self) -> str:
-        """The engine, and ``mixed`` for the load of every kind."""
-        return f"{self.engine}, mixed" if self.mixed else self.engine
+        """The engine, ``mixed`` for the load of every kind, the accounts and regions in organization
+        mode."""
+        label = f"{self.engine}, mixed" if self.mixed else self.engine
+        placed = self.organization
+        if placed is None:
+            return label
+        return f"{label}, {placed['accounts']} accounts x {len(placed['regions'])} regions"
 
     @property
     def batches(self) -> list[Batch]:
@@ -173,9 +191,16 @@ def _batch(figures: dict[str, Any]) -> Batch:
 
 
 def run_replay(
-    engine: str, jobs: int, seed: int, noop_events: int, workdir: Path, *, mixed: bool = False
+    engine: str,
+    jobs: int,
+    seed: int,
+    noop_events: int,
+    workdir: Path,
+    *,
+    mixed: bool = False,
+    accounts: int = 1,
 ) -> EngineRun:
-    name = f"{engine}-mixed" if mixed else engine
+    name = (f"{engine}-mixed" if mixed else engine) + (f"-{accounts}-accounts" if accounts > 1 else "")
     output = workdir / f"{name}.json"
     env = _replay_env(name)
     command = [
@@ -188,8 +213,10 @@ def run_replay(
         f"--log={workdir / f'{name}.log'}",
         f"--output={output}",
         *(["--mixed"] if mixed else []),
+        *([f"--accounts={accounts}"] if accounts > 1 else []),
     ]
-    _progress(f"replay on {engine}: {jobs} jobs{' of every kind' if mixed else ''}")
+    placed = f" in {accounts} accounts x 2 regions" if accounts > 1 else ""
+    _progress(f"replay on {engine}: {jobs} jobs{' of every kind' if mixed else ''}{placed}")
     subprocess.run(command, env=env, cwd=REPO, check=True)  # noqa: S603 - our own script
     return EngineRun(engine, json.loads(output.read_text(encoding="utf-8")))
 
@@ -821,6 +848,56 @@ def _units(run: EngineRun, key: str) -> str:
     return f"{run.units(key):.2f}"
 
 
+def organization_table(run: EngineRun) -> Table:
+    """Organization mode: per place its jobs, events and Describe calls (per event; the replay's), then the
+    AssumeRole calls of the whole run, replay and redelivery (per member account, per event), and the
+    bound per hour."""
+    placed = run.organization
+    if placed is None:
+        raise ValueError(f"{run.label} is not an organization-mode replay")
+    home, members = placed["home"], placed["member_accounts"]
+    calls = total_calls(run.batches)
+    describes = sum(calls[op] for op in DESCRIBES.values())
+    assumed = calls[ASSUME_ROLE] + total_calls(run.noop_batches)[ASSUME_ROLE]
+    delivered = run.events + sum(b.event_count for b in run.noop_batches)
+    concurrency = int(_template_default("IngestMaxConcurrency"))
+    bound = budgets.assume_roles_per_hour(len(members), concurrency)
+    session, margin = budgets.SESSION_SECONDS, int(budgets.REFRESH_BEFORE.total_seconds())
+    rows = [
+        [
+            f"{place['account']} {place['region']}"
+            + (" (home: own credentials)" if place["account"] == home else " (member: role)"),
+            f"{place['jobs']} / {place['events']}",
+            f"{place['describes']} ({_per(place['describes'], place['events'])} per event)",
+        ]
+        for place in placed["places"]
+    ]
+    rows += [
+        [
+            "all places",
+            f"{run.jobs} / {run.events}",
+            f"{describes} ({_per(describes, run.events)} per event)",
+        ],
+        [
+            "AssumeRole, replay and redelivery (one container)",
+            f"{len(members)} member accounts / {delivered}",
+            f"{assumed} ("
+            + ", ".join(f"{account}: {n}" for account, n in placed["assume_role_by_account"].items())
+            + f"; {assumed / delivered:.4f} per event)",
+        ],
+        [
+            "AssumeRole per hour, at most (warm containers)",
+            f"IngestMaxConcurrency {concurrency}",
+            f"{bound:g} = {len(members)} members x 3600 / ({session} - {margin}) s x {concurrency} "
+            f"containers (credentials renewed every {session - margin} s); +{len(members)} per new "
+            "container",
+        ],
+    ]
+    return Table(
+        f"Organization mode ({run.label})", ["place", "jobs / events", "Describe calls (replay)"], rows
+    )
+
+
 def cold_table(colds: list[ColdStart]) -> Table:
     def ms(seconds: float | None) -> str:
         return "-" if seconds is None else f"{seconds * 1000:.0f} ms"
@@ -1050,6 +1127,7 @@ def write_doc(
         "its TransactWriteItems deep-copies the whole table for every item (its rollback), so its time "
         "grows with the square of the table.",
         *_mixed_load_lines(runs),
+        *_organization_load_lines(runs),
         "",
         *[table.markdown() for table in tables],
         "### Where the ingest function's cold start goes",
@@ -1094,6 +1172,26 @@ def _mixed_load_lines(runs: list[EngineRun]) -> list[str]:
             + "."
             for run in mixed
         )
+    ]
+
+
+def _organization_load_lines(runs: list[EngineRun]) -> list[str]:
+    """The organization-mode load, as the load line above tells the others."""
+    return [
+        f"- **Organization load**: the training load of seed {run.raw['seed']}, {run.raw['jobs']} jobs, "
+        f"spread over {placed['accounts']} accounts ({placed['home']} the home account; members "
+        f"{', '.join(placed['member_accounts'])}) in {' and '.join(placed['regions'])} by "
+        "`loadgen.spread` (a tuning job's children stay together), the same way on DynamoDB Local, with the "
+        "function's organization variables as `MemberAccountIds` and `MemberRegions` set them "
+        "(`jobtrail_local.organization`): moto's STS answers the members' AssumeRole and maps the "
+        "credentials it issues to the member's account, each failed job's log is in its own account's and "
+        "region's CloudWatch Logs (moto), and `ScriptedSageMakerServer` answers each request in the account "
+        "its keys belong to and the region it was signed for. One container (one handler module) for the "
+        f"whole replay; {sum(b['events'] for b in run.raw['noop_batches'])} events delivered again at the "
+        "end."
+        for run in runs
+        for placed in [run.organization]
+        if placed is not None
     ]
 
 
@@ -1347,6 +1445,15 @@ def replay_checks(runs: list[EngineRun], slack: SlackAppRuns | None) -> list[tup
                 seconds=run.raw["wall_seconds"],
             )
         ]
+    for run in runs:
+        placed = run.organization
+        if placed is None:
+            continue
+        member_events = sum(p["events"] for p in placed["places"] if p["account"] != placed["home"])
+        assumed = total_calls(run.batches)[ASSUME_ROLE] + total_calls(run.noop_batches)[ASSUME_ROLE]
+        checks.append(
+            (run.label, budgets.assume_role_budget(assumed, len(placed["member_accounts"]), member_events))
+        )
     for mode in slack.modes if slack else ():
         checks += [
             (f"Slack app mode, {_mode(mode)}", b)
@@ -1388,6 +1495,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--slack-jobs", type=int, default=100, help="jobs in the Slack app mode replays (0: none)"
     )
+    parser.add_argument(
+        "--organization-jobs",
+        type=int,
+        default=ORGANIZATION_JOBS,
+        help="jobs in the organization-mode replay: 3 accounts x 2 regions, DynamoDB Local (0: none)",
+    )
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--noop-events", type=int, default=300, help="events delivered again at the end")
     parser.add_argument("--repeats", type=int, default=5, help="fresh processes per cold-import figure")
@@ -1416,6 +1529,17 @@ def main(argv: list[str] | None = None) -> int:
             )
             if jobs
         ]
+        if args.organization_jobs:
+            runs.append(
+                run_replay(
+                    "dynamodb-local",
+                    args.organization_jobs,
+                    args.seed,
+                    min(args.noop_events, 100),
+                    workdir,
+                    accounts=ORGANIZATION_ACCOUNTS,
+                )
+            )
         slack = run_slack_app(args.slack_jobs, args.seed, workdir) if args.slack_jobs else None
         layer = build_layer(workdir)
         colds, heaviest = measure_cold_starts(args.repeats, layer)
@@ -1425,7 +1549,7 @@ def main(argv: list[str] | None = None) -> int:
     cold_checks = [cold_import_budget(c.function, c.cold_s, c.baseline_s) for c in colds]
     cold_checks.append(budgets.local_query_budget(local.first_after_demo_s, local.booting_engine_s))
     checks += [("fresh process", b) for b in cold_checks]
-    training = {run.engine: run for run in runs if not run.mixed}
+    training = {run.engine: run for run in runs if not run.mixed and run.organization is None}
     mixed = [run for run in runs if run.mixed]
     costed = [runs[0], *[run for run in mixed if run.engine == runs[0].engine]]
     costs, totals = cost_table(costed)
@@ -1437,6 +1561,7 @@ def main(argv: list[str] | None = None) -> int:
     tables = [
         engine_table(runs),
         *[kind_table(run, training.get(run.engine)) for run in mixed],
+        *[organization_table(run) for run in runs if run.organization is not None],
         costs,
         cold_table(colds),
         local_query_table(local),

@@ -14,26 +14,12 @@ from botocore.exceptions import ClientError
 from jobtrail.core.kinds import JobKey
 from jobtrail.core.organization import Place
 from jobtrail_local.lifecycles import load_lifecycle
+from jobtrail_local.organization import client_in
 from moto.core import DEFAULT_ACCOUNT_ID
 
 HOME = DEFAULT_ACCOUNT_ID
 
-
-def client_in(service: str, place: Place) -> Any:
-    """A client in ``place`` (inside ``mock_aws``): the default account's own, or an admin role's
-    assumed in the member account."""
-    if place.account == HOME:
-        return boto3.client(service, region_name=place.region)
-    given = boto3.client("sts", region_name="us-east-1").assume_role(
-        RoleArn=f"arn:aws:iam::{place.account}:role/admin", RoleSessionName="seed"
-    )["Credentials"]
-    return boto3.client(
-        service,
-        region_name=place.region,
-        aws_access_key_id=given["AccessKeyId"],
-        aws_secret_access_key=given["SecretAccessKey"],
-        aws_session_token=given["SessionToken"],
-    )
+__all__ = ["HOME", "RefusingSts", "client_in", "create_training_job"]
 
 
 def create_training_job(place: Place, name: str, instance_type: str = "ml.m5.large") -> JobKey:

@@ -56,19 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_CommandParser)
 
-    demo_command = subcommands.add_parser(
-        "demo", parents=[output], help="run jobtrail end to end on this machine (no AWS account needed)"
-    )
-    demo_actions = demo_command.add_mutually_exclusive_group()
-    demo_actions.add_argument(
-        "--stop",
-        action="store_true",
-        help="stop the DynamoDB Local the demo leaves running (for fast `--local` queries), keep the data",
-    )
-    demo_actions.add_argument(
-        "--reset", action="store_true", help="stop DynamoDB Local and delete the demo data"
-    )
-    demo_command.set_defaults(run=demo.demo)
+    _add_demo_command(subcommands, output)
 
     jobs = subcommands.add_parser("jobs", parents=[tables], help="list jobs, newest first")
     _add_kind_option(jobs, "only jobs of this kind (default: every kind)")
@@ -709,6 +697,32 @@ def _add_kind_option(parser: argparse.ArgumentParser, text: str) -> None:
 
     option = parser.add_argument("--kind", type=kind, metavar="KIND", help=f"{text}: {', '.join(KINDS)}")
     option.completer = completion.kind_names  # type: ignore[attr-defined]  # argcomplete reads it
+
+
+def _add_demo_command(subcommands: Any, output: argparse.ArgumentParser) -> None:
+    """``jobtrail demo``: run it (in one account, or in organization mode), or stop or wipe what it left."""
+    demo_command = subcommands.add_parser(
+        "demo", parents=[output], help="run jobtrail end to end on this machine (no AWS account needed)"
+    )
+    demo_actions = demo_command.add_mutually_exclusive_group()
+    demo_actions.add_argument(
+        "--stop",
+        action="store_true",
+        help="stop the DynamoDB Local the demo leaves running (for fast `--local` queries), keep the data",
+    )
+    demo_actions.add_argument(
+        "--reset", action="store_true", help="stop DynamoDB Local and delete the demo data"
+    )
+    demo_actions.add_argument(
+        "--accounts",
+        type=int,
+        choices=range(1, 4),
+        default=1,
+        metavar="N",
+        help="organization mode: the jobs spread over the home account and N-1 member accounts, in two "
+        "regions (1 to 3; default 1: one account, one region)",
+    )
+    demo_command.set_defaults(run=demo.demo)
 
 
 def _add_place_options(parser: argparse.ArgumentParser) -> None:

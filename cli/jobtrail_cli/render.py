@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from jobtrail.core.routing import RouteChoice
-    from jobtrail_local.demo import DemoResult, KindCount
+    from jobtrail_local.demo import DemoResult, KindCount, OrganizationOutcome
     from rich.console import ConsoleOptions, RenderableType
     from rich.progress import Progress, TaskID
 
@@ -859,6 +859,8 @@ def demo_report(
         )
     kinds_table(result.kinds, where=f"table {DEMO_TABLE}")
     jobs_table(result.summaries, where=f"table {DEMO_TABLE}")
+    if result.organization is not None:
+        organization_report(result.organization)
     for record in (result.spot_record, result.failed_pipeline_record):
         if record is not None:
             timeline(record, command=f"{program} --local")
@@ -868,13 +870,64 @@ def demo_report(
     else:
         _slack_webhook_report(result)
     if result.engine == "DynamoDB Local":
+        from jobtrail_local.demo import demo_commands  # noqa: PLC0415
+
+        accounts = result.organization.organization.accounts if result.organization else 1
         # soft_wrap: paths and commands stay whole (the terminal wraps them), so they can be copied.
         console.print(f"The history stays in {directory}. Query it with the same CLI:", soft_wrap=True)
-        commented(
-            [*queries, (f"{program} demo --reset", "stop DynamoDB Local, wipe the data")],
-            bold=len(queries),
-        )
+        commented([*queries, *demo_commands(program, accounts)], bold=len(queries))
         console.print(_engine_note(result, program))
+
+
+def organization_report(outcome: OrganizationOutcome) -> None:
+    """Organization mode: the organization, a row per place (how it is reached, its jobs, the Describe
+    calls made there), the AssumeRole calls per member account, and the events rejected with why."""
+    organization = outcome.organization
+    members = " and ".join(organization.members)
+    console.print(
+        f"Organization mode: home account {organization.home.account}, member accounts {members}, in "
+        f"{' and '.join(organization.regions)} (the functions' JOBTRAIL_MEMBER_ACCOUNTS and "
+        "JOBTRAIL_MEMBER_REGIONS, as MemberAccountIds and MemberRegions set them).",
+        soft_wrap=False,
+    )
+    home = organization.home.account
+    role = organization.organization().role_name
+    columns = [
+        _Column("Account", [p.place.account for p in outcome.places], rank=0),
+        _Column("Region", [p.place.region for p in outcome.places], rank=0),
+        _Column(
+            "Reached with",
+            ["its own credentials" if p.place.account == home else f"role {role}" for p in outcome.places],
+            rank=1,
+        ),
+        _Column("Jobs", [str(p.jobs) for p in outcome.places], rank=0, justify="right"),
+        _Column("Describes", [str(p.describes) for p in outcome.places], rank=0, justify="right"),
+    ]
+    table, width = _fitted("Where the jobs ran", columns, wide=False, widen=None)
+    with _at_least(width):
+        console.print(table)
+    member_describes = sum(p.describes for p in outcome.places if p.place.account != home)
+    calls = sum(outcome.assume_roles.values())
+    each = ", ".join(f"{n} for {account}" for account, n in outcome.assume_roles.items())
+    console.print(
+        f"AssumeRole: {calls} call{'s' if calls != 1 else ''} ({each}) for {member_describes} Describe "
+        "calls, and the tag and log reads, in member accounts: a member's role credentials are kept until 10 "
+        "minutes before they expire.",
+        soft_wrap=False,
+    )
+    if not outcome.rejected:
+        return
+    rejected = [
+        _Column("Account", [r.account for r in outcome.rejected], rank=0),
+        _Column("Region", [r.region for r in outcome.rejected], rank=1),
+        _Column("Job", [r.job_name for r in outcome.rejected], rank=0),
+        _Column("Reason", [r.reason for r in outcome.rejected], rank=0, folds=True),
+    ]
+    table, width = _fitted(
+        "Rejected events, parked in the dead-letter queue", rejected, wide=False, widen=None
+    )
+    with _at_least(width):
+        console.print(table)
 
 
 def _slack_webhook_report(result: DemoResult) -> None:
@@ -930,7 +983,7 @@ def slack_threads_report(result: DemoResult, program: str) -> None:
         f"Slack takes one message per second per channel: the notifier spaced its posts by "
         f"{slack.rate_limited_seconds:.0f} s in all (a simulated clock: the demo does not wait)."
     )
-    for thread in featured_threads(slack.threads):
+    for thread in featured_threads(slack.threads, result.featured):
         _print_thread(thread)
     command = routes_command(result, program)
     if command:

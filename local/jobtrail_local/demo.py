@@ -17,6 +17,15 @@ that follow; ``local_stack.stop`` ends it.
 
 SageMaker's events reach the handler the way AWS delivers them: through an SQS queue, in batches of up
 to ten, some twice, some late and out of order.
+
+``run(…, accounts=3)`` is the same in organization mode (``jobtrail_local.organization``): the functions'
+environment names member accounts and a second region as the template's ``MemberAccountIds`` and
+``MemberRegions`` do; the lifecycles take the places (account and region) in turn, one of them runs in a
+member account as well (a job name in two accounts), and one event comes from an account outside the
+organization, which ingest rejects with the reason and parks. moto answers STS (the members' roles) and
+each account's CloudWatch Logs; the loopback SageMaker answers each request in the account its keys
+belong to and the region it was signed for. The result says where the jobs ran, how often each member's
+role was assumed, and what was rejected.
 """
 
 from __future__ import annotations
@@ -27,7 +36,7 @@ import random
 import shlex
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -35,13 +44,14 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Protocol
 
-from jobtrail.core.alerts import LOG_GROUPS
-from jobtrail.core.kinds import KINDS, SPECS, JobKey, Kind
+from jobtrail.core.kinds import KINDS, SPECS, JobKey, Kind, key_from_arn
 from jobtrail.core.model import JobRecord, JobSummary, StoredAlert, StoredJob
+from jobtrail.core.organization import Place
 
+from jobtrail_local.aws_calls import count_aws_calls
 from jobtrail_local.demo_slack import DemoSlack, SlackOutcome, ThreadShown, write_routes
 from jobtrail_local.lambda_runtime import LambdaContext, load_function, sqs_lambda_record
-from jobtrail_local.lifecycle_builder import Step
+from jobtrail_local.lifecycle_builder import Step, at_place
 from jobtrail_local.lifecycles import lifecycle_names, load_lifecycle
 from jobtrail_local.local_stack import (
     DEMO_TABLE,
@@ -51,7 +61,14 @@ from jobtrail_local.local_stack import (
     running,
     use_local_credentials,
 )
-from jobtrail_local.scripted_logs import scripted_logs
+from jobtrail_local.organization import (
+    MEMBERS,
+    STRANGER,
+    LocalOrganization,
+    account_of_access_key,
+    put_logs_where_they_ran,
+)
+from jobtrail_local.scripted_logs import ScriptedLog, scripted_logs
 from jobtrail_local.scripted_sagemaker import ScriptedSageMaker, ScriptedSageMakerServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -71,6 +88,12 @@ SAME_NAME_LIFECYCLE = "same-name"
 TUNING_LIFECYCLE = "tuning-completed"
 #: The failed training job whose alert quotes its log: its thread is shown, its route explained.
 FAILED_LIFECYCLE = "failed"
+#: Organization mode: the lifecycle that runs in a member account too (its job's name in two accounts), and
+#: the one whose first event comes from an account outside the organization as well.
+TWIN_LIFECYCLE = "completed"
+STRANGER_LIFECYCLE = "completed"
+#: The queue's maxReceiveCount (``RedrivePolicy``), which the template gives ingest too.
+MAX_RECEIVES = 5
 
 
 class DemoError(Exception):
@@ -114,9 +137,63 @@ class Delivery:
 
 
 @dataclass(frozen=True)
+class DemoPlan:
+    """Where the demo's lifecycles run (``plan``): ``runs`` pairs each lifecycle of ``events/`` with its
+    place (account and region), the places taken in turn; in organization mode ``TWIN_LIFECYCLE`` runs a
+    second time, in the first member account, and ``stranger`` is an event from an account outside the
+    organization."""
+
+    organization: LocalOrganization
+    runs: tuple[tuple[str, Place], ...]
+    stranger: Step | None = None
+
+    def steps(self) -> list[Step]:
+        """Every run's steps in its place, and the stranger's event, in the order SageMaker made them."""
+        steps = [
+            at_place(step, place.account, place.region)
+            for name, place in self.runs
+            for step in load_lifecycle(name).steps
+        ]
+        return sorted([*steps, *([self.stranger] if self.stranger else [])], key=lambda step: step.modified)
+
+    def job(self, lifecycle: str, kind: Kind) -> JobKey:
+        """The first job of ``kind`` in ``events/lifecycles/<lifecycle>.json``, where it first runs."""
+        return self.jobs(lifecycle, kind)[0]
+
+    def jobs(self, lifecycle: str, kind: Kind) -> list[JobKey]:
+        """That job in each place its lifecycle runs."""
+        fixture = _job_of(lifecycle, kind)
+        return [_moved(fixture, place) for name, place in self.runs if name == lifecycle]
+
+    def logs(self) -> list[ScriptedLog]:
+        """The failed jobs' scripted logs, each in every place its job runs."""
+        logs = list(scripted_logs())
+        return [
+            replace(log, job=_moved(log.job, place))
+            for name, place in self.runs
+            for jobs in [set(load_lifecycle(name).jobs)]
+            for log in logs
+            if log.job in jobs
+        ]
+
+
+def plan(accounts: int = 1) -> DemoPlan:
+    """The demo in ``accounts`` accounts (1: every job at home, as a standalone stack keeps them)."""
+    organization = LocalOrganization(accounts)
+    places = organization.places
+    runs = [(name, places[i % len(places)]) for i, name in enumerate(lifecycle_names())]
+    if not organization.enabled:
+        return DemoPlan(organization, tuple(runs))
+    [home] = [place for name, place in runs if name == TWIN_LIFECYCLE]
+    runs.append((TWIN_LIFECYCLE, Place(MEMBERS[0], home.region)))
+    stranger = at_place(load_lifecycle(STRANGER_LIFECYCLE).steps[0], STRANGER, home.region)
+    return DemoPlan(organization, tuple(runs), stranger)
+
+
+@dataclass(frozen=True)
 class Showcase:
-    """The demo's jobs worth a closer look, picked from the fixtures (``showcase``): what the report shows
-    in full and what the suggested commands name."""
+    """The demo's jobs worth a closer look, picked from the fixtures where the plan runs them
+    (``showcase``): what the report shows in full and what the suggested commands name."""
 
     #: The managed-spot training job interrupted twice: its timeline is printed.
     spot: JobKey
@@ -126,6 +203,41 @@ class Showcase:
     shared_name: JobKey
     #: A tuning job that ran three training jobs: its counters and best training job.
     tuning: JobKey
+    #: The failed training job whose alert quotes its log: its thread is shown, its route explained.
+    failed: JobKey
+    #: Organization mode: one job name in two accounts (``show`` needs ``--account``), home's first.
+    twins: tuple[JobKey, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlaceCount:
+    """What happened in one place (organization mode): its jobs, and the Describe calls made there."""
+
+    place: Place
+    jobs: int
+    describes: int
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """An event ingest rejected and parked in the dead-letter queue: where it claimed to come from, its
+    job, and the reason ingest gave."""
+
+    account: str
+    region: str
+    job_name: str
+    reason: str
+
+
+@dataclass
+class OrganizationOutcome:
+    """Organization mode's story: the organization, each place's jobs and Describes, the AssumeRole calls
+    per member account, and the events rejected."""
+
+    organization: LocalOrganization
+    places: list[PlaceCount]
+    assume_roles: dict[str, int]
+    rejected: list[Rejected]
 
 
 @dataclass(frozen=True)
@@ -165,13 +277,23 @@ class DemoResult:
     slack: SlackOutcome | None = None
     #: The demo's routes document, as a file (``routes test --routes``).
     routes_file: Path | None = None
+    featured: Showcase | None = None
+    #: Organization mode's places, AssumeRole calls and rejected events (``None`` with one account).
+    organization: OrganizationOutcome | None = None
 
 
-def run(directory: Path, *, progress: Progress | None = None, keep_engine: bool = True) -> DemoResult:
-    """Run every lifecycle of events/ through the local stack; the history stays in ``directory``.
+def run(
+    directory: Path, *, accounts: int = 1, progress: Progress | None = None, keep_engine: bool = True
+) -> DemoResult:
+    """Run every lifecycle of events/ through the local stack; the history stays in ``directory``. With
+    ``accounts`` 2 or 3, in organization mode (the module's docstring says how).
 
     An earlier demo's table is replaced (``replaced_history`` says so). With ``keep_engine``, a DynamoDB
     Local started here stays up afterwards for ``jobtrail --local`` (``local_stack.stop`` ends it)."""
+    try:
+        planned = plan(accounts)
+    except ValueError as error:
+        raise DemoError(str(error)) from None
     functions = REPO_ROOT / "functions"
     if not (functions / "ingest" / "app.py").is_file():
         raise DemoError("jobtrail demo runs from a source checkout: git clone the repository, then make demo")
@@ -185,6 +307,9 @@ def run(directory: Path, *, progress: Progress | None = None, keep_engine: bool 
         POWERTOOLS_METRICS_DISABLED="true",
         POWERTOOLS_TRACE_DISABLED="true",
     )
+    if planned.organization.enabled:
+        # The stranger's rejection is logged at ERROR; the report's table of rejected events shows it.
+        os.environ["POWERTOOLS_LOG_LEVEL"] = "CRITICAL"
     report = progress or _Quiet()
     with ExitStack() as stack:
         engine = _dynamodb(stack, directory, keep_engine, report)
@@ -201,20 +326,38 @@ def run(directory: Path, *, progress: Progress | None = None, keep_engine: bool 
             JOBTRAIL_DEAD_LETTER_QUEUE_URL=queues["dlq"],
             JOBTRAIL_ALERT_TOPIC_ARN=queues["topic"],
             JOBTRAIL_ALERT_ON=",".join(ALERT_ON),
+            JOBTRAIL_MAX_RECEIVE_COUNT=str(MAX_RECEIVES),
+            **planned.organization.environment(),
         )
         os.environ.pop("JOBTRAIL_ALERT_LOG_LINES", None)  # the template's default: Failed alerts quote logs
-        _job_logs()
+        put_logs_where_they_ran(
+            planned.logs(), places=planned.organization.places, now_ms=int(time.time() * 1000)
+        )
         routes = write_routes(directory)
         ingest = _load_handler(functions / "ingest" / "app.py", "jobtrail_demo_ingest_app")
         _prices_from_fixtures(ingest)
         slack = DemoSlack(stack, queues, functions, DEMO_TABLE)
         report.step("Replaying SageMaker state changes")
-        delivery = _replay(script, queues, ingest.lambda_handler, report, slack.deliver)
+        assume_roles: Counter[str] = Counter()
+        with count_aws_calls(observe=_assumed_roles(assume_roles)):
+            delivery = _replay(
+                planned.steps(),
+                script,
+                queues,
+                ingest.lambda_handler,
+                progress=report,
+                after_tick=slack.deliver,
+                once=planned.stranger,
+            )
         webhook = slack.outcome.mode == "webhook"
         report.step("Sending the alerts to Slack" if webhook else "Reading the Slack threads back")
         outcome = slack.finish()
         report.step("Reading back what jobtrail recorded")
-        result = _collect(engine, delivery, outcome)
+        result = _collect(engine, delivery, outcome, showcase(planned))
+        if planned.organization.enabled:
+            result.organization = _organization_outcome(
+                planned, result.summaries, script, assume_roles, _parked(queues)
+            )
         result.replaced_history = replaced
         result.routes_file = routes
         return result
@@ -275,28 +418,6 @@ def _queues_and_topic() -> dict[str, str]:
     }
 
 
-def _job_logs() -> None:
-    """The failed jobs' CloudWatch Logs (``scripted_logs``), in moto: every group of a kind that logs,
-    one stream per job that ran, its events a second apart."""
-    import boto3  # noqa: PLC0415
-
-    logs = boto3.client("logs", region_name=REGION)
-    for group in sorted(set(LOG_GROUPS.values())):
-        logs.create_log_group(logGroupName=group)
-    # CloudWatch Logs takes events of the last 14 days only: the lines are stamped as of now, not as of
-    # the fixtures' dates (the alert quotes their messages, not their times).
-    start_ms = int(time.time() * 1000) - 3_600_000
-    for log in scripted_logs():
-        logs.create_log_stream(logGroupName=log.log_group, logStreamName=log.log_stream)
-        logs.put_log_events(
-            logGroupName=log.log_group,
-            logStreamName=log.log_stream,
-            logEvents=[
-                {"timestamp": start_ms + 1000 * i, "message": line} for i, line in enumerate(log.lines)
-            ],
-        )
-
-
 def _queue_arn(sqs: Any, url: str) -> str:
     return str(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])
 
@@ -324,7 +445,8 @@ def _fresh_table(report: Progress) -> bool:
 
 @contextmanager
 def _scripted_sagemaker(script: ScriptedSageMaker) -> Iterator[str]:
-    with ScriptedSageMakerServer(script) as server:
+    """The loopback SageMaker, answering each request in the account its keys belong to."""
+    with ScriptedSageMakerServer(script, account_of=account_of_access_key) as server:
         yield server.endpoint_url
 
 
@@ -362,24 +484,22 @@ def first_day() -> str:
     return min(created).date().isoformat()
 
 
-def timeline() -> list[Step]:
-    """Every step of every lifecycle, in the order SageMaker made the changes."""
-    steps = [step for name in lifecycle_names() for step in load_lifecycle(name).steps]
-    return sorted(steps, key=lambda step: step.modified)
-
-
 def _replay(
+    steps: Sequence[Step],
     script: ScriptedSageMaker,
     queues: dict[str, str],
     handler: Callable[[dict[str, Any], Any], Any],
+    *,
     progress: Progress,
     after_tick: Callable[[datetime], None],
+    once: Step | None = None,
 ) -> Delivery:
+    """``steps`` through the queue to ``handler``, a few at a time as SageMaker makes them, some
+    delivered twice or late (``once``, the stranger's event, neither: one row in the report)."""
     import boto3  # noqa: PLC0415
 
     sqs = boto3.client("sqs", region_name=REGION)
     rng = random.Random(SEED)  # noqa: S311 - a reproducible delivery order, not a secret
-    steps = timeline()
     delivery = Delivery()
     late: list[Step] = []
     context = LambdaContext(function_name="jobtrail-demo-IngestFunction")
@@ -390,6 +510,9 @@ def _replay(
         outgoing = list(late)
         late.clear()
         for step in happened:
+            if step is once:
+                outgoing.append(step)
+                continue
             if rng.random() < LATE_RATE and start + CHANGES_PER_TICK < len(steps):
                 late.append(step)
                 delivery.late += 1
@@ -442,7 +565,7 @@ def _drain(
 # -- what happened -------------------------------------------------------------------------------------
 
 
-def _collect(engine: Engine, delivery: Delivery, slack: SlackOutcome) -> DemoResult:
+def _collect(engine: Engine, delivery: Delivery, slack: SlackOutcome, featured: Showcase) -> DemoResult:
     from jobtrail.adapters.history_queries import AlertQuery, HistoryQueries, JobQuery  # noqa: PLC0415
     from jobtrail.core.slack_message import payload_as_text  # noqa: PLC0415
     from jobtrail.core.views import alert_view  # noqa: PLC0415
@@ -456,7 +579,6 @@ def _collect(engine: Engine, delivery: Delivery, slack: SlackOutcome) -> DemoRes
         if record is None:
             raise DemoError(f"{summary.job_name} vanished from {DEMO_TABLE} while the demo read it")
         records[summary.key] = record
-    featured = showcase()
     return DemoResult(
         engine=engine.name,
         notice=engine.notice,
@@ -475,6 +597,62 @@ def _collect(engine: Engine, delivery: Delivery, slack: SlackOutcome) -> DemoRes
         spot_record=records.get(featured.spot),
         failed_pipeline_record=records.get(featured.failed_pipeline),
         stored_alerts=alerts,
+        featured=featured,
+    )
+
+
+def _assumed_roles(counted: Counter[str]) -> Callable[[str, Mapping[str, Any]], None]:
+    """An observer for ``count_aws_calls`` that counts the AssumeRole calls per account of the role."""
+
+    def observe(call: str, params: Mapping[str, Any]) -> None:
+        if call == "sts.AssumeRole":
+            counted[str(params.get("RoleArn", "")).split(":")[4]] += 1
+
+    return observe
+
+
+def _parked(queues: dict[str, str]) -> list[Rejected]:
+    """What ingest parked in the dead-letter queue, with the reason it gave (read once, at the end)."""
+    import boto3  # noqa: PLC0415
+    from jobtrail.adapters.sqs import REASON_ATTRIBUTE  # noqa: PLC0415
+
+    sqs = boto3.client("sqs", region_name=REGION)
+    parked: list[Rejected] = []
+    for _ in range(MAX_POLLS):
+        messages = sqs.receive_message(
+            QueueUrl=queues["dlq"], MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+        ).get("Messages", [])
+        if not messages:
+            return parked
+        for message in messages:
+            event = json.loads(message["Body"])
+            key = key_from_arn(event["resources"][-1])
+            attributes: dict[str, Any] = dict(message.get("MessageAttributes") or {})
+            reason = str(attributes.get(REASON_ATTRIBUTE, {}).get("StringValue", ""))
+            parked.append(
+                Rejected(event["account"], event["region"], key.name if key else "-", reason or "-")
+            )
+        sqs.delete_message_batch(
+            QueueUrl=queues["dlq"],
+            Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
+        )
+    raise DemoError(f"the dead-letter queue did not drain after {MAX_POLLS} polls")
+
+
+def _organization_outcome(
+    planned: DemoPlan,
+    summaries: Sequence[JobSummary],
+    script: ScriptedSageMaker,
+    assume_roles: Counter[str],
+    rejected: list[Rejected],
+) -> OrganizationOutcome:
+    jobs = Counter(Place(s.account, s.region) for s in summaries)
+    describes = Counter(Place(key.account, key.region) for key in script.describes)
+    return OrganizationOutcome(
+        organization=planned.organization,
+        places=[PlaceCount(place, jobs[place], describes[place]) for place in planned.organization.places],
+        assume_roles={account: assume_roles[account] for account in planned.organization.members},
+        rejected=rejected,
     )
 
 
@@ -542,13 +720,17 @@ def _ordered(counts: Counter[str], order: Sequence[str]) -> dict[str, int]:
     return {key: counts[key] for key in sorted(counts, key=place)}
 
 
-def showcase() -> Showcase:
-    """The jobs the report shows in full and the suggested commands name, found in their lifecycles."""
+def showcase(planned: DemoPlan | None = None) -> Showcase:
+    """The jobs the report shows in full and the suggested commands name, found in their lifecycles,
+    where ``planned`` runs them (by default the one-account demo's)."""
+    planned = planned or plan()
     return Showcase(
-        spot=_job_of(SPOT_LIFECYCLE, "training"),
-        failed_pipeline=_job_of(FAILED_PIPELINE_LIFECYCLE, "pipeline"),
-        shared_name=_job_of(SAME_NAME_LIFECYCLE, "processing"),
-        tuning=_job_of(TUNING_LIFECYCLE, "tuning"),
+        spot=planned.job(SPOT_LIFECYCLE, "training"),
+        failed_pipeline=planned.job(FAILED_PIPELINE_LIFECYCLE, "pipeline"),
+        shared_name=planned.job(SAME_NAME_LIFECYCLE, "processing"),
+        tuning=planned.job(TUNING_LIFECYCLE, "tuning"),
+        failed=planned.job(FAILED_LIFECYCLE, "training"),
+        twins=tuple(planned.jobs(TWIN_LIFECYCLE, "training")) if planned.organization.enabled else (),
     )
 
 
@@ -557,13 +739,19 @@ def _job_of(lifecycle: str, kind: Kind) -> JobKey:
     return next(job for job in load_lifecycle(lifecycle).jobs if job.kind == kind)
 
 
-def query_suggestions(program: str = "jobtrail") -> list[tuple[str, str]]:
+def _moved(job: JobKey, place: Place) -> JobKey:
+    return JobKey(account=place.account, region=place.region, kind=job.kind, name=job.name)
+
+
+def query_suggestions(program: str = "jobtrail", featured: Showcase | None = None) -> list[tuple[str, str]]:
     """The commands that explore the demo's data, spelled the way this CLI was started, each with what it
-    shows (a few words: the report lines them up beside the commands)."""
-    jobs = showcase()
+    shows (a few words: the report lines them up beside the commands); ``featured``: the demo's jobs, by
+    default the one-account demo's (organization mode adds a member account's jobs and a name in two
+    accounts)."""
+    jobs = featured or showcase()
     local = f"{program} --local"
     shared, pipeline = jobs.shared_name, jobs.failed_pipeline.kind
-    return [
+    suggestions = [
         (f"{local} jobs", "every kind, newest first"),
         (f"{local} jobs --kind {pipeline}", f"only {SPECS[pipeline].noun}s"),
         (f"{local} history {jobs.spot.name}", "the spot job's timeline"),
@@ -573,26 +761,43 @@ def query_suggestions(program: str = "jobtrail") -> list[tuple[str, str]]:
         (f"{local} alerts", "every alert and its delivery"),
         (f"{local} cost --since {first_day()} --by kind", "what the jobs cost"),
     ]
+    if jobs.twins:
+        home, member = jobs.twins[0], jobs.twins[-1]
+        suggestions[1:1] = [(f"{local} jobs --account {member.account}", "one member account's jobs")]
+        suggestions.append(
+            (f"{local} show {member.name} --account {member.account}", f"account {home.account} has one too")
+        )
+    return suggestions
 
 
-def featured_threads(threads: Sequence[ThreadShown]) -> list[ThreadShown]:
+def featured_threads(threads: Sequence[ThreadShown], featured: Showcase | None = None) -> list[ThreadShown]:
     """The threads the report shows in full: the failed training job's (its alert quotes its log) and
     the spot job's (interrupted twice, its parent edited as it moved on)."""
-    wanted = [_job_of(FAILED_LIFECYCLE, "training"), showcase().spot]
-    return [thread for job in wanted for thread in threads if thread.job == job]
+    jobs = featured or showcase()
+    return [thread for job in (jobs.failed, jobs.spot) for thread in threads if thread.job == job]
 
 
 def routes_command(result: DemoResult, program: str = "jobtrail") -> str | None:
     """The command that explains the failed training job's route by the demo's routes document."""
     if result.routes_file is None or result.engine != "DynamoDB Local":
         return None
-    job = _job_of(FAILED_LIFECYCLE, "training")
+    job = (result.featured or showcase()).failed
     return f"{program} --local routes test {job.name} --routes {shlex.quote(str(result.routes_file))}"
 
 
-def query_commands(program: str = "jobtrail") -> list[str]:
+def query_commands(program: str = "jobtrail", featured: Showcase | None = None) -> list[str]:
     """``query_suggestions``' commands alone."""
-    return [command for command, _ in query_suggestions(program)]
+    return [command for command, _ in query_suggestions(program, featured)]
+
+
+def demo_commands(program: str, accounts: int) -> list[tuple[str, str]]:
+    """The demo's other runs, as the report suggests them after the queries."""
+    other = (
+        (f"{program} demo", "back to one account")
+        if accounts > 1
+        else (f"{program} demo --accounts 3", "the same in organization mode: 3 accounts, 2 regions")
+    )
+    return [other, (f"{program} demo --reset", "stop DynamoDB Local, wipe the data")]
 
 
 def summary_document(
@@ -639,5 +844,32 @@ def summary_document(
         },
         "routes_file": str(result.routes_file) if result.routes_file else None,
         "routes_command": routes_command(result, program),
-        "query_commands": query_commands(program) if result.engine == "DynamoDB Local" else [],
+        "query_commands": query_commands(program, result.featured)
+        if result.engine == "DynamoDB Local"
+        else [],
+        "organization": _organization_entry(result.organization),
+    }
+
+
+def _organization_entry(outcome: OrganizationOutcome | None) -> dict[str, Any] | None:
+    """``--json``'s ``organization``: the home place, the members and regions, each place's jobs and
+    Describe calls, the AssumeRole calls per member account, the rejected events (``None`` with one
+    account)."""
+    if outcome is None:
+        return None
+    organization = outcome.organization
+    return {
+        "accounts": organization.accounts,
+        "home": {"account": organization.home.account, "region": organization.home.region},
+        "member_accounts": list(organization.members),
+        "regions": list(organization.regions),
+        "places": [
+            {"account": p.place.account, "region": p.place.region, "jobs": p.jobs, "describes": p.describes}
+            for p in outcome.places
+        ],
+        "assume_role_calls": outcome.assume_roles,
+        "rejected": [
+            {"account": r.account, "region": r.region, "job_name": r.job_name, "reason": r.reason}
+            for r in outcome.rejected
+        ],
     }

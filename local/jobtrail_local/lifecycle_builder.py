@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import json
+import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -116,6 +117,8 @@ NOT_IN_DETAIL = frozenset(
 )
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: Names the events of steps moved to another place (``at_place``).
+_AT_PLACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://jobtrail.example/at-place")
 _NAME_ALPHABET = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
 
 
@@ -129,7 +132,8 @@ class Step:
     execution it is ``{"execution": DescribePipelineExecution, "steps": [PipelineExecutionStep…]}``
     (``jobtrail_local.pipeline_lifecycles``). ``modified`` is when SageMaker recorded the change: the job's
     LastModifiedTime (DescribeTransformJob does not show it, ListTransformJobs does), for a pipeline
-    execution the moment the execution or one of its steps changed. Steps are ordered by it.
+    execution the moment the execution or one of its steps changed. Steps are ordered by it. ``account``
+    and ``region`` say where the job runs: the fixtures' account and region unless ``at_place`` moved it.
     """
 
     index: int
@@ -138,11 +142,13 @@ class Step:
     describe: dict[str, Any]
     kind: Kind
     modified: datetime
+    account: str = ACCOUNT
+    region: str = REGION
 
     @property
     def key(self) -> JobKey:
-        """The job's identity in the fixtures' account and region."""
-        return job_key(self.job_name, self.kind)
+        """The job's identity: its account, region, kind and name."""
+        return JobKey(account=self.account, region=self.region, kind=self.kind, name=self.job_name)
 
     @property
     def label(self) -> str:
@@ -297,6 +303,29 @@ def in_time_order(*jobs: Iterable[Step]) -> tuple[Step, ...]:
     return tuple(replace(step, index=index) for index, step in enumerate(merged))
 
 
+def at_place(step: Step, account: str, region: str) -> Step:
+    """The same change made to a job of the same name in ``account`` and ``region`` (organization mode: the
+    demo's member accounts, a load spread over places): every ARN and whatever else names the account (the
+    execution role, the buckets) names that place, as do the envelope's ``account`` and ``region``; the
+    event has an id of its own (SageMaker there sent it). ``step`` itself when it is there already."""
+    if (account, region) == (step.account, step.region):
+        return step
+    here, there = f":{step.region}:{step.account}:", f":{region}:{account}:"
+
+    def moved(value: Any) -> Any:
+        if isinstance(value, str):
+            return value.replace(here, there).replace(step.account, account)
+        if isinstance(value, dict):
+            return {key: moved(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [moved(item) for item in value]
+        return value
+
+    event_id = str(uuid.uuid5(_AT_PLACE, f"{step.event['id']}@{account}/{region}"))
+    event = moved(step.event) | {"id": event_id, "account": account, "region": region}
+    return replace(step, event=event, describe=moved(step.describe), account=account, region=region)
+
+
 def state_change_event(describe: Mapping[str, Any], tags: Mapping[str, str], event_id: str) -> dict[str, Any]:
     """The "SageMaker Training Job State Change" event SageMaker sends for the job ``describe`` shows."""
     return envelope(
@@ -378,9 +407,9 @@ def job_arn(name: str, kind: Kind = "training") -> str:
     return f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:{SPECS[kind].arn_resource}/{name}"
 
 
-def pipeline_arn(pipeline: str) -> str:
-    """The pipeline's ARN in the fixtures' account and region."""
-    return f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:pipeline/{pipeline}"
+def pipeline_arn(pipeline: str, account: str = ACCOUNT, region: str = REGION) -> str:
+    """The pipeline's ARN (by default in the fixtures' account and region)."""
+    return f"arn:aws:sagemaker:{region}:{account}:pipeline/{pipeline}"
 
 
 def tuning_job_arn(name: str) -> str:

@@ -33,6 +33,10 @@ the training load's tuning children are in it too, their counters and best train
 children. The training jobs of a mixed load are planned as in a training-only one. They are built by the
 same builders as ``events/`` (``jobtrail_local.job_lifecycles``, ``jobtrail_local.pipeline_lifecycles``).
 
+``spread(load, places)`` is the same load across accounts and regions (organization mode): each family of
+jobs (a job alone, a tuning job with the training jobs it launched, a pipeline execution with its steps'
+jobs) runs in one place, the places taken in turn.
+
 ``deliveries(load)`` is the stream a consumer sees: each event after its change, a few sent twice —
 by SageMaker with a new event id, or by EventBridge again with the same id — and a few late, after the
 job's next event. Same seed, same load, same stream: no clock, no global randomness.
@@ -44,19 +48,19 @@ import json
 import random
 import uuid
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any, Literal
 
 from jobtrail.core.alerts import LOG_GROUPS
-from jobtrail.core.kinds import JobKey, Kind
+from jobtrail.core.kinds import JobKey, Kind, key_from_arn
+from jobtrail.core.organization import Place
 
 from jobtrail_local import job_lifecycles, pipeline_lifecycles
 from jobtrail_local import lifecycle_builder as builder
 from jobtrail_local.lifecycle_builder import (
-    ACCOUNT,
     CAPACITY_ERROR,
     CUDA_OUT_OF_MEMORY,
     DATA_BUCKET,
@@ -75,6 +79,7 @@ from jobtrail_local.lifecycle_builder import (
     XGBOOST_IMAGE,
     ExpectedJob,
     Step,
+    at_place,
     job_label,
     metric_definitions,
     s3_channel,
@@ -239,10 +244,11 @@ class Load(Lifecycle):
         ``<account>/<region>/<kind>/<job>/<alert type>/<transition start, UTC, milliseconds>`` (written out
         here, not taken from jobtrail's ``alert_id_for``, which it checks)."""
         return frozenset(
-            f"{ACCOUNT}/{REGION}/{expected.kind}/{name}/{status}/"
+            f"{first.account}/{first.region}/{expected.kind}/{name}/{status}/"
             f"{start.astimezone(UTC).isoformat(timespec='milliseconds')}"
             for label, expected in self.expected.items()
             for name in (label.removeprefix(f"{expected.kind}/"),)
+            for first in (self.by_job[label][0],)
             for status, start in expected.transitions
             if status in expected.alerts
         )
@@ -318,6 +324,53 @@ def generate(jobs: int, seed: int, *, mix: Mapping[Kind, float] | None = None) -
         kinds=MappingProxyType({plan.label: plan.kind for plan in plans}),
         by_job=MappingProxyType({label: tuple(job_steps) for label, job_steps in by_job.items()}),
     )
+
+
+def spread(load: Load, places: Sequence[Place]) -> Load:
+    """``load`` across ``places`` (accounts and regions): each family of jobs — a job alone, a tuning job
+    and the training jobs it launched, a pipeline execution and its steps' jobs — runs in one place, the
+    places taken in turn in the order the families' first jobs were created. Jobs keep their names, labels
+    and outcomes; their steps are moved (``lifecycle_builder.at_place``: ARNs, envelope, event ids)."""
+    if not places:
+        raise ValueError("a load is spread over one place at least")
+    family = _families(load)
+    order = list(dict.fromkeys(family[label] for label in load.job_names))
+    place_of = {name: places[i % len(places)] for i, name in enumerate(order)}
+
+    def moved(step: Step) -> Step:
+        place = place_of[family[step.label]]
+        return at_place(step, place.account, place.region)
+
+    steps = tuple(moved(step) for step in load.steps)
+    by_job: dict[str, list[Step]] = {label: [] for label in load.by_job}
+    for step in steps:
+        by_job[step.label].append(step)
+    return Load(
+        name=f"{load.name}-{len(places)}-places",
+        description=f"{load.description}, spread over {len(places)} places",
+        steps=steps,
+        expected=load.expected,
+        seed=load.seed,
+        kinds=load.kinds,
+        by_job=MappingProxyType({label: tuple(job_steps) for label, job_steps in by_job.items()}),
+    )
+
+
+def _families(load: Load) -> dict[str, str]:
+    """Each job's family, by label: a tuning job's for the training jobs it launched, a pipeline
+    execution's for its steps' jobs, its own otherwise."""
+    family = {label: label for label in load.job_names}
+    for label, steps in load.by_job.items():
+        final = steps[-1].describe
+        if steps[-1].kind == "pipeline":
+            for step in final["steps"]:
+                for ran in (step.get("Metadata") or {}).values():
+                    key = key_from_arn(str(ran.get("Arn", ""))) if isinstance(ran, dict) else None
+                    if key is not None and job_label(key) in family:
+                        family[job_label(key)] = label
+        elif steps[-1].kind == "training" and "TuningJobArn" in final:
+            family[label] = f"tuning/{final['TuningJobArn'].rsplit('/', 1)[1]}"
+    return family
 
 
 def _training_plans(rng: random.Random, jobs: int, window: float) -> list[_JobPlan]:

@@ -23,6 +23,13 @@ is used three ways:
 - ``ScriptedSageMakerServer``: the same answers over loopback HTTP in SageMaker's JSON protocol, for code
   that builds its own client from ``AWS_ENDPOINT_URL_SAGEMAKER`` (the demo, the benchmark).
 
+SageMaker is per account and region: each request is answered in one place, the one its client is in
+(``answer``'s ``place``; the fixtures' account and region unless said), from the jobs there. A job of one
+name in two accounts is two jobs; a place the script has no job in answers as an empty SageMaker does. The
+server tells the place from the request's signature: the region of its credential scope and the account
+its access key belongs to (``account_of``; moto's STS issues assumed-role keys it maps to the role's
+account).
+
 Whichever way it is asked, every Describe is recorded: its job's name in ``calls`` (as it always was for
 training jobs) and its key in ``describes``; every ListPipelineExecutionSteps page in ``step_lists`` (the
 execution's key); every page of a List API in ``list_calls``; every ListTags in ``tag_reads`` (the ARN
@@ -57,9 +64,10 @@ from botocore.exceptions import ClientError
 from botocore.serialize import JSONSerializer
 from jobtrail.adapters.sagemaker import SageMakerJobs
 from jobtrail.core.kinds import JobKey, Kind, key_from_arn
+from jobtrail.core.organization import Place
 
 from jobtrail_local import sagemaker_model
-from jobtrail_local.lifecycle_builder import Step, job_key, pipeline_arn
+from jobtrail_local.lifecycle_builder import ACCOUNT, REGION, Step, pipeline_arn
 
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://jobtrail.example/scripted-sagemaker")
 _CONTENT_TYPE = "application/x-amz-json-1.1"
@@ -143,7 +151,13 @@ OPERATIONS: Final = (
     "ListTags",
 )
 #: A pipeline's ARN (``…:pipeline/<name>``): what ListTags takes for a pipeline execution's tags.
-_PIPELINE_ARN: Final = re.compile(r"arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:[0-9]{12}:pipeline/(?P<name>[^/]+)")
+_PIPELINE_ARN: Final = re.compile(
+    r"arn:aws[a-z-]*:sagemaker:(?P<region>[a-z0-9-]+):(?P<account>[0-9]{12}):pipeline/(?P<name>[^/]+)"
+)
+#: Where a request was signed: its access key and the region of its credential scope (SigV4).
+_CREDENTIAL: Final = re.compile(r"Credential=(?P<key>[^/,\s]+)/[0-9]{8}/(?P<region>[a-z0-9-]+)/")
+#: Where the script answers when not told: the fixtures' account and region.
+FIXTURES_PLACE: Final = Place(ACCOUNT, REGION)
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +181,7 @@ class ScriptedSageMaker:
         self.operations: Counter[str] = Counter()
         self._requests = 0
         self._tags: dict[JobKey, dict[str, str]] = {}
-        self._pipeline_tags: dict[str, dict[str, str]] = {}
+        self._pipeline_tags: dict[tuple[Place, str], dict[str, str]] = {}
         self._tags_refused: tuple[str, str] | None = None
 
     def advance(self, step: Step) -> None:
@@ -183,7 +197,7 @@ class ScriptedSageMaker:
     def tag(self, key: JobKey, tags: Mapping[str, str]) -> None:
         """Give job ``key`` these tags (a pipeline execution's key: its pipeline's), replacing any."""
         if key.kind == "pipeline":
-            self._pipeline_tags[key.name.partition("/")[0]] = dict(tags)
+            self._pipeline_tags[(_place_of(key), key.name.partition("/")[0])] = dict(tags)
         else:
             self._tags[key] = dict(tags)
 
@@ -198,48 +212,54 @@ class ScriptedSageMaker:
         """The training job's DescribeTrainingJob response as boto3 returns it (a copy, without
         ``ResponseMetadata``); records the question. Raises ``ClientError`` (``ValidationException``) for
         a job the script does not know, as SageMaker does."""
-        return self._describe("DescribeTrainingJob", {"TrainingJobName": job_name})
+        return self._describe("DescribeTrainingJob", {"TrainingJobName": job_name}, FIXTURES_PLACE)
 
-    def answer(self, operation: str, request: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
+    def answer(
+        self, operation: str, request: Mapping[str, Any], place: Place = FIXTURES_PLACE
+    ) -> tuple[int, dict[str, Any]]:
         """The answer to one request (timestamps in it as datetimes or epoch seconds, as botocore writes
-        them), as botocore parses it: ``(200, response)``, or ``(400, {"Error": {"Code", "Message"}})``
-        for an unknown job or an operation the script does not speak."""
+        them) made in ``place``, as botocore parses it: ``(200, response)``, or ``(400, {"Error": {"Code",
+        "Message"}})`` for a job ``place`` does not have or an operation the script does not speak."""
         self.operations[operation] += 1
         try:
             if operation in _DESCRIBES:
-                return 200, self._describe(operation, request)
+                return 200, self._describe(operation, request, place)
             if operation == "ListPipelineExecutionSteps":
-                return 200, self._execution_steps(request)
+                return 200, self._execution_steps(request, place)
             if operation in _LISTINGS:
                 self.list_calls += 1
-                return 200, self._list_jobs(_LISTINGS[operation], request)
+                return 200, self._list_jobs(_LISTINGS[operation], request, place)
             if operation in {"ListPipelines", "ListPipelineExecutions"}:
                 self.list_calls += 1
                 pipelines = operation == "ListPipelines"
-                return 200, (self._list_pipelines if pipelines else self._list_executions)(request)
+                return 200, (self._list_pipelines if pipelines else self._list_executions)(request, place)
             if operation == "ListTags":
-                return 200, self._list_tags(request)
+                return 200, self._list_tags(request, place)
             raise _client_error("UnknownOperationException", f"SageMaker.{operation}", operation)
         except ClientError as error:
             return 400, {"Error": dict(error.response.get("Error", {}))}
 
-    def _describe(self, operation: str, request: Mapping[str, Any]) -> dict[str, Any]:
+    def _describe(self, operation: str, request: Mapping[str, Any], place: Place) -> dict[str, Any]:
         kind, member = _DESCRIBES[operation]
         asked = str(request.get(member, ""))
-        key = _execution_key(asked) if kind == "pipeline" else job_key(asked, kind)
+        key = (
+            _execution_key(asked)
+            if kind == "pipeline"
+            else JobKey(account=place.account, region=place.region, kind=kind, name=asked)
+        )
         self.calls.append(asked if key is None else key.name)
         if key is not None:
             self.describes.append(key)
-        job = None if key is None else self._jobs.get(key)
+        job = None if key is None or _place_of(key) != place else self._jobs.get(key)
         if job is None:
             raise _not_found(kind, asked, operation)
         answer = job.describe["execution"] if kind == "pipeline" else job.describe
         return copy.deepcopy(dict(answer))
 
-    def _execution_steps(self, request: Mapping[str, Any]) -> dict[str, Any]:
+    def _execution_steps(self, request: Mapping[str, Any], place: Place) -> dict[str, Any]:
         arn = str(request.get("PipelineExecutionArn", ""))
         key = _execution_key(arn)
-        job = None if key is None else self._jobs.get(key)
+        job = None if key is None or _place_of(key) != place else self._jobs.get(key)
         if key is not None:
             self.step_lists.append(key)
         if job is None:
@@ -249,9 +269,13 @@ class ScriptedSageMaker:
             steps.reverse()
         return _page(request, "PipelineExecutionSteps", steps)
 
-    def _list_jobs(self, listing: _Listing, request: Mapping[str, Any]) -> dict[str, Any]:
+    def _list_jobs(self, listing: _Listing, request: Mapping[str, Any], place: Place) -> dict[str, Any]:
         shape = sagemaker_model.structure(listing.summary_shape)
-        summaries = [_summary(job, shape) for key, job in self._jobs.items() if key.kind == listing.kind]
+        summaries = [
+            _summary(job, shape)
+            for key, job in self._jobs.items()
+            if key.kind == listing.kind and _place_of(key) == place
+        ]
         for bound, member, keep in (
             ("CreationTimeAfter", "CreationTime", _after),
             ("CreationTimeBefore", "CreationTime", _before),
@@ -275,7 +299,7 @@ class ScriptedSageMaker:
             summaries.reverse()
         return _page(request, listing.summaries, summaries)
 
-    def _list_tags(self, request: Mapping[str, Any]) -> dict[str, Any]:
+    def _list_tags(self, request: Mapping[str, Any], place: Place) -> dict[str, Any]:
         """A job's tags (a pipeline's, for a pipeline ARN), a page of ``MaxResults``, model-checked."""
         arn = str(request.get("ResourceArn", ""))
         self.tag_reads.append(arn)
@@ -283,9 +307,13 @@ class ScriptedSageMaker:
             raise _client_error(*self._tags_refused, "ListTags")
         pipeline = _PIPELINE_ARN.fullmatch(arn)
         key = key_from_arn(arn)
-        if pipeline is not None and pipeline["name"].lower() in self._pipelines():
-            tags = self._pipeline_tags.get(pipeline["name"].lower(), {})
-        elif key is not None and key.kind != "pipeline" and key in self._jobs:
+        if (
+            pipeline is not None
+            and Place(pipeline["account"], pipeline["region"]) == place
+            and pipeline["name"].lower() in self._pipelines(place)
+        ):
+            tags = self._pipeline_tags.get((place, pipeline["name"].lower()), {})
+        elif key is not None and key.kind != "pipeline" and _place_of(key) == place and key in self._jobs:
             tags = self._tags.get(key, {})
         else:
             raise _client_error("ValidationException", f"Resource {arn} does not exist.", "ListTags")
@@ -293,25 +321,26 @@ class ScriptedSageMaker:
         sagemaker_model.check(answer, sagemaker_model.output_shape("ListTags"), f"ListTags of {arn}")
         return answer
 
-    def _pipelines(self) -> dict[str, list[dict[str, Any]]]:
-        """Each pipeline's executions (their DescribePipelineExecution answers), by pipeline name."""
+    def _pipelines(self, place: Place) -> dict[str, list[dict[str, Any]]]:
+        """Each pipeline's executions in ``place`` (their DescribePipelineExecution answers), by pipeline
+        name."""
         pipelines: dict[str, list[dict[str, Any]]] = {}
         for key, job in self._jobs.items():
-            if key.kind == "pipeline":
+            if key.kind == "pipeline" and _place_of(key) == place:
                 pipelines.setdefault(key.name.partition("/")[0], []).append(job.describe["execution"])
         return pipelines
 
-    def _list_pipelines(self, request: Mapping[str, Any]) -> dict[str, Any]:
+    def _list_pipelines(self, request: Mapping[str, Any], place: Place) -> dict[str, Any]:
         summaries = [
             {
-                "PipelineArn": pipeline_arn(name),
+                "PipelineArn": pipeline_arn(name, place.account, place.region),
                 "PipelineName": name,
                 # The script knows a pipeline by its executions: it was created with the first.
                 "CreationTime": min(e["CreationTime"] for e in executions),
                 "LastModifiedTime": min(e["CreationTime"] for e in executions),
                 "LastExecutionTime": max(e["CreationTime"] for e in executions),
             }
-            for name, executions in self._pipelines().items()
+            for name, executions in self._pipelines(place).items()
         ]
         prefix = request.get("PipelineNamePrefix")
         if prefix:
@@ -323,10 +352,10 @@ class ScriptedSageMaker:
             summaries.reverse()
         return _page(request, "PipelineSummaries", summaries)
 
-    def _list_executions(self, request: Mapping[str, Any]) -> dict[str, Any]:
+    def _list_executions(self, request: Mapping[str, Any], place: Place) -> dict[str, Any]:
         asked = str(request.get("PipelineName", ""))
         name = asked.rsplit(":pipeline/", 1)[-1]
-        executions = self._pipelines().get(name)
+        executions = self._pipelines(place).get(name)
         if executions is None:
             raise _client_error(
                 "ResourceNotFound", f"Pipeline '{asked}' does not exist.", "ListPipelineExecutions"
@@ -447,11 +476,15 @@ class ScriptedSageMakerServer:
 
     Speaks SageMaker's JSON protocol (``X-Amz-Target: SageMaker.<Operation>``), so a client built from
     ``AWS_ENDPOINT_URL_SAGEMAKER`` runs unchanged, botocore's parsing and retries included.
+
+    Without ``account_of`` every request is answered in the fixtures' place. With it, each is answered in
+    the place its signature names: the region of its credential scope, and ``account_of(access key)``
+    (``jobtrail_local.organization.account_of_access_key`` for moto's accounts).
     """
 
-    def __init__(self, script: ScriptedSageMaker) -> None:
+    def __init__(self, script: ScriptedSageMaker, account_of: Callable[[str], str] | None = None) -> None:
         self.script = script
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(script))
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(script, account_of))
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": _POLL_SECONDS},
@@ -481,7 +514,9 @@ class ScriptedSageMakerServer:
         self.stop()
 
 
-def _handler_class(script: ScriptedSageMaker) -> type[BaseHTTPRequestHandler]:
+def _handler_class(
+    script: ScriptedSageMaker, account_of: Callable[[str], str] | None
+) -> type[BaseHTTPRequestHandler]:
     lock = threading.Lock()  # the server is threaded; the script is not
 
     class Handler(BaseHTTPRequestHandler):
@@ -490,8 +525,12 @@ def _handler_class(script: ScriptedSageMaker) -> type[BaseHTTPRequestHandler]:
             request = json.loads(self.rfile.read(length) or b"{}")
             target = self.headers.get("X-Amz-Target", "")
             operation = target.removeprefix("SageMaker.") if target.startswith("SageMaker.") else target
+            place = _signed_in(self.headers.get("Authorization", ""), account_of)
+            if place is None:
+                self._send(403, {"__type": "MissingAuthenticationTokenException", "message": "not signed"})
+                return
             with lock:
-                status, parsed = script.answer(operation, request)
+                status, parsed = script.answer(operation, request, place)
             if status == 200:
                 self._send(status, _to_wire(parsed))
             else:
@@ -513,6 +552,21 @@ def _handler_class(script: ScriptedSageMaker) -> type[BaseHTTPRequestHandler]:
 
 
 # --- internals ---------------------------------------------------------------------------------------------
+def _place_of(key: JobKey) -> Place:
+    return Place(key.account, key.region)
+
+
+def _signed_in(authorization: str, account_of: Callable[[str], str] | None) -> Place | None:
+    """The place a request was signed for: the fixtures' without ``account_of``; else the account of its
+    access key, in its credential scope's region (``None`` when it is not signed with SigV4)."""
+    if account_of is None:
+        return FIXTURES_PLACE
+    signed = _CREDENTIAL.search(authorization)
+    if signed is None:
+        return None
+    return Place(account_of(signed["key"]), signed["region"])
+
+
 def _summary(job: _Job, shape: Any) -> dict[str, Any]:
     """A List API's summary of a job: the members its Describe shares with the summary shape; a transform
     job's LastModifiedTime (which DescribeTransformJob does not show) and a tuning job's strategy and

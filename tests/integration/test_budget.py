@@ -39,6 +39,8 @@ from bench.budgets import (
     Batch,
     Budget,
     alert_path_budgets,
+    assume_role_budget,
+    assume_roles_per_hour,
     call_budgets,
     cost_budget,
     noop_budget,
@@ -332,3 +334,21 @@ def test_the_cost_budget_holds_the_total_to_two_dollars_a_million_events() -> No
     over = cost_budget("training-only load", 2.01)
     assert not over.passed
     assert over.measured == "$2.01"
+
+
+def test_the_assume_role_budget_wants_at_most_one_per_member_account_and_some_when_members_spoke() -> None:
+    assert assume_role_budget(2, member_accounts=2, member_events=838).passed
+    assert assume_role_budget(1, member_accounts=2, member_events=12).passed  # one member was quiet
+    assert assume_role_budget(0, member_accounts=2, member_events=0).passed
+    again = assume_role_budget(3, member_accounts=2, member_events=838)
+    assert not again.passed
+    assert again.measured == "3 for 2 member accounts (838 of their events)"
+    assert not assume_role_budget(0, member_accounts=2, member_events=838).passed
+
+
+def test_assume_roles_per_hour_follows_the_credentials_lifetime() -> None:
+    # Credentials of 3600 s renewed 600 s before they expire: each member's role once every 3000 s per
+    # warm container, 1.2 times an hour, times the containers the event source may run at once
+    assert assume_roles_per_hour(2, containers=5) == pytest.approx(12.0)
+    assert assume_roles_per_hour(1, containers=1) == pytest.approx(1.2)
+    assert assume_roles_per_hour(0, containers=5) == 0

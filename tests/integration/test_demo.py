@@ -28,6 +28,7 @@ from jobtrail.core.log_tail import DEFAULT_LOG_LINES, last_lines
 from jobtrail.core.model import JobRecord
 from jobtrail.core.routing import parse_routes, route_for
 from jobtrail_local import local_stack
+from jobtrail_local.demo import DemoPlan, plan
 from jobtrail_local.demo_slack import DEMO_ROUTES
 from jobtrail_local.dynamodb_local import command_line
 from jobtrail_local.lifecycle_builder import ExpectedJob, job_label
@@ -468,6 +469,12 @@ def test_a_second_demo_says_what_it_does_and_reuses_the_running_engine(
         assert re.search(rf"^ {kind} +│ +{first['jobs_by_kind'][kind]['jobs']} │", out, re.M), kind
     for command in first["query_commands"]:
         assert re.search(rf"^  {re.escape(command)}  +# \S", out, re.M), command
+    # and the same demo in organization mode
+    program = f"{sys.executable} -m jobtrail"
+    assert re.search(
+        rf"^  {re.escape(program)} demo --accounts 3  +# the same in organization mode", out, re.M
+    )
+    assert first["organization"] is None
     # Slack: a row per job's thread, then the failed and the spot job's threads as Slack shows them: code
     # blocks as boxes, not fences; each alert a reply also sent to the channel; every timestamp whole
     assert "Slack threads (app mode)" in out
@@ -604,3 +611,204 @@ def test_inside_a_checkout_the_demo_data_lives_in_its_jobtrail_folder_from_any_s
     assert (
         result.stdout.splitlines()[0] == f"Local data: {checkout / '.jobtrail'} (this checkout's .jobtrail/)"
     )
+
+
+# -- organization mode: `jobtrail demo --accounts 3` ---------------------------------------------------------
+
+MEMBER_A, MEMBER_B, STRANGER = "222233334444", "333344445555", "999988887777"
+HOME_ACCOUNT = "123456789012"
+
+
+@pytest.fixture(scope="module")
+def organization_demo(
+    tmp_path_factory: pytest.TempPathFactory, dynamodb_local: Any
+) -> Iterator[tuple[Path, dict[str, Any], str]]:
+    """``demo --accounts 3 --json``, then the same as the report prints it (reusing the engine), in a home of
+    its own; ``demo --stop`` afterwards."""
+    home = tmp_path_factory.mktemp("organization-demo") / ".jobtrail"
+    try:
+        result = jobtrail(home, "demo", "--accounts", "3", "--json")
+        assert result.returncode == 0, result.stderr
+        text = jobtrail(home, "demo", "--accounts", "3", env={"COLUMNS": "200"})
+        assert text.returncode == 0, text.stderr
+        yield home, json.loads(result.stdout), text.stdout
+    finally:
+        stop_and_check(home)
+
+
+@functools.cache
+def organization_plan() -> DemoPlan:
+    """Where ``demo --accounts 3`` runs each lifecycle: the scenario (what its jobs must end as comes
+    from the fixtures)."""
+    return plan(3)
+
+
+def placed_jobs() -> dict[tuple[str, str, str, str], tuple[ExpectedJob, JobRecord]]:
+    """Every job of the demo in organization mode, by (account, region, kind, name): its expected outcome
+    and its final Describe answer."""
+    expected = expected_jobs()
+    return {
+        (place.account, place.region, key.kind, key.name): (outcome, final)
+        for name, place in organization_plan().runs
+        for key in load_lifecycle(name).jobs
+        for _, outcome, final in [expected[job_label(key)]]
+    }
+
+
+def test_organization_mode_keeps_each_accounts_jobs_in_their_own_histories(
+    organization_demo: tuple[Path, dict[str, Any], str],
+) -> None:
+    _, summary, _ = organization_demo
+    jobs = {(j["account"], j["region"], j["kind"], j["job_name"]): j for j in summary["jobs"]}
+    planned = placed_jobs()
+
+    assert len(jobs) == len(summary["jobs"])  # each job once
+    assert set(jobs) == set(planned)
+    # Three accounts, two regions, and every account in both
+    assert {(account, region) for account, region, _, _ in jobs} == {
+        (account, region)
+        for account in (HOME_ACCOUNT, MEMBER_A, MEMBER_B)
+        for region in ("us-east-1", "eu-west-1")
+    }
+    for (account, region, kind, name), (outcome, final) in planned.items():
+        job = jobs[(account, region, kind, name)]
+        assert job["job_arn"].startswith(f"arn:aws:sagemaker:{region}:{account}:"), job["job_arn"]
+        assert job["status"] == outcome.status == final.summary.status
+        assert job["failure_reason"] == final.summary.failure_reason
+        assert job["alerts"] == list(outcome.alerts)
+        # A training job's transitions are its Describe's; another kind's are the statuses the Describes
+        # showed, and with this delivery order a status may come and go between two (never one more)
+        if kind == "training":
+            assert job["transitions"] == len(outcome.transitions)
+        else:
+            assert 1 <= job["transitions"] <= len(outcome.transitions), (kind, name)
+    # One job name in two accounts: two histories
+    twins = Counter((kind, name) for _, _, kind, name in jobs)
+    [(twin, count)] = [(job, n) for job, n in twins.items() if n > 1]
+    assert count == 2
+    assert {account for account, _, kind, name in jobs if (kind, name) == twin} == {HOME_ACCOUNT, MEMBER_A}
+
+
+def test_organization_mode_rejects_the_strangers_event_with_its_reason(
+    organization_demo: tuple[Path, dict[str, Any], str],
+) -> None:
+    _, summary, text = organization_demo
+    organization = summary["organization"]
+    reason = f"account {STRANGER} is not a member account (MemberAccountIds: {MEMBER_A}, {MEMBER_B})"
+
+    [rejected] = organization["rejected"]
+
+    assert (rejected["account"], rejected["reason"]) == (STRANGER, reason)
+    assert rejected["job_name"] in {name for _, _, _, name in placed_jobs()}
+    assert STRANGER not in {job["account"] for job in summary["jobs"]}
+    assert STRANGER not in {place["account"] for place in organization["places"]}
+    # Delivered once, never described; every other event went through
+    steps = sum(len(load_lifecycle(name).steps) for name, _ in organization_plan().runs)
+    assert summary["events"]["sent"] == steps + 1 + summary["events"]["duplicates"]
+    assert summary["events"]["redelivered"] == 0
+    # The report shows it, reason in full
+    rejected_table = text.split("Rejected events, parked in the dead-letter queue")[1]
+    assert STRANGER in rejected_table
+    assert " ".join(reason.split()) in " ".join(rejected_table.replace("│", " ").split())
+
+
+def test_organization_mode_assumes_each_members_role_once(
+    organization_demo: tuple[Path, dict[str, Any], str],
+) -> None:
+    _, summary, text = organization_demo
+    organization = summary["organization"]
+    places = {(p["account"], p["region"]): p for p in organization["places"]}
+    jobs = Counter((j["account"], j["region"]) for j in summary["jobs"])
+
+    # One AssumeRole per member account for the whole replay, however many Describes there
+    assert organization["assume_role_calls"] == {MEMBER_A: 1, MEMBER_B: 1}
+    member_describes = sum(p["describes"] for (account, _), p in places.items() if account != HOME_ACCOUNT)
+    assert member_describes > 10
+    # Each place's jobs were described there (at least once per job)
+    assert set(places) == set(jobs)
+    for place, counted in places.items():
+        assert counted["jobs"] == jobs[place]
+        assert counted["describes"] >= counted["jobs"], place
+    assert organization["member_accounts"] == [MEMBER_A, MEMBER_B]
+    assert organization["regions"] == ["us-east-1", "eu-west-1"]
+    # The report says so
+    assert f"AssumeRole: 2 calls (1 for {MEMBER_A}, 1 for {MEMBER_B}) for {member_describes} Describe" in (
+        " ".join(text.split())
+    )
+    assert "Where the jobs ran" in text
+
+
+def test_organization_mode_alerts_quote_logs_read_in_the_jobs_account(
+    organization_demo: tuple[Path, dict[str, Any], str],
+) -> None:
+    _, summary, _ = organization_demo
+    logs = organization_plan().logs()
+    assert {log.job.account for log in logs} > {HOME_ACCOUNT}  # some logs are in member accounts
+
+    for log in logs:
+        [text] = [
+            t
+            for t in summary["slack"]["messages"]
+            if t.startswith(f"Failed: {log.job.name}\n") and f"{log.job.account}/{log.job.region}/" in t
+        ]
+        assert f"```\n{chr(10).join(last_lines(log.lines, DEFAULT_LOG_LINES))}```" in text, log.job
+
+
+def test_organization_mode_the_jobs_table_has_account_and_region_columns(
+    organization_demo: tuple[Path, dict[str, Any], str],
+) -> None:
+    home, summary, _ = organization_demo
+    program = f"{sys.executable} -m jobtrail"
+    [twin_command] = [c for c in summary["query_commands"] if " show " in c and "--account" in c]
+    name = shlex.split(twin_command.removeprefix(program))[2]
+
+    listed = jobtrail(home, "--local", "jobs", env={"COLUMNS": "200"})
+    ambiguous = jobtrail(home, "--local", "show", name)
+    shown = jobtrail(home, *shlex.split(twin_command.removeprefix(program)), "--json")
+    member = jobtrail(home, "--local", "jobs", "--account", MEMBER_A, "--json")
+
+    assert (listed.returncode, listed.stderr) == (0, "")
+    header = next(line for line in listed.stdout.splitlines() if line.lstrip().startswith("Job "))
+    assert re.search(r"Job +┃ Account +┃ Region +┃ Status", header), header
+    rows = [line for line in listed.stdout.splitlines() if line.lstrip().startswith(f"{name} ")]
+    assert sorted(re.split(r" *│ *", row.strip())[1] for row in rows) == [HOME_ACCOUNT, MEMBER_A]
+    assert ambiguous.returncode == 2
+    assert f"pass --account {HOME_ACCOUNT} or --account {MEMBER_A}" in ambiguous.stderr
+    assert shown.returncode == 0, shown.stderr
+    assert (json.loads(shown.stdout)["account"], json.loads(shown.stdout)["job_name"]) == (MEMBER_A, name)
+    assert member.returncode == 0, member.stderr
+    assert {job["account"] for job in json.loads(member.stdout)} == {MEMBER_A}
+    assert len(json.loads(member.stdout)) == sum(j["account"] == MEMBER_A for j in summary["jobs"])
+
+
+def test_organization_mode_suggests_its_commands_and_the_one_account_demo(
+    organization_demo: tuple[Path, dict[str, Any], str],
+) -> None:
+    home, summary, text = organization_demo
+    program = f"{sys.executable} -m jobtrail"
+
+    for command in summary["query_commands"]:
+        args = shlex.split(command.removeprefix(program))
+        result = jobtrail(home, *args, env={"COLUMNS": "120"})
+        assert (result.returncode, result.stderr) == (0, ""), args
+        assert re.search(rf"^  {re.escape(command)}  +# \S", text, re.M), command
+    assert re.search(rf"^  {re.escape(program)} demo  +# back to one account", text, re.M)
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("--accounts", "4"), "argument --accounts: invalid choice: 4 (choose from 1, 2, 3)"),
+        (("--accounts", "three"), "argument --accounts: invalid int value: 'three'"),
+        (("--accounts", "3", "--reset"), "argument --reset: not allowed with argument --accounts"),
+    ],
+)
+def test_a_bad_accounts_option_is_one_line_and_exit_2(
+    tmp_path: Path, args: tuple[str, ...], said: str
+) -> None:
+    result = jobtrail(tmp_path / ".jobtrail", "demo", *args)
+
+    assert result.returncode == 2
+    assert said in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / ".jobtrail").exists()

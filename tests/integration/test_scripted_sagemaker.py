@@ -9,6 +9,8 @@ same listings page after page, same errors as SageMaker's.
 
 from __future__ import annotations
 
+import urllib.error
+import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -19,13 +21,16 @@ import pytest
 from botocore.exceptions import ClientError
 from fakes import FakeWorld
 from jobtrail.adapters.sagemaker import CLIENT_CONFIG, SageMakerJobs, execution_arn
-from jobtrail.core.kinds import KINDS, Kind
+from jobtrail.core.kinds import KINDS, JobKey, Kind
+from jobtrail.core.organization import Place
 from jobtrail.usecases.ingest import handle_batch
 from jobtrail_local.aws_calls import count_aws_calls
-from jobtrail_local.lifecycle_builder import job_key
+from jobtrail_local.lifecycle_builder import at_place, job_key
 from jobtrail_local.lifecycles import lifecycle_names, load_lifecycle, sqs_batch
 from jobtrail_local.loadgen import MIXED_KINDS, generate
+from jobtrail_local.organization import MEMBERS, account_of_access_key, client_in
 from jobtrail_local.scripted_sagemaker import ScriptedSageMaker, ScriptedSageMakerServer
+from moto import mock_aws
 
 UNKNOWN_JOB = "never-created-2026-11-20"
 #: A job SageMaker never had, of each kind.
@@ -330,3 +335,73 @@ def test_a_batch_makes_one_describe_call_per_job_however_many_events_it_holds(na
         for kind, operation in DESCRIBE.items():
             assert calls[f"sagemaker.{operation}"] == per_kind[kind]
         assert calls["sagemaker.ListPipelineExecutionSteps"] == len(pipelines)
+
+
+# ------------------------------------------------------------------------------- many accounts and regions
+HOME_HERE = Place("123456789012", "us-east-1")
+MEMBER_THERE = Place(MEMBERS[0], "eu-west-1")
+
+
+def moved(job: JobKey, place: Place) -> JobKey:
+    return JobKey(place.account, place.region, job.kind, job.name)
+
+
+def test_the_server_answers_each_request_in_the_account_and_region_it_was_signed_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given a training job named alike at home (us-east-1) and in a member account (eu-west-1), and a
+    # pipeline execution in the member account only
+    training, pipeline = load_lifecycle("completed"), load_lifecycle("pipeline-failed")
+    script = ScriptedSageMaker()
+    for step in training.steps:
+        script.advance(step)
+        script.advance(at_place(step, MEMBER_THERE.account, MEMBER_THERE.region))
+    for step in pipeline.steps:
+        script.advance(at_place(step, MEMBER_THERE.account, MEMBER_THERE.region))
+    [here] = training.jobs
+    there = moved(here, MEMBER_THERE)
+    execution = next(job for job in pipeline.jobs if job.kind == "pipeline")
+    with mock_aws(), ScriptedSageMakerServer(script, account_of=account_of_access_key) as server:
+        # (clients with each account's own credentials from moto's STS, at the loopback server)
+        monkeypatch.setenv("AWS_ENDPOINT_URL_SAGEMAKER", server.endpoint_url)
+        at_home, in_member = (SageMakerJobs(client_in("sagemaker", p)) for p in (HOME_HERE, MEMBER_THERE))
+        member_elsewhere = SageMakerJobs(client_in("sagemaker", Place(MEMBER_THERE.account, "us-east-1")))
+        # When each asks for the job of that name, and for the member's pipeline execution
+        home_record, member_record = at_home.describe(here), in_member.describe(there)
+        execution_there = in_member.describe(moved(execution, MEMBER_THERE))
+        # Then each account sees its own job, and nobody another account's or region's
+        assert home_record == training.final_record(here)
+        assert member_record is not None
+        assert member_record.summary.job_arn == (
+            f"arn:aws:sagemaker:eu-west-1:{MEMBER_THERE.account}:training-job/{here.name}"
+        )
+        assert member_record.summary.status == home_record.summary.status
+        assert execution_there is not None
+        assert execution_there.key == moved(execution, MEMBER_THERE)
+        processing = next(job for job in pipeline.jobs if job.kind == "processing")
+        assert in_member.describe(moved(processing, MEMBER_THERE)) is not None
+        assert at_home.describe(processing) is None  # (a Describe names a job: the client's place asks)
+        assert member_elsewhere.describe(there) is None
+        assert at_home.describe(execution) is None
+        # And a listing holds that place's jobs only
+        assert [job.key for job in in_member.list_jobs("training")] == [there]
+        assert [job.key for job in at_home.list_jobs("training")] == [here]
+    # Every Describe is recorded with the place it was asked in: at home the job, the processing job, the
+    # execution; in the member's region the same three; in its other region the job
+    assert Counter(Place(key.account, key.region) for key in script.describes) == Counter(
+        {HOME_HERE: 3, MEMBER_THERE: 3, Place(MEMBER_THERE.account, "us-east-1"): 1}
+    )
+
+
+def test_the_server_refuses_a_request_that_is_not_signed() -> None:
+    with ScriptedSageMakerServer(ScriptedSageMaker(), account_of=account_of_access_key) as server:
+        request = urllib.request.Request(
+            server.endpoint_url,
+            data=b"{}",
+            headers={"X-Amz-Target": "SageMaker.ListTrainingJobs"},
+            method="POST",
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=5)
+    assert refused.value.code == 403
+    assert b"MissingAuthenticationTokenException" in refused.value.read()

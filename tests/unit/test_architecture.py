@@ -269,9 +269,10 @@ LOCAL_READS_ENVIRONMENT = {
     "jobtrail_local.local_stack",
     "jobtrail_local.dynamodb_local",
 }
-#: The local modules that make AWS clients: the demo, its process's composition root, and its Slack side.
+#: The local modules that make AWS clients: the demo, its process's composition root, and its Slack side;
+#: ``organization``, whose clients are a moto account's own (``client_in``: a role assumed there).
 #: The rest are handed clients (``table_schema.create_history_table(client, …)``, ``TableStream``).
-LOCAL_MAKES_CLIENTS = {"jobtrail_local.demo", "jobtrail_local.demo_slack"}
+LOCAL_MAKES_CLIENTS = {"jobtrail_local.demo", "jobtrail_local.demo_slack", "jobtrail_local.organization"}
 
 
 @pytest.mark.parametrize("module", LOCAL_MODULES, ids=names(LOCAL_MODULES))

@@ -33,12 +33,12 @@ def demo(args: argparse.Namespace, wiring: Wiring) -> int:
 
     try:
         if args.json:
-            result = local_demo.run(home.path)
+            result = local_demo.run(home.path, accounts=args.accounts)
         else:
             # soft_wrap: a path (or a command) is never broken by rich; the terminal wraps it if it must.
             render.console.print(f"Local data: {home.path} [dim]({home.why})[/dim]", soft_wrap=True)
             with render.replay_progress() as progress:
-                result = local_demo.run(home.path, progress=progress)
+                result = local_demo.run(home.path, accounts=args.accounts, progress=progress)
     except local_demo.DemoError as error:
         raise UserError(str(error)) from None
     except ModuleNotFoundError as error:
@@ -49,7 +49,7 @@ def demo(args: argparse.Namespace, wiring: Wiring) -> int:
     if args.json:
         print_json(local_demo.summary_document(result, home.path, program, data_dir_why=home.why))
     else:
-        render.demo_report(result, home.path, local_demo.query_suggestions(program), program)
+        render.demo_report(result, home.path, local_demo.query_suggestions(program, result.featured), program)
     if result.slack_failure is not None:
         print(
             f"jobtrail: warning: Slack got {result.slack_posted} of {len(result.slack_payloads)} alerts: "
