@@ -190,9 +190,10 @@ def client_creations(module: Module) -> list[str]:
 #: The one runtime module allowed to read the environment besides the composition roots: it sets up
 #: Powertools (which reads POWERTOOLS_* itself) and decides whether the X-Ray SDK is imported at all.
 READS_ENVIRONMENT = {"jobtrail.observability"}
-#: The one runtime module that makes clients, for the composition roots: the adapters on one botocore
-#: session (it reads no environment; the roots hand it what they read).
-MAKES_CLIENTS = {"jobtrail.adapters.aws"}
+#: The runtime modules that make clients, for the composition roots: the adapters on one botocore
+#: session (it reads no environment; the roots hand it what they read), and in organization mode the
+#: clients of each member place on that same session (member_access.PlaceClients, made by aws.py).
+MAKES_CLIENTS = {"jobtrail.adapters.aws", "jobtrail.adapters.member_access"}
 
 
 @pytest.mark.parametrize("module", SHIPPED, ids=names(SHIPPED))

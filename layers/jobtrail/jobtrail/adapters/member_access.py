@@ -28,8 +28,7 @@ import msgspec
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from jobtrail.core.organization import Place
-from jobtrail.usecases.ports import PlaceUnreachable
+from jobtrail.core.organization import Place, PlaceUnreachable
 
 #: The longest session a role assumed from a Lambda function's own role session may ask for (IAM caps
 #: role chaining at one hour).

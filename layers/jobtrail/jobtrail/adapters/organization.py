@@ -19,8 +19,6 @@ from typing import Any, Final
 
 from botocore.config import Config
 
-from jobtrail.observability import logger
-
 TTL: Final = timedelta(minutes=15)
 UNKNOWN_RECHECK: Final = timedelta(minutes=1)
 #: organizations is a global service with its endpoint in us-east-1 (aws partition).
@@ -43,6 +41,8 @@ class OrganizationAccounts:
         self._read_at: datetime | None = None
         self._lock = threading.Lock()
         self.list_calls = 0
+        self.read_failures = 0
+        self.read_failures = 0
 
     def accounts(self) -> frozenset[str]:
         """The organization's active accounts (listed at most once per ``TTL``)."""
@@ -79,10 +79,9 @@ class OrganizationAccounts:
         except Exception:
             if self._accounts is None:
                 raise
-            # The accounts read before stand; asked again after UNKNOWN_RECHECK, not at every event.
-            logger.warning(
-                "the organization's accounts could not be read again; the last list stands", exc_info=True
-            )
+            # The accounts read before stand (``read_failures`` counts the misses); asked again after
+            # UNKNOWN_RECHECK, not at every event.
+            self.read_failures += 1
             self._read_at = now - TTL + UNKNOWN_RECHECK
             return
         self._accounts = frozenset(found)

@@ -59,6 +59,10 @@ class Place(msgspec.Struct, frozen=True, order=True):
         return f"{self.account} {self.region}"
 
 
+class PlaceUnreachable(Exception):
+    """A member account cannot be read: its role cannot be assumed."""
+
+
 class OrganizationSettingsError(ValueError):
     """The template's organization settings are not valid (the message names the setting)."""
 

@@ -94,10 +94,6 @@ class AlertRoutes(Protocol):
         ...
 
 
-class PlaceUnreachable(Exception):
-    """A member account cannot be read: its role cannot be assumed (organization mode)."""
-
-
 class MemberAccounts(Protocol):
     """The organization's active accounts (organization mode with ``OrganizationId`` alone)."""
 

@@ -33,11 +33,11 @@ from jobtrail.core.alerts import STALLED, build_alert
 from jobtrail.core.cost import UnpricedJob
 from jobtrail.core.kinds import KINDS, SPECS, JobKey, Kind
 from jobtrail.core.model import Claim, JobListing, StoredJob
-from jobtrail.core.organization import Organization, Place
+from jobtrail.core.organization import Organization, Place, PlaceUnreachable
 from jobtrail.core.rate_limit import RateLimits, TokenBucket, round_robin
 from jobtrail.core.times import iso
 from jobtrail.observability import MetricUnit, logger, metrics
-from jobtrail.usecases.ports import JobCatalog, PlaceUnreachable, ReconcileHistories
+from jobtrail.usecases.ports import JobCatalog, ReconcileHistories
 from jobtrail.usecases.routes import choose_route
 from jobtrail.usecases.sync import (
     ALERT_CLAIM_SECONDS,
