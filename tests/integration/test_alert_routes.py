@@ -16,6 +16,7 @@ from botocore.stub import Stubber
 from fakes import DocumentRoutes
 from jobtrail.adapters.routes import SsmAlertRoutes
 from jobtrail.adapters.sagemaker import SageMakerJobs, execution_arn
+from jobtrail.core.alerts import ConsoleLinks
 from jobtrail.core.history import plan_changes
 from jobtrail.core.routing import MAX_TAGS, RoutesError, RoutesUnreadable
 from jobtrail.usecases.ingest import handle_batch
@@ -294,3 +295,45 @@ def test_the_scripted_list_tags_answers_every_way_alike_and_as_the_model_allows(
     script.tag(lifecycle.jobs[0], {"team#1": "nlp"})
     with pytest.raises(ValueError, match="TagKey's pattern"):
         script.jobs().tags(summary)
+
+
+def test_a_stalled_alerts_links_open_the_jobs_account_through_the_portal(world: World) -> None:
+    # Given the spot job stuck in Training, and the stack's access portal
+    lifecycle = load_lifecycle("spot-interrupted")
+    training = next(s for s in lifecycle.steps if s.describe["SecondaryStatus"] == "Training")
+    world.script.advance(training)
+    world.store.advance_watermark(RECONCILE_WATERMARK, datetime(2026, 11, 19, tzinfo=UTC))
+    later = datetime(2026, 11, 25, tzinfo=UTC)
+    links = ConsoleLinks("https://d-9067c2a1b3.awsapps.com/start", "ReadOnlyAccess")
+    sync = replace(world.deps, clock=lambda: later, links=links)
+    # When a pass looks for stalled jobs
+    report = reconcile(
+        ReconcileDeps(
+            sync=sync,
+            catalog=sync.jobs,  # type: ignore[arg-type]
+            histories=world.store,
+            bucket=TokenBucket(1000.0),
+            stalled_after=timedelta(hours=6),
+        )
+    )
+    # Then its Stalled alert's links are the portal's shortcuts to the job's account, as stored
+    assert report.failures == []
+    [stalled] = [
+        n for n in world.notifications() if n["MessageAttributes"]["alert_type"]["Value"] == "Stalled"
+    ]
+    document = json.loads(stalled["Message"])
+    for field in ("console_url", "logs_url"):
+        assert document[field].startswith(
+            "https://d-9067c2a1b3.awsapps.com/start/#/console?account_id=123456789012&role_name=ReadOnlyAccess"
+            "&destination=https%3A%2F%2Fus-east-1.console.aws.amazon.com%2F"
+        ), field
+    assert (
+        stalled["MessageAttributes"]["account"]["Value"],
+        stalled["MessageAttributes"]["region"]["Value"],
+    ) == (
+        "123456789012",
+        "us-east-1",
+    )
+    stored = world.store.load(lifecycle.jobs[0])
+    assert stored is not None
+    assert any(a.alert.message == stalled["Message"] for a in stored.alerts)

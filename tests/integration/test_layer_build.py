@@ -172,12 +172,22 @@ def test_the_layer_ships_exactly_what_the_functions_load(runtime_layer: Path) ->
     names = in_lambda_python(runtime_layer, _LOAD_FUNCTION, app, tracing=True, path=notifier, variables=mode)
     assert isinstance(names, list)
     loaded |= set(names)
+    # (and ingest and reconcile in organization mode: a whole organization's, which reads its accounts)
+    for function in FUNCTIONS[:2]:
+        names = in_lambda_python(
+            runtime_layer, _LOAD_FUNCTION, str(function / "app.py"), tracing=True, path=function,
+            variables=ORGANIZATION_MODE,
+        )  # fmt: skip
+        assert isinstance(names, list)
+        loaded |= set(names)
     # Then together they load every shipped jobtrail module, and nothing else of ours is shipped
     assert len(FUNCTIONS) == 3
     assert loaded == shipped_modules(runtime_layer)
 
 
 BOT_TOKEN_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:slack-bot-AbCdEf"
+#: Ingest's and reconcile's environment in organization mode, members the whole organization.
+ORGANIZATION_MODE = {"JOBTRAIL_HOME_ACCOUNT": "123456789012", "JOBTRAIL_ORGANIZATION_ID": "o-abc123defg"}
 #: The notifier's environment in Slack app mode (bot token, channel; the table from the globals).
 APP_MODE = {
     "JOBTRAIL_SLACK_BOT_TOKEN_SECRET_ARN": BOT_TOKEN_SECRET,

@@ -91,7 +91,9 @@ def _deps(args: argparse.Namespace, wiring: Wiring, place: Place | None = None) 
     Either way a ``Failed`` alert it creates quotes the end of the job's log, as the deployed functions'
     do (``--log-lines``, else the stack's AlertLogLines).
     Each new job's tags are read (ListTags) and stored as the functions do; alerts are routed by the
-    stack's routes document (``AlertRoutesParameterName``) with ``--stack``, else carry no team."""
+    stack's routes document (``AlertRoutesParameterName``) with ``--stack``, else carry no team, and their
+    links open the job's account through the stack's access portal (``ConsolePortalUrl``) as the
+    functions' do."""
     from jobtrail.adapters import sagemaker, sns  # noqa: PLC0415
     from jobtrail.core.rate_limit import TokenBucket  # noqa: PLC0415
     from jobtrail.usecases import reconcile  # noqa: PLC0415
@@ -119,6 +121,7 @@ def _deps(args: argparse.Namespace, wiring: Wiring, place: Place | None = None) 
         log_lines=log_lines,
         tags=jobs,
         routes=wiring.alert_routes(routes_parameter) if routes_parameter else None,
+        links=wiring.console_links(),
     )
     deps = reconcile.ReconcileDeps(
         sync=sync,

@@ -439,7 +439,9 @@ def alert_stalled_jobs(deps: ReconcileDeps, stalled_after: timedelta, report: Pa
         hours = (now - last.start_time).total_seconds() / 3600
         message = f"No new transition for {hours:.1f} h: still {last.status} since {iso(last.start_time)}"
         route = choose_route(job, stored.summary.tags, deps.sync.routes)
-        alert = build_alert(stored, last, alert_type=STALLED, status_message=message, route=route)
+        alert = build_alert(
+            stored, last, alert_type=STALLED, status_message=message, route=route, links=deps.sync.links
+        )
         claim = Claim(token=uuid.uuid4().hex, until=now + timedelta(seconds=ALERT_CLAIM_SECONDS))
         if not deps.histories.add_alert(alert, claim):
             continue  # already raised for this transition
