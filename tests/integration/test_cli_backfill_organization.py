@@ -12,7 +12,7 @@ from jobtrail.adapters.history_store import HistoryStore
 from jobtrail.adapters.member_access import MemberAccessFailed, MemberCredentials
 from jobtrail.core.organization import Place
 from jobtrail_cli import main
-from moto_accounts import create_training_job
+from moto_accounts import HOME, create_training_job
 from moto_stacks import create_stack_with_parameters
 
 STACK = "jobtrail-org-backfill"
@@ -75,19 +75,35 @@ def test_a_place_the_stack_does_not_keep_is_one_line(
     assert err.count("\n") == 1
 
 
-def test_a_role_that_cannot_be_assumed_is_one_line(
+def test_without_account_every_place_is_backfilled_and_a_refused_one_does_not_stop_the_others(
     organization_stack: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    home_job = create_training_job(Place(HOME, "eu-west-1"), "home-ireland-job")
+    member_job = create_training_job(Place(MEMBER, "us-east-1"), "member-job")
+    store = HistoryStore(organization_stack.name, region="us-east-1")
+
+    code, out, err = run("--stack", STACK, "backfill", "--since", "1d", "--json", capsys=capsys)
+
+    assert (code, err) == (0, "")
+    assert json.loads(out)["synced"] == 2
+    assert store.load(home_job) is not None
+    assert store.load(member_job) is not None
+
+    # The member's role refused: its place fails in one line, the home places are still backfilled
+    another = create_training_job(Place(HOME, "us-east-1"), "home-later-job")
+
     def refused(self: MemberCredentials, account: str) -> Any:
         raise MemberAccessFailed(account, f"arn:aws:iam::{account}:role/jobtrail-reader", "AccessDenied")
 
     monkeypatch.setattr(MemberCredentials, "for_account", refused)
-    code, out, err = run(
-        "--stack", STACK, "backfill", "--since", "1d", "--account", MEMBER, "--json", capsys=capsys
-    )  # fmt: skip
+    code, out, err = run("--stack", STACK, "backfill", "--since", "1d", "--json", capsys=capsys)
 
-    assert (code, out) == (3, "")
-    assert err == (
-        f"jobtrail: cannot read that account: account {MEMBER}: AccessDenied assuming "
-        f"arn:aws:iam::{MEMBER}:role/jobtrail-reader (is your role in the member stacks' OperatorRoleArns?)\n"
-    )
+    assert code == 3
+    assert store.load(another) is not None
+    assert err.splitlines() == [
+        f"jobtrail: cannot read {MEMBER} eu-west-1: account {MEMBER}: AccessDenied assuming "
+        f"arn:aws:iam::{MEMBER}:role/jobtrail-reader (is your role in the member stacks' OperatorRoleArns?)",
+        f"jobtrail: cannot read {MEMBER} us-east-1: account {MEMBER}: AccessDenied assuming "
+        f"arn:aws:iam::{MEMBER}:role/jobtrail-reader (is your role in the member stacks' OperatorRoleArns?)",
+        "jobtrail: run the same command again to resume where it stopped",
+    ]

@@ -25,18 +25,8 @@ def backfill(args: argparse.Namespace, wiring: Wiring) -> int:
     if args.rate <= 0:
         raise UserError("--rate must be positive", EXIT_USAGE)
     wiring.refuse_local(args.command, "backfill reads SageMaker in your account")
-    place = _place(args, wiring)
-    deps = _deps(args, wiring, place)
-    if args.json:
-        with wiring.function_logs_to_stderr():
-            report = _run(wiring, lambda: reconcile.backfill(deps, args.since, place=place))
-    else:
-        from jobtrail_cli import render  # noqa: PLC0415 - rich only when printing
-
-        with wiring.function_logs_to_stderr(), render.counting_progress("Backfilling jobs") as tick:
-            report = _run(
-                wiring, lambda: reconcile.backfill(deps, args.since, on_job=lambda _: tick(), place=place)
-            )
+    reports = [_backfill_place(args, wiring, place) for place in _places(args, wiring)]
+    report = reconcile.combined(reports)
     if args.json:
         print_json(report.as_dict())
     else:
@@ -49,13 +39,40 @@ def backfill(args: argparse.Namespace, wiring: Wiring) -> int:
     return EXIT_OK
 
 
-def _place(args: argparse.Namespace, wiring: Wiring) -> Place | None:
-    """The member place ``--account``/``--job-region`` name (organization mode; ``--stack`` needed), or
-    ``None``: your own account in the table's region, as before organization mode."""
+def _backfill_place(args: argparse.Namespace, wiring: Wiring, place: Place | None) -> PassReport:
+    """One place's backfill (``None``: your own account in the table's region), with a progress bar
+    unless ``--json``."""
+    from jobtrail.usecases import reconcile  # noqa: PLC0415
+
+    deps = _deps(args, wiring, place)
+    if args.json:
+        with wiring.function_logs_to_stderr():
+            return _run(wiring, lambda: reconcile.backfill(deps, args.since, place=place), place)
+    from jobtrail_cli import render  # noqa: PLC0415 - rich only when printing
+
+    where = "" if place is None else f" in {place}"
+    with wiring.function_logs_to_stderr(), render.counting_progress(f"Backfilling jobs{where}") as tick:
+        return _run(
+            wiring, lambda: reconcile.backfill(deps, args.since, on_job=lambda _: tick(), place=place), place
+        )
+
+
+def _places(args: argparse.Namespace, wiring: Wiring) -> list[Place | None]:
+    """Where to backfill: the place ``--account``/``--job-region`` name; without them, every place of an
+    organization-mode ``--stack`` (home first); else your own account in the table's region (``None``)."""
+    if args.account is not None or args.job_region is not None:
+        return [_place(args, wiring)]
+    organization = wiring.stack_organization() if args.stack else None
+    if organization is None:
+        return [None]
+    members = wiring.organization_accounts() if organization.lists_accounts else frozenset()
+    return list(organization.places(members))
+
+
+def _place(args: argparse.Namespace, wiring: Wiring) -> Place:
+    """The member place ``--account``/``--job-region`` name (organization mode; ``--stack`` needed)."""
     from jobtrail.core.organization import Place  # noqa: PLC0415
 
-    if args.account is None and args.job_region is None:
-        return None
     if not args.stack:
         raise UserError(
             "--account and --job-region need --stack STACK (its organization settings)", EXIT_USAGE
@@ -73,16 +90,20 @@ def _place(args: argparse.Namespace, wiring: Wiring) -> Place | None:
     return place
 
 
-def _run(wiring: Wiring, backfill: Callable[[], PassReport]) -> PassReport:
-    """The backfill, a member role that cannot be assumed said in one line."""
+def _run(wiring: Wiring, backfill: Callable[[], PassReport], place: Place | None) -> PassReport:
+    """The backfill of one place; a member role that cannot be assumed is that place's failure, in one
+    line (the other places go on)."""
     from jobtrail.adapters.member_access import MemberAccessFailed  # noqa: PLC0415
+    from jobtrail.usecases.reconcile import PassReport  # noqa: PLC0415
 
     try:
         return wiring.read(backfill)
     except MemberAccessFailed as error:
-        raise UserError(
-            f"cannot read that account: {error} (is your role in the member stacks' OperatorRoleArns?)"
-        ) from None
+        failed = PassReport()
+        failed.failures.append(
+            f"cannot read {place}: {error} (is your role in the member stacks' OperatorRoleArns?)"
+        )
+        return failed
 
 
 def _deps(args: argparse.Namespace, wiring: Wiring, place: Place | None = None) -> ReconcileDeps:

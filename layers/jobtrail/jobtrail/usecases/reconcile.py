@@ -323,6 +323,28 @@ def backfill(
     return report
 
 
+def combined(reports: Iterable[PassReport]) -> PassReport:
+    """Several passes' reports as one (a backfill of every place): counts added, failures and the places
+    behind together, the last watermark."""
+    total = PassReport()
+    counted = (
+        "listed",
+        "up_to_date",
+        "synced",
+        "recorded",
+        "not_found",
+        "alerts_sent",
+        "alerts_left_pending",
+    )
+    for report in reports:
+        for name in counted:
+            setattr(total, name, getattr(total, name) + getattr(report, name))
+        total.watermark = report.watermark or total.watermark
+        total.failures += report.failures
+        total.places_behind += report.places_behind
+    return total
+
+
 def _backfill_kind(
     deps: ReconcileDeps,
     kind: Kind,
