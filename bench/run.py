@@ -601,9 +601,11 @@ def _placeholder(name: str, value: Any, template: dict[str, Any]) -> str:
             _placeholder(name, part, template) for part in (values if isinstance(values, list) else [values])
         )
     value = str(value)
-    parameters = template.get("Parameters", {})
-    if value in parameters:
-        return str(parameters[value].get("Default", ""))
+    # Pseudo parameters as the bench's stack has them, then the parameters' defaults
+    known = {"AWS::AccountId": ACCOUNT, "AWS::Region": REGION, "AWS::Partition": "aws"}
+    known |= {key: str(body.get("Default", "")) for key, body in template.get("Parameters", {}).items()}
+    if value in known:
+        return known[value]
     if value not in template.get("Resources", {}):
         return value
     if name.endswith("_URL"):
