@@ -9,7 +9,7 @@ the layer ships can be imported. ``PYTHONDONTWRITEBYTECODE`` is set, as a layer 
   app.lambda_handler``); then, separately, what its first invocation prepares before its first request
   to AWS: its ``deps_from_environment()`` (ingest and reconcile create all their clients there, the DynamoDB
   one included), and for the Slack notifier everything its first post needs: the Secrets Manager client
-  Powertools parameters creates (its first request reads the webhook's secret) and the webhook's urllib3
+  ``adapters.secrets`` makes (its first request reads the webhook's secret) and the webhook's urllib3
   pool and retry policy (urllib3 is botocore's; webhook mode never imports slack_sdk).
 - ``baseline NAME``: ``import boto3`` (the layer's) and create the clients that function needs, nothing
   else.
@@ -47,7 +47,8 @@ def function(name: str) -> dict[str, float]:
     if name == "slack_notifier":
         # What its first post prepares (adapters/slack.py, WebhookPoster.post): the secret's client, then
         # the webhook's pool and retry policy.
-        importlib.import_module("aws_lambda_powertools.utilities.parameters").SecretsProvider()
+        secrets = importlib.import_module("jobtrail.adapters.secrets")
+        importlib.import_module("boto3").client("secretsmanager", config=secrets.CLIENT_CONFIG)
         slack = importlib.import_module("jobtrail.adapters.slack")
         slack._webhook_pool()  # what the first post builds
         slack._webhook_retry()

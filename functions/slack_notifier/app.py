@@ -17,6 +17,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from jobtrail.adapters.secrets import SecretsManagerSecrets, secrets_manager
 from jobtrail.adapters.slack import SlackWebApi, WebhookPoster, bot_token_from_secret, webhook_url_from_secret
 from jobtrail.core.slack_route import normalize_channel
 from jobtrail.observability import logger, metrics
@@ -32,8 +33,8 @@ def deps_from_environment() -> NotifierDeps:
     """The function's dependencies, from its environment (the template sets the mode's variables)."""
     token_secret = os.environ.get("JOBTRAIL_SLACK_BOT_TOKEN_SECRET_ARN")
     if not token_secret:
-        default = WebhookPoster(webhook_url_from_secret(os.environ["JOBTRAIL_SLACK_WEBHOOK_SECRET_ARN"]))
-        return NotifierDeps(default, webhook_for=_route_webhook)
+        default = webhook_url_from_secret(_secrets(), os.environ["JOBTRAIL_SLACK_WEBHOOK_SECRET_ARN"])
+        return NotifierDeps(WebhookPoster(default), webhook_for=_route_webhook)
     # App mode's threads live in the table (PynamoDB): imported in app mode only, not in every webhook
     # mode cold start (about 150 ms).
     from jobtrail.adapters.slack_threads import SlackThreadStore  # noqa: PLC0415
@@ -45,7 +46,7 @@ def deps_from_environment() -> NotifierDeps:
     return NotifierDeps(
         app=SlackAppDeps(
             messages=SlackWebApi(
-                bot_token_from_secret(token_secret),
+                bot_token_from_secret(_secrets(), token_secret),
                 # Not set by the template: tests and the demo point the client at a loopback fake.
                 base_url=os.environ.get("JOBTRAIL_SLACK_API_URL") or None,
             ),
@@ -71,7 +72,13 @@ def _routes(parameter_name: str) -> SsmAlertRoutes:
 @cache
 def _route_webhook(secret: str) -> SlackPoster:
     """A route's webhook (``route.slack_webhook_secret``), one poster per secret per container."""
-    return WebhookPoster(webhook_url_from_secret(secret))
+    return WebhookPoster(webhook_url_from_secret(_secrets(), secret))
+
+
+@cache
+def _secrets() -> SecretsManagerSecrets:
+    """Secrets Manager, one per container: each secret read at most once per ``secrets.MAX_AGE``."""
+    return secrets_manager()
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -118,6 +118,7 @@ class DemoSlack:
         """The notifier's dependencies from its composition root, as the template configures app mode;
         then its Slack client and its clock put on the demo's time."""
         import boto3  # noqa: PLC0415
+        from jobtrail.adapters.secrets import SecretsManagerSecrets  # noqa: PLC0415
         from jobtrail.adapters.slack import SlackWebApi, bot_token_from_secret  # noqa: PLC0415
 
         from jobtrail_local.lambda_runtime import load_function  # noqa: PLC0415
@@ -143,7 +144,7 @@ class DemoSlack:
         self._module = load_function(functions / "slack_notifier" / "app.py", "jobtrail_demo_slack_notifier")
         deps = self._module.deps_from_environment()
         messages = SlackWebApi(
-            bot_token_from_secret(secret_arn),
+            bot_token_from_secret(SecretsManagerSecrets(lambda: secrets), secret_arn),
             base_url=self._fake.base_url,
             clock=lambda: self._simulated,
             sleep=self._wait,

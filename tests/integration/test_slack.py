@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jobtrail.adapters.sagemaker import record_from_describe
+from jobtrail.adapters.secrets import secrets_manager
 from jobtrail.adapters.slack import (
     SlackPostFailed,
     WebhookPoster,
@@ -253,7 +254,9 @@ def test_the_webhook_is_read_from_secrets_manager_plain_or_json(stored: str) -> 
         arn = boto3.client("secretsmanager", region_name="us-east-1").create_secret(
             Name=f"slack-{len(stored)}", SecretString=stored
         )["ARN"]
-        assert webhook_url_from_secret(arn)() == "https://hooks.slack.com/services/T1/B2/C3"
+        assert (
+            webhook_url_from_secret(secrets_manager(), arn)() == "https://hooks.slack.com/services/T1/B2/C3"
+        )
 
 
 def test_a_secret_without_an_https_url_is_refused_without_echoing_it() -> None:
@@ -262,7 +265,7 @@ def test_a_secret_without_an_https_url_is_refused_without_echoing_it() -> None:
             Name="slack-bad", SecretString="hooks.slack.com/oops"
         )["ARN"]
         with pytest.raises(SlackPostFailed) as failure:
-            webhook_url_from_secret(arn)()
+            webhook_url_from_secret(secrets_manager(), arn)()
     assert "oops" not in str(failure.value)
 
 

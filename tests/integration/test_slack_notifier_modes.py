@@ -17,7 +17,6 @@ from typing import Any
 
 import boto3
 import pytest
-from aws_lambda_powertools.utilities import parameters
 from jobtrail.adapters import slack as slack_adapter
 from jobtrail.adapters.slack import SlackApiFailed, SlackPostFailed
 from jobtrail.core.alerts import ConsoleLinks
@@ -41,11 +40,11 @@ def fresh_root() -> Iterator[None]:
     """Each test builds the function's dependencies, and reads its secrets, anew."""
     app.deps_from_environment.cache_clear()
     app._route_webhook.cache_clear()
-    parameters.clear_caches()
+    app._secrets.cache_clear()
     yield
     app.deps_from_environment.cache_clear()
     app._route_webhook.cache_clear()
-    parameters.clear_caches()
+    app._secrets.cache_clear()
 
 
 def alert_event(**changes: Any) -> dict[str, Any]:

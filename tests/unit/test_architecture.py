@@ -192,8 +192,9 @@ def client_creations(module: Module) -> list[str]:
 READS_ENVIRONMENT = {"jobtrail.observability"}
 #: The runtime modules that make clients, for the composition roots: the adapters on one botocore
 #: session (it reads no environment; the roots hand it what they read), and in organization mode the
-#: clients of each member place on that same session (member_access.PlaceClients, made by aws.py).
-MAKES_CLIENTS = {"jobtrail.adapters.aws", "jobtrail.adapters.member_access"}
+#: clients of each member place on that same session (member_access.PlaceClients, made by aws.py); and the
+#: Slack notifier's Secrets Manager client (secrets.secrets_manager), which must not load aws.py's PynamoDB.
+MAKES_CLIENTS = {"jobtrail.adapters.aws", "jobtrail.adapters.member_access", "jobtrail.adapters.secrets"}
 
 
 @pytest.mark.parametrize("module", SHIPPED, ids=names(SHIPPED))

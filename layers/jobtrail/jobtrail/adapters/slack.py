@@ -1,9 +1,9 @@
 """Slack: the incoming-webhook adapter of the ``SlackPoster`` port, the Web API adapter of the
 ``SlackMessages`` port (app mode: a bot token, threads), and their secrets.
 
-The webhook URL and the bot token are secrets. They are read from Secrets Manager through Powertools
-parameters (cached) and never logged: log lines and errors name the alert, the method and the channel,
-not the credential. A post that still fails after its retries (429 with ``Retry-After``, 500 and 503,
+The webhook URL and the bot token are secrets. They are read from Secrets Manager (``adapters.secrets``
+keeps them a few minutes) and never logged: log lines and errors name the alert, the method and the
+channel, not the credential. A post that still fails after its retries (429 with ``Retry-After``, 500 and 503,
 connection errors before anything was sent) raises.
 
 - Webhooks are posted with urllib3, which botocore has already loaded by the time the secret is read:
@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from jobtrail.adapters.secrets import SecretsManagerSecrets, SecretUnreadable
 from jobtrail.core.rate_limit import TokenBucket
 from jobtrail.core.slack_route import SECRET_UNUSABLE, PostedMessage, SlackRefused
 
@@ -39,8 +40,6 @@ CONNECTION_ERROR_RETRIES = 2
 MESSAGES_PER_SECOND_PER_CHANNEL = 1.0
 #: chat.update is a Tier 3 method: 50 or more a minute per workspace.
 UPDATES_PER_SECOND = 50 / 60
-#: Seconds Powertools keeps the webhook secret before reading it again.
-SECRET_MAX_AGE = 300
 #: slack_sdk logs request URLs at DEBUG and a failed request's error (which can quote the URL) at ERROR:
 #: its client gets a logger that says nothing; this module raises what went wrong, without the secret.
 _SDK_LOGGER = logging.getLogger("jobtrail.slack_sdk")
@@ -86,7 +85,7 @@ class WebhookUnreachable(SlackPostFailed):
 class WebhookPoster:
     """The ``SlackPoster`` port: a JSON POST to an incoming webhook, through urllib3 with its retries.
 
-    ``url`` is a callable so the secret is fetched when needed (and cached by Powertools), not held in
+    ``url`` is a callable so the secret is fetched when needed (and kept by ``adapters.secrets``), not held in
     an attribute that a ``repr`` or a debugger could show.
     """
 
@@ -168,12 +167,12 @@ def _webhook_retry() -> urllib3.Retry:
     )
 
 
-def webhook_url_from_secret(secret_arn: str) -> Callable[[], str]:
+def webhook_url_from_secret(secrets: SecretsManagerSecrets, secret_arn: str) -> Callable[[], str]:
     """A callable returning the webhook URL stored in ``secret_arn`` (plain, or JSON ``{"url": …}``).
     ``secret_arn`` may also be a secret's name (a route's ``jobtrail/…`` webhook)."""
 
     def read() -> str:
-        text = _secret_value(secret_arn, "url")
+        text = _secret_value(secrets, secret_arn, "url")
         if not _WEBHOOK_URL.fullmatch(text):
             raise SecretUnusable("the Slack webhook secret does not hold an https URL (one line, no spaces)")
         return text
@@ -181,12 +180,12 @@ def webhook_url_from_secret(secret_arn: str) -> Callable[[], str]:
     return read
 
 
-def bot_token_from_secret(secret_arn: str) -> Callable[[], str]:
+def bot_token_from_secret(secrets: SecretsManagerSecrets, secret_arn: str) -> Callable[[], str]:
     """A callable returning the bot token stored in ``secret_arn`` (plain ``xoxb-…``, or JSON
     ``{"token": …}``)."""
 
     def read() -> str:
-        text = _secret_value(secret_arn, "token")
+        text = _secret_value(secrets, secret_arn, "token")
         if not _BOT_TOKEN.fullmatch(text):
             raise SlackPostFailed("the Slack bot token secret does not hold a Slack token (xoxb-…)")
         return text
@@ -194,16 +193,13 @@ def bot_token_from_secret(secret_arn: str) -> Callable[[], str]:
     return read
 
 
-def _secret_value(secret_id: str, key: str) -> str:
-    """The secret's text, or its JSON object's ``key``; stripped. Cached by Powertools."""
-    from aws_lambda_powertools.utilities import parameters  # noqa: PLC0415
-
+def _secret_value(secrets: SecretsManagerSecrets, secret_id: str, key: str) -> str:
+    """The secret's text, or its JSON object's ``key``; stripped."""
     try:
-        value = parameters.get_secret(secret_id, max_age=SECRET_MAX_AGE)
-    except (parameters.exceptions.GetParameterError, parameters.exceptions.GetSecretError) as error:
-        # Powertools' message names the secret and Secrets Manager's error, never a value.
+        text = secrets.text(secret_id)
+    except SecretUnreadable as error:
+        # The secret's name and Secrets Manager's error, never a value.
         raise SecretUnusable(f"the Slack secret cannot be read: {error}") from None
-    text = value.decode() if isinstance(value, bytes) else str(value)
     if text.lstrip().startswith("{"):
         try:
             text = str(json.loads(text).get(key, ""))
