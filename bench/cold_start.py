@@ -13,6 +13,8 @@ the layer ships can be imported. ``PYTHONDONTWRITEBYTECODE`` is set, as a layer 
   pool and retry policy (urllib3 is botocore's; webhook mode never imports slack_sdk).
 - ``baseline NAME``: ``import boto3`` (the layer's) and create the clients that function needs, nothing
   else.
+- ``nothing NAME``: this script's own start and nothing more: under valgrind, what the interpreter costs
+  before the measured part, which ``bench/run.py`` takes off both counts.
 """
 
 from __future__ import annotations
@@ -71,6 +73,10 @@ def baseline(name: str) -> dict[str, float]:
     return {"import_s": time.perf_counter() - started, "rss_kb": _peak_rss_kb(), "modules": len(sys.modules)}
 
 
+def nothing(name: str) -> dict[str, float]:
+    return {"rss_kb": _peak_rss_kb(), "modules": len(sys.modules)}
+
+
 def _peak_rss_kb() -> float:
     return float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
@@ -79,7 +85,7 @@ def main(argv: list[str]) -> int:
     kind, name = argv
     if sys.flags.no_site != 1:
         raise SystemExit("run with python -S: only the layer and the standard library may be importable")
-    measure = function if kind == "function" else baseline
+    measure = {"function": function, "baseline": baseline, "nothing": nothing}[kind]
     print(MEASURING, file=sys.stderr, flush=True)  # for -X importtime: what follows is the measured part
     print(json.dumps(measure(name)))
     return 0

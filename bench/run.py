@@ -484,11 +484,31 @@ class ColdStart:
     #: With Tracing=Active (the template's default is PassThrough): Powertools imports the X-Ray SDK.
     traced_s: float | None = None
     from_sources_s: float | None = None
+    #: Instructions executed (valgrind), the interpreter's own start taken off: None without valgrind.
+    instructions: Instructions | None = None
 
     @property
     def cold_s(self) -> float:
         """What a cold start pays before its first request to AWS: the import, then the clients."""
         return self.import_s + self.init_s
+
+    @property
+    def wall_ratio(self) -> float:
+        return self.cold_s / self.baseline_s
+
+
+@dataclass(frozen=True)
+class Instructions:
+    """A cold start's instructions and its baseline's, each without the interpreter's start (``nothing``):
+    the same on every run of the same code, where the wall clock of this shared machine is not."""
+
+    function: int
+    baseline: int
+    startup: int
+
+    @property
+    def ratio(self) -> float:
+        return (self.function - self.startup) / (self.baseline - self.startup)
 
 
 #: Fresh processes per cold-start figure (each well under a second), whatever ``--repeats`` says.
@@ -525,9 +545,43 @@ def measure_cold_starts(repeats: int, layer: Layer) -> tuple[list[ColdStart], li
                 baseline_rss_mb=statistics.median(r[1]["rss_kb"] for r in runs) / 1024,
                 traced_s=traced,
                 from_sources_s=from_sources,
+                instructions=count_instructions(function, env),
             )
         )
     return results, _heaviest_imports(lambda_environment("ingest", layer.compiled), HEAVY_MS)
+
+
+def count_instructions(function: str, env: dict[str, str]) -> Instructions | None:
+    """The instructions a cold start of ``function``, its baseline and the bare script execute, counted
+    by valgrind (``cachegrind`` without its cache simulation) with a fixed hash seed: the same count on
+    every run of the same code. ``None`` when valgrind is not installed."""
+    if shutil.which("valgrind") is None:
+        return None
+    _progress(f"instructions of {function}'s cold start and its baseline (valgrind)")
+    counts = {
+        kind: _instructions(kind, function, env | {"PYTHONHASHSEED": "0"})
+        for kind in ("function", "baseline", "nothing")
+    }
+    return Instructions(counts["function"], counts["baseline"], counts["nothing"])
+
+
+def _instructions(kind: str, function: str, env: dict[str, str]) -> int:
+    command = [
+        "valgrind",
+        "--tool=cachegrind",
+        "--cache-sim=no",
+        "--cachegrind-out-file=/dev/null",
+        sys.executable,
+        "-S",
+        str(BENCH / "cold_start.py"),
+        kind,
+        function,
+    ]
+    completed = subprocess.run(command, env=env, cwd=REPO, check=True, capture_output=True, text=True)  # noqa: S603
+    found = re.search(r"I\s+refs:\s+([\d,]+)", completed.stderr)
+    if found is None:
+        raise RuntimeError(f"valgrind printed no instruction count: {completed.stderr[-500:]}")
+    return int(found.group(1).replace(",", ""))
 
 
 def _best(runs: Iterable[dict[str, float]]) -> dict[str, float]:
@@ -911,7 +965,8 @@ def cold_table(colds: list[ColdStart]) -> Table:
             ms(cold.init_s),
             ms(cold.cold_s),
             ms(cold.baseline_s),
-            f"{cold.cold_s / cold.baseline_s:.2f}x",
+            f"{cold.wall_ratio:.2f}x",
+            _instruction_cell(cold.instructions),
             ms(cold.traced_s),
             ms(cold.from_sources_s),
             f"{cold.rss_mb:.0f} / {cold.baseline_rss_mb:.0f} MB",
@@ -928,12 +983,20 @@ def cold_table(colds: list[ColdStart]) -> Table:
             "total",
             "baseline: boto3 + the same clients",
             "ratio (total / baseline)",
+            "instructions: function / baseline (ratio)",
             "total, Tracing=Active",
             "total, layer without bytecode",
             "peak RSS (function / baseline)",
         ],
         rows,
     )
+
+
+def _instruction_cell(counted: Instructions | None) -> str:
+    if counted is None:
+        return "- (no valgrind)"
+    net = (counted.function - counted.startup, counted.baseline - counted.startup)
+    return f"{net[0] / 1e6:,.0f} M / {net[1] / 1e6:,.0f} M ({counted.ratio:.3f}x)"
 
 
 def cost_lines(run: EngineRun) -> list[tuple[str, float, str, prices.Price]]:
@@ -1276,13 +1339,30 @@ def notes_for(runs: list[EngineRun], colds: list[ColdStart], heaviest: list[tupl
             "start. Hence `BuildMethod: makefile` and `layers/jobtrail/Makefile`, which compiles the layer "
             "with `unchecked-hash` bytecode (valid whatever timestamps the zip keeps)."
         )
-    if ingest.cold_s > budgets.COLD_IMPORT_RATIO * ingest.baseline_s:
+    notes.append(_cold_measure_note(colds))
+    if not cold_import_budget(ingest).passed:
         top = ", ".join(f"{m.strip()} {ms:.0f} ms" for m, ms in heaviest if m.count("  ") == 0)
-        notes.append(
-            f"The cold start is over budget ({ingest.cold_s / ingest.baseline_s:.2f}x for ingest). "
-            f"Top-level imports: {top}."
-        )
+        notes.append(f"The ingest cold start is over budget. Top-level imports: {top}.")
     return notes
+
+
+def _cold_measure_note(colds: list[ColdStart]) -> str:
+    """How the cold-start budget is judged, with this run's spread of the wall clock."""
+    spread = ", ".join(f"{c.function} {c.wall_ratio:.2f}x" for c in colds)
+    if any(c.instructions is None for c in colds):
+        return (
+            "valgrind is not installed here, so the cold-start budget is judged on the wall clock (best of "
+            f"{COLD_REPEATS} runs: {spread}), which on a shared machine moves by 0.1x and more between runs "
+            "of the same code. Install valgrind for the deterministic count."
+        )
+    return (
+        "The cold-start budget is judged on instructions executed (valgrind's cachegrind, hash seed fixed; "
+        "the interpreter's own start, the same in both, taken off each count): the work a cold start does, "
+        "which is what Lambda's init bills at a fraction of a vCPU, and the same on every run of the same "
+        "code. The wall clock is reported beside it: on this shared machine the best of "
+        f"{COLD_REPEATS} runs moved by 0.1x and more between runs of the same code (a function once read "
+        f"0.96x its own baseline, whose work it includes). This run's wall-clock ratios: {spread}."
+    )
 
 
 def _emf_note(run: EngineRun) -> str:
@@ -1548,7 +1628,7 @@ def main(argv: list[str] | None = None) -> int:
     _progress(f"jobtrail demo, then jobtrail --local jobs ({args.repeats} runs)")
     local = measure_local_query(_clean_env(), args.repeats)
     checks = replay_checks(runs, slack)
-    cold_checks = [cold_import_budget(c.function, c.cold_s, c.baseline_s) for c in colds]
+    cold_checks = [cold_import_budget(c) for c in colds]
     cold_checks.append(budgets.local_query_budget(local.first_after_demo_s, local.booting_engine_s))
     checks += [("fresh process", b) for b in cold_checks]
     training = {run.engine: run for run in runs if not run.mixed and run.organization is None}
