@@ -22,11 +22,14 @@ What the table holds, oldest first (all on 2026-11-25, account 123456789012, us-
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping, Sequence
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import boto3
 from jobtrail.adapters.history_store import HistoryStore
 from jobtrail.adapters.sagemaker import (
     pipeline_record,
@@ -39,6 +42,7 @@ from jobtrail.core.alerts import DEFAULT_ALERT_ON
 from jobtrail.core.history import plan_changes
 from jobtrail.core.model import JobRecord
 from jobtrail_local.lifecycles import load_lifecycle
+from jobtrail_local.table_schema import create_history_table
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -474,3 +478,17 @@ def record_all(store: HistoryStore, snapshots: Iterable[JobRecord]) -> None:
     """``record`` each of ``snapshots``, in order."""
     for snapshot in snapshots:
         record(store, snapshot)
+
+
+@contextmanager
+def stored_table(endpoint_url: str, prefix: str, snapshots: Iterable[JobRecord]) -> Iterator[str]:
+    """A new history table, named ``prefix-…``, on the DynamoDB Local at ``endpoint_url``, holding
+    ``snapshots`` recorded as ingest writes them; its name, and the table deleted afterwards."""
+    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    client = boto3.client("dynamodb", region_name=REGION, endpoint_url=endpoint_url)
+    create_history_table(client, name)
+    try:
+        record_all(HistoryStore(name, region=REGION, host=endpoint_url), snapshots)
+        yield name
+    finally:
+        client.delete_table(TableName=name)

@@ -12,18 +12,14 @@ import re
 import shutil
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import kind_samples as samples
 import pytest
 from cli_process import SOURCE_PATH, run_jobtrail
-from jobtrail.adapters.history_store import HistoryStore
 from jobtrail_local.dynamodb_local import DynamoDBLocal
 from jobtrail_local.lifecycles import load_lifecycle
-from jobtrail_local.table_schema import create_history_table
 from recorded_tables import recorded_table
 
 pytestmark = pytest.mark.dynamodb_local
@@ -193,13 +189,8 @@ def bash_completions(tmp_path: Path, line: str) -> list[str]:
 @pytest.fixture(scope="module")
 def kinds_where(dynamodb_local: DynamoDBLocal) -> Iterator[list[str]]:
     """A table holding ``kind_samples``' jobs of every kind; the options that name it."""
-    name = f"jobtrail-cli-{uuid.uuid4().hex[:8]}"
-    client = boto3.client("dynamodb", region_name=samples.REGION, endpoint_url=dynamodb_local.endpoint_url)
-    create_history_table(client, name)
-    store = HistoryStore(name, region=samples.REGION, host=dynamodb_local.endpoint_url)
-    samples.record_all(store, samples.records())
-    yield ["--table", name, "--endpoint-url", dynamodb_local.endpoint_url]
-    client.delete_table(TableName=name)
+    with samples.stored_table(dynamodb_local.endpoint_url, "jobtrail-cli", samples.records()) as name:
+        yield ["--table", name, "--endpoint-url", dynamodb_local.endpoint_url]
 
 
 @pytest.mark.parametrize(

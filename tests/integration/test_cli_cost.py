@@ -27,23 +27,19 @@ pipelines-ztefwbnlgoif-Train-… (g5.2xl)  training    Failed     0.80          
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 from typing import Any
 
-import boto3
 import kind_samples as samples
 import pytest
 from cli_process import run_jobtrail, run_on
-from jobtrail.adapters.history_store import HistoryStore
 from jobtrail.core.model import JobCost, JobRecord
 from jobtrail_cli import render
 from jobtrail_local.aws_calls import count_aws_calls
 from jobtrail_local.dynamodb_local import DynamoDBLocal
-from jobtrail_local.table_schema import create_history_table
 from msgspec.structs import replace
 
 pytestmark = pytest.mark.dynamodb_local
@@ -98,13 +94,9 @@ def priced(snapshot: JobRecord) -> JobRecord:
 @pytest.fixture(scope="module")
 def table(dynamodb_local: DynamoDBLocal) -> Iterator[dict[str, str]]:
     """The kind samples, stored as ingest stores them, with the costs above."""
-    name = f"jobtrail-cost-{uuid.uuid4().hex[:8]}"
-    client = boto3.client("dynamodb", region_name=samples.REGION, endpoint_url=dynamodb_local.endpoint_url)
-    create_history_table(client, name)
-    store = HistoryStore(name, region=samples.REGION, host=dynamodb_local.endpoint_url)
-    samples.record_all(store, map(priced, samples.records()))
-    yield {"name": name, "endpoint": dynamodb_local.endpoint_url}
-    client.delete_table(TableName=name)
+    endpoint = dynamodb_local.endpoint_url
+    with samples.stored_table(endpoint, "jobtrail-cost", map(priced, samples.records())) as name:
+        yield {"name": name, "endpoint": endpoint}
 
 
 def run(table: dict[str, str], *args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

@@ -10,7 +10,6 @@ import json
 import re
 import shlex
 import sys
-import uuid
 from collections.abc import Callable, Iterator
 from io import StringIO
 from typing import Any
@@ -20,12 +19,10 @@ import kind_samples as samples
 import pytest
 from botocore.stub import Stubber
 from cli_process import run_on
-from jobtrail.adapters.history_store import HistoryStore
 from jobtrail.core.kinds import KINDS, key_from_arn
 from jobtrail_cli import main, render
 from jobtrail_local.aws_calls import count_aws_calls
 from jobtrail_local.dynamodb_local import DynamoDBLocal
-from jobtrail_local.table_schema import create_history_table
 
 pytestmark = pytest.mark.dynamodb_local
 
@@ -42,14 +39,8 @@ TRANSITION_KEYS = {"status", "start_time", "end_time", "duration_seconds", "mess
 @pytest.fixture(scope="module")
 def table(dynamodb_local: DynamoDBLocal) -> Iterator[dict[str, str]]:
     """A table holding every job of ``kind_samples``, written as ingest writes them."""
-    name = f"jobtrail-kinds-{uuid.uuid4().hex[:8]}"
-    client = boto3.client("dynamodb", region_name=samples.REGION, endpoint_url=dynamodb_local.endpoint_url)
-    create_history_table(client, name)
-    samples.record_all(
-        HistoryStore(name, region=samples.REGION, host=dynamodb_local.endpoint_url), samples.records()
-    )
-    yield {"name": name, "endpoint": dynamodb_local.endpoint_url}
-    client.delete_table(TableName=name)
+    with samples.stored_table(dynamodb_local.endpoint_url, "jobtrail-kinds", samples.records()) as name:
+        yield {"name": name, "endpoint": dynamodb_local.endpoint_url}
 
 
 def run(table: dict[str, str], *args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

@@ -5,20 +5,16 @@ choose; tables show the account and region only when the rows hold more than one
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import kind_samples as samples
 import pytest
 from cli_process import run_on
-from jobtrail.adapters.history_store import HistoryStore
 from jobtrail.adapters.sagemaker import record_from_describe
 from jobtrail.core.model import JobRecord
 from jobtrail_local.dynamodb_local import DynamoDBLocal
 from jobtrail_local.lifecycles import load_lifecycle
-from jobtrail_local.table_schema import create_history_table
 
 pytestmark = pytest.mark.dynamodb_local
 
@@ -55,13 +51,9 @@ def placed(account: str, region: str, name: str, lifecycle: str) -> JobRecord:
 
 @pytest.fixture(scope="module")
 def table(dynamodb_local: DynamoDBLocal) -> Iterator[dict[str, str]]:
-    name = f"jobtrail-org-{uuid.uuid4().hex[:8]}"
-    client = boto3.client("dynamodb", region_name=samples.REGION, endpoint_url=dynamodb_local.endpoint_url)
-    create_history_table(client, name)
-    store = HistoryStore(name, region=samples.REGION, host=dynamodb_local.endpoint_url)
-    samples.record_all(store, [placed(*job) for job in JOBS])
-    yield {"name": name, "endpoint": dynamodb_local.endpoint_url}
-    client.delete_table(TableName=name)
+    endpoint = dynamodb_local.endpoint_url
+    with samples.stored_table(endpoint, "jobtrail-org", [placed(*job) for job in JOBS]) as name:
+        yield {"name": name, "endpoint": endpoint}
 
 
 def run_json(table: dict[str, str], *args: str, capsys: pytest.CaptureFixture[str]) -> Any:

@@ -15,7 +15,7 @@ import re
 import subprocess
 import sys
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -292,6 +292,17 @@ WITHOUT_KEY = {
     **tracking(ALL_KINDS),
 }
 WITH_KEY = {**WITHOUT_KEY, "HasKmsKey": True, "NoKmsKey": False}
+
+
+def evaluated(
+    parameters: Mapping[str, str], names: Iterable[str], base: Mapping[str, bool] = WITHOUT_KEY
+) -> dict[str, bool]:
+    """The scenario ``base`` with the conditions ``names`` as CloudFormation evaluates them for
+    ``parameters`` (the stack deployed with them)."""
+    conditions = _conditions(TEMPLATE, parameters)
+    return {**base, **{name: conditions[name] for name in names}}
+
+
 SCENARIOS = [pytest.param(WITHOUT_KEY, id="aws-managed-keys"), pytest.param(WITH_KEY, id="customer-key")]
 # What SAM attaches to every role it generates (logs, and X-Ray because Tracing is Active). Any other
 # managed policy (AWSLambdaSQSQueueExecutionRole for an SQS event, ...) would grant actions on "*".
@@ -1886,10 +1897,9 @@ def _ssm_grants(function: dict[str, Any], names: Mapping[str, str]) -> list[tupl
     """(Sid, action, ARN with this account's and region's pseudo parameters left in) of each ssm: statement
     as deployed with each SSM parameter set to ``names``' value for it (empty when not named)."""
     values = {parameter: names.get(parameter, "") for parameter in SSM_PARAMETERS}
-    conditions = _conditions(TEMPLATE, values)
-    scenario = WITHOUT_KEY | {
-        key: conditions[key] for _, has, is_path in SSM_PARAMETERS.values() for key in (has, is_path)
-    }
+    scenario = evaluated(
+        values, [key for _, has, is_path in SSM_PARAMETERS.values() for key in (has, is_path)]
+    )
     grants = []
     for statement in deployed_statements(function, scenario):
         if not str(statement["Action"]).startswith("ssm:"):

@@ -18,14 +18,13 @@ from jobtrail.core.alerts import (
 from jobtrail.core.organization import ENVIRONMENT
 from test_template import (
     TEMPLATE,
-    WITHOUT_KEY,
     _as_list,
-    _conditions,
     _deployed,
     _resolve,
     _rules_hold,
     _walk,
     deployed_statements,
+    evaluated,
 )
 
 ORGANIZATION = {"OrganizationId": "o-abc123defg", "MemberRegions": "us-east-1,eu-west-1"}
@@ -41,8 +40,7 @@ ORGANIZATION_CONDITIONS = (
 
 def scenario(parameters: dict[str, str]) -> dict[str, bool]:
     """Every optional feature of ``WITHOUT_KEY``, with the organization conditions for ``parameters``."""
-    evaluated = _conditions(TEMPLATE, parameters)
-    return WITHOUT_KEY | {name: evaluated[name] for name in ORGANIZATION_CONDITIONS}
+    return evaluated(parameters, ORGANIZATION_CONDITIONS)
 
 
 SCENARIOS = [

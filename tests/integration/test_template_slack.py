@@ -31,11 +31,11 @@ from test_template import (
     WITH_KEY,
     WITHOUT_KEY,
     _as_list,
-    _conditions,
     _deployed,
     _resolve,
     _rules_hold,
     deployed_statements,
+    evaluated,
 )
 
 TOKEN_SECRET = "arn:aws:secretsmanager:us-east-1:111122223333:secret:jobtrail/slack-bot-token-AbCdEf"
@@ -56,8 +56,7 @@ STREAM_ACTIONS = {
 
 def mode(parameters: Mapping[str, str], base: Mapping[str, bool] = WITHOUT_KEY) -> dict[str, bool]:
     """The scenario ``base`` with the Slack conditions as the template evaluates them for ``parameters``."""
-    conditions = _conditions(TEMPLATE, parameters)
-    return {**base, **{name: conditions[name] for name in SLACK_CONDITIONS}}
+    return evaluated(parameters, SLACK_CONDITIONS, base)
 
 
 APP = mode(APP_PARAMETERS)
@@ -302,9 +301,8 @@ ROUTES = {"AlertRoutesParameterName": "/jobtrail/routes"}
 
 def routed(parameters: Mapping[str, str]) -> dict[str, bool]:
     """The scenario of ``parameters`` with the Slack and routing conditions as the template evaluates them."""
-    conditions = _conditions(TEMPLATE, parameters)
     names = (*SLACK_CONDITIONS, "HasAlertRoutes", "AlertRoutesParameterIsPath", "SlackThreadsReadRoutes")
-    return {**WITHOUT_KEY, **{name: conditions[name] for name in names}}
+    return evaluated(parameters, names)
 
 
 @pytest.mark.parametrize(
