@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import timedelta
 from functools import cache, partial
 from typing import TYPE_CHECKING, Any
@@ -28,6 +27,7 @@ from jobtrail.usecases.ports import JobLogs
 from jobtrail.usecases.prices import PriceBook
 from jobtrail.usecases.reconcile import ReconcileDeps, reconcile, record_metrics
 from jobtrail.usecases.sync import SyncDeps
+from msgspec.structs import replace
 
 if TYPE_CHECKING:
     from jobtrail.adapters.organization import OrganizationAccounts

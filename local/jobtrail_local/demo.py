@@ -44,6 +44,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Protocol
 
+import msgspec
 from jobtrail.core.kinds import KINDS, SPECS, JobKey, Kind, key_from_arn
 from jobtrail.core.model import JobRecord, JobSummary, StoredAlert, StoredJob
 from jobtrail.core.organization import Place
@@ -470,7 +471,7 @@ def _prices_from_fixtures(ingest: ModuleType) -> None:
 
     client = boto3.client("pricing", region_name=REGION)
     book = PriceBook(PriceList(fixture_pricing(client)), deps.prices.cache, deps.prices.settings)
-    priced = replace(deps, prices=book)
+    priced = msgspec.structs.replace(deps, prices=book)
     ingest.deps_from_environment = lambda: priced  # type: ignore[attr-defined]
 
 

@@ -5,7 +5,6 @@ ListTags through the SageMaker adapter, a routed Stalled alert."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -40,7 +39,7 @@ PARAMETER = "/jobtrail/routes"
 
 
 def routed(world: World, routes: Any = None) -> None:
-    world.deps = replace(world.deps, routes=routes or DocumentRoutes(ROUTES))  # type: ignore[misc]
+    world.deps = structs.replace(world.deps, routes=routes or DocumentRoutes(ROUTES))  # type: ignore[misc]
 
 
 def deliver(world: World, steps: tuple[Step, ...]) -> None:
@@ -82,7 +81,7 @@ def test_tags_and_the_routed_alert_are_kept_in_the_table(world: World) -> None:
         def publish(self, alert: Any) -> str:
             raise ConnectionError("SNS unreachable")
 
-    world.deps = replace(world.deps, alerts=Refusing())  # type: ignore[misc]
+    world.deps = structs.replace(world.deps, alerts=Refusing())  # type: ignore[misc]
     lifecycle = load_lifecycle("failed")
     for step in lifecycle.steps:
         world.script.advance(step)
@@ -140,7 +139,7 @@ def test_a_stalled_alert_is_routed_like_any_other(world: World) -> None:
     world.script.advance(training)
     world.store.advance_watermark(RECONCILE_WATERMARK, datetime(2026, 11, 19, tzinfo=UTC))
     later = datetime(2026, 11, 25, tzinfo=UTC)
-    sync = replace(world.deps, clock=lambda: later)
+    sync = structs.replace(world.deps, clock=lambda: later)
     # When a pass looks for stalled jobs
     report = reconcile(
         ReconcileDeps(
@@ -305,7 +304,7 @@ def test_a_stalled_alerts_links_open_the_jobs_account_through_the_portal(world: 
     world.store.advance_watermark(RECONCILE_WATERMARK, datetime(2026, 11, 19, tzinfo=UTC))
     later = datetime(2026, 11, 25, tzinfo=UTC)
     links = ConsoleLinks("https://d-9067c2a1b3.awsapps.com/start", "ReadOnlyAccess")
-    sync = replace(world.deps, clock=lambda: later, links=links)
+    sync = structs.replace(world.deps, clock=lambda: later, links=links)
     # When a pass looks for stalled jobs
     report = reconcile(
         ReconcileDeps(

@@ -22,7 +22,7 @@ import random
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +44,7 @@ from jobtrail_local.lifecycle_builder import job_key
 from jobtrail_local.loadgen import Delivery, Load, deliveries, generate, stream_stats
 from jobtrail_local.scripted_sagemaker import ScriptedSageMaker
 from jobtrail_local.table_schema import load_template
+from msgspec.structs import replace
 from worlds import World, world_on
 
 if TYPE_CHECKING:

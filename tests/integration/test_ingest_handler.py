@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 import boto3
@@ -26,6 +25,7 @@ from jobtrail_local.lifecycles import (
     sqs_event_names,
 )
 from jobtrail_local.scripted_sagemaker import ScriptedSageMaker
+from msgspec.structs import replace
 from worlds import create_in_moto
 
 from functions.ingest.app import deps_from_environment, lambda_handler

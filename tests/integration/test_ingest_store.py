@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -168,7 +167,7 @@ def test_the_newest_answer_wins_when_two_invocations_race_on_one_job(local_world
     results: dict[str, Any] = {}
 
     def run(label: str, answer: Any) -> None:
-        deps = replace(world.deps, jobs=AnswersWith(answer), histories=histories)
+        deps = structs.replace(world.deps, jobs=AnswersWith(answer), histories=histories)
         results[label] = sync_job(answer.key, deps)
 
     threads = [
@@ -195,7 +194,7 @@ def test_a_long_history_is_written_whole_in_one_write(world: World) -> None:
     many = big.transitions
     # When it is synced
     with count_aws_calls() as calls:
-        result = sync_job(job_key(big.job_name), replace(world.deps, jobs=AnswersWith(big)))
+        result = sync_job(job_key(big.job_name), structs.replace(world.deps, jobs=AnswersWith(big)))
     # Then every transition is stored, in the one summary item (no alert: no transaction)
     assert result.outcome == "recorded"
     assert calls["dynamodb.PutItem"] == 1
@@ -212,7 +211,7 @@ def test_a_write_cut_short_between_its_alerts_and_its_summary_converges_on_the_r
     # the summary), and a process that dies after writing 60 of the alerts
     big = spot_job_with_transitions(250, interrupted_every=2)
     many = big.transitions
-    deps = replace(world.deps, jobs=AnswersWith(big))
+    deps = structs.replace(world.deps, jobs=AnswersWith(big))
     real = world.store.add_alert
     calls = {"n": 0}
 
@@ -228,7 +227,7 @@ def test_a_write_cut_short_between_its_alerts_and_its_summary_converges_on_the_r
     assert world.store.load(job_key(big.job_name)) is None  # no summary: its alerts came first
     monkeypatch.setattr(world.store, "add_alert", real)
     # When the record is redelivered (claims of the dead process long expired)
-    later = replace(deps, clock=lambda: datetime.now(UTC) + timedelta(hours=1))
+    later = structs.replace(deps, clock=lambda: datetime.now(UTC) + timedelta(hours=1))
     result = sync_job(job_key(big.job_name), later)
     # Then the history is complete and every alert went out once
     stored = world.store.load(job_key(big.job_name))

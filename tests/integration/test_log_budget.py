@@ -16,7 +16,6 @@ import io
 import json
 from collections import deque
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -26,6 +25,7 @@ from jobtrail.observability import logger
 from jobtrail_local.lambda_runtime import LambdaContext
 from jobtrail_local.lifecycles import load_bad_event
 from jobtrail_local.loadgen import Delivery, deliveries, generate
+from msgspec.structs import replace
 from worlds import World, world_on
 
 from bench.budgets import LOG_BYTES_PER_EVENT, log_bytes_budget

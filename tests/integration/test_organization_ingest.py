@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import json
-from dataclasses import replace
 from typing import Any
 
 import boto3
@@ -26,6 +25,7 @@ from jobtrail_local.aws_calls import count_aws_calls
 from jobtrail_local.lifecycles import load_lifecycle, sqs_record
 from moto_accounts import HOME, RefusingSts, create_training_job
 from moto_jobs import fail_training_job
+from msgspec.structs import replace
 from worlds import World
 
 pytestmark = pytest.mark.usefixtures("history_table")

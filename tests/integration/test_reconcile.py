@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -30,6 +29,7 @@ from jobtrail.usecases.sync import SyncDeps
 from jobtrail_local.aws_calls import count_aws_calls
 from jobtrail_local.lifecycle_builder import job_key, job_label
 from jobtrail_local.lifecycles import Lifecycle, lifecycle_names, load_lifecycle
+from msgspec.structs import replace
 from worlds import World
 
 #: A week after the fixtures' jobs: every InProgress job in them would look stalled by then.

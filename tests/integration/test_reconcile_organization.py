@@ -5,7 +5,6 @@ place whose role cannot be assumed holds back only its own watermark."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +18,7 @@ from jobtrail.core.rate_limit import RateLimits, TokenBucket
 from jobtrail.usecases.reconcile import ReconcileDeps, reconcile
 from jobtrail_local.aws_calls import count_aws_calls
 from moto_accounts import HOME, RefusingSts, create_training_job
+from msgspec.structs import replace
 from worlds import World
 
 pytestmark = pytest.mark.usefixtures("history_table")

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -42,6 +41,7 @@ from jobtrail_local.lifecycles import (
     sqs_batch,
 )
 from jobtrail_local.price_list import fixture_pricing
+from msgspec.structs import replace
 from test_template import DETAIL_TYPES, TEMPLATE, WITHOUT_KEY, deployed_statements, tracking
 from worlds import World
 

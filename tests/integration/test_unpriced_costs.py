@@ -9,7 +9,6 @@ The expected amounts are worked out in the comments from the fixtures' billing f
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -246,7 +245,7 @@ def test_a_job_listed_again_after_the_pass_read_it_stays_listed(store: HistorySt
     sync_job(JOB, sync_deps(store, failing(store, clock), clock))
     [read] = store.unpriced_jobs(limit=10)
     # Given a sync lists it again (a later write of its summary) after a pass read the list
-    store.list_unpriced(replace(read, listed_at=NOW + timedelta(minutes=1)))
+    store.list_unpriced(structs.replace(read, listed_at=NOW + timedelta(minutes=1)))
     # Then the pass cannot take off the listing it did not read; the newer one can be
     assert not store.clear_unpriced(read)
     [again] = store.unpriced_jobs(limit=10)
@@ -334,7 +333,7 @@ def test_a_job_that_never_started_costs_nothing_without_a_price(store: HistorySt
 def priced(world: World) -> IngestDeps:
     """Ingest's deps pricing from events/pricing, with the world's table's price cache."""
     pricing = fixture_pricing(boto3.client("pricing", region_name="us-east-1"))
-    return replace(world.deps, prices=PriceBook(PriceList(pricing), PriceCache(world.store.table)))
+    return structs.replace(world.deps, prices=PriceBook(PriceList(pricing), PriceCache(world.store.table)))
 
 
 def test_the_common_path_lists_nothing(world: World) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 import pytest
 from fakes import FakeWorld, ScriptedJobLogs
@@ -12,6 +11,7 @@ from jobtrail.core.slack_message import SECTION_LIMIT, slack_payload, utf16_leng
 from jobtrail.observability import metrics
 from jobtrail.usecases.ingest import handle_batch
 from jobtrail_local.lifecycles import load_lifecycle, sqs_batch
+from msgspec.structs import replace
 
 TAIL = LogTail(
     streams=(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import replace
 from typing import Any
 
 from fakes import DocumentRoutes, FakeWorld
@@ -15,6 +14,7 @@ from jobtrail.observability import metrics
 from jobtrail.usecases.ingest import handle_batch
 from jobtrail_local.lifecycle_builder import Step
 from jobtrail_local.lifecycles import load_lifecycle, sqs_batch
+from msgspec.structs import replace
 
 ROUTES = json.dumps(
     {

@@ -6,7 +6,6 @@ as a browser and the portal read them, not with the code that made them."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace as replace_dataclass
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
@@ -247,7 +246,7 @@ def test_a_pipelines_links_open_its_failed_steps_job() -> None:
 def test_ingest_stores_the_alert_it_publishes_links_and_all() -> None:
     # Given ingest with the stack's portal and a job whose log it can read
     world = FakeWorld()
-    world.deps = replace_dataclass(world.deps, links=LINKS, logs=ScriptedJobLogs(TAIL_OF_FAILED))  # type: ignore[misc]
+    world.deps = replace(world.deps, links=LINKS, logs=ScriptedJobLogs(TAIL_OF_FAILED))  # type: ignore[misc]
     # When the failed lifecycle's events arrive
     for step in load_lifecycle("failed").steps:
         world.script.advance(step)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -178,7 +177,7 @@ def test_a_transient_failure_fails_only_that_jobs_records() -> None:
     flaky = ThrottledFor(deps.jobs, throttled)
     records = sqs_batch([s.sqs_body for s in lifecycle.steps[:10]])
     # When it is handled
-    response = handle_batch(records, replace(deps, jobs=flaky))
+    response = handle_batch(records, structs.replace(deps, jobs=flaky))
     # Then exactly the throttled job's records are reported for redelivery, described once only
     expected = [
         r["messageId"]
@@ -372,7 +371,7 @@ def test_a_processing_job_and_a_training_job_of_one_name_are_two_jobs() -> None:
     name = load_lifecycle("completed").job_names[0]
     world = FakeWorld()
     jobs = _DescribesEveryKind()
-    deps = replace(world.deps, jobs=jobs)
+    deps = structs.replace(world.deps, jobs=jobs)
     bodies = [
         _event("SageMaker Training Job State Change", {"TrainingJobName": name}, "e1"),
         _event("SageMaker Processing Job State Change", {"ProcessingJobName": name}, "e2"),
@@ -392,7 +391,7 @@ def test_a_processing_job_and_a_training_job_of_one_name_are_two_jobs() -> None:
 def test_an_event_of_a_kind_not_tracked_is_parked_with_the_reason() -> None:
     # Given a stack that tracks training jobs only, and a processing job's event
     world = FakeWorld()
-    deps = replace(world.deps, tracked_kinds=("training",))
+    deps = structs.replace(world.deps, tracked_kinds=("training",))
     body = _event("SageMaker Processing Job State Change", {"ProcessingJobName": "prep-1"}, "e9")
     # When ingest handles it
     response = handle_batch(sqs_batch([body]), deps)

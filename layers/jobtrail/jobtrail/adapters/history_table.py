@@ -55,11 +55,11 @@ import base64
 import functools
 import types
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, TypeVar
 
+import msgspec
 from pynamodb.attributes import (
     BinaryAttribute,
     BooleanAttribute,
@@ -347,8 +347,7 @@ class Metrics(Root, discriminator="metrics"):
 _Item = TypeVar("_Item", bound=Root)
 
 
-@dataclass(frozen=True, slots=True)
-class HistoryTable:
+class HistoryTable(msgspec.Struct, frozen=True):
     """The models bound to one table, and the one connection they share.
 
     Build it with ``HistoryTable.bind``. Items built from these classes read and write that table;

@@ -1,4 +1,4 @@
-"""What a SageMaker job cost: its billing facts times the hourly prices of its instances. Pure, stdlib only.
+"""What a SageMaker job cost: its billing facts times the hourly prices of its instances. Pure, no I/O.
 
 - **Training**: ``BillableTimeInSeconds * InstanceCount * hourly price / 3600`` — SageMaker's own formula
   (DescribeTrainingJob's documentation); a heterogeneous cluster (``ResourceConfig.InstanceGroups``) adds
@@ -29,11 +29,11 @@ prices again later.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Final, Literal
 
+import msgspec
 from msgspec.structs import replace
 
 from jobtrail.core.kinds import JobKey, Kind
@@ -60,24 +60,21 @@ SECONDS_PER_HOUR: Final = Decimal(3600)
 MONEY_STEP: Final = Decimal("0.000001")
 
 
-@dataclass(frozen=True, slots=True)
-class HourlyPrice:
+class HourlyPrice(msgspec.Struct, frozen=True):
     """One instance's price per hour in US dollars, and where it came from (``JobCost.basis``)."""
 
     usd: Decimal
     basis: str = "list"
 
 
-@dataclass(frozen=True, slots=True)
-class CachedPrice:
+class CachedPrice(msgspec.Struct, frozen=True):
     """A list price as the Price List gave it (``None``: it lists none) and when it was looked up."""
 
     usd_per_hour: Decimal | None
     looked_up_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class PriceUnavailable:
+class PriceUnavailable(msgspec.Struct, frozen=True):
     """A price not found *now*, and why (the Price List could not be asked, the price settings are
     unusable): unlike ``None`` (the Price List lists none), asking again later may find it."""
 
@@ -97,8 +94,7 @@ NOT_STARTED_STATUSES: Final = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class UnpricedJob:
+class UnpricedJob(msgspec.Struct, frozen=True):
     """An ended job whose cost waits for prices not found yet (``unpriced_job``): ``instance_types``, for
     ``usage`` in the job's region. ``listed_at``: when a sync (last) put it on the table's unpriced list,
     which reconciliation works through."""

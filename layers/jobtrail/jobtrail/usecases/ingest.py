@@ -14,7 +14,6 @@ ingestion is priced per byte: at INFO, a batch of ten events logs about a kiloby
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, TypedDict
 
 import msgspec
@@ -27,12 +26,10 @@ from jobtrail.usecases.ports import AlertPublisher, DeadLetters, MemberAccounts
 from jobtrail.usecases.sync import SyncDeps, SyncResult, sync_job
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class IngestDeps(SyncDeps):
+class IngestDeps(SyncDeps, frozen=True, kw_only=True):
     """Everything IngestFunction talks to: syncing jobs, publishing their alerts (always: only a backfill
     syncs without a publisher), and parking the records it rejects. Built once per container by
-    ``functions/ingest/app.py``, replaced by fakes in tests. A dataclass, as ``SyncDeps`` is (a
-    ``msgspec.Struct`` cannot extend one)."""
+    ``functions/ingest/app.py``, replaced by fakes in tests."""
 
     alerts: AlertPublisher
     dead_letters: DeadLetters

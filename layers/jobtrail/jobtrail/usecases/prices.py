@@ -22,9 +22,10 @@ tried again by the same container for ``RETRY_AFTER`` (10 minutes). That the Pri
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Final
+
+import msgspec
 
 from jobtrail.core.cost import CachedPrice, HourlyPrice, PriceUnavailable, Usage
 from jobtrail.core.price_settings import PriceSettings, PriceSettingsError
@@ -50,14 +51,12 @@ class FixedPriceSettings:
         return self._settings
 
 
-@dataclass
-class _Remembered:
+class _Remembered(msgspec.Struct):
     price: CachedPrice | None
     retry_at: datetime | None = None
 
 
-@dataclass
-class PriceBook:
+class PriceBook(msgspec.Struct):
     """The ``JobPrices`` port: memory, then the table's cache, then the Price List; then the settings.
 
     ``cache`` None keeps no price in the table; ``price_list`` None asks no API (the prices the cache and
@@ -68,7 +67,7 @@ class PriceBook:
     cache: PriceCacheStore | None
     settings: PriceSettingsSource | None = None
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-    _memory: dict[_Key, _Remembered] = field(default_factory=dict)
+    _memory: dict[_Key, _Remembered] = msgspec.field(default_factory=dict)
 
     def price(self, instance_type: str, region: str, usage: Usage) -> HourlyPrice | PriceUnavailable | None:
         """What one ``instance_type`` instance costs per hour for ``usage`` in ``region``; ``None`` when

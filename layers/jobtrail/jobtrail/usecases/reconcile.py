@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+
+import msgspec
+from msgspec.structs import replace
 
 from jobtrail.core.alerts import STALLED, build_alert
 from jobtrail.core.cost import UnpricedJob
@@ -75,8 +77,7 @@ STOP_BEFORE_TIMEOUT_SECONDS = 30.0
 UNPRICED_HORIZON = timedelta(days=7)
 
 
-@dataclass(frozen=True, slots=True)
-class ReconcileDeps:
+class ReconcileDeps(msgspec.Struct, frozen=True):
     """What a reconciliation or backfill pass talks to; ``sync`` is how each job is synced, ``kinds``
     which kinds it lists (every tracked one; they share ``bucket``, the Describe rate limit)."""
 
@@ -120,8 +121,7 @@ class ReconcileDeps:
         return self.organization is not None and place == self.organization.home
 
 
-@dataclass
-class PassReport:
+class PassReport(msgspec.Struct):
     """What a reconciliation or backfill pass did (also the function's return value)."""
 
     listed: int = 0
@@ -134,7 +134,7 @@ class PassReport:
     stalled_alerts: int = 0
     watermark: str | None = None
     #: Organization mode: the places whose watermark stayed (a failure, or the pass ran out of time).
-    places_behind: list[str] = field(default_factory=list)
+    places_behind: list[str] = msgspec.field(default_factory=list)
     #: The unpriced list: costs this pass filled in; jobs left on the list (their price still not found, or
     #: listed again meanwhile); taken off it otherwise (they wait for no price any more, or are gone); and
     #: given up on (``UNPRICED_HORIZON``).
@@ -142,7 +142,7 @@ class PassReport:
     unpriced_waiting: int = 0
     unpriced_cleared: int = 0
     unpriced_dropped: int = 0
-    failures: list[str] = field(default_factory=list)
+    failures: list[str] = msgspec.field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -203,12 +203,11 @@ def reconcile(deps: ReconcileDeps) -> PassReport:
     return report
 
 
-@dataclass
-class _Sweep:
+class _Sweep(msgspec.Struct):
     """Which places a pass listed to the end (``finished``), and which must keep their watermark."""
 
-    finished: set[Place | None] = field(default_factory=set)
-    behind: set[Place | None] = field(default_factory=set)
+    finished: set[Place | None] = msgspec.field(default_factory=set)
+    behind: set[Place | None] = msgspec.field(default_factory=set)
 
 
 def _places_now(deps: ReconcileDeps, report: PassReport) -> tuple[Place | None, ...]:

@@ -28,10 +28,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
+import msgspec
 from msgspec.structs import replace
 
 from jobtrail.core.alerts import DEFAULT_ALERT_ON, STALLED, ConsoleLinks, log_source, log_tail_wanted
@@ -70,8 +70,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SyncDeps:
+class SyncDeps(msgspec.Struct, frozen=True, kw_only=True):
     """What syncing one job talks to (``sync_job``: ingest, reconciliation and backfill).
 
     ``alerts`` None (a silent backfill) writes due alerts to the outbox unclaimed and publishes nothing:
@@ -98,8 +97,7 @@ class SyncDeps:
     links: ConsoleLinks | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class SyncResult:
+class SyncResult(msgspec.Struct, frozen=True):
     """What syncing one job did."""
 
     job: JobKey
@@ -207,8 +205,7 @@ def _with_tags(snapshot: JobRecord, tags: Mapping[str, str] | None) -> JobRecord
     return replace(snapshot, summary=replace(snapshot.summary, tags=tags))
 
 
-@dataclass(frozen=True, slots=True)
-class Repriced:
+class Repriced(msgspec.Struct, frozen=True):
     """What ``reprice_job`` found (``outcome``) and whether it wrote the job's summary."""
 
     outcome: RepriceOutcome
