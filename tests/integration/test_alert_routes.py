@@ -130,17 +130,16 @@ def test_tags_of_any_characters_sagemaker_allows_round_trip(world: World) -> Non
 # -- a Stalled alert -----------------------------------------------------------------------------------------
 
 
-def test_a_stalled_alert_is_routed_like_any_other(world: World) -> None:
-    # Given the spot job (tagged team=vision) stuck in Training, and a rule for vision
-    vision = json.dumps({"routes": [{"team": "vision", "match": {"tags": {"team": "vision"}}}]})
-    routed(world, DocumentRoutes(vision))
+def stalled_notification(world: World, **sync_changes: Any) -> dict[str, Any]:
+    """The SNS notification of the Stalled alert a reconciliation pass sends for the spot job stuck in
+    Training six days (``stalled_after`` six hours), ingest's dependencies changed by ``sync_changes``; the
+    pass failing nothing."""
     lifecycle = load_lifecycle("spot-interrupted")
     training = next(s for s in lifecycle.steps if s.describe["SecondaryStatus"] == "Training")
     world.script.advance(training)
     world.store.advance_watermark(RECONCILE_WATERMARK, datetime(2026, 11, 19, tzinfo=UTC))
     later = datetime(2026, 11, 25, tzinfo=UTC)
-    sync = structs.replace(world.deps, clock=lambda: later)
-    # When a pass looks for stalled jobs
+    sync = structs.replace(world.deps, clock=lambda: later, **sync_changes)
     report = reconcile(
         ReconcileDeps(
             sync=sync,
@@ -150,11 +149,20 @@ def test_a_stalled_alert_is_routed_like_any_other(world: World) -> None:
             stalled_after=timedelta(hours=6),
         )
     )
-    # Then its Stalled alert names the team, in the message and the attribute
     assert report.failures == []
     [stalled] = [
         n for n in world.notifications() if n["MessageAttributes"]["alert_type"]["Value"] == "Stalled"
     ]
+    return stalled
+
+
+def test_a_stalled_alert_is_routed_like_any_other(world: World) -> None:
+    # Given the spot job (tagged team=vision) stuck in Training, and a rule for vision
+    vision = json.dumps({"routes": [{"team": "vision", "match": {"tags": {"team": "vision"}}}]})
+    routed(world, DocumentRoutes(vision))
+    # When a pass looks for stalled jobs, then its Stalled alert names the team, in the message and the
+    # attribute
+    stalled = stalled_notification(world)
     assert stalled["MessageAttributes"]["team"]["Value"] == "vision"
     assert json.loads(stalled["Message"])["route"]["reason"] == 'rule 1 "vision": tag team=vision'
 
@@ -297,29 +305,10 @@ def test_the_scripted_list_tags_answers_every_way_alike_and_as_the_model_allows(
 
 
 def test_a_stalled_alerts_links_open_the_jobs_account_through_the_portal(world: World) -> None:
-    # Given the spot job stuck in Training, and the stack's access portal
-    lifecycle = load_lifecycle("spot-interrupted")
-    training = next(s for s in lifecycle.steps if s.describe["SecondaryStatus"] == "Training")
-    world.script.advance(training)
-    world.store.advance_watermark(RECONCILE_WATERMARK, datetime(2026, 11, 19, tzinfo=UTC))
-    later = datetime(2026, 11, 25, tzinfo=UTC)
+    # Given the stack's access portal, when a pass finds the spot job stalled, then its Stalled alert's
+    # links are the portal's shortcuts to the job's account, as stored
     links = ConsoleLinks("https://d-9067c2a1b3.awsapps.com/start", "ReadOnlyAccess")
-    sync = structs.replace(world.deps, clock=lambda: later, links=links)
-    # When a pass looks for stalled jobs
-    report = reconcile(
-        ReconcileDeps(
-            sync=sync,
-            catalog=sync.jobs,  # type: ignore[arg-type]
-            histories=world.store,
-            bucket=TokenBucket(1000.0),
-            stalled_after=timedelta(hours=6),
-        )
-    )
-    # Then its Stalled alert's links are the portal's shortcuts to the job's account, as stored
-    assert report.failures == []
-    [stalled] = [
-        n for n in world.notifications() if n["MessageAttributes"]["alert_type"]["Value"] == "Stalled"
-    ]
+    stalled = stalled_notification(world, links=links)
     document = json.loads(stalled["Message"])
     for field in ("console_url", "logs_url"):
         assert document[field].startswith(
@@ -333,6 +322,6 @@ def test_a_stalled_alerts_links_open_the_jobs_account_through_the_portal(world: 
         "123456789012",
         "us-east-1",
     )
-    stored = world.store.load(lifecycle.jobs[0])
+    stored = world.store.load(load_lifecycle("spot-interrupted").jobs[0])
     assert stored is not None
     assert any(a.alert.message == stalled["Message"] for a in stored.alerts)
