@@ -121,8 +121,9 @@ clean:
 
 # What ingest costs per event (AWS calls, DynamoDB capacity, latency, memory, cold start, dollars), checked
 # against its budgets, for training jobs and for a load of every kind; prints the tables and writes
-# docs/benchmarks.md. About 4-5 minutes on 2 cores (3 min measured 2026-12-01 before Slack app mode's three
-# 100-job replays were added; 12 min on a machine shared with other work, load average 7-12).
+# docs/benchmarks.md. About 6-7 minutes on 2 cores (5 min 54 s and 7 min 22 s measured 2026-12-02, with the
+# organization load and the cold starts' instruction counts). Cold starts are judged in instructions when
+# valgrind is installed (Debian's valgrind), else on the wall clock.
 .PHONY: bench
 bench: install
 	$(BIN)/python bench/run.py
