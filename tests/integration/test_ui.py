@@ -300,6 +300,7 @@ def test_a_tuning_jobs_children_are_sorted_by_its_objective(app: Any, tuning: st
     (rows,) = re.findall(r"best first</h3>.*?<table>(.*?)</table>", markup, re.DOTALL)
     assert [text for _, text in Html(rows).links] == expected
     (best,) = [e for e in with_class(dots, "best") if e.tag == "circle"]
+    assert float(best.get("cy") or 0) == min(float(c.get("cy") or 0) for c in dots.iter("circle"))  # 1st row
     (best_value,) = [e for e in with_class(dots, "best") if e.tag == "text"]
     assert best_value.text == f"{values[expected[0]]:.6g} best"
     assert twin["job"]["best_training_job"] == expected[0]
