@@ -17,11 +17,13 @@ UI's own code.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from decimal import Decimal
 from typing import Any
 
+import boto3
 import kind_samples as samples
 from jobtrail.adapters.history_store import HistoryStore
 from jobtrail.core.kinds import Kind
@@ -30,7 +32,9 @@ from jobtrail_cli.parser import build_parser
 from jobtrail_cli.ui.app import create_app
 from jobtrail_cli.ui.pages import Pages
 from jobtrail_cli.wiring import Wiring
+from jobtrail_local.dynamodb_local import DynamoDBLocal
 from jobtrail_local.lifecycles import load_lifecycle, record_of
+from jobtrail_local.table_schema import create_history_table
 from msgspec.structs import replace
 from organization_samples import replaced
 
@@ -125,6 +129,18 @@ def fill(store: HistoryStore) -> None:
     samples.record_all(store, map(priced, snapshots()))
 
 
+def table_of(
+    dynamodb_local: DynamoDBLocal, prefix: str, fill: Callable[[HistoryStore], None]
+) -> Iterator[dict[str, str]]:
+    """A new history table in ``dynamodb_local``, written by ``fill``, deleted once the caller is done."""
+    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    client = boto3.client("dynamodb", region_name=samples.REGION, endpoint_url=dynamodb_local.endpoint_url)
+    create_history_table(client, name)
+    fill(HistoryStore(name, region=samples.REGION, host=dynamodb_local.endpoint_url))
+    yield {"name": name, "endpoint": dynamodb_local.endpoint_url}
+    client.delete_table(TableName=name)
+
+
 def options(table: dict[str, str], *more: str) -> argparse.Namespace:
     """``jobtrail --table NAME --endpoint-url URL ui MORE``, parsed."""
     return build_parser().parse_args(
@@ -133,12 +149,13 @@ def options(table: dict[str, str], *more: str) -> argparse.Namespace:
 
 
 @contextmanager
-def pages_on(table: dict[str, str], *more: str) -> Iterator[Pages]:
-    """The pages ``jobtrail ui`` serves on ``table`` (its wiring closed at the end)."""
+def pages_on(table: dict[str, str], *more: str, made_by: type[Pages] = Pages) -> Iterator[Pages]:
+    """The pages ``jobtrail ui`` serves on ``table`` (its wiring closed at the end); ``made_by``: a
+    subclass that changes some page."""
     args = options(table, *more)
     with ExitStack() as cleanup:
         wiring = Wiring(args, cleanup)
-        yield Pages(wiring, args, where=wiring.where(), links=wiring.console_links())
+        yield made_by(wiring, args, where=wiring.where(), links=wiring.console_links())
 
 
 #: The port the test client's app believes it serves on.

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterator
@@ -18,7 +17,6 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 
-import boto3
 import kind_samples as samples
 import organization_samples as organization
 import pytest
@@ -29,7 +27,6 @@ from jobtrail.core.kinds import JobKey
 from jobtrail_cli.ui import pages as ui_pages
 from jobtrail_local.dynamodb_local import DynamoDBLocal
 from jobtrail_local.lifecycles import load_lifecycle
-from jobtrail_local.table_schema import create_history_table
 
 pytestmark = pytest.mark.dynamodb_local
 
@@ -38,18 +35,9 @@ SNAPSHOTS = {snapshot.key: snapshot for snapshot in history.snapshots()}
 KEYS = sorted(SNAPSHOTS)
 
 
-def table_of(dynamodb_local: DynamoDBLocal, prefix: str, fill: Any) -> Iterator[dict[str, str]]:
-    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
-    client = boto3.client("dynamodb", region_name=samples.REGION, endpoint_url=dynamodb_local.endpoint_url)
-    create_history_table(client, name)
-    fill(HistoryStore(name, region=samples.REGION, host=dynamodb_local.endpoint_url))
-    yield {"name": name, "endpoint": dynamodb_local.endpoint_url}
-    client.delete_table(TableName=name)
-
-
 @pytest.fixture(scope="module")
 def table(dynamodb_local: DynamoDBLocal) -> Iterator[dict[str, str]]:
-    yield from table_of(dynamodb_local, "jobtrail-ui", history.fill)
+    yield from history.table_of(dynamodb_local, "jobtrail-ui", history.fill)
 
 
 @pytest.fixture(scope="module")
@@ -611,7 +599,7 @@ def organization_app(dynamodb_local: DynamoDBLocal) -> Iterator[Any]:
     def fill(store: HistoryStore) -> None:
         samples.record_all(store, organization.records())
 
-    for table in table_of(dynamodb_local, "jobtrail-ui-org", fill):
+    for table in history.table_of(dynamodb_local, "jobtrail-ui-org", fill):
         with history.pages_on(table) as pages:
             yield history.app_on(pages)
 

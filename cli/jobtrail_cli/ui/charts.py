@@ -146,7 +146,8 @@ def timeline(
         share = (moment - first).total_seconds() / (last - first).total_seconds()
         return axis.left + (axis.right - axis.left) * share
 
-    hatch = f"hatch-{zlib.crc32(label.encode()):08x}"  # one per chart of a page: their labels differ
+    # One pattern per chart of a page (their labels differ); a label may hold what UTF-8 cannot.
+    hatch = f"hatch-{zlib.crc32(label.encode(errors='replace')):08x}"
     body = [
         f'<defs><pattern id="{hatch}" width="6" height="6" patternUnits="userSpaceOnUse" '
         'patternTransform="rotate(45)"><line class="hatch-line" x1="0" y1="0" x2="0" y2="6"/>'
@@ -255,7 +256,7 @@ def _time_axis(
 ) -> list[str]:
     """Ticks and grid lines at round moments of ``zone`` between ``first`` and ``last``."""
     seconds = (last - first).total_seconds()
-    step = next((s for s in _STEPS if seconds / s <= _MAX_TICKS), _STEPS[-1])
+    step = next((s for s in _STEPS if seconds / s < _MAX_TICKS), _STEPS[-1])  # both ends may get one
     local = first.astimezone(zone)
     offset = local.utcoffset() or timedelta(0)
     # Round moments in the zone: a multiple of the step since the epoch, as the zone's clock reads it.

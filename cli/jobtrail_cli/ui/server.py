@@ -96,8 +96,8 @@ def _handler_hiding(token: str) -> type[WSGIRequestHandler]:
 
     class Handler(WSGIRequestHandler):
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-            path = urlsplit(getattr(self, "path", "") or "").path
-            self.log("info", "%s %s %s", getattr(self, "command", "-"), path, code)
+            path = urlsplit(getattr(self, "path", None) or "-").path  # none when the request was unreadable
+            self.log("info", "%s %s %s", self.command or "-", path, code)
 
         def log(self, type: str, message: str, *args: Any) -> None:
             said = (message % args) if args else message
