@@ -67,13 +67,13 @@ def cost(args: argparse.Namespace, wiring: Wiring) -> int:
     elif by == "day":
         name_of = day_created
     report = cost_report(by, summaries, grouped_by(by, name_of))
-    window = _window(since, until)
+    said = window(since, until)
     if args.json:
         print_json(report_view(report, since, until))
         return EXIT_OK
     from jobtrail_cli import render  # noqa: PLC0415 - rich only when printing tables
 
-    render.cost_table(report, where=wiring.where(), window=window, wide=args.wide)
+    render.cost_table(report, where=wiring.where(), window=said, wide=args.wide)
     return EXIT_OK
 
 
@@ -118,7 +118,9 @@ def options(args: argparse.Namespace) -> tuple[datetime, datetime | None, Groupi
     return since, until, by
 
 
-def _window(since: datetime, until: datetime | None) -> str:
+def window(since: datetime, until: datetime | None) -> str:
+    """The window as ``cost``'s title says it: ``created since 2026-11-20 00:00 UTC``."""
+
     def utc(moment: datetime) -> str:
         return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 

@@ -1,4 +1,5 @@
-"""What each page of ``jobtrail ui`` shows, read the way the CLI reads it.
+"""What each page of ``jobtrail ui`` shows, read the way the CLI reads it (the overview's pieces are in
+``ui.overview``).
 
 A page is assembled from the history table's listings (``HistoryQueries`` through the run's ``Wiring``,
 index Queries only, never a Scan), the CLI's own pieces (its filters' parsers, ``show``'s rows and the
@@ -16,14 +17,10 @@ import binascii
 import dataclasses
 import json
 import math
-import re
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import quote, urlencode
 
 from jobtrail.adapters.history_queries import JobQuery
 from jobtrail.core.alerts import console_link, console_url, logs_url
@@ -36,34 +33,25 @@ from rich.text import Text
 
 from jobtrail_cli import parser, render
 from jobtrail_cli.commands import costs, queries
-from jobtrail_cli.cost_report import cost_report, grouped_by
 from jobtrail_cli.errors import EXIT_NOT_FOUND, EXIT_USAGE, UserError
 from jobtrail_cli.timezone import displayed
-from jobtrail_cli.ui import charts
+from jobtrail_cli.ui import charts, overview
+from jobtrail_cli.ui.overview import OverviewPage
+from jobtrail_cli.ui.paths import job_href, list_href
 
 if TYPE_CHECKING:
     from jobtrail.core.alerts import ConsoleLinks
     from jobtrail.core.model import JobSummary
 
-    from jobtrail_cli.cost_report import CostReport
     from jobtrail_cli.wiring import Wiring
 
 #: Jobs a page of the list shows unless ``limit`` says otherwise, and the most it may say.
 PAGE_SIZE: Final = 50
 MAX_PAGE_SIZE: Final = 500
-#: The overview's window unless ``since`` says otherwise (``cost``'s).
-OVERVIEW_SINCE: Final = costs.DEFAULT_SINCE
-#: The most days the overview draws a column for from its window; a longer window draws the days from its
-#: first job to its last.
-MAX_WINDOW_DAYS: Final = 92
 #: The most training jobs a tuning job's objective chart shows (the best ones; the table lists them all).
 MAX_CHART_ROWS: Final = 40
-#: The overview's charts, two side by side: drawn this wide, their text shows at the page's size.
-OVERVIEW_CHART_WIDTH: Final = 640
 #: Seconds between two loads of a running job's page.
 REFRESH_SECONDS: Final = 15
-#: The order of the statuses in the overview's legend; others follow, by name.
-STATUS_ORDER: Final = ("Completed", "Succeeded", "Failed", "Stopped", "Stopping", "InProgress", "Executing")
 
 
 class Redirect(Exception):
@@ -107,20 +95,6 @@ def cell(value: str | Text, href: str | None = None) -> Cell:
         style = str(value.style or "")
         return Cell(value.plain, f"st-{style.replace(' ', '-')}" if style else "", href)
     return Cell(value, "", href)
-
-
-def job_href(key: JobKey, suffix: str = "") -> str:
-    """A job's page: ``/jobs/KIND/NAME`` (a pipeline execution's name keeps its ``/``) with its account
-    and region, so that it names one job however many places hold the name; ``suffix``: ``.json``."""
-    place = {name: value for name, value in (("account", key.account), ("region", key.region)) if value}
-    path = f"/jobs/{key.kind}/{quote(key.name, safe='/')}{suffix}"
-    return f"{path}?{urlencode(place)}" if place else path
-
-
-def list_href(path: str, **params: str | None) -> str:
-    """``path`` with the parameters that have a value."""
-    given = {name: value for name, value in params.items() if value}
-    return f"{path}?{urlencode(given)}" if given else path
 
 
 #: What a parameter's text is read by; a bad text raises ``argparse.ArgumentTypeError`` (the CLI's types).
@@ -274,38 +248,7 @@ class JobPage:
         return document
 
 
-# -- the overview -------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OverviewPage:
-    since: datetime
-    until: datetime | None
-    window: str
-    jobs: int
-    per_day: list[tuple[str, Counter[str]]]
-    failures: list[tuple[str, int, str]]
-    spend_by_day: CostReport
-    spend_by_team: CostReport
-    charts: dict[str, str]
-    given: dict[str, str]
-    truncated: bool = False
-
-    def document(self) -> dict[str, Any]:
-        """The window; the jobs created each day by status; the failed jobs by reason (its kind, such as
-        ``AlgorithmError``, with one reason in full); ``cost --json --by day`` and ``--by team``."""
-        return {
-            "since": self.since.isoformat(),
-            "until": None if self.until is None else self.until.isoformat(),
-            "jobs": self.jobs,
-            "jobs_per_day": [{"day": day, "statuses": dict(counts)} for day, counts in self.per_day],
-            "failures_by_reason": [
-                {"reason": reason, "jobs": count, "example": example}
-                for reason, count, example in self.failures
-            ],
-            "spend_by_day": costs.report_view(self.spend_by_day, self.since, self.until),
-            "spend_by_team": costs.report_view(self.spend_by_team, self.since, self.until),
-        }
+# -- the pages, read -------------------------------------------------------------------------------------
 
 
 class Pages:
@@ -492,11 +435,13 @@ class Pages:
 
     # -- /overview
 
+    # -- /overview
+
     def overview(self, params: Mapping[str, Sequence[str]]) -> OverviewPage:
         """The jobs created in the window (``since``, default 30 days; ``until``), read as ``cost`` reads
-        them: per day by status, the failed ones by reason, spend per day and per team."""
+        them (with its teams): per day by status, the failed ones by reason, spend per day and per team."""
         values = read_params(params, {"since": parser.moment, "until": parser.until}, "the overview")
-        since: datetime = values.get("since") or parser.moment(OVERVIEW_SINCE)
+        since: datetime = values.get("since") or parser.moment(overview.DEFAULT_SINCE)
         until: datetime | None = values.get("until")
         if until is not None and since > until:
             raise UserError("since is after until", EXIT_USAGE)
@@ -504,64 +449,8 @@ class Pages:
         summaries = self._wiring.read(
             lambda: self._store.list_jobs(JobQuery(since=since, until=until, limit=costs.MAX_JOBS))
         )
-        days = _days(since, until, [costs.day_created(s) for s in summaries])
-        per_day: dict[str, Counter[str]] = {day: Counter() for day in days}
-        for summary in summaries:
-            per_day.setdefault(costs.day_created(summary), Counter())[summary.status] += 1
-        failures = failures_by_reason(summaries)
-        spend_by_day = cost_report("day", summaries, grouped_by("day", costs.day_created))
-        spend_by_team = cost_report("team", summaries, grouped_by("team", team_of))
-        window = {"since": iso(since), "until": iso(until)}
-        return OverviewPage(
-            since=since,
-            until=until,
-            window=_window(since, until),
-            jobs=len(summaries),
-            per_day=sorted(per_day.items()),
-            failures=failures,
-            spend_by_day=spend_by_day,
-            spend_by_team=spend_by_team,
-            charts={
-                "jobs": _jobs_chart(sorted(per_day.items())),
-                "failures": charts.horizontal_bars(
-                    [
-                        charts.Bar(
-                            reason,
-                            count,
-                            f"{count} job{'' if count == 1 else 's'}",
-                            "st-bold-red",
-                            example,
-                            list_href("/jobs", status="Failed", **window, limit=str(MAX_PAGE_SIZE)),
-                        )
-                        for reason, count, example in failures
-                    ],
-                    label="Failed jobs by reason",
-                    empty="no job failed in this window",
-                    width=OVERVIEW_CHART_WIDTH,
-                ),
-                "spend_by_day": _spend_chart(sorted(per_day), spend_by_day),
-                "spend_by_team": charts.horizontal_bars(
-                    [
-                        charts.Bar(
-                            group.group,
-                            float(group.spend_usd),
-                            render.dollars(group.spend_usd),
-                            "st-green",
-                            f"{group.jobs} jobs; failed {render.dollars(group.failed_usd)}, stopped "
-                            f"{render.dollars(group.stopped_usd)}, spot saved "
-                            f"{render.dollars(group.spot_savings_usd)}"
-                            + (f"; {group.unknown} of unknown cost" if group.unknown else ""),
-                        )
-                        for group in spend_by_team.groups
-                    ],
-                    label="Spend per team",
-                    empty="no job that bills in this window",
-                    width=OVERVIEW_CHART_WIDTH,
-                ),
-            },
-            given={name: texts[0] for name, texts in params.items() if texts},
-            truncated=len(summaries) == costs.MAX_JOBS,
-        )
+        given = {name: texts[0] for name, texts in params.items() if texts}
+        return overview.overview_page(summaries, since, until, team_of=team_of, given=given)
 
 
 # -- pieces of a job's page (pure) ------------------------------------------------------------------------
@@ -805,100 +694,6 @@ def _columns(summaries: Sequence[JobSummary]) -> list[Column]:
             )
         )
     return columns
-
-
-# -- pieces of the overview (pure) -------------------------------------------------------------------------
-
-
-def failure_kind(reason: str | None) -> str:
-    """What a failure reason says went wrong, to count failures by: the error's name before its first
-    colon (``AlgorithmError``, ``CapacityError``, ``Step failure``), else its first line."""
-    if not reason or not reason.strip():
-        return "no reason given"
-    first = reason.strip().splitlines()[0].strip()
-    head, colon, _ = first.partition(":")
-    if colon and re.fullmatch(r"[A-Za-z][\w .-]{0,40}", head.strip()):
-        return head.strip()
-    return first if len(first) <= 80 else first[:79] + "…"
-
-
-def failures_by_reason(summaries: Iterable[JobSummary]) -> list[tuple[str, int, str]]:
-    """The failed jobs by ``failure_kind``: (kind of failure, jobs, the newest one's reason in full),
-    the most frequent first."""
-    counts: Counter[str] = Counter()
-    examples: dict[str, str] = {}
-    for summary in summaries:
-        if summary.status == "Failed":
-            kind = failure_kind(summary.failure_reason)
-            counts[kind] += 1
-            examples.setdefault(kind, summary.failure_reason or "")
-    return [
-        (kind, count, examples[kind]) for kind, count in sorted(counts.items(), key=lambda i: (-i[1], i[0]))
-    ]
-
-
-def _days(since: datetime, until: datetime | None, job_days: Sequence[str]) -> list[str]:
-    """The days the overview draws: each of the window (in the zone shown), or, for a window of more than
-    ``MAX_WINDOW_DAYS``, each from its first job's to its last job's."""
-    zone = displayed()
-    first = zone.local(since).date()
-    last = zone.local(until or datetime.now(UTC)).date()
-    if (last - first).days > MAX_WINDOW_DAYS:
-        if not job_days:
-            return []
-        first, last = (datetime.fromisoformat(day).date() for day in (min(job_days), max(job_days)))
-    return [(first + timedelta(days=offset)).isoformat() for offset in range((last - first).days + 1)]
-
-
-def _window(since: datetime, until: datetime | None) -> str:
-    def utc(moment: datetime) -> str:
-        return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-    return f"created {utc(since)} to {utc(until)}" if until else f"created since {utc(since)}"
-
-
-def _statuses_in_order(statuses: Iterable[str]) -> list[str]:
-    present = set(statuses)
-    return [s for s in STATUS_ORDER if s in present] + sorted(present - set(STATUS_ORDER))
-
-
-def _jobs_chart(per_day: Sequence[tuple[str, Counter[str]]]) -> str:
-    statuses = _statuses_in_order(status for _, counts in per_day for status in counts)
-    return charts.stacked_columns(
-        [day for day, _ in per_day],
-        [
-            charts.Series(
-                status, [counts.get(status, 0) for _, counts in per_day], charts.status_class(status)
-            )
-            for status in statuses
-        ],
-        label="Jobs created per day, by status",
-        amount=lambda value: f"{value:g}",
-        hrefs=[list_href("/jobs", since=day, until=day) for day, _ in per_day],
-        width=OVERVIEW_CHART_WIDTH,
-    )
-
-
-def _spend_chart(days: Sequence[str], report: CostReport) -> str:
-    """Spend per day, stacked: on failed jobs, on stopped or interrupted ones, on the rest."""
-    totals = {group.group: group for group in report.groups}
-
-    def each(amount: Callable[[Any], Decimal]) -> list[float]:
-        return [float(amount(totals[day])) if day in totals else 0.0 for day in days]
-
-    return charts.stacked_columns(
-        list(days),
-        [
-            charts.Series(
-                "completed or running", each(lambda t: t.spend_usd - t.failed_usd - t.stopped_usd), "st-green"
-            ),
-            charts.Series("failed", each(lambda t: t.failed_usd), "st-bold-red"),
-            charts.Series("stopped or interrupted", each(lambda t: t.stopped_usd), "st-magenta"),
-        ],
-        label="Spend per day",
-        amount=lambda value: render.dollars(Decimal(f"{value:.2f}")),
-        width=OVERVIEW_CHART_WIDTH,
-    )
 
 
 def kinds() -> tuple[Kind, ...]:
