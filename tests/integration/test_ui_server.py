@@ -199,23 +199,20 @@ def test_a_missing_table_is_a_503_and_the_server_goes_on(table: dict[str, str]) 
     assert "table jobtrail-no-such-table does not exist" in page
 
 
-def test_jobtrail_ui_prints_its_url_and_stops_on_ctrl_c(table: dict[str, str]) -> None:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jobtrail",
-            "--table",
-            table["name"],
-            "--endpoint-url",
-            table["endpoint"],
-            "ui",
-        ],
+def jobtrail_ui(table: dict[str, str], *more: str, **environment: str) -> subprocess.Popen[str]:
+    """``jobtrail --table NAME --endpoint-url URL ui MORE`` as a process of its own (its output piped)."""
+    where = ["--table", table["name"], "--endpoint-url", table["endpoint"]]
+    return subprocess.Popen(
+        [sys.executable, "-m", "jobtrail", *where, "ui", *more],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONPATH": SOURCE_PATH},
+        env={**os.environ, "PYTHONPATH": SOURCE_PATH, **environment},
     )
+
+
+def test_jobtrail_ui_prints_its_url_and_stops_on_ctrl_c(table: dict[str, str]) -> None:
+    process = jobtrail_ui(table)
     try:
         assert process.stdout is not None
         line = process.stdout.readline()
@@ -254,3 +251,51 @@ def test_jobtrail_ui_refuses_a_bad_port_in_one_line(table: dict[str, str]) -> No
         process.stderr.splitlines()[-1]
         == "jobtrail ui: error: argument --port: a port is 0 to 65535, not 70000"
     )
+
+
+def test_the_tokens_redirect_stays_on_this_server(server: UiServer) -> None:
+    connection = http.client.HTTPConnection(HOST, server.port, timeout=30)
+    try:
+        connection.request("GET", f"//evil.example/jobs?token={server.token}&kind=training")
+        answer = connection.getresponse()
+        answer.read()
+    finally:
+        connection.close()
+
+    assert answer.status == 302
+    assert answer.headers["Location"] == "/evil.example/jobs?kind=training"
+
+
+def test_open_hands_the_browser_a_page_only_the_user_reads_not_the_token(
+    table: dict[str, str], tmp_path: Any
+) -> None:
+    # $BROWSER is what Python's webbrowser runs: here a script that keeps what it was given
+    given, copy = tmp_path / "given.txt", tmp_path / "page.html"
+    browser_script = tmp_path / "browser.sh"
+    browser_script.write_text(
+        f'#!/bin/sh\necho "$1" > {given}\nf="${{1#file://}}"\nstat -c %a "$f" >> {given}\ncp "$f" {copy}\n'
+    )
+    browser_script.chmod(0o700)
+    process = jobtrail_ui(table, "--open", BROWSER=str(browser_script))
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().removeprefix("Open ").strip()
+        for _ in range(100):
+            if copy.exists():
+                break
+            time.sleep(0.1)
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+    opened, mode = given.read_text().split()
+    token = url.split("token=")[1]
+    assert opened.startswith("file:///")
+    assert token not in opened
+    assert mode == "600"
+    assert f'content="0; url={url}"' in copy.read_text()
+    assert not os.path.exists(opened.removeprefix("file://"))  # removed once stopped
+    assert process.returncode == 0

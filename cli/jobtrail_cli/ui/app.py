@@ -179,9 +179,10 @@ def params() -> dict[str, list[str]]:
 
 
 def here(*, without: str) -> str:
-    """The request's path and query, without the parameter ``without``."""
+    """The request's path and query, without the parameter ``without``; a path starting ``//`` keeps one
+    slash (a browser reads ``//host/…`` as another site)."""
     kept = [(name, value) for name, value in request.args.items(multi=True) if name != without]
-    return request.path + (f"?{urlencode(kept)}" if kept else "")
+    return "/" + request.path.lstrip("/") + (f"?{urlencode(kept)}" if kept else "")
 
 
 def wants_json() -> bool:

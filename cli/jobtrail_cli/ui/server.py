@@ -7,9 +7,15 @@ serves each request in a thread of its own until ``shutdown`` (or Ctrl-C in ``se
 
 from __future__ import annotations
 
+import html
+import os
 import secrets
 import socket
+import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
@@ -73,6 +79,24 @@ class UiServer:
         """Stop ``serve_forever`` (from another thread) and wait until it has closed the socket."""
         self._server.shutdown()
         self._done.wait(timeout=10)
+
+
+@contextmanager
+def opening_page(url: str) -> Iterator[str]:
+    """A ``file://`` URL to open ``url`` by (``--open``), removed when the block ends: a page readable
+    by this user only that sends the browser on to ``url``, as Jupyter opens its pages, so that the token
+    never stands in the browser's command line, which other local users can read (``ps``)."""
+    descriptor, name = tempfile.mkstemp(prefix="jobtrail-ui-", suffix=".html")  # mode 0600
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as page:
+            page.write(
+                '<!doctype html><meta charset="utf-8">'
+                f'<meta http-equiv="refresh" content="0; url={html.escape(url, quote=True)}">'
+                f'<title>jobtrail ui</title><a href="{html.escape(url, quote=True)}">jobtrail ui</a>\n'
+            )
+        yield Path(name).as_uri()
+    finally:
+        Path(name).unlink(missing_ok=True)
 
 
 def _listen(port: int) -> socket.socket:
