@@ -117,6 +117,17 @@ def test_an_open_span_runs_to_now_dashed_and_says_so_far() -> None:
     assert texts(root, "duration") == ["10m 00s so far", "9m 00s so far"]
 
 
+def test_a_long_duration_stands_clear_of_the_bars() -> None:
+    spans = [Span("Executing", "Executing", at(0), None)]
+    root = parsed(charts.timeline(spans, now=at(60 * 157 + 58), label="a week"))
+
+    (bar,) = with_class(root, "bar")
+    (duration,) = with_class(root, "duration")
+    assert duration.text == "157h 58m 00s so far"
+    room = len(duration.text or "") * 7  # a character of the font at most
+    assert number(bar, "x") + number(bar, "width") < number(duration, "x") - room
+
+
 def test_a_span_not_started_is_listed_without_a_bar() -> None:
     spans = [Span("Train", "Executing", at(0), at(5)), Span("Evaluate", "NotStarted", None, None)]
     root = parsed(charts.timeline(spans, now=at(10), label="steps"))

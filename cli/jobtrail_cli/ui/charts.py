@@ -134,13 +134,15 @@ def timeline(
     interruptions marked by a line across the chart and their own colour, capacity waits hatched, spans
     still open dashed up to ``now``, moments (a span that ends when it starts) as a diamond."""
     started = [s for s in spans if s.start is not None]
-    height = _AXIS + _ROW * max(len(spans), 1) + 8
     if not started:
-        return _svg(width, height, label, [_note_text(_AXIS + 18, "nothing started yet")], "timeline")
+        return _svg(width, 36, label, [_note_text(22, "nothing started yet")], "timeline")
+    height = _AXIS + _ROW * len(spans) + 8
     first = min(s.start for s in started if s.start is not None)
     last = max(*(_end_of(s, now) for s in started), first + timedelta(seconds=1))
     room = _label_room([s.label for s in spans], width)
-    axis = _Axis(room, width - _DURATIONS - 16)
+    durations = [_duration(span, now) for span in spans]
+    right = max(_DURATIONS, max(len(d) for d in durations) * _CHAR_WIDTH + 16)
+    axis = _Axis(room, width - right - 16)
 
     def x(moment: datetime) -> float:
         share = (moment - first).total_seconds() / (last - first).total_seconds()
@@ -155,9 +157,10 @@ def timeline(
         *_time_axis(first, last, x, zone, top=_AXIS, bottom=height - 6),
         _right_text("duration", width, _AXIS - 12, "axis-title"),
     ]
-    for row, span in enumerate(spans):
+    for row, (span, duration) in enumerate(zip(spans, durations, strict=True)):
         middle = _AXIS + _ROW * row + _ROW / 2
-        body.append(_timeline_row(span, middle, room=room, width=width, x=x, now=now, zone=zone, hatch=hatch))
+        shapes = _timeline_row(span, middle, room=room, x=x, now=now, zone=zone, hatch=hatch)
+        body.append(f"{shapes}{_right_text(duration, width, middle + 4, 'duration')}</g>")
     for span in started:
         if span.mark == "interruption" and span.start is not None:
             at = _n(x(span.start))
@@ -173,22 +176,32 @@ def _end_of(span: Span, now: datetime) -> datetime:
     return max(span.end or now, span.start)
 
 
+def _duration(span: Span, now: datetime) -> str:
+    """How long a span lasted (so far, when open): nothing for a moment or a span not started."""
+    if span.start is None:
+        return ""
+    seconds = (_end_of(span, now) - span.start).total_seconds()
+    if span.end is not None and seconds == 0:
+        return ""
+    return human_duration(seconds) + ("" if span.end else " so far")
+
+
 def _timeline_row(
     span: Span,
     middle: float,
     *,
     room: float,
-    width: float,
     x: Callable[[datetime], float],
     now: datetime,
     zone: tzinfo,
     hatch: str,
 ) -> str:
+    """A row's label and mark, in a group left open for its duration."""
     label = _row_label(span.label, room, middle)
     if span.start is None:
         return (
             f'<g class="row">{_link(span.href, label)}<text class="note" x="{_n(room)}" '
-            f'y="{_n(middle + 4)}">not started</text></g>'
+            f'y="{_n(middle + 4)}">not started</text>'
         )
     end = _end_of(span, now)
     seconds = (end - span.start).total_seconds()
@@ -201,7 +214,6 @@ def _timeline_row(
             f'<path class="{classes} moment" d="M{_n(at)} {_n(middle - half)} L{_n(at + half)} {_n(middle)} '
             f'L{_n(at)} {_n(middle + half)} L{_n(at - half)} {_n(middle)} Z"/>'
         )
-        duration = ""
     else:
         left, length = x(span.start), max(x(end) - x(span.start), 2.0)
         mark = (
@@ -213,12 +225,8 @@ def _timeline_row(
                 f'<rect class="hatch" x="{_n(left)}" y="{_n(middle - 7)}" width="{_n(length)}" height="14" '
                 f'rx="2" fill="url(#{hatch})"/>'
             )
-        duration = human_duration(seconds) + ("" if span.end else " so far")
     title = f"<title>{text(_span_title(span, end, zone))}</title>"
-    return (
-        f'<g class="row">{title}{_link(span.href, label + mark)}'
-        f"{_right_text(duration, width, middle + 4, 'duration')}</g>"
-    )
+    return f'<g class="row">{title}{_link(span.href, label + mark)}'
 
 
 def _span_title(span: Span, end: datetime, zone: tzinfo) -> str:
@@ -450,12 +458,10 @@ def objective_dots(
     """A row per training job, in the order given (best first), a dot at its objective value on an axis
     from the lowest value to the highest (a lollipop from the axis's start), the ``best`` one
     highlighted, its value on the right; a job without a value says so."""
-    height = _AXIS + _ROW * max(len(points), 1) + 8
     values = [p.value for p in points if p.value is not None and math.isfinite(p.value)]
     if not values:
-        return _svg(
-            width, height, label, [_note_text(_AXIS + 18, f"no training job reported {metric}")], "dots"
-        )
+        return _svg(width, 36, label, [_note_text(22, f"no training job reported {metric}")], "dots")
+    height = _AXIS + _ROW * len(points) + 8
     low, high = min(values), max(values)
     step = _nice_step((high - low) or abs(high) * 0.02 or 1.0, 6)
     low, high = math.floor(low / step) * step, math.ceil(high / step) * step
