@@ -9,7 +9,8 @@ A run, module by module:
 - ``wiring``: the composition root, the only module that reads the environment or makes a boto3 session,
   a client or the history store (``--table``, ``--stack``, ``--region``, ``--profile``, ``--local``);
 - ``commands``: what each subcommand does (``queries``, ``watch``, ``status``, ``backfill``, ``dlq``,
-  ``demo``);
+  ``demo``, ``ui``);
+- ``ui``: ``jobtrail ui``, the history as pages in the browser (Flask, served on 127.0.0.1);
 - ``render`` (rich tables), ``output`` (JSON, the program's name) and ``dead_letters`` (the DLQ reader).
 - ``timezone``: the zone tables show times in (``--tz``, ``$JOBTRAIL_TZ``); ``commands.completion``: shell
   completion through argcomplete (``jobtrail completion bash|zsh|fish``, job names from recent jobs).

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, TypeVar, overload
 
 from jobtrail import __version__
+from jobtrail.core.kinds import Kind
 from jobtrail.core.times import parse_moment
 
 from jobtrail_cli.commands import (
@@ -25,6 +26,7 @@ from jobtrail_cli.commands import (
     migrate,
     queries,
     routes,
+    ui,
 )
 from jobtrail_cli.commands import status as deployment_status
 from jobtrail_cli.commands import watch as watch_command
@@ -107,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_completion_command(subcommands)
     migrate_command = _add_migrate(subcommands, output)
     routes_commands = _add_routes(subcommands, output)
+    ui_command = _add_ui(subcommands)
 
     one_job_commands = []
     for name, run, text, kind in (
@@ -152,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
         dlq_list,
         redrive,
         migrate_command,
+        ui_command,
     )
     for command in (
         *named,
@@ -161,6 +165,27 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         _add_where_options(command, suppress=True)
     return parser
+
+
+def _add_ui(subcommands: argparse._SubParsersAction[_CommandParser]) -> _CommandParser:
+    """``ui``: the history as pages in the browser, served on 127.0.0.1 until Ctrl-C."""
+    command = subcommands.add_parser(
+        "ui",
+        help="the history as pages in your browser: jobs, timelines, tuning and pipeline charts, overview",
+        description="Serve the history table as web pages on 127.0.0.1 (this machine only), read with your "
+        "credentials as the other commands read it, never written: the jobs with the filters of `jobtrail "
+        "jobs`, each job's timeline, metrics, alerts, a tuning job's training jobs by objective, a pipeline "
+        "execution's steps, and an overview of jobs, failures and spend per day. Each page has a JSON twin "
+        "(the same path with .json). Prints the URL to open, with a token that the pages require; Ctrl-C "
+        "stops it.",
+    )
+    command.add_argument(
+        "--port", type=port, default=0, help="the port to serve on (default 0: a free port, chosen each run)"
+    )
+    command.add_argument("--open", action="store_true", help="open the first page in your browser")
+    # The overview's spend per team: as `cost --by team` names teams (--stack's routes, else team tags).
+    command.set_defaults(run=ui.ui, routes=None, parameter=None)
+    return command
 
 
 #: ``jobtrail cost check``: one command word for argparse (``route_alerts_test`` joins the two).
@@ -752,14 +777,14 @@ def region_name(text: str) -> str:
     return text.strip()
 
 
-def kind(text: str) -> str:
+def kind(text: str) -> Kind:
     """One job kind, any case."""
     if "," in text:
         raise argparse.ArgumentTypeError(f"one kind only, not {text!r}")
     return kinds(text)[0]
 
 
-def kinds(text: str) -> tuple[str, ...]:
+def kinds(text: str) -> tuple[Kind, ...]:
     """Job kinds, comma-separated, any case (``training,pipeline``)."""
     from jobtrail.core.kinds import parse_kinds  # noqa: PLC0415
 
@@ -789,6 +814,17 @@ def status(text: str) -> str:
 def tuning_job(text: str) -> str:
     """A tuning job's name, also when given as its ARN (``…:hyper-parameter-tuning-job/NAME``)."""
     return text.rsplit("hyper-parameter-tuning-job/", 1)[-1] if text.startswith("arn:") else text
+
+
+def port(text: str) -> int:
+    """A TCP port, 0 to 65535 (0: any free one)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0 to 65535, not {value}")
+    return value
 
 
 def positive_int(text: str) -> int:

@@ -74,7 +74,18 @@ def jobs_table(summaries: Sequence[JobSummary], *, where: str, filters: str = ""
     if not summaries:
         console.print(f"No jobs match {filters} in {where}." if filters else f"No jobs in {where}.")
         return
-    columns = [
+    _print_fitted(
+        f"{listed(s.kind for s in summaries)} in {where}, newest first ({zone()})",
+        jobs_columns(summaries),
+        wide=wide,
+    )
+
+
+def jobs_columns(summaries: Sequence[JobSummary]) -> list[_Column]:
+    """``jobs``' columns, every one (the terminal's width leaves some out): the job's name, its account
+    and region when the rows are in several, status, kind, secondary status, creation, training and
+    billable time, instances, spot savings, cost."""
+    return [
         _Column("Job", [s.job_name for s in summaries], rank=0),
         *_place_columns([s.key for s in summaries]),
         _Column("Status", [styled(s.status) for s in summaries], rank=1),
@@ -90,11 +101,8 @@ def jobs_table(summaries: Sequence[JobSummary], *, where: str, filters: str = ""
         _Column("Billable", [human_duration(s.billable_time_seconds) for s in summaries], rank=8),
         _Column("Instance", [_instances(s) for s in summaries], rank=9),
         _Column("Spot", [_percent(s.spot_savings_percent) for s in summaries], rank=7),
-        _Column("Cost", [_cost_cell(s) for s in summaries], rank=6, justify="right"),
+        _Column("Cost", [cost_cell(s) for s in summaries], rank=6, justify="right"),
     ]
-    _print_fitted(
-        f"{listed(s.kind for s in summaries)} in {where}, newest first ({zone()})", columns, wide=wide
-    )
 
 
 def _place_columns(keys: Sequence[JobKey]) -> list[_Column]:
@@ -291,22 +299,28 @@ def job_details(record: JobRecord, *, where: str, command: str = "jobtrail") -> 
     )
     table.add_column(style="bold")
     table.add_column(overflow="fold")
-    rows: list[tuple[str, str | Text]] = [
-        ("Kind", summary.kind),
-        ("ARN", summary.job_arn),
-        ("Status", styled(summary.status)),
-        *_rows_of_kind(record),
-    ]
-    rows.extend(_cost_rows(summary))
-    if summary.failure_reason:
-        rows.append(("Failure reason", Text(summary.failure_reason, style="red")))
-    for label, value in rows:
+    for label, value in detail_rows(record):
         table.add_row(label, value)
     console.print(table)
     if summary.kind == "training":
         metrics_table(record)
     for hint in _hints(record, command):
         console.print(hint, soft_wrap=True)
+
+
+def detail_rows(record: JobRecord) -> list[tuple[str, str | Text]]:
+    """``show``'s rows: the facts every kind has, those of the job's kind, its cost, its failure reason."""
+    summary = record.summary
+    rows: list[tuple[str, str | Text]] = [
+        ("Kind", summary.kind),
+        ("ARN", summary.job_arn),
+        ("Status", styled(summary.status)),
+        *_rows_of_kind(record),
+        *_cost_rows(summary),
+    ]
+    if summary.failure_reason:
+        rows.append(("Failure reason", Text(summary.failure_reason, style="red")))
+    return rows
 
 
 def route_details(
@@ -687,7 +701,7 @@ def dollars(amount: Decimal) -> str:
     return f"${amount:,.2f}"
 
 
-def _cost_cell(summary: JobSummary) -> str | Text:
+def cost_cell(summary: JobSummary) -> str | Text:
     """``jobs``' Cost: the dollars, ``?`` when not known yet, ``-`` for the kinds that bill through their
     jobs (``show`` rolls them up)."""
     if summary.kind in ROLLED_UP_KINDS:

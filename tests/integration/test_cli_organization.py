@@ -9,50 +9,19 @@ from collections.abc import Iterator
 from typing import Any
 
 import kind_samples as samples
+import organization_samples as organization
 import pytest
 from cli_process import run_on
-from jobtrail.adapters.sagemaker import record_from_describe
-from jobtrail.core.model import JobRecord
 from jobtrail_local.dynamodb_local import DynamoDBLocal
-from jobtrail_local.lifecycles import load_lifecycle
+from organization_samples import JOBS, MEMBER_A, MEMBER_B
 
 pytestmark = pytest.mark.dynamodb_local
-
-HOME = samples.ACCOUNT
-MEMBER_A, MEMBER_B = "222233334444", "333344445555"
-#: (account, region, job name, lifecycle): the same name failed in two members.
-JOBS = (
-    (HOME, "us-east-1", "home-completed", "completed"),
-    (MEMBER_A, "us-east-1", "same-name", "failed"),
-    (MEMBER_B, "eu-west-1", "same-name", "failed"),
-    (MEMBER_B, "eu-west-1", "member-b-only", "completed"),
-)
-
-
-def placed(account: str, region: str, name: str, lifecycle: str) -> JobRecord:
-    """The lifecycle's last Describe answer, as SageMaker in ``account`` and ``region`` gives it for a
-    job called ``name``."""
-    story = load_lifecycle(lifecycle)
-    original = story.job_names[0]
-
-    def moved(value: Any) -> Any:
-        if isinstance(value, str):
-            return value.replace(f":{samples.REGION}:{samples.ACCOUNT}:", f":{region}:{account}:").replace(
-                original, name
-            )
-        if isinstance(value, dict):
-            return {key: moved(item) for key, item in value.items()}
-        if isinstance(value, list):
-            return [moved(item) for item in value]
-        return value
-
-    return record_from_describe(moved(story.final_describe(original)))
 
 
 @pytest.fixture(scope="module")
 def table(dynamodb_local: DynamoDBLocal) -> Iterator[dict[str, str]]:
     endpoint = dynamodb_local.endpoint_url
-    with samples.stored_table(endpoint, "jobtrail-org", [placed(*job) for job in JOBS]) as name:
+    with samples.stored_table(endpoint, "jobtrail-org", organization.records()) as name:
         yield {"name": name, "endpoint": endpoint}
 
 

@@ -207,3 +207,33 @@ def test_a_history_unpacked_by_an_older_version_reads_the_same_and_goes_on_packe
     alert_ids = [json.loads(n["Message"])["alert_id"] for n in world.notifications()]
     assert alert_ids
     assert len(alert_ids) == len(set(alert_ids)) == len(stored.alerts)
+
+
+def test_a_listing_of_records_holds_what_each_summary_packs_and_a_summary_alone_before(world: World) -> None:
+    # Given a tuning job's three training jobs, recorded as ingest records them
+    lifecycle = load_lifecycle("tuning")
+    for step in lifecycle.steps:
+        world.script.advance(step)
+        assert handle_batch(sqs_batch([step.sqs_body]), world.deps)["batchItemFailures"] == []
+    children = JobQuery(tuning_job="xgb-tune-1120", kind="training")
+    # When they are listed with their records
+    listed = world.queries.list_records(children)
+    # Then each is the job as read alone (one Query each), in list_jobs' order, final metrics included
+    assert [r.summary for r in listed] == world.queries.list_jobs(children)
+    for record in listed:
+        stored = world.queries.get_job(record.key)
+        assert stored is not None
+        assert (record.summary, record.transitions, record.final_metrics) == (
+            stored.summary,
+            stored.transitions,
+            stored.final_metrics,
+        )
+    assert any(r.final_metrics for r in listed)
+    # And a table of the layout before the packed record lists the same summaries, without the rest
+    client = world.store.botocore_session().create_client(
+        "dynamodb", region_name="us-east-1", endpoint_url=_endpoint(world)
+    )
+    assert unpack_table(world.store._table, client) == len(listed)
+    unpacked = world.queries.list_records(children)
+    assert [r.summary for r in unpacked] == [r.summary for r in listed]
+    assert [(r.transitions, r.final_metrics) for r in unpacked] == [((), ())] * len(listed)

@@ -157,7 +157,7 @@ def test_the_base_dependencies_leave_out_the_demo_and_test_tools(
     installed: tuple[Path, list[str], set[str]],
 ) -> None:
     _, refused, base = installed
-    assert {"boto3", "pynamodb", "rich", "argcomplete", "msgspec", "aws-lambda-powertools"} <= base
+    assert {"boto3", "pynamodb", "rich", "argcomplete", "msgspec", "aws-lambda-powertools", "flask"} <= base
     assert set(refused) >= NOT_FOR_QUERIES
 
 
@@ -174,6 +174,14 @@ def test_every_cli_module_imports_with_the_base_dependencies_alone(
     target = installed[0]
     assert (target / "jobtrail_cli" / "commands" / "completion.py").is_file()
     assert (target / "jobtrail_cli" / "timezone.py").is_file()
+    # `jobtrail ui`'s templates and stylesheet are package data: in the wheel, beside its modules
+    ui = target / "jobtrail_cli" / "ui"
+    shipped = sorted(str(path.relative_to(ui)) for path in ui.rglob("*") if path.suffix in {".html", ".css"})
+    source = REPO / "cli" / "jobtrail_cli" / "ui"
+    assert shipped == sorted(
+        str(p.relative_to(source)) for p in source.rglob("*") if p.suffix in {".html", ".css"}
+    )
+    assert "templates/job.html" in shipped
 
 
 def test_the_console_script_is_declared(installed: tuple[Path, list[str], set[str]]) -> None:
@@ -182,7 +190,15 @@ def test_the_console_script_is_declared(installed: tuple[Path, list[str], set[st
 
 
 @pytest.mark.parametrize(
-    "argv", [["--help"], ["jobs", "--help"], ["--version"], ["completion", "bash"], ["completion", "fish"]]
+    "argv",
+    [
+        ["--help"],
+        ["jobs", "--help"],
+        ["ui", "--help"],
+        ["--version"],
+        ["completion", "bash"],
+        ["completion", "fish"],
+    ],
 )
 def test_help_version_and_completion_scripts_work(
     installed: tuple[Path, list[str], set[str]], argv: list[str]

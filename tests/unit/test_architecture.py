@@ -290,3 +290,34 @@ def test_the_local_rule_sees_what_it_forbids() -> None:
     demo = next(m for m in LOCAL_MODULES if m.name == "jobtrail_local.demo")
     assert environment_reads(demo)
     assert [c for c in client_creations(demo) if "client(" in c]
+
+
+UI_MODULES = [m for m in CLI_MODULES if m.name.startswith("jobtrail_cli.ui")]
+#: What writes the history table: the store ingest writes with, the migration, the use cases.
+WRITERS = ("jobtrail.adapters.history_store", "jobtrail.adapters.history_migration", "jobtrail.usecases")
+
+
+def attribute_calls(module: Module, names: set[str]) -> list[str]:
+    """Calls of ``<anything>.<name>(...)`` for ``name`` in ``names``, wherever they appear."""
+    return [
+        f"{module.name}:{node.lineno} .{node.func.attr}(...)"
+        for node in ast.walk(module.tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in names
+    ]
+
+
+@pytest.mark.parametrize("module", UI_MODULES, ids=names(UI_MODULES))
+def test_the_ui_only_reads_the_table(module: Module) -> None:
+    # `jobtrail ui` never writes: it reaches no writer, and asks the wiring for no store that writes
+    assert module.reaches(*WRITERS) == []
+    assert attribute_calls(module, {"store", "migration"}) == []
+
+
+def test_only_the_ui_command_loads_the_ui() -> None:
+    # Flask is imported by `jobtrail ui` alone: the other commands, and `--help`, never load it
+    ui = {m.name for m in UI_MODULES}
+    loaders = {m.name for m in CLI_MODULES if m.reaches("jobtrail_cli.ui", "flask", "werkzeug")}
+    assert loaders - ui == {"jobtrail_cli.commands.ui"}
+    assert ui >= {"jobtrail_cli.ui.app", "jobtrail_cli.ui.pages", "jobtrail_cli.ui.charts"}
+    backfill = next(m for m in CLI_MODULES if m.name == "jobtrail_cli.commands.backfill")
+    assert attribute_calls(backfill, {"store"})  # the detector finds a writer's store where there is one

@@ -21,7 +21,7 @@ from jobtrail_cli.output import print_json
 from jobtrail_cli.wiring import Wiring
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
 
     from jobtrail.adapters.history_queries import HistoryQueries
     from jobtrail.core.kinds import JobKey
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from jobtrail.core.price_settings import PriceSettings
     from jobtrail.core.routing import Routes
 
-    from jobtrail_cli.cost_report import Grouping
+    from jobtrail_cli.cost_report import CostReport, Grouping
 
 #: The window when ``--since`` is not given.
 DEFAULT_SINCE: Final = "30d"
@@ -46,12 +46,12 @@ def cost(args: argparse.Namespace, wiring: Wiring) -> int:
     failed and on stopped or interrupted jobs, spot savings, jobs counted, jobs whose cost is unknown."""
     from jobtrail.adapters.history_queries import JobQuery  # noqa: PLC0415 - keep `--help` fast
 
-    from jobtrail_cli.cost_report import cost_report, grouped_by, totals_view  # noqa: PLC0415
+    from jobtrail_cli.cost_report import cost_report, grouped_by  # noqa: PLC0415
 
     since, until, by = options(args)
     if (args.routes or args.parameter) and by != "team":
         raise UserError("--routes and --parameter say how --by team groups jobs: add --by team", EXIT_USAGE)
-    routes = _routes(args, wiring) if by == "team" else None
+    team_of = team_namer(args, wiring) if by == "team" else None
     store = wiring.queries()
     summaries = wiring.read(lambda: store.list_jobs(JobQuery(since=since, until=until, limit=MAX_JOBS)))
     if len(summaries) == MAX_JOBS:
@@ -60,33 +60,43 @@ def cost(args: argparse.Namespace, wiring: Wiring) -> int:
             file=sys.stderr,
         )
     name_of: Callable[[JobSummary], str | None] | None = None
-    if by == "team" and routes is not None:
-        name_of = _team_by_routes(routes)
+    if by == "team":
+        name_of = team_of
     elif by == "pipeline":
         name_of = _pipeline_of(summaries, store, wiring)
     elif by == "day":
-        from jobtrail_cli.timezone import displayed  # noqa: PLC0415
-
-        name_of = lambda summary: displayed().local(summary.creation_time).date().isoformat()  # noqa: E731
+        name_of = day_created
     report = cost_report(by, summaries, grouped_by(by, name_of))
-    window = _window(since, until)
+    said = window(since, until)
     if args.json:
-        print_json(
-            {
-                "by": by,
-                "since": since.astimezone(UTC).isoformat(),
-                "until": None if until is None else until.astimezone(UTC).isoformat(),
-                "groups": [totals_view(group) for group in report.groups],
-                "total": totals_view(report.total),
-                "rolled_up_jobs": report.rolled_up_jobs,
-                "price_bases": report.bases,
-            }
-        )
+        print_json(report_view(report, since, until))
         return EXIT_OK
     from jobtrail_cli import render  # noqa: PLC0415 - rich only when printing tables
 
-    render.cost_table(report, where=wiring.where(), window=window, wide=args.wide)
+    render.cost_table(report, where=wiring.where(), window=said, wide=args.wide)
     return EXIT_OK
+
+
+def day_created(summary: JobSummary) -> str:
+    """The day the job was created, in the zone times are shown in (``--tz``): ``2026-11-25``."""
+    from jobtrail_cli.timezone import displayed  # noqa: PLC0415
+
+    return displayed().local(summary.creation_time).date().isoformat()
+
+
+def report_view(report: CostReport, since: datetime, until: datetime | None) -> dict[str, Any]:
+    """``cost --json``: the window, the groups' totals and the total, the jobs that bill through theirs."""
+    from jobtrail_cli.cost_report import totals_view  # noqa: PLC0415
+
+    return {
+        "by": report.by,
+        "since": since.astimezone(UTC).isoformat(),
+        "until": None if until is None else until.astimezone(UTC).isoformat(),
+        "groups": [totals_view(group) for group in report.groups],
+        "total": totals_view(report.total),
+        "rolled_up_jobs": report.rolled_up_jobs,
+        "price_bases": report.bases,
+    }
 
 
 def options(args: argparse.Namespace) -> tuple[datetime, datetime | None, Grouping]:
@@ -108,11 +118,20 @@ def options(args: argparse.Namespace) -> tuple[datetime, datetime | None, Groupi
     return since, until, by
 
 
-def _window(since: datetime, until: datetime | None) -> str:
+def window(since: datetime, until: datetime | None) -> str:
+    """The window as ``cost``'s title says it: ``created since 2026-11-20 00:00 UTC``."""
+
     def utc(moment: datetime) -> str:
         return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
     return f"created {utc(since)} to {utc(until)}" if until else f"created since {utc(since)}"
+
+
+def team_namer(args: argparse.Namespace, wiring: Wiring) -> Callable[[JobSummary], str | None] | None:
+    """How ``--by team`` names a job's team: as the routes document (``_routes``) routes its alerts;
+    ``None`` when there is none (then each job's ``team`` tag names it)."""
+    routes = _routes(args, wiring)
+    return None if routes is None else _team_by_routes(routes)
 
 
 def _routes(args: argparse.Namespace, wiring: Wiring) -> Routes | None:
@@ -181,7 +200,7 @@ def _rolled_up(record: JobRecord, store: HistoryQueries, wiring: Wiring) -> JobC
         children = wiring.read(
             lambda: store.list_jobs(JobQuery(tuning_job=summary.job_name, kind="training", limit=MAX_JOBS))
         )
-        return rolled_up((_stored_cost(child) for child in children), "training jobs")
+        return tuning_cost(children)
     costs: list[JobCost] = []
     for step in record.steps:
         if step.job is None:
@@ -194,6 +213,13 @@ def _rolled_up(record: JobRecord, store: HistoryQueries, wiring: Wiring) -> JobC
         else:
             costs.append(_stored_cost(found.summary))
     return rolled_up(costs, "steps' jobs")
+
+
+def tuning_cost(children: Iterable[JobSummary]) -> JobCost:
+    """A tuning job's cost: its training jobs' (``children``), rolled up."""
+    from jobtrail.core.cost import rolled_up  # noqa: PLC0415
+
+    return rolled_up((_stored_cost(child) for child in children), "training jobs")
 
 
 def _stored_cost(summary: JobSummary) -> JobCost:

@@ -29,15 +29,7 @@ def jobs(args: argparse.Namespace, wiring: Wiring) -> int:
     from jobtrail.adapters.history_queries import JobQuery  # noqa: PLC0415 - keep `--help` fast
     from jobtrail.core.views import summary_view  # noqa: PLC0415
 
-    if args.since and args.until and args.since > args.until:
-        raise UserError("--since is after --until", EXIT_USAGE)
-    if args.kind and args.status:
-        _refuse_status_of_other_kinds(args.kind, args.status)
-    if args.tuning_job and args.kind not in {None, "training"}:
-        raise UserError(
-            f"a tuning job's jobs are training jobs: leave out --kind {args.kind} with --tuning-job",
-            EXIT_USAGE,
-        )
+    refuse_filters_that_match_nothing(args)
     store = wiring.queries()
     summaries = wiring.read(
         lambda: store.list_jobs(
@@ -53,20 +45,41 @@ def jobs(args: argparse.Namespace, wiring: Wiring) -> int:
             )
         )
     )
-    filters = [
-        f"kind {args.kind}" if args.kind else "",
-        *_place_filters(args),
-        f"status {args.status}" if args.status else "",
-        f"tuning job {args.tuning_job}" if args.tuning_job else "",
-        _time_filter("created", args.since, args.until),
-    ]
     return _answer(
         args,
         lambda: [summary_view(s) for s in summaries],
         lambda render: render.jobs_table(
-            summaries, where=wiring.where(), filters=_joined(filters), wide=args.wide
+            summaries, where=wiring.where(), filters=job_filters(args), wide=args.wide
         ),
     )
+
+
+def job_filters(args: argparse.Namespace) -> str:
+    """``jobs``' filters as its title says them: ``kind training, status Failed, created since …``."""
+    return _joined(
+        [
+            f"kind {args.kind}" if args.kind else "",
+            *_place_filters(args),
+            f"status {args.status}" if args.status else "",
+            f"tuning job {args.tuning_job}" if args.tuning_job else "",
+            _time_filter("created", args.since, args.until),
+        ]
+    )
+
+
+def refuse_filters_that_match_nothing(args: argparse.Namespace) -> None:
+    """``jobs``' filters (``kind``, ``status``, ``since``, ``until``, ``tuning_job``) that no job can match
+    together, in one line (exit 2): ``--since`` after ``--until``, a status of another kind, a tuning job's
+    jobs of a kind other than training."""
+    if args.since and args.until and args.since > args.until:
+        raise UserError("--since is after --until", EXIT_USAGE)
+    if args.kind and args.status:
+        _refuse_status_of_other_kinds(args.kind, args.status)
+    if args.tuning_job and args.kind not in {None, "training"}:
+        raise UserError(
+            f"a tuning job's jobs are training jobs: leave out --kind {args.kind} with --tuning-job",
+            EXIT_USAGE,
+        )
 
 
 def _refuse_status_of_other_kinds(kind: Kind, status: str) -> None:
@@ -191,16 +204,23 @@ def find_job_key(args: argparse.Namespace, wiring: Wiring) -> JobKey:
     """The job the ``JOB`` argument (and ``--kind``) names: the one job of that name (one Query on the
     ``by-name`` index), else the one recent job whose name it starts. Exit 2 when jobs of several kinds
     (or accounts, or regions) have the name, saying what to pass; exit 1 when none has."""
+    name, keys = jobs_named(args, wiring)
+    if not keys:
+        return _unique_recent_job(name, args.kind, wiring.queries(), wiring, args)
+    return _one_of(name, keys)
+
+
+def jobs_named(args: argparse.Namespace, wiring: Wiring) -> tuple[str, list[JobKey]]:
+    """The ``JOB`` argument as the table keeps it (a pipeline execution's pipeline name lowercased), and
+    the jobs of exactly that name (of ``--kind``, in ``--account`` and ``--job-region`` when given): one
+    Query on the ``by-name`` index. A name SageMaker could not have given is one line (exit 2)."""
     name = _valid_job_name(args.job)
     if "/" in name:  # a pipeline execution: its key holds the pipeline's name lowercased, as its ARN does
         pipeline, _, execution = name.partition("/")
         name = f"{pipeline.lower()}/{execution}"
     kind: Kind | None = args.kind
     store = wiring.queries()
-    keys = _in_place(args, wiring.read(lambda: store.find_jobs(name, kind=kind)))
-    if not keys:
-        return _unique_recent_job(name, kind, store, wiring, args)
-    return _one_of(name, keys)
+    return name, _in_place(args, wiring.read(lambda: store.find_jobs(name, kind=kind)))
 
 
 def _in_place(args: argparse.Namespace, keys: list[JobKey]) -> list[JobKey]:

@@ -29,12 +29,12 @@ from jobtrail.adapters.history_table import (
     is_legacy_pk,
     job_pk,
     key_from_pk,
+    listed_record_from_item,
     read_job,
     read_whole,
-    summary_from_item,
 )
 from jobtrail.core.kinds import KINDS, SPECS, JobKey, Kind
-from jobtrail.core.model import JobSummary, StoredAlert, StoredJob
+from jobtrail.core.model import JobRecord, JobSummary, StoredAlert, StoredJob
 
 #: Every kind's status values; ``list_jobs(status=…)`` uses the ``by-status`` index for these (training's
 #: secondary statuses are a filter).
@@ -110,6 +110,12 @@ class HistoryQueries:
         """Job summaries newest first, from index Queries (never a Scan): one, or without a kind, a
         status or a tuning job, one per kind on ``by-creation-time``, merged by creation time; then the
         summaries themselves, ``limit`` at a time (the indexes carry keys and what never changes)."""
+        return [record.summary for record in self.list_records(query)]
+
+    def list_records(self, query: JobQuery) -> list[JobRecord]:
+        """``list_jobs``, with what each summary item holds besides the summary (the same reads): the
+        job's final metrics, transitions and steps (a summary of the layout before the packed record:
+        its summary alone; ``get_job`` reads the rest, ``jobtrail migrate`` packs it)."""
         summary = self._table.summary
         filters: list[Condition] = []
         index: GlobalSecondaryIndex[Summary]
@@ -138,13 +144,13 @@ class HistoryQueries:
         ]
         newest_first = heapq.merge(*listings, key=lambda item: item.creation_time, reverse=True)
         current = (item for item in newest_first if not is_legacy_pk(item.pk))
-        summaries = (summary_from_item(item) for item in self._whole(current, query.limit))
+        records = (listed_record_from_item(item) for item in self._whole(current, query.limit))
         # Every summary read is held to the status asked for, by-status's too: the index lags its items
         # (eventually consistent), so it can still hold a job that has just ended.
         found = (
             found
-            for found in summaries
-            if query.status is None or query.status in (found.status, found.secondary_status)
+            for found in records
+            if query.status is None or query.status in (found.summary.status, found.summary.secondary_status)
         )
         return list(islice(found, query.limit))
 

@@ -622,9 +622,11 @@ def record_from_item(item: Summary) -> JobRecord | None:
         raise StoreError(f"{item.pk}: {error}") from error
 
 
-def summary_from_item(item: Summary) -> JobSummary:
+def listed_record_from_item(item: Summary) -> JobRecord:
+    """What a summary item holds of its job: the whole record packed in it (final metrics included); a
+    summary of the layout before it alone (its transitions, metrics and steps are items of their own)."""
     record = record_from_item(item)
-    return record.summary if record is not None else _legacy_summary(item)
+    return record if record is not None else JobRecord(summary=_legacy_summary(item))
 
 
 def _legacy_summary(item: Summary) -> JobSummary:
