@@ -4,11 +4,13 @@
 #   make lint      ruff, ruff format --check, mypy, sam validate --lint, cfn-lint (+ serverless rules), checkov;
 #                  cfn-lint and checkov on member-template.yaml too
 #   make demo      jobtrail end to end on this machine: DynamoDB Local, the real handlers, scripted jobs
-#   make test      lint, then pytest (DynamoDB Local is required, not skipped); about 2 min 30 s on 2 cores
-#                  (lint 12 s, pytest 2 min 20 s; measured 2026-12-01), plus make install's 2 min on a new machine
+#   make test      lint, then pytest (DynamoDB Local is required, not skipped; Debian's chromium installed for
+#                  the browser tests when root); about 10 min on 2 cores (pytest 9 min 18 s in a fresh-clone CI
+#                  run on 2026-12-02), plus make install's 2-3 min on a new machine
 #   make build     sam build (the layer and the functions, python3.13 on arm64)
 #   make deploy    make build, then sam deploy --guided, answers saved in samconfig.local.toml (git-ignored);
 #                  more sam deploy options through DEPLOY_ARGS, e.g. make deploy DEPLOY_ARGS="--region eu-west-1"
+#   make screenshots  the README's pictures of jobtrail ui (docs/screenshots), taken in headless Chromium
 #   make clean     remove build output and tool caches (keeps .venv and node_modules)
 
 SHELL := /bin/bash
@@ -45,7 +47,7 @@ find_python() { \
 }
 endef
 
-.PHONY: install demo lint test build deploy clean check-java
+.PHONY: install demo lint test build deploy clean check-java browser screenshots
 
 install: $(INSTALLED) $(NPM_INSTALLED) check-java
 
@@ -95,8 +97,28 @@ lint: $(INSTALLED)
 	$(BIN)/checkov --config-file .checkov.yaml -f $(TRANSLATED_TEMPLATE)
 	$(BIN)/checkov --config-file .checkov.yaml -f member-template.yaml
 
-test: install lint
+test: install browser lint
 	JOBTRAIL_REQUIRE_DYNAMODB_LOCAL=1 $(BIN)/pytest $(PYTEST_ARGS)
+
+# The README's screenshots of jobtrail ui (docs/screenshots/*.png), taken by the browser tests over the demo's
+# data.
+screenshots: install browser
+	JOBTRAIL_SCREENSHOTS=docs/screenshots JOBTRAIL_REQUIRE_BROWSER=1 JOBTRAIL_REQUIRE_DYNAMODB_LOCAL=1 \
+		$(BIN)/pytest tests/browser
+
+# Headless Chromium for jobtrail ui's browser tests (tests/browser): Debian's package, installed when it is
+# missing and this user may (root, with apt-get). Otherwise those tests skip and say why, unless
+# JOBTRAIL_REQUIRE_BROWSER=1 (.ci/run sets it), which makes them fail instead.
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's chromium for the browser tests (tests/browser)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+			|| echo "WARNING: chromium could not be installed: the browser tests will skip" >&2; \
+	else \
+		echo "WARNING: $(CHROMIUM) not found: the browser tests will skip (apt-get install chromium)" >&2; \
+	fi
 
 build: $(INSTALLED)
 	@$(find_python); python="$$(find_python)"; \
