@@ -253,17 +253,28 @@ def test_jobtrail_ui_refuses_a_bad_port_in_one_line(table: dict[str, str]) -> No
     )
 
 
-def test_the_tokens_redirect_stays_on_this_server(server: UiServer) -> None:
+@pytest.mark.parametrize(
+    ("path", "location"),
+    [
+        ("//evil.example/jobs", "/evil.example/jobs"),
+        # A tab or a backslash before the host: urlsplit drops the tab and a browser reads "\" as "/", so
+        # either would make "//evil.example" of an unquoted path
+        ("/%09/evil.example/jobs", "/%09/evil.example/jobs"),
+        ("/%5C/evil.example/jobs", "/%5C/evil.example/jobs"),
+        ("/%5Cevil.example/jobs", "/%5Cevil.example/jobs"),
+    ],
+)
+def test_the_tokens_redirect_stays_on_this_server(server: UiServer, path: str, location: str) -> None:
     connection = http.client.HTTPConnection(HOST, server.port, timeout=30)
     try:
-        connection.request("GET", f"//evil.example/jobs?token={server.token}&kind=training")
+        connection.request("GET", f"{path}?token={server.token}&kind=training")
         answer = connection.getresponse()
         answer.read()
     finally:
         connection.close()
 
     assert answer.status == 302
-    assert answer.headers["Location"] == "/evil.example/jobs?kind=training"
+    assert answer.headers["Location"] == f"{location}?kind=training"
 
 
 def test_open_hands_the_browser_a_page_only_the_user_reads_not_the_token(

@@ -18,7 +18,7 @@ import hmac
 import json
 from http import HTTPStatus
 from typing import Any, Final
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from flask import Flask, Response, redirect, render_template, request
 from markupsafe import Markup
@@ -179,10 +179,13 @@ def params() -> dict[str, list[str]]:
 
 
 def here(*, without: str) -> str:
-    """The request's path and query, without the parameter ``without``; a path starting ``//`` keeps one
-    slash (a browser reads ``//host/…`` as another site)."""
+    """The request's path and query, without the parameter ``without``, always on this server: the path
+    keeps one leading slash (a browser reads ``//host/…`` as another site) and is quoted, so a tab or a
+    backslash after it (``/%09/host``, ``/%5C/host``, which a browser or ``urlsplit`` would fold into
+    ``//host``) stays a character of the path."""
     kept = [(name, value) for name, value in request.args.items(multi=True) if name != without]
-    return "/" + request.path.lstrip("/") + (f"?{urlencode(kept)}" if kept else "")
+    path = quote(request.path.lstrip("/"), safe="/:@!$&'()*+,;=-._~")
+    return "/" + path + (f"?{urlencode(kept)}" if kept else "")
 
 
 def wants_json() -> bool:
