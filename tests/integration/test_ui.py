@@ -13,6 +13,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,6 +26,7 @@ from cli_process import run_on
 from jobtrail.adapters.history_store import HistoryStore
 from jobtrail.core.kinds import JobKey
 from jobtrail_cli.ui import pages as ui_pages
+from jobtrail_cli.ui.pages import Cursor, cursor
 from jobtrail_local.dynamodb_local import DynamoDBLocal
 from jobtrail_local.lifecycles import load_lifecycle
 
@@ -79,6 +81,9 @@ def cli_error(table: dict[str, str], capsys: pytest.CaptureFixture[str], *args: 
     assert code != 0
     (line,) = err.splitlines()
     return line.removeprefix("jobtrail: ")
+
+
+SPOT_KEY = JobKey(samples.ACCOUNT, samples.REGION, "training", history.SPOT)
 
 
 def href(key: JobKey) -> str:
@@ -499,6 +504,10 @@ def test_filters_that_match_nothing_are_refused_as_jobs_refuses_them(
         ("/jobs?kind=training&kind=tuning", "kind: given 2 times, once at most"),
         ("/jobs?limit=501", "limit: at most 500 jobs a page, not 501"),
         ("/jobs?before=not-a-cursor", "before: not a place in this list (follow the Next link)"),
+        (
+            "/jobs?before=" + Cursor(datetime(2026, 11, 20, tzinfo=UTC), (SPOT_KEY,) * 501).encode(),
+            "before: a place in this list names at most 500 jobs",
+        ),
         ("/overview?since=2026-11-28&until=2026-11-20", "since is after until"),
         (f"/jobs/training/{history.SPOT}?region=moon", "region: not an AWS region name"),
     ],
@@ -780,3 +789,26 @@ def test_the_pages_fetch_nothing_from_elsewhere_and_run_no_script(app: Any) -> N
     assert "url(" not in stylesheet.replace("url(#", "")
     assert "@import" not in stylesheet
     assert "//" not in re.sub(r"/\*.*?\*/", "", stylesheet, flags=re.DOTALL)
+
+
+def test_a_cursor_keeps_the_microseconds_the_table_keeps() -> None:
+    # A cursor rounded to the millisecond would skip or repeat the jobs of that millisecond at a page's edge
+    created = datetime(2026, 11, 20, 10, 0, 0, 123456, tzinfo=UTC)
+    place = Cursor(created, (SPOT_KEY,))
+    assert cursor(place.encode()) == place
+    assert cursor(place.encode()).created.microsecond == 123456
+
+
+def test_the_overview_reads_the_routes_once_a_run(
+    table: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # How teams are named (a --stack's routes: DescribeStacks, GetParameter) is asked once, not per load
+    from jobtrail_cli.commands import costs  # noqa: PLC0415
+
+    asked: list[object] = []
+    monkeypatch.setattr(costs, "team_namer", lambda args, wiring: asked.append(args) or None)
+    with history.pages_on(table) as pages:
+        app = history.app_on(pages)
+        first = document(app, "/overview.json?since=2026-11-01")
+        assert document(app, "/overview.json?since=2026-11-01") == first
+    assert len(asked) == 1

@@ -17,6 +17,7 @@ import binascii
 import dataclasses
 import json
 import math
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,7 +27,7 @@ from jobtrail.adapters.history_queries import JobQuery
 from jobtrail.core.alerts import console_link, console_url, logs_url
 from jobtrail.core.kinds import KINDS, SPECS, JobKey, Kind
 from jobtrail.core.model import JobRecord, StoredAlert, StoredJob, Transition, TuningFacts
-from jobtrail.core.times import human_duration, iso
+from jobtrail.core.times import human_duration
 from jobtrail.core.views import alert_view, job_view, summary_view, transition_view
 from msgspec.structs import replace
 from rich.text import Text
@@ -141,7 +142,10 @@ class Cursor:
     seen: tuple[JobKey, ...] = ()
 
     def encode(self) -> str:
-        document = {"t": iso(self.created), "k": [[k.kind, k.account, k.region, k.name] for k in self.seen]}
+        # Microseconds, as the table keeps them: a cursor rounded to milliseconds would skip or repeat the
+        # jobs created within that millisecond at a page's edge
+        created = self.created.astimezone(UTC).isoformat(timespec="microseconds")
+        document = {"t": created, "k": [[k.kind, k.account, k.region, k.name] for k in self.seen]}
         return base64.urlsafe_b64encode(json.dumps(document, separators=(",", ":")).encode()).decode()
 
 
@@ -156,6 +160,8 @@ def cursor(text: str) -> Cursor:
         )
     except (ValueError, TypeError, KeyError, binascii.Error, argparse.ArgumentTypeError):
         raise argparse.ArgumentTypeError("not a place in this list (follow the Next link)") from None
+    if len(seen) > MAX_PAGE_SIZE:  # each key shown adds one to the page's Query: bounded, as a page is
+        raise argparse.ArgumentTypeError(f"a place in this list names at most {MAX_PAGE_SIZE} jobs")
     return Cursor(created, seen)
 
 
@@ -264,6 +270,11 @@ class Pages:
         self._store = wiring.queries()
         self.where = where
         self._links = links
+        # How the overview names teams: the routes document, read at the first overview only (a --stack's
+        # means DescribeStacks and GetParameter on the run's one boto3 session, which threads must not
+        # share unguarded), then kept for the run.
+        self._teams_lock = threading.Lock()
+        self._teams: tuple[Callable[[JobSummary], str | None] | None] | None = None
 
     # -- /jobs
 
@@ -435,7 +446,13 @@ class Pages:
 
     # -- /overview
 
-    # -- /overview
+    def _team_namer(self) -> Callable[[JobSummary], str | None] | None:
+        """``cost --by team``'s namer, made once (a failure to read the routes is raised, and tried again
+        at the next overview)."""
+        with self._teams_lock:
+            if self._teams is None:
+                self._teams = (costs.team_namer(self._args, self._wiring),)
+            return self._teams[0]
 
     def overview(self, params: Mapping[str, Sequence[str]]) -> OverviewPage:
         """The jobs created in the window (``since``, default 30 days; ``until``), read as ``cost`` reads
@@ -445,7 +462,7 @@ class Pages:
         until: datetime | None = values.get("until")
         if until is not None and since > until:
             raise UserError("since is after until", EXIT_USAGE)
-        team_of = costs.team_namer(self._args, self._wiring)
+        team_of = self._team_namer()
         summaries = self._wiring.read(
             lambda: self._store.list_jobs(JobQuery(since=since, until=until, limit=costs.MAX_JOBS))
         )
