@@ -125,8 +125,9 @@ def measure_ui_pages(
     with tempfile.TemporaryDirectory(prefix="jobtrail-bench-ui-") as work:
         folder = Path(work)
         home = folder / ".jobtrail"
-        run_env = {**env, **LOCAL_AWS, "JOBTRAIL_HOME": str(home), "PYTHONPATH": SOURCE_PATH}
-        run_env["SLACK_WEBHOOK_URL"] = ""
+        # Nothing of a real account (profiles, keys, endpoints): the local engine's credentials.
+        run_env = {name: value for name, value in env.items() if not name.startswith("AWS_")} | LOCAL_AWS
+        run_env |= {"JOBTRAIL_HOME": str(home), "PYTHONPATH": SOURCE_PATH, "SLACK_WEBHOOK_URL": ""}
         try:
             demo = json.loads(_jobtrail(run_env, "demo", "--json"))
             endpoint = _engine(demo)
@@ -200,16 +201,14 @@ def _fill(env: Mapping[str, str], endpoint: str, jobs: int, seed: int, output: P
 
 
 def _big_pages(fill: Mapping[str, Any]) -> list[Page]:
-    featured = fill["featured"]
-    return _pages(
-        f"since={fill['days']}d",
-        **{name: {"kind": job["kind"], "job_name": job["name"], **job} for name, job in featured.items()},
-    )
+    """The big table's pages: the overview of its days, the pages of the jobs ``bench/ui_table.py`` picked."""
+    return _pages(f"since={fill['days']}d", **fill["featured"])
 
 
 def _pages(since: str, **jobs: Mapping[str, Any]) -> list[Page]:
     """The list (its next page is known once its first is loaded), the overview from ``since``, the page
-    of each of ``jobs`` (a ``jobs --json`` object: kind, name, account, region), each with its JSON twin."""
+    of each of ``jobs`` (a ``jobs --json`` object: kind, job_name, account, region), each with its JSON
+    twin."""
     pages = [
         Page("list", "/jobs", "newest first"),
         Page("list.json", "/jobs.json", "job_name"),

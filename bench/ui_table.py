@@ -166,7 +166,8 @@ def featured(records: Sequence[JobRecord]) -> dict[str, dict[str, str]]:
 
 
 def _key(key: JobKey) -> dict[str, str]:
-    return {"kind": key.kind, "name": key.name, "account": key.account, "region": key.region}
+    """``key`` as ``jobs --json`` names a job."""
+    return {"kind": key.kind, "job_name": key.name, "account": key.account, "region": key.region}
 
 
 def fill(table: str, endpoint_url: str, jobs: int, days: int, seed: int) -> dict[str, Any]:
