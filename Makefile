@@ -145,7 +145,9 @@ clean:
 # against its budgets, for training jobs and for a load of every kind; prints the tables and writes
 # docs/benchmarks.md. About 6-7 minutes on 2 cores (5 min 54 s and 7 min 22 s measured 2026-12-02, with the
 # organization load and the cold starts' instruction counts). Cold starts are judged in instructions when
-# valgrind is installed (Debian's valgrind), else on the wall clock.
+# valgrind is installed (Debian's valgrind), else on the wall clock. `jobtrail ui`'s page loads over the
+# demo's data and a 5,000-job table (bench/ui_pages.py) come on top: 1 min 50 s and 2 min 25 s alone, measured
+# 2026-12-02 (most of it writing the table: 55 s and 83 s).
 .PHONY: bench
 bench: install
 	$(BIN)/python bench/run.py

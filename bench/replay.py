@@ -468,11 +468,11 @@ def history_mismatches(load: Load) -> list[str]:
     it (training) or from those the answers dated (the other kinds; a status no answer the handler read
     showed is not invented, so the stored ones may be fewer): each as ``"<kind> <name>: <what differs>"``."""
     store = HistoryStore(TABLE, region=REGION)
-    listed = _listed_prices()
+    listed = listed_prices()
     mismatches: list[str] = []
     for job in load.jobs:
         stored = store.load(job)
-        truth = _priced(_with_tags(load.final_record(job), load.steps_of(job)), listed(job.region))
+        truth = priced(with_tags(load.final_record(job), load.steps_of(job)), listed(job.region))
         expected = list(load.expected[load.steps_of(job)[0].label].transitions)
         recorded = [] if stored is None else [(t.status, t.start_time) for t in stored.transitions]
         transitions_ok = (
@@ -496,7 +496,7 @@ def history_mismatches(load: Load) -> list[str]:
     return mismatches
 
 
-def _listed_prices() -> Callable[[str], PriceLookup]:
+def listed_prices() -> Callable[[str], PriceLookup]:
     """The hourly prices of ``events/pricing`` in a region (what the bench's Price List answers), through
     the Price List adapter on a stubbed client: no network."""
     from botocore import UNSIGNED  # noqa: PLC0415
@@ -518,14 +518,14 @@ def _listed_prices() -> Callable[[str], PriceLookup]:
     return in_region
 
 
-def _priced(record: JobRecord, price: PriceLookup) -> JobRecord:
+def priced(record: JobRecord, price: PriceLookup) -> JobRecord:
     """``record`` with the cost of its final billing facts at the listed prices: what ingest must have
     stored once the job ended (its cost is computed from the facts, whatever the order of its events)."""
     statuses = tuple(transition.status for transition in record.transitions)
     return replace(record, summary=with_cost(record.summary, None, price, statuses))
 
 
-def _with_tags(record: JobRecord, steps: Sequence[Step]) -> JobRecord:
+def with_tags(record: JobRecord, steps: Sequence[Step]) -> JobRecord:
     """The job's final Describe answer with the tags jobtrail keeps of it (Describe holds none): those its
     events carry, as the scripted ListTags answers them; a pipeline execution's pipeline has none."""
     tags = {} if record.key.kind == "pipeline" else kept_tags(steps[0].tags)

@@ -18,7 +18,9 @@ dollars — measured on this machine, checked against its budgets, written to ``
    (``bench/cold_start.py``). The ingest function is timed once more on the layer's sources alone, as
    the stock ``BuildMethod: python3.13`` would ship them.
 3. ``jobtrail demo`` runs in a temporary home, and ``jobtrail --local jobs`` is timed in fresh processes
-   with the DynamoDB Local the demo leaves running, then booting its own (``bench/local_query.py``).
+   with the DynamoDB Local the demo leaves running, then booting its own (``bench/local_query.py``). Then
+   ``jobtrail ui``'s pages are timed over HTTP, over the demo's data and over a table of 5,000 jobs of
+   every kind on the same DynamoDB Local (``bench/ui_pages.py``, which fills it with ``bench/ui_table.py``).
 4. Costs per million events follow from the measured figures and the list prices in ``bench/prices.py``;
    the budgets (``bench/budgets.py``) say PASS or FAIL.
 
@@ -49,6 +51,7 @@ from typing import Any
 
 import budgets
 import prices
+import ui_pages
 from budgets import (
     Batch,
     Budget,
@@ -70,6 +73,7 @@ from jobtrail_local.aws_calls import (
 )
 from jobtrail_local.table_schema import load_template
 from local_query import SOURCE_PATH, LocalQueryTimes, measure_local_query
+from ui_pages import UiPageTimes, measure_ui_pages
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -1114,6 +1118,10 @@ def local_query_table(times: LocalQueryTimes) -> Table:
     )
 
 
+def ui_pages_table(times: UiPageTimes) -> Table:
+    return Table(ui_pages.title(times), ui_pages.columns(times), ui_pages.rows(times))
+
+
 def budget_table(checks: list[tuple[str, Budget]]) -> Table:
     return Table(
         "Budgets",
@@ -1583,6 +1591,9 @@ def _parser() -> argparse.ArgumentParser:
         default=ORGANIZATION_JOBS,
         help="jobs in the organization-mode replay: 3 accounts x 2 regions, DynamoDB Local (0: none)",
     )
+    parser.add_argument(
+        "--ui-jobs", type=int, default=ui_pages.BIG_TABLE_JOBS, help="jobs in the table `jobtrail ui` reads"
+    )
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--noop-events", type=int, default=300, help="events delivered again at the end")
     parser.add_argument("--repeats", type=int, default=5, help="fresh processes per cold-import figure")
@@ -1627,6 +1638,10 @@ def main(argv: list[str] | None = None) -> int:
         colds, heaviest = measure_cold_starts(args.repeats, layer)
     _progress(f"jobtrail demo, then jobtrail --local jobs ({args.repeats} runs)")
     local = measure_local_query(_clean_env(), args.repeats)
+    _progress(
+        f"jobtrail ui: its pages over the demo's data and over {args.ui_jobs:,} jobs ({args.repeats} rounds)"
+    )
+    ui = measure_ui_pages(_clean_env(), args.repeats, args.ui_jobs)
     checks = replay_checks(runs, slack)
     cold_checks = [cold_import_budget(c) for c in colds]
     cold_checks.append(budgets.local_query_budget(local.first_after_demo_s, local.booting_engine_s))
@@ -1647,6 +1662,7 @@ def main(argv: list[str] | None = None) -> int:
         costs,
         cold_table(colds),
         local_query_table(local),
+        ui_pages_table(ui),
         budget_table(checks),
     ]
     prices_table = Table(
@@ -1681,7 +1697,7 @@ def main(argv: list[str] | None = None) -> int:
         runs=runs,
         tables=tables,
         heaviest=heaviest,
-        notes=notes_for(runs, colds, heaviest) + (slack_notes(slack) if slack else []),
+        notes=notes_for(runs, colds, heaviest) + (slack_notes(slack) if slack else []) + [ui_pages.note(ui)],
     )
     print(f"written {args.output.relative_to(REPO) if args.output.is_relative_to(REPO) else args.output}")
     call_failures = [b for where, b in checks if where != "fresh process" and not b.passed]

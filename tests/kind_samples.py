@@ -21,9 +21,8 @@ What the table holds, oldest first (all on 2026-11-25, account 123456789012, us-
 
 from __future__ import annotations
 
-import copy
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -41,6 +40,7 @@ from jobtrail.adapters.sagemaker import (
 from jobtrail.core.alerts import DEFAULT_ALERT_ON
 from jobtrail.core.history import plan_changes
 from jobtrail.core.model import JobRecord
+from jobtrail_local.lifecycle_builder import moved_in_time
 from jobtrail_local.lifecycles import load_lifecycle
 from jobtrail_local.table_schema import create_history_table
 
@@ -266,24 +266,13 @@ def training(
     to start at ``created``; a child of ``tuning_job`` if given."""
     lifecycle = load_lifecycle(like)
     answer = lifecycle.final_describe(lifecycle.job_names[0])
-    moved: dict[str, Any] = _moved(answer, created - answer["CreationTime"])
+    moved: dict[str, Any] = moved_in_time(answer, created - answer["CreationTime"])
     moved["TrainingJobName"] = name
     moved["TrainingJobArn"] = arn("training-job", name)
     moved.pop("HyperParameters", None)  # they name the original job
     if tuning_job:
         moved["TuningJobArn"] = arn("hyper-parameter-tuning-job", tuning_job)
     return moved
-
-
-def _moved(value: Any, delta: timedelta) -> Any:
-    """``value`` with every datetime in it ``delta`` later."""
-    if isinstance(value, datetime):
-        return value + delta
-    if isinstance(value, Mapping):
-        return {key: _moved(item, delta) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_moved(item, delta) for item in value]
-    return copy.deepcopy(value)
 
 
 def children() -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ checked, is in ``events/README.md``.
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import uuid
@@ -324,6 +325,18 @@ def at_place(step: Step, account: str, region: str) -> Step:
     event_id = str(uuid.uuid5(_AT_PLACE, f"{step.event['id']}@{account}/{region}"))
     event = moved(step.event) | {"id": event_id, "account": account, "region": region}
     return replace(step, event=event, describe=moved(step.describe), account=account, region=region)
+
+
+def moved_in_time(value: Any, delta: timedelta) -> Any:
+    """``value`` (a Describe answer, or any JSON-like value) with every datetime in it ``delta`` later; the
+    rest copied."""
+    if isinstance(value, datetime):
+        return value + delta
+    if isinstance(value, Mapping):
+        return {key: moved_in_time(item, delta) for key, item in value.items()}
+    if isinstance(value, list):
+        return [moved_in_time(item, delta) for item in value]
+    return copy.deepcopy(value)
 
 
 def state_change_event(describe: Mapping[str, Any], tags: Mapping[str, str], event_id: str) -> dict[str, Any]:
