@@ -13,10 +13,10 @@ import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import kind_samples as samples
 import organization_samples as organization
@@ -812,3 +812,41 @@ def test_the_overview_reads_the_routes_once_a_run(
         first = document(app, "/overview.json?since=2026-11-01")
         assert document(app, "/overview.json?since=2026-11-01") == first
     assert len(asked) == 1
+
+
+def test_an_overview_days_link_lists_the_jobs_it_counts_in_the_zone_shown(app: Any) -> None:
+    from zoneinfo import ZoneInfo  # noqa: PLC0415
+
+    from jobtrail_cli.timezone import UTC_ZONE, parse_zone, show_times_in  # noqa: PLC0415
+    from jobtrail_cli.ui.overview import day_window  # noqa: PLC0415
+
+    # Under UTC a day's link is its date, as a user would type it
+    assert day_window("2026-11-20") == {"since": "2026-11-20", "until": "2026-11-20"}
+    # In Auckland (UTC+13 in November) a day starts 13 hours before UTC's: the link lists the jobs of the
+    # day the chart counts them in, not of the UTC day of the same date
+    show_times_in(parse_zone("Pacific/Auckland"))
+    try:
+        jobs = document(app, "/jobs.json?limit=500")
+        days = Counter(
+            datetime.fromisoformat(job["creation_time"]).astimezone(ZoneInfo("Pacific/Auckland")).date()
+            for job in jobs
+        )
+        busiest = max(days, key=lambda day: days[day]).isoformat()
+        window = day_window(busiest)
+        # The overview's column for that day links there
+        overview_page = page(app, "/overview?since=2026-11-01")
+        assert f"/jobs?{urlencode(window)}".replace("&", "&amp;") in overview_page
+        assert window == {"since": f"{busiest}T00:00:00+13:00", "until": f"{busiest}T23:59:59.999999+13:00"}
+        listed = document(app, f"/jobs.json?since={quote(window['since'])}&until={quote(window['until'])}")
+        assert len(listed) == days[date.fromisoformat(busiest)]
+        assert {j["job_name"] for j in listed} == {
+            j["job_name"]
+            for j in jobs
+            if datetime.fromisoformat(j["creation_time"])
+            .astimezone(ZoneInfo("Pacific/Auckland"))
+            .date()
+            .isoformat()
+            == busiest
+        }
+    finally:
+        show_times_in(UTC_ZONE)

@@ -8,7 +8,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
@@ -167,6 +167,24 @@ def _days(since: datetime, until: datetime | None, job_days: Sequence[str]) -> l
     return [(first + timedelta(days=offset)).isoformat() for offset in range((last - first).days + 1)]
 
 
+def day_window(day: str) -> dict[str, str]:
+    """The jobs list's ``since`` and ``until`` for one day of the charts, a day in the zone times are shown
+    in (``costs.day_created``): the date itself when that day is UTC's (the list reads a bare date as a
+    UTC day), else its first and last microsecond with their offsets."""
+    first = date.fromisoformat(day)
+    start, next_start = (_midnight(first + timedelta(days=n)) for n in (0, 1))
+    if start.utcoffset() == next_start.utcoffset() == timedelta(0):
+        return {"since": day, "until": day}
+    return {"since": start.isoformat(), "until": (next_start - timedelta(microseconds=1)).isoformat()}
+
+
+def _midnight(day: date) -> datetime:
+    """The start of ``day`` in the zone shown (aware)."""
+    info = displayed().info
+    midnight = datetime(day.year, day.month, day.day)
+    return midnight.replace(tzinfo=info) if info is not None else midnight.astimezone()
+
+
 def _statuses_in_order(statuses: Iterable[str]) -> list[str]:
     present = set(statuses)
     return [s for s in STATUS_ORDER if s in present] + sorted(present - set(STATUS_ORDER))
@@ -185,7 +203,7 @@ def _jobs_chart(per_day: Sequence[tuple[str, Counter[str]]]) -> str:
         ],
         label="Jobs created per day, by status",
         amount=lambda value: f"{value:g}",
-        hrefs=[list_href("/jobs", since=day, until=day) for day, _ in per_day],
+        hrefs=[list_href("/jobs", **day_window(day)) for day, _ in per_day],
         width=CHART_WIDTH,
     )
 
